@@ -1,0 +1,138 @@
+# SPDX-License-Identifier: MIT
+# sipreuse: one non-recursive Makefile.  Knobs (redis style) can be set on the
+# command line: make OPT=-O0, make BUILD=build-dbg, make JOBS=4 check.
+#
+#   make            build ./sipreuse (installs missing Debian packages first)
+#   make check      build and run every test program through prove (TAP)
+#   make asan       the same tests under AddressSanitizer + UBSan
+#   make valgrind   the engine and model tests under valgrind memcheck
+#   make bench      benchmarks, one `bench NAME key=value...` line per case
+#   make results    the main job: strategy comparison on topologies/trunk.topo
+#   make plots      redraw the plots of every results folder
+#   make fuzz       fuzz the topology loader (FUZZ_SECONDS, default 60)
+#   make regen-golden   rewrite models/tests/golden/ from the current code
+
+BUILD ?= build
+OPT ?= -O2
+SAN ?=
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+FUZZ_SECONDS ?= 60
+WARN = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+       -Wno-unused-parameter
+CFLAGS ?= -g
+ALL_CFLAGS = -std=gnu11 $(OPT) $(CFLAGS) $(SAN) $(WARN) -I. $(PKG_CFLAGS) \
+             -MMD -MP
+ALL_LDFLAGS = $(SAN) $(LDFLAGS)
+LIBS = $(PKG_LIBS) -lm -lpthread
+
+# Configuration: the deps script installs what is missing, then pkg-config
+# flags are cached here.  Skipped for goals that need no compiler.
+CONFIG = $(BUILD)/config.mk
+NOCONF_GOALS = clean help
+ifeq ($(filter $(NOCONF_GOALS),$(MAKECMDGOALS)),)
+-include $(CONFIG)
+endif
+
+$(CONFIG): scripts/deps.sh
+	@sh scripts/deps.sh build
+	@mkdir -p $(BUILD)
+	@{ echo "PKG_CFLAGS := $$(pkg-config --cflags glib-2.0 libssl libcrypto)"; \
+	   echo "PKG_LIBS := $$(pkg-config --libs glib-2.0 libssl libcrypto)"; \
+	 } > $@.tmp && mv $@.tmp $@
+
+LIB_SRCS := $(filter-out sim/main.c,$(wildcard sim/*.c models/*.c models/*/*.c))
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
+LIB := $(BUILD)/libsipreuse.a
+TESTUTIL_SRCS := $(wildcard sim/tests/util_*.c models/tests/util_*.c)
+TESTUTIL_OBJS := $(TESTUTIL_SRCS:%.c=$(BUILD)/obj/%.o)
+TEST_SRCS := $(wildcard sim/tests/test_*.c models/tests/test_*.c)
+TESTS := $(foreach s,$(TEST_SRCS),$(BUILD)/tests/$(basename $(notdir $(s))))
+BENCH_SRCS := $(wildcard bench/bench_*.c)
+BENCHES := $(foreach s,$(BENCH_SRCS),$(BUILD)/bench/$(basename $(notdir $(s))))
+CLI := $(BUILD)/sipreuse
+
+.PHONY: all check asan valgrind bench results plots fuzz regen-golden clean help
+.DEFAULT_GOAL := all
+
+all: $(CLI) $(if $(filter build,$(BUILD)),sipreuse)
+
+sipreuse: $(CLI)
+	@cp $< $@
+
+$(BUILD)/obj/%.o: %.c $(CONFIG)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(LIB): $(LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(CLI): $(BUILD)/obj/sim/main.o $(LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/tests/%: $(BUILD)/obj/sim/tests/%.o $(TESTUTIL_OBJS) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/tests/%: $(BUILD)/obj/models/tests/%.o $(TESTUTIL_OBJS) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+# Tests find the CLI, the source tree and a scratch folder through these.
+TEST_ENV = SIPREUSE_BIN=$(abspath $(CLI)) SIPREUSE_SRCDIR=$(CURDIR) \
+           SIPREUSE_TMPDIR=$(abspath $(BUILD))/tmp
+
+check: $(CLI) $(TESTS)
+	@mkdir -p $(BUILD)/tmp
+	$(TEST_ENV) prove -e '' -j$(JOBS) --shuffle $(TESTS)
+
+asan:
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	$(MAKE) BUILD=build-asan OPT=-O1 \
+	  SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
+	  check
+
+valgrind: $(CLI) $(TESTS)
+	@sh scripts/deps.sh valgrind
+	@mkdir -p $(BUILD)/tmp
+	$(TEST_ENV) SIPREUSE_VALGRIND=1 prove -j$(JOBS) \
+	  -e 'valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite' \
+	  $(TESTS)
+
+bench: $(CLI) $(BENCHES)
+	@for b in $(BENCHES); do $$b || exit 1; done
+
+results: $(CLI)
+	$(CLI) compare topologies/trunk.topo
+
+plots: $(CLI)
+	@for d in results/*/; do [ -f "$$d/runs.tsv" ] && $(CLI) plot "$$d"; done; true
+
+fuzz:
+	@sh scripts/deps.sh fuzz
+	$(MAKE) BUILD=build-fuzz CC=clang OPT=-O1 \
+	  SAN="-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer" \
+	  build-fuzz/fuzz_topo
+	@mkdir -p build-fuzz/corpus
+	build-fuzz/fuzz_topo -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
+	  -dict=sim/tests/fuzz/topo.dict build-fuzz/corpus topologies \
+	  sim/tests/data
+
+build-fuzz/fuzz_topo: $(BUILD)/obj/sim/tests/fuzz/fuzz_topo.o $(LIB)
+	$(CC) $(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LIBS)
+
+regen-golden: $(CLI)
+	$(TEST_ENV) SIPREUSE_REGEN_GOLDEN=1 $(BUILD)/tests/test_golden
+
+clean:
+	rm -rf build build-asan build-fuzz sipreuse
+
+help:
+	@sed -n '2,15p' Makefile | sed 's/^# \{0,1\}//'
+
+-include $(LIB_OBJS:.o=.d) $(BUILD)/obj/sim/main.d

@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The network model: IPv4 interfaces placed at sites, and paths between
+ * sites with one-way delay, jitter, loss probability, bandwidth and MTU
+ * (defaults for unlisted pairs).  A packet is serialised at the sender's
+ * access to the path (a FIFO queue per sender interface and path), then
+ * propagates; loss is drawn from the path's own random stream.  Packets to an
+ * interface are demultiplexed by protocol to the handler registered there.
+ * Every byte put on the wire is counted ("bytes.wire").
+ */
+#pragma once
+
+#include "sim/ctx.h"
+
+G_BEGIN_DECLS
+
+/* IP protocols the transports register handlers for. */
+typedef enum {
+    SIM_IPPROTO_UDP,
+    SIM_IPPROTO_TCP,
+    SIM_IPPROTO_SCTP,
+    SIM_IPPROTO_N
+} SimIpProto;
+
+/* IPv4 address in host byte order. */
+typedef guint32 SimIp;
+
+/* Bytes of IPv4 header per packet. */
+#define SIM_IPV4_HEADER 20
+
+/* Characteristics of the path between two sites (or the defaults). */
+typedef struct {
+    /* One-way propagation delay. */
+    SimTime delay;
+    /* Jitter: a uniform extra delay in [0, jitter]; packets of one path
+     * are never reordered by it. */
+    SimTime jitter;
+    /* Probability that a packet is lost, in [0, 1). */
+    double loss;
+    /* Bits per second; 0 means infinite. */
+    guint64 bandwidth_bps;
+    /* Largest IP packet in bytes. */
+    guint mtu;
+} SimPathParams;
+
+/* One packet in flight.  Owned by the network from sim_net_send() until it
+ * is handed to the receiving handler, which then owns it and must release it
+ * with sim_net_packet_free(). */
+typedef struct _SimPacket {
+    /* Source and destination addresses. */
+    SimIp src, dst;
+    /* Source and destination ports (protocol-specific meaning). */
+    guint16 sport, dport;
+    /* Protocol demultiplexing key. */
+    SimIpProto proto;
+    /* Size on the wire in bytes, IP header included. */
+    guint32 size;
+    /* Protocol payload (segment, chunk list, datagram): owned by the
+     * protocol, which frees it through payload_free. */
+    gpointer payload;
+    /* Frees payload when the packet is dropped or freed. */
+    GDestroyNotify payload_free;
+    /* Next packet in a free list or queue (network-internal). */
+    struct _SimPacket *next;
+} SimPacket;
+
+typedef struct _SimNet SimNet;
+
+/* Called when a packet arrives at an interface; takes ownership of pkt. */
+typedef void (*SimNetRecvFunc)(SimNet *net, SimPacket *pkt, gpointer data);
+
+/* Life cycle and set-up. */
+SimNet *sim_net_new(SimCtx *ctx, const SimPathParams *defaults);
+void sim_net_free(SimNet *net);
+guint sim_net_add_site(SimNet *net, const char *name);
+void sim_net_set_path(SimNet *net, guint site_a, guint site_b,
+                      const SimPathParams *params);
+gboolean sim_net_add_interface(SimNet *net, SimIp ip, guint site);
+void sim_net_set_handler(SimNet *net, SimIp ip, SimIpProto proto,
+                         SimNetRecvFunc func, gpointer data);
+void sim_net_set_interface_up(SimNet *net, SimIp ip, gboolean up);
+
+/* Packets. */
+SimPacket *sim_net_packet_new(SimNet *net);
+void sim_net_packet_free(SimNet *net, SimPacket *pkt);
+void sim_net_send(SimNet *net, SimPacket *pkt);
+
+/* Queries. */
+const SimPathParams *sim_net_path(SimNet *net, SimIp a, SimIp b);
+SimCtx *sim_net_ctx(SimNet *net);
+char *sim_ip_to_string(SimIp ip);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(SimNet, sim_net_free)
+
+G_END_DECLS

@@ -1,0 +1,319 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The transport interface every link model implements (UDP, TCP, SCTP, TLS
+ * over TCP, TLS over SCTP): one const ops table per transport, found by name
+ * or by kind, wrapped by the inline sim_conn_* helpers below (redis
+ * connection.h style).  A node's transports hang off its SimStack: its IP,
+ * CPU, credentials and settings, plus the accept handler that receives
+ * inbound connections.
+ *
+ * Ownership: the transport owns every SimConn.  The upper layer holds a
+ * borrowed pointer that stays valid until its closed callback has returned;
+ * the transport frees the connection afterwards (deferred reap).  Messages
+ * are reference counted SimMsg: send takes its own reference, delivery lends
+ * one for the duration of the callback.  Simulated failures (refused,
+ * timed out, handshake failed) are close reasons, never GErrors.
+ */
+#pragma once
+
+#include "models/cpu.h"
+#include "models/net.h"
+#include "models/pki.h"
+
+G_BEGIN_DECLS
+
+/* SIP transports, as named in Via headers (RFC 3261, RFC 4168). */
+typedef enum {
+    SIM_TRANSPORT_UDP,
+    SIM_TRANSPORT_TCP,
+    SIM_TRANSPORT_SCTP,
+    SIM_TRANSPORT_TLS,
+    SIM_TRANSPORT_TLS_SCTP,
+    SIM_TRANSPORT_N
+} SimTransportKind;
+
+/* A transport-level address: {IP, port, transport}. */
+typedef struct {
+    /* Address. */
+    SimIp ip;
+    /* Port. */
+    guint16 port;
+    /* Transport. */
+    SimTransportKind transport;
+} SimTuple;
+
+/* Generic connection states; each transport refines them privately. */
+typedef enum {
+    SIM_CONNS_CONNECTING,
+    SIM_CONNS_OPEN,
+    SIM_CONNS_CLOSING,
+    SIM_CONNS_CLOSED,
+    SIM_CONNS_N_STATES
+} SimConnState;
+
+/* Why a connection ended (or never opened). */
+typedef enum {
+    /* This side closed gracefully. */
+    SIM_CLOSE_LOCAL,
+    /* The peer closed gracefully (FIN, close_notify, SHUTDOWN). */
+    SIM_CLOSE_PEER,
+    /* Reset by the peer (RST, ABORT). */
+    SIM_CLOSE_RESET,
+    /* Connection refused: nothing listens there. */
+    SIM_CLOSE_REFUSED,
+    /* Retransmissions exhausted or connect timeout. */
+    SIM_CLOSE_TIMEOUT,
+    /* Idle timeout. */
+    SIM_CLOSE_IDLE,
+    /* TLS handshake failed: bad chain, no certificate where required, or
+     * the peer does not prove the expected name. */
+    SIM_CLOSE_TLS_FAILED,
+    /* The local node went down (fault injection). */
+    SIM_CLOSE_HOST_DOWN,
+    SIM_CLOSE_N_REASONS
+} SimCloseReason;
+
+/* A framed upper-layer message (a SIP message) as transports see it.  The
+ * upper layer embeds it as the first member of its own message type. */
+typedef struct _SimMsg SimMsg;
+struct _SimMsg {
+    /* Bytes of the message itself (the SIP text), without any framing. */
+    guint32 len;
+    /* Reference count. */
+    guint32 refcount;
+    /* Frees the enclosing object when the count drops to zero. */
+    void (*free)(SimMsg *m);
+};
+
+static inline SimMsg *
+sim_msg_ref(SimMsg *m)
+{
+    m->refcount++;
+    return m;
+}
+
+static inline void
+sim_msg_unref(SimMsg *m)
+{
+    if (--m->refcount == 0)
+        m->free(m);
+}
+
+typedef struct _SimConn SimConn;
+typedef struct _SimStack SimStack;
+
+/* Upper-layer callbacks of one connection; all optional. */
+typedef struct {
+    /* The connection is open (for TLS: handshake done, peer verified). */
+    void (*connected)(SimConn *c, gpointer user);
+    /* A whole message arrived, in order per connection (per stream for
+     * SCTP); @m is lent for the duration of the call. */
+    void (*message)(SimConn *c, guint stream, SimMsg *m, gpointer user);
+    /* The connection ended or failed to open; @c is freed after return. */
+    void (*closed)(SimConn *c, SimCloseReason reason, gpointer user);
+} SimConnCallbacks;
+
+/* Receives each inbound connection once it is open (for TLS: after the
+ * handshake).  The handler sets the connection's callbacks. */
+typedef void (*SimAcceptFunc)(SimStack *st, SimConn *c, gpointer user);
+
+typedef struct _SimTransportOps SimTransportOps;
+
+/* State common to every connection; transports embed it first. */
+struct _SimConn {
+    /* The transport implementing this connection. */
+    const SimTransportOps *ops;
+    /* The stack (node endpoint) this connection belongs to. */
+    SimStack *stack;
+    /* Unique id within the run, in creation order. */
+    guint64 id;
+    /* Local and remote tuples (the remote port of an accepted connection
+     * is the peer's source port, usually ephemeral). */
+    SimTuple local, remote;
+    /* TRUE if this side opened the connection. */
+    gboolean initiator;
+    /* Generic state. */
+    SimConnState state;
+    /* Upper-layer callbacks and their argument. */
+    const SimConnCallbacks *cb;
+    gpointer user;
+    /* (nullable): what the handshake proved of the peer (TLS only). */
+    SimPeerId *peer;
+    /* TRUE if the peer presented a certificate (TLS only). */
+    gboolean peer_presented_cert;
+    /* TRUE if the TLS handshake was a resumption. */
+    gboolean resumed;
+    /* Modelled memory held by this endpoint (kernel + TLS state), bytes. */
+    guint32 mem_bytes;
+    /* Idle timeout (0 = never) and the time of the last activity. */
+    SimTime idle_timeout;
+    SimTime last_activity;
+    /* The pending idle-check event, if any. */
+    SimEventId idle_timer;
+    /* TRUE once the closed callback has run. */
+    gboolean closed_notified;
+};
+
+/* What the opener asks for. */
+typedef struct {
+    /* Destination {IP, port}; transport is the ops' kind. */
+    SimIp ip;
+    guint16 port;
+    /* Local source port; 0 picks an ephemeral one (RFC 6056 range). */
+    guint16 local_port;
+    /* TLS: SNI and the name the server must prove (RFC 5922 7.3), the
+     * AUS domain; NULL skips the name check. */
+    const char *server_name;
+    /* TLS, strict-3263: a dNSName the server must also prove; or NULL. */
+    const char *also_dns_name;
+    /* SCTP: outbound streams requested. */
+    guint streams;
+} SimConnectParams;
+
+/* Settings of a node's transports (from [transport] and [node]). */
+typedef struct {
+    /* TCP initial window in segments (RFC 6928). */
+    guint initial_window;
+    /* Minimum retransmission timeout (RFC 6298 2.4). */
+    SimTime rto_min;
+    /* Give up connecting after this long (0: the protocol's own limit). */
+    SimTime connect_timeout;
+    /* TLS version: 12 or 13. */
+    guint tls_version;
+    /* Server asks for a client certificate (CertificateRequest). */
+    gboolean mutual_auth;
+    /* Client presents a certificate when asked. */
+    gboolean client_cert;
+    /* Session resumption offered and accepted. */
+    gboolean resumption;
+    /* CPU per full / resumed handshake, per side. */
+    SimTime tls_full_cost;
+    SimTime tls_resumed_cost;
+    /* (nullable): this node's certificate and key. */
+    const SimPkiCreds *creds;
+    /* (nullable): the trust store for peers' chains. */
+    SimPki *pki;
+} SimStackConfig;
+
+/* A node's transport endpoint on one IP address.  Several stacks may share
+ * an IP (different ports): transports demultiplex by port. */
+struct _SimStack {
+    /* The run. */
+    SimCtx *ctx;
+    /* The network. */
+    SimNet *net;
+    /* Name of the owning node (for statistics and streams). */
+    const char *node;
+    /* Address. */
+    SimIp ip;
+    /* The node's CPU, charged for handshakes. */
+    SimCpu *cpu;
+    /* Settings. */
+    SimStackConfig cfg;
+    /* Inbound connections go here. */
+    SimAcceptFunc accept;
+    gpointer accept_user;
+    /* Transport-private per-stack state, indexed by kind. */
+    gpointer priv[SIM_TRANSPORT_N];
+    /* Frees priv[kind] at sim_stack_free. */
+    GDestroyNotify priv_free[SIM_TRANSPORT_N];
+    /* FALSE while the node is down (fault). */
+    gboolean up;
+    /* Random stream for ephemeral ports and similar choices. */
+    SimRng rng;
+};
+
+/* One transport.  Members are required unless marked optional. */
+struct _SimTransportOps {
+    /* Registry key and CLI value: "udp", "tcp", "sctp", "tls", "tls-sctp". */
+    const char *name;
+    /* One paragraph for `sipreuse list`. */
+    const char *description;
+    /* The Via transport this implements. */
+    SimTransportKind kind;
+    /* Starts accepting connections on @port of the stack's IP. */
+    gboolean (*listen)(SimStack *st, guint16 port, GError **error);
+    /* Starts opening a connection; callbacks follow.  Never NULL: a
+     * failure is reported through closed(). */
+    SimConn *(*connect)(SimStack *st, const SimConnectParams *p,
+                        const SimConnCallbacks *cb, gpointer user);
+    /* Queues @m on @stream (0 unless SCTP); takes its own reference. */
+    void (*send)(SimConn *c, guint stream, SimMsg *m);
+    /* Graceful close after queued data (FIN, close_notify, SHUTDOWN). */
+    void (*close)(SimConn *c);
+    /* Optional: abortive close (RST, ABORT); defaults to close. */
+    void (*abort)(SimConn *c);
+    /* Optional: drops every connection and listener of the stack at once,
+     * without telling peers (node crash). */
+    void (*crash)(SimStack *st);
+};
+
+/* Registry. */
+const SimTransportOps *sim_transport_by_name(const char *name, GError **error);
+const SimTransportOps *sim_transport_by_kind(SimTransportKind kind);
+const SimTransportOps *const *sim_transport_all(void);
+const char *sim_transport_kind_name(SimTransportKind kind);
+gboolean sim_transport_kind_reliable(SimTransportKind kind);
+const char *sim_close_reason_name(SimCloseReason reason);
+
+/* Stacks. */
+SimStack *sim_stack_new(SimCtx *ctx, SimNet *net, const char *node, SimIp ip,
+                        SimCpu *cpu, const SimStackConfig *cfg);
+void sim_stack_free(SimStack *st);
+void sim_stack_set_accept(SimStack *st, SimAcceptFunc func, gpointer user);
+void sim_stack_crash(SimStack *st);
+
+/* Helpers for transport implementations. */
+void sim_conn_init(SimConn *c, const SimTransportOps *ops, SimStack *st,
+                   gboolean initiator);
+void sim_conn_notify_connected(SimConn *c);
+void sim_conn_notify_message(SimConn *c, guint stream, SimMsg *m);
+void sim_conn_notify_closed(SimConn *c, SimCloseReason reason);
+void sim_conn_touch(SimConn *c);
+void sim_conn_set_idle_timeout(SimConn *c, SimTime timeout);
+void sim_conn_clear(SimConn *c);
+
+/* Dispatch wrappers for the upper layer. */
+static inline void
+sim_conn_set_callbacks(SimConn *c, const SimConnCallbacks *cb, gpointer user)
+{
+    c->cb = cb;
+    c->user = user;
+}
+
+static inline SimConn *
+sim_transport_connect(const SimTransportOps *ops, SimStack *st,
+                      const SimConnectParams *p, const SimConnCallbacks *cb,
+                      gpointer user)
+{
+    return ops->connect(st, p, cb, user);
+}
+
+static inline void
+sim_conn_send(SimConn *c, guint stream, SimMsg *m)
+{
+    c->ops->send(c, stream, m);
+}
+
+static inline void
+sim_conn_close(SimConn *c)
+{
+    c->ops->close(c);
+}
+
+static inline void
+sim_conn_abort(SimConn *c)
+{
+    if (c->ops->abort)
+        c->ops->abort(c);
+    else
+        c->ops->close(c);
+}
+
+static inline gboolean
+sim_conn_is_open(const SimConn *c)
+{
+    return c->state == SIM_CONNS_OPEN;
+}
+
+G_END_DECLS

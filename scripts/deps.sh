@@ -1,0 +1,51 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Installs the Debian packages sipreuse needs when they are missing: with
+# apt-get when run as root, otherwise prints the exact apt-get line and fails.
+# Usage: scripts/deps.sh [build|fuzz|valgrind]   (default: build)
+set -eu
+
+need=""
+want() { need="$need $1"; }
+
+case "${1:-build}" in
+build)
+    command -v cc >/dev/null 2>&1 || want gcc
+    command -v make >/dev/null 2>&1 || want make
+    command -v pkg-config >/dev/null 2>&1 || want pkg-config
+    command -v prove >/dev/null 2>&1 || want perl
+    command -v gnuplot >/dev/null 2>&1 || want gnuplot-nox
+    if command -v pkg-config >/dev/null 2>&1; then
+        pkg-config --atleast-version=2.62 glib-2.0 2>/dev/null || want libglib2.0-dev
+        pkg-config --exists libssl libcrypto 2>/dev/null || want libssl-dev
+    else
+        want libglib2.0-dev
+        want libssl-dev
+    fi
+    ;;
+fuzz)
+    command -v clang >/dev/null 2>&1 || want clang
+    [ -n "$(ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a 2>/dev/null)" ] ||
+        want libclang-rt-14-dev
+    ;;
+valgrind)
+    command -v valgrind >/dev/null 2>&1 || want valgrind
+    ;;
+*)
+    echo "usage: $0 [build|fuzz|valgrind]" >&2
+    exit 2
+    ;;
+esac
+
+[ -z "$need" ] && exit 0
+line="apt-get install -y --no-install-recommends$need"
+if [ "$(id -u)" -ne 0 ]; then
+    echo "sipreuse needs:$need" >&2
+    echo "run as root: apt-get update && $line" >&2
+    exit 1
+fi
+echo "deps: installing$need" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $need >&2

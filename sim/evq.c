@@ -1,0 +1,468 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Event queue: a 4-ary min-heap of 16-byte entries (time, key) laid out so
+ * that the four children of a node share one 64-byte cache line, plus a slab
+ * of event records recycled through a free list, so the hot path never
+ * allocates.  The key packs the insertion sequence (high 40 bits) above the
+ * slab slot (low 24 bits): comparing (time, key) orders by (time, sequence),
+ * which makes equal-time events FIFO, and the key doubles as the event id.
+ * Cancel clears the record and leaves the heap entry to be skipped when it
+ * surfaces; the heap is compacted when dead entries outnumber live ones.
+ */
+#define G_LOG_DOMAIN "sim-evq"
+
+#include "sim/evq.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define EVQ_SLOT_BITS 24
+#define EVQ_SLOT_MASK ((1ull << EVQ_SLOT_BITS) - 1)
+#define EVQ_MAX_SLOTS (1u << EVQ_SLOT_BITS)
+#define EVQ_MAX_SEQ ((1ull << (64 - EVQ_SLOT_BITS)) - 1)
+#define EVQ_ARITY 4
+#define EVQ_LINE 64
+
+/* One heap entry; ordered by (time, key). */
+typedef struct {
+    /* When the event fires. */
+    SimTime time;
+    /* Insertion sequence << EVQ_SLOT_BITS | slab slot; also the event id. */
+    guint64 key;
+} EvqEntry;
+
+/* One scheduled event's payload. */
+typedef struct {
+    /* Handler; NULL once cancelled (the heap entry is then dead). */
+    SimEventFunc func;
+    /* Handler argument. */
+    gpointer data;
+    /* Called exactly once on data: after firing, on cancel or at free. */
+    GDestroyNotify destroy;
+    /* Key of the event occupying the slot; 0 when the slot is free. */
+    guint64 key;
+} EvqSlot;
+
+struct _SimEvq {
+    /* Heap array; heap[1] is cache-line aligned (see evq_heap_reserve). */
+    EvqEntry *heap;
+    /* The allocation behind heap. */
+    void *heap_mem;
+    /* Entries in the heap, dead ones included. */
+    guint n;
+    /* Capacity of heap. */
+    guint cap;
+    /* Heap entries whose event was cancelled. */
+    guint dead;
+    /* Event records, indexed by slot. */
+    EvqSlot *slots;
+    /* Slots ever created. */
+    guint nslots;
+    /* Capacity of slots and free_slots. */
+    guint slots_cap;
+    /* Stack of free slot indices. */
+    guint32 *free_slots;
+    /* Entries in free_slots. */
+    guint nfree;
+    /* Next insertion sequence number (starts at 1, so ids are never 0). */
+    guint64 seq;
+    /* Current simulated time. */
+    SimTime now;
+    /* Events executed since creation. */
+    guint64 executed;
+    /* Set by sim_evq_stop, cleared when a run starts. */
+    gboolean stopped;
+};
+
+static inline gboolean
+evq_lt(const EvqEntry *a, const EvqEntry *b)
+{
+    return a->time < b->time || (a->time == b->time && a->key < b->key);
+}
+
+/*
+ * Grows the heap so that it holds at least want entries.  The array is
+ * offset by 48 bytes from a 64-byte boundary so that the children of node i,
+ * heap[4i+1 .. 4i+4], always start on a cache line.
+ */
+static void
+evq_heap_reserve(SimEvq *q, guint want)
+{
+    guint cap = q->cap ? q->cap : 64;
+    void *mem;
+
+    while (cap < want)
+        cap *= 2;
+    if (cap == q->cap)
+        return;
+    if (posix_memalign(&mem, EVQ_LINE, (gsize)(cap + 4) * sizeof(EvqEntry)))
+        g_error("evq: out of memory for %u events", cap);
+    EvqEntry *heap = (EvqEntry *)((char *)mem + EVQ_LINE - sizeof(EvqEntry));
+    if (q->n)
+        memcpy(heap, q->heap, (gsize)q->n * sizeof(EvqEntry));
+    free(q->heap_mem);
+    q->heap_mem = mem;
+    q->heap = heap;
+    q->cap = cap;
+}
+
+static inline void
+evq_sift_up(EvqEntry *h, guint i, EvqEntry x)
+{
+    while (i > 0) {
+        guint p = (i - 1) / EVQ_ARITY;
+        if (!evq_lt(&x, &h[p]))
+            break;
+        h[i] = h[p];
+        i = p;
+    }
+    h[i] = x;
+}
+
+static inline void
+evq_sift_down(EvqEntry *h, guint n, guint i, EvqEntry x)
+{
+    for (;;) {
+        guint c = EVQ_ARITY * i + 1;
+        if (c >= n)
+            break;
+        guint end = c + EVQ_ARITY < n ? c + EVQ_ARITY : n;
+        guint m = c;
+        for (guint j = c + 1; j < end; j++)
+            if (evq_lt(&h[j], &h[m]))
+                m = j;
+        if (!evq_lt(&h[m], &x))
+            break;
+        h[i] = h[m];
+        i = m;
+    }
+    h[i] = x;
+}
+
+/* Removes the root entry; the caller has read it. */
+static inline void
+evq_pop_root(SimEvq *q)
+{
+    guint n = --q->n;
+    if (n > 0)
+        evq_sift_down(q->heap, n, 0, q->heap[n]);
+}
+
+static inline void
+evq_slot_release(SimEvq *q, guint32 slot)
+{
+    q->slots[slot].key = 0;
+    q->free_slots[q->nfree++] = slot;
+}
+
+static guint32
+evq_slot_take(SimEvq *q)
+{
+    if (q->nfree)
+        return q->free_slots[--q->nfree];
+    if (q->nslots == EVQ_MAX_SLOTS)
+        g_error("evq: more than %u pending events", EVQ_MAX_SLOTS);
+    if (q->nslots == q->slots_cap) {
+        q->slots_cap = q->slots_cap ? q->slots_cap * 2 : 64;
+        q->slots = g_renew(EvqSlot, q->slots, q->slots_cap);
+        q->free_slots = g_renew(guint32, q->free_slots, q->slots_cap);
+    }
+    return q->nslots++;
+}
+
+/* Drops dead entries and rebuilds the heap in O(n). */
+static void
+evq_compact(SimEvq *q)
+{
+    EvqEntry *h = q->heap;
+    guint live = 0;
+
+    for (guint i = 0; i < q->n; i++) {
+        guint32 slot = h[i].key & EVQ_SLOT_MASK;
+        if (q->slots[slot].func)
+            h[live++] = h[i];
+        else
+            evq_slot_release(q, slot);
+    }
+    q->n = live;
+    q->dead = 0;
+    for (guint i = live; i-- > 0;)
+        evq_sift_down(h, live, i, h[i]);
+}
+
+/**
+ * sim_evq_new:
+ *
+ * Creates an empty queue whose clock reads 0.
+ *
+ * Returns: (transfer full): the queue; free with sim_evq_free().
+ */
+SimEvq *
+sim_evq_new(void)
+{
+    SimEvq *q = g_new0(SimEvq, 1);
+    q->seq = 1;
+    evq_heap_reserve(q, 64);
+    return q;
+}
+
+/**
+ * sim_evq_free:
+ * @q: (nullable): a queue
+ *
+ * Frees the queue, calling the destroy function of every pending event.
+ */
+void
+sim_evq_free(SimEvq *q)
+{
+    if (!q)
+        return;
+    for (guint i = 0; i < q->n; i++) {
+        EvqSlot *s = &q->slots[q->heap[i].key & EVQ_SLOT_MASK];
+        if (s->func && s->destroy)
+            s->destroy(s->data);
+    }
+    free(q->heap_mem);
+    g_free(q->slots);
+    g_free(q->free_slots);
+    g_free(q);
+}
+
+/**
+ * sim_evq_at:
+ * @q: a queue
+ * @when: absolute time, not before sim_evq_now()
+ * @func: the handler
+ * @data: (nullable): handler argument
+ * @destroy: (nullable): called on @data exactly once, after the handler ran,
+ *   when the event is cancelled, or when the queue is freed
+ *
+ * Schedules @func at @when.  Events at equal times run in the order they
+ * were scheduled.  Scheduling in the past is a programming error.
+ *
+ * Returns: the event's id, never 0.
+ */
+SimEventId
+sim_evq_at(SimEvq *q, SimTime when, SimEventFunc func, gpointer data,
+           GDestroyNotify destroy)
+{
+    g_return_val_if_fail(q != NULL && func != NULL, 0);
+    if (G_UNLIKELY(when < q->now))
+        g_error("evq: event scheduled at %" G_GUINT64_FORMAT
+                " ns, before now (%" G_GUINT64_FORMAT " ns)",
+                when, q->now);
+    if (G_UNLIKELY(q->seq > EVQ_MAX_SEQ))
+        g_error("evq: insertion sequence exhausted");
+
+    guint32 slot = evq_slot_take(q);
+    guint64 key = (q->seq++ << EVQ_SLOT_BITS) | slot;
+    EvqSlot *s = &q->slots[slot];
+    s->func = func;
+    s->data = data;
+    s->destroy = destroy;
+    s->key = key;
+
+    if (G_UNLIKELY(q->n == q->cap))
+        evq_heap_reserve(q, q->n + 1);
+    evq_sift_up(q->heap, q->n++, (EvqEntry){ when, key });
+    return key;
+}
+
+/**
+ * sim_evq_after:
+ * @q: a queue
+ * @delay: nanoseconds from now
+ * @func: the handler
+ * @data: (nullable): handler argument
+ * @destroy: (nullable): as for sim_evq_at()
+ *
+ * Schedules @func at now + @delay.
+ *
+ * Returns: the event's id, never 0.
+ */
+SimEventId
+sim_evq_after(SimEvq *q, SimTime delay, SimEventFunc func, gpointer data,
+              GDestroyNotify destroy)
+{
+    g_return_val_if_fail(q != NULL, 0);
+    if (G_UNLIKELY(delay > SIM_TIME_NEVER - q->now))
+        g_error("evq: delay %" G_GUINT64_FORMAT " ns overflows the clock",
+                delay);
+    return sim_evq_at(q, q->now + delay, func, data, destroy);
+}
+
+/**
+ * sim_evq_cancel:
+ * @q: a queue
+ * @id: an id returned by sim_evq_at() or sim_evq_after(), or 0
+ *
+ * Cancels a pending event in O(1) and runs its destroy function.  May be
+ * called from any handler, including the event's own.
+ *
+ * Returns: %TRUE if the event was pending; %FALSE if it already ran, was
+ *   already cancelled, or @id is 0.
+ */
+gboolean
+sim_evq_cancel(SimEvq *q, SimEventId id)
+{
+    g_return_val_if_fail(q != NULL, FALSE);
+    guint32 slot = id & EVQ_SLOT_MASK;
+    if (id == 0 || slot >= q->nslots)
+        return FALSE;
+    EvqSlot *s = &q->slots[slot];
+    if (s->key != id || !s->func)
+        return FALSE;
+    GDestroyNotify destroy = s->destroy;
+    gpointer data = s->data;
+    s->func = NULL;
+    s->data = NULL;
+    s->destroy = NULL;
+    q->dead++;
+    if (destroy)
+        destroy(data);
+    if (q->dead > 1024 && q->dead > q->n / 2)
+        evq_compact(q);
+    return TRUE;
+}
+
+/**
+ * sim_evq_now:
+ * @q: a queue
+ *
+ * Returns: the current time: that of the event running or last run.
+ */
+SimTime
+sim_evq_now(const SimEvq *q)
+{
+    return q->now;
+}
+
+/* Drops dead entries from the front so the root, if any, is live. */
+static inline void
+evq_skip_dead(SimEvq *q)
+{
+    while (q->n) {
+        guint32 slot = q->heap[0].key & EVQ_SLOT_MASK;
+        if (G_LIKELY(q->slots[slot].func))
+            return;
+        evq_pop_root(q);
+        evq_slot_release(q, slot);
+        q->dead--;
+    }
+}
+
+/**
+ * sim_evq_peek_time:
+ * @q: a queue
+ *
+ * Returns: the time of the next pending event, or %SIM_TIME_NEVER.
+ */
+SimTime
+sim_evq_peek_time(SimEvq *q)
+{
+    evq_skip_dead(q);
+    return q->n ? q->heap[0].time : SIM_TIME_NEVER;
+}
+
+/**
+ * sim_evq_pending:
+ * @q: a queue
+ *
+ * Returns: the number of events scheduled and neither run nor cancelled.
+ */
+guint
+sim_evq_pending(const SimEvq *q)
+{
+    return q->n - q->dead;
+}
+
+/**
+ * sim_evq_executed:
+ * @q: a queue
+ *
+ * Returns: the number of events run since the queue was created.
+ */
+guint64
+sim_evq_executed(const SimEvq *q)
+{
+    return q->executed;
+}
+
+/* Pops the (live) root and runs it. */
+static inline void
+evq_fire_root(SimEvq *q)
+{
+    EvqEntry top = q->heap[0];
+    guint32 slot = top.key & EVQ_SLOT_MASK;
+    EvqSlot *s = &q->slots[slot];
+    SimEventFunc func = s->func;
+    gpointer data = s->data;
+    GDestroyNotify destroy = s->destroy;
+
+    evq_pop_root(q);
+    evq_slot_release(q, slot);
+    q->now = top.time;
+    q->executed++;
+    func(q, data);
+    if (destroy)
+        destroy(data);
+}
+
+/**
+ * sim_evq_step:
+ * @q: a queue
+ *
+ * Runs exactly one event, advancing the clock to its time.
+ *
+ * Returns: %TRUE if an event ran, %FALSE if none was pending.
+ */
+gboolean
+sim_evq_step(SimEvq *q)
+{
+    g_return_val_if_fail(q != NULL, FALSE);
+    evq_skip_dead(q);
+    if (!q->n)
+        return FALSE;
+    evq_fire_root(q);
+    return TRUE;
+}
+
+/**
+ * sim_evq_run_until:
+ * @q: a queue
+ * @horizon: last time at which events run (inclusive)
+ *
+ * Runs events in (time, sequence) order until none is left at or before
+ * @horizon, or a handler calls sim_evq_stop().  The clock is left at the
+ * time of the last event run.
+ *
+ * Returns: the number of events run.
+ */
+guint64
+sim_evq_run_until(SimEvq *q, SimTime horizon)
+{
+    g_return_val_if_fail(q != NULL, 0);
+    guint64 before = q->executed;
+
+    q->stopped = FALSE;
+    while (!q->stopped) {
+        evq_skip_dead(q);
+        if (!q->n || q->heap[0].time > horizon)
+            break;
+        evq_fire_root(q);
+    }
+    return q->executed - before;
+}
+
+/**
+ * sim_evq_stop:
+ * @q: a queue
+ *
+ * Makes the running sim_evq_run_until() return after the current event.
+ */
+void
+sim_evq_stop(SimEvq *q)
+{
+    g_return_if_fail(q != NULL);
+    q->stopped = TRUE;
+}

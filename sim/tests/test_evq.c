@@ -1,0 +1,433 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Tests of the event queue: (time, sequence) order checked against an
+ * independent reference model, FIFO ties, cancel in every situation,
+ * destroy-exactly-once, horizons, stop, step, compaction and determinism.
+ */
+#include "sim/evq.h"
+#include "sim/rng.h"
+
+/* A log of fired event tags. */
+typedef struct {
+    GArray *fired;
+    SimEvq *q;
+} Log;
+
+typedef struct {
+    Log *log;
+    guint tag;
+    SimEventId cancel;
+} Ev;
+
+static void
+ev_fire(SimEvq *q, gpointer data)
+{
+    Ev *e = data;
+    g_array_append_val(e->log->fired, e->tag);
+    if (e->cancel)
+        sim_evq_cancel(q, e->cancel);
+}
+
+static void
+count_destroy(gpointer data)
+{
+    (*(guint *)data)++;
+}
+
+static void
+noop(SimEvq *q, gpointer data)
+{
+}
+
+static void
+test_fifo_on_tie(void)
+{
+    g_autoptr(SimEvq) q = sim_evq_new();
+    Log log = { g_array_new(FALSE, FALSE, sizeof(guint)), q };
+    Ev ev[100];
+
+    /* Interleave two times so that ties are not simply consecutive. */
+    for (guint i = 0; i < 100; i++) {
+        ev[i] = (Ev){ &log, i, 0 };
+        sim_evq_at(q, (i % 2) ? SIM_MS(5) : SIM_MS(3), ev_fire, &ev[i], NULL);
+    }
+    g_assert_cmpuint(sim_evq_run_until(q, SIM_TIME_NEVER), ==, 100);
+    for (guint i = 0; i < 50; i++) {
+        g_assert_cmpuint(g_array_index(log.fired, guint, i), ==, 2 * i);
+        g_assert_cmpuint(g_array_index(log.fired, guint, 50 + i), ==, 2 * i + 1);
+    }
+    g_assert_cmpuint(sim_evq_now(q), ==, SIM_MS(5));
+    g_array_free(log.fired, TRUE);
+}
+
+/* Reference model: a flat list, the minimum (time, seq) found by scanning. */
+typedef struct {
+    SimTime time;
+    guint64 seq;
+    guint tag;
+    gboolean live;
+} RefEv;
+
+static void
+test_against_reference(void)
+{
+    g_autoptr(SimEvq) q = sim_evq_new();
+    Log log = { g_array_new(FALSE, FALSE, sizeof(guint)), q };
+    GArray *ref = g_array_new(FALSE, FALSE, sizeof(RefEv));
+    GArray *ids = g_array_new(FALSE, FALSE, sizeof(SimEventId));
+    GPtrArray *evs = g_ptr_array_new_with_free_func(g_free);
+    GArray *expect = g_array_new(FALSE, FALSE, sizeof(guint));
+    SimRng rng;
+
+    sim_rng_init(&rng, 42, 1);
+    /* Schedule 5000 events over a coarse time grid (many ties) and cancel
+     * a quarter of them at random. */
+    for (guint i = 0; i < 5000; i++) {
+        Ev *e = g_new0(Ev, 1);
+        *e = (Ev){ &log, i, 0 };
+        g_ptr_array_add(evs, e);
+        SimTime t = sim_rng_below(&rng, 300) * SIM_US(10);
+        SimEventId id = sim_evq_at(q, t, ev_fire, e, NULL);
+        g_array_append_val(ids, id);
+        RefEv r = { t, i, i, TRUE };
+        g_array_append_val(ref, r);
+    }
+    for (guint k = 0; k < 1250; k++) {
+        guint i = sim_rng_below(&rng, 5000);
+        gboolean was_live = g_array_index(ref, RefEv, i).live;
+        g_assert_cmpint(sim_evq_cancel(q, g_array_index(ids, SimEventId, i)),
+                        ==, was_live);
+        g_array_index(ref, RefEv, i).live = FALSE;
+    }
+    for (;;) {
+        gint best = -1;
+        for (guint i = 0; i < ref->len; i++) {
+            RefEv *r = &g_array_index(ref, RefEv, i);
+            if (!r->live)
+                continue;
+            RefEv *b = best < 0 ? NULL : &g_array_index(ref, RefEv, best);
+            if (!b || r->time < b->time ||
+                (r->time == b->time && r->seq < b->seq))
+                best = i;
+        }
+        if (best < 0)
+            break;
+        g_array_index(ref, RefEv, best).live = FALSE;
+        g_array_append_val(expect, g_array_index(ref, RefEv, best).tag);
+    }
+    g_assert_cmpuint(sim_evq_pending(q), ==, expect->len);
+    sim_evq_run_until(q, SIM_TIME_NEVER);
+    g_assert_cmpuint(log.fired->len, ==, expect->len);
+    for (guint i = 0; i < expect->len; i++)
+        g_assert_cmpuint(g_array_index(log.fired, guint, i), ==,
+                         g_array_index(expect, guint, i));
+    g_assert_cmpuint(sim_evq_pending(q), ==, 0);
+    g_array_free(log.fired, TRUE);
+    g_array_free(ref, TRUE);
+    g_array_free(ids, TRUE);
+    g_array_free(expect, TRUE);
+    g_ptr_array_unref(evs);
+}
+
+/* Events scheduled by handlers at the current time run after those already
+ * queued for that time. */
+typedef struct {
+    Log *log;
+    guint depth;
+} Chain;
+
+static void
+chain_fire(SimEvq *q, gpointer data)
+{
+    Chain *c = data;
+    guint tag = 1000 + c->depth;
+    g_array_append_val(c->log->fired, tag);
+    if (c->depth < 3) {
+        c->depth++;
+        sim_evq_after(q, 0, chain_fire, c, NULL);
+    }
+}
+
+static void
+test_zero_delay_from_handler(void)
+{
+    g_autoptr(SimEvq) q = sim_evq_new();
+    Log log = { g_array_new(FALSE, FALSE, sizeof(guint)), q };
+    Chain c = { &log, 0 };
+    Ev a = { &log, 1, 0 }, b = { &log, 2, 0 };
+
+    sim_evq_at(q, SIM_S(1), chain_fire, &c, NULL);
+    sim_evq_at(q, SIM_S(1), ev_fire, &a, NULL);
+    sim_evq_at(q, SIM_S(1), ev_fire, &b, NULL);
+    sim_evq_run_until(q, SIM_TIME_NEVER);
+    guint want[] = { 1000, 1, 2, 1001, 1002, 1003 };
+    g_assert_cmpuint(log.fired->len, ==, G_N_ELEMENTS(want));
+    for (guint i = 0; i < G_N_ELEMENTS(want); i++)
+        g_assert_cmpuint(g_array_index(log.fired, guint, i), ==, want[i]);
+    g_array_free(log.fired, TRUE);
+}
+
+static void
+test_cancel_pending(void)
+{
+    g_autoptr(SimEvq) q = sim_evq_new();
+    Log log = { g_array_new(FALSE, FALSE, sizeof(guint)), q };
+    guint destroyed = 0;
+    Ev e = { &log, 7, 0 };
+
+    SimEventId id = sim_evq_at(q, SIM_S(1), ev_fire, &e, NULL);
+    SimEventId id2 = sim_evq_at(q, SIM_S(2), noop, &destroyed, count_destroy);
+    g_assert_cmpuint(id, !=, 0);
+    g_assert_true(sim_evq_cancel(q, id2));
+    g_assert_cmpuint(destroyed, ==, 1);
+    g_assert_false(sim_evq_cancel(q, id2));
+    g_assert_cmpuint(destroyed, ==, 1);
+    g_assert_cmpuint(sim_evq_pending(q), ==, 1);
+    g_assert_cmpuint(sim_evq_run_until(q, SIM_TIME_NEVER), ==, 1);
+    g_assert_cmpuint(log.fired->len, ==, 1);
+    g_assert_cmpuint(sim_evq_now(q), ==, SIM_S(1));
+    g_array_free(log.fired, TRUE);
+}
+
+static void
+test_cancel_after_run(void)
+{
+    g_autoptr(SimEvq) q = sim_evq_new();
+    guint destroyed = 0;
+
+    SimEventId id = sim_evq_at(q, 5, noop, &destroyed, count_destroy);
+    g_assert_true(sim_evq_step(q));
+    g_assert_cmpuint(destroyed, ==, 1);
+    g_assert_false(sim_evq_cancel(q, id));
+    g_assert_false(sim_evq_cancel(q, 0));
+    g_assert_false(sim_evq_cancel(q, G_MAXUINT64));
+    g_assert_cmpuint(destroyed, ==, 1);
+}
+
+/* An id whose slot was recycled for a newer event must not cancel it. */
+static void
+test_cancel_stale_id(void)
+{
+    g_autoptr(SimEvq) q = sim_evq_new();
+    guint fired = 0;
+
+    SimEventId old = sim_evq_at(q, 1, noop, NULL, NULL);
+    sim_evq_step(q);
+    SimEventId fresh = sim_evq_at(q, 2, noop, &fired, count_destroy);
+    g_assert_cmpuint(old, !=, fresh);
+    g_assert_cmpuint(old & 0xffffff, ==, fresh & 0xffffff);
+    g_assert_false(sim_evq_cancel(q, old));
+    g_assert_cmpuint(sim_evq_pending(q), ==, 1);
+    sim_evq_run_until(q, SIM_TIME_NEVER);
+    g_assert_cmpuint(fired, ==, 1);
+}
+
+static void
+test_cancel_from_handler(void)
+{
+    g_autoptr(SimEvq) q = sim_evq_new();
+    Log log = { g_array_new(FALSE, FALSE, sizeof(guint)), q };
+    Ev a = { &log, 1, 0 }, b = { &log, 2, 0 }, c = { &log, 3, 0 };
+
+    /* a cancels b (same time, later in FIFO) and c (later time); a's own
+     * id is no longer pending while it runs. */
+    SimEventId ida = sim_evq_at(q, 10, ev_fire, &a, NULL);
+    SimEventId idb = sim_evq_at(q, 10, ev_fire, &b, NULL);
+    SimEventId idc = sim_evq_at(q, 20, ev_fire, &c, NULL);
+    a.cancel = idb;
+    sim_evq_run_until(q, 10);
+    g_assert_cmpuint(log.fired->len, ==, 1);
+    g_assert_false(sim_evq_cancel(q, ida));
+    g_assert_true(sim_evq_cancel(q, idc));
+    g_assert_cmpuint(sim_evq_run_until(q, SIM_TIME_NEVER), ==, 0);
+    g_assert_cmpuint(log.fired->len, ==, 1);
+    g_array_free(log.fired, TRUE);
+}
+
+static void
+self_cancel(SimEvq *q, gpointer data)
+{
+    SimEventId *id = data;
+    g_assert_false(sim_evq_cancel(q, *id));
+}
+
+static void
+test_cancel_self(void)
+{
+    g_autoptr(SimEvq) q = sim_evq_new();
+    SimEventId id = 0;
+    id = sim_evq_at(q, 3, self_cancel, &id, NULL);
+    g_assert_cmpuint(sim_evq_run_until(q, SIM_TIME_NEVER), ==, 1);
+}
+
+/* Mass cancellation triggers compaction; the survivors still fire in order
+ * and every destroy runs exactly once. */
+static void
+test_cancel_compaction(void)
+{
+    g_autoptr(SimEvq) q = sim_evq_new();
+    enum { N = 20000 };
+    guint *destroyed = g_new0(guint, N);
+    SimEventId *ids = g_new(SimEventId, N);
+    Log log = { g_array_new(FALSE, FALSE, sizeof(guint)), q };
+    Ev *evs = g_new(Ev, N);
+
+    for (guint i = 0; i < N; i++) {
+        evs[i] = (Ev){ &log, i, 0 };
+        ids[i] = sim_evq_at(q, (N - i) * 7 % 1000, ev_fire, &evs[i], NULL);
+    }
+    for (guint i = 0; i < N; i++)
+        if (i % 10 != 0)
+            g_assert_true(sim_evq_cancel(q, ids[i]));
+    g_assert_cmpuint(sim_evq_pending(q), ==, N / 10);
+    sim_evq_run_until(q, SIM_TIME_NEVER);
+    g_assert_cmpuint(log.fired->len, ==, N / 10);
+    for (guint k = 1; k < log.fired->len; k++) {
+        guint a = g_array_index(log.fired, guint, k - 1);
+        guint b = g_array_index(log.fired, guint, k);
+        SimTime ta = (N - a) * 7 % 1000, tb = (N - b) * 7 % 1000;
+        g_assert_true(ta < tb || (ta == tb && a < b));
+    }
+    g_free(destroyed);
+    g_free(ids);
+    g_free(evs);
+    g_array_free(log.fired, TRUE);
+}
+
+static void
+test_destroy_at_free(void)
+{
+    guint destroyed = 0;
+    SimEvq *q = sim_evq_new();
+    sim_evq_at(q, 1, noop, &destroyed, count_destroy);
+    sim_evq_at(q, 2, noop, &destroyed, count_destroy);
+    SimEventId id = sim_evq_at(q, 3, noop, &destroyed, count_destroy);
+    sim_evq_cancel(q, id);
+    g_assert_cmpuint(destroyed, ==, 1);
+    sim_evq_free(q);
+    g_assert_cmpuint(destroyed, ==, 3);
+}
+
+static void
+test_horizon(void)
+{
+    g_autoptr(SimEvq) q = sim_evq_new();
+    for (guint i = 1; i <= 10; i++)
+        sim_evq_at(q, SIM_S(i), noop, NULL, NULL);
+    g_assert_cmpuint(sim_evq_run_until(q, SIM_S(4)), ==, 4);
+    g_assert_cmpuint(sim_evq_now(q), ==, SIM_S(4));
+    g_assert_cmpuint(sim_evq_peek_time(q), ==, SIM_S(5));
+    g_assert_cmpuint(sim_evq_run_until(q, SIM_S(4) + 999999999), ==, 0);
+    g_assert_cmpuint(sim_evq_now(q), ==, SIM_S(4));
+    g_assert_cmpuint(sim_evq_run_until(q, SIM_TIME_NEVER), ==, 6);
+    g_assert_cmpuint(sim_evq_peek_time(q), ==, SIM_TIME_NEVER);
+    g_assert_cmpuint(sim_evq_executed(q), ==, 10);
+}
+
+static void
+stopper(SimEvq *q, gpointer data)
+{
+    sim_evq_stop(q);
+}
+
+static void
+test_stop_and_step(void)
+{
+    g_autoptr(SimEvq) q = sim_evq_new();
+    sim_evq_at(q, 1, noop, NULL, NULL);
+    sim_evq_at(q, 2, stopper, NULL, NULL);
+    sim_evq_at(q, 3, noop, NULL, NULL);
+    sim_evq_at(q, 4, noop, NULL, NULL);
+    g_assert_cmpuint(sim_evq_run_until(q, SIM_TIME_NEVER), ==, 2);
+    g_assert_cmpuint(sim_evq_now(q), ==, 2);
+    g_assert_true(sim_evq_step(q));
+    g_assert_cmpuint(sim_evq_now(q), ==, 3);
+    /* A new run clears the stop flag. */
+    g_assert_cmpuint(sim_evq_run_until(q, SIM_TIME_NEVER), ==, 1);
+    g_assert_false(sim_evq_step(q));
+}
+
+static void
+test_past_is_fatal(void)
+{
+    if (g_test_subprocess()) {
+        SimEvq *q = sim_evq_new();
+        sim_evq_at(q, SIM_S(2), noop, NULL, NULL);
+        sim_evq_step(q);
+        sim_evq_at(q, SIM_S(1), noop, NULL, NULL);
+        return;
+    }
+    g_test_trap_subprocess(NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+    g_test_trap_assert_failed();
+    g_test_trap_assert_stderr("*before now*");
+}
+
+/* Determinism: a self-driving random workload (handlers schedule and cancel)
+ * hashed over its (time, tag) trace. */
+typedef struct {
+    SimRng rng;
+    SimEvq *q;
+    guint64 hash;
+    guint remaining;
+    SimEventId last;
+} Work;
+
+static void
+work_fire(SimEvq *q, gpointer data)
+{
+    Work *w = data;
+    w->hash = (w->hash ^ sim_evq_now(q)) * 0x100000001b3ull;
+    if (!w->remaining)
+        return;
+    w->remaining--;
+    guint n = 1 + sim_rng_below(&w->rng, 2);
+    for (guint i = 0; i < n; i++)
+        w->last = sim_evq_after(q, sim_rng_below(&w->rng, 1000), work_fire,
+                                w, NULL);
+    if (sim_rng_below(&w->rng, 4) == 0)
+        sim_evq_cancel(q, w->last);
+}
+
+static guint64
+work_trace(guint64 seed)
+{
+    Work w = { .remaining = 50000, .hash = 0xcbf29ce484222325ull };
+    g_autoptr(SimEvq) q = sim_evq_new();
+    sim_rng_init(&w.rng, seed, 7);
+    w.q = q;
+    for (guint i = 0; i < 16; i++)
+        sim_evq_at(q, i, work_fire, &w, NULL);
+    sim_evq_run_until(q, SIM_TIME_NEVER);
+    return w.hash ^ sim_evq_executed(q);
+}
+
+static void
+test_determinism(void)
+{
+    g_assert_cmpuint(work_trace(1), ==, work_trace(1));
+    g_assert_cmpuint(work_trace(2), ==, work_trace(2));
+    g_assert_cmpuint(work_trace(1), !=, work_trace(2));
+}
+
+int
+main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_set_nonfatal_assertions();
+    g_test_add_func("/evq/order/fifo-on-tie", test_fifo_on_tie);
+    g_test_add_func("/evq/order/reference-model", test_against_reference);
+    g_test_add_func("/evq/order/zero-delay-from-handler",
+                    test_zero_delay_from_handler);
+    g_test_add_func("/evq/cancel/pending", test_cancel_pending);
+    g_test_add_func("/evq/cancel/after-run", test_cancel_after_run);
+    g_test_add_func("/evq/cancel/stale-id", test_cancel_stale_id);
+    g_test_add_func("/evq/cancel/from-handler", test_cancel_from_handler);
+    g_test_add_func("/evq/cancel/self", test_cancel_self);
+    g_test_add_func("/evq/cancel/compaction", test_cancel_compaction);
+    g_test_add_func("/evq/destroy/at-free", test_destroy_at_free);
+    g_test_add_func("/evq/run/horizon", test_horizon);
+    g_test_add_func("/evq/run/stop-and-step", test_stop_and_step);
+    g_test_add_func("/evq/run/past-is-fatal", test_past_is_fatal);
+    g_test_add_func("/evq/determinism/trace-hash", test_determinism);
+    return g_test_run();
+}
