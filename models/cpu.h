@@ -20,12 +20,13 @@ typedef void (*SimCpuDoneFunc)(gpointer data);
 SimCpu *sim_cpu_new(SimCtx *ctx, const char *node, guint cores);
 void sim_cpu_free(SimCpu *cpu);
 void sim_cpu_submit(SimCpu *cpu, SimTime cost, SimCpuDoneFunc done,
-                    gpointer data);
+                    gpointer data, GDestroyNotify destroy);
 void sim_cpu_add_crypto(SimCpu *cpu, SimTime cost);
 void sim_cpu_reset(SimCpu *cpu);
 guint sim_cpu_cores(const SimCpu *cpu);
 SimTime sim_cpu_busy_time(const SimCpu *cpu);
 SimTime sim_cpu_crypto_time(const SimCpu *cpu);
+SimTime sim_cpu_backlog(const SimCpu *cpu);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(SimCpu, sim_cpu_free)
 

@@ -62,6 +62,8 @@ typedef struct _SimPacket {
     GDestroyNotify payload_free;
     /* Next packet in a free list or queue (network-internal). */
     struct _SimPacket *next;
+    /* The network carrying it (network-internal). */
+    struct _SimNet *net;
 } SimPacket;
 
 typedef struct _SimNet SimNet;
@@ -77,7 +79,9 @@ void sim_net_set_path(SimNet *net, guint site_a, guint site_b,
                       const SimPathParams *params);
 gboolean sim_net_add_interface(SimNet *net, SimIp ip, guint site);
 void sim_net_set_handler(SimNet *net, SimIp ip, SimIpProto proto,
-                         SimNetRecvFunc func, gpointer data);
+                         SimNetRecvFunc func, gpointer data,
+                         GDestroyNotify destroy);
+gpointer sim_net_get_handler_data(SimNet *net, SimIp ip, SimIpProto proto);
 void sim_net_set_interface_up(SimNet *net, SimIp ip, gboolean up);
 
 /* Packets. */
@@ -88,7 +92,9 @@ void sim_net_send(SimNet *net, SimPacket *pkt);
 /* Queries. */
 const SimPathParams *sim_net_path(SimNet *net, SimIp a, SimIp b);
 SimCtx *sim_net_ctx(SimNet *net);
+SimTime sim_net_serialization_time(guint64 bytes, guint64 bandwidth_bps);
 char *sim_ip_to_string(SimIp ip);
+gboolean sim_ip_parse(const char *text, SimIp *ip);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(SimNet, sim_net_free)
 

@@ -137,7 +137,8 @@ struct _SimConn {
     /* Upper-layer callbacks and their argument. */
     const SimConnCallbacks *cb;
     gpointer user;
-    /* (nullable): what the handshake proved of the peer (TLS only). */
+    /* (nullable): what the handshake proved of the peer (TLS only; a
+     * reference owned and released by the TLS transport). */
     SimPeerId *peer;
     /* TRUE if the peer presented a certificate (TLS only). */
     gboolean peer_presented_cert;
@@ -152,6 +153,10 @@ struct _SimConn {
     SimEventId idle_timer;
     /* TRUE once the closed callback has run. */
     gboolean closed_notified;
+    /* TRUE if the idle timeout started the close. */
+    gboolean idle_expired;
+    /* Transport-private link for lists of connections. */
+    SimConn *next;
 };
 
 /* What the opener asks for. */
@@ -248,6 +253,9 @@ struct _SimTransportOps {
     void (*crash)(SimStack *st);
 };
 
+#define SIM_TRANSPORT_ERROR (sim_transport_error_quark())
+GQuark sim_transport_error_quark(void);
+
 /* Registry. */
 const SimTransportOps *sim_transport_by_name(const char *name, GError **error);
 const SimTransportOps *sim_transport_by_kind(SimTransportKind kind);
@@ -271,6 +279,7 @@ void sim_conn_notify_message(SimConn *c, guint stream, SimMsg *m);
 void sim_conn_notify_closed(SimConn *c, SimCloseReason reason);
 void sim_conn_touch(SimConn *c);
 void sim_conn_set_idle_timeout(SimConn *c, SimTime timeout);
+void sim_conn_set_mem(SimConn *c, guint32 bytes);
 void sim_conn_clear(SimConn *c);
 
 /* Dispatch wrappers for the upper layer. */

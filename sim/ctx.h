@@ -18,8 +18,10 @@ typedef struct {
     SimEvq *evq;
     /* The run's seed; model streams derive from it (sim_ctx_rng_init). */
     guint64 seed;
-    /* The run's statistics collector. */
+    /* The run's statistics collector (NULL in unit tests that need none). */
     SimStats *stats;
+    /* Next id handed to a connection (sim_conn_init). */
+    guint64 next_conn_id;
 } SimCtx;
 
 static inline SimTime

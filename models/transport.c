@@ -1,0 +1,392 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The transport registry, node stacks and the connection helpers shared by
+ * every transport: ids, state changes, upper-layer notification, idle
+ * timeouts (one lazy timer per connection: activity only moves a timestamp,
+ * the timer re-arms itself when it fires early) and memory accounting.
+ */
+#define G_LOG_DOMAIN "sim-transport"
+
+#include "models/transport.h"
+
+/* Every transport, in `sipreuse list` order; NULL-terminated. */
+static const SimTransportOps *const transport_registry[] = {
+    NULL,
+};
+
+static const char *const transport_kind_names[SIM_TRANSPORT_N] = {
+    [SIM_TRANSPORT_UDP] = "UDP",
+    [SIM_TRANSPORT_TCP] = "TCP",
+    [SIM_TRANSPORT_SCTP] = "SCTP",
+    [SIM_TRANSPORT_TLS] = "TLS",
+    [SIM_TRANSPORT_TLS_SCTP] = "TLS-SCTP",
+};
+
+static const char *const close_reason_names[SIM_CLOSE_N_REASONS] = {
+    [SIM_CLOSE_LOCAL] = "local",
+    [SIM_CLOSE_PEER] = "peer",
+    [SIM_CLOSE_RESET] = "reset",
+    [SIM_CLOSE_REFUSED] = "refused",
+    [SIM_CLOSE_TIMEOUT] = "timeout",
+    [SIM_CLOSE_IDLE] = "idle",
+    [SIM_CLOSE_TLS_FAILED] = "tls-failed",
+    [SIM_CLOSE_HOST_DOWN] = "host-down",
+};
+
+G_DEFINE_QUARK(sim-transport-error-quark, sim_transport_error)
+
+static void
+transport_check_ops(const SimTransportOps *ops)
+{
+    if (!ops->name || !ops->description || !ops->listen || !ops->connect ||
+        !ops->send || !ops->close)
+        g_error("transport '%s' lacks a required member",
+                ops->name ? ops->name : "?");
+}
+
+/**
+ * sim_transport_all:
+ *
+ * Returns: (transfer none): every registered transport, NULL-terminated;
+ *   each table was checked for its required members.
+ */
+const SimTransportOps *const *
+sim_transport_all(void)
+{
+    for (guint i = 0; transport_registry[i]; i++)
+        transport_check_ops(transport_registry[i]);
+    return transport_registry;
+}
+
+/**
+ * sim_transport_by_name:
+ * @name: "udp", "tcp", "sctp", "tls" or "tls-sctp"
+ * @error: return location for a %SIM_TRANSPORT_ERROR listing valid names
+ *
+ * Returns: (transfer none) (nullable): the transport, or %NULL.
+ */
+const SimTransportOps *
+sim_transport_by_name(const char *name, GError **error)
+{
+    const SimTransportOps *const *all = sim_transport_all();
+    g_autoptr(GString) names = g_string_new(NULL);
+    for (guint i = 0; all[i]; i++) {
+        if (g_str_equal(all[i]->name, name))
+            return all[i];
+        g_string_append_printf(names, "%s%s", i ? ", " : "", all[i]->name);
+    }
+    g_set_error(error, sim_transport_error_quark(), 0,
+                "unknown transport '%s' (valid: %s)", name, names->str);
+    return NULL;
+}
+
+/**
+ * sim_transport_by_kind:
+ * @kind: a Via transport
+ *
+ * Returns: (transfer none) (nullable): its implementation, if registered.
+ */
+const SimTransportOps *
+sim_transport_by_kind(SimTransportKind kind)
+{
+    const SimTransportOps *const *all = sim_transport_all();
+    for (guint i = 0; all[i]; i++)
+        if (all[i]->kind == kind)
+            return all[i];
+    return NULL;
+}
+
+/**
+ * sim_transport_kind_name:
+ * @kind: a Via transport
+ *
+ * Returns: its Via token ("TLS", "TLS-SCTP", ...).
+ */
+const char *
+sim_transport_kind_name(SimTransportKind kind)
+{
+    g_return_val_if_fail(kind < SIM_TRANSPORT_N, "?");
+    return transport_kind_names[kind];
+}
+
+/**
+ * sim_transport_kind_reliable:
+ * @kind: a Via transport
+ *
+ * Returns: %TRUE for connection-oriented transports (all but UDP).
+ */
+gboolean
+sim_transport_kind_reliable(SimTransportKind kind)
+{
+    return kind != SIM_TRANSPORT_UDP;
+}
+
+/**
+ * sim_close_reason_name:
+ * @reason: a close reason
+ *
+ * Returns: a short name for statistics ("refused", "tls-failed", ...).
+ */
+const char *
+sim_close_reason_name(SimCloseReason reason)
+{
+    g_return_val_if_fail(reason < SIM_CLOSE_N_REASONS, "?");
+    return close_reason_names[reason];
+}
+
+/**
+ * sim_stack_new:
+ * @ctx: the run
+ * @net: the network; @ip must be one of its interfaces
+ * @node: (transfer none): the node's name; must outlive the stack
+ * @ip: the stack's address
+ * @cpu: (nullable) (transfer none): the node's CPU
+ * @cfg: transport settings (copied)
+ *
+ * Returns: (transfer full): a stack with no listeners.
+ */
+SimStack *
+sim_stack_new(SimCtx *ctx, SimNet *net, const char *node, SimIp ip,
+              SimCpu *cpu, const SimStackConfig *cfg)
+{
+    SimStack *st = g_new0(SimStack, 1);
+    st->ctx = ctx;
+    st->net = net;
+    st->node = node;
+    st->ip = ip;
+    st->cpu = cpu;
+    st->cfg = *cfg;
+    st->up = TRUE;
+    sim_ctx_rng_init(ctx, &st->rng, "stack", node);
+    return st;
+}
+
+/**
+ * sim_stack_free:
+ * @st: (nullable): a stack
+ *
+ * Frees the stack's transport state.  Free the event queue first.
+ */
+void
+sim_stack_free(SimStack *st)
+{
+    if (!st)
+        return;
+    for (guint k = 0; k < SIM_TRANSPORT_N; k++)
+        if (st->priv[k] && st->priv_free[k])
+            st->priv_free[k](st->priv[k]);
+    g_free(st);
+}
+
+/**
+ * sim_stack_set_accept:
+ * @st: a stack
+ * @func: receives inbound connections once open
+ * @user: its argument
+ *
+ * Sets the stack's accept handler.
+ */
+void
+sim_stack_set_accept(SimStack *st, SimAcceptFunc func, gpointer user)
+{
+    st->accept = func;
+    st->accept_user = user;
+}
+
+/**
+ * sim_stack_crash:
+ * @st: a stack
+ *
+ * Drops every connection and listener of every transport at once (node
+ * crash); connections report %SIM_CLOSE_HOST_DOWN.
+ */
+void
+sim_stack_crash(SimStack *st)
+{
+    const SimTransportOps *const *all = sim_transport_all();
+    for (guint i = 0; all[i]; i++)
+        if (all[i]->crash)
+            all[i]->crash(st);
+}
+
+/**
+ * sim_conn_init:
+ * @c: the common part of a new connection
+ * @ops: its transport
+ * @st: its stack
+ * @initiator: %TRUE if this side opens it
+ *
+ * Initialises the common state: id, local IP, state CONNECTING.
+ */
+void
+sim_conn_init(SimConn *c, const SimTransportOps *ops, SimStack *st,
+              gboolean initiator)
+{
+    *c = (SimConn){ 0 };
+    c->ops = ops;
+    c->stack = st;
+    c->id = ++st->ctx->next_conn_id;
+    c->local.ip = st->ip;
+    c->local.transport = ops->kind;
+    c->remote.transport = ops->kind;
+    c->initiator = initiator;
+    c->state = SIM_CONNS_CONNECTING;
+    c->last_activity = sim_ctx_now(st->ctx);
+}
+
+static void conn_idle_fire(SimEvq *q, gpointer data);
+
+static void
+conn_idle_arm(SimConn *c)
+{
+    if (c->idle_timer || !c->idle_timeout || c->state != SIM_CONNS_OPEN)
+        return;
+    c->idle_timer = sim_evq_at(c->stack->ctx->evq,
+                               c->last_activity + c->idle_timeout,
+                               conn_idle_fire, c, NULL);
+}
+
+static void
+conn_idle_fire(SimEvq *q, gpointer data)
+{
+    SimConn *c = data;
+    c->idle_timer = 0;
+    if (c->state != SIM_CONNS_OPEN || !c->idle_timeout)
+        return;
+    if (sim_evq_now(q) - c->last_activity < c->idle_timeout) {
+        conn_idle_arm(c);
+        return;
+    }
+    c->idle_expired = TRUE;
+    sim_conn_close(c);
+}
+
+/**
+ * sim_conn_touch:
+ * @c: a connection
+ *
+ * Records activity (restarts the idle timeout lazily).
+ */
+void
+sim_conn_touch(SimConn *c)
+{
+    c->last_activity = sim_ctx_now(c->stack->ctx);
+    conn_idle_arm(c);
+}
+
+/**
+ * sim_conn_set_idle_timeout:
+ * @c: a connection
+ * @timeout: close after this long without activity; 0 = never
+ *
+ * Sets the idle timeout, counted from the last activity.
+ */
+void
+sim_conn_set_idle_timeout(SimConn *c, SimTime timeout)
+{
+    c->idle_timeout = timeout;
+    if (!timeout && c->idle_timer) {
+        sim_evq_cancel(c->stack->ctx->evq, c->idle_timer);
+        c->idle_timer = 0;
+    }
+    conn_idle_arm(c);
+}
+
+/**
+ * sim_conn_notify_connected:
+ * @c: a connection that just opened
+ *
+ * Moves it to OPEN and tells the upper layer: the connected callback for
+ * the opener, the stack's accept handler for the acceptor.
+ */
+void
+sim_conn_notify_connected(SimConn *c)
+{
+    c->state = SIM_CONNS_OPEN;
+    sim_conn_touch(c);
+    if (c->initiator) {
+        if (c->cb && c->cb->connected)
+            c->cb->connected(c, c->user);
+    } else if (c->stack->accept) {
+        c->stack->accept(c->stack, c, c->stack->accept_user);
+    }
+}
+
+/**
+ * sim_conn_notify_message:
+ * @c: a connection
+ * @stream: the stream it arrived on (0 unless SCTP)
+ * @m: (transfer none): the message
+ *
+ * Hands a whole message to the upper layer.
+ */
+void
+sim_conn_notify_message(SimConn *c, guint stream, SimMsg *m)
+{
+    sim_conn_touch(c);
+    if (c->cb && c->cb->message)
+        c->cb->message(c, stream, m, c->user);
+}
+
+/**
+ * sim_conn_notify_closed:
+ * @c: a connection
+ * @reason: why it ended
+ *
+ * Moves it to CLOSED and tells the upper layer once.  A local close caused
+ * by the idle timeout is reported as %SIM_CLOSE_IDLE.  The transport frees
+ * @c afterwards, from a later event.
+ */
+void
+sim_conn_notify_closed(SimConn *c, SimCloseReason reason)
+{
+    c->state = SIM_CONNS_CLOSED;
+    if (c->idle_timer) {
+        sim_evq_cancel(c->stack->ctx->evq, c->idle_timer);
+        c->idle_timer = 0;
+    }
+    if (c->closed_notified)
+        return;
+    c->closed_notified = TRUE;
+    if (reason == SIM_CLOSE_LOCAL && c->idle_expired)
+        reason = SIM_CLOSE_IDLE;
+    if (c->cb && c->cb->closed)
+        c->cb->closed(c, reason, c->user);
+}
+
+/**
+ * sim_conn_set_mem:
+ * @c: a connection
+ * @bytes: modelled memory this endpoint now holds
+ *
+ * Updates the connection's memory and the run's "memory.conn_bytes" gauge.
+ */
+void
+sim_conn_set_mem(SimConn *c, guint32 bytes)
+{
+    SimStats *stats = c->stack->ctx->stats;
+    if (stats) {
+        SimGauge *g = sim_stats_gauge(stats, "memory.conn_bytes");
+        sim_gauge_add(g, sim_ctx_now(c->stack->ctx),
+                      (gint64)bytes - (gint64)c->mem_bytes);
+    }
+    c->mem_bytes = bytes;
+}
+
+/**
+ * sim_conn_clear:
+ * @c: a connection about to be freed
+ *
+ * Releases the common state: the idle timer and the accounted memory.
+ * (The peer identity belongs to the TLS transport, which releases it.)
+ */
+void
+sim_conn_clear(SimConn *c)
+{
+    if (c->idle_timer) {
+        sim_evq_cancel(c->stack->ctx->evq, c->idle_timer);
+        c->idle_timer = 0;
+    }
+    if (c->mem_bytes)
+        sim_conn_set_mem(c, 0);
+}
