@@ -22,14 +22,17 @@
 #define EVQ_MAX_SEQ ((1ull << (64 - EVQ_SLOT_BITS)) - 1)
 #define EVQ_ARITY 4
 #define EVQ_LINE 64
+/* Heaps larger than this (1 MiB of entries) outgrow the L2 cache; only
+ * then does prefetching the next level pay for itself. */
+#define EVQ_PREFETCH_MIN 65536
 
-/* One heap entry; ordered by (time, key). */
-typedef struct {
-    /* When the event fires. */
-    SimTime time;
-    /* Insertion sequence << EVQ_SLOT_BITS | slab slot; also the event id. */
-    guint64 key;
-} EvqEntry;
+/* One heap entry: time in the high 64 bits, key in the low 64 bits, so
+ * that one unsigned 128-bit comparison orders by (time, sequence). */
+typedef unsigned __int128 EvqEntry;
+
+#define EVQ_ENTRY(time, key) (((EvqEntry)(time) << 64) | (key))
+#define EVQ_TIME(e) ((SimTime)((e) >> 64))
+#define EVQ_KEY(e) ((guint64)(e))
 
 /* One scheduled event's payload. */
 typedef struct {
@@ -74,12 +77,6 @@ struct _SimEvq {
     gboolean stopped;
 };
 
-static inline gboolean
-evq_lt(const EvqEntry *a, const EvqEntry *b)
-{
-    return a->time < b->time || (a->time == b->time && a->key < b->key);
-}
-
 /*
  * Grows the heap so that it holds at least want entries.  The array is
  * offset by 48 bytes from a 64-byte boundary so that the children of node i,
@@ -111,7 +108,7 @@ evq_sift_up(EvqEntry *h, guint i, EvqEntry x)
 {
     while (i > 0) {
         guint p = (i - 1) / EVQ_ARITY;
-        if (!evq_lt(&x, &h[p]))
+        if (h[p] <= x)
             break;
         h[i] = h[p];
         i = p;
@@ -119,19 +116,77 @@ evq_sift_up(EvqEntry *h, guint i, EvqEntry x)
     h[i] = x;
 }
 
-static inline void
-evq_sift_down(EvqEntry *h, guint n, guint i, EvqEntry x)
+/* Index of the smallest of the children c .. min(c + 3, n - 1). */
+static inline guint
+evq_min_child(const EvqEntry *h, guint c, guint n)
+{
+    if (G_LIKELY(c + 3 < n)) {
+        guint a = h[c + 1] < h[c] ? c + 1 : c;
+        guint b = h[c + 3] < h[c + 2] ? c + 3 : c + 2;
+        return h[b] < h[a] ? b : a;
+    }
+    guint m = c;
+    for (guint j = c + 1; j < n; j++)
+        if (h[j] < h[m])
+            m = j;
+    return m;
+}
+
+/*
+ * Fills the hole at i with x (Floyd's bottom-up variant): the hole first
+ * walks down along smallest children to a leaf without comparing against
+ * x, then x rises from there.  The element placed is usually the former
+ * last leaf, which belongs near the bottom, so this saves a comparison per
+ * level over the classic top-down loop.  With @prefetch, the four cache
+ * lines of the level below next are requested while this level's minimum
+ * is found (worth it only once the heap outgrows the caches).
+ */
+static inline __attribute__((always_inline)) void
+evq_sift_down_impl(EvqEntry *h, guint n, guint i, EvqEntry x,
+                   gboolean prefetch)
 {
     for (;;) {
         guint c = EVQ_ARITY * i + 1;
         if (c >= n)
             break;
-        guint end = c + EVQ_ARITY < n ? c + EVQ_ARITY : n;
-        guint m = c;
-        for (guint j = c + 1; j < end; j++)
-            if (evq_lt(&h[j], &h[m]))
-                m = j;
-        if (!evq_lt(&h[m], &x))
+        if (prefetch) {
+            guint g = EVQ_ARITY * c + 1;
+            if (g < n) {
+                __builtin_prefetch(&h[g]);
+                __builtin_prefetch(&h[g + 4]);
+                __builtin_prefetch(&h[g + 8]);
+                __builtin_prefetch(&h[g + 12]);
+            }
+        }
+        guint m = evq_min_child(h, c, n);
+        h[i] = h[m];
+        i = m;
+    }
+    evq_sift_up(h, i, x);
+}
+
+static void
+evq_sift_down_small(EvqEntry *h, guint n, guint i, EvqEntry x)
+{
+    evq_sift_down_impl(h, n, i, x, FALSE);
+}
+
+static void
+evq_sift_down_large(EvqEntry *h, guint n, guint i, EvqEntry x)
+{
+    evq_sift_down_impl(h, n, i, x, TRUE);
+}
+
+/* Classic top-down sift, for heapify (where x is usually small). */
+static void
+evq_sift_down_topdown(EvqEntry *h, guint n, guint i, EvqEntry x)
+{
+    for (;;) {
+        guint c = EVQ_ARITY * i + 1;
+        if (c >= n)
+            break;
+        guint m = evq_min_child(h, c, n);
+        if (x <= h[m])
             break;
         h[i] = h[m];
         i = m;
@@ -144,8 +199,13 @@ static inline void
 evq_pop_root(SimEvq *q)
 {
     guint n = --q->n;
-    if (n > 0)
-        evq_sift_down(q->heap, n, 0, q->heap[n]);
+    if (n > EVQ_PREFETCH_MIN) {
+        evq_sift_down_large(q->heap, n, 0, q->heap[n]);
+        /* The new root's record is needed next: start loading it now. */
+        __builtin_prefetch(&q->slots[EVQ_KEY(q->heap[0]) & EVQ_SLOT_MASK]);
+    } else if (n > 0) {
+        evq_sift_down_small(q->heap, n, 0, q->heap[n]);
+    }
 }
 
 static inline void
@@ -178,7 +238,7 @@ evq_compact(SimEvq *q)
     guint live = 0;
 
     for (guint i = 0; i < q->n; i++) {
-        guint32 slot = h[i].key & EVQ_SLOT_MASK;
+        guint32 slot = EVQ_KEY(h[i]) & EVQ_SLOT_MASK;
         if (q->slots[slot].func)
             h[live++] = h[i];
         else
@@ -187,7 +247,7 @@ evq_compact(SimEvq *q)
     q->n = live;
     q->dead = 0;
     for (guint i = live; i-- > 0;)
-        evq_sift_down(h, live, i, h[i]);
+        evq_sift_down_topdown(h, live, i, h[i]);
 }
 
 /**
@@ -218,7 +278,7 @@ sim_evq_free(SimEvq *q)
     if (!q)
         return;
     for (guint i = 0; i < q->n; i++) {
-        EvqSlot *s = &q->slots[q->heap[i].key & EVQ_SLOT_MASK];
+        EvqSlot *s = &q->slots[EVQ_KEY(q->heap[i]) & EVQ_SLOT_MASK];
         if (s->func && s->destroy)
             s->destroy(s->data);
     }
@@ -264,7 +324,7 @@ sim_evq_at(SimEvq *q, SimTime when, SimEventFunc func, gpointer data,
 
     if (G_UNLIKELY(q->n == q->cap))
         evq_heap_reserve(q, q->n + 1);
-    evq_sift_up(q->heap, q->n++, (EvqEntry){ when, key });
+    evq_sift_up(q->heap, q->n++, EVQ_ENTRY(when, key));
     return key;
 }
 
@@ -342,7 +402,7 @@ static inline void
 evq_skip_dead(SimEvq *q)
 {
     while (q->n) {
-        guint32 slot = q->heap[0].key & EVQ_SLOT_MASK;
+        guint32 slot = EVQ_KEY(q->heap[0]) & EVQ_SLOT_MASK;
         if (G_LIKELY(q->slots[slot].func))
             return;
         evq_pop_root(q);
@@ -361,7 +421,7 @@ SimTime
 sim_evq_peek_time(SimEvq *q)
 {
     evq_skip_dead(q);
-    return q->n ? q->heap[0].time : SIM_TIME_NEVER;
+    return q->n ? EVQ_TIME(q->heap[0]) : SIM_TIME_NEVER;
 }
 
 /**
@@ -393,7 +453,7 @@ static inline void
 evq_fire_root(SimEvq *q)
 {
     EvqEntry top = q->heap[0];
-    guint32 slot = top.key & EVQ_SLOT_MASK;
+    guint32 slot = EVQ_KEY(top) & EVQ_SLOT_MASK;
     EvqSlot *s = &q->slots[slot];
     SimEventFunc func = s->func;
     gpointer data = s->data;
@@ -401,7 +461,7 @@ evq_fire_root(SimEvq *q)
 
     evq_pop_root(q);
     evq_slot_release(q, slot);
-    q->now = top.time;
+    q->now = EVQ_TIME(top);
     q->executed++;
     func(q, data);
     if (destroy)
@@ -447,7 +507,7 @@ sim_evq_run_until(SimEvq *q, SimTime horizon)
     q->stopped = FALSE;
     while (!q->stopped) {
         evq_skip_dead(q);
-        if (!q->n || q->heap[0].time > horizon)
+        if (!q->n || EVQ_TIME(q->heap[0]) > horizon)
             break;
         evq_fire_root(q);
     }
