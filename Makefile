@@ -51,6 +51,8 @@ BENCH_SRCS := $(wildcard bench/bench_*.c)
 BENCHES := $(foreach s,$(BENCH_SRCS),$(BUILD)/bench/$(basename $(notdir $(s))))
 CLI := $(BUILD)/sipreuse
 
+.SECONDARY:
+
 .PHONY: all check asan valgrind bench results plots fuzz regen-golden clean help
 .DEFAULT_GOAL := all
 
@@ -130,7 +132,7 @@ regen-golden: $(CLI)
 	$(TEST_ENV) SIPREUSE_REGEN_GOLDEN=1 $(BUILD)/tests/test_golden
 
 clean:
-	rm -rf build build-asan build-fuzz sipreuse
+	rm -rf build build-* sipreuse
 
 help:
 	@sed -n '2,15p' Makefile | sed 's/^# \{0,1\}//'

@@ -238,6 +238,11 @@ struct _SimTransportOps {
     SimTransportKind kind;
     /* Starts accepting connections on @port of the stack's IP. */
     gboolean (*listen)(SimStack *st, guint16 port, GError **error);
+    /* Optional, but required of the transports TLS layers on (tcp,
+     * sctp): like listen, but inbound connections go to @func instead of
+     * the stack's accept handler. */
+    gboolean (*listen_with)(SimStack *st, guint16 port, SimAcceptFunc func,
+                            gpointer user, GError **error);
     /* Starts opening a connection; callbacks follow.  Never NULL: a
      * failure is reported through closed(). */
     SimConn *(*connect)(SimStack *st, const SimConnectParams *p,

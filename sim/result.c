@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Life cycle of SimRunResult, the plain record of one run's outputs.
+ */
+#define G_LOG_DOMAIN "sim-result"
+
+#include "sim/result.h"
+
+/**
+ * sim_run_result_new:
+ *
+ * Returns: (transfer full): an empty result; free with
+ *   sim_run_result_free().
+ */
+SimRunResult *
+sim_run_result_new(void)
+{
+    SimRunResult *r = g_new0(SimRunResult, 1);
+    r->extra_names = g_array_new(FALSE, FALSE, sizeof(char *));
+    r->extra_values = g_array_new(FALSE, FALSE, sizeof(double));
+    return r;
+}
+
+/**
+ * sim_run_result_free:
+ * @r: (nullable): a result
+ */
+void
+sim_run_result_free(SimRunResult *r)
+{
+    if (!r)
+        return;
+    g_free(r->topology);
+    g_free(r->strategy);
+    g_free(r->protocol);
+    g_strfreev(r->overrides);
+    for (guint i = 0; i < r->extra_names->len; i++)
+        g_free(g_array_index(r->extra_names, char *, i));
+    g_array_unref(r->extra_names);
+    g_array_unref(r->extra_values);
+    for (guint i = 0; i < r->n_nodes; i++)
+        g_free(r->nodes[i].node);
+    g_free(r->nodes);
+    g_free(r->samples);
+    g_free(r->latency);
+    g_free(r);
+}
+
+/**
+ * sim_run_result_add_extra:
+ * @r: a result
+ * @name: a dotted key not among the fixed fields
+ * @value: its value
+ *
+ * Records a further statistic; callers add them in sorted name order.
+ */
+void
+sim_run_result_add_extra(SimRunResult *r, const char *name, double value)
+{
+    char *copy = g_strdup(name);
+    g_array_append_val(r->extra_names, copy);
+    g_array_append_val(r->extra_values, value);
+}
