@@ -17,6 +17,7 @@ OPT ?= -O2
 SAN ?=
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_SECONDS ?= 60
+ASAN_BUILD ?= build-asan
 WARN = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
        -Wno-unused-parameter
 CFLAGS ?= -g
@@ -95,7 +96,7 @@ check: $(CLI) $(TESTS)
 asan:
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	$(MAKE) BUILD=build-asan OPT=-O1 \
+	$(MAKE) BUILD=$(ASAN_BUILD) OPT=-O1 \
 	  SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
 	  check
 
