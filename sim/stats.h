@@ -71,6 +71,45 @@ double sim_histogram_mean(const SimHistogram *h);
 guint64 sim_histogram_quantile(const SimHistogram *h, double q);
 guint64 sim_histogram_max(const SimHistogram *h);
 
+/* Whole-run figures (warm-up included). */
+guint64 sim_counter_run(const SimCounter *c);
+double sim_gauge_mean_run(const SimGauge *g);
+guint64 sim_histogram_count_run(const SimHistogram *h);
+guint64 sim_histogram_min(const SimHistogram *h);
+
+/* Histogram buckets: non-empty ones in increasing order; *iter starts at 0.
+ * Each bucket is [lo, hi) and at most SIM_HISTOGRAM_REL_ERROR * lo wide. */
+#define SIM_HISTOGRAM_SUB_BITS 7
+#define SIM_HISTOGRAM_REL_ERROR (1.0 / (1 << SIM_HISTOGRAM_SUB_BITS))
+gboolean sim_histogram_next_bucket(const SimHistogram *h, guint *iter,
+                                   guint64 *lo, guint64 *hi, guint64 *count);
+void sim_histogram_merge(SimHistogram *dst, const SimHistogram *src);
+
+/* Time series of a gauge (one entry per sample interval, warm-up
+ * included): the time-weighted mean over the interval and the level at its
+ * end.  The last entry may cover a partial interval. */
+guint sim_gauge_n_samples(const SimGauge *g);
+double sim_gauge_sample_mean(const SimGauge *g, guint i);
+gint64 sim_gauge_sample_level(const SimGauge *g, guint i);
+SimTime sim_stats_sample_interval(const SimStats *s);
+
+/* Sorted look-up: names of every statistic of one kind, in strcmp order
+ * (never hash-table order), and look-up without registering. */
+typedef enum {
+    SIM_STAT_COUNTER,
+    SIM_STAT_GAUGE,
+    SIM_STAT_HISTOGRAM,
+} SimStatKind;
+char **sim_stats_names(const SimStats *s, SimStatKind kind,
+                       const char *prefix);
+gpointer sim_stats_lookup(const SimStats *s, SimStatKind kind,
+                          const char *name);
+
+/* A stand-alone histogram (tests, merged replications). */
+SimHistogram *sim_histogram_new(void);
+void sim_histogram_free(SimHistogram *h);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(SimStats, sim_stats_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(SimHistogram, sim_histogram_free)
 
 G_END_DECLS
