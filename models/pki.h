@@ -50,6 +50,11 @@ typedef enum {
     SIM_PKI_N_VERDICTS
 } SimPkiVerdict;
 
+/* The fixed instant every chain is validated at (2025-01-01T00:00:00Z):
+ * generated certificates are valid from 2024-01-01 to 2035-01-01, expired
+ * ones from 2023-01-01 to 2024-01-01.  No wall clock is involved. */
+#define SIM_PKI_REFERENCE_TIME G_GINT64_CONSTANT(1735689600)
+
 typedef struct _SimPki SimPki;
 typedef struct _SimPkiCreds SimPkiCreds;
 
@@ -101,6 +106,15 @@ SimPeerId *sim_peer_id_ref(SimPeerId *id);
 void sim_peer_id_unref(SimPeerId *id);
 gboolean sim_peer_id_matches(const SimPeerId *id, const char *domain);
 gboolean sim_peer_id_has_dns(const SimPeerId *id, const char *name);
+
+/* Export and inspection (tests, `sipreuse` tooling). */
+guint sim_pki_creds_n_certs(const SimPkiCreds *creds);
+GBytes *sim_pki_creds_cert_der(const SimPkiCreds *creds, guint index);
+gboolean sim_pki_creds_write_pem(const SimPkiCreds *creds,
+                                 const char *cert_file, const char *key_file,
+                                 GError **error);
+gboolean sim_pki_write_ca(SimPki *pki, const char *cert_file,
+                          const char *key_file, GError **error);
 
 /* Key types by name ("rsa-2048", "rsa-3072", "ecdsa-p256", "ed25519"). */
 const char *sim_key_type_name(SimKeyType key);
