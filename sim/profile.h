@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The CPU profile of a host: what `sipreuse calibrate` measured with
+ * OpenSSL (sign, verify, ECDH, and whole TLS handshakes per role, full and
+ * resumed, per key type), saved as a GKeyFile with one group per key type
+ * and every figure in microseconds.  Without a profile the defaults come
+ * from the operation table of SPEC 3.3 (D7).  The world builder turns a
+ * profile into SimStackConfig.tls_full_cost / tls_resumed_cost.
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "models/pki.h"
+#include "sim/evq.h"
+
+G_BEGIN_DECLS
+
+#define SIM_PROFILE_ERROR (sim_profile_error_quark())
+GQuark sim_profile_error_quark(void);
+
+typedef enum {
+    SIM_PROFILE_ERROR_FAILED,
+    /* The file cannot be read, written or is not a key file. */
+    SIM_PROFILE_ERROR_FILE,
+    /* A group or key the format does not have. */
+    SIM_PROFILE_ERROR_UNKNOWN,
+    /* A value that is not a non-negative number of microseconds. */
+    SIM_PROFILE_ERROR_BAD_VALUE,
+} SimProfileError;
+
+/* Costs of one key type (all CPU time of one core). */
+typedef struct {
+    /* Whole full handshake with mutual authentication, per role. */
+    SimTime tls_full_server;
+    SimTime tls_full_client;
+    /* Whole resumed handshake, per role. */
+    SimTime tls_resumed_server;
+    SimTime tls_resumed_client;
+    /* One signature, one verification, one X25519 key agreement. */
+    SimTime sign;
+    SimTime verify;
+    SimTime ecdh;
+} SimCpuKeyCosts;
+
+/* A host's profile. */
+typedef struct {
+    /* Costs per key type. */
+    SimCpuKeyCosts key[SIM_KEY_N_TYPES];
+    /* (nullable): free-form host description ([host] group), owned. */
+    char *host;
+} SimCpuProfile;
+
+/* Life cycle. */
+void sim_cpu_profile_init_defaults(SimCpuProfile *p);
+void sim_cpu_profile_clear(SimCpuProfile *p);
+
+/* Files. */
+gboolean sim_cpu_profile_load(SimCpuProfile *p, const char *path,
+                              GError **error);
+gboolean sim_cpu_profile_save(const SimCpuProfile *p, const char *path,
+                              GError **error);
+
+/* Per-side handshake cost for SimStackConfig (mean of the two roles). */
+SimTime sim_cpu_profile_tls_full_cost(const SimCpuProfile *p, SimKeyType key);
+SimTime sim_cpu_profile_tls_resumed_cost(const SimCpuProfile *p,
+                                         SimKeyType key);
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(SimCpuProfile, sim_cpu_profile_clear)
+
+G_END_DECLS
