@@ -198,6 +198,9 @@ typedef struct {
     const SimPkiCreds *creds;
     /* (nullable): the trust store for peers' chains. */
     SimPki *pki;
+    /* SCTP: hold DATA until COOKIE-ACK instead of bundling it with
+     * COOKIE-ECHO (RFC 9260 5.1); FALSE, the default, bundles. */
+    gboolean sctp_no_bundle;
 } SimStackConfig;
 
 /* A node's transport endpoint on one IP address.  Several stacks may share
@@ -262,6 +265,7 @@ struct _SimTransportOps {
 GQuark sim_transport_error_quark(void);
 
 /* Registry. */
+extern const SimTransportOps sim_transport_sctp;
 const SimTransportOps *sim_transport_by_name(const char *name, GError **error);
 const SimTransportOps *sim_transport_by_kind(SimTransportKind kind);
 const SimTransportOps *const *sim_transport_all(void);
