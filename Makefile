@@ -41,7 +41,7 @@ $(CONFIG): scripts/deps.sh
 	   echo "PKG_LIBS := $$(pkg-config --libs glib-2.0 libssl libcrypto)"; \
 	 } > $@.tmp && mv $@.tmp $@
 
-LIB_SRCS := $(filter-out sim/main.c,$(wildcard sim/*.c models/*.c models/*/*.c))
+LIB_SRCS := $(filter-out sim/main.c models/tests/%,$(wildcard sim/*.c models/*.c models/*/*.c))
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 LIB := $(BUILD)/libsipreuse.a
 TESTUTIL_SRCS := $(wildcard sim/tests/util_*.c models/tests/util_*.c)
@@ -129,7 +129,7 @@ fuzz:
 build-fuzz/fuzz_topo: $(BUILD)/obj/sim/tests/fuzz/fuzz_topo.o $(LIB)
 	$(CC) $(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LIBS)
 
-regen-golden: $(CLI)
+regen-golden: $(CLI) $(BUILD)/tests/test_golden
 	$(TEST_ENV) SIPREUSE_REGEN_GOLDEN=1 $(BUILD)/tests/test_golden
 
 clean:
