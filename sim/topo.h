@@ -126,6 +126,9 @@ typedef struct {
     SimTime lookup_delay;
     SimSrvSelect srv_select;
     gboolean strict_3263;
+    /* How long a target that failed is tried last; an addition to DESIGN
+     * section 7 ([dns] blacklist-time). */
+    SimTime blacklist_time;
 } SimTopoDns;
 
 /* One SRV record of a domain. */

@@ -1,0 +1,1700 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The topology loader (DESIGN.md section 7): a GKeyFile in, the plain
+ * structs of sim/topo.h out, with every validation done here.  A schema
+ * table lists each group kind's keys and their defaults as text, so absent
+ * keys go through the same parsers as written ones and `check --defaults`
+ * prints exactly what the loader uses.  Every error names the file, the
+ * line when it can be found, the group and the key, what was expected and
+ * what was found, and suggests the nearest valid name for a misspelling.
+ */
+#define G_LOG_DOMAIN "sim-topo"
+
+#include "sim/topo.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "models/net.h"
+
+G_DEFINE_QUARK(sim-topo-error-quark, sim_topo_error)
+
+/* Longest certificate, key or profile file the loader reads. */
+#define TOPO_MAX_FILE (1u << 20)
+/* Longest duration accepted: about 31 years of simulated time. */
+#define TOPO_MAX_NS 1e18
+/* Longest value quoted in an error message. */
+#define TOPO_QUOTE_MAX 60
+
+/* One key of a group kind. */
+typedef struct {
+    /* Key name. */
+    const char *key;
+    /* (nullable): default as parseable text, used when the key is absent. */
+    const char *def;
+    /* (nullable): the default when it is not a constant, for --defaults. */
+    const char *note;
+} TopoKey;
+
+/* One group kind. */
+typedef struct {
+    /* The first word of the group name. */
+    const char *kind;
+    /* How many words follow the kind: 0, 1 (NAME) or 2 (SITE_A SITE_B). */
+    guint n_words;
+    /* Keys, terminated by a zeroed entry. */
+    const TopoKey *keys;
+} TopoKind;
+
+static const TopoKey topo_keys_simulation[] = {
+    { "duration", "60s", NULL },
+    { "warmup", "0", NULL },
+    { "seed", "1", NULL },
+    { "strategy", "reuse", NULL },
+    { "cpu-profile", NULL, "none: SPEC 3.3 costs" },
+    { NULL, NULL, NULL },
+};
+
+static const TopoKey topo_keys_transport[] = {
+    { "protocol", "tls", NULL },
+    { "tls-version", "1.3", NULL },
+    { "mutual-auth", "true", NULL },
+    { "resumption", "true", NULL },
+    { "idle-timeout", "120s", NULL },
+    { "t1", "500ms", NULL },
+    { "alias-insert-check", "true", NULL },
+    { "initial-window", "10", NULL },
+    { "rto-min", "1s", NULL },
+    { "connect-timeout", "0", NULL },
+    { NULL, NULL, NULL },
+};
+
+static const TopoKey topo_keys_network[] = {
+    { "default-delay", "10ms", NULL },
+    { "jitter", "0", NULL },
+    { "bandwidth", "1Gbps", NULL },
+    { "mtu", "1500", NULL },
+    { "loss", "0", NULL },
+    { NULL, NULL, NULL },
+};
+
+static const TopoKey topo_keys_pki[] = {
+    { "key", "ecdsa-p256", NULL },
+    { "ca-name", "sipreuse CA", NULL },
+    { "ca-file", NULL, "none: a CA is generated" },
+    { "ca-key-file", NULL, "none" },
+    { NULL, NULL, NULL },
+};
+
+static const TopoKey topo_keys_dns[] = {
+    { "ttl", "300s", NULL },
+    { "lookup-delay", "1ms", NULL },
+    { "srv-select", "proportional", NULL },
+    { "strict-3263", "false", NULL },
+    { "blacklist-time", "60s", NULL },
+    { NULL, NULL, NULL },
+};
+
+static const TopoKey topo_keys_domain[] = {
+    { "srv", NULL, "none: the domain's nodes by A record" },
+    { NULL, NULL, NULL },
+};
+
+static const TopoKey topo_keys_node[] = {
+    { "host", NULL, "the node's name" },
+    { "address", NULL, "10.0.0.1, 10.0.0.2, ... in file order" },
+    { "port", NULL, "5061 for tls and tls-sctp, 5060 otherwise" },
+    { "advertise-port", "true", NULL },
+    { "site", NULL, "a site of the node's own name" },
+    { "domains", NULL, "none" },
+    { "cert-san", NULL, "URI:sip:HOST plus URI:sip:DOMAIN per domain" },
+    { "client-cert", "true", NULL },
+    { "cert-file", NULL, "none: a certificate is generated" },
+    { "key-file", NULL, "none" },
+    { "cert-expired", "false", NULL },
+    { "cert-untrusted", "false", NULL },
+    { "accept-alias", "true", NULL },
+    { "strategy", NULL, "the run's strategy" },
+    { "cores", "1", NULL },
+    { "sip-cost", "50us", NULL },
+    { "tls-full-cost", NULL, "from the cpu profile or SPEC 3.3" },
+    { "tls-resumed-cost", NULL, "from the cpu profile or SPEC 3.3" },
+    { "up", "true", NULL },
+    { "spoof-as", NULL, "none" },
+    { NULL, NULL, NULL },
+};
+
+static const TopoKey topo_keys_link[] = {
+    { "delay", NULL, "[network] default-delay" },
+    { "jitter", NULL, "[network] jitter" },
+    { "loss", NULL, "[network] loss" },
+    { "bandwidth", NULL, "[network] bandwidth" },
+    { "mtu", NULL, "[network] mtu" },
+    { NULL, NULL, NULL },
+};
+
+static const TopoKey topo_keys_traffic[] = {
+    { "from", NULL, "required" },
+    { "to", NULL, "required" },
+    { "rate", "1/s", NULL },
+    { "hold", "60s", NULL },
+    { "answer-delay", "0", NULL },
+    { "bye-by", "caller", NULL },
+    { "start", "0", NULL },
+    { "stop", NULL, "the end of the run" },
+    { "count", "0", NULL },
+    { NULL, NULL, NULL },
+};
+
+static const TopoKey topo_keys_fault[] = {
+    { "node", NULL, "required" },
+    { "at", "0", NULL },
+    { "duration", NULL, "until the end of the run" },
+    { NULL, NULL, NULL },
+};
+
+enum {
+    TOPO_SIMULATION,
+    TOPO_TRANSPORT,
+    TOPO_NETWORK,
+    TOPO_PKI,
+    TOPO_DNS,
+    TOPO_DOMAIN,
+    TOPO_NODE,
+    TOPO_LINK,
+    TOPO_TRAFFIC,
+    TOPO_FAULT,
+    TOPO_N_KINDS
+};
+
+static const TopoKind topo_kinds[TOPO_N_KINDS] = {
+    [TOPO_SIMULATION] = { "simulation", 0, topo_keys_simulation },
+    [TOPO_TRANSPORT] = { "transport", 0, topo_keys_transport },
+    [TOPO_NETWORK] = { "network", 0, topo_keys_network },
+    [TOPO_PKI] = { "pki", 0, topo_keys_pki },
+    [TOPO_DNS] = { "dns", 0, topo_keys_dns },
+    [TOPO_DOMAIN] = { "domain", 1, topo_keys_domain },
+    [TOPO_NODE] = { "node", 1, topo_keys_node },
+    [TOPO_LINK] = { "link", 2, topo_keys_link },
+    [TOPO_TRAFFIC] = { "traffic", 1, topo_keys_traffic },
+    [TOPO_FAULT] = { "fault", 1, topo_keys_fault },
+};
+
+static const char *const topo_protocol_names[SIM_PROTO_N + 1] = {
+    [SIM_PROTO_UDP] = "udp",
+    [SIM_PROTO_TCP] = "tcp",
+    [SIM_PROTO_SCTP] = "sctp",
+    [SIM_PROTO_TLS] = "tls",
+    [SIM_PROTO_TLS_SCTP] = "tls-sctp",
+};
+
+static const char *const topo_srv_select_names[] = {
+    "proportional", "rfc2782", NULL
+};
+static const char *const topo_bye_by_names[] = {
+    "caller", "callee", "random", NULL
+};
+static const char *const topo_pki_key_names[] = {
+    "rsa-2048", "rsa-3072", "ecdsa-p256", "ed25519", NULL
+};
+
+/* One group of the file as the loader sees it. */
+typedef struct {
+    /* The group name as written in the file (GKeyFile's name). */
+    char *group;
+    /* Its kind. */
+    const TopoKind *kind;
+    /* (nullable): the words after the kind (owned by the parser). */
+    char **words;
+} TopoGroup;
+
+/* State of one load. */
+typedef struct {
+    /* The key file. */
+    GKeyFile *kf;
+    /* File name for messages. */
+    const char *file;
+    /* Folder that relative file names are resolved against. */
+    char *dir;
+    /* The raw text, for line numbers. */
+    const char *text;
+    gsize len;
+    /* "group\nkey" -> the --set text that set it. */
+    GHashTable *overridden;
+    /* Groups in file order. */
+    TopoGroup *groups;
+    guint n_groups;
+    /* Lower-case host name -> first node index + 1. */
+    GHashTable *hosts;
+    /* Site name -> index + 1. */
+    GHashTable *sites;
+    /* Where errors go. */
+    GError **error;
+} TopoParser;
+
+/* ---- Small helpers ---------------------------------------------------- */
+
+/* Edit distance between two short strings (G_MAXUINT if either is long). */
+static guint
+topo_distance(const char *a, const char *b)
+{
+    gsize la = strlen(a), lb = strlen(b);
+    if (la > 64 || lb > 64)
+        return G_MAXUINT;
+    guint row[65];
+    for (gsize j = 0; j <= lb; j++)
+        row[j] = j;
+    for (gsize i = 1; i <= la; i++) {
+        guint diag = row[0];
+        row[0] = i;
+        for (gsize j = 1; j <= lb; j++) {
+            guint up = row[j];
+            guint sub = diag + (g_ascii_tolower(a[i - 1]) !=
+                                g_ascii_tolower(b[j - 1]));
+            row[j] = MIN(MIN(row[j - 1] + 1, up + 1), sub);
+            diag = up;
+        }
+    }
+    return row[lb];
+}
+
+/* The nearest of @n candidates to @word, or NULL if none is close. */
+static const char *
+topo_nearest(const char *word, const char *const *cand, gsize n)
+{
+    const char *best = NULL;
+    guint best_d = G_MAXUINT;
+    guint limit = MAX(2, strlen(word) / 3);
+    for (gsize i = 0; i < n && cand[i]; i++) {
+        guint d = topo_distance(word, cand[i]);
+        if (d < best_d && d <= limit && d < strlen(cand[i])) {
+            best = cand[i];
+            best_d = d;
+        }
+    }
+    return best;
+}
+
+/* " (did you mean "X"?)" or "". */
+static char *
+topo_hint(const char *word, const char *const *cand, gsize n)
+{
+    const char *near = topo_nearest(word, cand, n);
+    return near ? g_strdup_printf(" (did you mean \"%s\"?)", near)
+                : g_strdup("");
+}
+
+/* A value quoted for a message: escaped and shortened. */
+static char *
+topo_quote(const char *value)
+{
+    g_autofree char *cut = g_strndup(value, TOPO_QUOTE_MAX);
+    g_autofree char *esc = g_strescape(cut, NULL);
+    return g_strdup_printf("\"%s%s\"", esc,
+                           strlen(value) > TOPO_QUOTE_MAX ? "..." : "");
+}
+
+/* Key names of a kind as a NULL-terminated array (transfer container). */
+static const char **
+topo_key_names(const TopoKind *k)
+{
+    GPtrArray *a = g_ptr_array_new();
+    for (const TopoKey *key = k->keys; key->key; key++)
+        g_ptr_array_add(a, (gpointer)key->key);
+    g_ptr_array_add(a, NULL);
+    return (const char **)g_ptr_array_free(a, FALSE);
+}
+
+/* The group kinds by name, for hints and messages (same order as
+ * topo_kinds). */
+static const char *const topo_kind_names[] = {
+    "simulation", "transport", "network", "pki", "dns",
+    "domain", "node", "link", "traffic", "fault", NULL
+};
+
+static const TopoKind *
+topo_kind_find(const char *kind)
+{
+    for (guint i = 0; i < TOPO_N_KINDS; i++)
+        if (g_str_equal(topo_kinds[i].kind, kind))
+            return &topo_kinds[i];
+    return NULL;
+}
+
+static const TopoKey *
+topo_key_find(const TopoKind *k, const char *key)
+{
+    for (const TopoKey *e = k->keys; e->key; e++)
+        if (g_str_equal(e->key, key))
+            return e;
+    return NULL;
+}
+
+/* Line number (1-based) of the group header, or of the key inside it when
+ * @key is not NULL; 0 when not found. */
+static guint
+topo_line(const TopoParser *p, const char *group, const char *key)
+{
+    const char *s = p->text, *end = p->text + p->len;
+    guint line = 0, found = 0;
+    gboolean inside = FALSE;
+    while (s < end) {
+        const char *nl = memchr(s, '\n', end - s);
+        const char *e = nl ? nl : end;
+        g_autofree char *l = g_strstrip(g_strndup(s, e - s));
+        line++;
+        if (l[0] == '[') {
+            char *close = strrchr(l, ']');
+            if (close)
+                *close = '\0';
+            inside = close && g_str_equal(l + 1, group);
+            if (inside && !key)
+                return line;
+        } else if (inside && key && l[0] != '#') {
+            char *eq = strchr(l, '=');
+            if (eq) {
+                *eq = '\0';
+                if (g_str_equal(g_strstrip(l), key))
+                    found = line;
+            }
+        }
+        s = e + 1;
+    }
+    return found;
+}
+
+/* Sets the error: "FILE:LINE: [GROUP] KEY: message". */
+static gboolean G_GNUC_PRINTF(5, 6)
+topo_fail(TopoParser *p, SimTopoError code, const char *group,
+          const char *key, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    g_autofree char *msg = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    g_autofree char *where = NULL;
+    const char *set = NULL;
+    if (group && key) {
+        g_autofree char *k = g_strdup_printf("%s\n%s", group, key);
+        set = g_hash_table_lookup(p->overridden, k);
+    }
+    guint line = group && !set ? topo_line(p, group, key) : 0;
+    if (line == 0 && key && !set)
+        line = topo_line(p, group, NULL);
+    where = line ? g_strdup_printf("%s:%u", p->file, line)
+                 : g_strdup(p->file);
+    if (!group)
+        g_set_error(p->error, SIM_TOPO_ERROR, code, "%s: %s", where, msg);
+    else if (!key)
+        g_set_error(p->error, SIM_TOPO_ERROR, code, "%s: [%s]: %s", where,
+                    group, msg);
+    else
+        g_set_error(p->error, SIM_TOPO_ERROR, code, "%s: [%s] %s%s%s%s: %s",
+                    where, group, key, set ? " (from --set " : "",
+                    set ? set : "", set ? ")" : "", msg);
+    return FALSE;
+}
+
+/* ---- Value parsers ---------------------------------------------------- */
+
+/* The value of @key: as written, else the schema default, else NULL. */
+static char *
+topo_value(TopoParser *p, const TopoGroup *g, const char *key)
+{
+    char *v = g->group ? g_key_file_get_value(p->kf, g->group, key, NULL)
+                       : NULL;
+    if (v)
+        return g_strstrip(v);
+    const TopoKey *k = topo_key_find(g->kind, key);
+    g_assert(k != NULL);
+    return g_strdup(k->def);
+}
+
+/* Parses a non-negative decimal number at @s; returns the characters
+ * consumed (0: none). */
+static gsize
+topo_number(const char *s, double *out)
+{
+    gsize i = 0, digits = 0;
+    while (g_ascii_isdigit(s[i]))
+        i++, digits++;
+    if (s[i] == '.') {
+        i++;
+        while (g_ascii_isdigit(s[i]))
+            i++, digits++;
+    }
+    if (digits == 0)
+        return 0;
+    if ((s[i] == 'e' || s[i] == 'E') &&
+        (g_ascii_isdigit(s[i + 1]) ||
+         ((s[i + 1] == '-' || s[i + 1] == '+') && g_ascii_isdigit(s[i + 2])))) {
+        i += 2;
+        while (g_ascii_isdigit(s[i]))
+            i++;
+    }
+    g_autofree char *num = g_strndup(s, i);
+    *out = g_ascii_strtod(num, NULL);
+    return isfinite(*out) ? i : 0;
+}
+
+/* A number followed by one of @n unit suffixes (scale factors); the
+ * empty suffix is units[0] when @bare is TRUE. */
+typedef struct {
+    const char *suffix;
+    double scale;
+} TopoUnit;
+
+static gboolean
+topo_scaled(const char *v, const TopoUnit *units, gsize n, double *out)
+{
+    double x;
+    gsize used = topo_number(v, &x);
+    if (used == 0)
+        return FALSE;
+    const char *u = v + used;
+    while (*u == ' ' || *u == '\t')
+        u++;
+    for (gsize i = 0; i < n; i++) {
+        if (g_str_equal(u, units[i].suffix)) {
+            *out = x * units[i].scale;
+            return isfinite(*out);
+        }
+    }
+    return FALSE;
+}
+
+/* Flags of the numeric getters. */
+enum {
+    /* Zero is not allowed. */
+    TOPO_POSITIVE = 1 << 0,
+};
+
+static gboolean
+topo_bad(TopoParser *p, const TopoGroup *g, const char *key, const char *v,
+         const char *expected)
+{
+    g_autofree char *q = topo_quote(v);
+    gboolean neg = v[0] == '-';
+    return topo_fail(p, SIM_TOPO_ERROR_BAD_VALUE, g->group, key,
+                     "expected %s, found %s%s", expected, q,
+                     neg ? " (negative values are not allowed)" : "");
+}
+
+static const TopoUnit topo_time_units[] = {
+    { "", 1e9 }, { "ns", 1 }, { "us", 1e3 }, { "ms", 1e6 },
+    { "s", 1e9 }, { "min", 60e9 }, { "h", 3600e9 },
+};
+
+/* A duration: ns/us/ms/s/min/h, bare number = seconds. */
+static gboolean
+topo_duration(TopoParser *p, const TopoGroup *g, const char *key,
+              guint flags, SimTime *out)
+{
+    g_autofree char *v = topo_value(p, g, key);
+    if (!v)
+        return TRUE;
+    double ns;
+    const char *exp = flags & TOPO_POSITIVE
+                          ? "a positive duration (e.g. 500ms, 2s, 1min; "
+                            "a bare number is seconds)"
+                          : "a duration (e.g. 0, 500ms, 2s, 1min; a bare "
+                            "number is seconds)";
+    if (!topo_scaled(v, topo_time_units, G_N_ELEMENTS(topo_time_units), &ns) ||
+        ns >= TOPO_MAX_NS || ((flags & TOPO_POSITIVE) && llround(ns) == 0))
+        return topo_bad(p, g, key, v, exp);
+    *out = (SimTime)llround(ns);
+    return TRUE;
+}
+
+static const TopoUnit topo_bw_units[] = {
+    { "", 1 }, { "bps", 1 }, { "Kbps", 1e3 }, { "kbps", 1e3 },
+    { "Mbps", 1e6 }, { "mbps", 1e6 }, { "Gbps", 1e9 }, { "gbps", 1e9 },
+};
+
+/* A bandwidth: bps/Kbps/Mbps/Gbps, bare number = bits per second. */
+static gboolean
+topo_bandwidth(TopoParser *p, const TopoGroup *g, const char *key,
+               guint64 *out)
+{
+    g_autofree char *v = topo_value(p, g, key);
+    if (!v)
+        return TRUE;
+    double bps;
+    if (!topo_scaled(v, topo_bw_units, G_N_ELEMENTS(topo_bw_units), &bps) ||
+        bps < 1 || bps >= 1e15)
+        return topo_bad(p, g, key, v,
+                        "a positive bandwidth (e.g. 100Mbps, 1Gbps, "
+                        "64Kbps; a bare number is bits per second)");
+    *out = (guint64)llround(bps);
+    return TRUE;
+}
+
+static const TopoUnit topo_rate_units[] = {
+    { "", 1 }, { "/s", 1 }, { "/min", 1.0 / 60 }, { "/h", 1.0 / 3600 },
+};
+
+/* A rate in calls per second: N, N/s (also N/min, N/h). */
+static gboolean
+topo_rate(TopoParser *p, const TopoGroup *g, const char *key, double *out)
+{
+    g_autofree char *v = topo_value(p, g, key);
+    if (!v)
+        return TRUE;
+    double r;
+    if (!topo_scaled(v, topo_rate_units, G_N_ELEMENTS(topo_rate_units), &r) ||
+        r <= 0 || r > 1e9)
+        return topo_bad(p, g, key, v,
+                        "a positive rate in calls per second (N or N/s, "
+                        "e.g. 20/s)");
+    *out = r;
+    return TRUE;
+}
+
+/* A probability in [0, 1): a fraction or a percentage. */
+static gboolean
+topo_loss(TopoParser *p, const TopoGroup *g, const char *key, double *out)
+{
+    static const TopoUnit units[] = { { "", 1 }, { "%", 0.01 } };
+    g_autofree char *v = topo_value(p, g, key);
+    if (!v)
+        return TRUE;
+    double x;
+    if (!topo_scaled(v, units, G_N_ELEMENTS(units), &x) || x >= 1)
+        return topo_bad(p, g, key, v,
+                        "a loss probability in [0, 1) (e.g. 0.01 or 1%)");
+    *out = x;
+    return TRUE;
+}
+
+/* An unsigned integer in [min, max]. */
+static gboolean
+topo_uint(TopoParser *p, const TopoGroup *g, const char *key, guint64 min,
+          guint64 max, guint64 *out)
+{
+    g_autofree char *v = topo_value(p, g, key);
+    if (!v)
+        return TRUE;
+    guint64 x = 0;
+    gboolean ok = v[0] != '\0';
+    for (const char *s = v; ok && *s; s++) {
+        ok = g_ascii_isdigit(*s) && x <= (G_MAXUINT64 - 9) / 10;
+        x = x * 10 + (guint64)(*s - '0');
+    }
+    if (!ok || x < min || x > max) {
+        g_autofree char *exp = g_strdup_printf(
+            "an integer in %" G_GUINT64_FORMAT "..%" G_GUINT64_FORMAT, min,
+            max);
+        return topo_bad(p, g, key, v, exp);
+    }
+    *out = x;
+    return TRUE;
+}
+
+static gboolean
+topo_guint(TopoParser *p, const TopoGroup *g, const char *key, guint min,
+           guint max, guint *out)
+{
+    guint64 x = *out;
+    if (!topo_uint(p, g, key, min, max, &x))
+        return FALSE;
+    *out = (guint)x;
+    return TRUE;
+}
+
+/* A boolean: true/false, yes/no, 1/0. */
+static gboolean
+topo_bool(TopoParser *p, const TopoGroup *g, const char *key, gboolean *out)
+{
+    g_autofree char *v = topo_value(p, g, key);
+    if (!v)
+        return TRUE;
+    if (!g_ascii_strcasecmp(v, "true") || !g_ascii_strcasecmp(v, "yes") ||
+        g_str_equal(v, "1"))
+        *out = TRUE;
+    else if (!g_ascii_strcasecmp(v, "false") ||
+             !g_ascii_strcasecmp(v, "no") || g_str_equal(v, "0"))
+        *out = FALSE;
+    else
+        return topo_bad(p, g, key, v, "true or false");
+    return TRUE;
+}
+
+/* One of a NULL-terminated list of names; *out is its index. */
+static gboolean
+topo_enum(TopoParser *p, const TopoGroup *g, const char *key,
+          const char *const *names, guint *out)
+{
+    g_autofree char *v = topo_value(p, g, key);
+    if (!v)
+        return TRUE;
+    for (guint i = 0; names[i]; i++) {
+        if (g_str_equal(v, names[i])) {
+            *out = i;
+            return TRUE;
+        }
+    }
+    g_autofree char *list = g_strjoinv("|", (char **)names);
+    g_autofree char *hint = topo_hint(v, names, G_MAXSIZE);
+    g_autofree char *q = topo_quote(v);
+    return topo_fail(p, SIM_TOPO_ERROR_BAD_VALUE, g->group, key,
+                     "expected one of %s, found %s%s", list, q, hint);
+}
+
+/* TRUE if @s is a name without blanks, separators or control bytes. */
+static gboolean
+topo_is_token(const char *s)
+{
+    if (!*s)
+        return FALSE;
+    for (; *s; s++)
+        if ((guchar)*s <= ' ' || *s == ';' || *s == ',' || *s == '[' ||
+            *s == ']' || *s == '=' || *s == 0x7f)
+            return FALSE;
+    return TRUE;
+}
+
+/* A single name (host, site, strategy...); NULL if absent. */
+static gboolean
+topo_token(TopoParser *p, const TopoGroup *g, const char *key, char **out)
+{
+    g_autofree char *v = topo_value(p, g, key);
+    if (!v)
+        return TRUE;
+    if (!topo_is_token(v))
+        return topo_bad(p, g, key, v,
+                        "a single name without blanks, ';' or ','");
+    g_free(*out);
+    *out = g_steal_pointer(&v);
+    return TRUE;
+}
+
+/* A `;`- or `,`-separated list; empty items are dropped. */
+static char **
+topo_split(const char *v)
+{
+    g_auto(GStrv) parts = g_strsplit_set(v, ";,", -1);
+    GPtrArray *a = g_ptr_array_new();
+    for (guint i = 0; parts[i]; i++) {
+        g_strstrip(parts[i]);
+        if (parts[i][0])
+            g_ptr_array_add(a, g_strdup(parts[i]));
+    }
+    g_ptr_array_add(a, NULL);
+    return (char **)g_ptr_array_free(a, FALSE);
+}
+
+/* The folder-relative path of a readable file (credentials, profiles). */
+static gboolean
+topo_file(TopoParser *p, const TopoGroup *g, const char *key, gboolean pem,
+          char **out)
+{
+    g_autofree char *v = topo_value(p, g, key);
+    if (!v)
+        return TRUE;
+    g_autofree char *path = g_path_is_absolute(v)
+                                ? g_strdup(v)
+                                : g_build_filename(p->dir, v, NULL);
+    g_autofree char *q = topo_quote(path);
+    if (!g_file_test(path, G_FILE_TEST_IS_REGULAR))
+        return topo_fail(p, SIM_TOPO_ERROR_CREDENTIALS, g->group, key,
+                         "expected a readable file, found no file %s", q);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return topo_fail(p, SIM_TOPO_ERROR_CREDENTIALS, g->group, key,
+                         "expected a readable file, cannot open %s", q);
+    g_autofree char *buf = g_malloc0(TOPO_MAX_FILE + 1);
+    gsize n = fread(buf, 1, TOPO_MAX_FILE, f);
+    fclose(f);
+    if (n == 0 || (pem && !strstr(buf, "-----BEGIN ")))
+        return topo_fail(p, SIM_TOPO_ERROR_CREDENTIALS, g->group, key,
+                         "expected %s, found %s in %s",
+                         pem ? "a PEM file (-----BEGIN ...)" : "a profile",
+                         n ? "no PEM block" : "an empty file", q);
+    g_free(*out);
+    *out = g_steal_pointer(&path);
+    return TRUE;
+}
+
+/* ---- Structure: groups, duplicates, overrides -------------------------- */
+
+/* Duplicate group headers (GKeyFile would merge them silently). */
+static gboolean
+topo_check_duplicates(TopoParser *p)
+{
+    g_autoptr(GHashTable) seen =
+        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    const char *s = p->text, *end = p->text + p->len;
+    guint line = 0;
+    while (s < end) {
+        const char *nl = memchr(s, '\n', end - s);
+        const char *e = nl ? nl : end;
+        g_autofree char *l = g_strstrip(g_strndup(s, e - s));
+        line++;
+        s = e + 1;
+        char *close = strrchr(l, ']');
+        if (l[0] != '[' || !close)
+            continue;
+        *close = '\0';
+        guint first = GPOINTER_TO_UINT(g_hash_table_lookup(seen, l + 1));
+        if (first)
+            return topo_fail(p, SIM_TOPO_ERROR_DUPLICATE, l + 1, NULL,
+                             "duplicate group (line %u); expected each "
+                             "group once, found it again at line %u",
+                             first, line);
+        g_hash_table_insert(seen, g_strdup(l + 1), GUINT_TO_POINTER(line));
+    }
+    return TRUE;
+}
+
+/* The group's name words with blanks written as dots (override matching). */
+static char *
+topo_dotted(char **words)
+{
+    return g_strjoinv(".", words);
+}
+
+/* Splits "kind word word" into kind and words. */
+static char **
+topo_words(const char *group)
+{
+    g_auto(GStrv) raw = g_strsplit_set(group, " \t", -1);
+    GPtrArray *a = g_ptr_array_new();
+    for (guint i = 0; raw[i]; i++)
+        if (raw[i][0])
+            g_ptr_array_add(a, g_strdup(raw[i]));
+    g_ptr_array_add(a, NULL);
+    return (char **)g_ptr_array_free(a, FALSE);
+}
+
+/* Finds the group an override's middle part names (transfer full). */
+static char *
+topo_override_group(TopoParser *p, const TopoKind *k, const char *middle,
+                    guint *matches)
+{
+    g_auto(GStrv) groups = g_key_file_get_groups(p->kf, NULL);
+    char *found = NULL;
+    *matches = 0;
+    for (guint i = 0; groups[i]; i++) {
+        g_auto(GStrv) w = topo_words(groups[i]);
+        if (!w[0] || !g_str_equal(w[0], k->kind))
+            continue;
+        g_autofree char *dotted = topo_dotted(w + 1);
+        /* A link may be named in either order of its sites. */
+        g_autofree char *swapped =
+            k->n_words == 2 && w[1] && w[2] && !w[3]
+                ? g_strdup_printf("%s.%s", w[2], w[1])
+                : NULL;
+        if (g_str_equal(dotted, middle) ||
+            (swapped && g_str_equal(swapped, middle))) {
+            (*matches)++;
+            g_free(found);
+            found = g_strdup(groups[i]);
+        }
+    }
+    return found;
+}
+
+/* Applies one GROUP.KEY=VALUE override to the key file. */
+static gboolean
+topo_apply_override(TopoParser *p, const char *ov)
+{
+    const char *eq = strchr(ov, '=');
+    g_autofree char *q = topo_quote(ov);
+    if (!eq)
+        return topo_fail(p, SIM_TOPO_ERROR_OVERRIDE, NULL, NULL,
+                         "--set %s: expected GROUP.KEY=VALUE, found no '='",
+                         q);
+    g_autofree char *lhs = g_strndup(ov, eq - ov);
+    g_auto(GStrv) parts = g_strsplit(g_strstrip(lhs), ".", -1);
+    guint n = g_strv_length(parts);
+    const TopoKind *k = n >= 2 ? topo_kind_find(parts[0]) : NULL;
+    if (!k) {
+        g_autofree char *hint =
+            topo_hint(parts[0] ? parts[0] : "", topo_kind_names, G_MAXSIZE);
+        return topo_fail(p, SIM_TOPO_ERROR_OVERRIDE, NULL, NULL,
+                         "--set %s: expected GROUP.KEY=VALUE with a group "
+                         "kind first, found %s%s",
+                         q, n >= 2 ? "an unknown kind" : "no '.'", hint);
+    }
+    g_autofree char *key = g_strdup(parts[n - 1]);
+    if (!topo_key_find(k, key)) {
+        g_autofree const char **names = topo_key_names(k);
+        g_autofree char *hint = topo_hint(key, names, G_MAXSIZE);
+        return topo_fail(p, SIM_TOPO_ERROR_OVERRIDE, NULL, NULL,
+                         "--set %s: group kind %s has no key \"%s\"%s", q,
+                         k->kind, key, hint);
+    }
+    g_free(parts[n - 1]);
+    parts[n - 1] = NULL;
+    g_autofree char *middle = g_strjoinv(".", parts + 1);
+    g_autofree char *group = g_strdup(k->kind);
+    if ((k->n_words == 0) != (middle[0] == '\0'))
+        return topo_fail(p, SIM_TOPO_ERROR_OVERRIDE, NULL, NULL,
+                         "--set %s: [%s] groups %s", q, k->kind,
+                         k->n_words ? "need a name between kind and key"
+                                    : "take no name");
+    if (k->n_words) {
+        guint matches;
+        g_free(group);
+        group = topo_override_group(p, k, middle, &matches);
+        if (matches != 1)
+            return topo_fail(p, SIM_TOPO_ERROR_OVERRIDE, NULL, NULL,
+                             "--set %s: %s [%s %s] group in the file", q,
+                             matches ? "more than one" : "no", k->kind,
+                             middle);
+    }
+    g_autofree char *value = g_strstrip(g_strdup(eq + 1));
+    g_key_file_set_value(p->kf, group, key, value);
+    g_hash_table_insert(p->overridden, g_strdup_printf("%s\n%s", group, key),
+                        g_strdup(ov));
+    return TRUE;
+}
+
+/* Classifies every group: kind, name words, keys. */
+static gboolean
+topo_check_group(TopoParser *p, TopoGroup *tg)
+{
+    g_auto(GStrv) w = topo_words(tg->group);
+    if (!w[0])
+        return topo_fail(p, SIM_TOPO_ERROR_UNKNOWN_GROUP, tg->group, NULL,
+                         "expected a group kind, found an empty name");
+    tg->kind = topo_kind_find(w[0]);
+    if (!tg->kind) {
+        g_autofree char *hint =
+            topo_hint(w[0], topo_kind_names, G_MAXSIZE);
+        g_autofree char *all = g_strjoinv(", ", (char **)topo_kind_names);
+        return topo_fail(p, SIM_TOPO_ERROR_UNKNOWN_GROUP, tg->group, NULL,
+                         "unknown group kind \"%s\"%s; expected one of %s",
+                         w[0], hint, all);
+    }
+    guint nw = g_strv_length(w) - 1;
+    if (nw != tg->kind->n_words) {
+        static const char *const forms[] = { "[%s] takes no name",
+                                             "[%s NAME] takes one name",
+                                             "[%s SITE_A SITE_B] takes two "
+                                             "site names" };
+        g_autofree char *form =
+            g_strdup_printf(forms[tg->kind->n_words], tg->kind->kind);
+        return topo_fail(p, SIM_TOPO_ERROR_BAD_VALUE, tg->group, NULL,
+                         "expected a group name of the form %s, found %u "
+                         "name word(s)",
+                         form, nw);
+    }
+    tg->words = g_strdupv(w + 1);
+    g_auto(GStrv) keys = g_key_file_get_keys(p->kf, tg->group, NULL, NULL);
+    for (guint i = 0; keys && keys[i]; i++) {
+        if (topo_key_find(tg->kind, keys[i]))
+            continue;
+        g_autofree const char **names = topo_key_names(tg->kind);
+        g_autofree char *hint = topo_hint(keys[i], names, G_MAXSIZE);
+        g_autofree char *all = g_strjoinv(", ", (char **)names);
+        return topo_fail(p, SIM_TOPO_ERROR_UNKNOWN_KEY, tg->group, keys[i],
+                         "unknown key%s; expected one of %s", hint, all);
+    }
+    return TRUE;
+}
+
+static gboolean
+topo_classify(TopoParser *p)
+{
+    g_auto(GStrv) groups = g_key_file_get_groups(p->kf, NULL);
+    g_autoptr(GHashTable) names =
+        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    p->n_groups = g_strv_length(groups);
+    p->groups = g_new0(TopoGroup, p->n_groups);
+    for (guint i = 0; i < p->n_groups; i++) {
+        TopoGroup *tg = &p->groups[i];
+        tg->group = g_strdup(groups[i]);
+        if (!topo_check_group(p, tg))
+            return FALSE;
+        /* Link groups are unordered pairs of sites. */
+        gboolean swap = tg->kind->n_words == 2 &&
+                        strcmp(tg->words[0], tg->words[1]) > 0;
+        char *canon = g_strdup_printf(
+            "%s %s %s", tg->kind->kind, tg->words[0] ? tg->words[swap] : "",
+            tg->words[0] && tg->words[1] ? tg->words[!swap] : "");
+        if (!g_hash_table_add(names, canon))
+            return topo_fail(p, SIM_TOPO_ERROR_DUPLICATE, tg->group, NULL,
+                             "expected each %s group once, found it twice "
+                             "(under another spelling)",
+                             tg->kind->kind);
+    }
+    return TRUE;
+}
+
+/* ---- Sections ----------------------------------------------------------- */
+
+/* The group of a nameless kind, or a stand-in for it when absent. */
+static const TopoGroup *
+topo_singleton(TopoParser *p, guint kind, TopoGroup *tmp)
+{
+    for (guint i = 0; i < p->n_groups; i++)
+        if (p->groups[i].kind == &topo_kinds[kind])
+            return &p->groups[i];
+    tmp->group = (char *)topo_kinds[kind].kind;
+    tmp->kind = &topo_kinds[kind];
+    tmp->words = NULL;
+    return tmp;
+}
+
+static gboolean
+topo_has(TopoParser *p, const TopoGroup *g, const char *key)
+{
+    return g_key_file_has_key(p->kf, g->group, key, NULL);
+}
+
+static gboolean
+topo_parse_simulation(TopoParser *p, SimTopo *t)
+{
+    TopoGroup tmp;
+    const TopoGroup *g = topo_singleton(p, TOPO_SIMULATION, &tmp);
+    SimTopoSimulation *s = &t->simulation;
+    if (!topo_duration(p, g, "duration", TOPO_POSITIVE, &s->duration) ||
+        !topo_duration(p, g, "warmup", 0, &s->warmup) ||
+        !topo_uint(p, g, "seed", 0, G_MAXUINT64, &s->seed) ||
+        !topo_token(p, g, "strategy", &s->strategy) ||
+        !topo_file(p, g, "cpu-profile", FALSE, &s->cpu_profile))
+        return FALSE;
+    if (s->warmup >= s->duration)
+        return topo_fail(p, SIM_TOPO_ERROR_CONFLICT, g->group, "warmup",
+                         "expected a warm-up shorter than the duration "
+                         "(%.9g s), found %.9g s",
+                         s->duration / 1e9, s->warmup / 1e9);
+    return TRUE;
+}
+
+static gboolean
+topo_parse_transport(TopoParser *p, SimTopo *t)
+{
+    static const char *const versions[] = { "1.2", "1.3", NULL };
+    TopoGroup tmp;
+    const TopoGroup *g = topo_singleton(p, TOPO_TRANSPORT, &tmp);
+    SimTopoTransport *tr = &t->transport;
+    guint proto = 0, version = 0;
+    if (!topo_enum(p, g, "protocol", topo_protocol_names, &proto) ||
+        !topo_enum(p, g, "tls-version", versions, &version) ||
+        !topo_bool(p, g, "mutual-auth", &tr->mutual_auth) ||
+        !topo_bool(p, g, "resumption", &tr->resumption) ||
+        !topo_duration(p, g, "idle-timeout", 0, &tr->idle_timeout) ||
+        !topo_duration(p, g, "t1", TOPO_POSITIVE, &tr->t1) ||
+        !topo_bool(p, g, "alias-insert-check", &tr->alias_insert_check) ||
+        !topo_guint(p, g, "initial-window", 1, 1000, &tr->initial_window) ||
+        !topo_duration(p, g, "rto-min", TOPO_POSITIVE, &tr->rto_min) ||
+        !topo_duration(p, g, "connect-timeout", 0, &tr->connect_timeout))
+        return FALSE;
+    tr->protocol = proto;
+    tr->tls_version = version ? 13 : 12;
+    gboolean tls = proto == SIM_PROTO_TLS || proto == SIM_PROTO_TLS_SCTP;
+    if (!tls && topo_has(p, g, "tls-version"))
+        return topo_fail(p, SIM_TOPO_ERROR_CONFLICT, g->group, "tls-version",
+                         "expected no tls-version with protocol %s (only "
+                         "tls and tls-sctp use TLS), found it set",
+                         topo_protocol_names[proto]);
+    return TRUE;
+}
+
+static gboolean
+topo_parse_path(TopoParser *p, const TopoGroup *g, const char *delay_key,
+                SimTopoPath *path)
+{
+    return topo_duration(p, g, delay_key, 0, &path->delay) &&
+           topo_duration(p, g, "jitter", 0, &path->jitter) &&
+           topo_bandwidth(p, g, "bandwidth", &path->bandwidth_bps) &&
+           topo_guint(p, g, "mtu", 576, 65535, &path->mtu) &&
+           topo_loss(p, g, "loss", &path->loss);
+}
+
+static gboolean
+topo_parse_pki_dns(TopoParser *p, SimTopo *t)
+{
+    TopoGroup tmp;
+    const TopoGroup *g = topo_singleton(p, TOPO_PKI, &tmp);
+    guint key = 0, sel = 0;
+    if (!topo_enum(p, g, "key", topo_pki_key_names, &key) ||
+        !topo_file(p, g, "ca-file", TRUE, &t->pki.ca_file) ||
+        !topo_file(p, g, "ca-key-file", TRUE, &t->pki.ca_key_file))
+        return FALSE;
+    t->pki.key = g_strdup(topo_pki_key_names[key]);
+    t->pki.ca_name = topo_value(p, g, "ca-name");
+    if (!t->pki.ca_name[0] || strpbrk(t->pki.ca_name, "\n\r"))
+        return topo_bad(p, g, "ca-name", t->pki.ca_name,
+                        "a non-empty one-line name");
+    if (t->pki.ca_key_file && !t->pki.ca_file)
+        return topo_fail(p, SIM_TOPO_ERROR_CONFLICT, g->group, "ca-key-file",
+                         "expected ca-file with ca-key-file (the key "
+                         "belongs to a CA certificate), found no ca-file");
+    g = topo_singleton(p, TOPO_DNS, &tmp);
+    if (!topo_duration(p, g, "ttl", 0, &t->dns.ttl) ||
+        !topo_duration(p, g, "lookup-delay", 0, &t->dns.lookup_delay) ||
+        !topo_enum(p, g, "srv-select", topo_srv_select_names, &sel) ||
+        !topo_bool(p, g, "strict-3263", &t->dns.strict_3263) ||
+        !topo_duration(p, g, "blacklist-time", 0, &t->dns.blacklist_time))
+        return FALSE;
+    t->dns.srv_select = sel;
+    return TRUE;
+}
+
+/* Domain names, before nodes refer to them. */
+static gboolean
+topo_parse_domain_names(TopoParser *p, SimTopo *t)
+{
+    GArray *a = g_array_new(FALSE, TRUE, sizeof(SimTopoDomain));
+    for (guint i = 0; i < p->n_groups; i++) {
+        if (p->groups[i].kind != &topo_kinds[TOPO_DOMAIN])
+            continue;
+        SimTopoDomain d = { .name = g_strdup(p->groups[i].words[0]) };
+        g_array_append_val(a, d);
+    }
+    t->n_domains = a->len;
+    t->domains = (SimTopoDomain *)g_array_free(a, FALSE);
+    return TRUE;
+}
+
+/* A reference to a domain, with a hint on failure. */
+static gboolean
+topo_domain_ref(TopoParser *p, const SimTopo *t, const TopoGroup *g,
+                const char *key, const char *name, guint *out)
+{
+    gint i = sim_topo_domain_index(t, name);
+    if (i >= 0) {
+        *out = (guint)i;
+        return TRUE;
+    }
+    g_autofree const char **names = g_new0(const char *, t->n_domains + 1);
+    for (guint j = 0; j < t->n_domains; j++)
+        names[j] = t->domains[j].name;
+    g_autofree char *hint = topo_hint(name, names, t->n_domains);
+    g_autofree char *q = topo_quote(name);
+    return topo_fail(p, SIM_TOPO_ERROR_BAD_REFERENCE, g->group, key,
+                     "expected the name of a [domain NAME] group, found "
+                     "%s, which no group defines%s",
+                     q, hint);
+}
+
+static gboolean
+topo_parse_node_domains(TopoParser *p, const SimTopo *t, const TopoGroup *g,
+                        SimTopoNode *n)
+{
+    g_autofree char *v = topo_value(p, g, "domains");
+    g_auto(GStrv) items = topo_split(v ? v : "");
+    n->domains = g_new0(guint, g_strv_length(items) + 1);
+    for (guint i = 0; items[i]; i++) {
+        guint d = 0;
+        if (!topo_domain_ref(p, t, g, "domains", items[i], &d))
+            return FALSE;
+        gboolean dup = FALSE;
+        for (guint j = 0; j < n->n_domains; j++)
+            dup |= n->domains[j] == d;
+        if (!dup)
+            n->domains[n->n_domains++] = d;
+    }
+    return TRUE;
+}
+
+/* cert-san: as written, else URI:sip:HOST plus URI:sip:DOMAIN each. */
+static gboolean
+topo_parse_node_san(TopoParser *p, const SimTopo *t, const TopoGroup *g,
+                    SimTopoNode *n)
+{
+    static const char *const prefixes[] = { "URI:", "DNS:", "IP:", "email:",
+                                            "RID:" };
+    g_autofree char *v = topo_value(p, g, "cert-san");
+    if (!v) {
+        GPtrArray *a = g_ptr_array_new();
+        g_ptr_array_add(a, g_strdup_printf("URI:sip:%s", n->host));
+        for (guint i = 0; i < n->n_domains; i++) {
+            const char *d = t->domains[n->domains[i]].name;
+            if (g_ascii_strcasecmp(d, n->host))
+                g_ptr_array_add(a, g_strdup_printf("URI:sip:%s", d));
+        }
+        g_ptr_array_add(a, NULL);
+        n->cert_san = (char **)g_ptr_array_free(a, FALSE);
+        return TRUE;
+    }
+    n->cert_san = topo_split(v);
+    for (guint i = 0; n->cert_san[i]; i++) {
+        gboolean ok = FALSE;
+        for (guint j = 0; j < G_N_ELEMENTS(prefixes); j++)
+            ok |= g_str_has_prefix(n->cert_san[i], prefixes[j]) &&
+                  n->cert_san[i][strlen(prefixes[j])] != '\0';
+        if (!ok)
+            return topo_bad(p, g, "cert-san", n->cert_san[i],
+                            "subjectAltName entries in OpenSSL syntax "
+                            "(URI:sip:example.com, DNS:p1.example.com, "
+                            "IP:10.0.0.1)");
+    }
+    return TRUE;
+}
+
+static gboolean
+topo_parse_node_creds(TopoParser *p, const TopoGroup *g, SimTopoNode *n)
+{
+    if (!topo_bool(p, g, "client-cert", &n->client_cert) ||
+        !topo_file(p, g, "cert-file", TRUE, &n->cert_file) ||
+        !topo_file(p, g, "key-file", TRUE, &n->key_file) ||
+        !topo_bool(p, g, "cert-expired", &n->cert_expired) ||
+        !topo_bool(p, g, "cert-untrusted", &n->cert_untrusted) ||
+        !topo_bool(p, g, "accept-alias", &n->accept_alias))
+        return FALSE;
+    if (!n->cert_file != !n->key_file)
+        return topo_fail(p, SIM_TOPO_ERROR_CONFLICT, g->group,
+                         n->cert_file ? "cert-file" : "key-file",
+                         "expected cert-file and key-file together, found "
+                         "only %s",
+                         n->cert_file ? "cert-file" : "key-file");
+    if (n->cert_file && (n->cert_expired || n->cert_untrusted))
+        return topo_fail(p, SIM_TOPO_ERROR_CONFLICT, g->group,
+                         n->cert_expired ? "cert-expired" : "cert-untrusted",
+                         "expected it unset with cert-file (it shapes a "
+                         "generated certificate), found it true");
+    return TRUE;
+}
+
+static gboolean
+topo_parse_node_cpu(TopoParser *p, const TopoGroup *g, SimTopoNode *n)
+{
+    if (!topo_token(p, g, "strategy", &n->strategy) ||
+        !topo_guint(p, g, "cores", 1, 4096, &n->cores) ||
+        !topo_duration(p, g, "sip-cost", 0, &n->sip_cost) ||
+        !topo_duration(p, g, "tls-full-cost", 0, &n->tls_full_cost) ||
+        !topo_duration(p, g, "tls-resumed-cost", 0, &n->tls_resumed_cost) ||
+        !topo_bool(p, g, "up", &n->up) ||
+        !topo_token(p, g, "spoof-as", &n->spoof_as))
+        return FALSE;
+    n->tls_full_cost_set = topo_has(p, g, "tls-full-cost");
+    n->tls_resumed_cost_set = topo_has(p, g, "tls-resumed-cost");
+    return TRUE;
+}
+
+static gboolean
+topo_parse_node(TopoParser *p, const SimTopo *t, const TopoGroup *g,
+                SimTopoNode *n, char **site)
+{
+    gboolean tls = t->transport.protocol == SIM_PROTO_TLS ||
+                   t->transport.protocol == SIM_PROTO_TLS_SCTP;
+    n->name = g_strdup(g->words[0]);
+    n->host = g_strdup(n->name);
+    *site = g_strdup(n->name);
+    n->port = tls ? 5061 : 5060;
+    if (!topo_token(p, g, "host", &n->host) ||
+        !topo_token(p, g, "address", &n->address) ||
+        !topo_guint(p, g, "port", 1, 65535, &n->port) ||
+        !topo_bool(p, g, "advertise-port", &n->advertise_port) ||
+        !topo_token(p, g, "site", site) ||
+        !topo_parse_node_domains(p, t, g, n) ||
+        !topo_parse_node_san(p, t, g, n) ||
+        !topo_parse_node_creds(p, g, n) || !topo_parse_node_cpu(p, g, n))
+        return FALSE;
+    SimIp ip;
+    if (n->address && !sim_ip_parse(n->address, &ip))
+        return topo_bad(p, g, "address", n->address,
+                        "a dotted IPv4 address (e.g. 192.0.2.1)");
+    return TRUE;
+}
+
+/* Assigns 10.0.0.1, 10.0.0.2 ... in file order to nodes without an
+ * address, skipping addresses written in the file; rejects two nodes on
+ * one {address, port}. */
+static gboolean
+topo_assign_addresses(TopoParser *p, SimTopo *t, const TopoGroup **ng)
+{
+    g_autoptr(GHashTable) used = g_hash_table_new(g_direct_hash, NULL);
+    g_autoptr(GHashTable) socks =
+        g_hash_table_new(g_int64_hash, g_int64_equal);
+    g_autofree gint64 *keys = g_new(gint64, t->n_nodes);
+    for (guint i = 0; i < t->n_nodes; i++) {
+        SimIp ip;
+        if (t->nodes[i].address && sim_ip_parse(t->nodes[i].address, &ip))
+            g_hash_table_add(used, GUINT_TO_POINTER(ip));
+    }
+    SimIp next = (10u << 24) + 1;
+    for (guint i = 0; i < t->n_nodes; i++) {
+        SimTopoNode *n = &t->nodes[i];
+        SimIp ip;
+        if (!n->address) {
+            while ((next & 255) == 0 || (next & 255) == 255 ||
+                   g_hash_table_contains(used, GUINT_TO_POINTER(next)))
+                next++;
+            ip = next++;
+            n->address = sim_ip_to_string(ip);
+        } else {
+            sim_ip_parse(n->address, &ip);
+        }
+        keys[i] = ((gint64)ip << 16) | n->port;
+        if (!g_hash_table_add(socks, &keys[i]))
+            return topo_fail(p, SIM_TOPO_ERROR_CONFLICT, ng[i]->group,
+                             "address",
+                             "expected a distinct {address, port} per "
+                             "node, found %s:%u used by another node too",
+                             n->address, n->port);
+    }
+    return TRUE;
+}
+
+static gboolean
+topo_parse_nodes(TopoParser *p, SimTopo *t)
+{
+    g_autofree const TopoGroup **ng = g_new0(const TopoGroup *, p->n_groups);
+    g_autoptr(GPtrArray) sites = g_ptr_array_new_with_free_func(g_free);
+    t->nodes = g_new0(SimTopoNode, p->n_groups);
+    for (guint i = 0; i < p->n_groups; i++) {
+        if (p->groups[i].kind != &topo_kinds[TOPO_NODE])
+            continue;
+        char *site = NULL;
+        ng[t->n_nodes] = &p->groups[i];
+        SimTopoNode *n = &t->nodes[t->n_nodes++];
+        gboolean ok = topo_parse_node(p, t, &p->groups[i], n, &site);
+        g_ptr_array_add(sites, site);
+        if (!ok)
+            return FALSE;
+    }
+    if (t->n_nodes == 0)
+        return topo_fail(p, SIM_TOPO_ERROR_MISSING, NULL, NULL,
+                         "expected at least one [node NAME] group, found "
+                         "none");
+    for (guint i = 0; i < t->n_nodes; i++) {
+        const char *site = g_ptr_array_index(sites, i);
+        gpointer idx = g_hash_table_lookup(p->sites, site);
+        if (!idx) {
+            idx = GUINT_TO_POINTER(t->n_sites + 1);
+            g_hash_table_insert(p->sites, g_strdup(site), idx);
+            t->sites = g_renew(char *, t->sites, t->n_sites + 2);
+            t->sites[t->n_sites++] = g_strdup(site);
+            t->sites[t->n_sites] = NULL;
+        }
+        t->nodes[i].site = GPOINTER_TO_UINT(idx) - 1;
+        g_hash_table_insert(p->hosts, g_ascii_strdown(t->nodes[i].host, -1),
+                            GUINT_TO_POINTER(i + 1));
+    }
+    return topo_assign_addresses(p, t, ng);
+}
+
+/* One "PRIORITY WEIGHT PORT TARGET" record. */
+static gboolean
+topo_parse_srv_record(TopoParser *p, const TopoGroup *g, const char *rec,
+                      SimTopoSrv *srv)
+{
+    g_auto(GStrv) f = topo_words(rec);
+    guint64 v[3];
+    gboolean ok = g_strv_length(f) == 4;
+    for (guint i = 0; ok && i < 3; i++) {
+        char *end;
+        ok = g_ascii_isdigit(f[i][0]) &&
+             (v[i] = g_ascii_strtoull(f[i], &end, 10), *end == '\0') &&
+             v[i] <= 65535 && (i < 2 || v[i] > 0);
+    }
+    if (!ok)
+        return topo_bad(p, g, "srv", rec,
+                        "records PRIORITY WEIGHT PORT TARGET separated by "
+                        "';' (priority and weight 0..65535, port "
+                        "1..65535)");
+    g_autofree char *host = g_ascii_strdown(f[3], -1);
+    if (!g_hash_table_contains(p->hosts, host)) {
+        g_autofree char *q = topo_quote(f[3]);
+        return topo_fail(p, SIM_TOPO_ERROR_BAD_REFERENCE, g->group, "srv",
+                         "expected an SRV target that is some node's host, "
+                         "found %s, which no [node] has as host",
+                         q);
+    }
+    srv->priority = v[0];
+    srv->weight = v[1];
+    srv->port = v[2];
+    srv->target = g_strdup(f[3]);
+    return TRUE;
+}
+
+static gboolean
+topo_parse_srv(TopoParser *p, SimTopo *t)
+{
+    guint d = 0;
+    for (guint i = 0; i < p->n_groups; i++) {
+        const TopoGroup *g = &p->groups[i];
+        if (g->kind != &topo_kinds[TOPO_DOMAIN])
+            continue;
+        SimTopoDomain *dom = &t->domains[d++];
+        g_autofree char *v = topo_value(p, g, "srv");
+        g_auto(GStrv) recs = topo_split(v ? v : "");
+        dom->srv = g_new0(SimTopoSrv, g_strv_length(recs) + 1);
+        for (guint r = 0; recs[r]; r++) {
+            if (!topo_parse_srv_record(p, g, recs[r], &dom->srv[r]))
+                return FALSE;
+            dom->n_srv++;
+        }
+    }
+    return TRUE;
+}
+
+static gboolean
+topo_site_ref(TopoParser *p, const SimTopo *t, const TopoGroup *g,
+              const char *name, guint *out)
+{
+    gpointer idx = g_hash_table_lookup(p->sites, name);
+    if (idx) {
+        *out = GPOINTER_TO_UINT(idx) - 1;
+        return TRUE;
+    }
+    g_autofree char *hint =
+        topo_hint(name, (const char *const *)t->sites, t->n_sites);
+    g_autofree char *q = topo_quote(name);
+    return topo_fail(p, SIM_TOPO_ERROR_BAD_REFERENCE, g->group, NULL,
+                     "expected two sites that nodes sit in (a node's site "
+                     "key, or its name), found %s%s",
+                     q, hint);
+}
+
+static gboolean
+topo_parse_links(TopoParser *p, SimTopo *t)
+{
+    t->links = g_new0(SimTopoLink, p->n_groups);
+    for (guint i = 0; i < p->n_groups; i++) {
+        const TopoGroup *g = &p->groups[i];
+        if (g->kind != &topo_kinds[TOPO_LINK])
+            continue;
+        SimTopoLink *l = &t->links[t->n_links];
+        l->path = t->network;
+        if (!topo_site_ref(p, t, g, g->words[0], &l->site_a) ||
+            !topo_site_ref(p, t, g, g->words[1], &l->site_b) ||
+            !topo_parse_path(p, g, "delay", &l->path))
+            return FALSE;
+        t->n_links++;
+    }
+    return TRUE;
+}
+
+/* TRUE if some node serves domain @d. */
+static gboolean
+topo_served(const SimTopo *t, guint d)
+{
+    for (guint i = 0; i < t->n_nodes; i++)
+        for (guint j = 0; j < t->nodes[i].n_domains; j++)
+            if (t->nodes[i].domains[j] == d)
+                return TRUE;
+    return FALSE;
+}
+
+static gboolean
+topo_traffic_domain(TopoParser *p, const SimTopo *t, const TopoGroup *g,
+                    const char *key, guint *out)
+{
+    g_autofree char *v = topo_value(p, g, key);
+    if (!v)
+        return topo_fail(p, SIM_TOPO_ERROR_MISSING, g->group, key,
+                         "expected a domain name, found no %s key", key);
+    if (!topo_domain_ref(p, t, g, key, v, out))
+        return FALSE;
+    gboolean from = g_str_equal(key, "from");
+    if (topo_served(t, *out) || (!from && t->domains[*out].n_srv > 0))
+        return TRUE;
+    return topo_fail(p, SIM_TOPO_ERROR_BAD_REFERENCE, g->group, key,
+                     "expected a domain %s, found \"%s\", which no node "
+                     "lists in its domains%s",
+                     from ? "some node serves (calls originate there)"
+                          : "that resolves (served by a node or with srv)",
+                     v, from ? "" : " and which has no srv records");
+}
+
+static gboolean
+topo_parse_one_traffic(TopoParser *p, const SimTopo *t, const TopoGroup *g,
+                       SimTopoTraffic *tr)
+{
+    guint bye = 0;
+    tr->name = g_strdup(g->words[0]);
+    tr->stop = SIM_TIME_NEVER;
+    if (!topo_traffic_domain(p, t, g, "from", &tr->from) ||
+        !topo_traffic_domain(p, t, g, "to", &tr->to) ||
+        !topo_rate(p, g, "rate", &tr->rate) ||
+        !topo_duration(p, g, "hold", TOPO_POSITIVE, &tr->hold) ||
+        !topo_duration(p, g, "answer-delay", 0, &tr->answer_delay) ||
+        !topo_enum(p, g, "bye-by", topo_bye_by_names, &bye) ||
+        !topo_duration(p, g, "start", 0, &tr->start) ||
+        !topo_duration(p, g, "stop", TOPO_POSITIVE, &tr->stop) ||
+        !topo_uint(p, g, "count", 0, G_MAXUINT64, &tr->count))
+        return FALSE;
+    tr->bye_by = bye;
+    if (tr->from == tr->to)
+        return topo_fail(p, SIM_TOPO_ERROR_CONFLICT, g->group, "to",
+                         "expected a domain other than from, found \"%s\" "
+                         "for both",
+                         t->domains[tr->to].name);
+    if (tr->start >= tr->stop || tr->start >= t->simulation.duration)
+        return topo_fail(p, SIM_TOPO_ERROR_CONFLICT, g->group, "start",
+                         "expected a start before stop and before the end "
+                         "of the run, found %.9g s",
+                         tr->start / 1e9);
+    return TRUE;
+}
+
+static gboolean
+topo_parse_traffic_faults(TopoParser *p, SimTopo *t)
+{
+    t->traffic = g_new0(SimTopoTraffic, p->n_groups);
+    t->faults = g_new0(SimTopoFault, p->n_groups);
+    for (guint i = 0; i < p->n_groups; i++) {
+        const TopoGroup *g = &p->groups[i];
+        if (g->kind == &topo_kinds[TOPO_TRAFFIC] &&
+            !topo_parse_one_traffic(p, t, g, &t->traffic[t->n_traffic++]))
+            return FALSE;
+        if (g->kind != &topo_kinds[TOPO_FAULT])
+            continue;
+        SimTopoFault *f = &t->faults[t->n_faults++];
+        f->name = g_strdup(g->words[0]);
+        f->duration = SIM_TIME_NEVER;
+        g_autofree char *node = topo_value(p, g, "node");
+        if (!node)
+            return topo_fail(p, SIM_TOPO_ERROR_MISSING, g->group, "node",
+                             "expected the name of the node to fail, found "
+                             "no node key");
+        gint n = sim_topo_node_index(t, node);
+        if (n < 0) {
+            g_autofree const char **names = g_new0(const char *,
+                                                   t->n_nodes + 1);
+            for (guint j = 0; j < t->n_nodes; j++)
+                names[j] = t->nodes[j].name;
+            g_autofree char *hint = topo_hint(node, names, t->n_nodes);
+            g_autofree char *q = topo_quote(node);
+            return topo_fail(p, SIM_TOPO_ERROR_BAD_REFERENCE, g->group,
+                             "node",
+                             "expected the name of a [node NAME] group, "
+                             "found %s, which no group defines%s",
+                             q, hint);
+        }
+        f->node = (guint)n;
+        if (!topo_duration(p, g, "at", 0, &f->at) ||
+            !topo_duration(p, g, "duration", TOPO_POSITIVE, &f->duration))
+            return FALSE;
+    }
+    return TRUE;
+}
+
+/* ---- Loading ------------------------------------------------------------ */
+
+static void
+topo_parser_clear(TopoParser *p)
+{
+    for (guint i = 0; i < p->n_groups; i++) {
+        g_free(p->groups[i].group);
+        g_strfreev(p->groups[i].words);
+    }
+    g_free(p->groups);
+    g_clear_pointer(&p->kf, g_key_file_free);
+    g_clear_pointer(&p->overridden, g_hash_table_unref);
+    g_clear_pointer(&p->hosts, g_hash_table_unref);
+    g_clear_pointer(&p->sites, g_hash_table_unref);
+    g_free(p->dir);
+}
+
+static gboolean
+topo_parse(TopoParser *p, const char *const *overrides, SimTopo *t)
+{
+    g_autoptr(GError) kf_error = NULL;
+    if (!g_utf8_validate(p->text, p->len, NULL))
+        return topo_fail(p, SIM_TOPO_ERROR_FILE, NULL, NULL,
+                         "expected UTF-8 text without NUL bytes, found "
+                         "other bytes");
+    if (!g_key_file_load_from_data(p->kf, p->text, p->len, G_KEY_FILE_NONE,
+                                   &kf_error))
+        return topo_fail(p, SIM_TOPO_ERROR_FILE, NULL, NULL,
+                         "expected a key file of [group] headers and "
+                         "key = value lines: %s",
+                         kf_error->message);
+    if (!topo_check_duplicates(p))
+        return FALSE;
+    for (guint i = 0; overrides && overrides[i]; i++)
+        if (!topo_apply_override(p, overrides[i]))
+            return FALSE;
+    return topo_classify(p) && topo_parse_simulation(p, t) &&
+           topo_parse_transport(p, t) &&
+           topo_parse_path(p, topo_singleton(p, TOPO_NETWORK, &(TopoGroup){0}),
+                           "default-delay", &t->network) &&
+           topo_parse_pki_dns(p, t) && topo_parse_domain_names(p, t) &&
+           topo_parse_nodes(p, t) && topo_parse_srv(p, t) &&
+           topo_parse_links(p, t) && topo_parse_traffic_faults(p, t);
+}
+
+/**
+ * sim_topo_load_data:
+ * @name: the file name used in messages and as SimTopo.path
+ * @data: key-file text
+ * @len: its length in bytes
+ * @overrides: (nullable): NULL-terminated "GROUP.KEY=VALUE" overrides,
+ *   applied to the key file before validation
+ * @error: return location for a %SIM_TOPO_ERROR
+ *
+ * Parses and validates a topology.  Relative file names inside it
+ * (certificates, profiles) are resolved against @name's folder.
+ *
+ * Returns: (transfer full) (nullable): the topology, or NULL with @error
+ *   set.
+ */
+SimTopo *
+sim_topo_load_data(const char *name, const char *data, gsize len,
+                   const char *const *overrides, GError **error)
+{
+    g_return_val_if_fail(name != NULL, NULL);
+    g_return_val_if_fail(data != NULL || len == 0, NULL);
+    g_autoptr(SimTopo) t = g_new0(SimTopo, 1);
+    TopoParser p = {
+        .kf = g_key_file_new(),
+        .file = name,
+        .dir = g_path_get_dirname(name),
+        .text = data ? data : "",
+        .len = len,
+        .overridden = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                            g_free),
+        .hosts = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL),
+        .sites = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL),
+        .error = error,
+    };
+    g_autofree char *base = g_path_get_basename(name);
+    t->path = g_strdup(name);
+    t->name = g_str_has_suffix(base, ".topo")
+                  ? g_strndup(base, strlen(base) - 5)
+                  : g_strdup(base);
+    gboolean ok = topo_parse(&p, overrides, t);
+    topo_parser_clear(&p);
+    return ok ? g_steal_pointer(&t) : NULL;
+}
+
+/**
+ * sim_topo_load:
+ * @path: a topology file
+ * @overrides: (nullable): NULL-terminated "GROUP.KEY=VALUE" overrides
+ * @error: return location for a %SIM_TOPO_ERROR
+ *
+ * Reads and validates the topology at @path (see sim_topo_load_data()).
+ *
+ * Returns: (transfer full) (nullable): the topology, or NULL with @error
+ *   set.
+ */
+SimTopo *
+sim_topo_load(const char *path, const char *const *overrides, GError **error)
+{
+    g_return_val_if_fail(path != NULL, NULL);
+    g_autofree char *data = NULL;
+    gsize len = 0;
+    g_autoptr(GError) io = NULL;
+    if (!g_file_get_contents(path, &data, &len, &io)) {
+        g_set_error(error, SIM_TOPO_ERROR, SIM_TOPO_ERROR_FILE,
+                    "%s: expected a readable topology file: %s", path,
+                    io->message);
+        return NULL;
+    }
+    return sim_topo_load_data(path, data, len, overrides, error);
+}
+
+/**
+ * sim_topo_free:
+ * @topo: (nullable): a topology
+ *
+ * Frees @topo and everything it holds.
+ */
+void
+sim_topo_free(SimTopo *topo)
+{
+    if (!topo)
+        return;
+    g_free(topo->name);
+    g_free(topo->path);
+    g_free(topo->simulation.strategy);
+    g_free(topo->simulation.cpu_profile);
+    g_free(topo->pki.key);
+    g_free(topo->pki.ca_name);
+    g_free(topo->pki.ca_file);
+    g_free(topo->pki.ca_key_file);
+    g_strfreev(topo->sites);
+    for (guint i = 0; topo->domains && i < topo->n_domains; i++) {
+        for (guint j = 0; topo->domains[i].srv && j < topo->domains[i].n_srv;
+             j++)
+            g_free(topo->domains[i].srv[j].target);
+        g_free(topo->domains[i].srv);
+        g_free(topo->domains[i].name);
+    }
+    g_free(topo->domains);
+    for (guint i = 0; i < topo->n_nodes; i++) {
+        SimTopoNode *n = &topo->nodes[i];
+        g_free(n->name);
+        g_free(n->host);
+        g_free(n->address);
+        g_free(n->domains);
+        g_strfreev(n->cert_san);
+        g_free(n->cert_file);
+        g_free(n->key_file);
+        g_free(n->strategy);
+        g_free(n->spoof_as);
+    }
+    g_free(topo->nodes);
+    g_free(topo->links);
+    for (guint i = 0; i < topo->n_traffic; i++)
+        g_free(topo->traffic[i].name);
+    g_free(topo->traffic);
+    for (guint i = 0; i < topo->n_faults; i++)
+        g_free(topo->faults[i].name);
+    g_free(topo->faults);
+    g_free(topo);
+}
+
+/**
+ * sim_topo_domain_index:
+ * @topo: a topology
+ * @name: a domain name (compared case-insensitively)
+ *
+ * Returns: the index of the domain in @topo->domains, or -1.
+ */
+gint
+sim_topo_domain_index(const SimTopo *topo, const char *name)
+{
+    for (guint i = 0; i < topo->n_domains; i++)
+        if (!g_ascii_strcasecmp(topo->domains[i].name, name))
+            return (gint)i;
+    return -1;
+}
+
+/**
+ * sim_topo_node_index:
+ * @topo: a topology
+ * @name: a node name
+ *
+ * Returns: the index of the node in @topo->nodes, or -1.
+ */
+gint
+sim_topo_node_index(const SimTopo *topo, const char *name)
+{
+    for (guint i = 0; i < topo->n_nodes; i++)
+        if (g_str_equal(topo->nodes[i].name, name))
+            return (gint)i;
+    return -1;
+}
+
+/**
+ * sim_protocol_name:
+ * @p: a protocol
+ *
+ * Returns: (transfer none): its [transport] protocol name, e.g. "tls-sctp".
+ */
+const char *
+sim_protocol_name(SimProtocol p)
+{
+    g_return_val_if_fail(p < SIM_PROTO_N, "?");
+    return topo_protocol_names[p];
+}
+
+/**
+ * sim_topo_defaults_text:
+ *
+ * Returns: (transfer full): every key's default as "group.key = value"
+ *   lines, in schema order; keys without a constant default say in words
+ *   what they default to.
+ */
+char *
+sim_topo_defaults_text(void)
+{
+    GString *s = g_string_new(NULL);
+    for (guint i = 0; i < TOPO_N_KINDS; i++)
+        for (const TopoKey *k = topo_kinds[i].keys; k->key; k++)
+            g_string_append_printf(s, "%s.%s = %s%s%s\n", topo_kinds[i].kind,
+                                   k->key, k->def ? k->def : "(",
+                                   k->def ? "" : k->note,
+                                   k->def ? "" : ")");
+    return g_string_free(s, FALSE);
+}
