@@ -71,6 +71,8 @@ struct _SimPkiCreds {
     SimKeyType key_type;
     /* Sum of the DER lengths of chain. */
     guint chain_len;
+    /* DER length of the leaf alone. */
+    guint leaf_len;
     /* Length of this key's signatures (the maximum DER length for ECDSA). */
     guint sig_len;
     /* SHA-256 of the chain's DER, hex (verification cache key). */
@@ -557,6 +559,8 @@ pki_creds_new(PkiPair *pair, STACK_OF(X509) *chain, SimKeyType key_type)
         int n = i2d_X509(sk_X509_value(chain, i), &der);
         g_assert_cmpint(n, >, 0);
         c->chain_len += (guint)n;
+        if (i == 0)
+            c->leaf_len = (guint)n;
         g_checksum_update(ck, der, n);
         OPENSSL_free(der);
     }
@@ -766,6 +770,19 @@ guint
 sim_pki_creds_chain_len(const SimPkiCreds *creds)
 {
     return creds->chain_len;
+}
+
+/**
+ * sim_pki_creds_leaf_len:
+ * @creds: credentials
+ *
+ * Returns: the DER bytes of the leaf certificate alone (what a session
+ *   ticket embeds of a client's chain).
+ */
+guint
+sim_pki_creds_leaf_len(const SimPkiCreds *creds)
+{
+    return creds->leaf_len;
 }
 
 /**

@@ -97,6 +97,7 @@ SimPkiCreds *sim_pki_load(SimPki *pki, const char *cert_file,
                           const char *key_file, GError **error);
 void sim_pki_creds_free(SimPkiCreds *creds);
 guint sim_pki_creds_chain_len(const SimPkiCreds *creds);
+guint sim_pki_creds_leaf_len(const SimPkiCreds *creds);
 guint sim_pki_creds_sig_len(const SimPkiCreds *creds);
 SimKeyType sim_pki_creds_key_type(const SimPkiCreds *creds);
 

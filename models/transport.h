@@ -266,6 +266,8 @@ GQuark sim_transport_error_quark(void);
 
 /* Registry. */
 extern const SimTransportOps sim_transport_sctp;
+extern const SimTransportOps sim_transport_tls;
+extern const SimTransportOps sim_transport_tls_sctp;
 const SimTransportOps *sim_transport_by_name(const char *name, GError **error);
 const SimTransportOps *sim_transport_by_kind(SimTransportKind kind);
 const SimTransportOps *const *sim_transport_all(void);
