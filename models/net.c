@@ -68,6 +68,9 @@ struct _SimNet {
     SimCounter *bytes_wire;
     SimCounter *packets_sent;
     SimCounter *packets_lost;
+    /* Fault injection (tests): drops the packets it returns TRUE for. */
+    SimNetDropFunc drop_hook;
+    gpointer drop_hook_data;
 };
 
 #define NET_PACKET_BLOCK 256
@@ -122,6 +125,17 @@ sim_net_free(SimNet *net)
 {
     if (!net)
         return;
+    /* Packets whose arrival event died with the event queue still hold
+     * their payload: release it while the protocol handlers (which may own
+     * the payload's allocator) are alive.  A packet is in flight, or held
+     * by a handler, exactly when its net field is set. */
+    for (guint b = 0; b < net->packet_blocks->len; b++) {
+        SimPacket *block = g_ptr_array_index(net->packet_blocks, b);
+        for (guint i = 0; i < NET_PACKET_BLOCK; i++)
+            if (block[i].net == net && block[i].payload &&
+                block[i].payload_free)
+                block[i].payload_free(block[i].payload);
+    }
     g_hash_table_destroy(net->ifaces);
     g_hash_table_destroy(net->paths);
     g_ptr_array_unref(net->sites);
@@ -261,6 +275,24 @@ sim_net_set_interface_up(SimNet *net, SimIp ip, gboolean up)
 }
 
 /**
+ * sim_net_set_drop_hook:
+ * @net: a network
+ * @func: (nullable): decides which packets to drop, or %NULL for none
+ * @data: its argument
+ *
+ * Installs the fault-injection hook (tests: drop the Nth segment, black-hole
+ * one direction).  It is called for every packet from an up interface that
+ * survives the path's own loss draw (packets to unknown addresses
+ * included), so installing it never changes the random draws of a run.
+ */
+void
+sim_net_set_drop_hook(SimNet *net, SimNetDropFunc func, gpointer data)
+{
+    net->drop_hook = func;
+    net->drop_hook_data = data;
+}
+
+/**
  * sim_net_packet_new:
  * @net: a network
  *
@@ -296,6 +328,7 @@ sim_net_packet_free(SimNet *net, SimPacket *pkt)
     if (pkt->payload_free && pkt->payload)
         pkt->payload_free(pkt->payload);
     pkt->payload = NULL;
+    pkt->net = NULL;
     pkt->next = net->free_packets;
     net->free_packets = pkt;
 }
@@ -398,7 +431,8 @@ sim_net_send(SimNet *net, SimPacket *pkt)
     SimTime arrival = nq->tx_free + p->delay;
     if (p->jitter)
         arrival += sim_rng_below(&src->rng, p->jitter + 1);
-    if (p->loss > 0.0 && sim_rng_uniform(&src->rng) < p->loss) {
+    if ((p->loss > 0.0 && sim_rng_uniform(&src->rng) < p->loss) ||
+        (net->drop_hook && net->drop_hook(net, pkt, net->drop_hook_data))) {
         if (net->packets_lost)
             net->packets_lost->value++;
         sim_net_packet_free(net, pkt);

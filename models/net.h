@@ -71,6 +71,11 @@ typedef struct _SimNet SimNet;
 /* Called when a packet arrives at an interface; takes ownership of pkt. */
 typedef void (*SimNetRecvFunc)(SimNet *net, SimPacket *pkt, gpointer data);
 
+/* Fault-injection hook: sees every packet sim_net_send() accepts that the
+ * path's loss draw spared; returning TRUE drops it (counted in "net.lost"). */
+typedef gboolean (*SimNetDropFunc)(SimNet *net, const SimPacket *pkt,
+                                   gpointer data);
+
 /* Life cycle and set-up. */
 SimNet *sim_net_new(SimCtx *ctx, const SimPathParams *defaults);
 void sim_net_free(SimNet *net);
@@ -83,6 +88,7 @@ void sim_net_set_handler(SimNet *net, SimIp ip, SimIpProto proto,
                          GDestroyNotify destroy);
 gpointer sim_net_get_handler_data(SimNet *net, SimIp ip, SimIpProto proto);
 void sim_net_set_interface_up(SimNet *net, SimIp ip, gboolean up);
+void sim_net_set_drop_hook(SimNet *net, SimNetDropFunc func, gpointer data);
 
 /* Packets. */
 SimPacket *sim_net_packet_new(SimNet *net);

@@ -11,6 +11,8 @@
 
 /* Every transport, in `sipreuse list` order; NULL-terminated. */
 static const SimTransportOps *const transport_registry[] = {
+    &sim_transport_udp,
+    &sim_transport_tcp,
     &sim_transport_tls,
     &sim_transport_tls_sctp,
     NULL,

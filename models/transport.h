@@ -265,6 +265,8 @@ struct _SimTransportOps {
 GQuark sim_transport_error_quark(void);
 
 /* Registry. */
+extern const SimTransportOps sim_transport_udp;
+extern const SimTransportOps sim_transport_tcp;
 extern const SimTransportOps sim_transport_sctp;
 extern const SimTransportOps sim_transport_tls;
 extern const SimTransportOps sim_transport_tls_sctp;
