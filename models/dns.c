@@ -1,0 +1,595 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The DNS model: A records (several addresses per host, handed out round
+ * robin: each resolver rotates a host's list by one per query) and SRV
+ * records per domain and transport, resolved as RFC 3263 section 4.2 says:
+ * an explicit port gives an A lookup with that port; otherwise SRV for the
+ * transport, sorted by priority and, within a priority, by a weighted draw
+ * redone on every resolution (R23; SPEC D4: weight/sum by default, the
+ * literal RFC 2782 draw as a knob); no SRV gives A records with the default
+ * port.  One SRV answer carries its targets' A records (the additional
+ * section), so a miss costs one lookup_delay.  The TTL cache holds the fact
+ * that records were fetched, never an ordering; records are immutable
+ * during a run.  Targets that failed are tried last for blacklist_time.
+ */
+#define G_LOG_DOMAIN "sim-dns"
+
+#include "models/dns.h"
+
+#include <string.h>
+
+/* One SRV record. */
+typedef struct {
+    guint priority;
+    guint weight;
+    guint16 port;
+    /* Target host name, as given. */
+    char *target;
+} DnsSrv;
+
+/* One host's A records. */
+typedef struct {
+    /* The host name as first given (answers borrow it). */
+    char *name;
+    /* Its addresses in the order given. */
+    GArray *ips;
+} DnsHost;
+
+struct _SimDns {
+    /* Lower-case host -> DnsHost. */
+    GHashTable *hosts;
+    /* "transport\tlower-case domain" -> GArray of DnsSrv. */
+    GHashTable *srv;
+    /* Domain names as first given, for answers (lower-case -> name). */
+    GHashTable *names;
+};
+
+/* A blacklisted tuple. */
+typedef struct {
+    SimTuple tuple;
+    SimTime until;
+} DnsBlack;
+
+/* A resolution waiting for its lookup delay or its zero-delay hit event. */
+typedef struct {
+    SimResolver *res;
+    char *name;
+    guint16 port;
+    SimTransportKind transport;
+    SimDnsAnswerFunc func;
+    gpointer user;
+    /* Its link in res->pending. */
+    GList *link;
+    SimEventId event;
+} DnsPending;
+
+struct _SimResolver {
+    SimCtx *ctx;
+    /* (transfer none): the run's records; outlives the resolver. */
+    SimDns *dns;
+    char *node;
+    SimResolverConfig cfg;
+    /* Weighted draws (R23). */
+    SimRng rng;
+    /* Cache key ("A\thost" or "S\ttransport\tdomain") -> expiry + 1. */
+    GHashTable *cache;
+    /* DnsHost * -> rotation counter of that host in this resolver. */
+    GHashTable *rotation;
+    /* DnsBlack entries. */
+    GArray *blacklist;
+    /* DnsPending in request order. */
+    GQueue pending;
+    /* "dns.queries" and "dns.cache_hits" (or the local ones). */
+    SimCounter *queries, *hits;
+    SimCounter own_queries, own_hits;
+};
+
+static void
+dns_srv_array_free(gpointer p)
+{
+    GArray *a = p;
+    for (guint i = 0; i < a->len; i++)
+        g_free(g_array_index(a, DnsSrv, i).target);
+    g_array_free(a, TRUE);
+}
+
+static void
+dns_host_free(gpointer p)
+{
+    DnsHost *h = p;
+    g_free(h->name);
+    g_array_free(h->ips, TRUE);
+    g_free(h);
+}
+
+/**
+ * sim_dns_new:
+ *
+ * Returns: (transfer full): an empty record set.
+ */
+SimDns *
+sim_dns_new(void)
+{
+    SimDns *dns = g_new0(SimDns, 1);
+    dns->hosts = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                       dns_host_free);
+    dns->srv = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                     dns_srv_array_free);
+    dns->names = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                       g_free);
+    return dns;
+}
+
+/**
+ * sim_dns_free:
+ * @dns: (nullable): records
+ *
+ * Frees @dns; every resolver using it must be freed first.
+ */
+void
+sim_dns_free(SimDns *dns)
+{
+    if (!dns)
+        return;
+    g_hash_table_unref(dns->hosts);
+    g_hash_table_unref(dns->srv);
+    g_hash_table_unref(dns->names);
+    g_free(dns);
+}
+
+/**
+ * sim_dns_add_a:
+ * @dns: records
+ * @host: a host name (case-insensitive)
+ * @ip: one of its addresses
+ *
+ * Adds an A record; a host with several addresses is handed out round
+ * robin.  Adding the same address twice has no effect.
+ */
+void
+sim_dns_add_a(SimDns *dns, const char *host, SimIp ip)
+{
+    g_return_if_fail(dns != NULL && host != NULL);
+    g_autofree char *key = g_ascii_strdown(host, -1);
+    DnsHost *h = g_hash_table_lookup(dns->hosts, key);
+    if (!h) {
+        h = g_new0(DnsHost, 1);
+        h->name = g_strdup(host);
+        h->ips = g_array_new(FALSE, FALSE, sizeof(SimIp));
+        g_hash_table_insert(dns->hosts, g_steal_pointer(&key), h);
+    }
+    for (guint i = 0; i < h->ips->len; i++)
+        if (g_array_index(h->ips, SimIp, i) == ip)
+            return;
+    g_array_append_val(h->ips, ip);
+}
+
+/**
+ * sim_dns_add_srv:
+ * @dns: records
+ * @domain: the SIP domain (case-insensitive)
+ * @transport: the transport the record is for (_sips._tcp for TLS, ...)
+ * @priority: lower is tried first
+ * @weight: share within the priority
+ * @port: the target's port
+ * @target: the target host name (an A record name)
+ *
+ * Adds an SRV record; records keep the order they were added in, which is
+ * the fixed arrangement of the rfc2782 draw.
+ */
+void
+sim_dns_add_srv(SimDns *dns, const char *domain, SimTransportKind transport,
+                guint priority, guint weight, guint16 port,
+                const char *target)
+{
+    g_return_if_fail(dns != NULL && domain != NULL && target != NULL);
+    g_return_if_fail(transport < SIM_TRANSPORT_N);
+    g_autofree char *lower = g_ascii_strdown(domain, -1);
+    char *key = g_strdup_printf("%d\t%s", transport, lower);
+    GArray *a = g_hash_table_lookup(dns->srv, key);
+    if (!a) {
+        a = g_array_new(FALSE, FALSE, sizeof(DnsSrv));
+        g_hash_table_insert(dns->srv, key, a);
+    } else {
+        g_free(key);
+    }
+    if (!g_hash_table_contains(dns->names, lower))
+        g_hash_table_insert(dns->names, g_strdup(lower), g_strdup(domain));
+    DnsSrv s = { priority, weight, port, g_strdup(target) };
+    g_array_append_val(a, s);
+}
+
+/* ---- Resolver ---------------------------------------------------------- */
+
+/**
+ * sim_resolver_new:
+ * @ctx: the run
+ * @dns: (transfer none): the run's records; must outlive the resolver
+ * @node: the owning node's name (names the random stream)
+ * @cfg: settings
+ *
+ * Returns: (transfer full): a resolver with an empty cache.
+ */
+SimResolver *
+sim_resolver_new(SimCtx *ctx, SimDns *dns, const char *node,
+                 const SimResolverConfig *cfg)
+{
+    g_return_val_if_fail(ctx != NULL && dns != NULL && cfg != NULL, NULL);
+    SimResolver *res = g_new0(SimResolver, 1);
+    res->ctx = ctx;
+    res->dns = dns;
+    res->node = g_strdup(node ? node : "");
+    res->cfg = *cfg;
+    sim_ctx_rng_init(ctx, &res->rng, "dns", res->node);
+    res->cache = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    res->rotation = g_hash_table_new(g_direct_hash, NULL);
+    res->blacklist = g_array_new(FALSE, FALSE, sizeof(DnsBlack));
+    g_queue_init(&res->pending);
+    res->queries = ctx->stats ? sim_stats_counter(ctx->stats, "dns.queries")
+                              : &res->own_queries;
+    res->hits = ctx->stats ? sim_stats_counter(ctx->stats, "dns.cache_hits")
+                           : &res->own_hits;
+    return res;
+}
+
+/**
+ * sim_resolver_free:
+ * @res: (nullable): a resolver
+ *
+ * Frees @res; resolutions still pending are cancelled without calling
+ * their callbacks.
+ */
+void
+sim_resolver_free(SimResolver *res)
+{
+    if (!res)
+        return;
+    while (!g_queue_is_empty(&res->pending)) {
+        DnsPending *pd = g_queue_peek_head(&res->pending);
+        /* The destroy notify unlinks and frees it. */
+        sim_evq_cancel(res->ctx->evq, pd->event);
+    }
+    g_hash_table_unref(res->cache);
+    g_hash_table_unref(res->rotation);
+    g_array_free(res->blacklist, TRUE);
+    g_free(res->node);
+    g_free(res);
+}
+
+/* TRUE if every key is cached and fresh; otherwise marks them all as
+ * fetched now (fresh until now + delay + ttl). */
+static gboolean
+dns_cache_check(SimResolver *res, GPtrArray *keys)
+{
+    SimTime now = sim_ctx_now(res->ctx);
+    gboolean hit = TRUE;
+    for (guint i = 0; i < keys->len; i++) {
+        gpointer v = g_hash_table_lookup(res->cache, keys->pdata[i]);
+        hit &= v && (SimTime)GPOINTER_TO_SIZE(v) - 1 > now;
+    }
+    if (hit || res->cfg.ttl == 0)
+        return hit;
+    SimTime until = now + res->cfg.lookup_delay + res->cfg.ttl;
+    for (guint i = 0; i < keys->len; i++)
+        g_hash_table_insert(res->cache, g_strdup(keys->pdata[i]),
+                            GSIZE_TO_POINTER((gsize)until + 1));
+    return FALSE;
+}
+
+static const DnsHost *
+dns_host(const SimDns *dns, const char *name)
+{
+    g_autofree char *key = g_ascii_strdown(name, -1);
+    return g_hash_table_lookup(dns->hosts, key);
+}
+
+static GArray *
+dns_srv_records(const SimDns *dns, const char *name, SimTransportKind t)
+{
+    g_autofree char *lower = g_ascii_strdown(name, -1);
+    g_autofree char *key = g_strdup_printf("%d\t%s", t, lower);
+    return g_hash_table_lookup(dns->srv, key);
+}
+
+/* The cache keys one resolution needs. */
+static GPtrArray *
+dns_cache_keys(SimResolver *res, const char *name, guint16 port,
+               SimTransportKind t)
+{
+    GPtrArray *keys = g_ptr_array_new_with_free_func(g_free);
+    GArray *srv = port ? NULL : dns_srv_records(res->dns, name, t);
+    g_autofree char *lower = g_ascii_strdown(name, -1);
+    if (!port)
+        g_ptr_array_add(keys, g_strdup_printf("S\t%d\t%s", t, lower));
+    if (!srv)
+        g_ptr_array_add(keys, g_strdup_printf("A\t%s", lower));
+    for (guint i = 0; srv && i < srv->len; i++) {
+        char *target = g_ascii_strdown(g_array_index(srv, DnsSrv, i).target,
+                                       -1);
+        g_ptr_array_add(keys, g_strdup_printf("A\t%s", target));
+        g_free(target);
+    }
+    return keys;
+}
+
+/* Appends the addresses of @host, rotated by this resolver's counter. */
+static void
+dns_append_a(SimResolver *res, GArray *out, const char *host, guint16 port,
+             SimTransportKind t, guint priority, guint weight)
+{
+    const DnsHost *h = dns_host(res->dns, host);
+    if (!h || h->ips->len == 0)
+        return;
+    guint rot = GPOINTER_TO_UINT(g_hash_table_lookup(res->rotation, h));
+    g_hash_table_insert(res->rotation, (gpointer)h, GUINT_TO_POINTER(rot + 1));
+    for (guint i = 0; i < h->ips->len; i++) {
+        SimDnsTarget d = {
+            .tuple = { g_array_index(h->ips, SimIp, (rot + i) % h->ips->len),
+                       port, t },
+            .host = h->name,
+            .priority = priority,
+            .weight = weight,
+        };
+        g_array_append_val(out, d);
+    }
+}
+
+static gint
+dns_cmp_priority(gconstpointer a, gconstpointer b)
+{
+    const SimDnsTarget *x = a, *y = b;
+    return (x->priority > y->priority) - (x->priority < y->priority);
+}
+
+/* SRV records in trying order: by priority, weighted within each. */
+static void
+dns_order_srv(SimResolver *res, GArray *srv, SimTransportKind t, GArray *out)
+{
+    g_autoptr(GArray) recs = g_array_sized_new(FALSE, FALSE,
+                                               sizeof(SimDnsTarget),
+                                               srv->len);
+    for (guint i = 0; i < srv->len; i++) {
+        const DnsSrv *s = &g_array_index(srv, DnsSrv, i);
+        SimDnsTarget d = { .tuple = { 0, s->port, t }, .host = s->target,
+                           .priority = s->priority, .weight = s->weight };
+        g_array_append_val(recs, d);
+    }
+    /* GArray sorting is stable (merge sort): file order within groups. */
+    g_array_sort(recs, dns_cmp_priority);
+    SimDnsTarget *r = (SimDnsTarget *)(gpointer)recs->data;
+    for (guint i = 0, j; i < recs->len; i = j) {
+        for (j = i + 1; j < recs->len && r[j].priority == r[i].priority; j++)
+            ;
+        sim_dns_order_group(&res->rng, res->cfg.rfc2782_select, r + i, j - i);
+    }
+    for (guint i = 0; i < recs->len; i++)
+        dns_append_a(res, out, r[i].host, r[i].tuple.port, t, r[i].priority,
+                     r[i].weight);
+}
+
+/* Moves blacklisted targets after the others, keeping both orders. */
+static void
+dns_apply_blacklist(SimResolver *res, SimDnsTarget *t, guint n)
+{
+    SimTime now = sim_ctx_now(res->ctx);
+    g_autofree SimDnsTarget *late = g_new(SimDnsTarget, n + 1);
+    guint k = 0, m = 0;
+    for (guint i = 0; i < n; i++) {
+        gboolean black = FALSE;
+        for (guint b = 0; b < res->blacklist->len; b++) {
+            const DnsBlack *e = &g_array_index(res->blacklist, DnsBlack, b);
+            black |= e->until > now && e->tuple.ip == t[i].tuple.ip &&
+                     e->tuple.port == t[i].tuple.port &&
+                     e->tuple.transport == t[i].tuple.transport;
+        }
+        if (black)
+            late[m++] = t[i];
+        else
+            t[k++] = t[i];
+    }
+    memcpy(t + k, late, m * sizeof(SimDnsTarget));
+}
+
+/* Builds the ordered answer for one resolution. */
+static SimDnsAnswer *
+dns_answer(SimResolver *res, const char *name, guint16 port,
+           SimTransportKind t)
+{
+    GArray *out = g_array_new(FALSE, FALSE, sizeof(SimDnsTarget));
+    GArray *srv = port ? NULL : dns_srv_records(res->dns, name, t);
+    if (port)
+        dns_append_a(res, out, name, port, t, 0, 0);
+    else if (srv)
+        dns_order_srv(res, srv, t, out);
+    else
+        dns_append_a(res, out, name,
+                     t == SIM_TRANSPORT_TLS || t == SIM_TRANSPORT_TLS_SCTP
+                         ? 5061
+                         : 5060,
+                     t, 0, 0);
+    SimDnsAnswer *a = g_new0(SimDnsAnswer, 1);
+    a->name = g_strdup(name);
+    a->n = out->len;
+    a->targets = (SimDnsTarget *)(gpointer)g_array_free(out, FALSE);
+    dns_apply_blacklist(res, a->targets, a->n);
+    return a;
+}
+
+/* Counts a resolution and says whether the cache answers it. */
+static gboolean
+dns_lookup(SimResolver *res, const char *name, guint16 port,
+           SimTransportKind t)
+{
+    g_autoptr(GPtrArray) keys = dns_cache_keys(res, name, port, t);
+    sim_counter_add(res->queries, 1);
+    gboolean hit = dns_cache_check(res, keys);
+    if (hit)
+        sim_counter_add(res->hits, 1);
+    return hit;
+}
+
+static void
+dns_pending_fire(SimEvq *q, gpointer data)
+{
+    DnsPending *pd = data;
+    SimDnsAnswer *a = dns_answer(pd->res, pd->name, pd->port, pd->transport);
+    pd->func(a, pd->user);
+}
+
+static void
+dns_pending_free(gpointer data)
+{
+    DnsPending *pd = data;
+    g_queue_delete_link(&pd->res->pending, pd->link);
+    g_free(pd->name);
+    g_free(pd);
+}
+
+/**
+ * sim_resolver_resolve:
+ * @res: a resolver
+ * @name: the host part of the URI to resolve (a domain or host name)
+ * @port: the URI's explicit port, or 0
+ * @transport: the transport chosen for the request (RFC 3263 4.1)
+ * @func: receives the answer (transfer full)
+ * @user: its argument
+ *
+ * Resolves @name as RFC 3263 4.2 says.  A cache miss delivers the answer
+ * after lookup_delay; a hit delivers it through a zero-delay event (never
+ * from inside this call), so callers see one behaviour either way.  The
+ * weighted SRV order is drawn when the answer is delivered, as is the
+ * blacklist check.
+ */
+void
+sim_resolver_resolve(SimResolver *res, const char *name, guint16 port,
+                     SimTransportKind transport, SimDnsAnswerFunc func,
+                     gpointer user)
+{
+    g_return_if_fail(res != NULL && name != NULL && func != NULL);
+    gboolean hit = dns_lookup(res, name, port, transport);
+    DnsPending *pd = g_new0(DnsPending, 1);
+    *pd = (DnsPending){ res, g_strdup(name), port, transport, func, user,
+                        NULL, 0 };
+    g_queue_push_tail(&res->pending, pd);
+    pd->link = g_queue_peek_tail_link(&res->pending);
+    pd->event = sim_evq_after(res->ctx->evq, hit ? 0 : res->cfg.lookup_delay,
+                              dns_pending_fire, pd, dns_pending_free);
+}
+
+/**
+ * sim_resolver_resolve_now:
+ * @res: a resolver
+ * @name: the host part of the URI
+ * @port: the explicit port, or 0
+ * @transport: the transport
+ *
+ * Like sim_resolver_resolve() but answers at once, without the lookup
+ * delay (the cache and counters are updated the same way): for tests and
+ * for callers that model the delay themselves.
+ *
+ * Returns: (transfer full): the ordered answer.
+ */
+SimDnsAnswer *
+sim_resolver_resolve_now(SimResolver *res, const char *name, guint16 port,
+                         SimTransportKind transport)
+{
+    g_return_val_if_fail(res != NULL && name != NULL, NULL);
+    dns_lookup(res, name, port, transport);
+    return dns_answer(res, name, port, transport);
+}
+
+/**
+ * sim_resolver_mark_failed:
+ * @res: a resolver
+ * @tuple: a target that failed (refused, timed out, TLS failure, 503)
+ *
+ * Sorts @tuple after every other target for blacklist_time from now; it is
+ * still returned, last, so a lone target stays reachable.
+ */
+void
+sim_resolver_mark_failed(SimResolver *res, const SimTuple *tuple)
+{
+    g_return_if_fail(res != NULL && tuple != NULL);
+    SimTime until = sim_ctx_now(res->ctx) + res->cfg.blacklist_time;
+    for (guint i = 0; i < res->blacklist->len; i++) {
+        DnsBlack *e = &g_array_index(res->blacklist, DnsBlack, i);
+        if (e->tuple.ip == tuple->ip && e->tuple.port == tuple->port &&
+            e->tuple.transport == tuple->transport) {
+            e->until = until;
+            return;
+        }
+    }
+    DnsBlack e = { *tuple, until };
+    g_array_append_val(res->blacklist, e);
+}
+
+/**
+ * sim_dns_answer_free:
+ * @answer: (nullable): an answer
+ *
+ * Frees @answer (the target host names are borrowed from the SimDns).
+ */
+void
+sim_dns_answer_free(SimDnsAnswer *answer)
+{
+    if (!answer)
+        return;
+    g_free(answer->name);
+    g_free(answer->targets);
+    g_free(answer);
+}
+
+/* Moves t[k] to t[0], shifting t[0..k-1] up by one. */
+static void
+dns_take(SimDnsTarget *t, guint k)
+{
+    SimDnsTarget chosen = t[k];
+    memmove(t + 1, t, k * sizeof(SimDnsTarget));
+    t[0] = chosen;
+}
+
+/**
+ * sim_dns_order_group:
+ * @rng: the draw stream
+ * @rfc2782: %TRUE for the literal RFC 2782 draw, %FALSE for weight/sum
+ * @t: (inout): the targets of one priority, in their arrangement
+ * @n: their number
+ *
+ * Orders one priority group in place.  Proportional (SPEC D4): each pick
+ * takes a remaining record with probability weight/sum; zero-weight
+ * records come after every weighted one, in uniform random order.
+ * rfc2782: the arrangement is the given order with zero-weight records
+ * moved first; r is uniform in [0, sum] inclusive and the first record
+ * whose running sum reaches r is taken, so the first record of the
+ * arrangement gets (w1 + 1)/(S + 1).
+ */
+void
+sim_dns_order_group(SimRng *rng, gboolean rfc2782, SimDnsTarget *t, guint n)
+{
+    if (rfc2782) {
+        /* Stable partition: zero weights first. */
+        for (guint i = 0, z = 0; i < n; i++)
+            if (t[i].weight == 0) {
+                dns_take(t + z, i - z);
+                z++;
+            }
+    }
+    for (guint i = 0; i + 1 < n; i++) {
+        guint64 sum = 0, run = 0;
+        guint k = 0;
+        for (guint j = i; j < n; j++)
+            sum += t[j].weight;
+        if (!rfc2782 && sum == 0) {
+            k = (guint)sim_rng_below(rng, n - i);
+        } else {
+            guint64 r = rfc2782 ? sim_rng_below(rng, sum + 1)
+                                : sim_rng_below(rng, sum);
+            for (k = 0; i + k < n; k++) {
+                run += t[i + k].weight;
+                if (rfc2782 ? run >= r : run > r)
+                    break;
+            }
+        }
+        dns_take(t + i, k);
+    }
+}
