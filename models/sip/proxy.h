@@ -158,6 +158,9 @@ struct _SimProxyConn {
     GQueue waiters;
     /* Strategy-owned word of state. */
     gpointer strategy_data;
+    /* References held by queued CPU jobs and transactions; the record
+     * outlives its connection until the last one is dropped. */
+    guint refcount;
 };
 
 /* Life cycle. */
@@ -189,6 +192,10 @@ SimProxyConn *sim_proxy_conn_next(SimProxy *p, SimProxyConn *pc);
 gboolean sim_proxy_serves(const SimProxy *p, const char *domain);
 void sim_proxy_connect_toward(SimProxy *p, const char *domain);
 SimTransportKind sim_proxy_transport_kind(const SimProxy *p);
+
+/* For the transaction layer: references on connection records. */
+SimProxyConn *sim_proxy_conn_ref(SimProxyConn *pc);
+void sim_proxy_conn_unref(SimProxyConn *pc);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(SimProxy, sim_proxy_free)
 

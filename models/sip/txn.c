@@ -1,0 +1,638 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * RFC 3261 17 transactions as SPEC 3.6 applies them: Timer B/F = 64*T1
+ * from the start of the transaction (DNS, connection and handshake time
+ * included); Timer A (INVITE, T1 doubling) and E (non-INVITE, doubling up to
+ * T2) only over UDP; Timers D (32 s), K (T4) and J (64*T1) only over UDP,
+ * 0 on reliable transports.  Client transactions are keyed by branch,
+ * server transactions by branch and method (RFC 3261 17.2.3).  A failed
+ * target moves the transaction to the next RFC 3263 target with a new
+ * branch (RFC 3263 4.3); Timer B keeps running from the first start.
+ */
+#define G_LOG_DOMAIN "sim-sip"
+
+#include <string.h>
+
+#include "models/sip/txn.h"
+
+#define SIP_T2 SIM_S(4)
+#define SIP_T4 SIM_S(5)
+
+struct _SimSipTxnLayer {
+    SimCtx *ctx;
+    SimResolver *res;
+    SimTransportKind kind;
+    SimTime t1;
+    SimSipTxnHooks hooks;
+    /* Client transactions by branch, server ones by "branch method". */
+    GHashTable *clients, *servers;
+    /* Every live transaction, for reset and free. */
+    GQueue all_clients, all_servers;
+};
+
+struct _SimSipClientTxn {
+    SimSipTxnLayer *l;
+    guint refcount;
+    /* Link in the bound connection's waiters, and in all_clients. */
+    GList link, all_link;
+    /* Our copy of the request. */
+    SimSipMsg *req;
+    /* RFC 3263 input (the AUS host) and explicit port. */
+    char aus[SIM_SIP_HOST_MAX];
+    guint16 port;
+    SimDnsAnswer *answer;
+    guint target;
+    guint attempt;
+    SimProxyConn *pc;
+    gboolean sent, done, provisional, in_hash;
+    SimEventId timer_b, timer_a, timer_d;
+    SimTime interval;
+    SimSipTxnFunc func;
+    gpointer user;
+};
+
+struct _SimSipServerTxn {
+    SimSipTxnLayer *l;
+    guint refcount;
+    GList all_link;
+    char key[SIM_SIP_TOKEN_MAX + 12];
+    SimSipMsg *req;
+    SimSipMsg *last;
+    SimProxyConn *pc;
+    gboolean in_hash;
+    SimEventId timer_j;
+};
+
+static void txn_try(SimSipClientTxn *t, guint i);
+
+/**
+ * sim_sip_timer_b:
+ * @t1: SIP T1
+ *
+ * Returns: Timer B (= F = H = J on UDP) = 64*T1.
+ */
+SimTime
+sim_sip_timer_b(SimTime t1)
+{
+    return 64 * t1;
+}
+
+/**
+ * sim_sip_timer_d:
+ * @kind: a transport
+ *
+ * Returns: Timer D: 32 s over UDP, 0 on reliable transports.
+ */
+SimTime
+sim_sip_timer_d(SimTransportKind kind)
+{
+    return sim_transport_kind_reliable(kind) ? 0 : SIM_S(32);
+}
+
+/* ------------------------------------------------------------------ */
+/* Client transactions                                                 */
+
+static SimSipClientTxn *
+txn_ref(SimSipClientTxn *t)
+{
+    t->refcount++;
+    return t;
+}
+
+static void
+txn_unref(SimSipClientTxn *t)
+{
+    if (--t->refcount)
+        return;
+    g_queue_unlink(&t->l->all_clients, &t->all_link);
+    sim_sip_msg_unref(t->req);
+    g_clear_pointer(&t->answer, sim_dns_answer_free);
+    g_free(t);
+}
+
+static void
+txn_cancel(SimSipTxnLayer *l, SimEventId *id)
+{
+    if (*id)
+        sim_evq_cancel(l->ctx->evq, *id);
+    *id = 0;
+}
+
+static void
+txn_unbind(SimSipClientTxn *t)
+{
+    SimProxyConn *pc = t->pc;
+    if (!pc)
+        return;
+    g_queue_unlink(&pc->waiters, &t->link);
+    pc->txns--;
+    t->pc = NULL;
+    t->l->hooks.unbind(t, pc, t->l->hooks.user);
+    sim_proxy_conn_unref(pc);
+}
+
+static void
+txn_unhash(SimSipClientTxn *t)
+{
+    if (!t->in_hash)
+        return;
+    g_hash_table_remove(t->l->clients, t->req->via[0].branch);
+    t->in_hash = FALSE;
+    txn_unref(t);
+}
+
+static void
+txn_linger_done(SimEvq *q, gpointer data)
+{
+    SimSipClientTxn *t = data;
+    t->timer_d = 0;
+    txn_unhash(t);
+}
+
+/* The transaction reaches Terminated (or Completed over UDP, lingering for
+ * Timer D/K to absorb retransmitted responses). */
+static void
+txn_complete(SimSipClientTxn *t, gboolean final_non2xx)
+{
+    SimSipTxnLayer *l = t->l;
+    t->done = TRUE;
+    txn_cancel(l, &t->timer_b);
+    txn_cancel(l, &t->timer_a);
+    txn_unbind(t);
+    SimTime linger = 0;
+    if (!sim_transport_kind_reliable(l->kind))
+        linger = t->req->method == SIM_SIP_INVITE
+                     ? (final_non2xx ? sim_sip_timer_d(l->kind) : 0)
+                     : SIP_T4;
+    if (linger && t->in_hash)
+        t->timer_d = sim_evq_after(l->ctx->evq, linger, txn_linger_done, t,
+                                   NULL);
+    else
+        txn_unhash(t);
+}
+
+static void
+txn_fail(SimSipClientTxn *t, guint status)
+{
+    SimSipTxnFunc func = t->func;
+    gpointer user = t->user;
+    txn_ref(t);
+    txn_complete(t, TRUE);
+    if (func)
+        func(t, status, NULL, user);
+    txn_unref(t);
+}
+
+static void
+txn_timer_b(SimEvq *q, gpointer data)
+{
+    SimSipClientTxn *t = data;
+    t->timer_b = 0;
+    /* Timer B matters only while Calling (RFC 3261 17.1.1.2). */
+    if (t->req->method == SIM_SIP_INVITE && t->provisional)
+        return;
+    txn_fail(t, 408);
+}
+
+static void
+txn_timer_a(SimEvq *q, gpointer data)
+{
+    SimSipClientTxn *t = data;
+    SimSipTxnLayer *l = t->l;
+    t->timer_a = 0;
+    if (t->done || !t->pc || !t->pc->conn)
+        return;
+    l->hooks.transmit(t, t->pc, t->req, l->hooks.user);
+    t->interval *= 2;
+    if (t->req->method != SIM_SIP_INVITE)
+        t->interval = MIN(t->interval, t->provisional ? SIP_T2 : SIP_T2);
+    t->timer_a = sim_evq_after(l->ctx->evq, t->interval, txn_timer_a, t,
+                               NULL);
+}
+
+static void
+txn_transmit(SimSipClientTxn *t)
+{
+    SimSipTxnLayer *l = t->l;
+    t->sent = TRUE;
+    t->req->meta.intended = t->answer->targets[t->target].tuple;
+    t->req->meta.has_intended = TRUE;
+    l->hooks.transmit(t, t->pc, t->req, l->hooks.user);
+    if (t->req->method == SIM_SIP_ACK) {
+        txn_ref(t);
+        txn_complete(t, FALSE);
+        txn_unref(t);
+        return;
+    }
+    if (!sim_transport_kind_reliable(l->kind)) {
+        t->interval = l->t1;
+        t->timer_a = sim_evq_after(l->ctx->evq, t->interval, txn_timer_a, t,
+                                   NULL);
+    }
+}
+
+static void
+txn_bind(SimSipClientTxn *t, SimProxyConn *pc)
+{
+    t->pc = sim_proxy_conn_ref(pc);
+    pc->txns++;
+    t->link.data = t;
+    g_queue_push_tail_link(&pc->waiters, &t->link);
+}
+
+static void
+txn_rebranch(SimSipClientTxn *t)
+{
+    SimSipTxnLayer *l = t->l;
+    SimSipVia *v = &t->req->via[0];
+    gboolean hashed = t->in_hash;
+    if (hashed)
+        g_hash_table_remove(l->clients, v->branch);
+    char *dot = strrchr(v->branch, '~');
+    if (dot)
+        *dot = '\0';
+    gsize n = strlen(v->branch);
+    g_snprintf(v->branch + n, sizeof v->branch - n, "~%u", ++t->attempt);
+    if (hashed)
+        g_hash_table_insert(l->clients, v->branch, t);
+}
+
+static void
+txn_try(SimSipClientTxn *t, guint i)
+{
+    SimSipTxnLayer *l = t->l;
+    if (i >= t->answer->n) {
+        txn_fail(t, 503);
+        return;
+    }
+    t->target = i;
+    t->sent = FALSE;
+    SimProxyConn *pc = l->hooks.route(t, t->aus, &t->answer->targets[i],
+                                      t->req, l->hooks.user);
+    txn_bind(t, pc);
+    if (pc->up)
+        txn_transmit(t);
+}
+
+static void
+txn_on_answer(SimDnsAnswer *answer, gpointer user)
+{
+    SimSipClientTxn *t = user;
+    if (t->done) {
+        sim_dns_answer_free(answer);
+        txn_unref(t);
+        return;
+    }
+    t->answer = answer;
+    txn_try(t, 0);
+    txn_unref(t);
+}
+
+/**
+ * sim_sip_txn_start:
+ * @l: the layer
+ * @req: the request (copied: the transaction owns its copy)
+ * @host: the host RFC 3263 resolves (top Route or Request-URI host)
+ * @port: its explicit port, 0 for none
+ * @func: (nullable): receives responses and the outcome
+ * @user: its argument
+ *
+ * Starts a client transaction (for ACK: a stateless send routed the same
+ * way, RFC 3261 17.1.1.3).
+ */
+void
+sim_sip_txn_start(SimSipTxnLayer *l, const SimSipMsg *req, const char *host,
+                  guint16 port, SimSipTxnFunc func, gpointer user)
+{
+    SimSipClientTxn *t = g_new0(SimSipClientTxn, 1);
+    t->l = l;
+    t->refcount = 1;
+    t->all_link.data = t;
+    g_queue_push_tail_link(&l->all_clients, &t->all_link);
+    t->req = sim_sip_msg_copy(req);
+    g_strlcpy(t->aus, host, sizeof t->aus);
+    t->port = port;
+    t->func = func;
+    t->user = user;
+    if (req->method != SIM_SIP_ACK) {
+        g_hash_table_insert(l->clients, t->req->via[0].branch, t);
+        t->in_hash = TRUE;
+        t->timer_b = sim_evq_after(l->ctx->evq, sim_sip_timer_b(l->t1),
+                                   txn_timer_b, t, NULL);
+    } else {
+        t->refcount = 0;
+    }
+    sim_resolver_resolve(l->res, t->aus, port, l->kind, txn_on_answer,
+                         txn_ref(t));
+}
+
+static void
+txn_on_response(SimSipClientTxn *t, const SimSipMsg *m)
+{
+    SimSipTxnFunc func = t->func;
+    gpointer user = t->user;
+    if (t->done)
+        return;
+    txn_ref(t);
+    if (m->status < 200) {
+        t->provisional = TRUE;
+        if (t->req->method == SIM_SIP_INVITE)
+            txn_cancel(t->l, &t->timer_a);
+    } else {
+        txn_complete(t, m->status >= 300);
+    }
+    if (func)
+        func(t, m->status, m, user);
+    txn_unref(t);
+}
+
+/**
+ * sim_sip_txn_conn_up:
+ * @l: the layer
+ * @pc: a connection that just opened
+ *
+ * Sends the requests that were waiting for it.
+ */
+void
+sim_sip_txn_conn_up(SimSipTxnLayer *l, SimProxyConn *pc)
+{
+    g_autoptr(GPtrArray) ready = g_ptr_array_new();
+    for (GList *it = pc->waiters.head; it; it = it->next)
+        if (!((SimSipClientTxn *)it->data)->sent)
+            g_ptr_array_add(ready, txn_ref(it->data));
+    for (guint i = 0; i < ready->len; i++) {
+        SimSipClientTxn *t = g_ptr_array_index(ready, i);
+        if (t->pc == pc && !t->sent && !t->done)
+            txn_transmit(t);
+        txn_unref(t);
+    }
+}
+
+/**
+ * sim_sip_txn_conn_down:
+ * @l: the layer
+ * @pc: a connection that closed or never opened
+ * @was_up: %TRUE if it had opened
+ *
+ * Every transaction bound to it fails over to its next target (a refused
+ * or timed-out connection, a failed handshake or authentication, or a
+ * transport error after sending: RFC 3263 4.3, RFC 3261 17.1.4).
+ */
+void
+sim_sip_txn_conn_down(SimSipTxnLayer *l, SimProxyConn *pc, gboolean was_up)
+{
+    g_autoptr(GPtrArray) bound = g_ptr_array_new();
+    for (GList *it = pc->waiters.head; it; it = it->next)
+        g_ptr_array_add(bound, txn_ref(it->data));
+    for (guint i = 0; i < bound->len; i++) {
+        SimSipClientTxn *t = g_ptr_array_index(bound, i);
+        if (t->pc == pc && !t->done) {
+            txn_unbind(t);
+            l->hooks.failover(t, &t->answer->targets[t->target].tuple,
+                              l->hooks.user);
+            txn_rebranch(t);
+            txn_try(t, t->target + 1);
+        }
+        txn_unref(t);
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* Server transactions                                                 */
+
+/**
+ * sim_sip_server_txn_ref:
+ * @stx: a server transaction
+ *
+ * Returns: (transfer full): @stx.
+ */
+SimSipServerTxn *
+sim_sip_server_txn_ref(SimSipServerTxn *stx)
+{
+    stx->refcount++;
+    return stx;
+}
+
+/**
+ * sim_sip_server_txn_unref:
+ * @stx: a server transaction
+ *
+ * Drops a reference.
+ */
+void
+sim_sip_server_txn_unref(SimSipServerTxn *stx)
+{
+    if (--stx->refcount)
+        return;
+    g_queue_unlink(&stx->l->all_servers, &stx->all_link);
+    if (stx->timer_j)
+        sim_evq_cancel(stx->l->ctx->evq, stx->timer_j);
+    sim_sip_msg_unref(stx->req);
+    sim_sip_msg_unref(stx->last);
+    if (stx->pc)
+        sim_proxy_conn_unref(stx->pc);
+    g_free(stx);
+}
+
+static void
+stx_unhash(SimSipServerTxn *stx)
+{
+    if (!stx->in_hash)
+        return;
+    g_hash_table_remove(stx->l->servers, stx->key);
+    stx->in_hash = FALSE;
+    sim_sip_server_txn_unref(stx);
+}
+
+static void
+stx_timer_j(SimEvq *q, gpointer data)
+{
+    SimSipServerTxn *stx = data;
+    stx->timer_j = 0;
+    stx_unhash(stx);
+}
+
+/**
+ * sim_sip_server_txn_response:
+ * @stx: a server transaction
+ * @status: the status code
+ *
+ * Returns: (transfer full): a response to its request, to be completed
+ *   and passed to sim_sip_server_txn_send().
+ */
+SimSipMsg *
+sim_sip_server_txn_response(SimSipServerTxn *stx, guint status)
+{
+    return sim_sip_msg_new_response(stx->req, status);
+}
+
+/**
+ * sim_sip_server_txn_send:
+ * @stx: a server transaction
+ * @resp: (transfer none): its response
+ *
+ * Sends @resp; a final response completes the transaction (at once on
+ * reliable transports, after Timer J / 64*T1 over UDP).
+ */
+void
+sim_sip_server_txn_send(SimSipServerTxn *stx, SimSipMsg *resp)
+{
+    SimSipTxnLayer *l = stx->l;
+    sim_sip_msg_finish(resp);
+    g_clear_pointer(&stx->last, sim_sip_msg_unref);
+    stx->last = sim_sip_msg_ref(resp);
+    l->hooks.respond(stx, stx->pc, resp, l->hooks.user);
+    if (resp->status < 200 || !stx->in_hash || stx->timer_j)
+        return;
+    if (sim_transport_kind_reliable(l->kind))
+        stx_unhash(stx);
+    else
+        stx->timer_j = sim_evq_after(l->ctx->evq, sim_sip_timer_b(l->t1),
+                                     stx_timer_j, stx, NULL);
+}
+
+static void
+txn_receive_request(SimSipTxnLayer *l, SimProxyConn *pc, const SimSipMsg *m)
+{
+    g_autoptr(SimSipMsg) copy = sim_sip_msg_copy(m);
+    copy->via[0].received = pc->key.ip;
+    if (m->method == SIM_SIP_ACK) {
+        l->hooks.request(NULL, pc, copy, l->hooks.user);
+        return;
+    }
+    char key[SIM_SIP_TOKEN_MAX + 12];
+    g_snprintf(key, sizeof key, "%s %s", m->via[0].branch,
+               sim_sip_method_name(m->method));
+    SimSipServerTxn *stx = g_hash_table_lookup(l->servers, key);
+    if (stx) {
+        /* A retransmission: repeat the last response (RFC 3261 17.2). */
+        if (stx->last)
+            l->hooks.respond(stx, stx->pc, stx->last, l->hooks.user);
+        return;
+    }
+    stx = g_new0(SimSipServerTxn, 1);
+    stx->l = l;
+    stx->refcount = 1;
+    stx->all_link.data = stx;
+    g_queue_push_tail_link(&l->all_servers, &stx->all_link);
+    g_strlcpy(stx->key, key, sizeof stx->key);
+    stx->req = sim_sip_msg_ref(copy);
+    stx->pc = sim_proxy_conn_ref(pc);
+    stx->in_hash = TRUE;
+    g_hash_table_insert(l->servers, stx->key, stx);
+    sim_sip_server_txn_ref(stx);
+    l->hooks.request(stx, pc, copy, l->hooks.user);
+    sim_sip_server_txn_unref(stx);
+}
+
+/**
+ * sim_sip_txn_receive:
+ * @l: the layer
+ * @pc: the connection it came on
+ * @m: (transfer none): a message, already paid for on the CPU
+ *
+ * Matches a response to its client transaction (by the topmost Via's
+ * branch) or a request to its server transaction, creating one for a new
+ * request.
+ */
+void
+sim_sip_txn_receive(SimSipTxnLayer *l, SimProxyConn *pc, const SimSipMsg *m)
+{
+    if (m->is_request) {
+        txn_receive_request(l, pc, m);
+        return;
+    }
+    if (m->n_via == 0)
+        return;
+    SimSipClientTxn *t = g_hash_table_lookup(l->clients, m->via[0].branch);
+    if (t)
+        txn_on_response(t, m);
+}
+
+/* ------------------------------------------------------------------ */
+/* Layer                                                               */
+
+/**
+ * sim_sip_txn_layer_new:
+ * @ctx: the run
+ * @res: (transfer none): the node's resolver
+ * @kind: the node's transport
+ * @t1: SIP T1
+ * @hooks: the proxy's hooks (copied)
+ *
+ * Returns: (transfer full): an empty transaction layer.
+ */
+SimSipTxnLayer *
+sim_sip_txn_layer_new(SimCtx *ctx, SimResolver *res, SimTransportKind kind,
+                      SimTime t1, const SimSipTxnHooks *hooks)
+{
+    SimSipTxnLayer *l = g_new0(SimSipTxnLayer, 1);
+    l->ctx = ctx;
+    l->res = res;
+    l->kind = kind;
+    l->t1 = t1;
+    l->hooks = *hooks;
+    l->clients = g_hash_table_new(g_str_hash, g_str_equal);
+    l->servers = g_hash_table_new(g_str_hash, g_str_equal);
+    return l;
+}
+
+/**
+ * sim_sip_txn_layer_reset:
+ * @l: the layer
+ *
+ * Loses every transaction (node crash): no callback runs.
+ */
+void
+sim_sip_txn_layer_reset(SimSipTxnLayer *l)
+{
+    g_autoptr(GPtrArray) all = g_ptr_array_new();
+    for (GList *it = l->all_clients.head; it; it = it->next)
+        g_ptr_array_add(all, txn_ref(it->data));
+    for (guint i = 0; i < all->len; i++) {
+        SimSipClientTxn *t = g_ptr_array_index(all, i);
+        t->func = NULL;
+        txn_cancel(l, &t->timer_d);
+        if (!t->done)
+            txn_complete(t, FALSE);
+        txn_unhash(t);
+        txn_unref(t);
+    }
+    while (!g_queue_is_empty(&l->all_servers)) {
+        SimSipServerTxn *stx = g_queue_peek_head(&l->all_servers);
+        if (!stx->in_hash)
+            break;
+        stx_unhash(stx);
+    }
+}
+
+/**
+ * sim_sip_txn_layer_free:
+ * @l: (nullable): a layer
+ *
+ * Frees the layer and every transaction left (after the event queue).
+ */
+void
+sim_sip_txn_layer_free(SimSipTxnLayer *l)
+{
+    if (!l)
+        return;
+    while (!g_queue_is_empty(&l->all_clients)) {
+        SimSipClientTxn *t = g_queue_peek_head(&l->all_clients);
+        if (t->pc) {
+            g_queue_unlink(&t->pc->waiters, &t->link);
+            t->pc->txns--;
+            g_clear_pointer(&t->pc, sim_proxy_conn_unref);
+        }
+        t->refcount = 1;
+        txn_unref(t);
+    }
+    while (!g_queue_is_empty(&l->all_servers)) {
+        SimSipServerTxn *stx = g_queue_peek_head(&l->all_servers);
+        stx->refcount = 1;
+        sim_sip_server_txn_unref(stx);
+    }
+    g_hash_table_destroy(l->clients);
+    g_hash_table_destroy(l->servers);
+    g_free(l);
+}

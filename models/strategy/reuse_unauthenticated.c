@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * `reuse-unauthenticated`: the unsafe variant the drafts warn against
+ * (SPEC D5, NAIVE-NAME): `;alias` is sent and honoured over any transport,
+ * and the row is keyed by the sent-by host NAME with no proof and no
+ * address check, as deployed practice comes close to (SPEC 6).  A rogue
+ * node claiming another's host in its Via (spoof-as) captures the requests
+ * meant for it, which the receiver counts as requests.hijacked (T1, T2).
+ */
+#define G_LOG_DOMAIN "sim-strategy"
+
+#include "models/sip/proxy.h"
+
+static SimProxyConn *
+reuse_unauthenticated_select_conn(SimProxy *p, const SimStrategyTarget *t)
+{
+    SimProxyConn *pc = sim_strategy_find_opened(p, t, FALSE);
+    return pc ? pc : sim_strategy_find_alias(p, t, TRUE);
+}
+
+static gboolean
+reuse_unauthenticated_want_alias(SimProxy *p, SimProxyConn *pc)
+{
+    return TRUE;
+}
+
+static gboolean
+reuse_unauthenticated_accept_alias(SimProxy *p, SimProxyConn *pc,
+                                   const SimSipVia *via, SimAliasRow *row,
+                                   const char **reason)
+{
+    gboolean tls = sim_strategy_kind_is_tls(via->transport);
+    row->tuple.ip = pc->conn->remote.ip;
+    row->tuple.port = via->port ? via->port
+                                : (tls ? SIM_SIPS_PORT : SIM_SIP_PORT);
+    row->tuple.transport = via->transport;
+    row->name = g_ascii_strdown(via->host, -1);
+    return TRUE;
+}
+
+static SimTime
+reuse_unauthenticated_idle_timeout(SimProxy *p, SimProxyConn *pc)
+{
+    if (pc->alias_sent || pc->aliased)
+        return 0;
+    return sim_proxy_config(p)->idle_timeout;
+}
+
+const SimStrategyOps sim_strategy_reuse_unauthenticated = {
+    .name = "reuse-unauthenticated",
+    .description =
+        "UNSAFE contrast (NAIVE-NAME): ;alias sent and honoured over any "
+        "transport, rows keyed by the Via sent-by host name with no "
+        "certificate and no address check.  Shows the hijacking threat: a "
+        "node claiming another's name receives its requests.",
+    .select_conn = reuse_unauthenticated_select_conn,
+    .want_alias = reuse_unauthenticated_want_alias,
+    .accept_alias = reuse_unauthenticated_accept_alias,
+    .idle_timeout = reuse_unauthenticated_idle_timeout,
+};
