@@ -13,6 +13,7 @@
 static const SimTransportOps *const transport_registry[] = {
     &sim_transport_udp,
     &sim_transport_tcp,
+    &sim_transport_sctp,
     &sim_transport_tls,
     &sim_transport_tls_sctp,
     NULL,
