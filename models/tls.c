@@ -54,7 +54,7 @@
 
 /* Connection states (the side is implied by SimConn.initiator). */
 typedef enum {
-    /* Client: the lower connection is opening. */
+    /* Client: created, the lower connection not yet asked for. */
     SIM_TLSS_LOWER_CONNECTING,
     /* Client: ClientHello sent. */
     SIM_TLSS_WAIT_SERVER_FLIGHT,
@@ -448,7 +448,11 @@ tls_send_record(TlsConn *tc, TlsRecord *r, gboolean handshake)
 {
     if (handshake)
         tc->hs.sent += r->msg.len;
-    if (tc->lower && !tc->lower_closed && sim_conn_is_open(tc->lower))
+    /* Lower transports queue data while they open (TCP sends it with the
+     * third segment, SCTP bundles it with COOKIE-ECHO). */
+    if (tc->lower && !tc->lower_closed &&
+        (tc->lower->state == SIM_CONNS_OPEN ||
+         tc->lower->state == SIM_CONNS_CONNECTING))
         sim_conn_send(tc->lower, 0, &r->msg);
     sim_msg_unref(&r->msg);
 }
@@ -833,8 +837,6 @@ tls_lower_connected(SimConn *lower, gpointer user)
     TlsConn *tc = user;
     tc->lower = lower;
     tc->base.local.port = lower->local.port;
-    if (tc->state == SIM_TLSS_LOWER_CONNECTING)
-        tls_client_send_hello(tc);
 }
 
 static void
@@ -940,6 +942,9 @@ tls_connect_common(const SimTransportOps *ops, SimStack *st,
     if (!tc->lower_closed) {
         tc->lower = lc;
         tc->base.local.port = lc->local.port;
+        /* The ClientHello is queued at once so that it leaves with the
+         * lower handshake's last segment. */
+        tls_client_send_hello(tc);
     }
     return &tc->base;
 }
