@@ -739,8 +739,8 @@ topo_check_duplicates(TopoParser *p)
         guint first = GPOINTER_TO_UINT(g_hash_table_lookup(seen, l + 1));
         if (first)
             return topo_fail(p, SIM_TOPO_ERROR_DUPLICATE, l + 1, NULL,
-                             "duplicate group (line %u); expected each "
-                             "group once, found it again at line %u",
+                             "expected each group once, found it at "
+                             "lines %u and %u",
                              first, line);
         g_hash_table_insert(seen, g_strdup(l + 1), GUINT_TO_POINTER(line));
     }

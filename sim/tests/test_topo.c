@@ -1,0 +1,439 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Tests of the topology loader: every default against the values written
+ * in DESIGN.md section 7, each unit suffix, lists, --set overrides
+ * (including dotted names and link groups), every error class with its
+ * malformed fixture in sim/tests/data/ (code, file, group, key and the
+ * expectation in the message), nearest-name hints, address assignment and
+ * that every sample topology in topologies/ loads.
+ */
+#include <string.h>
+
+#include "sim/topo.h"
+
+/* The source tree (make check sets SIPREUSE_SRCDIR; else the cwd). */
+static char *
+srcpath(const char *rel)
+{
+    const char *dir = g_getenv("SIPREUSE_SRCDIR");
+    return g_build_filename(dir ? dir : ".", rel, NULL);
+}
+
+static SimTopo *
+load_text(const char *text, const char *const *ov, GError **error)
+{
+    return sim_topo_load_data("test.topo", text, strlen(text), ov, error);
+}
+
+static SimTopo *
+load_ok(const char *text, const char *const *ov)
+{
+    g_autoptr(GError) error = NULL;
+    SimTopo *t = load_text(text, ov, &error);
+    g_assert_no_error(error);
+    g_assert_nonnull(t);
+    return t;
+}
+
+static void
+test_defaults(void)
+{
+    g_autoptr(SimTopo) t = load_ok("[node pa]\n", NULL);
+    /* [simulation]: duration 60s, warmup 0, seed 1, strategy reuse. */
+    g_assert_cmpuint(t->simulation.duration, ==, 60000000000ull);
+    g_assert_cmpuint(t->simulation.warmup, ==, 0);
+    g_assert_cmpuint(t->simulation.seed, ==, 1);
+    g_assert_cmpstr(t->simulation.strategy, ==, "reuse");
+    g_assert_null(t->simulation.cpu_profile);
+    /* [transport]. */
+    g_assert_cmpint(t->transport.protocol, ==, SIM_PROTO_TLS);
+    g_assert_cmpuint(t->transport.tls_version, ==, 13);
+    g_assert_true(t->transport.mutual_auth);
+    g_assert_true(t->transport.resumption);
+    g_assert_cmpuint(t->transport.idle_timeout, ==, 120000000000ull);
+    g_assert_cmpuint(t->transport.t1, ==, 500000000ull);
+    g_assert_true(t->transport.alias_insert_check);
+    g_assert_cmpuint(t->transport.initial_window, ==, 10);
+    g_assert_cmpuint(t->transport.rto_min, ==, 1000000000ull);
+    g_assert_cmpuint(t->transport.connect_timeout, ==, 0);
+    /* [network]: 10ms, 1Gbps, mtu 1500, loss 0. */
+    g_assert_cmpuint(t->network.delay, ==, 10000000ull);
+    g_assert_cmpuint(t->network.jitter, ==, 0);
+    g_assert_cmpuint(t->network.bandwidth_bps, ==, 1000000000ull);
+    g_assert_cmpuint(t->network.mtu, ==, 1500);
+    g_assert_cmpfloat(t->network.loss, ==, 0.0);
+    /* [pki] and [dns]. */
+    g_assert_cmpstr(t->pki.key, ==, "ecdsa-p256");
+    g_assert_null(t->pki.ca_file);
+    g_assert_cmpuint(t->dns.ttl, ==, 300000000000ull);
+    g_assert_cmpuint(t->dns.lookup_delay, ==, 1000000ull);
+    g_assert_cmpint(t->dns.srv_select, ==, SIM_SRV_SELECT_PROPORTIONAL);
+    g_assert_false(t->dns.strict_3263);
+    /* [node]: host = name, own site, port 5061 for TLS, 10.0.0.1. */
+    g_assert_cmpuint(t->n_nodes, ==, 1);
+    const SimTopoNode *n = &t->nodes[0];
+    g_assert_cmpstr(n->name, ==, "pa");
+    g_assert_cmpstr(n->host, ==, "pa");
+    g_assert_cmpstr(n->address, ==, "10.0.0.1");
+    g_assert_cmpuint(n->port, ==, 5061);
+    g_assert_true(n->advertise_port);
+    g_assert_cmpuint(t->n_sites, ==, 1);
+    g_assert_cmpstr(t->sites[n->site], ==, "pa");
+    g_assert_cmpuint(n->n_domains, ==, 0);
+    g_assert_cmpstr(n->cert_san[0], ==, "URI:sip:pa");
+    g_assert_null(n->cert_san[1]);
+    g_assert_true(n->client_cert);
+    g_assert_null(n->cert_file);
+    g_assert_false(n->cert_expired);
+    g_assert_false(n->cert_untrusted);
+    g_assert_true(n->accept_alias);
+    g_assert_null(n->strategy);
+    g_assert_cmpuint(n->cores, ==, 1);
+    g_assert_cmpuint(n->sip_cost, ==, 50000ull);
+    g_assert_false(n->tls_full_cost_set);
+    g_assert_false(n->tls_resumed_cost_set);
+    g_assert_true(n->up);
+    g_assert_null(n->spoof_as);
+    g_assert_cmpstr(t->name, ==, "test");
+}
+
+static void
+test_defaults_traffic(void)
+{
+    g_autoptr(SimTopo) t = load_ok("[domain a.test]\n[domain b.test]\n"
+                                   "[node pa]\ndomains = a.test\n"
+                                   "[node pb]\ndomains = b.test\n"
+                                   "[traffic x]\nfrom = a.test\n"
+                                   "to = b.test\n",
+                                   NULL);
+    const SimTopoTraffic *tr = &t->traffic[0];
+    /* rate 1/s, hold 60s, answer-delay 0, bye-by caller, start 0, stop
+     * the end, no count limit. */
+    g_assert_cmpfloat(tr->rate, ==, 1.0);
+    g_assert_cmpuint(tr->hold, ==, 60000000000ull);
+    g_assert_cmpuint(tr->answer_delay, ==, 0);
+    g_assert_cmpint(tr->bye_by, ==, SIM_BYE_BY_CALLER);
+    g_assert_cmpuint(tr->start, ==, 0);
+    g_assert_cmpuint(tr->stop, ==, SIM_TIME_NEVER);
+    g_assert_cmpuint(tr->count, ==, 0);
+    /* Default cert-san: URI:sip:HOST plus URI:sip:DOMAIN. */
+    g_assert_cmpstr(t->nodes[0].cert_san[0], ==, "URI:sip:pa");
+    g_assert_cmpstr(t->nodes[0].cert_san[1], ==, "URI:sip:a.test");
+    g_assert_null(t->nodes[0].cert_san[2]);
+    /* Addresses in file order. */
+    g_assert_cmpstr(t->nodes[1].address, ==, "10.0.0.2");
+}
+
+static void
+test_defaults_text(void)
+{
+    g_autofree char *text = sim_topo_defaults_text();
+    static const char *const lines[] = {
+        "simulation.duration = 60s\n", "transport.idle-timeout = 120s\n",
+        "transport.protocol = tls\n", "network.bandwidth = 1Gbps\n",
+        "dns.srv-select = proportional\n", "node.sip-cost = 50us\n",
+        "traffic.bye-by = caller\n", "pki.key = ecdsa-p256\n",
+    };
+    for (guint i = 0; i < G_N_ELEMENTS(lines); i++)
+        g_assert_nonnull(strstr(text, lines[i]));
+}
+
+/* [simulation] duration = @v must give @ns. */
+static void
+check_duration(const char *v, SimTime ns)
+{
+    g_autofree char *text =
+        g_strdup_printf("[simulation]\nduration = %s\n[node pa]\n", v);
+    g_autoptr(SimTopo) t = load_ok(text, NULL);
+    g_assert_cmpuint(t->simulation.duration, ==, ns);
+}
+
+static void
+test_units_duration(void)
+{
+    check_duration("250ns", 250);
+    check_duration("3us", 3000);
+    check_duration("7ms", 7000000);
+    check_duration("2s", 2000000000ull);
+    check_duration("2", 2000000000ull);
+    check_duration("0.25", 250000000ull);
+    check_duration("1.5min", 90000000000ull);
+    check_duration("1h", 3600000000000ull);
+    check_duration("10 ms", 10000000);
+}
+
+static void
+check_bandwidth(const char *v, guint64 bps)
+{
+    g_autofree char *text =
+        g_strdup_printf("[network]\nbandwidth = %s\n[node pa]\n", v);
+    g_autoptr(SimTopo) t = load_ok(text, NULL);
+    g_assert_cmpuint(t->network.bandwidth_bps, ==, bps);
+}
+
+static void
+test_units_bandwidth(void)
+{
+    check_bandwidth("9600bps", 9600);
+    check_bandwidth("9600", 9600);
+    check_bandwidth("64Kbps", 64000);
+    check_bandwidth("100Mbps", 100000000);
+    check_bandwidth("10Gbps", 10000000000ull);
+}
+
+static void
+test_units_rate_loss(void)
+{
+    static const char *const rates[] = { "20", "20/s", "1200/min" };
+    for (guint i = 0; i < G_N_ELEMENTS(rates); i++) {
+        g_autofree char *text = g_strdup_printf(
+            "[domain a.t]\n[domain b.t]\n[node pa]\ndomains = a.t\n"
+            "[node pb]\ndomains = b.t\n[traffic x]\nfrom = a.t\nto = b.t\n"
+            "rate = %s\n",
+            rates[i]);
+        g_autoptr(SimTopo) t = load_ok(text, NULL);
+        g_assert_cmpfloat_with_epsilon(t->traffic[0].rate, 20.0, 1e-9);
+    }
+    g_autoptr(SimTopo) a = load_ok("[network]\nloss = 0.01\n[node p]\n", NULL);
+    g_autoptr(SimTopo) b = load_ok("[network]\nloss = 1%\n[node p]\n", NULL);
+    g_assert_cmpfloat_with_epsilon(a->network.loss, 0.01, 1e-12);
+    g_assert_cmpfloat_with_epsilon(b->network.loss, 0.01, 1e-12);
+}
+
+static void
+test_lists(void)
+{
+    g_autoptr(SimTopo) t = load_ok(
+        "[domain a.t]\n[domain b.t]\n[domain c.t]\n"
+        "srv = 10 60 5061 h1; 20 0 5062 h2, 10 30 5061 h1\n"
+        "[node p1]\nhost = h1\ndomains = a.t; b.t,c.t\n"
+        "cert-san = URI:sip:a.t, DNS:h1\n"
+        "[node p2]\nhost = h2\ndomains = c.t\n",
+        NULL);
+    const SimTopoNode *n = &t->nodes[0];
+    g_assert_cmpuint(n->n_domains, ==, 3);
+    g_assert_cmpuint(n->domains[2], ==, 2);
+    g_assert_cmpstr(n->cert_san[1], ==, "DNS:h1");
+    const SimTopoDomain *d = &t->domains[2];
+    g_assert_cmpuint(d->n_srv, ==, 3);
+    g_assert_cmpuint(d->srv[1].priority, ==, 20);
+    g_assert_cmpuint(d->srv[1].weight, ==, 0);
+    g_assert_cmpuint(d->srv[1].port, ==, 5062);
+    g_assert_cmpstr(d->srv[1].target, ==, "h2");
+    g_assert_cmpuint(d->srv[2].weight, ==, 30);
+}
+
+static void
+test_addresses(void)
+{
+    /* Two nodes share a host: distinct addresses; an explicit 10.0.0.1
+     * is skipped by the assignment. */
+    g_autoptr(SimTopo) t = load_ok("[node a]\nhost = farm\n"
+                                   "[node b]\nhost = farm\n"
+                                   "[node c]\naddress = 10.0.0.1\n",
+                                   NULL);
+    g_assert_cmpstr(t->nodes[0].address, ==, "10.0.0.2");
+    g_assert_cmpstr(t->nodes[1].address, ==, "10.0.0.3");
+    g_assert_cmpstr(t->nodes[2].address, ==, "10.0.0.1");
+    g_assert_cmpstr(t->nodes[0].host, ==, t->nodes[1].host);
+}
+
+static const char topo_ov[] =
+    "[domain a.test]\n[domain b.test]\n"
+    "[node pa]\ndomains = a.test\nsite = east\n"
+    "[node pb]\nhost = pb.b.test\ndomains = b.test\nsite = west\n"
+    "[node pc]\nhost = pc.b.test\ndomains = b.test\nsite = west\n"
+    "[link east west]\ndelay = 20ms\n"
+    "[traffic a-to-b]\nfrom = a.test\nto = b.test\n";
+
+static void
+test_overrides(void)
+{
+    const char *const ov[] = {
+        "transport.protocol=tcp",
+        "traffic.a-to-b.rate=200",
+        "node.pa.port=5071",
+        "link.east.west.delay=5s",
+        "domain.b.test.srv=10 1 5060 pb.b.test; 20 1 5060 pc.b.test",
+        NULL,
+    };
+    g_autoptr(SimTopo) t = load_ok(topo_ov, ov);
+    g_assert_cmpint(t->transport.protocol, ==, SIM_PROTO_TCP);
+    g_assert_cmpfloat(t->traffic[0].rate, ==, 200.0);
+    g_assert_cmpuint(t->nodes[0].port, ==, 5071);
+    /* The protocol override changes the derived default port. */
+    g_assert_cmpuint(t->nodes[1].port, ==, 5060);
+    g_assert_cmpuint(t->links[0].path.delay, ==, 5000000000ull);
+    /* Unset link keys take [network] values. */
+    g_assert_cmpuint(t->links[0].path.bandwidth_bps, ==, 1000000000ull);
+    g_assert_cmpuint(t->domains[1].n_srv, ==, 2);
+    g_assert_cmpstr(t->domains[1].srv[1].target, ==, "pc.b.test");
+    /* A link may be named in either site order. */
+    const char *const rev[] = { "link.west.east.jitter=1ms", NULL };
+    g_autoptr(SimTopo) r = load_ok(topo_ov, rev);
+    g_assert_cmpuint(r->links[0].path.jitter, ==, 1000000ull);
+}
+
+static void
+check_override_error(const char *ov, const char *part)
+{
+    const char *const ovs[] = { ov, NULL };
+    g_autoptr(GError) error = NULL;
+    g_autoptr(SimTopo) t = load_text(topo_ov, ovs, &error);
+    g_assert_null(t);
+    g_assert_error(error, SIM_TOPO_ERROR, SIM_TOPO_ERROR_OVERRIDE);
+    g_assert_nonnull(strstr(error->message, ov));
+    g_assert_nonnull(strstr(error->message, part));
+}
+
+static void
+test_override_errors(void)
+{
+    check_override_error("transport.protocol", "no '='");
+    check_override_error("transprt.protocol=tcp", "did you mean \"transport\"");
+    check_override_error("traffic.a-to-b.rtae=2", "did you mean \"rate\"");
+    check_override_error("node.pz.port=5071", "no [node pz]");
+    check_override_error("node.port=5071", "need a name");
+    /* A bad value through --set is a value error naming the override. */
+    const char *const ovs[] = { "node.pa.cores=0", NULL };
+    g_autoptr(GError) error = NULL;
+    g_autoptr(SimTopo) t = load_text(topo_ov, ovs, &error);
+    g_assert_error(error, SIM_TOPO_ERROR, SIM_TOPO_ERROR_BAD_VALUE);
+    g_assert_nonnull(strstr(error->message, "--set node.pa.cores=0"));
+}
+
+/* One malformed fixture and what its error must say. */
+typedef struct {
+    const char *file;
+    SimTopoError code;
+    /* Substrings: group (with brackets), key, expectation; NULL: none. */
+    const char *group, *key, *expect;
+} Fixture;
+
+static const Fixture fixtures[] = {
+    { "unknown-group.topo", SIM_TOPO_ERROR_UNKNOWN_GROUP, "[nodde pa]",
+      NULL, "did you mean \"node\"" },
+    { "unknown-key.topo", SIM_TOPO_ERROR_UNKNOWN_KEY, "[traffic a-to-b]",
+      "rtae", "did you mean \"rate\"" },
+    { "bad-unit.topo", SIM_TOPO_ERROR_BAD_VALUE, "[network]",
+      "default-delay", "found \"10 parsecs\"" },
+    { "zero-rate.topo", SIM_TOPO_ERROR_BAD_VALUE, "[traffic a-to-b]", "rate",
+      "expected a positive rate" },
+    { "negative-cores.topo", SIM_TOPO_ERROR_BAD_VALUE, "[node pa]", "cores",
+      "negative" },
+    { "unknown-domain.topo", SIM_TOPO_ERROR_BAD_REFERENCE, "[node pa]",
+      "domains", "did you mean \"a.test\"" },
+    { "srv-no-node.topo", SIM_TOPO_ERROR_BAD_REFERENCE, "[domain a.test]",
+      "srv", "found \"pz.a.test\"" },
+    { "duplicate-group.topo", SIM_TOPO_ERROR_DUPLICATE, "[node pa]", NULL,
+      "lines 3 and 6" },
+    { "traffic-unknown-domain.topo", SIM_TOPO_ERROR_BAD_REFERENCE,
+      "[traffic a-to-x]", "to", "found \"x.test\"" },
+    { "fault-unknown-node.topo", SIM_TOPO_ERROR_BAD_REFERENCE,
+      "[fault crash]", "node", "found \"pc\"" },
+    { "cert-unreadable.topo", SIM_TOPO_ERROR_CREDENTIALS, "[node pa]",
+      "cert-file", "expected a readable file" },
+    { "tls-version-tcp.topo", SIM_TOPO_ERROR_CONFLICT, "[transport]",
+      "tls-version", "protocol tcp" },
+    { "warmup-duration.topo", SIM_TOPO_ERROR_CONFLICT, "[simulation]",
+      "warmup", "shorter than the duration" },
+    { "no-nodes.topo", SIM_TOPO_ERROR_MISSING, NULL, NULL,
+      "at least one [node NAME]" },
+    { "traffic-unserved.topo", SIM_TOPO_ERROR_BAD_REFERENCE,
+      "[traffic a-to-b]", "from", "no node lists" },
+    { "not-keyfile.topo", SIM_TOPO_ERROR_FILE, NULL, NULL,
+      "expected a key file" },
+    /* Fuzzer finds. */
+    { "fuzz-protocol-overflow.topo", SIM_TOPO_ERROR_BAD_VALUE,
+      "[transport]", "protocol", "did you mean \"tls\"" },
+};
+
+static void
+test_fixture(gconstpointer data)
+{
+    const Fixture *f = data;
+    g_autofree char *rel = g_build_filename("sim/tests/data", f->file, NULL);
+    g_autofree char *path = srcpath(rel);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(SimTopo) t = sim_topo_load(path, NULL, &error);
+    g_assert_null(t);
+    g_assert_error(error, SIM_TOPO_ERROR, (gint)f->code);
+    g_test_message("%s", error->message);
+    g_assert_nonnull(strstr(error->message, f->file));
+    g_assert_nonnull(strstr(error->message, "expected"));
+    if (f->group)
+        g_assert_nonnull(strstr(error->message, f->group));
+    if (f->key) {
+        g_autofree char *k = g_strdup_printf("] %s", f->key);
+        g_assert_nonnull(strstr(error->message, k));
+    }
+    g_assert_nonnull(strstr(error->message, f->expect));
+}
+
+static void
+test_line_numbers(void)
+{
+    /* unknown-key.topo has "rtae = 5" on line 12. */
+    g_autofree char *path = srcpath("sim/tests/data/unknown-key.topo");
+    g_autoptr(GError) error = NULL;
+    g_autoptr(SimTopo) t = sim_topo_load(path, NULL, &error);
+    g_assert_nonnull(strstr(error->message, "unknown-key.topo:12:"));
+}
+
+static void
+test_samples(void)
+{
+    static const char *const samples[] = {
+        "pair", "mesh", "srv-farm", "trunk", "virtual-hosting", "hijack",
+        "failover",
+    };
+    for (guint i = 0; i < G_N_ELEMENTS(samples); i++) {
+        g_autofree char *rel =
+            g_strdup_printf("topologies/%s.topo", samples[i]);
+        g_autofree char *path = srcpath(rel);
+        g_autoptr(GError) error = NULL;
+        g_autoptr(SimTopo) t = sim_topo_load(path, NULL, &error);
+        g_assert_no_error(error);
+        g_assert_cmpstr(t->name, ==, samples[i]);
+    }
+}
+
+static void
+test_garbage(void)
+{
+    /* Inputs that must give errors, never crashes: NUL bytes, empty. */
+    static const char nul[] = "[node a]\nhost = a\0b\n";
+    g_autoptr(GError) e1 = NULL, e2 = NULL;
+    g_assert_null(sim_topo_load_data("x", nul, sizeof nul - 1, NULL, &e1));
+    g_assert_error(e1, SIM_TOPO_ERROR, SIM_TOPO_ERROR_FILE);
+    g_assert_null(sim_topo_load_data("x", "", 0, NULL, &e2));
+    g_assert_error(e2, SIM_TOPO_ERROR, SIM_TOPO_ERROR_MISSING);
+}
+
+int
+main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_summary("Topology loader: defaults, units, lists, overrides, "
+                   "every error class with its fixture, sample files.");
+    g_test_add_func("/topo/defaults/every-key", test_defaults);
+    g_test_add_func("/topo/defaults/traffic-and-san", test_defaults_traffic);
+    g_test_add_func("/topo/defaults/text", test_defaults_text);
+    g_test_add_func("/topo/units/duration", test_units_duration);
+    g_test_add_func("/topo/units/bandwidth", test_units_bandwidth);
+    g_test_add_func("/topo/units/rate-and-loss", test_units_rate_loss);
+    g_test_add_func("/topo/lists/domains-san-srv", test_lists);
+    g_test_add_func("/topo/nodes/addresses", test_addresses);
+    g_test_add_func("/topo/overrides/apply", test_overrides);
+    g_test_add_func("/topo/overrides/errors", test_override_errors);
+    for (guint i = 0; i < G_N_ELEMENTS(fixtures); i++) {
+        g_autofree char *name = g_strndup(fixtures[i].file,
+                                          strlen(fixtures[i].file) - 5);
+        g_autofree char *p = g_strdup_printf("/topo/errors/%s", name);
+        g_test_add_data_func(p, &fixtures[i], test_fixture);
+    }
+    g_test_add_func("/topo/errors/line-number", test_line_numbers);
+    g_test_add_func("/topo/errors/garbage", test_garbage);
+    g_test_add_func("/topo/samples/all-load", test_samples);
+    return g_test_run();
+}
