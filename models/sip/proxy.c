@@ -150,22 +150,22 @@ proxy_stats_init(SimProxy *p)
     p->r29 = proxy_counter(p, "alias.r29_violations");
     p->hijacked = proxy_counter(p, "requests.hijacked");
     p->failover = proxy_counter(p, "requests.failover");
-    p->c_opened = proxy_counter(p, "connections.opened");
-    p->c_closed = proxy_counter(p, "connections.closed");
-    p->c_failed = proxy_counter(p, "connections.failed");
+    p->c_opened = proxy_counter(p, "sip.connections.opened");
+    p->c_closed = proxy_counter(p, "sip.connections.closed");
+    p->c_failed = proxy_counter(p, "sip.connections.failed");
     p->n_originated = proxy_node_counter(p, "calls.originated");
     p->n_received = proxy_node_counter(p, "calls.received");
     p->n_requests = proxy_node_counter(p, "requests.received");
     p->n_responses = proxy_node_counter(p, "responses.received");
     p->n_handshakes = proxy_node_counter(p, "handshakes");
-    p->n_opened = proxy_node_counter(p, "connections.opened");
-    p->n_accepted = proxy_node_counter(p, "connections.accepted");
+    p->n_opened = proxy_node_counter(p, "sip.connections.opened");
+    p->n_accepted = proxy_node_counter(p, "sip.connections.accepted");
     if (!s)
         return;
-    g_autofree char *g = g_strdup_printf("node.%s.connections.open",
+    g_autofree char *g = g_strdup_printf("node.%s.sip.connections.open",
                                          p->cfg.node);
     p->g_calls = sim_stats_gauge(s, "calls.in_progress");
-    p->g_conns = sim_stats_gauge(s, "connections.open");
+    p->g_conns = sim_stats_gauge(s, "sip.connections.open");
     p->g_node_conns = sim_stats_gauge(s, g);
     p->latency = sim_stats_histogram(s, "latency.setup");
 }
@@ -231,7 +231,7 @@ proxy_conn_count_peer(SimProxy *p, SimProxyConn *pc)
 {
     g_autofree char *ip = sim_ip_to_string(pc->key.ip);
     g_autofree char *name = g_strdup_printf(
-        "node.%s.peer.%s.connections.opened", p->cfg.node, ip);
+        "node.%s.peer.%s.sip.connections.opened", p->cfg.node, ip);
     sim_counter_add(proxy_counter(p, name), 1);
 }
 

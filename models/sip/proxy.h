@@ -30,15 +30,15 @@
  *   requests.hijacked: requests delivered to a node other than the one the
  *     sender's RFC 3263 choice designated (SPEC D5);
  *   requests.failover: a target failed and the next one was tried;
- *   connections.opened, connections.closed, connections.failed,
- *     connections.open (gauge): counted once per connection, at the side
- *     that opened it;
+ *   sip.connections.opened, sip.connections.closed, sip.connections.failed,
+ *     sip.connections.open (gauge): counted once per connection, at the
+ *     side that opened it (the transports feed connections.* themselves);
  *   node.<name>.calls.originated, node.<name>.calls.received,
  *   node.<name>.requests.received, node.<name>.responses.received,
  *   node.<name>.handshakes (connections set up, both sides),
- *   node.<name>.connections.opened, node.<name>.connections.accepted,
- *   node.<name>.connections.open (gauge, both sides),
- *   node.<name>.peer.<ip>.connections.opened (opened toward that peer).
+ *   node.<name>.sip.connections.opened, node.<name>.sip.connections.accepted,
+ *   node.<name>.sip.connections.open (gauge, both sides),
+ *   node.<name>.peer.<ip>.sip.connections.opened (opened toward that peer).
  */
 #pragma once
 
