@@ -129,6 +129,7 @@ txn_unbind(SimSipClientTxn *t)
     t->pc = NULL;
     t->l->hooks.unbind(t, pc, t->l->hooks.user);
     sim_proxy_conn_unref(pc);
+    txn_unref(t);
 }
 
 static void
@@ -234,6 +235,7 @@ txn_transmit(SimSipClientTxn *t)
 static void
 txn_bind(SimSipClientTxn *t, SimProxyConn *pc)
 {
+    txn_ref(t);
     t->pc = sim_proxy_conn_ref(pc);
     pc->txns++;
     t->link.data = t;

@@ -23,7 +23,7 @@ reuse_applicable(SimTransportKind kind)
 static SimProxyConn *
 reuse_select_conn(SimProxy *p, const SimStrategyTarget *t)
 {
-    SimProxyConn *pc = sim_strategy_find_opened(p, t, FALSE);
+    SimProxyConn *pc = sim_strategy_find_opened(p, t, TRUE);
     return pc ? pc : sim_strategy_find_alias(p, t, FALSE);
 }
 

@@ -14,7 +14,7 @@
 static SimProxyConn *
 reuse_unauthenticated_select_conn(SimProxy *p, const SimStrategyTarget *t)
 {
-    SimProxyConn *pc = sim_strategy_find_opened(p, t, FALSE);
+    SimProxyConn *pc = sim_strategy_find_opened(p, t, TRUE);
     return pc ? pc : sim_strategy_find_alias(p, t, TRUE);
 }
 

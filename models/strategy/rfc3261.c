@@ -13,7 +13,7 @@
 static SimProxyConn *
 rfc3261_select_conn(SimProxy *p, const SimStrategyTarget *t)
 {
-    return sim_strategy_find_opened(p, t, FALSE);
+    return sim_strategy_find_opened(p, t, TRUE);
 }
 
 const SimStrategyOps sim_strategy_rfc3261 = {

@@ -33,7 +33,7 @@ two_connection_find_inbound(SimProxy *p, const SimTuple *t)
 static SimProxyConn *
 two_connection_select_conn(SimProxy *p, const SimStrategyTarget *t)
 {
-    SimProxyConn *pc = sim_strategy_find_opened(p, t, FALSE);
+    SimProxyConn *pc = sim_strategy_find_opened(p, t, TRUE);
     return pc ? pc : two_connection_find_inbound(p, &t->target->tuple);
 }
 
