@@ -1,8 +1,100 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * `sipreuse run TOPOLOGY`: one topology, one strategy, one seed.
+ * `sipreuse run TOPOLOGY`: one topology, one strategy, one seed.  Loads the
+ * topology with the --set overrides, runs the world, writes the run folder
+ * (DESIGN.md section 8) and prints the summary as text, JSON or TSV.  Exit
+ * status: 0 ok, 2 bad input (topology, strategy, flag value), 1 a run that
+ * failed or results that could not be written.
  */
 #include "sim/cli.h"
+
+#include <stdio.h>
+
+#include "sim/batch.h"
+#include "sim/out.h"
+#include "sim/world.h"
+
+/* The parsed command line. */
+typedef struct {
+    char *strategy;
+    gint64 seed;
+    char **sets;
+    char *out;
+    char *format;
+    char *pcap;
+    gboolean no_timing;
+} RunArgs;
+
+static void
+run_args_clear(RunArgs *a)
+{
+    g_free(a->strategy);
+    g_strfreev(a->sets);
+    g_free(a->out);
+    g_free(a->format);
+    g_free(a->pcap);
+}
+
+static int
+run_print(const SimRunResult *r, const RunArgs *a, const SimOutOptions *o,
+          const char *dir)
+{
+    g_autofree char *text = NULL;
+    if (g_str_equal(a->format, "json")) {
+        text = sim_out_summary_json(r, o);
+    } else if (g_str_equal(a->format, "tsv")) {
+        g_autofree char *h = sim_out_runs_header();
+        g_autofree char *row = sim_out_runs_row(r, o);
+        text = g_strconcat(h, row, NULL);
+    } else {
+        g_autofree char *t = sim_out_summary_text(r, o);
+        text = g_strdup_printf("%s\nresults: %s\n", t, dir);
+    }
+    fputs(text, stdout);
+    return fflush(stdout) == 0 ? SIM_EXIT_OK : SIM_EXIT_FAILURE;
+}
+
+static int
+run_main(const char *path, RunArgs *a)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(SimTopo) topo = sim_topo_load(path,
+                                            (const char *const *)a->sets,
+                                            &error);
+    if (!topo)
+        return sim_cli_usage_error("run", "%s", error->message);
+    const char *strategy = a->strategy ? a->strategy
+                                       : topo->simulation.strategy;
+    guint64 seed = a->seed >= 0 ? (guint64)a->seed : topo->simulation.seed;
+    g_autofree char *dir = NULL;
+    if (a->out) {
+        dir = g_strdup(a->out);
+    } else {
+        g_autofree char *leaf = g_strdup_printf("%s-seed%" G_GUINT64_FORMAT,
+                                                strategy, seed);
+        dir = g_build_filename("results", topo->name, leaf, NULL);
+    }
+    g_autofree char *cache = sim_batch_cache_dir();
+    SimRunOptions ro = {
+        .strategy = strategy,
+        .seed = seed,
+        .seed_set = TRUE,
+        .overrides = (const char *const *)a->sets,
+        .cache_dir = cache,
+        .pcap = a->pcap,
+    };
+    g_autoptr(SimRunResult) r = sim_world_run(topo, &ro, &error);
+    if (!r) {
+        fprintf(stderr, "sipreuse run: %s\n", error->message);
+        return sim_batch_exit_status(error);
+    }
+    SimOutOptions o = { .no_timing = a->no_timing };
+    if (!sim_out_write_run(r, dir, &o, &error)) {
+        fprintf(stderr, "sipreuse run: %s\n", error->message);
+        return SIM_EXIT_FAILURE;
+    }
+    return run_print(r, a, &o, dir);
+}
 
 /**
  * sim_cmd_run:
@@ -14,27 +106,40 @@
 int
 sim_cmd_run(int argc, char **argv)
 {
-    g_autofree char *strategy = NULL, *out = NULL, *format = NULL;
-    g_autofree char *pcap = NULL;
-    g_auto(GStrv) sets = NULL;
-    gint64 seed = -1;
+    RunArgs a = { .seed = -1, .no_timing = sim_batch_no_timing_env() };
     const GOptionEntry entries[] = {
-        { "strategy", 0, 0, G_OPTION_ARG_STRING, &strategy,
+        { "strategy", 0, 0, G_OPTION_ARG_STRING, &a.strategy,
           "Connection strategy (see sipreuse list)", "NAME" },
-        { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, "Random seed", "N" },
-        { "set", 0, 0, G_OPTION_ARG_STRING_ARRAY, &sets,
+        { "seed", 0, 0, G_OPTION_ARG_INT64, &a.seed, "Random seed", "N" },
+        { "set", 0, 0, G_OPTION_ARG_STRING_ARRAY, &a.sets,
           "Override a topology key (repeatable)", "GROUP.KEY=VALUE" },
-        { "out", 0, 0, G_OPTION_ARG_FILENAME, &out,
+        { "out", 0, 0, G_OPTION_ARG_FILENAME, &a.out,
           "Results folder (default results/<topology>/<strategy>-seed<N>)",
           "DIR" },
-        { "format", 0, 0, G_OPTION_ARG_STRING, &format,
+        { "format", 0, 0, G_OPTION_ARG_STRING, &a.format,
           "Print the summary to stdout as text, json or tsv", "FMT" },
-        { "pcap", 0, 0, G_OPTION_ARG_FILENAME, &pcap,
+        { "pcap", 0, 0, G_OPTION_ARG_FILENAME, &a.pcap,
           "Write the simulated SIP traffic as a packet capture", "FILE" },
+        { "no-timing", 0, 0, G_OPTION_ARG_NONE, &a.no_timing,
+          "Write the wall-clock columns sim.wall_s and sim.events_per_s "
+          "as 0 (also $SIPREUSE_NO_TIMING=1)", NULL },
         G_OPTION_ENTRY_NULL
     };
     int rc = sim_cli_parse(sim_cli_context("run", entries), &argc, &argv);
-    if (rc)
-        return rc;
-    return sim_cli_not_built("run");
+    if (!rc && argc != 2)
+        rc = sim_cli_usage_error("run", "expected one TOPOLOGY, got %d "
+                                 "arguments", argc - 1);
+    if (!rc && !a.format)
+        a.format = g_strdup("text");
+    if (!rc && !g_strv_contains((const char *const[]){ "text", "json", "tsv",
+                                                       NULL },
+                                a.format))
+        rc = sim_cli_usage_error("run", "--format must be text, json or tsv, "
+                                 "not '%s'", a.format);
+    if (!rc && a.seed < -1)
+        rc = sim_cli_usage_error("run", "--seed must be non-negative");
+    if (!rc)
+        rc = run_main(argv[1], &a);
+    run_args_clear(&a);
+    return rc;
 }

@@ -1,0 +1,12 @@
+# SPDX-License-Identifier: MIT
+# Call set-up latency CDF per strategy, from each strategy's first
+# replication (RUN/latency.tsv: hi_ms and the cumulative fraction cdf).
+# The caller sets names (strategies) and runs (their run folders).
+load scripts.'/common.gp'
+set title "Call set-up latency distribution (first replication of each strategy)"
+set xlabel "set-up latency, arrival at the origin proxy to 200 OK (ms)"
+set ylabel "fraction of calls set up within x"
+set logscale x
+set yrange [0:1.02]
+set key bottom right
+plot for [i=1:words(runs)] word(runs, i).'/latency.tsv' using (column("hi_ms")):(column("cdf")) with steps lt i title word(names, i)

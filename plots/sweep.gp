@@ -1,0 +1,19 @@
+# SPDX-License-Identifier: MIT
+# One [plot NAME] of a sweep: result keys against the varied key, one line
+# per strategy (and value of any other varied key) with 95% confidence
+# bars.  The caller (sipreuse plot) writes data, one block per line whose
+# header names it (columns x, then mean and ci per y key), and knee (x, y
+# of the highest x meeting the objective, per line); it sets nb blocks, ny
+# keys, title, xlabel, ylabel and kneetitle ('' when there is no knee).
+load scripts.'/common.gp'
+set title title noenhanced
+set xlabel xlabel noenhanced
+set ylabel ylabel noenhanced
+set yrange [0:*]
+set key outside right top
+if (kneetitle eq '') {
+    plot for [b=0:nb-1] for [j=1:ny] data index b using 1:(column(2*j)):(column(2*j+1)) with yerrorlines lt (b*ny+j) title columnheader(2*j)
+} else {
+    plot for [b=0:nb-1] for [j=1:ny] data index b using 1:(column(2*j)):(column(2*j+1)) with yerrorlines lt (b*ny+j) title columnheader(2*j), \
+         knee using 1:2 with points pt 6 ps 3 lw 2 lc rgb 'black' title kneetitle
+}

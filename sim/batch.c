@@ -1,0 +1,247 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The batch runner of `compare` and `sweep`.  Jobs share only the
+ * read-only SimTopo; each worker builds its own world (sim_world_run gives
+ * every run its own SimCtx), writes its own folder and fills its own job
+ * record, so the order threads finish in never reaches the results.  The
+ * only shared mutable state is the completion count under a mutex, which
+ * the calling thread uses for the progress bar (wall clock: it is CLI
+ * plumbing, not model code).
+ */
+#define G_LOG_DOMAIN "sim-batch"
+
+#include "sim/batch.h"
+
+#include <stdio.h>
+#include <unistd.h>
+
+#include "sim/cli.h"
+#include "sim/world.h"
+
+/* What the workers share with the calling thread. */
+typedef struct {
+    const SimBatchOptions *opt;
+    GMutex lock;
+    GCond cond;
+    /* Jobs finished, under lock. */
+    guint done;
+} BatchState;
+
+/**
+ * sim_batch_job_new:
+ * @topo: (transfer none): the loaded topology; must outlive the job
+ * @strategy: strategy name
+ * @seed: seed
+ * @overrides: (nullable): the overrides @topo was loaded with
+ * @dir: the run's results folder
+ *
+ * Returns: (transfer full): a job; free with sim_batch_job_free().
+ */
+SimBatchJob *
+sim_batch_job_new(const SimTopo *topo, const char *strategy, guint64 seed,
+                  const char *const *overrides, const char *dir)
+{
+    SimBatchJob *job = g_new0(SimBatchJob, 1);
+    job->topo = topo;
+    job->strategy = g_strdup(strategy);
+    job->seed = seed;
+    job->overrides = g_strdupv((char **)overrides);
+    job->dir = g_strdup(dir);
+    return job;
+}
+
+/**
+ * sim_batch_job_free:
+ * @job: (nullable): a job
+ */
+void
+sim_batch_job_free(SimBatchJob *job)
+{
+    if (!job)
+        return;
+    g_free(job->strategy);
+    g_strfreev(job->overrides);
+    g_free(job->dir);
+    g_strfreev(job->row);
+    g_clear_error(&job->error);
+    g_free(job);
+}
+
+/**
+ * sim_batch_cache_dir:
+ *
+ * Returns: (transfer full): the folder for the generated-PKI cache:
+ *   $SIPREUSE_CACHE, or the user cache folder's "sipreuse".
+ */
+char *
+sim_batch_cache_dir(void)
+{
+    const char *env = g_getenv("SIPREUSE_CACHE");
+    if (env && *env)
+        return g_strdup(env);
+    return g_build_filename(g_get_user_cache_dir(), "sipreuse", NULL);
+}
+
+/**
+ * sim_batch_no_timing_env:
+ *
+ * Returns: TRUE if $SIPREUSE_NO_TIMING is set to a non-empty value other
+ *   than "0": the sim.* wall-clock columns are then written as 0.
+ */
+gboolean
+sim_batch_no_timing_env(void)
+{
+    const char *env = g_getenv("SIPREUSE_NO_TIMING");
+    return env && *env && !g_str_equal(env, "0");
+}
+
+static void
+batch_do(SimBatchJob *job, const SimBatchOptions *opt)
+{
+    if (opt->resume && sim_out_run_complete(job->dir)) {
+        job->row = sim_out_read_run_row(job->dir, NULL);
+        if (job->row) {
+            job->resumed = TRUE;
+            return;
+        }
+        /* An unreadable complete folder is simply run again. */
+    }
+    g_autofree char *cache = sim_batch_cache_dir();
+    SimRunOptions ro = {
+        .strategy = job->strategy,
+        .seed = job->seed,
+        .seed_set = TRUE,
+        .overrides = (const char *const *)job->overrides,
+        .cache_dir = cache,
+    };
+    g_autoptr(SimRunResult) r = sim_world_run(job->topo, &ro, &job->error);
+    if (!r)
+        return;
+    if (!sim_out_write_run(r, job->dir, &opt->out, &job->error))
+        return;
+    g_autofree char *row = sim_out_runs_row(r, &opt->out);
+    job->row = g_strsplit(g_strchomp(row), "\t", -1);
+}
+
+static void
+batch_worker(gpointer data, gpointer user_data)
+{
+    BatchState *st = user_data;
+    batch_do(data, st->opt);
+    g_mutex_lock(&st->lock);
+    st->done++;
+    g_cond_signal(&st->cond);
+    g_mutex_unlock(&st->lock);
+}
+
+static void
+batch_progress(guint done, guint total, gint64 start)
+{
+    const int width = 30;
+    int fill = total ? (int)((guint64)done * width / total) : width;
+    double elapsed = (double)(g_get_monotonic_time() - start) / 1e6;
+    fprintf(stderr, "\r[%.*s%*s] %u/%u runs", fill,
+            "##############################", width - fill, "", done, total);
+    if (done && done < total) {
+        double eta = elapsed * (total - done) / done;
+        fprintf(stderr, ", ETA %dm%02ds ", (int)eta / 60, (int)eta % 60);
+    } else {
+        fprintf(stderr, ", %.0fs         ", elapsed);
+    }
+    fflush(stderr);
+}
+
+/**
+ * sim_batch_run:
+ * @jobs: (element-type SimBatchJob): the jobs; their outputs are filled in
+ * @opt: how to run them
+ *
+ * Runs every job on a thread pool and waits for all of them.
+ *
+ * Returns: the number of jobs that failed (their error is set).
+ */
+guint
+sim_batch_run(GPtrArray *jobs, const SimBatchOptions *opt)
+{
+    BatchState st = { .opt = opt };
+    g_mutex_init(&st.lock);
+    g_cond_init(&st.cond);
+    gint threads = opt->jobs > 0 ? opt->jobs : (gint)g_get_num_processors();
+    threads = MAX(1, MIN(threads, (gint)MAX(jobs->len, 1)));
+    GThreadPool *pool = g_thread_pool_new(batch_worker, &st, threads, TRUE,
+                                          NULL);
+    g_assert_nonnull(pool);
+    for (guint i = 0; i < jobs->len; i++)
+        g_thread_pool_push(pool, g_ptr_array_index(jobs, i), NULL);
+
+    gboolean bar = opt->progress && isatty(STDERR_FILENO);
+    gint64 start = g_get_monotonic_time();
+    g_mutex_lock(&st.lock);
+    while (st.done < jobs->len) {
+        if (bar) {
+            guint done = st.done;
+            g_mutex_unlock(&st.lock);
+            batch_progress(done, jobs->len, start);
+            g_mutex_lock(&st.lock);
+        }
+        g_cond_wait_until(&st.cond, &st.lock,
+                          g_get_monotonic_time() + G_TIME_SPAN_SECOND / 4);
+    }
+    g_mutex_unlock(&st.lock);
+    g_thread_pool_free(pool, FALSE, TRUE);
+    if (bar) {
+        batch_progress(jobs->len, jobs->len, start);
+        fputc('\n', stderr);
+    }
+    g_mutex_clear(&st.lock);
+    g_cond_clear(&st.cond);
+
+    guint failed = 0;
+    for (guint i = 0; i < jobs->len; i++)
+        failed += ((SimBatchJob *)g_ptr_array_index(jobs, i))->row == NULL;
+    return failed;
+}
+
+/**
+ * sim_batch_exit_status:
+ * @error: (nullable): why a run failed
+ *
+ * Returns: %SIM_EXIT_USAGE (2) for bad input (topology, strategy, a
+ *   strategy that cannot run there, credentials), 1 for anything else.
+ */
+int
+sim_batch_exit_status(const GError *error)
+{
+    if (!error)
+        return 0;
+    if (error->domain == SIM_TOPO_ERROR)
+        return SIM_EXIT_USAGE;
+    if (error->domain == SIM_WORLD_ERROR &&
+        (error->code == SIM_WORLD_ERROR_STRATEGY ||
+         error->code == SIM_WORLD_ERROR_NOT_APPLICABLE ||
+         error->code == SIM_WORLD_ERROR_PKI))
+        return SIM_EXIT_USAGE;
+    return SIM_EXIT_FAILURE;
+}
+
+/**
+ * sim_batch_runs_tsv:
+ * @jobs: (element-type SimBatchJob): finished jobs
+ *
+ * Returns: (transfer full): runs.tsv of every successful job, in job order.
+ */
+char *
+sim_batch_runs_tsv(GPtrArray *jobs)
+{
+    GString *s = g_string_new(NULL);
+    g_autofree char *header = sim_out_runs_header();
+    g_string_append(s, header);
+    for (guint i = 0; i < jobs->len; i++) {
+        SimBatchJob *job = g_ptr_array_index(jobs, i);
+        if (!job->row)
+            continue;
+        g_autofree char *line = g_strjoinv("\t", job->row);
+        g_string_append_printf(s, "%s\n", line);
+    }
+    return g_string_free(s, FALSE);
+}

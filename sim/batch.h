@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Many runs at once for `compare` and `sweep`: a list of jobs (topology,
+ * strategy, seed, results folder) run on a GThreadPool, each written
+ * atomically into its own folder; results are collected in job order,
+ * whatever order the threads finish in.  Also the plot driver the verbs
+ * share (implemented in sim/cmd_plot.c).
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "sim/out.h"
+#include "sim/topo.h"
+
+G_BEGIN_DECLS
+
+/* One run of a batch. */
+typedef struct {
+    /* The loaded topology (borrowed, shared read-only between jobs). */
+    const SimTopo *topo;
+    /* Strategy name. */
+    char *strategy;
+    guint64 seed;
+    /* The --set overrides the topology was loaded with (recorded). */
+    char **overrides;
+    /* The run's results folder. */
+    char *dir;
+    /* Output: the runs.tsv fields, or NULL with error set. */
+    char **row;
+    GError *error;
+    /* Output: TRUE if the run was complete on disk and not rerun. */
+    gboolean resumed;
+} SimBatchJob;
+
+/* How to run a batch. */
+typedef struct {
+    /* Threads (0: one per processor). */
+    gint jobs;
+    /* Skip jobs whose folder holds a complete run. */
+    gboolean resume;
+    /* Progress bar on stderr (only drawn when it is a terminal). */
+    gboolean progress;
+    SimOutOptions out;
+} SimBatchOptions;
+
+/* Jobs. */
+SimBatchJob *sim_batch_job_new(const SimTopo *topo, const char *strategy,
+                               guint64 seed, const char *const *overrides,
+                               const char *dir);
+void sim_batch_job_free(SimBatchJob *job);
+guint sim_batch_run(GPtrArray *jobs, const SimBatchOptions *opt);
+
+/* Helpers of the verbs. */
+int sim_batch_exit_status(const GError *error);
+char *sim_batch_cache_dir(void);
+gboolean sim_batch_no_timing_env(void);
+char *sim_batch_runs_tsv(GPtrArray *jobs);
+
+/* Plots (sim/cmd_plot.c): draws every plot that applies to @dir. */
+gboolean sim_plot_dir(const char *dir, GError **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(SimBatchJob, sim_batch_job_free)
+
+G_END_DECLS
