@@ -472,8 +472,6 @@ sctp_xmit(SctpEp *ep, SimIp dst, guint16 sport, guint16 dport, SctpPkt *p,
     pkt->size = size;
     pkt->payload = p;
     pkt->payload_free = sctp_pkt_release;
-    g_debug("%u -> %u: %u chunks, first %s, %u bytes", sport, dport,
-            p->nchunks, sctp_chunk_names[p->chunks[0].type], size);
     sim_net_send(ep->net, pkt);
 }
 
@@ -1605,7 +1603,9 @@ sctp_ep_recv(SimNet *net, SimPacket *pkt, gpointer data)
         const SctpChunk *ch = &sp->chunks[i];
         SimSctpState s = rx.a ? rx.a->state : SIM_SCTPS_CLOSED;
         SctpChunkFunc f = sctp_state_table[ch->type][s];
-        g_assert(f != NULL);
+        if (G_UNLIKELY(!f))
+            g_error("sctp: no handler for %s in %s",
+                    sctp_chunk_names[ch->type], sctp_state_names[s]);
         if (!f(&rx, ch))
             break;
     }
