@@ -387,7 +387,8 @@ dns_apply_blacklist(SimResolver *res, SimDnsTarget *t, guint n)
         else
             t[k++] = t[i];
     }
-    memcpy(t + k, late, m * sizeof(SimDnsTarget));
+    if (m)
+        memcpy(t + k, late, m * sizeof(SimDnsTarget));
 }
 
 /* Builds the ordered answer for one resolution. */
