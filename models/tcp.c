@@ -469,7 +469,9 @@ tcp_insert(TcpConn *c)
 static void
 tcp_update_mem(TcpConn *c)
 {
-    guint64 unacked = c->snd_end > c->snd_una ? c->snd_end - c->snd_una : 0;
+    /* Sequence number 0 is the SYN, not a buffered byte. */
+    guint64 una = MAX(c->snd_una, 1);
+    guint64 unacked = c->snd_end > una ? c->snd_end - una : 0;
     guint64 bytes = SIM_TCP_MEM_BASE + unacked + c->ooo_bytes;
     if (bytes != c->base.mem_bytes)
         sim_conn_set_mem(&c->base, (guint32)MIN(bytes, G_MAXUINT32));
@@ -1099,6 +1101,8 @@ tcp_input(TcpConn *c, TcpSeg *s)
     if (c->state <= SIM_TCPS_SYN_RECEIVED &&
         (c->state == SIM_TCPS_CLOSED || tcp_input_handshake(c, s))) {
         tcp_seg_free(s);
+        if (c->state != SIM_TCPS_CLOSED)
+            tcp_update_mem(c);
         return;
     }
     if (s->flags & SIM_TCPF_SYN) {
