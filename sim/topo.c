@@ -7,6 +7,12 @@
  * prints exactly what the loader uses.  Every error names the file, the
  * line when it can be found, the group and the key, what was expected and
  * what was found, and suggests the nearest valid name for a misspelling.
+ * Contradictions rejected: tls-version with a non-TLS protocol, warmup >=
+ * duration, cert-file without key-file (or with cert-expired/untrusted),
+ * ca-key-file without ca-file, two nodes on one {address, port}, traffic
+ * with from == to or start >= stop; mutual-auth and resumption are ignored
+ * on non-TLS protocols (so one file serves every --set protocol), and a
+ * [link A A] sets the path inside one site.
  */
 #define G_LOG_DOMAIN "sim-topo"
 
