@@ -194,7 +194,8 @@ sip_write(const SimSipMsg *m, SipWriter *w)
         sip_put_header_uri(w, "Contact", &m->contact, NULL);
     if (m->method == SIM_SIP_INVITE && (m->is_request || m->status < 300))
         sip_puts(w, "Allow: INVITE, ACK, CANCEL, OPTIONS, BYE\r\n"
-                    "Supported: replaces, timer\r\n");
+                    "Supported: replaces, timer\r\n"
+                    "Session-Expires: 1800\r\n");
     sip_puts(w, "User-Agent: sipreuse/0.1\r\n");
     if (m->body_len)
         sip_puts(w, "Content-Type: application/sdp\r\n");

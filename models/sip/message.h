@@ -24,6 +24,9 @@ G_BEGIN_DECLS
 /* Default ports (RFC 3261 18.1.1, 19.1.2). */
 #define SIM_SIP_PORT 5060
 #define SIM_SIPS_PORT 5061
+/* Body of the call model's offer and answer: an audio SDP with four
+ * codecs, ICE-less (RFC 4566); typical of trunk traffic. */
+#define SIM_SIP_SDP_BYTES 450
 
 /* Request methods used by the call model. */
 typedef enum {

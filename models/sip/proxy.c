@@ -724,7 +724,7 @@ proxy_callee_answer(SimEvq *q, gpointer data)
                     p->cfg.host, p->cfg.advertise_port ? p->cfg.port : 0,
                     FALSE);
     ok->has_contact = TRUE;
-    ok->body_len = 300;
+    ok->body_len = SIM_SIP_SDP_BYTES;
     sim_sip_server_txn_send(call->invite_stx, ok);
     g_clear_pointer(&call->invite_stx, sim_sip_server_txn_unref);
     if (call->params.bye_by == SIM_BYE_FROM_CALLEE)
@@ -982,7 +982,7 @@ sim_proxy_originate_call(SimProxy *p, const SimCallParams *call)
     g_autoptr(SimSipMsg) inv = proxy_call_request(c, SIM_SIP_INVITE);
     sim_sip_uri_set(&inv->rr[0], sips, NULL, p->rr_host, 0, TRUE);
     inv->n_rr = 1;
-    inv->body_len = 300;
+    inv->body_len = SIM_SIP_SDP_BYTES;
     inv->meta.hold = call->hold;
     inv->meta.answer_delay = call->answer_delay;
     inv->meta.bye_by_callee = call->bye_by == SIM_BYE_FROM_CALLEE;
