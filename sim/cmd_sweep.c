@@ -127,8 +127,11 @@ static gboolean
 experiment_load(Experiment *e, const char *path, GError **error)
 {
     g_autoptr(GKeyFile) kf = g_key_file_new();
-    if (!g_key_file_load_from_file(kf, path, G_KEY_FILE_NONE, error) ||
-        !experiment_check_keys(kf, path, error))
+    if (!g_key_file_load_from_file(kf, path, G_KEY_FILE_NONE, error)) {
+        g_prefix_error(error, "%s: ", path);
+        return FALSE;
+    }
+    if (!experiment_check_keys(kf, path, error))
         return FALSE;
     g_autofree char *topo = g_key_file_get_string(kf, "experiment",
                                                   "topology", error);

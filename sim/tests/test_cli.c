@@ -1,0 +1,471 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Tests of the built CLI ($SIPREUSE_BIN, with the source tree in
+ * $SIPREUSE_SRCDIR and a scratch folder in $SIPREUSE_TMPDIR): --help, bad
+ * flags exit 2 with a message, `run` writes its files, equal seeds give
+ * byte-identical runs.tsv (with --no-timing, and apart from the two
+ * wall-clock columns without it), --jobs does not change results, an
+ * interrupted sweep resumed gives the results of an uninterrupted one, and
+ * `plot` turns result files into non-empty images.  Runs are kept short
+ * with --set simulation.duration; tests that need a working world skip
+ * while sim_world_run is a placeholder.
+ */
+#include <glib/gstdio.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "sim/out.h"
+
+/* Output of one CLI invocation. */
+typedef struct {
+    int status;
+    char *out;
+    char *err;
+} Cli;
+
+static void
+cli_clear(Cli *c)
+{
+    g_free(c->out);
+    g_free(c->err);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Cli, cli_clear)
+
+static const char *
+env_or_skip(const char *name)
+{
+    const char *v = g_getenv(name);
+    return v && *v ? v : NULL;
+}
+
+/* Runs sipreuse with the NULL-terminated arguments. */
+static void
+cli_run(Cli *c, const char *first, ...)
+{
+    GPtrArray *argv = g_ptr_array_new();
+    g_ptr_array_add(argv, (char *)g_getenv("SIPREUSE_BIN"));
+    va_list ap;
+    va_start(ap, first);
+    for (const char *a = first; a; a = va_arg(ap, const char *))
+        g_ptr_array_add(argv, (char *)a);
+    va_end(ap);
+    g_ptr_array_add(argv, NULL);
+    gint wait = 0;
+    g_autoptr(GError) error = NULL;
+    gboolean ok = g_spawn_sync(g_getenv("SIPREUSE_SRCDIR"),
+                               (char **)argv->pdata, NULL, 0, NULL, NULL,
+                               &c->out, &c->err, &wait, &error);
+    g_assert_no_error(error);
+    g_assert_true(ok);
+    c->status = WIFEXITED(wait) ? WEXITSTATUS(wait) : 128;
+    g_ptr_array_unref(argv);
+}
+
+static gboolean
+have_cli(void)
+{
+    if (env_or_skip("SIPREUSE_BIN") && env_or_skip("SIPREUSE_SRCDIR") &&
+        env_or_skip("SIPREUSE_TMPDIR"))
+        return TRUE;
+    g_test_skip("SIPREUSE_BIN, SIPREUSE_SRCDIR or SIPREUSE_TMPDIR unset "
+                "(run through make check)");
+    return FALSE;
+}
+
+/* A fresh scratch folder under $SIPREUSE_TMPDIR. */
+static char *
+scratch(const char *name)
+{
+    g_autofree char *tmpl = g_strdup_printf("%s-XXXXXX", name);
+    g_mkdir_with_parents(g_getenv("SIPREUSE_TMPDIR"), 0755);
+    g_autofree char *path = g_build_filename(g_getenv("SIPREUSE_TMPDIR"),
+                                             tmpl, NULL);
+    return g_mkdtemp(g_steal_pointer(&path));
+}
+
+static char *
+read_file(const char *dir, const char *name)
+{
+    g_autofree char *path = g_build_filename(dir, name, NULL);
+    char *text = NULL;
+    g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
+    return text;
+}
+
+/* Short runs of trunk.topo: 3 s simulated after a 1 s warm-up. */
+#define SHORT "--set", "simulation.duration=3s", "--set", \
+              "simulation.warmup=1s"
+
+/* TRUE if the world runs; skips the test otherwise. */
+static gboolean
+have_world(void)
+{
+    if (!have_cli())
+        return FALSE;
+    g_autofree char *dir = scratch("probe");
+    g_auto(Cli) c = { 0 };
+    cli_run(&c, "run", "topologies/trunk.topo", SHORT, "--out", dir,
+            "--format", "tsv", NULL);
+    if (c.status == 1 && strstr(c.err, "not built yet")) {
+        g_test_skip("sim_world_run is still a placeholder");
+        return FALSE;
+    }
+    g_assert_cmpint(c.status, ==, 0);
+    return TRUE;
+}
+
+static void
+test_help(void)
+{
+    if (!have_cli())
+        return;
+    const char *verbs[] = { "run", "compare", "sweep", "plot" };
+    const char *expect[] = { "--strategy", "--reps", "--resume", "RESULTS" };
+    for (guint i = 0; i < G_N_ELEMENTS(verbs); i++) {
+        g_auto(Cli) c = { 0 };
+        cli_run(&c, verbs[i], "--help", NULL);
+        g_assert_cmpint(c.status, ==, 0);
+        g_assert_nonnull(strstr(c.out, expect[i]));
+    }
+}
+
+/* Each invocation must exit 2 and name the verb in its message. */
+static void
+test_bad_flags(void)
+{
+    if (!have_cli())
+        return;
+    const char *cases[][6] = {
+        { "run", NULL },
+        { "run", "--format", "xml", "topologies/trunk.topo", NULL },
+        { "run", "--bogus", "topologies/trunk.topo", NULL },
+        { "run", "--seed", "x", "topologies/trunk.topo", NULL },
+        { "run", "no-such-file.topo", NULL },
+        { "run", "topologies/trunk.topo", "--set", "nosuch.key=1", NULL },
+        { "compare", "--reps", "0", "topologies/trunk.topo", NULL },
+        { "compare", "--jobs", "-1", "topologies/trunk.topo", NULL },
+        { "sweep", "no-such.exp", NULL },
+        { "sweep", NULL },
+        { "plot", "no-such-folder", NULL },
+    };
+    for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_auto(Cli) c = { 0 };
+        const char *const *a = cases[i];
+        cli_run(&c, a[0], a[1], a[2], a[3], a[4], NULL);
+        g_test_message("case %u: %s", i, c.err);
+        g_assert_cmpint(c.status, ==, 2);
+        g_autofree char *prefix = g_strdup_printf("sipreuse %s", a[0]);
+        g_assert_nonnull(strstr(c.err, prefix));
+    }
+}
+
+static void
+test_run_files(void)
+{
+    if (!have_world())
+        return;
+    g_autofree char *dir = scratch("run");
+    g_auto(Cli) c = { 0 };
+    cli_run(&c, "run", "topologies/trunk.topo", SHORT, "--seed", "3", "--out",
+            dir, "--format", "json", NULL);
+    g_assert_cmpint(c.status, ==, 0);
+    g_assert_nonnull(strstr(c.out, "\"meta\": {"));
+    const char *files[] = { "summary.json", "runs.tsv", "nodes.tsv",
+                            "timeseries.tsv", "latency.tsv",
+                            SIM_OUT_COMPLETE };
+    for (guint i = 0; i < G_N_ELEMENTS(files); i++) {
+        g_autofree char *p = g_build_filename(dir, files[i], NULL);
+        g_assert_true(g_file_test(p, G_FILE_TEST_IS_REGULAR));
+    }
+    g_autofree char *runs = read_file(dir, "runs.tsv");
+    g_autofree char *header = sim_out_runs_header();
+    g_assert_true(g_str_has_prefix(runs, header));
+    g_auto(GStrv) row = g_strsplit(runs + strlen(header), "\t", -1);
+    g_assert_cmpstr(row[0], ==, "trunk");
+    g_assert_cmpstr(row[2], ==, "3");
+}
+
+/* Drops the last two columns (sim.wall_s, sim.events_per_s) of each line. */
+static char *
+strip_timing(const char *tsv)
+{
+    g_auto(GStrv) lines = g_strsplit(tsv, "\n", -1);
+    GString *s = g_string_new(NULL);
+    for (guint i = 0; lines[i] && *lines[i]; i++) {
+        char *cut = strrchr(lines[i], '\t');
+        if (cut)
+            *cut = '\0';
+        cut = strrchr(lines[i], '\t');
+        if (cut)
+            *cut = '\0';
+        g_string_append_printf(s, "%s\n", lines[i]);
+    }
+    return g_string_free(s, FALSE);
+}
+
+static void
+test_run_determinism(void)
+{
+    if (!have_world())
+        return;
+    g_autofree char *a = scratch("det-a"), *b = scratch("det-b");
+    g_autofree char *c1 = scratch("det-c"), *c2 = scratch("det-d");
+    g_auto(Cli) x = { 0 }, y = { 0 }, z = { 0 }, w = { 0 };
+    cli_run(&x, "run", "topologies/trunk.topo", SHORT, "--out", a,
+            "--no-timing", NULL);
+    cli_run(&y, "run", "topologies/trunk.topo", SHORT, "--out", b,
+            "--no-timing", NULL);
+    g_assert_cmpint(x.status, ==, 0);
+    g_assert_cmpint(y.status, ==, 0);
+    g_autofree char *ra = read_file(a, "runs.tsv");
+    g_autofree char *rb = read_file(b, "runs.tsv");
+    g_assert_cmpstr(ra, ==, rb);
+    g_autofree char *sa = read_file(a, "summary.json");
+    g_autofree char *sb = read_file(b, "summary.json");
+    g_assert_cmpstr(sa, ==, sb);
+    /* With timing, only the two wall-clock columns may differ. */
+    cli_run(&z, "run", "topologies/trunk.topo", SHORT, "--out", c1, NULL);
+    cli_run(&w, "run", "topologies/trunk.topo", SHORT, "--out", c2, NULL);
+    g_autofree char *r1 = read_file(c1, "runs.tsv");
+    g_autofree char *r2 = read_file(c2, "runs.tsv");
+    g_autofree char *t1 = strip_timing(r1), *t2 = strip_timing(r2);
+    g_autofree char *ta = strip_timing(ra);
+    g_assert_cmpstr(t1, ==, t2);
+    g_assert_cmpstr(t1, ==, ta);
+    /* A different seed gives a different run. */
+    g_autofree char *d = scratch("det-e");
+    g_auto(Cli) v = { 0 };
+    cli_run(&v, "run", "topologies/trunk.topo", SHORT, "--seed", "2",
+            "--out", d, "--no-timing", NULL);
+    g_autofree char *rd = read_file(d, "runs.tsv");
+    g_assert_cmpstr(rd, !=, ra);
+}
+
+static void
+test_compare_jobs(void)
+{
+    if (!have_world())
+        return;
+    g_autofree char *a = scratch("cmp-1"), *b = scratch("cmp-2");
+    g_auto(Cli) x = { 0 }, y = { 0 };
+    cli_run(&x, "compare", "topologies/trunk.topo", SHORT, "--strategies",
+            "reuse,rfc3261", "--reps", "2", "--jobs", "1", "--out", a,
+            "--no-timing", "--no-plots", NULL);
+    cli_run(&y, "compare", "topologies/trunk.topo", SHORT, "--strategies",
+            "reuse,rfc3261", "--reps", "2", "--jobs", "2", "--out", b,
+            "--no-timing", "--no-plots", NULL);
+    g_assert_cmpint(x.status, ==, 0);
+    g_assert_cmpint(y.status, ==, 0);
+    g_assert_nonnull(strstr(x.out, "calls completed"));
+    const char *files[] = { "runs.tsv", "aggregate.tsv" };
+    for (guint i = 0; i < G_N_ELEMENTS(files); i++) {
+        g_autofree char *ta = read_file(a, files[i]);
+        g_autofree char *tb = read_file(b, files[i]);
+        g_assert_cmpstr(ta, ==, tb);
+    }
+    /* Header plus 2 strategies x 2 seeds, in strategy then seed order. */
+    g_autofree char *runs = read_file(a, "runs.tsv");
+    g_auto(GStrv) lines = g_strsplit(runs, "\n", -1);
+    g_assert_cmpuint(g_strv_length(lines), ==, 6);
+    g_assert_true(g_str_has_prefix(lines[1], "trunk\treuse\t1\t"));
+    g_assert_true(g_str_has_prefix(lines[4], "trunk\trfc3261\t2\t"));
+}
+
+static char *
+write_experiment(const char *dir)
+{
+    g_autofree char *topo = g_build_filename(g_getenv("SIPREUSE_SRCDIR"),
+                                             "topologies", "trunk.topo",
+                                             NULL);
+    g_autofree char *text = g_strdup_printf(
+        "[experiment]\ntopology = %s\nstrategies = reuse, rfc3261\n"
+        "reps = 2\nseed = 5\n"
+        "set = simulation.duration=3s; simulation.warmup=1s\n"
+        "[vary]\ntraffic.a-to-b.rate = 10, 20, 40\n"
+        "[plot connections]\nx = traffic.a-to-b.rate\n"
+        "y = connections.peak\nknee = latency.setup_ms.p95 < 500\n", topo);
+    char *path = g_build_filename(dir, "small.exp", NULL);
+    g_assert_true(g_file_set_contents(path, text, -1, NULL));
+    return path;
+}
+
+/* Counts complete run folders under @dir/runs. */
+static guint
+count_complete(const char *dir)
+{
+    g_autofree char *runs = g_build_filename(dir, "runs", NULL);
+    g_autoptr(GDir) pts = g_dir_open(runs, 0, NULL);
+    guint n = 0;
+    const char *p;
+    while (pts && (p = g_dir_read_name(pts))) {
+        g_autofree char *pd = g_build_filename(runs, p, NULL);
+        g_autoptr(GDir) rd = g_dir_open(pd, 0, NULL);
+        const char *r;
+        while (rd && (r = g_dir_read_name(rd))) {
+            g_autofree char *d = g_build_filename(pd, r, NULL);
+            n += sim_out_run_complete(d);
+        }
+    }
+    return n;
+}
+
+/* Starts a sweep, kills it with SIGTERM once a run is complete. */
+static void
+sweep_interrupted(const char *exp, const char *out)
+{
+    const char *argv[] = { g_getenv("SIPREUSE_BIN"), "sweep", exp, "--out",
+                           out, "--jobs", "1", "--no-timing", "--no-plots",
+                           NULL };
+    GPid pid;
+    g_autoptr(GError) error = NULL;
+    g_assert_true(g_spawn_async(NULL, (char **)argv, NULL,
+                                G_SPAWN_DO_NOT_REAP_CHILD |
+                                    G_SPAWN_STDOUT_TO_DEV_NULL,
+                                NULL, NULL, &pid, &error));
+    int status = 0;
+    while (waitpid(pid, &status, WNOHANG) == 0) {
+        if (count_complete(out) >= 1) {
+            kill(pid, SIGTERM);
+            waitpid(pid, &status, 0);
+            break;
+        }
+        g_usleep(2000);
+    }
+    g_spawn_close_pid(pid);
+}
+
+static void
+test_sweep_resume(void)
+{
+    if (!have_world())
+        return;
+    g_autofree char *tmp = scratch("sweep");
+    g_autofree char *exp = write_experiment(tmp);
+    g_autofree char *full = g_build_filename(tmp, "full", NULL);
+    g_autofree char *cut = g_build_filename(tmp, "cut", NULL);
+    g_auto(Cli) a = { 0 }, b = { 0 };
+    cli_run(&a, "sweep", exp, "--out", full, "--jobs", "2", "--no-timing",
+            NULL);
+    g_assert_cmpint(a.status, ==, 0);
+    g_assert_cmpuint(count_complete(full), ==, 12);
+    sweep_interrupted(exp, cut);
+    guint before = count_complete(cut);
+    g_assert_cmpuint(before, >=, 1);
+    cli_run(&b, "sweep", exp, "--out", cut, "--resume", "--jobs", "2",
+            "--no-timing", "--no-plots", NULL);
+    g_assert_cmpint(b.status, ==, 0);
+    g_autofree char *msg = g_strdup_printf("%u already complete", before);
+    g_assert_nonnull(strstr(b.out, msg));
+    const char *files[] = { "runs.tsv", "aggregate.tsv" };
+    for (guint i = 0; i < G_N_ELEMENTS(files); i++) {
+        g_autofree char *ta = read_file(full, files[i]);
+        g_autofree char *tb = read_file(cut, files[i]);
+        g_assert_cmpstr(ta, ==, tb);
+    }
+    /* The uninterrupted sweep drew its plot. */
+    g_autofree char *png = g_build_filename(full, "plots", "connections.png",
+                                            NULL);
+    g_assert_true(g_file_test(png, G_FILE_TEST_IS_REGULAR));
+}
+
+/* A compare folder made from hand-built results, for the plot scripts. */
+static void
+fake_compare(const char *dir)
+{
+    const char *strategies[] = { "reuse", "rfc3261" };
+    GString *runs = g_string_new(NULL);
+    g_string_append(runs, sim_out_runs_header());
+    for (guint s = 0; s < 2; s++) {
+        g_autoptr(SimRunResult) r = sim_run_result_new();
+        r->topology = g_strdup("fake");
+        r->strategy = g_strdup(strategies[s]);
+        r->seed = 1;
+        r->protocol = g_strdup("tls");
+        r->connections_peak = 2 + 10 * s;
+        r->n_nodes = 1;
+        r->nodes = g_new0(SimNodeResult, 1);
+        r->nodes[0].node = g_strdup("p1");
+        r->nodes[0].requests_received = 10;
+        r->n_samples = 2;
+        r->samples = g_new0(SimSample, 2);
+        r->samples[0] = (SimSample){ 1000000000, 1, 0.1, 1 };
+        r->samples[1] = (SimSample){ 2000000000, 2, 0.1, 1 };
+        r->n_latency = 2;
+        r->latency = g_new0(SimLatencyBucket, 2);
+        r->latency[0] = (SimLatencyBucket){ 1000000, 1010000, 1 };
+        r->latency[1] = (SimLatencyBucket){ 9000000, 9070000, 1 };
+        g_autofree char *leaf = g_strdup_printf("%s-seed1", strategies[s]);
+        g_autofree char *rd = g_build_filename(dir, leaf, NULL);
+        g_assert_true(sim_out_write_run(r, rd, NULL, NULL));
+        g_autofree char *row = sim_out_runs_row(r, NULL);
+        g_string_append(runs, row);
+    }
+    g_autofree char *rp = g_build_filename(dir, "runs.tsv", NULL);
+    g_assert_true(sim_out_write_file(rp, runs->str, NULL));
+    g_string_free(runs, TRUE);
+    /* aggregate.tsv from the runs just written. */
+    g_autofree char *ap = g_build_filename(dir, "aggregate.tsv", NULL);
+    g_autofree char *text = read_file(dir, "runs.tsv");
+    g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+    SimOutGroup groups[2];
+    for (guint s = 0; s < 2; s++) {
+        groups[s].labels = (char **)&strategies[s];
+        groups[s].rows = g_ptr_array_new_with_free_func(
+            (GDestroyNotify)g_strfreev);
+        g_ptr_array_add(groups[s].rows, g_strsplit(lines[1 + s], "\t", -1));
+    }
+    const char *names[] = { "strategy", NULL };
+    g_autofree char *agg = sim_out_aggregate_tsv(names, groups, 2);
+    g_assert_true(sim_out_write_file(ap, agg, NULL));
+    for (guint s = 0; s < 2; s++)
+        g_ptr_array_unref(groups[s].rows);
+}
+
+static void
+test_plot_images(void)
+{
+    if (!have_cli())
+        return;
+    g_autofree char *gp = g_find_program_in_path("gnuplot");
+    if (!gp) {
+        g_test_skip("gnuplot is not installed");
+        return;
+    }
+    g_autofree char *dir = scratch("plot");
+    fake_compare(dir);
+    g_auto(Cli) c = { 0 };
+    cli_run(&c, "plot", dir, NULL);
+    g_test_message("%s", c.err);
+    g_assert_cmpint(c.status, ==, 0);
+    const char *images[] = { "compare", "latency-cdf", "open-connections",
+                             "load-per-node" };
+    const char *ext[] = { "png", "svg" };
+    for (guint i = 0; i < G_N_ELEMENTS(images); i++) {
+        for (guint e = 0; e < 2; e++) {
+            g_autofree char *name = g_strdup_printf("%s.%s", images[i],
+                                                    ext[e]);
+            g_autofree char *p = g_build_filename(dir, "plots", name, NULL);
+            GStatBuf st;
+            g_assert_cmpint(g_stat(p, &st), ==, 0);
+            g_assert_cmpint(st.st_size, >, 1000);
+        }
+    }
+}
+
+int
+main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_summary("The sipreuse CLI end to end: help, bad input, run "
+                   "files, determinism, --jobs, sweep resume, plots.");
+    g_test_add_func("/cli/help/verbs", test_help);
+    g_test_add_func("/cli/errors/bad-flags", test_bad_flags);
+    g_test_add_func("/cli/run/files", test_run_files);
+    g_test_add_func("/cli/run/determinism", test_run_determinism);
+    g_test_add_func("/cli/compare/jobs", test_compare_jobs);
+    g_test_add_func("/cli/sweep/resume", test_sweep_resume);
+    g_test_add_func("/cli/plot/images", test_plot_images);
+    return g_test_run();
+}
