@@ -25,6 +25,10 @@ static const ProfileKey profile_keys[] = {
     { "tls-full-client", offsetof(SimCpuKeyCosts, tls_full_client) },
     { "tls-resumed-server", offsetof(SimCpuKeyCosts, tls_resumed_server) },
     { "tls-resumed-client", offsetof(SimCpuKeyCosts, tls_resumed_client) },
+    { "tls12-full-server", offsetof(SimCpuKeyCosts, tls12_full_server) },
+    { "tls12-full-client", offsetof(SimCpuKeyCosts, tls12_full_client) },
+    { "tls12-resumed-server", offsetof(SimCpuKeyCosts, tls12_resumed_server) },
+    { "tls12-resumed-client", offsetof(SimCpuKeyCosts, tls12_resumed_client) },
     { "sign", offsetof(SimCpuKeyCosts, sign) },
     { "verify", offsetof(SimCpuKeyCosts, verify) },
     { "ecdh", offsetof(SimCpuKeyCosts, ecdh) },
@@ -74,6 +78,10 @@ sim_cpu_profile_init_defaults(SimCpuProfile *p)
         k->tls_full_client = k->tls_full_server;
         k->tls_resumed_server = SIM_US(PROFILE_DEFAULT_RESUMED_US);
         k->tls_resumed_client = SIM_US(PROFILE_DEFAULT_RESUMED_US);
+        k->tls12_full_server = k->tls_full_server;
+        k->tls12_full_client = k->tls_full_client;
+        k->tls12_resumed_server = k->tls_resumed_server;
+        k->tls12_resumed_client = k->tls_resumed_client;
     }
 }
 

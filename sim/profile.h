@@ -31,12 +31,18 @@ typedef enum {
 
 /* Costs of one key type (all CPU time of one core). */
 typedef struct {
-    /* Whole full handshake with mutual authentication, per role. */
+    /* Whole TLS 1.3 full handshake with mutual authentication, per
+     * role (what SimStackConfig uses). */
     SimTime tls_full_server;
     SimTime tls_full_client;
-    /* Whole resumed handshake, per role. */
+    /* Whole TLS 1.3 resumed handshake, per role. */
     SimTime tls_resumed_server;
     SimTime tls_resumed_client;
+    /* The same four for TLS 1.2 (for reference; defaults equal 1.3's). */
+    SimTime tls12_full_server;
+    SimTime tls12_full_client;
+    SimTime tls12_resumed_server;
+    SimTime tls12_resumed_client;
     /* One signature, one verification, one X25519 key agreement. */
     SimTime sign;
     SimTime verify;
