@@ -571,6 +571,15 @@ test_data_lossy(Fx *fx, gconstpointer data)
         next[a->stream] += 5;
     }
     g_assert_cmpuint(fx_counter(fx, "sctp.retransmissions"), >, 0);
+    g_test_message("lossy: %" G_GUINT64_FORMAT " packets, %" G_GUINT64_FORMAT
+                   " lost, %" G_GUINT64_FORMAT " retransmitted chunks, %"
+                   G_GUINT64_FORMAT " fast retransmits, %" G_GUINT64_FORMAT
+                   " T3 expiries, last arrival %.3f s",
+                   fx_counter(fx, "net.packets"), fx_counter(fx, "net.lost"),
+                   fx_counter(fx, "sctp.retransmissions"),
+                   fx_counter(fx, "sctp.fast_retransmits"),
+                   fx_counter(fx, "sctp.t3_expiries"),
+                   arrival(&fx->s, n - 1)->at / 1e9);
     sim_conn_close(c);
     fx_run_to(fx, SIM_S(1200));
     g_assert_true(fx->c.closed);
