@@ -352,6 +352,7 @@ test_sweep_resume(void)
     g_assert_cmpuint(count_complete(full), ==, 12);
     sweep_interrupted(exp, cut);
     guint before = count_complete(cut);
+    g_test_message("interrupted after %u of 12 runs", before);
     g_assert_cmpuint(before, >=, 1);
     cli_run(&b, "sweep", exp, "--out", cut, "--resume", "--jobs", "2",
             "--no-timing", "--no-plots", NULL);
