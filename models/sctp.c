@@ -34,7 +34,9 @@
 /* Inbound streams every endpoint accepts (MIS). */
 #define SIM_SCTP_MAX_IN_STREAMS 65535
 /* Modelled kernel memory per association endpoint (Linux: the association
- * plus its socket, about 4 KB), held from the TCB's creation. */
+ * plus its socket, about 4 KB), held from the TCB's creation, plus the
+ * user bytes it buffers (queued or unacknowledged, or received and not yet
+ * delivered). */
 #define SIM_SCTP_ASSOC_MEM 4096
 /* Wire sizes in bytes: common header, DATA chunk header, INIT (20 fixed
  * plus supported address types and forward-TSN parameters), state cookie
@@ -200,6 +202,8 @@ typedef struct {
 typedef struct {
     /* The message (a reference until delivery). */
     SimMsg *msg;
+    /* User bytes in this fragment. */
+    guint32 len;
     /* Stream and stream sequence number. */
     guint16 stream, ssn;
     /* B/E fragment bits. */
@@ -268,6 +272,8 @@ typedef struct _SctpAssoc {
     guint32 rx_base, cum_tsn;
     SctpRxE *rx;
     guint rx_cap, rx_head, rx_len;
+    /* User bytes buffered (the modelled memory beyond the TCB). */
+    guint32 buf_bytes;
     /* DATA packets not yet acknowledged; acknowledge at once. */
     guint sack_pkts;
     gboolean sack_now;
@@ -545,6 +551,7 @@ sctp_tx_pop(SctpAssoc *a)
     SctpTx *e = sctp_tx_at(a, 0);
     sim_msg_unref(e->msg);
     e->msg = NULL;
+    a->buf_bytes -= e->len;
     a->tx_head = (a->tx_head + 1) & (a->tx_cap - 1);
     a->tx_len--;
     a->tx_base++;
@@ -563,6 +570,15 @@ sctp_rx_compact(SctpAssoc *a)
         a->rx_len--;
         a->rx_base++;
     }
+}
+
+/* Brings the modelled memory up to date with the buffered bytes. */
+static void
+sctp_mem_update(SctpAssoc *a)
+{
+    guint32 bytes = SIM_SCTP_ASSOC_MEM + a->buf_bytes;
+    if (!a->dead && bytes != a->conn.mem_bytes)
+        sim_conn_set_mem(&a->conn, bytes);
 }
 
 /* ---- Associations --------------------------------------------------- */
@@ -1272,6 +1288,7 @@ sctp_rx_deliver(SctpAssoc *a, guint16 stream)
         for (guint i = b; i < end; i++) {
             SctpRxE *e = sctp_rx_at(a, i);
             e->flags |= SIM_SCTP_RX_DELIVERED;
+            a->buf_bytes -= e->len;
             sim_msg_unref(e->msg);
             e->msg = NULL;
         }
@@ -1300,8 +1317,10 @@ sctp_rx_store(SctpAssoc *a, const SctpChunk *ch)
     SctpRxE *e = sctp_rx_at(a, idx);
     if (e->flags & SIM_SCTP_RX_PRESENT)
         return FALSE;
+    a->buf_bytes += ch->u.data.len;
     *e = (SctpRxE){
-        .msg = sim_msg_ref(ch->u.data.msg), .stream = ch->stream,
+        .msg = sim_msg_ref(ch->u.data.msg), .len = ch->u.data.len,
+        .stream = ch->stream,
         .ssn = ch->ssn, .frag = ch->flags, .flags = SIM_SCTP_RX_PRESENT,
     };
     while (a->cum_tsn + 1 - a->rx_base < a->rx_len &&
@@ -1617,6 +1636,7 @@ sctp_ep_recv(SimNet *net, SimPacket *pkt, gpointer data)
         rx.a->sack_now = TRUE;
     sctp_output(rx.a);
     sctp_shutdown_check(rx.a);
+    sctp_mem_update(rx.a);
 out:
     sim_net_packet_free(net, pkt);
 }
@@ -1708,6 +1728,7 @@ sctp_send(SimConn *c, guint stream, SimMsg *m)
         SctpTx *e = sctp_tx_push(a);
         e->msg = sim_msg_ref(m);
         e->len = n;
+        a->buf_bytes += n;
         e->stream = (guint16)stream;
         e->ssn = ssn;
         left -= n;
@@ -1717,6 +1738,7 @@ sctp_send(SimConn *c, guint stream, SimMsg *m)
     sim_conn_touch(c);
     if (sctp_data_state(a))
         sctp_output(a);
+    sctp_mem_update(a);
 }
 
 static void
