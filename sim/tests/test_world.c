@@ -1,11 +1,20 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Tests of the world builder and its fault schedule: the fault injector's
- * nesting rules on a hand-built topology (exact), then whole runs of the
- * sample topologies.
+ * nesting rules on a hand-built topology (exact), then whole runs: the
+ * strategy applicability rules and errors, determinism (same topology,
+ * strategy and seed give the same bytes in every output but the wall
+ * clock), the results contract and the run invariants (one sample per
+ * second, connections opened = closed + open at the end), warm-up, a
+ * crashed node's peers reaching it again, and every sample topology with
+ * every applicable strategy.
  */
 #include "models/fault.h"
+#include "models/strategy/strategy.h"
+#include "sim/out.h"
 #include "sim/world.h"
+
+#include <string.h>
 
 /* A hand-built topology of three nodes (n1 configured down) and faults. */
 typedef struct {
@@ -106,6 +115,287 @@ test_fault_stop(void)
     sim_evq_free(ctx.evq);
 }
 
+/* ---- Whole runs ---------------------------------------------------------- */
+
+/* A small string topology: A serves a.test, B serves b.test, 50 ms apart;
+ * calls both ways.  %s is the protocol. */
+static const char world_pair_fmt[] =
+    "[simulation]\nduration = 20s\nseed = 3\n"
+    "[transport]\nprotocol = %s\n"
+    "[network]\ndefault-delay = 25ms\n"
+    "[domain a.test]\n[domain b.test]\n"
+    "[node A]\nhost = pa.a.test\naddress = 10.1.0.1\ndomains = a.test\n"
+    "[node B]\nhost = pb.b.test\naddress = 10.2.0.1\ndomains = b.test\n"
+    "[traffic ab]\nfrom = a.test\nto = b.test\nrate = 5\nhold = 2s\n"
+    "[traffic ba]\nfrom = b.test\nto = a.test\nrate = 5\nhold = 2s\n"
+    "bye-by = random\n";
+
+static SimTopo *
+world_pair(const char *protocol, const char *const *overrides)
+{
+    g_autofree char *text = g_strdup_printf(world_pair_fmt, protocol);
+    g_autoptr(GError) error = NULL;
+    SimTopo *topo = sim_topo_load_data("pair-test", text, strlen(text),
+                                       overrides, &error);
+    g_assert_no_error(error);
+    return topo;
+}
+
+static SimRunResult *
+world_run_ok(const SimTopo *topo, const char *strategy, guint64 seed)
+{
+    SimRunOptions opt = { .strategy = strategy, .seed = seed,
+                          .seed_set = seed != 0 };
+    g_autoptr(GError) error = NULL;
+    SimRunResult *r = sim_world_run(topo, &opt, &error);
+    g_assert_no_error(error);
+    g_assert_nonnull(r);
+    return r;
+}
+
+/* Every field of the results contract is filled and consistent. */
+static void
+check_contract(const SimTopo *topo, const SimRunResult *r,
+               const char *strategy)
+{
+    g_assert_cmpstr(r->topology, ==, topo->name);
+    g_assert_cmpstr(r->strategy, ==, strategy);
+    g_assert_cmpstr(r->protocol, ==,
+                    sim_protocol_name(topo->transport.protocol));
+    g_assert_nonnull(r->overrides);
+    g_assert_cmpuint(r->duration, ==, topo->simulation.duration);
+    /* Calls attempted during the warm-up may end in the window. */
+    if (r->warmup == 0)
+        g_assert_cmpuint(r->calls_completed + r->calls_failed, <=,
+                         r->calls_attempted);
+    g_assert_cmpfloat(r->latency_setup_ms_p50, <=, r->latency_setup_ms_p95);
+    g_assert_cmpfloat(r->latency_setup_ms_p95, <=, r->latency_setup_ms_p99);
+    g_assert_cmpfloat(r->latency_setup_ms_p99, <=,
+                      r->latency_setup_ms_max * 1.01);
+    g_assert_cmpuint(r->connections_peak, >=, r->connections_per_node_peak_max
+                     > 0 ? 1 : 0);
+    g_assert_cmpfloat(r->connections_mean, <=, r->connections_peak + 1e-9);
+    g_assert_cmpfloat(r->cpu_util_max, >=, 0);
+    g_assert_cmpfloat(r->cpu_util_max, <=, 1.0 + 1e-9);
+    g_assert_cmpuint(r->sim_events, >, 0);
+    /* Per node, topology order. */
+    g_assert_cmpuint(r->n_nodes, ==, topo->n_nodes);
+    for (guint i = 0; i < r->n_nodes; i++)
+        g_assert_cmpstr(r->nodes[i].node, ==, topo->nodes[i].name);
+    /* One sample per second from 0 to the end, times increasing. */
+    g_assert_cmpuint(r->sample_interval, ==, SIM_S(1));
+    g_assert_cmpuint(r->n_samples, ==,
+                     topo->simulation.duration / SIM_S(1) + 1);
+    for (guint i = 0; i < r->n_samples; i++) {
+        g_assert_cmpuint(r->samples[i].t, ==, i * SIM_S(1));
+        g_assert_cmpfloat(r->samples[i].cpu_util, <=, 1.0);
+    }
+    /* Latency buckets: increasing, non-empty, counting the window. */
+    guint64 n = 0;
+    for (guint i = 0; i < r->n_latency; i++) {
+        g_assert_cmpuint(r->latency[i].lo, <, r->latency[i].hi);
+        g_assert_cmpuint(r->latency[i].count, >, 0);
+        if (i)
+            g_assert_cmpuint(r->latency[i].lo, >=, r->latency[i - 1].hi);
+        n += r->latency[i].count;
+    }
+    g_assert_cmpuint(n, <=, r->calls_completed);
+    /* Every connection is accounted for: opened = closed + open at end. */
+    g_assert_cmpuint(r->connections_opened_run, ==,
+                     r->connections_closed_run +
+                         r->samples[r->n_samples - 1].open_connections);
+}
+
+static gint
+path_cmp(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The sample topologies, sorted. */
+static char **
+world_topology_files(void)
+{
+    const char *src = g_getenv("SIPREUSE_SRCDIR");
+    g_autofree char *dir = g_build_filename(src ? src : ".", "topologies",
+                                            NULL);
+    g_autoptr(GPtrArray) files = g_ptr_array_new();
+    g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+    const char *name;
+    while (d && (name = g_dir_read_name(d)))
+        if (g_str_has_suffix(name, ".topo"))
+            g_ptr_array_add(files, g_build_filename(dir, name, NULL));
+    g_ptr_array_sort(files, path_cmp);
+    g_ptr_array_add(files, NULL);
+    return (char **)g_ptr_array_free(g_steal_pointer(&files), FALSE);
+}
+
+/* Every sample topology runs with every applicable strategy (4 s of
+ * simulated time, 1 s warm-up); inapplicable ones are refused. */
+static void
+test_topologies(void)
+{
+    g_auto(GStrv) files = world_topology_files();
+    static const char *const shorten[] = { "simulation.duration=4s",
+                                           "simulation.warmup=1s", NULL };
+    g_assert_nonnull(files[0]);
+    for (guint f = 0; files[f]; f++) {
+        g_autoptr(GError) error = NULL;
+        g_autoptr(SimTopo) topo = sim_topo_load(files[f], shorten, &error);
+        g_assert_no_error(error);
+        const SimStrategyOps *const *all = sim_strategy_all();
+        for (guint s = 0; all[s]; s++) {
+            const char *name = all[s]->name;
+            SimRunOptions opt = { .strategy = name };
+            g_test_message("%s with %s", files[f], name);
+            g_autoptr(SimRunResult) r = sim_world_run(topo, &opt, &error);
+            if (!sim_world_strategy_applicable(topo, name)) {
+                g_assert_error(error, SIM_WORLD_ERROR,
+                               SIM_WORLD_ERROR_NOT_APPLICABLE);
+                g_assert_null(r);
+                g_clear_error(&error);
+                continue;
+            }
+            g_assert_no_error(error);
+            check_contract(topo, r, name);
+        }
+    }
+}
+
+/* reuse and virtual-server need TLS; two-connection any reliable
+ * transport; the others run everywhere; unknown names nowhere. */
+static void
+test_applicable(void)
+{
+    static const struct {
+        const char *proto, *strategy;
+        gboolean ok;
+    } cases[] = {
+        { "tls", "reuse", TRUE },
+        { "tls-sctp", "reuse", TRUE },
+        { "tcp", "reuse", FALSE },
+        { "udp", "virtual-server", FALSE },
+        { "tls", "virtual-server", TRUE },
+        { "tcp", "two-connection", TRUE },
+        { "sctp", "two-connection", TRUE },
+        { "udp", "two-connection", FALSE },
+        { "udp", "rfc3261", TRUE },
+        { "sctp", "per-transaction", TRUE },
+        { "tcp", "reuse-unauthenticated", TRUE },
+        { "tls", "no-such-strategy", FALSE },
+    };
+    for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autoptr(SimTopo) topo = world_pair(cases[i].proto, NULL);
+        g_assert_cmpint(sim_world_strategy_applicable(topo,
+                                                      cases[i].strategy),
+                        ==, cases[i].ok);
+    }
+}
+
+static void
+test_errors(void)
+{
+    g_autoptr(SimTopo) tcp = world_pair("tcp", NULL);
+    g_autoptr(GError) error = NULL;
+    SimRunOptions opt = { .strategy = "no-such-strategy" };
+    g_assert_null(sim_world_run(tcp, &opt, &error));
+    g_assert_error(error, SIM_WORLD_ERROR, SIM_WORLD_ERROR_STRATEGY);
+    /* The message lists the valid names. */
+    g_assert_nonnull(strstr(error->message, "rfc3261"));
+    g_clear_error(&error);
+    opt.strategy = "reuse";
+    g_assert_null(sim_world_run(tcp, &opt, &error));
+    g_assert_error(error, SIM_WORLD_ERROR, SIM_WORLD_ERROR_NOT_APPLICABLE);
+}
+
+/* Every output of a run but the wall-clock fields, as one string. */
+static char *
+world_fingerprint(const SimRunResult *r)
+{
+    SimOutOptions o = { .no_timing = TRUE };
+    g_autofree char *row = sim_out_runs_row(r, &o);
+    g_autofree char *json = sim_out_summary_json(r, &o);
+    g_autofree char *nodes = sim_out_nodes_tsv(r);
+    g_autofree char *ts = sim_out_timeseries_tsv(r);
+    g_autofree char *lat = sim_out_latency_tsv(r);
+    return g_strconcat(row, json, nodes, ts, lat, NULL);
+}
+
+/* Same topology, strategy and seed: identical results; another seed
+ * draws other arrivals. */
+static void
+test_determinism(void)
+{
+    static const char *const protos[] = { "tcp", "tls" };
+    for (guint i = 0; i < G_N_ELEMENTS(protos); i++) {
+        g_autoptr(SimTopo) topo = world_pair(protos[i], NULL);
+        g_autoptr(SimRunResult) a = world_run_ok(topo, "rfc3261", 5);
+        g_autoptr(SimRunResult) b = world_run_ok(topo, "rfc3261", 5);
+        g_autoptr(SimRunResult) c = world_run_ok(topo, "rfc3261", 6);
+        g_autofree char *fa = world_fingerprint(a);
+        g_autofree char *fb = world_fingerprint(b);
+        g_autofree char *fc = world_fingerprint(c);
+        g_assert_cmpstr(fa, ==, fb);
+        g_assert_cmpstr(fa, !=, fc);
+        check_contract(topo, a, "rfc3261");
+    }
+}
+
+/* Warm-up: window statistics exclude it, run totals do not. */
+static void
+test_warmup(void)
+{
+    static const char *const warm[] = { "simulation.warmup=10s", NULL };
+    g_autoptr(SimTopo) topo = world_pair("tcp", warm);
+    g_autoptr(SimRunResult) r = world_run_ok(topo, "rfc3261", 0);
+    check_contract(topo, r, "rfc3261");
+    g_assert_cmpuint(r->warmup, ==, SIM_S(10));
+    /* Calls both ways start the two connections within the first
+     * second (probability 1 - e^-5 each); none opens in the window. */
+    g_assert_cmpuint(r->connections_opened_run, >=, 1);
+    g_assert_cmpuint(r->connections_opened, <, r->connections_opened_run);
+    /* About 2 x 5/s x 10 s = 100 calls fall in the window, far fewer
+     * than in the whole run (200). */
+    g_assert_cmpuint(r->calls_attempted, <=, 150);
+}
+
+/* B crashes at 10 s for 5 s.  With 10 calls/s from A, about 100 calls
+ * arrive before the crash (sd 10) and about 245 after B's return (from
+ * 15.5 s to 40 s); more than 100 + 5 sd completions prove that A reached B
+ * again, over a connection opened after the return. */
+static const char world_failover[] =
+    "[simulation]\nduration = 40s\nseed = 2\n"
+    "[transport]\nprotocol = tcp\n"
+    "[network]\ndefault-delay = 10ms\n"
+    "[domain a.test]\n[domain b.test]\n"
+    "[node A]\nhost = pa.a.test\naddress = 10.1.0.1\ndomains = a.test\n"
+    "[node B]\nhost = pb.b.test\naddress = 10.2.0.1\ndomains = b.test\n"
+    "[traffic ab]\nfrom = a.test\nto = b.test\nrate = 10\nhold = 1s\n"
+    "[fault crash-b]\nnode = B\nat = 10s\nduration = 5s\n";
+
+static void
+test_failover(void)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(SimTopo) topo = sim_topo_load_data(
+        "failover-test", world_failover, strlen(world_failover), NULL,
+        &error);
+    g_assert_no_error(error);
+    g_autoptr(SimRunResult) r = world_run_ok(topo, "rfc3261", 0);
+    check_contract(topo, r, "rfc3261");
+    g_assert_cmpuint(r->calls_completed, >, 150);
+    g_assert_cmpuint(r->connections_opened_run, >=, 2);
+    gboolean down = FALSE, up = FALSE;
+    for (guint i = 0; i < r->extra_names->len; i++) {
+        const char *k = g_array_index(r->extra_names, char *, i);
+        double v = g_array_index(r->extra_values, double, i);
+        down |= g_str_equal(k, "faults.down") && v == 1;
+        up |= g_str_equal(k, "faults.up") && v == 1;
+    }
+    g_assert_cmpint(down, ==, TRUE);
+    g_assert_cmpint(up, ==, TRUE);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -114,5 +404,11 @@ main(int argc, char **argv)
                    "topologies, determinism, invariants, failover.");
     g_test_add_func("/fault/schedule/nesting", test_fault_nesting);
     g_test_add_func("/fault/schedule/stop", test_fault_stop);
+    g_test_add_func("/world/strategy/applicable", test_applicable);
+    g_test_add_func("/world/strategy/errors", test_errors);
+    g_test_add_func("/world/run/determinism", test_determinism);
+    g_test_add_func("/world/run/warmup", test_warmup);
+    g_test_add_func("/world/run/failover", test_failover);
+    g_test_add_func("/world/topologies/every-strategy", test_topologies);
     return g_test_run();
 }
