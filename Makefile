@@ -138,4 +138,6 @@ clean:
 help:
 	@sed -n '2,15p' Makefile | sed 's/^# \{0,1\}//'
 
--include $(LIB_OBJS:.o=.d) $(BUILD)/obj/sim/main.d
+-include $(LIB_OBJS:.o=.d) $(BUILD)/obj/sim/main.d \
+  $(wildcard $(BUILD)/obj/sim/tests/*.d $(BUILD)/obj/models/tests/*.d \
+             $(BUILD)/obj/bench/*.d)
