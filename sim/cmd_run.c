@@ -10,6 +10,7 @@
 
 #include <stdio.h>
 
+#include "models/strategy/strategy.h"
 #include "sim/batch.h"
 #include "sim/out.h"
 #include "sim/world.h"
@@ -65,6 +66,8 @@ run_main(const char *path, RunArgs *a)
         return sim_cli_usage_error("run", "%s", error->message);
     const char *strategy = a->strategy ? a->strategy
                                        : topo->simulation.strategy;
+    if (!sim_strategy_by_name(strategy, &error))
+        return sim_cli_usage_error("run", "%s", error->message);
     guint64 seed = a->seed >= 0 ? (guint64)a->seed : topo->simulation.seed;
     g_autofree char *dir = NULL;
     if (a->out) {
@@ -138,6 +141,11 @@ sim_cmd_run(int argc, char **argv)
                                  "not '%s'", a.format);
     if (!rc && a.seed < -1)
         rc = sim_cli_usage_error("run", "--seed must be non-negative");
+    /* sim_world_run does not write captures yet (SimRunOptions.pcap is
+     * ignored): refuse rather than silently produce no file. */
+    if (!rc && a.pcap)
+        rc = sim_cli_usage_error("run", "--pcap: packet capture is not "
+                                 "supported by this build");
     if (!rc)
         rc = run_main(argv[1], &a);
     run_args_clear(&a);

@@ -144,6 +144,8 @@ test_bad_flags(void)
         { "run", "--seed", "x", "topologies/trunk.topo", NULL },
         { "run", "no-such-file.topo", NULL },
         { "run", "topologies/trunk.topo", "--set", "nosuch.key=1", NULL },
+        { "run", "--pcap", "x.pcap", "topologies/trunk.topo", NULL },
+        { "run", "--strategy", "nosuch", "topologies/trunk.topo", NULL },
         { "compare", "--reps", "0", "topologies/trunk.topo", NULL },
         { "compare", "--jobs", "-1", "topologies/trunk.topo", NULL },
         { "sweep", "no-such.exp", NULL },
