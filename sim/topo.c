@@ -73,6 +73,7 @@ static const TopoKey topo_keys_transport[] = {
     { "initial-window", "10", NULL },
     { "rto-min", "1s", NULL },
     { "connect-timeout", "0", NULL },
+    { "sctp-bundle", "true", NULL },
     { NULL, NULL, NULL },
 };
 
@@ -987,7 +988,8 @@ topo_parse_transport(TopoParser *p, SimTopo *t)
         !topo_bool(p, g, "alias-insert-check", &tr->alias_insert_check) ||
         !topo_guint(p, g, "initial-window", 1, 1000, &tr->initial_window) ||
         !topo_duration(p, g, "rto-min", TOPO_POSITIVE, &tr->rto_min) ||
-        !topo_duration(p, g, "connect-timeout", 0, &tr->connect_timeout))
+        !topo_duration(p, g, "connect-timeout", 0, &tr->connect_timeout) ||
+        !topo_bool(p, g, "sctp-bundle", &tr->sctp_bundle))
         return FALSE;
     tr->protocol = proto;
     tr->tls_version = version ? 13 : 12;
@@ -1276,16 +1278,45 @@ topo_parse_nodes(TopoParser *p, SimTopo *t)
     return topo_assign_addresses(p, t, ng);
 }
 
+/*
+ * The port of the nodes whose host is @host, for an SRV record written with
+ * port "*" (so that one file serves every protocol: the node ports follow
+ * the protocol's default).  Nodes sharing the host must agree on it.
+ */
+static gboolean
+topo_srv_node_port(TopoParser *p, const SimTopo *t, const TopoGroup *g,
+                   const char *host, guint64 *port)
+{
+    *port = 0;
+    for (guint i = 0; i < t->n_nodes; i++) {
+        if (g_ascii_strcasecmp(t->nodes[i].host, host) != 0)
+            continue;
+        if (*port && *port != t->nodes[i].port)
+            return topo_fail(p, SIM_TOPO_ERROR_CONFLICT, g->group, "srv",
+                             "expected an explicit port for target %s, "
+                             "whose nodes listen on different ports (%u "
+                             "and %u), found *",
+                             host, (guint)*port, t->nodes[i].port);
+        *port = t->nodes[i].port;
+    }
+    return TRUE;
+}
+
 /* One "PRIORITY WEIGHT PORT TARGET" record. */
 static gboolean
-topo_parse_srv_record(TopoParser *p, const TopoGroup *g, const char *rec,
-                      SimTopoSrv *srv)
+topo_parse_srv_record(TopoParser *p, const SimTopo *t, const TopoGroup *g,
+                      const char *rec, SimTopoSrv *srv)
 {
     g_auto(GStrv) f = topo_words(rec);
     guint64 v[3];
     gboolean ok = g_strv_length(f) == 4;
+    gboolean any_port = ok && g_str_equal(f[2], "*");
     for (guint i = 0; ok && i < 3; i++) {
         char *end;
+        if (i == 2 && any_port) {
+            v[i] = 0;
+            continue;
+        }
         ok = g_ascii_isdigit(f[i][0]) &&
              (v[i] = g_ascii_strtoull(f[i], &end, 10), *end == '\0') &&
              v[i] <= 65535 && (i < 2 || v[i] > 0);
@@ -1294,7 +1325,7 @@ topo_parse_srv_record(TopoParser *p, const TopoGroup *g, const char *rec,
         return topo_bad(p, g, "srv", rec,
                         "records PRIORITY WEIGHT PORT TARGET separated by "
                         "';' (priority and weight 0..65535, port "
-                        "1..65535)");
+                        "1..65535 or * for the target node's port)");
     g_autofree char *host = g_ascii_strdown(f[3], -1);
     if (!g_hash_table_contains(p->hosts, host)) {
         g_autofree char *q = topo_quote(f[3]);
@@ -1303,6 +1334,8 @@ topo_parse_srv_record(TopoParser *p, const TopoGroup *g, const char *rec,
                          "found %s, which no [node] has as host",
                          q);
     }
+    if (any_port && !topo_srv_node_port(p, t, g, host, &v[2]))
+        return FALSE;
     srv->priority = v[0];
     srv->weight = v[1];
     srv->port = v[2];
@@ -1323,7 +1356,7 @@ topo_parse_srv(TopoParser *p, SimTopo *t)
         g_auto(GStrv) recs = topo_split(v ? v : "");
         dom->srv = g_new0(SimTopoSrv, g_strv_length(recs) + 1);
         for (guint r = 0; recs[r]; r++) {
-            if (!topo_parse_srv_record(p, g, recs[r], &dom->srv[r]))
+            if (!topo_parse_srv_record(p, t, g, recs[r], &dom->srv[r]))
                 return FALSE;
             dom->n_srv++;
         }

@@ -99,6 +99,9 @@ typedef struct {
     /* Give up connecting to one target after this long (0: Timer B only);
      * an addition to DESIGN section 7 (SPEC scenario 41). */
     SimTime connect_timeout;
+    /* SCTP: DATA rides with COOKIE-ECHO (RFC 9260 5.1); an addition to
+     * DESIGN section 7 (SPEC scenario 38 compares both). */
+    gboolean sctp_bundle;
 } SimTopoTransport;
 
 /* [network] and [link A B]: path characteristics. */

@@ -252,6 +252,7 @@ world_stack_config(World *w, guint i)
         .initial_window = t->initial_window,
         .rto_min = t->rto_min,
         .connect_timeout = t->connect_timeout,
+        .sctp_no_bundle = !t->sctp_bundle,
         .tls_version = t->tls_version,
         .mutual_auth = t->mutual_auth,
         .client_cert = n->client_cert,

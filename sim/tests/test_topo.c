@@ -56,6 +56,7 @@ test_defaults(void)
     g_assert_cmpuint(t->transport.initial_window, ==, 10);
     g_assert_cmpuint(t->transport.rto_min, ==, 1000000000ull);
     g_assert_cmpuint(t->transport.connect_timeout, ==, 0);
+    g_assert_true(t->transport.sctp_bundle);
     /* [network]: 10ms, 1Gbps, mtu 1500, loss 0. */
     g_assert_cmpuint(t->network.delay, ==, 10000000ull);
     g_assert_cmpuint(t->network.jitter, ==, 0);
@@ -221,6 +222,36 @@ test_lists(void)
     g_assert_cmpuint(d->srv[1].port, ==, 5062);
     g_assert_cmpstr(d->srv[1].target, ==, "h2");
     g_assert_cmpuint(d->srv[2].weight, ==, 30);
+}
+
+static void
+test_srv_any_port(void)
+{
+    /* "*" takes the target node's port, which follows the protocol: 5061
+     * under TLS (the default), 5060 under TCP, or the node's own. */
+    const char *text = "[domain a.t]\nsrv = 10 10 * h1; 20 5 * h2\n"
+                       "[node p1]\nhost = h1\ndomains = a.t\n"
+                       "[node p2]\nhost = h2\nport = 5071\n";
+    g_autoptr(SimTopo) tls = load_ok(text, NULL);
+    g_assert_cmpuint(tls->domains[0].srv[0].port, ==, 5061);
+    g_assert_cmpuint(tls->domains[0].srv[1].port, ==, 5071);
+    const char *const ov[] = { "transport.protocol=tcp", NULL };
+    g_autoptr(SimTopo) tcp = load_ok(text, ov);
+    g_assert_cmpuint(tcp->domains[0].srv[0].port, ==, 5060);
+    g_assert_cmpuint(tcp->domains[0].srv[1].port, ==, 5071);
+
+    /* Two nodes on one host with different ports: "*" is ambiguous. */
+    g_autoptr(GError) error = NULL;
+    g_autoptr(SimTopo) bad = load_text(
+        "[domain a.t]\nsrv = 10 10 * h1\n"
+        "[node p1]\nhost = h1\ndomains = a.t\n"
+        "[node p2]\nhost = h1\nport = 5062\n",
+        NULL, &error);
+    g_assert_null(bad);
+    g_assert_error(error, SIM_TOPO_ERROR, SIM_TOPO_ERROR_CONFLICT);
+    g_assert_nonnull(strstr(error->message, "[domain a.t]"));
+    g_assert_nonnull(strstr(error->message, "srv"));
+    g_assert_nonnull(strstr(error->message, "explicit port"));
 }
 
 static void
@@ -423,6 +454,7 @@ main(int argc, char **argv)
     g_test_add_func("/topo/units/bandwidth", test_units_bandwidth);
     g_test_add_func("/topo/units/rate-and-loss", test_units_rate_loss);
     g_test_add_func("/topo/lists/domains-san-srv", test_lists);
+    g_test_add_func("/topo/lists/srv-any-port", test_srv_any_port);
     g_test_add_func("/topo/nodes/addresses", test_addresses);
     g_test_add_func("/topo/overrides/apply", test_overrides);
     g_test_add_func("/topo/overrides/errors", test_override_errors);
