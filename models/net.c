@@ -302,7 +302,8 @@ SimPacket *
 sim_net_packet_new(SimNet *net)
 {
     if (G_UNLIKELY(!net->free_packets)) {
-        SimPacket *block = g_new(SimPacket, NET_PACKET_BLOCK);
+        /* Zeroed: sim_net_free reads the net field of every packet. */
+        SimPacket *block = g_new0(SimPacket, NET_PACKET_BLOCK);
         g_ptr_array_add(net->packet_blocks, block);
         for (guint i = 0; i < NET_PACKET_BLOCK; i++) {
             block[i].next = net->free_packets;

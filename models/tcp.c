@@ -171,9 +171,6 @@ struct _TcpStack {
     /* Open connections opened here (run gauge) and open endpoints of
      * this node (per-node gauge); NULL without statistics. */
     SimGauge *open_gauge, *node_open_gauge;
-    /* Initial window (segments) and minimum RTO, defaults applied. */
-    guint iw;
-    SimTime rto_min;
 };
 
 /* One endpoint.  The SimConn comes first so the two convert freely. */
@@ -263,6 +260,21 @@ static inline SimTime
 tcp_now(const TcpConn *c)
 {
     return sim_ctx_now(c->base.stack->ctx);
+}
+
+/* The stack's settings, with the defaults for fields left at 0. */
+static inline SimTime
+tcp_rto_min(const TcpConn *c)
+{
+    SimTime v = c->base.stack->cfg.rto_min;
+    return v ? v : SIM_TCP_RTO_MIN_DEFAULT;
+}
+
+static inline guint
+tcp_iw(const TcpConn *c)
+{
+    guint v = c->base.stack->cfg.initial_window;
+    return v ? v : SIM_TCP_IW_DEFAULT;
 }
 
 static inline guint64
@@ -414,9 +426,6 @@ tcp_stack(SimStack *st)
     ts = g_new0(TcpStack, 1);
     ts->st = st;
     ts->host = tcp_host_get(st->net, st->ip);
-    ts->iw = st->cfg.initial_window ? st->cfg.initial_window
-                                    : SIM_TCP_IW_DEFAULT;
-    ts->rto_min = st->cfg.rto_min ? st->cfg.rto_min : SIM_TCP_RTO_MIN_DEFAULT;
     tcp_stack_stats(ts);
     st->priv[SIM_TRANSPORT_TCP] = ts;
     st->priv_free[SIM_TRANSPORT_TCP] = tcp_stack_free;
@@ -598,7 +607,8 @@ tcp_rtt_sample(TcpConn *c, SimTime r)
         c->srtt = (7 * c->srtt + r) / 8;
     }
     /* 2.2/2.3 with G = 0 (the clock is exact), then 2.4 and 2.5. */
-    c->rto = CLAMP(c->srtt + 4 * c->rttvar, c->ts->rto_min, SIM_TCP_RTO_MAX);
+    c->rto = CLAMP(c->srtt + 4 * c->rttvar, tcp_rto_min(c),
+                   SIM_TCP_RTO_MAX);
 }
 
 static inline void
@@ -643,10 +653,15 @@ static void
 tcp_q_collect(TcpConn *c, TcpSeg *s)
 {
     guint64 seg_end = s->seq + s->len;
-    guint32 first = 0, n = 0;
-    while (first < c->q_len &&
-           c->q[(c->q_head + first) % c->q_cap].end <= s->seq)
-        first++;
+    guint32 first = 0, n = 0, hi = c->q_len;
+    /* Ends are increasing: binary search for the first ending after seq. */
+    while (first < hi) {
+        guint32 mid = first + (hi - first) / 2;
+        if (c->q[(c->q_head + mid) % c->q_cap].end <= s->seq)
+            first = mid + 1;
+        else
+            hi = mid;
+    }
     while (first + n < c->q_len &&
            c->q[(c->q_head + first + n) % c->q_cap].end <= seg_end)
         n++;
@@ -918,8 +933,12 @@ tcp_ack(TcpConn *c, const TcpSeg *s)
         if (c->state != SIM_TCPS_FIN_WAIT_2)
             tcp_timer_set(c, c->snd_una >= c->snd_max ? SIM_TIME_NEVER
                                                       : now + c->rto);
-        if (c->fin_sent && c->snd_una == c->snd_end + 1)
+        /* Only a FIN (possibly one a timeout has since marked for
+         * resending) can take snd_una past the last data byte. */
+        if (c->fin_queued && c->snd_una == c->snd_end + 1) {
+            c->fin_sent = TRUE;
             tcp_fin_acked(c);
+        }
     } else if (ack == c->snd_una && c->snd_max > c->snd_una && !s->len &&
                !(s->flags & (SIM_TCPF_SYN | SIM_TCPF_FIN))) {
         c->dupacks++;
@@ -1032,7 +1051,7 @@ tcp_established_common(TcpConn *c)
     else if (!c->have_srtt)
         c->rto = SIM_TCP_RTO_AFTER_SYN;
     /* RFC 6928 IW; one segment after a lost SYN or SYN-ACK (RFC 5681 3.1). */
-    c->cwnd = c->syn_rexmit ? c->mss : c->ts->iw * c->mss;
+    c->cwnd = c->syn_rexmit ? c->mss : tcp_iw(c) * c->mss;
     c->state = SIM_TCPS_ESTABLISHED;
     tcp_count_open(c);
 }

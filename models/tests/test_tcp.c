@@ -392,6 +392,33 @@ test_fin_close(Fx *fx, gconstpointer data)
     g_assert_cmpuint(sim_evq_pending(fx->ctx.evq), ==, 0);
 }
 
+/* A spurious FIN timeout: with rto_min = 1 ms the RTO is 300 ms (from the
+ * 100 ms handshake sample), then the path delay grows to 500 ms.  A's FIN
+ * at 1 s times out at 1.3 s and again at 1.9 s (RTO doubled) before the
+ * peer's FIN+ACK of the original arrives at 2 s = 1 s + 2 * 500 ms: A must
+ * still see its FIN acknowledged and report LOCAL then; B heard PEER at
+ * 1.5 s.  B (same RTO) resends its own FIN at 1.8 and 2.4 s before A's
+ * ACK reaches it at 2.5 s: 4 retransmissions in all. */
+static void
+test_fin_spurious_timeout(Fx *fx, gconstpointer data)
+{
+    fx->a->cfg.rto_min = SIM_MS(1);
+    fx->b->cfg.rto_min = SIM_MS(1);
+    SimConn *c = fx_connect(fx, B_IP, SIP_PORT);
+    fx_run(fx, SIM_MS(500));
+    SimPathParams slow = { .delay = SIM_MS(500), .mtu = 1500 };
+    sim_net_set_path(fx->net, fx->site_a, fx->site_b, &slow);
+    fx_run(fx, SIM_S(1));
+    sim_conn_close(c);
+    fx_run(fx, SIM_S(20));
+    g_assert_cmpint(fx->sb.reason, ==, SIM_CLOSE_PEER);
+    g_assert_cmpuint(fx->sb.closed_at, ==, SIM_MS(1500));
+    g_assert_true(fx->ca.closed);
+    g_assert_cmpint(fx->ca.reason, ==, SIM_CLOSE_LOCAL);
+    g_assert_cmpuint(fx->ca.closed_at, ==, SIM_S(2));
+    g_assert_cmpuint(counter(fx, "tcp.retransmits"), ==, 4);
+}
+
 static void
 idle_connected(SimConn *c, gpointer user)
 {
@@ -669,6 +696,7 @@ main(int argc, char **argv)
         { "/tcp/syn/connect-timeout", test_syn_connect_timeout },
         { "/tcp/connect/refused", test_refused },
         { "/tcp/close/fin-both-ends", test_fin_close },
+        { "/tcp/close/fin-spurious-timeout", test_fin_spurious_timeout },
         { "/tcp/close/idle", test_idle_close },
         { "/tcp/close/abort-rst", test_abort },
         { "/tcp/close/crash", test_crash },
