@@ -7,4 +7,4 @@ set xlabel "simulated time (s)"
 set ylabel "open connections"
 set yrange [0:*]
 set key outside right top
-plot for [i=1:words(runs)] word(runs, i).'/timeseries.tsv' using (column("time_s")):(column("open_connections")) with steps lt i title word(names, i)
+plot for [i=1:words(runs)] word(runs, i).'/timeseries.tsv' using (column("time_s")):(column("open_connections")) with steps lt i dt i title word(names, i)

@@ -439,23 +439,25 @@ sim_out_timeseries_tsv(const SimRunResult *r)
  * @r: a run's result
  *
  * Returns: (transfer full): latency.tsv: the set-up latency histogram,
- *   buckets [lo_ms, hi_ms) with their count and the cumulative fraction of
- *   calls at or below hi_ms (the CDF).
+ *   buckets [lo_ms, hi_ms) with their count, the fraction of calls below
+ *   the bucket (cdf_lo) and below its upper bound (cdf).
  */
 char *
 sim_out_latency_tsv(const SimRunResult *r)
 {
-    GString *s = g_string_new("lo_ms\thi_ms\tcount\tcdf\n");
+    GString *s = g_string_new("lo_ms\thi_ms\tcount\tcdf_lo\tcdf\n");
     guint64 total = 0, cum = 0;
     for (guint i = 0; i < r->n_latency; i++)
         total += r->latency[i].count;
     for (guint i = 0; i < r->n_latency; i++) {
         const SimLatencyBucket *b = &r->latency[i];
-        cum += b->count;
         put_double(s, (double)b->lo / 1e6, FALSE);
         g_string_append_c(s, '\t');
         put_double(s, (double)b->hi / 1e6, FALSE);
         g_string_append_printf(s, "\t%" G_GUINT64_FORMAT "\t", b->count);
+        put_double(s, (double)cum / (double)total, FALSE);
+        g_string_append_c(s, '\t');
+        cum += b->count;
         put_double(s, (double)cum / (double)total, FALSE);
         g_string_append_c(s, '\n');
     }
@@ -756,7 +758,8 @@ sim_out_compare_text(const SimOutGroup *groups, guint n_groups)
         }
     }
     GString *s = g_string_new(NULL);
-    g_string_append_printf(s, "%-28s", "mean ± 95% CI");
+    /* 29 columns: "±" is two bytes but one column wide. */
+    g_string_append_printf(s, "%-29s", "mean ± 95% CI");
     for (guint g = 0; g < n_groups; g++) {
         g_string_append(s, "  ");
         pad_utf8(s, groups[g].labels[0], width[g]);

@@ -139,9 +139,9 @@ test_side_tables(void)
                            "calls_in_progress\n1.000000\t4\t0.250000\t2\n");
     /* CDF: 3 of 4 calls in the first bucket, all by the second. */
     g_autofree char *l = sim_out_latency_tsv(r);
-    g_assert_cmpstr(l, ==, "lo_ms\thi_ms\tcount\tcdf\n"
-                           "1.000000\t1.010000\t3\t0.750000\n"
-                           "2.000000\t2.020000\t1\t1.000000\n");
+    g_assert_cmpstr(l, ==, "lo_ms\thi_ms\tcount\tcdf_lo\tcdf\n"
+                           "1.000000\t1.010000\t3\t0.000000\t0.750000\n"
+                           "2.000000\t2.020000\t1\t0.750000\t1.000000\n");
 }
 
 static guint
