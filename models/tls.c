@@ -693,6 +693,25 @@ tls_client_on_server_flight(TlsConn *tc, TlsRecord *r)
 
 /* ---- server side --------------------------------------------------------------- */
 
+/* Server: the certificate to present: the main one, or for a virtual host
+ * the first extra one proving the SNI when the main one does not (R17). */
+static const SimPkiCreds *
+tls_server_creds(TlsConn *tc)
+{
+    const SimStackConfig *cfg = &tc->base.stack->cfg;
+    if (!tc->sni || !cfg->sni_creds || !cfg->creds)
+        return cfg->creds;
+    g_autoptr(SimPeerId) main_id = sim_pki_verify(cfg->pki, cfg->creds);
+    if (sim_peer_id_matches(main_id, tc->sni))
+        return cfg->creds;
+    for (guint i = 0; cfg->sni_creds[i]; i++) {
+        g_autoptr(SimPeerId) id = sim_pki_verify(cfg->pki, cfg->sni_creds[i]);
+        if (sim_peer_id_matches(id, tc->sni))
+            return cfg->sni_creds[i];
+    }
+    return cfg->creds;
+}
+
 static void
 tls_server_send_flight(TlsConn *tc)
 {
@@ -703,14 +722,15 @@ tls_server_send_flight(TlsConn *tc)
                            tls_server_resumed_len(tc->version));
         r->session = tls_session_ref(tc->session);
     } else {
+        const SimPkiCreds *creds = tls_server_creds(tc);
         tc->cert_request = cfg->mutual_auth;
         if (tc->cert_request)
             tls_count(tc->priv->cert_requests);
         r = tls_record_new(TLS_REC_SERVER_FLIGHT,
-                           tls_server_flight_len(tc->version, cfg->creds,
+                           tls_server_flight_len(tc->version, creds,
                                                  tc->cert_request));
         r->flag = tc->cert_request;
-        r->creds = cfg->creds;
+        r->creds = creds;
     }
     tc->state = SIM_TLSS_WAIT_CLIENT_FLIGHT;
     tls_send_record(tc, r, TRUE);

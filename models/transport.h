@@ -196,6 +196,10 @@ typedef struct {
     SimTime tls_resumed_cost;
     /* (nullable): this node's certificate and key. */
     const SimPkiCreds *creds;
+    /* (nullable): NULL-terminated extra certificates of a virtual host
+     * (RFC 5922 7.8, R17): a TLS server whose main certificate does not
+     * prove the ClientHello's SNI presents the first of these that does. */
+    const SimPkiCreds *const *sni_creds;
     /* (nullable): the trust store for peers' chains. */
     SimPki *pki;
     /* SCTP: hold DATA until COOKIE-ACK instead of bundling it with

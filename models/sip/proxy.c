@@ -222,6 +222,11 @@ proxy_conn_set_idle(SimProxy *p, SimProxyConn *pc)
 {
     SimTime t = p->ops->idle_timeout ? p->ops->idle_timeout(p, pc)
                                      : p->cfg.idle_timeout;
+    /* A replaced row's connection closes when idle, at the latest once a
+     * transaction can no longer use it (R26: 64*T1). */
+    if (pc->retired)
+        t = p->cfg.idle_timeout ? p->cfg.idle_timeout
+                                : sim_sip_timer_b(p->cfg.t1);
     if (pc->conn && pc->up && t != pc->conn->idle_timeout)
         sim_conn_set_idle_timeout(pc->conn, t);
 }
@@ -281,13 +286,45 @@ proxy_purge_rows(SimProxy *p, SimProxyConn *pc)
 }
 
 static gboolean
+proxy_tuple_equal(const SimTuple *a, const SimTuple *b)
+{
+    return a->ip == b->ip && a->port == b->port &&
+           a->transport == b->transport;
+}
+
+static gboolean
+proxy_conn_has_rows(SimProxy *p, SimProxyConn *pc)
+{
+    for (guint i = 0; i < p->rows->len; i++)
+        if (((SimAliasRow *)g_ptr_array_index(p->rows, i))->pc == pc)
+            return TRUE;
+    return FALSE;
+}
+
+/* Without a multimap, the tuple's older rows (other connections) go: the
+ * newer alias replaces them (`reuse`: one row per tuple). */
+static void
+proxy_replace_rows(SimProxy *p, const SimAliasRow *row)
+{
+    for (guint i = p->rows->len; i-- > 0;) {
+        SimAliasRow *r = g_ptr_array_index(p->rows, i);
+        if (r->pc == row->pc || !proxy_tuple_equal(&r->tuple, &row->tuple))
+            continue;
+        SimProxyConn *old = r->pc;
+        g_ptr_array_remove_index(p->rows, i);
+        if (!proxy_conn_has_rows(p, old)) {
+            old->aliased = FALSE;
+            proxy_conn_set_idle(p, old);
+        }
+    }
+}
+
+static gboolean
 proxy_row_exists(SimProxy *p, const SimAliasRow *row)
 {
     for (guint i = 0; i < p->rows->len; i++) {
         const SimAliasRow *r = g_ptr_array_index(p->rows, i);
-        if (r->pc == row->pc && r->tuple.ip == row->tuple.ip &&
-            r->tuple.port == row->tuple.port &&
-            r->tuple.transport == row->tuple.transport)
+        if (r->pc == row->pc && proxy_tuple_equal(&r->tuple, &row->tuple))
             return TRUE;
     }
     return FALSE;
@@ -323,6 +360,8 @@ proxy_handle_alias(SimProxy *p, SimProxyConn *pc, const SimSipVia *via)
         proxy_row_free(row);
         return;
     }
+    if (!p->ops->alias_multimap)
+        proxy_replace_rows(p, row);
     g_ptr_array_add(p->rows, row);
     pc->aliased = TRUE;
     sim_counter_add(p->alias_added, 1);
@@ -1223,6 +1262,25 @@ proxy_lookup_done(SimDnsAnswer *answer, gpointer user)
             proxy_open(p, l->domain, &a->targets[0]);
     }
     proxy_lookup_free(l);
+}
+
+/**
+ * sim_proxy_conn_retire:
+ * @p: a proxy
+ * @pc: a connection it opened
+ *
+ * A newer connection replaces @pc as its tuple's row: @pc carries no new
+ * requests, keeps serving what is bound to it and closes once idle for the
+ * node's idle timeout (64*T1 when that is "never").
+ */
+void
+sim_proxy_conn_retire(SimProxy *p, SimProxyConn *pc)
+{
+    if (pc->retired)
+        return;
+    pc->retired = TRUE;
+    sim_counter_add(proxy_counter(p, "sip.connections.retired"), 1);
+    proxy_conn_set_idle(p, pc);
 }
 
 /**

@@ -152,6 +152,10 @@ struct _SimProxyConn {
     guint txns;
     /* TRUE once closing: no new transactions (R20). */
     gboolean closing;
+    /* TRUE once a newer connection replaced it as its tuple's row
+     * (`reuse`): it carries no new requests, still carries the responses
+     * and transactions it has, and closes when idle. */
+    gboolean retired;
     /* Messages queued until the connection opens. */
     GQueue pending;
     /* Requests waiting on it (SimProxy-private send attempts). */
@@ -191,6 +195,7 @@ SimProxyConn *sim_proxy_conn_first(SimProxy *p);
 SimProxyConn *sim_proxy_conn_next(SimProxy *p, SimProxyConn *pc);
 gboolean sim_proxy_serves(const SimProxy *p, const char *domain);
 void sim_proxy_connect_toward(SimProxy *p, const char *domain);
+void sim_proxy_conn_retire(SimProxy *p, SimProxyConn *pc);
 SimTransportKind sim_proxy_transport_kind(const SimProxy *p);
 
 /* For the transaction layer: references on connection records. */

@@ -1,14 +1,20 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * `reuse`: RFC 5923 connection reuse as draft-09 specifies it (SPEC D1).
- * The client adds `;alias` only over TLS (R3); the server adds a row only
- * after mutual authentication (R9, R10) and, by default, only when the
- * sent-by host is a proven identity (D3); the row is {received IP, sent-by
- * port or 5061, transport} + identities + connection (R11).  A request
- * rides an existing connection only when RFC 3263 selected exactly the
- * connection's tuple and the AUS domain is proven (R6, R12), so SRV load
- * balancing is unchanged (R23).  Rows die with their connection (R18);
- * aliased connections are kept open (R4).
+ * `reuse`: RFC 5923 connection reuse as draft-09 specifies it (SPEC D1),
+ * for single-domain peers.  The client adds `;alias` only over TLS (R3);
+ * the server adds a row only after mutual authentication (R9, R10) and,
+ * by default, only when the sent-by host is a proven identity (D3); the
+ * row is {received IP, sent-by port or 5061, transport} + identities +
+ * connection (R11).  Each table holds ONE row per tuple: on the opener
+ * side the connection it opened to that tuple, on the acceptor side the
+ * latest alias for it.  A request rides a row only when RFC 3263 selected
+ * exactly its tuple and the AUS domain is among its identities (R6, R12),
+ * so SRV load balancing is unchanged (R23).  When that identity test fails
+ * for a domain on the same tuple (a virtual host whose certificate does
+ * not prove it), a new connection is opened and REPLACES the tuple's row:
+ * the old one is retired and closes when idle (use `virtual-server` to
+ * keep both).  Rows die with their connection (R18); aliased connections
+ * are kept open (R4).  Never misdelivers: hijacked = 0.
  */
 #define G_LOG_DOMAIN "sim-strategy"
 
@@ -20,11 +26,40 @@ reuse_applicable(SimTransportKind kind)
     return sim_strategy_kind_is_tls(kind);
 }
 
+/* The tuple's opener-side row, if any: the one live connection this node
+ * opened to that tuple (others were retired when it replaced them). */
+static SimProxyConn *
+reuse_tuple_row(SimProxy *p, const SimTuple *tuple)
+{
+    for (SimProxyConn *pc = sim_proxy_conn_first(p); pc;
+         pc = sim_proxy_conn_next(p, pc))
+        if (pc->initiator && !pc->closing && !pc->retired && !pc->per_txn &&
+            pc->aus && pc->key.ip == tuple->ip &&
+            pc->key.port == tuple->port &&
+            pc->key.transport == tuple->transport)
+            return pc;
+    return NULL;
+}
+
 static SimProxyConn *
 reuse_select_conn(SimProxy *p, const SimStrategyTarget *t)
 {
-    SimProxyConn *pc = sim_strategy_find_opened(p, t, TRUE);
-    return pc ? pc : sim_strategy_find_alias(p, t, FALSE);
+    SimProxyConn *row = reuse_tuple_row(p, &t->target->tuple);
+    if (row) {
+        /* R6(b): opened for this AUS (authenticated for it, or still
+         * connecting to prove it), or its server proved the AUS too. */
+        if (sim_sip_host_equal(row->aus, t->aus) ||
+            (row->up && row->conn && row->conn->peer &&
+             sim_peer_id_matches(row->conn->peer, t->aus)))
+            return row;
+    }
+    SimProxyConn *alias = sim_strategy_find_alias(p, t, FALSE);
+    if (alias)
+        return alias;
+    /* A new connection for this tuple: it replaces the row. */
+    if (row)
+        sim_proxy_conn_retire(p, row);
+    return NULL;
 }
 
 static gboolean
@@ -44,11 +79,13 @@ reuse_idle_timeout(SimProxy *p, SimProxyConn *pc)
 const SimStrategyOps sim_strategy_reuse = {
     .name = "reuse",
     .description =
-        "RFC 5923 (draft-09 rules): ;alias only over TLS; the server "
-        "aliases only a mutually authenticated client whose certificate "
-        "proves the sent-by host; a row is reused only when RFC 3263 "
-        "yields exactly its tuple and the next-hop domain is among its "
-        "identities.  Aliased connections are kept open.",
+        "RFC 5923 (draft-09 rules) for single-domain peers: ;alias only "
+        "over TLS; the server aliases only a mutually authenticated client "
+        "whose certificate proves the sent-by host; one row per tuple, "
+        "used only when RFC 3263 yields exactly its tuple and the next-hop "
+        "domain is among its identities; a domain the row does not prove "
+        "gets a new connection that replaces the row (the old one closes "
+        "when idle).  Aliased connections are kept open.",
     .applicable = reuse_applicable,
     .select_conn = reuse_select_conn,
     .want_alias = reuse_want_alias,

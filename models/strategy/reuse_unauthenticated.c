@@ -53,6 +53,7 @@ const SimStrategyOps sim_strategy_reuse_unauthenticated = {
         "transport, rows keyed by the Via sent-by host name with no "
         "certificate and no address check.  Shows the hijacking threat: a "
         "node claiming another's name receives its requests.",
+    .alias_multimap = TRUE,
     .select_conn = reuse_unauthenticated_select_conn,
     .want_alias = reuse_unauthenticated_want_alias,
     .accept_alias = reuse_unauthenticated_accept_alias,

@@ -104,7 +104,8 @@ strategy_tuple_equal(const SimTuple *a, const SimTuple *b)
  *   DC 7.8); otherwise it must have been opened for t->aus
  *
  * The client-side test (R6, R26): a connection this node opened to exactly
- * the target's tuple, not closing, not bound to one transaction.
+ * the target's tuple, not closing, not retired, not bound to one
+ * transaction.
  *
  * Returns: (transfer none) (nullable): the connection (possibly still
  *   connecting), or %NULL.
@@ -115,7 +116,8 @@ sim_strategy_find_opened(SimProxy *p, const SimStrategyTarget *t,
 {
     for (SimProxyConn *pc = sim_proxy_conn_first(p); pc;
          pc = sim_proxy_conn_next(p, pc)) {
-        if (!pc->initiator || pc->closing || pc->per_txn || !pc->aus ||
+        if (!pc->initiator || pc->closing || pc->retired || pc->per_txn ||
+            !pc->aus ||
             !strategy_tuple_equal(&pc->key, &t->target->tuple))
             continue;
         if (!sim_strategy_kind_is_tls(pc->key.transport) ||

@@ -52,6 +52,10 @@ typedef struct {
     const char *name;
     /* One paragraph for `sipreuse list`. */
     const char *description;
+    /* Optional (default FALSE): the alias table is a multimap (R22):
+     * several rows may share a tuple, one per accepted connection.
+     * FALSE: one row per tuple, a newer alias replacing the older row. */
+    gboolean alias_multimap;
     /* Optional: whether the strategy can run over @kind (default: all). */
     gboolean (*applicable)(SimTransportKind kind);
     /* Optional: creates the instance's private state

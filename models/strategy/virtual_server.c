@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * `virtual-server`: connection reuse for hosts serving several domains
- * (draft-09 section 10, RFC 5923 9.3, DC 7.8).  Like `reuse`, but a
- * connection this node opened may also carry requests for any other domain
- * its server's certificate proves; the alias table is a multimap whose rows
- * share a tuple and differ in identity set, and a domain the identities do
- * not cover gets a new connection whose SNI names it (R17, R22).  Only TLS
- * connections are ever reused (R22 MUST NOT for other transports).
+ * (draft-09 section 10, RFC 5923 9.3, DC 7.8), implementing R22 fully.
+ * Both tables are multimaps: several rows share a tuple and differ in
+ * identity set and connection.  A connection is reused for any domain its
+ * peer's certificate proves (opened ones: the server's; aliased ones: the
+ * client's), and a domain none of them proves gets a new connection whose
+ * SNI names it (R17), kept beside the others (unlike `reuse`, which
+ * replaces the tuple's row).  Only TLS connections are ever reused (R22
+ * MUST NOT for other transports).  Never misdelivers: hijacked = 0.
  */
 #define G_LOG_DOMAIN "sim-strategy"
 
@@ -44,10 +46,13 @@ virtual_server_idle_timeout(SimProxy *p, SimProxyConn *pc)
 const SimStrategyOps sim_strategy_virtual_server = {
     .name = "virtual-server",
     .description =
-        "Reuse across the domains a peer's certificate proves, for hosts "
-        "serving several domains: rows are per identity set (a multimap "
-        "on the tuple), a domain not covered gets a new connection with "
-        "SNI naming it, and non-TLS connections are never reused.",
+        "RFC 5923 for virtual hosts serving several domains (R22): rows "
+        "form a multimap on the tuple, one per identity set and "
+        "connection; a connection is reused for any domain its peer's "
+        "certificate proves, a domain none proves gets a new connection "
+        "(SNI naming it) beside the others, and non-TLS connections are "
+        "never reused.",
+    .alias_multimap = TRUE,
     .applicable = virtual_server_applicable,
     .select_conn = virtual_server_select_conn,
     .want_alias = virtual_server_want_alias,
