@@ -4,12 +4,13 @@
 # bars.  The caller (sipreuse plot) writes data, one block per line whose
 # header names it (columns x, then mean and ci per y key), and knee (x, y
 # of the highest x meeting the objective, per line); it sets nb blocks, ny
-# keys, title, xlabel, ylabel and kneetitle ('' when there is no knee).
+# keys, title, xlabel, ylabel, kneetitle ('' when there is no knee) and logx.
 load scripts.'/common.gp'
 set title title noenhanced
 set xlabel xlabel noenhanced
 set ylabel ylabel noenhanced
 set yrange [0:*]
+if (exists("logx") && logx) { set logscale x 2; set offsets graph 0.03, graph 0.03, 0, 0 }
 set key outside right top
 if (kneetitle eq '') {
     plot for [b=0:nb-1] for [j=1:ny] data index b using 1:(column(2*j)):(column(2*j+1)) with yerrorlines lt (b*ny+j) title columnheader(2*j)

@@ -203,6 +203,8 @@ typedef struct {
     char *x;
     char **y;
     char *title, *xlabel, *ylabel;
+    /* Logarithmic x axis. */
+    gboolean logx;
     /* Objective "KEY < VALUE" or "KEY > VALUE" (nullable). */
     char *knee_key;
     gboolean knee_less;
@@ -237,6 +239,7 @@ spec_load(PlotSpec *p, GKeyFile *kf, const char *group, GError **error)
     p->title = g_key_file_get_string(kf, group, "title", NULL);
     p->xlabel = g_key_file_get_string(kf, group, "xlabel", NULL);
     p->ylabel = g_key_file_get_string(kf, group, "ylabel", NULL);
+    p->logx = g_key_file_get_boolean(kf, group, "logx", NULL);
     g_autofree char *knee = g_key_file_get_string(kf, group, "knee", NULL);
     if (knee) {
         char *op = strpbrk(knee, "<>");
@@ -381,8 +384,9 @@ plot_spec(const PlotEnv *env, const PlotSpec *p, const Table *agg,
     }
     g_autofree char *vars = g_strdup_printf(
         "data='%s/%s.dat'; knee='%s/%s.knee.dat'; nb=%u; ny=%u; title=%s; "
-        "xlabel=%s; ylabel=%s; kneetitle=%s", env->plots, p->name, env->plots,
-        p->name, nb, g_strv_length(p->y), title, xl, yl, kl ? kl : "''");
+        "xlabel=%s; ylabel=%s; kneetitle=%s; logx=%d", env->plots, p->name,
+        env->plots, p->name, nb, g_strv_length(p->y), title, xl, yl,
+        kl ? kl : "''", p->logx);
     return plot_run(env, "sweep.gp", p->name, vars, error);
 }
 
