@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The batch runner of `compare` and `sweep`.  Jobs share only the
+ * The batch runner of `compare` and `sweep`: a fixed set of joined worker
+ * threads taking jobs in order from a shared index.  Jobs share only the
  * read-only SimTopo; each worker builds its own world (sim_world_run gives
  * every run its own SimCtx), writes its own folder and fills its own job
  * record, so the order threads finish in never reaches the results.  The
- * only shared mutable state is the completion count under a mutex, which
- * the calling thread uses for the progress bar (wall clock: it is CLI
- * plumbing, not model code).
+ * only shared mutable state is the job index and the completion count,
+ * under a mutex; the calling thread reads the count for the progress bar
+ * (wall clock: it is CLI plumbing, not model code).
  */
 #define G_LOG_DOMAIN "sim-batch"
 
@@ -21,9 +22,11 @@
 /* What the workers share with the calling thread. */
 typedef struct {
     const SimBatchOptions *opt;
+    GPtrArray *jobs;
     GMutex lock;
     GCond cond;
-    /* Jobs finished, under lock. */
+    /* Next job to hand out and jobs finished, under lock. */
+    guint next;
     guint done;
 } BatchState;
 
@@ -123,15 +126,23 @@ batch_do(SimBatchJob *job, const SimBatchOptions *opt)
     job->row = g_strsplit(g_strchomp(row), "\t", -1);
 }
 
-static void
-batch_worker(gpointer data, gpointer user_data)
+/* A worker thread: takes the next job until none is left. */
+static gpointer
+batch_worker(gpointer data)
 {
-    BatchState *st = user_data;
-    batch_do(data, st->opt);
-    g_mutex_lock(&st->lock);
-    st->done++;
-    g_cond_signal(&st->cond);
-    g_mutex_unlock(&st->lock);
+    BatchState *st = data;
+    for (;;) {
+        g_mutex_lock(&st->lock);
+        guint i = st->next++;
+        g_mutex_unlock(&st->lock);
+        if (i >= st->jobs->len)
+            return NULL;
+        batch_do(g_ptr_array_index(st->jobs, i), st->opt);
+        g_mutex_lock(&st->lock);
+        st->done++;
+        g_cond_signal(&st->cond);
+        g_mutex_unlock(&st->lock);
+    }
 }
 
 static void
@@ -151,48 +162,54 @@ batch_progress(guint done, guint total, gint64 start)
     fflush(stderr);
 }
 
+/* Waits for every job, drawing the progress bar if asked. */
+static void
+batch_wait(BatchState *st, gboolean bar)
+{
+    gint64 start = g_get_monotonic_time();
+    g_mutex_lock(&st->lock);
+    while (st->done < st->jobs->len) {
+        if (bar) {
+            guint done = st->done;
+            g_mutex_unlock(&st->lock);
+            batch_progress(done, st->jobs->len, start);
+            g_mutex_lock(&st->lock);
+        }
+        g_cond_wait_until(&st->cond, &st->lock,
+                          g_get_monotonic_time() + G_TIME_SPAN_SECOND / 4);
+    }
+    g_mutex_unlock(&st->lock);
+    if (bar) {
+        batch_progress(st->jobs->len, st->jobs->len, start);
+        fputc('\n', stderr);
+    }
+}
+
 /**
  * sim_batch_run:
  * @jobs: (element-type SimBatchJob): the jobs; their outputs are filled in
  * @opt: how to run them
  *
- * Runs every job on a thread pool and waits for all of them.
+ * Runs every job on opt->jobs worker threads and waits for all of them.
+ * The workers are joined before this returns (not pooled), so per-thread
+ * library state (OpenSSL's) is released with them.
  *
  * Returns: the number of jobs that failed (their error is set).
  */
 guint
 sim_batch_run(GPtrArray *jobs, const SimBatchOptions *opt)
 {
-    BatchState st = { .opt = opt };
+    BatchState st = { .opt = opt, .jobs = jobs };
     g_mutex_init(&st.lock);
     g_cond_init(&st.cond);
-    gint threads = opt->jobs > 0 ? opt->jobs : (gint)g_get_num_processors();
-    threads = MAX(1, MIN(threads, (gint)MAX(jobs->len, 1)));
-    GThreadPool *pool = g_thread_pool_new(batch_worker, &st, threads, TRUE,
-                                          NULL);
-    g_assert_nonnull(pool);
-    for (guint i = 0; i < jobs->len; i++)
-        g_thread_pool_push(pool, g_ptr_array_index(jobs, i), NULL);
-
-    gboolean bar = opt->progress && isatty(STDERR_FILENO);
-    gint64 start = g_get_monotonic_time();
-    g_mutex_lock(&st.lock);
-    while (st.done < jobs->len) {
-        if (bar) {
-            guint done = st.done;
-            g_mutex_unlock(&st.lock);
-            batch_progress(done, jobs->len, start);
-            g_mutex_lock(&st.lock);
-        }
-        g_cond_wait_until(&st.cond, &st.lock,
-                          g_get_monotonic_time() + G_TIME_SPAN_SECOND / 4);
-    }
-    g_mutex_unlock(&st.lock);
-    g_thread_pool_free(pool, FALSE, TRUE);
-    if (bar) {
-        batch_progress(jobs->len, jobs->len, start);
-        fputc('\n', stderr);
-    }
+    gint n = opt->jobs > 0 ? opt->jobs : (gint)g_get_num_processors();
+    n = MAX(1, MIN(n, (gint)MAX(jobs->len, 1)));
+    g_autofree GThread **threads = g_new(GThread *, n);
+    for (gint i = 0; i < n; i++)
+        threads[i] = g_thread_new("sipreuse-run", batch_worker, &st);
+    batch_wait(&st, opt->progress && isatty(STDERR_FILENO));
+    for (gint i = 0; i < n; i++)
+        g_thread_join(threads[i]);
     g_mutex_clear(&st.lock);
     g_cond_clear(&st.cond);
 

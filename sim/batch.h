@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Many runs at once for `compare` and `sweep`: a list of jobs (topology,
- * strategy, seed, results folder) run on a GThreadPool, each written
+ * strategy, seed, results folder) run on worker threads, each written
  * atomically into its own folder; results are collected in job order,
  * whatever order the threads finish in.  Also the plot driver the verbs
  * share (implemented in sim/cmd_plot.c).
