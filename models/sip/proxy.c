@@ -250,6 +250,7 @@ proxy_open(SimProxy *p, const char *aus, const SimDnsTarget *t)
     SimConnectParams cp = {
         .ip = t->tuple.ip,
         .port = t->tuple.port,
+        .local_port = p->cfg.source_port_listen ? p->cfg.port : 0,
         .server_name = aus,
         .also_dns_name = p->cfg.strict_3263 ? t->host : NULL,
         .streams = 1,
@@ -650,7 +651,9 @@ proxy_fill_identity(SimProxy *p, SimSipMsg *m)
     SimSipVia *v = sim_sip_msg_push_via(m);
     v->transport = p->kind;
     g_strlcpy(v->host, host, sizeof v->host);
-    v->port = p->cfg.advertise_port ? p->cfg.port : 0;
+    v->port = p->cfg.spoof_port       ? p->cfg.spoof_port
+              : p->cfg.advertise_port ? p->cfg.port
+                                      : 0;
     g_snprintf(v->branch, sizeof v->branch, "z9hG4bK%s.%" G_GUINT64_FORMAT,
                p->cfg.node, ++p->next_id);
     sim_sip_uri_set(&m->contact, sips, "u", host,
@@ -721,6 +724,20 @@ proxy_dialog_routes(ProxyCall *call, const SimSipMsg *m, gboolean reverse)
     }
 }
 
+/* The other side's BYE never came (hold + the longest a BYE transaction
+ * can take): end the call so that nothing stays open forever. */
+static void
+proxy_call_expire(SimEvq *q, gpointer data)
+{
+    ProxyCall *call = data;
+    SimProxy *p = call->p;
+    call->timer = 0;
+    sim_counter_add(proxy_counter(p, call->callee ? "calls.callee_expired"
+                                                  : "calls.teardown_failed"),
+                    1);
+    proxy_call_end(call);
+}
+
 static void
 proxy_on_invite_response(SimSipClientTxn *t, guint status,
                          const SimSipMsg *resp, gpointer user)
@@ -747,6 +764,10 @@ proxy_on_invite_response(SimSipClientTxn *t, guint status,
     if (call->params.bye_by == SIM_BYE_FROM_CALLER)
         call->timer = sim_evq_after(p->ctx->evq, call->params.hold,
                                     proxy_call_hangup, call, NULL);
+    else
+        call->timer = sim_evq_after(
+            p->ctx->evq, call->params.hold + sim_sip_timer_b(p->cfg.t1),
+            proxy_call_expire, call, NULL);
 }
 
 static void
@@ -769,6 +790,10 @@ proxy_callee_answer(SimEvq *q, gpointer data)
     if (call->params.bye_by == SIM_BYE_FROM_CALLEE)
         call->timer = sim_evq_after(p->ctx->evq, call->params.hold,
                                     proxy_call_hangup, call, NULL);
+    else
+        call->timer = sim_evq_after(
+            p->ctx->evq, call->params.hold + 2 * sim_sip_timer_b(p->cfg.t1),
+            proxy_call_expire, call, NULL);
 }
 
 static void

@@ -20,6 +20,15 @@
  *   calls.in_progress (gauge): originated calls not yet ended (BYE done or
  *     failed);
  *   bye.completed, bye.failed;
+ *   calls.teardown_failed: answered calls whose BYE never arrived from
+ *     the callee (lost, hijacked or the callee gone): the origin ends them
+ *     hold + 64*T1 after the 200 (so calls.in_progress stays honest);
+ *   calls.callee_expired: the same at the callee when the caller's BYE
+ *     never came (hold + 2*64*T1 after its 200);
+ *   responses.r28_fallback: responses sent on a connection opened to the
+ *     received IP and sent-by port because theirs was gone (R28);
+ *   sip.connections.retired: opened connections replaced as their
+ *     tuple's row (`reuse`);
  *   alias.added, alias.rejected, alias.rejected.<reason> (reasons: policy,
  *     unsupported, transport, no-cert, unauthenticated,
  *     sent-by-not-in-cert), alias.hits (a request sent on an aliased
@@ -90,6 +99,9 @@ typedef struct {
     gboolean alias_insert_check;
     /* (nullable): attack: host claimed in the Via sent-by (T1). */
     const char *spoof_as;
+    /* Attack: port claimed in the Via sent-by (T2: a co-located attacker
+     * claiming its victim's port); 0: the listening port. */
+    guint16 spoof_port;
     /* R24 strict-3263: the SRV target host must be proven too. */
     gboolean strict_3263;
     /* The node's strategy. */
@@ -97,6 +109,10 @@ typedef struct {
     /* (nullable): Record-Route URI host (R16); NULL: the first served
      * domain, else the host. */
     const char *record_route_host;
+    /* TRUE: originate connections from the listening port instead of an
+     * ephemeral one ([node] source-port = listen), which lets a
+     * two-connection peer reuse them (R21 exception). */
+    gboolean source_port_listen;
 } SimProxyConfig;
 
 /* Who sends the BYE of a call. */

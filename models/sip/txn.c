@@ -28,6 +28,9 @@ struct _SimSipTxnLayer {
     GHashTable *clients, *servers;
     /* Every live transaction, for reset and free. */
     GQueue all_clients, all_servers;
+    /* Requests sent again by Timer A/E ("sip.retransmissions"). */
+    SimCounter *retrans;
+    SimCounter dummy;
 };
 
 struct _SimSipClientTxn {
@@ -45,6 +48,9 @@ struct _SimSipClientTxn {
     guint attempt;
     SimProxyConn *pc;
     gboolean sent, done, provisional, in_hash;
+    /* INVITE in Proceeding whose connection closed: it waits for the
+     * final response on any connection, for at most 64*T1 more. */
+    gboolean orphaned;
     SimEventId timer_b, timer_a, timer_d;
     SimTime interval;
     SimSipTxnFunc func;
@@ -190,7 +196,7 @@ txn_timer_b(SimEvq *q, gpointer data)
     SimSipClientTxn *t = data;
     t->timer_b = 0;
     /* Timer B matters only while Calling (RFC 3261 17.1.1.2). */
-    if (t->req->method == SIM_SIP_INVITE && t->provisional)
+    if (t->req->method == SIM_SIP_INVITE && t->provisional && !t->orphaned)
         return;
     txn_fail(t, 408);
 }
@@ -204,6 +210,7 @@ txn_timer_a(SimEvq *q, gpointer data)
     if (t->done || !t->pc || !t->pc->conn)
         return;
     l->hooks.transmit(t, t->pc, t->req, l->hooks.user);
+    sim_counter_add(l->retrans, 1);
     t->interval *= 2;
     if (t->req->method != SIM_SIP_INVITE)
         t->interval = MIN(t->interval, t->provisional ? SIP_T2 : SIP_T2);
@@ -328,6 +335,21 @@ sim_sip_txn_start(SimSipTxnLayer *l, const SimSipMsg *req, const char *host,
                          txn_ref(t));
 }
 
+/* RFC 3261 17.1.1.3: the INVITE client transaction itself acknowledges a
+ * non-2xx final response, with the INVITE's branch, on its connection. */
+static void
+txn_ack_non2xx(SimSipClientTxn *t, const SimSipMsg *resp)
+{
+    SimSipTxnLayer *l = t->l;
+    if (!t->pc || !t->pc->conn || t->pc->closing)
+        return;
+    g_autoptr(SimSipMsg) ack = sim_sip_msg_copy(t->req);
+    ack->method = SIM_SIP_ACK;
+    ack->body_len = 0;
+    g_strlcpy(ack->to_tag, resp->to_tag, sizeof ack->to_tag);
+    l->hooks.transmit(t, t->pc, ack, l->hooks.user);
+}
+
 static void
 txn_on_response(SimSipClientTxn *t, const SimSipMsg *m)
 {
@@ -341,6 +363,8 @@ txn_on_response(SimSipClientTxn *t, const SimSipMsg *m)
         if (t->req->method == SIM_SIP_INVITE)
             txn_cancel(t->l, &t->timer_a);
     } else {
+        if (m->status >= 300 && t->req->method == SIM_SIP_INVITE)
+            txn_ack_non2xx(t, m);
         txn_complete(t, m->status >= 300);
     }
     if (func)
@@ -378,7 +402,9 @@ sim_sip_txn_conn_up(SimSipTxnLayer *l, SimProxyConn *pc)
  *
  * Every transaction bound to it fails over to its next target (a refused
  * or timed-out connection, a failed handshake or authentication, or a
- * transport error after sending: RFC 3263 4.3, RFC 3261 17.1.4).
+ * transport error after sending: RFC 3263 4.3, RFC 3261 17.1.4), except an
+ * INVITE already answered provisionally: it keeps waiting for its final
+ * response (which R28 may bring on another connection) for 64*T1.
  */
 void
 sim_sip_txn_conn_down(SimSipTxnLayer *l, SimProxyConn *pc, gboolean was_up)
@@ -388,7 +414,17 @@ sim_sip_txn_conn_down(SimSipTxnLayer *l, SimProxyConn *pc, gboolean was_up)
         g_ptr_array_add(bound, txn_ref(it->data));
     for (guint i = 0; i < bound->len; i++) {
         SimSipClientTxn *t = g_ptr_array_index(bound, i);
-        if (t->pc == pc && !t->done) {
+        if (t->pc == pc && !t->done && t->provisional &&
+            t->req->method == SIM_SIP_INVITE) {
+            /* Proceeding: the request arrived; the final response may
+             * still come another way (R28), so wait, but not forever. */
+            txn_unbind(t);
+            t->orphaned = TRUE;
+            if (!t->timer_b)
+                t->timer_b = sim_evq_after(l->ctx->evq,
+                                           sim_sip_timer_b(l->t1),
+                                           txn_timer_b, t, NULL);
+        } else if (t->pc == pc && !t->done) {
             txn_unbind(t);
             l->hooks.failover(t, &t->answer->targets[t->target].tuple,
                               l->hooks.user);
@@ -576,6 +612,9 @@ sim_sip_txn_layer_new(SimCtx *ctx, SimResolver *res, SimTransportKind kind,
     l->hooks = *hooks;
     l->clients = g_hash_table_new(g_str_hash, g_str_equal);
     l->servers = g_hash_table_new(g_str_hash, g_str_equal);
+    l->retrans = ctx->stats ? sim_stats_counter(ctx->stats,
+                                                "sip.retransmissions")
+                            : &l->dummy;
     return l;
 }
 

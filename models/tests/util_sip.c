@@ -22,46 +22,118 @@ typedef struct {
     SimPki *pki;
 } UtilWorld;
 
-static void
-util_node(UtilWorld *u, const SimTransportOps *transport,
-          const SimStrategyOps *strategy, guint tls_version,
-          const SimTestNodeSpec *s, guint i)
+/* The site of @ip: an earlier node's if it shares the address (two
+ * processes on one host), else a new one. */
+static guint
+util_site(UtilWorld *u, const SimTestNodeSpec *specs, guint i, SimIp ip)
 {
-    SimTestWorld *w = &u->w;
-    SimTestNode *n = &w->nodes[i];
+    for (guint k = 0; k < i; k++)
+        if (u->w.nodes[k].ip == ip)
+            return k;
+    guint site = sim_net_add_site(u->w.net, specs[i].name);
+    g_assert_true(sim_net_add_interface(u->w.net, ip, site));
+    return site;
+}
+
+static void
+util_creds(UtilWorld *u, const SimTestNodeSpec *s, SimTestNode *n)
+{
     g_autoptr(GError) error = NULL;
-    SimIp ip;
-    g_assert_true(sim_ip_parse(s->ip, &ip));
-    guint site = sim_net_add_site(w->net, s->name);
-    sim_net_add_interface(w->net, ip, site);
     n->creds = sim_pki_issue(u->pki, s->name, s->san, FALSE, FALSE, &error);
     g_assert_no_error(error);
+    if (!s->sni_san[0])
+        return;
+    g_autofree char *alt = g_strconcat(s->name, "-sni", NULL);
+    n->sni_creds = sim_pki_issue(u->pki, alt, s->sni_san, FALSE, FALSE,
+                                 &error);
+    g_assert_no_error(error);
+    n->sni_list[0] = n->sni_creds;
+}
+
+static void
+util_node(UtilWorld *u, const SimTestWorldOpts *o, const SimTestNodeSpec *specs,
+          guint i)
+{
+    SimTestWorld *w = &u->w;
+    const SimTestNodeSpec *s = &specs[i];
+    SimTestNode *n = &w->nodes[i];
+    g_autoptr(GError) error = NULL;
+    n->ip = sim_test_ip(s->ip);
+    util_site(u, specs, i, n->ip);
+    util_creds(u, s, n);
     SimStackConfig sc = {
-        .initial_window = 10, .rto_min = SIM_S(1), .tls_version = tls_version,
+        .initial_window = 10, .rto_min = SIM_S(1),
+        .tls_version = o->tls_version ? o->tls_version : 13,
         .mutual_auth = TRUE, .client_cert = !s->no_client_cert,
         .resumption = TRUE, .creds = n->creds, .pki = u->pki,
+        .sni_creds = n->sni_creds ? n->sni_list : NULL,
+        .connect_timeout = o->connect_timeout,
+        .sctp_no_bundle = o->sctp_no_bundle,
     };
     n->cpu = sim_cpu_new(&w->ctx, s->name, 1);
-    n->st = sim_stack_new(&w->ctx, w->net, s->name, ip, n->cpu, &sc);
+    n->st = sim_stack_new(&w->ctx, w->net, s->name, n->ip, n->cpu, &sc);
     SimResolverConfig rc = { .ttl = SIM_S(300), .blacklist_time = SIM_S(30) };
     n->res = sim_resolver_new(&w->ctx, w->dns, s->name, &rc);
-    gboolean tls = sim_strategy_kind_is_tls(transport->kind);
-    guint16 port = tls ? SIM_SIPS_PORT : SIM_SIP_PORT;
-    sim_dns_add_a(w->dns, s->host, ip);
-    for (guint d = 0; s->domains[d]; d++)
-        sim_dns_add_srv(w->dns, s->domains[d], transport->kind, 10, 10, port,
-                        s->host);
+    gboolean tls = sim_strategy_kind_is_tls(o->transport->kind);
+    guint16 port = s->port ? s->port : tls ? SIM_SIPS_PORT : SIM_SIP_PORT;
+    sim_dns_add_a(w->dns, s->host, n->ip);
+    if (s->rr_host && !g_str_equal(s->rr_host, s->host))
+        sim_dns_add_a(w->dns, s->rr_host, n->ip);
+    for (guint d = 0; s->domains[d] && !s->no_srv; d++)
+        sim_dns_add_srv(w->dns, s->domains[d], o->transport->kind,
+                        s->priority ? s->priority : 10, 10, port, s->host);
+    SimTime idle = o->idle_timeout == SIM_TIME_NEVER ? 0
+                   : o->idle_timeout                ? o->idle_timeout
+                                                    : SIM_S(120);
     SimProxyConfig pc = {
         .node = s->name, .host = s->host, .domains = s->domains,
-        .stack = n->st, .transport = transport, .port = port,
+        .stack = n->st, .transport = o->transport, .port = port,
         .advertise_port = TRUE, .resolver = n->res, .cpu = n->cpu,
-        .t1 = SIM_MS(500), .idle_timeout = SIM_S(120),
-        .accept_alias = !s->decline_alias, .alias_insert_check = TRUE,
-        .spoof_as = s->spoof_as,
-        .strategy = s->strategy ? s->strategy : strategy,
+        .t1 = SIM_MS(500), .idle_timeout = idle,
+        .accept_alias = !s->decline_alias,
+        .alias_insert_check = !s->no_insert_check,
+        .spoof_as = s->spoof_as, .spoof_port = s->spoof_port,
+        .strict_3263 = o->strict_3263,
+        .record_route_host = s->rr_host,
+        .source_port_listen = s->source_port_listen,
+        .strategy = s->strategy ? s->strategy : o->strategy,
     };
     n->proxy = sim_proxy_new(&w->ctx, &pc, &error);
     g_assert_no_error(error);
+}
+
+/**
+ * sim_test_world_new_opts:
+ * @opts: world-wide settings
+ * @specs: the nodes (must outlive the world)
+ * @n: how many
+ *
+ * Returns: (transfer full): a started world at time 0.
+ */
+SimTestWorld *
+sim_test_world_new_opts(const SimTestWorldOpts *opts,
+                        const SimTestNodeSpec *specs, guint n)
+{
+    g_assert_cmpuint(n, <=, SIM_TEST_MAX_NODES);
+    UtilWorld *u = g_new0(UtilWorld, 1);
+    SimTestWorld *w = &u->w;
+    w->ctx.evq = sim_evq_new();
+    w->ctx.stats = sim_stats_new();
+    w->ctx.seed = opts->seed ? opts->seed : 1;
+    SimPathParams path = { .delay = opts->one_way, .mtu = 1500,
+                           .loss = opts->loss };
+    w->net = sim_net_new(&w->ctx, &path);
+    w->dns = sim_dns_new();
+    u->pki = util_pki();
+    w->n = n;
+    for (guint i = 0; i < n; i++)
+        util_node(u, opts, specs, i);
+    for (guint i = 0; i < n; i++) {
+        g_autoptr(GError) error = NULL;
+        g_assert_true(sim_proxy_start(w->nodes[i].proxy, &error));
+        g_assert_no_error(error);
+    }
+    return w;
 }
 
 /**
@@ -73,32 +145,16 @@ util_node(UtilWorld *u, const SimTransportOps *transport,
  * @specs: the nodes (must outlive the world)
  * @n: how many
  *
- * Returns: (transfer full): a started world at time 0.
+ * Returns: (transfer full): a started world at time 0, idle timeout 120 s.
  */
 SimTestWorld *
 sim_test_world_new(const SimTransportOps *transport,
                    const SimStrategyOps *strategy, SimTime one_way,
                    guint tls_version, const SimTestNodeSpec *specs, guint n)
 {
-    g_assert_cmpuint(n, <=, SIM_TEST_MAX_NODES);
-    UtilWorld *u = g_new0(UtilWorld, 1);
-    SimTestWorld *w = &u->w;
-    w->ctx.evq = sim_evq_new();
-    w->ctx.stats = sim_stats_new();
-    w->ctx.seed = 1;
-    SimPathParams path = { .delay = one_way, .mtu = 1500 };
-    w->net = sim_net_new(&w->ctx, &path);
-    w->dns = sim_dns_new();
-    u->pki = util_pki();
-    w->n = n;
-    for (guint i = 0; i < n; i++)
-        util_node(u, transport, strategy, tls_version, &specs[i], i);
-    for (guint i = 0; i < n; i++) {
-        g_autoptr(GError) error = NULL;
-        g_assert_true(sim_proxy_start(w->nodes[i].proxy, &error));
-        g_assert_no_error(error);
-    }
-    return w;
+    SimTestWorldOpts o = { .transport = transport, .strategy = strategy,
+                           .one_way = one_way, .tls_version = tls_version };
+    return sim_test_world_new_opts(&o, specs, n);
 }
 
 /**
@@ -120,6 +176,8 @@ sim_test_world_free(SimTestWorld *w)
         sim_resolver_free(n->res);
         sim_cpu_free(n->cpu);
         sim_pki_creds_free(n->creds);
+        if (n->sni_creds)
+            sim_pki_creds_free(n->sni_creds);
     }
     sim_net_free(w->net);
     sim_dns_free(w->dns);
@@ -158,4 +216,18 @@ sim_test_call(SimTestWorld *w, guint from, const char *to_domain,
     SimCallParams c = { .to_domain = to_domain, .hold = hold,
                         .bye_by = bye_by };
     sim_proxy_originate_call(w->nodes[from].proxy, &c);
+}
+
+/**
+ * sim_test_ip:
+ * @dotted: a dotted IPv4 address
+ *
+ * Returns: the address (asserts it parses).
+ */
+SimIp
+sim_test_ip(const char *dotted)
+{
+    SimIp ip;
+    g_assert_true(sim_ip_parse(dotted, &ip));
+    return ip;
 }

@@ -27,7 +27,46 @@ typedef struct {
     gboolean decline_alias;
     gboolean no_client_cert;
     const char *spoof_as;
+    /* Attack: port claimed in the Via sent-by; 0: its own. */
+    guint16 spoof_port;
+    /* Listening port (and SRV port); 0: 5061 for TLS, else 5060. */
+    guint16 port;
+    /* SRV priority of its domains; 0: 10. */
+    guint priority;
+    /* SANs of a second certificate presented to an SNI the main one does
+     * not prove (virtual host, R17); empty: none. */
+    const char *sni_san[4];
+    /* SPEC D3 insert-time check off. */
+    gboolean no_insert_check;
+    /* (nullable): Record-Route host (R16). */
+    const char *rr_host;
+    /* Originate connections from the listening port (R21 exception). */
+    gboolean source_port_listen;
+    /* Served domains get no SRV record (A-record fallback). */
+    gboolean no_srv;
 } SimTestNodeSpec;
+
+/* World-wide settings; zero fields take the defaults noted. */
+typedef struct {
+    const SimTransportOps *transport;
+    const SimStrategyOps *strategy;
+    /* One-way delay of every path (R = 2 * one_way). */
+    SimTime one_way;
+    /* 12 or 13; 0: 13. */
+    guint tls_version;
+    /* Idle timeout; 0: 120 s; SIM_TIME_NEVER: never. */
+    SimTime idle_timeout;
+    /* Transport connect timeout; 0: the protocol's own. */
+    SimTime connect_timeout;
+    /* Packet loss probability of every path. */
+    double loss;
+    /* SCTP: DATA held until COOKIE-ACK. */
+    gboolean sctp_no_bundle;
+    /* R24 strict-3263. */
+    gboolean strict_3263;
+    /* Random seed; 0: 1. */
+    guint64 seed;
+} SimTestWorldOpts;
 
 typedef struct {
     SimStack *st;
@@ -35,6 +74,9 @@ typedef struct {
     SimResolver *res;
     SimProxy *proxy;
     SimPkiCreds *creds;
+    SimPkiCreds *sni_creds;
+    const SimPkiCreds *sni_list[2];
+    SimIp ip;
 } SimTestNode;
 
 typedef struct {
@@ -49,9 +91,12 @@ SimTestWorld *sim_test_world_new(const SimTransportOps *transport,
                                  const SimStrategyOps *strategy,
                                  SimTime one_way, guint tls_version,
                                  const SimTestNodeSpec *specs, guint n);
+SimTestWorld *sim_test_world_new_opts(const SimTestWorldOpts *opts,
+                                      const SimTestNodeSpec *specs, guint n);
 void sim_test_world_free(SimTestWorld *w);
 guint64 sim_test_counter(SimTestWorld *w, const char *name);
 void sim_test_call(SimTestWorld *w, guint from, const char *to_domain,
                    SimTime hold, SimByeFrom bye_by);
+SimIp sim_test_ip(const char *dotted);
 
 G_END_DECLS
