@@ -6,7 +6,7 @@
  * scripts read result files only; for sweeps this file first reshapes
  * aggregate.tsv into one data block per line (strategy and the values of
  * the other varied keys) sorted by the plot's x key, and finds the knee:
- * the highest x whose mean meets the plot's objective (e.g.
+ * the highest x up to which every mean meets the plot's objective (e.g.
  * "latency.setup_ms.p95 < 500").
  */
 #include "sim/cli.h"
@@ -278,6 +278,28 @@ series_of(const Table *agg, guint r, gint cx, gint cn)
     return g_string_free(s, FALSE);
 }
 
+/* One data line of aggregate row @r: x, then mean and ci per y key, then
+ * (with a knee objective) 1 if the row meets it, else 0. */
+static char *
+spec_line(const PlotSpec *p, const Table *agg, guint r, gint cx)
+{
+    GString *line = g_string_new(table_get(agg, r, cx));
+    for (guint j = 0; p->y[j]; j++) {
+        g_autofree char *m = g_strdup_printf("%s.mean", p->y[j]);
+        g_autofree char *c = g_strdup_printf("%s.ci95", p->y[j]);
+        g_string_append_printf(line, "\t%s\t%s",
+                               table_get(agg, r, table_col(agg, m)),
+                               table_get(agg, r, table_col(agg, c)));
+    }
+    if (p->knee_key) {
+        g_autofree char *k = g_strdup_printf("%s.mean", p->knee_key);
+        double v = g_ascii_strtod(table_get(agg, r, table_col(agg, k)), NULL);
+        gboolean ok = p->knee_less ? v < p->knee_value : v > p->knee_value;
+        g_string_append_printf(line, "\t%d", ok);
+    }
+    return g_string_free(line, FALSE);
+}
+
 /* Writes plots/NAME.dat (one block per series) and plots/NAME.knee.dat. */
 static gboolean
 spec_data(const PlotEnv *env, const PlotSpec *p, const Table *agg,
@@ -310,30 +332,18 @@ spec_data(const PlotEnv *env, const PlotSpec *p, const Table *agg,
             g_autofree char *s = series_of(agg, r, cx, cn);
             if (!g_str_equal(s, sname))
                 continue;
-            GString *line = g_string_new(table_get(agg, r, cx));
-            for (guint j = 0; p->y[j]; j++) {
-                g_autofree char *m = g_strdup_printf("%s.mean", p->y[j]);
-                g_autofree char *c = g_strdup_printf("%s.ci95", p->y[j]);
-                g_string_append_printf(line, "\t%s\t%s",
-                                       table_get(agg, r, table_col(agg, m)),
-                                       table_get(agg, r, table_col(agg, c)));
-            }
-            if (p->knee_key) {
-                g_autofree char *k = g_strdup_printf("%s.mean", p->knee_key);
-                double v = g_ascii_strtod(table_get(agg, r, table_col(agg, k)),
-                                          NULL);
-                gboolean ok = p->knee_less ? v < p->knee_value
-                                           : v > p->knee_value;
-                g_string_append_printf(line, "\t%d", ok);
-            }
-            g_ptr_array_add(rows, g_string_free(line, FALSE));
+            g_ptr_array_add(rows, spec_line(p, agg, r, cx));
         }
         g_ptr_array_sort_with_data(rows, x_cmp, NULL);
+        /* The knee: the highest x up to which every x meets the
+         * objective. */
         const char *best = NULL;
+        gboolean missed = FALSE;
         for (guint r = 0; r < rows->len; r++) {
             const char *line = g_ptr_array_index(rows, r);
             g_string_append_printf(dat, "%s\n", line);
-            if (p->knee_key && g_str_has_suffix(line, "\t1"))
+            missed = missed || !g_str_has_suffix(line, "\t1");
+            if (p->knee_key && !missed)
                 best = line;
         }
         g_string_append(dat, "\n\n");
