@@ -54,7 +54,7 @@ CLI := $(BUILD)/sipreuse
 
 .SECONDARY:
 
-.PHONY: all check asan valgrind bench results plots fuzz regen-golden clean help
+.PHONY: FORCE all check asan valgrind bench results plots fuzz regen-golden clean help
 .DEFAULT_GOAL := all
 
 all: $(CLI) $(if $(filter build,$(BUILD)),sipreuse)
@@ -65,6 +65,17 @@ sipreuse: $(CLI)
 $(BUILD)/obj/%.o: %.c $(CONFIG)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+# The git revision recorded in results (meta.git_revision): a generated
+# header rewritten only when the revision changes, so out.o rebuilds then.
+REVISION := $(shell git describe --always --dirty --abbrev=12 2>/dev/null || echo unknown)
+$(BUILD)/revision.h: FORCE $(CONFIG)
+	@mkdir -p $(BUILD)
+	@echo '#define SIM_GIT_REVISION "$(REVISION)"' > $@.tmp
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+$(BUILD)/obj/sim/out.o: $(BUILD)/revision.h
+$(BUILD)/obj/sim/out.o: ALL_CFLAGS += -include $(BUILD)/revision.h
+FORCE:
 
 $(LIB): $(LIB_OBJS)
 	@rm -f $@
