@@ -87,27 +87,28 @@ cpu_job_start(SimEvq *q, gpointer data)
         sim_gauge_add(job->cpu->busy_cores, sim_evq_now(q), 1);
 }
 
+/* The end event owns the job: this runs once, after the job was served,
+ * when it was lost in a reset, or when the run ends with it still queued. */
+static void
+cpu_job_free(gpointer data)
+{
+    CpuJob *job = data;
+    if (job->destroy)
+        job->destroy(job->data);
+    g_free(job);
+}
+
 static void
 cpu_job_end(SimEvq *q, gpointer data)
 {
     CpuJob *job = data;
     SimCpu *cpu = job->cpu;
-    if (job->generation != cpu->generation) {
-        if (job->destroy)
-            job->destroy(job->data);
-        g_free(job);
+    if (job->generation != cpu->generation)
         return;
-    }
     if (cpu->busy_cores)
         sim_gauge_add(cpu->busy_cores, sim_evq_now(q), -1);
-    SimCpuDoneFunc done = job->done;
-    gpointer d = job->data;
-    GDestroyNotify destroy = job->destroy;
-    g_free(job);
-    if (done)
-        done(d);
-    if (destroy)
-        destroy(d);
+    if (job->done)
+        job->done(job->data);
 }
 
 /**
@@ -140,7 +141,7 @@ sim_cpu_submit(SimCpu *cpu, SimTime cost, SimCpuDoneFunc done, gpointer data,
         sim_evq_at(cpu->ctx->evq, start, cpu_job_start, job, NULL);
     else if (cpu->busy_cores)
         sim_gauge_add(cpu->busy_cores, now, 1);
-    sim_evq_at(cpu->ctx->evq, start + cost, cpu_job_end, job, NULL);
+    sim_evq_at(cpu->ctx->evq, start + cost, cpu_job_end, job, cpu_job_free);
 }
 
 /**
