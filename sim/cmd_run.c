@@ -141,11 +141,6 @@ sim_cmd_run(int argc, char **argv)
                                  "not '%s'", a.format);
     if (!rc && a.seed < -1)
         rc = sim_cli_usage_error("run", "--seed must be non-negative");
-    /* sim_world_run does not write captures yet (SimRunOptions.pcap is
-     * ignored): refuse rather than silently produce no file. */
-    if (!rc && a.pcap)
-        rc = sim_cli_usage_error("run", "--pcap: packet capture is not "
-                                 "supported by this build");
     if (!rc)
         rc = run_main(argv[1], &a);
     run_args_clear(&a);

@@ -13,9 +13,12 @@
 
 #include "sim/world.h"
 
+#include <string.h>
+
 #include "models/fault.h"
 #include "models/sip/proxy.h"
 #include "models/traffic.h"
+#include "sim/pcap.h"
 #include "sim/profile.h"
 
 G_DEFINE_QUARK(sim-world-error-quark, sim_world_error)
@@ -78,6 +81,8 @@ typedef struct {
     SimGauge *calls_in_progress;
     SimCounter *calls_attempted;
     SimCounter *calls_failed;
+    /* (nullable): the packet capture (--pcap). */
+    SimPcap *pcap;
 } World;
 
 /* ---- Strategy choice ---------------------------------------------------- */
@@ -285,6 +290,17 @@ world_tls_costs(World *w, const SimCpuProfile *profile, guint i,
 }
 
 /* CPU, stack, resolver and proxy of node @i. */
+/* Writes each SIP message a proxy hands to a transport into the capture,
+ * as its RFC 3261 text between the connection's tuples. */
+static void
+world_trace(const SimConn *c, const SimSipMsg *m, gpointer data)
+{
+    World *w = data;
+    g_autofree char *text = sim_sip_msg_to_text(m);
+    sim_pcap_add(w->pcap, sim_evq_now(w->ctx.evq), &c->local, &c->remote,
+                 text, strlen(text));
+}
+
 static gboolean
 world_build_node(World *w, guint i, const SimCpuProfile *profile,
                  GError **error)
@@ -341,6 +357,8 @@ world_build_node(World *w, guint i, const SimCpuProfile *profile,
         .spoof_as = n->spoof_as,
         .strict_3263 = topo->dns.strict_3263,
         .strategy = strategy,
+        .trace = w->pcap ? world_trace : NULL,
+        .trace_data = w,
     };
     wn->proxy = sim_proxy_new(&w->ctx, &pcfg, error);
     if (!wn->proxy) {
@@ -652,6 +670,7 @@ world_free(World *w)
     sim_pki_free(w->pki);
     sim_net_free(w->net);
     sim_stats_free(w->ctx.stats);
+    sim_pcap_free(w->pcap);
     if (w->samples)
         g_array_unref(w->samples);
     g_free(w);
@@ -676,6 +695,8 @@ world_new(const SimTopo *topo, const SimRunOptions *opt)
     w->calls_in_progress = sim_stats_gauge(w->ctx.stats, "calls.in_progress");
     w->calls_attempted = sim_stats_counter(w->ctx.stats, "calls.attempted");
     w->calls_failed = sim_stats_counter(w->ctx.stats, "calls.failed");
+    if (opt->pcap)
+        w->pcap = sim_pcap_new();
     return w;
 }
 
@@ -756,6 +777,8 @@ sim_world_run(const SimTopo *topo, const SimRunOptions *opt, GError **error)
     gint64 wall0 = g_get_monotonic_time();
     world_loop(w);
     double wall = (double)(g_get_monotonic_time() - wall0) / 1e6;
+    if (w->pcap && !sim_pcap_write(w->pcap, opt->pcap, error))
+        return NULL;
 
     g_autoptr(SimRunResult) r = sim_run_result_new();
     r->topology = g_strdup(topo->name);

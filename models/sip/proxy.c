@@ -397,8 +397,12 @@ static void
 proxy_job_send(gpointer data)
 {
     ProxyJob *job = data;
-    if (job->pc->conn && sim_conn_is_open(job->pc->conn))
-        sim_conn_send(job->pc->conn, 0, &job->msg->base);
+    SimConn *c = job->pc->conn;
+    if (!c || !sim_conn_is_open(c))
+        return;
+    if (job->p->cfg.trace)
+        job->p->cfg.trace(c, job->msg, job->p->cfg.trace_data);
+    sim_conn_send(c, 0, &job->msg->base);
 }
 
 /* Sends @m on @pc after the CPU has served it (takes a reference). */

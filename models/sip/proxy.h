@@ -69,6 +69,10 @@ typedef enum {
     SIM_PROXY_ERROR_LISTEN,
 } SimProxyError;
 
+/* Sees a SIP message @m as it is handed to connection @c. */
+typedef void (*SimSipTraceFunc)(const SimConn *c, const SimSipMsg *m,
+                                gpointer user);
+
 /* A node's proxy settings (from [node], [transport], [dns]); every pointer
  * is borrowed and must outlive the proxy. */
 typedef struct {
@@ -113,6 +117,10 @@ typedef struct {
      * ephemeral one ([node] source-port = listen), which lets a
      * two-connection peer reuse them (R21 exception). */
     gboolean source_port_listen;
+    /* (nullable): called with every SIP message the proxy hands to a
+     * transport, and @trace_data (the run's packet capture). */
+    SimSipTraceFunc trace;
+    gpointer trace_data;
 } SimProxyConfig;
 
 /* Who sends the BYE of a call. */

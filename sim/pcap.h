@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Packet capture of the simulated SIP traffic (`sipreuse run --pcap`): one
+ * libpcap record per SIP message handed to a transport, timestamped with
+ * the simulated clock.
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "models/transport.h"
+
+G_BEGIN_DECLS
+
+#define SIM_PCAP_ERROR (sim_pcap_error_quark())
+GQuark sim_pcap_error_quark(void);
+
+typedef enum {
+    SIM_PCAP_ERROR_FAILED,
+    /* The capture file could not be written. */
+    SIM_PCAP_ERROR_WRITE,
+} SimPcapError;
+
+typedef struct _SimPcap SimPcap;
+
+SimPcap *sim_pcap_new(void);
+void sim_pcap_free(SimPcap *pc);
+void sim_pcap_add(SimPcap *pc, SimTime when, const SimTuple *src,
+                  const SimTuple *dst, const char *text, gsize len);
+gsize sim_pcap_n_records(const SimPcap *pc);
+gboolean sim_pcap_write(const SimPcap *pc, const char *path, GError **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(SimPcap, sim_pcap_free)
+
+G_END_DECLS
