@@ -1819,6 +1819,7 @@ const SimTransportOps sim_transport_sctp = {
         "retransmit, several ordered streams without head-of-line "
         "blocking between them, SHUTDOWN and ABORT.",
     .kind = SIM_TRANSPORT_SCTP,
+    .early_send = TRUE,
     .listen = sctp_listen,
     .listen_with = sctp_listen_with,
     .connect = sctp_connect,

@@ -243,6 +243,12 @@ struct _SimTransportOps {
     const char *description;
     /* The Via transport this implements. */
     SimTransportKind kind;
+    /* Optional (default FALSE): send() takes messages while the
+     * connection is still connecting and sends them as early as the
+     * handshake allows (SCTP: DATA bundled with COOKIE-ECHO, RFC 9260
+     * 5.1, unless the stack holds it until COOKIE-ACK), so an upper layer
+     * with nothing to verify first need not wait for connected(). */
+    gboolean early_send;
     /* Starts accepting connections on @port of the stack's IP. */
     gboolean (*listen)(SimStack *st, guint16 port, GError **error);
     /* Optional, but required of the transports TLS layers on (tcp,
@@ -340,6 +346,15 @@ static inline gboolean
 sim_conn_is_open(const SimConn *c)
 {
     return c->state == SIM_CONNS_OPEN;
+}
+
+/* TRUE when send() may be called now: open, or connecting over a
+ * transport that takes early data. */
+static inline gboolean
+sim_conn_can_send(const SimConn *c)
+{
+    return c->state == SIM_CONNS_OPEN ||
+           (c->state == SIM_CONNS_CONNECTING && c->ops->early_send);
 }
 
 G_END_DECLS

@@ -398,7 +398,7 @@ proxy_job_send(gpointer data)
 {
     ProxyJob *job = data;
     SimConn *c = job->pc->conn;
-    if (!c || !sim_conn_is_open(c))
+    if (!c || !sim_conn_can_send(c))
         return;
     if (job->p->cfg.trace)
         job->p->cfg.trace(c, job->msg, job->p->cfg.trace_data);
@@ -466,13 +466,25 @@ proxy_txl_failover(SimSipClientTxn *t, const SimTuple *tuple, gpointer user)
     sim_resolver_mark_failed(p->cfg.resolver, tuple);
 }
 
+/* A connection opened for one transaction closes once no transaction
+ * holds it; but one still connecting that took a request early (SCTP:
+ * the request leaves with COOKIE-ECHO) closes only once open, or the
+ * request would be discarded with it. */
+static void
+proxy_conn_done(SimProxyConn *pc)
+{
+    if (!pc->per_txn || pc->txns || !pc->conn || pc->closing)
+        return;
+    if (!pc->up && sim_conn_can_send(pc->conn))
+        return;
+    pc->closing = TRUE;
+    sim_conn_close(pc->conn);
+}
+
 static void
 proxy_txl_unbind(SimSipClientTxn *t, SimProxyConn *pc, gpointer user)
 {
-    if (pc->per_txn && pc->txns == 0 && pc->conn && !pc->closing) {
-        pc->closing = TRUE;
-        sim_conn_close(pc->conn);
-    }
+    proxy_conn_done(pc);
 }
 
 /* ------------------------------------------------------------------ */
@@ -548,6 +560,7 @@ proxy_conn_connected(SimConn *c, gpointer user)
         proxy_emit(p, pc, m);
     }
     sim_sip_txn_conn_up(p->txl, pc);
+    proxy_conn_done(pc);
 }
 
 static void

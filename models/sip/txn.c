@@ -279,7 +279,9 @@ txn_try(SimSipClientTxn *t, guint i)
     SimProxyConn *pc = l->hooks.route(t, t->aus, &t->answer->targets[i],
                                       t->req, l->hooks.user);
     txn_bind(t, pc);
-    if (pc->up)
+    /* A transport taking early data need not be waited for (SCTP: the
+     * request leaves with COOKIE-ECHO, SPEC 3.1 k = 1). */
+    if (pc->up || (pc->conn && sim_conn_can_send(pc->conn)))
         txn_transmit(t);
 }
 

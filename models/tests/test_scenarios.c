@@ -576,6 +576,161 @@ test_r21_exception(void)
     run_r21(FALSE, 2);
 }
 
+/* ------------------------------------------------------------------ */
+/* First-request arrival (38) and backward requests (24)               */
+
+/* Steps @w one event at a time until counter @name grows, and returns
+ * the time it did: with zero CPU cost, when the request arrived. */
+static SimTime
+step_until_count(SimTestWorld *w, const char *name, SimTime horizon)
+{
+    guint64 before = ctr(w, name);
+    while (ctr(w, name) == before) {
+        g_assert_true(sim_evq_step(w->ctx.evq));
+        g_assert_cmpuint(sim_evq_now(w->ctx.evq), <=, horizon);
+    }
+    return sim_evq_now(w->ctx.evq);
+}
+
+/* Sum of every set-up latency recorded so far, in ns (exact: the
+ * histogram keeps the exact sum). */
+static double
+setup_sum_ns(SimTestWorld *w)
+{
+    SimHistogram *h = sim_stats_histogram(w->ctx.stats, "latency.setup");
+    return sim_histogram_mean(h) * (double)sim_histogram_count(h);
+}
+
+/* One row of SPEC 3.1: round trips before the opener's first SIP byte,
+ * split into the transport's handshake and TLS's. */
+typedef struct {
+    const char *what;
+    const SimTransportOps *t;
+    guint tls_version;
+    gboolean sctp_no_bundle;
+    gboolean resumed;
+    /* TCP: SYN, SYN-ACK, then data with the ACK: 1.  SCTP: INIT, INIT-ACK,
+     * then DATA bundled with COOKIE-ECHO: 1; held until COOKIE-ACK: 2. */
+    guint conn_rtts;
+    /* TLS 1.2 full: ClientHello..ServerHelloDone, then the client's flight
+     * and the server's Finished: 2 (the ClientHello rides with the
+     * transport's last handshake segment).  TLS 1.2 resumed, TLS 1.3
+     * full and resumed: 1 (the request rides with the client Finished). */
+    guint tls_rtts;
+} ArrivalCase;
+
+static const ArrivalCase arrival_cases[] = {
+    { "tcp", &sim_transport_tcp, 13, FALSE, FALSE, 1, 0 },
+    { "sctp-bundled", &sim_transport_sctp, 13, FALSE, FALSE, 1, 0 },
+    { "sctp-unbundled", &sim_transport_sctp, 13, TRUE, FALSE, 2, 0 },
+    { "tls13-full", &sim_transport_tls, 13, FALSE, FALSE, 1, 1 },
+    { "tls13-resumed", &sim_transport_tls, 13, FALSE, TRUE, 1, 1 },
+    { "tls12-resumed", &sim_transport_tls, 12, FALSE, TRUE, 1, 1 },
+    { "tls12-full", &sim_transport_tls, 12, FALSE, FALSE, 1, 2 },
+    { "tls12-sctp-bundled", &sim_transport_tls_sctp, 12, FALSE, FALSE, 1,
+      2 },
+};
+
+/* A's first INVITE on a new connection (for the resumed rows: the
+ * second, after the first connection closed).  It reaches B at
+ * (k + 1/2) R; the 200 (answer delay 0) is back at A at (k + 1) R. */
+static void
+run_arrival(const ArrivalCase *c)
+{
+    SimTestWorldOpts o = { .transport = c->t,
+                           .strategy = &sim_strategy_rfc3261,
+                           .one_way = ONE_WAY,
+                           .tls_version = c->tls_version,
+                           .sctp_no_bundle = c->sctp_no_bundle };
+    SimTestWorld *w = sim_test_world_new_opts(&o, pair, 2);
+    double sum0 = 0;
+    if (c->resumed) {
+        sim_test_call(w, 0, "example.net", SIM_S(100), SIM_BYE_FROM_CALLER);
+        run_to(w, SIM_S(1));
+        sim_conn_close(first_conn(w, 0));
+        run_to(w, SIM_S(2));
+        g_assert_cmpuint(open_conns(w, 0), ==, 0);
+        sum0 = setup_sum_ns(w);
+    }
+    SimTime k = c->conn_rtts + c->tls_rtts;
+    SimTime t0 = sim_evq_now(w->ctx.evq);
+    sim_test_call(w, 0, "example.net", SIM_S(100), SIM_BYE_FROM_CALLER);
+    SimTime at = step_until_count(w, "node.b.requests.received",
+                                  t0 + SIM_S(10));
+    g_test_message("%s: first request after %.1f ms", c->what,
+                   (at - t0) / 1e6);
+    g_assert_cmpuint(at - t0, ==, k * RTT + RTT / 2);
+    run_to(w, t0 + SIM_S(10));
+    g_assert_cmpfloat(setup_sum_ns(w) - sum0, ==, (double)((k + 1) * RTT));
+    if (c->t != &sim_transport_tls && c->t != &sim_transport_tls_sctp)
+        ;
+    else if (c->resumed)
+        g_assert_cmpuint(ctr(w, "handshakes.tls_resumed"), ==, 1);
+    else
+        g_assert_cmpuint(ctr(w, "handshakes.tls_full"), ==, 1);
+    sim_test_world_free(w);
+}
+
+/* Scenario 38: first-request arrival with R = 100 ms: TCP and SCTP
+ * bundled 150, SCTP unbundled 250, TLS 1.3 full or resumed and TLS 1.2
+ * resumed 250, TLS 1.2 full and TLS 1.2 over bundled SCTP 350 ms. */
+static void
+test_arrival(void)
+{
+    for (guint i = 0; i < G_N_ELEMENTS(arrival_cases); i++)
+        run_arrival(&arrival_cases[i]);
+}
+
+/* After A's call aliased its connection (reuse, TLS 1.3), B's call to
+ * example.com rides it: its INVITE reaches A after R/2 (k = 0), the 200
+ * is back after R. */
+static void
+test_arrival_alias(void)
+{
+    SimTestWorld *w = world(&sim_transport_tls, &sim_strategy_reuse, 13,
+                            pair, 2);
+    sim_test_call(w, 0, "example.net", SIM_S(100), SIM_BYE_FROM_CALLER);
+    run_to(w, SIM_S(1));
+    g_assert_cmpuint(sim_proxy_n_alias_rows(w->nodes[1].proxy), ==, 1);
+    double sum0 = setup_sum_ns(w);
+    SimTime t0 = sim_evq_now(w->ctx.evq);
+    sim_test_call(w, 1, "example.com", SIM_S(100), SIM_BYE_FROM_CALLER);
+    SimTime at = step_until_count(w, "node.a.requests.received",
+                                  t0 + SIM_S(10));
+    g_assert_cmpuint(at - t0, ==, RTT / 2);
+    run_to(w, t0 + SIM_S(10));
+    g_assert_cmpfloat(setup_sum_ns(w) - sum0, ==, (double)RTT);
+    g_assert_cmpuint(ctr(w, "alias.hits"), >=, 1);
+    g_assert_cmpuint(ctr(w, "sip.connections.opened"), ==, 1);
+    sim_test_world_free(w);
+}
+
+/* Scenario 24: two-connection over TCP.  After A's first call, B has
+ * opened its own connection toward A's DNS-resolved address without
+ * waiting for a backward request; B's first backward request then
+ * reaches A R/2 after it is sent (no handshake wait).  Conns = 2. */
+static void
+test_two_connection_backward(void)
+{
+    SimTestWorld *w = world(&sim_transport_tcp,
+                            &sim_strategy_two_connection, 13, pair, 2);
+    sim_test_call(w, 0, "example.net", SIM_S(100), SIM_BYE_FROM_CALLER);
+    run_to(w, SIM_S(1));
+    g_assert_cmpuint(ctr(w, "node.b.sip.connections.opened"), ==, 1);
+    g_assert_cmpuint(ctr(w, "node.a.requests.received"), ==, 0);
+    double sum0 = setup_sum_ns(w);
+    SimTime t0 = sim_evq_now(w->ctx.evq);
+    sim_test_call(w, 1, "example.com", SIM_S(100), SIM_BYE_FROM_CALLER);
+    SimTime at = step_until_count(w, "node.a.requests.received",
+                                  t0 + SIM_S(10));
+    g_assert_cmpuint(at - t0, ==, RTT / 2);
+    run_to(w, t0 + SIM_S(10));
+    g_assert_cmpfloat(setup_sum_ns(w) - sum0, ==, (double)RTT);
+    g_assert_cmpuint(ctr(w, "calls.completed"), ==, 2);
+    g_assert_cmpuint(ctr(w, "sip.connections.opened"), ==, 2);
+    sim_test_world_free(w);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -605,5 +760,9 @@ main(int argc, char **argv)
     g_test_add_func("/scenario/threat/26-t1-tls", test_t1_tls);
     g_test_add_func("/scenario/threat/27-t2", test_t2);
     g_test_add_func("/scenario/tcp/28-r21-exception", test_r21_exception);
+    g_test_add_func("/scenario/tcp/24-two-connection-backward",
+                    test_two_connection_backward);
+    g_test_add_func("/scenario/latency/38-first-request", test_arrival);
+    g_test_add_func("/scenario/latency/38-alias", test_arrival_alias);
     return g_test_run();
 }
