@@ -270,11 +270,16 @@ tcp_rto_min(const TcpConn *c)
     return v ? v : SIM_TCP_RTO_MIN_DEFAULT;
 }
 
-static inline guint
-tcp_iw(const TcpConn *c)
+/* Initial window in bytes: RFC 6928's min(10*MSS, max(2*MSS, 14600)) for
+ * the configured number of segments n, i.e. min(n*MSS, max(2*MSS,
+ * n*1460)): n segments at the standard MSS, capped in bytes for larger
+ * segments, never below two segments. */
+static inline guint32
+tcp_iw_bytes(const TcpConn *c)
 {
     guint v = c->base.stack->cfg.initial_window;
-    return v ? v : SIM_TCP_IW_DEFAULT;
+    guint32 n = v ? v : SIM_TCP_IW_DEFAULT;
+    return MIN(n * c->mss, MAX(2 * c->mss, n * 1460u));
 }
 
 static inline guint64
@@ -1051,7 +1056,7 @@ tcp_established_common(TcpConn *c)
     else if (!c->have_srtt)
         c->rto = SIM_TCP_RTO_AFTER_SYN;
     /* RFC 6928 IW; one segment after a lost SYN or SYN-ACK (RFC 5681 3.1). */
-    c->cwnd = c->syn_rexmit ? c->mss : tcp_iw(c) * c->mss;
+    c->cwnd = c->syn_rexmit ? c->mss : tcp_iw_bytes(c);
     c->state = SIM_TCPS_ESTABLISHED;
     tcp_count_open(c);
 }

@@ -315,6 +315,30 @@ test_slow_start(Fx *fx, gconstpointer data)
     g_assert_cmpuint(counter(fx, "tcp.retransmits"), ==, 0);
 }
 
+/* RFC 6928's IW is capped in bytes: min(10*MSS, max(2*MSS, 14600)).  On
+ * a 9000-byte MTU path MSS = 8960, so IW = max(17920, 14600) = 17920 B, two
+ * segments (not ten): a 17920-byte message leaves at once and arrives at
+ * 1.5 R = 150 ms; one more byte needs a third segment, sent after the first
+ * ACK returns, so it arrives at 2.5 R = 250 ms. */
+static void
+test_iw_jumbo(Fx *fx, gconstpointer data)
+{
+    SimPathParams p = { .delay = SIM_MS(50), .mtu = 9000 };
+    sim_net_set_path(fx->net, fx->site_a, fx->site_b, &p);
+    const guint32 bytes[] = { 17920, 17921 };
+    const SimTime expect[] = { SIM_MS(150), SIM_MS(250) };
+    for (guint i = 0; i < G_N_ELEMENTS(bytes); i++) {
+        SimTime t0 = SIM_S(10) * i;
+        fx_run(fx, t0);
+        SimConn *c = fx_connect(fx, B_IP, SIP_PORT);
+        fx_send(c, i, bytes[i]);
+        fx_run(fx, t0 + SIM_S(5));
+        g_assert_cmpuint(fx->sb.ids->len, ==, i + 1);
+        g_assert_cmpuint(arrival(&fx->sb, i) - t0, ==, expect[i]);
+        sim_conn_close(c);
+    }
+}
+
 /* SPEC 41: SYNs at 0, 1, 3, 7, 15 and 31 s (RTO 1 s doubling, RFC 6298
  * 2.1 and 5.5); after the fifth retransmission the timer (32 s) expires
  * at 63 s and the connect fails with SIM_CLOSE_TIMEOUT. */
@@ -692,6 +716,7 @@ main(int argc, char **argv)
     } tests[] = {
         { "/tcp/handshake/first-message-1.5rtt", test_first_message },
         { "/tcp/slow-start/closed-form", test_slow_start },
+        { "/tcp/slow-start/iw-byte-cap", test_iw_jumbo },
         { "/tcp/syn/black-hole", test_syn_black_hole },
         { "/tcp/syn/connect-timeout", test_syn_connect_timeout },
         { "/tcp/connect/refused", test_refused },
