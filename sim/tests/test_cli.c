@@ -459,7 +459,8 @@ fake_compare(const char *dir)
 {
     const char *strategies[] = { "reuse", "rfc3261" };
     GString *runs = g_string_new(NULL);
-    g_string_append(runs, sim_out_runs_header());
+    g_autofree char *header = sim_out_runs_header();
+    g_string_append(runs, header);
     for (guint s = 0; s < 2; s++) {
         g_autoptr(SimRunResult) r = sim_run_result_new();
         r->topology = g_strdup("fake");
