@@ -21,8 +21,11 @@ ASAN_BUILD ?= build-asan
 WARN = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
        -Wno-unused-parameter
 CFLAGS ?= -g
+# The GLib API is pinned to 2.74 (Debian 12): a newer symbol warns.
+GLIB_API = -DGLIB_VERSION_MIN_REQUIRED=GLIB_VERSION_2_74 \
+           -DGLIB_VERSION_MAX_ALLOWED=GLIB_VERSION_2_74
 ALL_CFLAGS = -std=gnu11 $(OPT) $(CFLAGS) $(SAN) $(WARN) -I. $(PKG_CFLAGS) \
-             -MMD -MP
+             $(GLIB_API) -MMD -MP
 ALL_LDFLAGS = $(SAN) $(LDFLAGS)
 LIBS = $(PKG_LIBS) -lm -lpthread
 

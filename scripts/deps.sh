@@ -7,6 +7,9 @@ set -eu
 
 need=""
 want() { need="$need $1"; }
+# Wanted but not needed to build: without it only plotting fails, so a user
+# who cannot install it still gets a working simulator.
+optional=""
 
 case "${1:-build}" in
 build)
@@ -14,9 +17,11 @@ build)
     command -v make >/dev/null 2>&1 || want make
     command -v pkg-config >/dev/null 2>&1 || want pkg-config
     command -v prove >/dev/null 2>&1 || want perl
-    command -v gnuplot >/dev/null 2>&1 || want gnuplot-nox
+    command -v gnuplot >/dev/null 2>&1 || optional="gnuplot-nox"
+    # 2.74 (Debian 12): the code uses G_OPTION_ENTRY_NULL, g_memdup2 and
+    # G_TEST_SUBPROCESS_DEFAULT; the Makefile pins the API to it.
     if command -v pkg-config >/dev/null 2>&1; then
-        pkg-config --atleast-version=2.62 glib-2.0 2>/dev/null || want libglib2.0-dev
+        pkg-config --atleast-version=2.74 glib-2.0 2>/dev/null || want libglib2.0-dev
         pkg-config --exists libssl libcrypto 2>/dev/null || want libssl-dev
     else
         want libglib2.0-dev
@@ -37,13 +42,19 @@ valgrind)
     ;;
 esac
 
-[ -z "$need" ] && exit 0
-line="apt-get install -y --no-install-recommends$need"
 if [ "$(id -u)" -ne 0 ]; then
+    if [ -n "$optional" ]; then
+        echo "sipreuse: without $optional, 'sipreuse plot' cannot draw;" \
+             "as root: apt-get install -y $optional" >&2
+    fi
+    [ -z "$need" ] && exit 0
+    line="apt-get install -y --no-install-recommends$need $optional"
     echo "sipreuse needs:$need" >&2
     echo "run as root: apt-get update && $line" >&2
     exit 1
 fi
+need="$need${optional:+ $optional}"
+[ -z "$need" ] && exit 0
 echo "deps: installing$need" >&2
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
