@@ -163,6 +163,12 @@ sim_stack_new(SimCtx *ctx, SimNet *net, const char *node, SimIp ip,
     st->cfg = *cfg;
     st->up = TRUE;
     sim_ctx_rng_init(ctx, &st->rng, "stack", node);
+    if (ctx->stats) {
+        g_autofree char *name = g_strdup_printf("node.%s.memory.conn_bytes",
+                                                node);
+        st->mem_gauge = sim_stats_gauge(ctx->stats, "memory.conn_bytes");
+        st->node_mem_gauge = sim_stats_gauge(ctx->stats, name);
+    }
     return st;
 }
 
@@ -364,17 +370,18 @@ sim_conn_notify_closed(SimConn *c, SimCloseReason reason)
  * @c: a connection
  * @bytes: modelled memory this endpoint now holds
  *
- * Updates the connection's memory and the run's "memory.conn_bytes" gauge.
+ * Updates the connection's memory, the run's "memory.conn_bytes" gauge and
+ * its node's "node.<name>.memory.conn_bytes" gauge.
  */
 void
 sim_conn_set_mem(SimConn *c, guint32 bytes)
 {
-    SimStats *stats = c->stack->ctx->stats;
-    if (stats) {
-        SimGauge *g = sim_stats_gauge(stats, "memory.conn_bytes");
-        sim_gauge_add(g, sim_ctx_now(c->stack->ctx),
-                      (gint64)bytes - (gint64)c->mem_bytes);
-    }
+    SimStack *st = c->stack;
+    gint64 delta = (gint64)bytes - (gint64)c->mem_bytes;
+    if (st->mem_gauge)
+        sim_gauge_add(st->mem_gauge, sim_ctx_now(st->ctx), delta);
+    if (st->node_mem_gauge)
+        sim_gauge_add(st->node_mem_gauge, sim_ctx_now(st->ctx), delta);
     c->mem_bytes = bytes;
 }
 

@@ -233,6 +233,11 @@ struct _SimStack {
     gboolean up;
     /* Random stream for ephemeral ports and similar choices. */
     SimRng rng;
+    /* (nullable): modelled connection memory, the run's total
+     * ("memory.conn_bytes") and this node's
+     * ("node.<name>.memory.conn_bytes"); NULL without statistics. */
+    SimGauge *mem_gauge;
+    SimGauge *node_mem_gauge;
 };
 
 /* One transport.  Members are required unless marked optional. */

@@ -359,6 +359,27 @@ test_warmup(void)
     g_assert_cmpuint(r->calls_attempted, <=, 150);
 }
 
+/* Connection memory per node (nodes.tsv memory.conn_bytes_peak) on a TLS
+ * run: every node holds some; none holds more than all nodes together at
+ * their peak, and the node peaks, which need not coincide in time, add up
+ * to at least the run's peak. */
+static void
+test_node_memory(void)
+{
+    g_autoptr(SimTopo) topo = world_pair("tls", NULL);
+    g_autoptr(SimRunResult) r = world_run_ok(topo, "rfc3261", 5);
+    check_contract(topo, r, "rfc3261");
+    g_assert_cmpuint(r->memory_conn_bytes_peak, >, 0);
+    guint64 sum = 0;
+    for (guint i = 0; i < r->n_nodes; i++) {
+        guint64 peak = r->nodes[i].memory_conn_bytes_peak;
+        g_assert_cmpuint(peak, >, 0);
+        g_assert_cmpuint(peak, <=, r->memory_conn_bytes_peak);
+        sum += peak;
+    }
+    g_assert_cmpuint(sum, >=, r->memory_conn_bytes_peak);
+}
+
 /* B crashes at 10 s for 5 s.  With 10 calls/s from A, about 100 calls
  * arrive before the crash (sd 10) and about 245 after B's return (from
  * 15.5 s to 40 s); more than 100 + 5 sd completions prove that A reached B
@@ -409,6 +430,7 @@ main(int argc, char **argv)
     g_test_add_func("/world/run/determinism", test_determinism);
     g_test_add_func("/world/run/warmup", test_warmup);
     g_test_add_func("/world/run/failover", test_failover);
+    g_test_add_func("/world/nodes/memory", test_node_memory);
     g_test_add_func("/world/topologies/every-strategy", test_topologies);
     return g_test_run();
 }
