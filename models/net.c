@@ -220,6 +220,25 @@ net_iface(SimNet *net, SimIp ip)
 }
 
 /**
+ * sim_net_name_interface:
+ * @net: a network
+ * @ip: an interface's address
+ * @name: the name of the node it belongs to
+ *
+ * Derives the interface's random stream (jitter and loss of what it sends)
+ * from @name instead of its address, so that a node's draws do not change
+ * when addresses assigned in file order shift because another node was
+ * added.  Call before anything is sent.
+ */
+void
+sim_net_name_interface(SimNet *net, SimIp ip, const char *name)
+{
+    NetIface *ifc = net_iface(net, ip);
+    g_return_if_fail(ifc != NULL);
+    sim_ctx_rng_init(net->ctx, &ifc->rng, "net", name);
+}
+
+/**
  * sim_net_set_handler:
  * @net: a network
  * @ip: an interface's address

@@ -83,6 +83,7 @@ guint sim_net_add_site(SimNet *net, const char *name);
 void sim_net_set_path(SimNet *net, guint site_a, guint site_b,
                       const SimPathParams *params);
 gboolean sim_net_add_interface(SimNet *net, SimIp ip, guint site);
+void sim_net_name_interface(SimNet *net, SimIp ip, const char *name);
 void sim_net_set_handler(SimNet *net, SimIp ip, SimIpProto proto,
                          SimNetRecvFunc func, gpointer data,
                          GDestroyNotify destroy);
