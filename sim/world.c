@@ -167,7 +167,8 @@ world_build_net(World *w, GError **error)
                         "node '%s': no usable address", n->name);
             return FALSE;
         }
-        sim_net_add_interface(w->net, w->nodes[i].ip, n->site);
+        if (sim_net_add_interface(w->net, w->nodes[i].ip, n->site))
+            sim_net_name_interface(w->net, w->nodes[i].ip, n->name);
     }
     return TRUE;
 }
