@@ -530,6 +530,23 @@ world_node_counter(World *w, const char *node, const char *stat)
     return world_counter(w, name);
 }
 
+/* Transport handshakes per connection set up over @kind: the TCP or SCTP
+ * handshake, plus the TLS handshake (full or resumed) over it; none over
+ * UDP. */
+static guint64
+world_handshakes_per_conn(SimTransportKind kind)
+{
+    switch (kind) {
+    case SIM_TRANSPORT_UDP:
+        return 0;
+    case SIM_TRANSPORT_TLS:
+    case SIM_TRANSPORT_TLS_SCTP:
+        return 2;
+    default:
+        return 1;
+    }
+}
+
 /* Per-node rows; also the CPU and connection maxima over nodes. */
 static void
 world_fill_nodes(World *w, SimRunResult *r)
@@ -547,7 +564,11 @@ world_fill_nodes(World *w, SimRunResult *r)
         nr->calls_received = world_node_counter(w, name, "calls.received");
         nr->requests_received = world_node_counter(w, name,
                                                    "requests.received");
-        nr->handshakes = world_node_counter(w, name, "handshakes");
+        /* The proxy counts the connections that came up at the node, as
+         * opener or acceptor ("node.<name>.handshakes"); every one of the
+         * run's connections uses the run's transport. */
+        nr->handshakes = world_handshakes_per_conn(w->kind) *
+                         world_node_counter(w, name, "handshakes");
         nr->connections_peak = (guint64)MAX(sim_gauge_peak(wn->conns_open), 0);
         nr->cpu_util = sim_gauge_mean(wn->busy_cores) / sim_cpu_cores(wn->cpu);
         g_autofree char *mem = g_strdup_printf("node.%s.memory.conn_bytes",

@@ -420,6 +420,37 @@ test_node_memory(void)
     g_assert_cmpuint(sum, >=, r->memory_conn_bytes_peak);
 }
 
+/* nodes.tsv handshakes: the transport handshakes each node took part in,
+ * as opener or acceptor.  Over UDP there are none, although calls
+ * complete.  Otherwise every handshake of the run counts at both of its
+ * ends: the nodes' sum is twice the run's TCP, SCTP and TLS handshakes (no
+ * warm-up, no loss, and the connections of this topology open at the
+ * start and stay open, so none is half-done at the end). */
+static void
+test_node_handshakes(void)
+{
+    static const char *const protos[] = { "udp", "tcp", "sctp", "tls" };
+    for (guint p = 0; p < G_N_ELEMENTS(protos); p++) {
+        g_autoptr(SimTopo) topo = world_pair(protos[p], NULL);
+        g_autoptr(SimRunResult) r = world_run_ok(topo, "rfc3261", 5);
+        g_test_message("%s", protos[p]);
+        g_assert_cmpuint(r->calls_completed, >, 0);
+        guint64 sum = 0;
+        for (guint i = 0; i < r->n_nodes; i++)
+            sum += r->nodes[i].handshakes;
+        guint64 run = r->handshakes_tcp + r->handshakes_sctp +
+                      r->handshakes_tls_full + r->handshakes_tls_resumed;
+        if (g_str_equal(protos[p], "udp")) {
+            g_assert_cmpuint(run, ==, 0);
+            for (guint i = 0; i < r->n_nodes; i++)
+                g_assert_cmpuint(r->nodes[i].handshakes, ==, 0);
+            continue;
+        }
+        g_assert_cmpuint(run, >, 0);
+        g_assert_cmpuint(sum, ==, 2 * run);
+    }
+}
+
 /* B crashes at 10 s for 5 s.  With 10 calls/s from A, about 100 calls
  * arrive before the crash (sd 10) and about 245 after B's return (from
  * 15.5 s to 40 s); more than 100 + 5 sd completions prove that A reached B
@@ -471,6 +502,7 @@ main(int argc, char **argv)
     g_test_add_func("/world/run/warmup", test_warmup);
     g_test_add_func("/world/run/failover", test_failover);
     g_test_add_func("/world/nodes/memory", test_node_memory);
+    g_test_add_func("/world/nodes/handshakes", test_node_handshakes);
     g_test_add_func("/world/rng/streams-by-node", test_streams_by_node);
     g_test_add_func("/world/topologies/every-strategy", test_topologies);
     return g_test_run();
