@@ -332,8 +332,13 @@ sim_out_summary_json(const SimRunResult *r, const SimOutOptions *opt)
     json_key(s, "  ", "connections.closed_run");
     g_string_append_printf(s, "%" G_GUINT64_FORMAT, r->connections_closed_run);
     for (guint i = 0; r->extra_names && i < r->extra_names->len; i++) {
+        double v = g_array_index(r->extra_values, double, i);
         json_key(s, "  ", g_array_index(r->extra_names, char *, i));
-        put_double(s, g_array_index(r->extra_values, double, i), TRUE);
+        if (g_array_index(r->extra_counts, gboolean, i) && isfinite(v) &&
+            v >= 0)
+            g_string_append_printf(s, "%" G_GUINT64_FORMAT, (guint64)v);
+        else
+            put_double(s, v, TRUE);
     }
     g_string_append(s, ",\n");
     json_meta(s, r, opt);

@@ -18,6 +18,7 @@ sim_run_result_new(void)
     SimRunResult *r = g_new0(SimRunResult, 1);
     r->extra_names = g_array_new(FALSE, FALSE, sizeof(char *));
     r->extra_values = g_array_new(FALSE, FALSE, sizeof(double));
+    r->extra_counts = g_array_new(FALSE, FALSE, sizeof(gboolean));
     return r;
 }
 
@@ -38,6 +39,7 @@ sim_run_result_free(SimRunResult *r)
         g_free(g_array_index(r->extra_names, char *, i));
     g_array_unref(r->extra_names);
     g_array_unref(r->extra_values);
+    g_array_unref(r->extra_counts);
     for (guint i = 0; i < r->n_nodes; i++)
         g_free(r->nodes[i].node);
     g_free(r->nodes);
@@ -46,18 +48,41 @@ sim_run_result_free(SimRunResult *r)
     g_free(r);
 }
 
+static void
+result_add_extra(SimRunResult *r, const char *name, double value,
+                 gboolean count)
+{
+    char *copy = g_strdup(name);
+    g_array_append_val(r->extra_names, copy);
+    g_array_append_val(r->extra_values, value);
+    g_array_append_val(r->extra_counts, count);
+}
+
 /**
  * sim_run_result_add_extra:
  * @r: a result
  * @name: a dotted key not among the fixed fields
- * @value: its value
+ * @value: its value: a gauge, mean or fraction (written with %.6f)
  *
  * Records a further statistic; callers add them in sorted name order.
  */
 void
 sim_run_result_add_extra(SimRunResult *r, const char *name, double value)
 {
-    char *copy = g_strdup(name);
-    g_array_append_val(r->extra_names, copy);
-    g_array_append_val(r->extra_values, value);
+    result_add_extra(r, name, value, FALSE);
+}
+
+/**
+ * sim_run_result_add_extra_count:
+ * @r: a result
+ * @name: a dotted key not among the fixed fields
+ * @value: a count (written as an integer)
+ *
+ * Records a further counter; callers add them in sorted name order.
+ */
+void
+sim_run_result_add_extra_count(SimRunResult *r, const char *name,
+                               guint64 value)
+{
+    result_add_extra(r, name, (double)value, TRUE);
 }

@@ -113,6 +113,9 @@ typedef struct {
      * to summary.json only: runs.tsv keeps one fixed schema for all runs. */
     GArray *extra_names;   /* of char * (owned) */
     GArray *extra_values;  /* of double */
+    /* Of gboolean: TRUE where the value is a count, written as an
+     * integer; FALSE for gauges and means, written with %.6f. */
+    GArray *extra_counts;
 
     /* Per node, in topology order. */
     SimNodeResult *nodes;
@@ -132,6 +135,8 @@ SimRunResult *sim_run_result_new(void);
 void sim_run_result_free(SimRunResult *r);
 void sim_run_result_add_extra(SimRunResult *r, const char *name,
                               double value);
+void sim_run_result_add_extra_count(SimRunResult *r, const char *name,
+                                    guint64 value);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(SimRunResult, sim_run_result_free)
 

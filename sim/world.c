@@ -623,7 +623,7 @@ world_fill_extras(World *w, SimRunResult *r)
             continue;
         SimCounter *c = sim_stats_lookup(w->ctx.stats, SIM_STAT_COUNTER,
                                          names[i]);
-        sim_run_result_add_extra(r, names[i], (double)sim_counter_window(c));
+        sim_run_result_add_extra_count(r, names[i], sim_counter_window(c));
     }
 }
 

@@ -183,6 +183,15 @@ test_run_files(void)
     g_autofree char *runs = read_file(dir, "runs.tsv");
     g_autofree char *header = sim_out_runs_header();
     g_assert_true(g_str_has_prefix(runs, header));
+    /* The run's further counters are integers in summary.json. */
+    g_autofree char *json = read_file(dir, "summary.json");
+    const char *bye = strstr(json, "\"bye.completed\": ");
+    g_assert_nonnull(bye);
+    bye += strlen("\"bye.completed\": ");
+    g_assert_true(g_ascii_isdigit(*bye));
+    while (g_ascii_isdigit(*bye))
+        bye++;
+    g_assert_cmpint(*bye, ==, ',');
     g_auto(GStrv) row = g_strsplit(runs + strlen(header), "\t", -1);
     g_assert_cmpstr(row[0], ==, "trunk");
     g_assert_cmpstr(row[2], ==, "3");

@@ -48,7 +48,8 @@ make_result(void)
     r->sim_events = 1000;
     r->sim_wall_s = 0.125;
     r->sim_events_per_s = 8000;
-    sim_run_result_add_extra(r, "alias.rejected.no_cert", 3);
+    sim_run_result_add_extra_count(r, "alias.rejected.no_cert", 3);
+    sim_run_result_add_extra(r, "srv.share.mean", 0.25);
     r->n_nodes = 2;
     r->nodes = g_new0(SimNodeResult, 2);
     r->nodes[0].node = g_strdup("pa");
@@ -111,7 +112,9 @@ test_json_keys(void)
     }
     g_assert_nonnull(strstr(j, "\"latency.setup_ms.p95\": 0.333333,"));
     g_assert_nonnull(strstr(j, "\"latency.setup_ms.max\": null,"));
-    g_assert_nonnull(strstr(j, "\"alias.rejected.no_cert\": 3.000000,"));
+    /* Further counters are integers, further gauges and means %.6f. */
+    g_assert_nonnull(strstr(j, "\"alias.rejected.no_cert\": 3,"));
+    g_assert_nonnull(strstr(j, "\"srv.share.mean\": 0.250000,"));
     g_assert_nonnull(strstr(j, "\"overrides\": [\"traffic.a-to-b.rate=200\"]"));
     g_assert_nonnull(strstr(j, "\"duration_s\": 60.000000"));
     g_assert_nonnull(strstr(j, "\"version\": "));
