@@ -2,7 +2,8 @@
 /*
  * The run's PKI with OpenSSL: a generated (or loaded) CA, one leaf per node
  * whose subjectAltName is exactly the node's cert-san list, chains sent as
- * leaf + issuing CA, X509_verify_cert at SIM_PKI_REFERENCE_TIME, and the
+ * leaf + issuing CA, X509_verify_cert at one instant per PKI (the fixed
+ * SIM_PKI_REFERENCE_TIME unless the caller gives a verify time), and the
  * RFC 5922 section 7.1 identities extracted by hand (no OpenSSL host
  * matching, no wildcards).  DER sizes never vary between generations: names,
  * serials and validity are fixed, key sizes are fixed, and ECDSA signatures
@@ -54,6 +55,8 @@ struct _SimPki {
     PkiPair rogue;
     /* Trust store holding ca.cert only. */
     X509_STORE *store;
+    /* The instant chains are validated at (seconds since the epoch). */
+    gint64 verify_time;
     /* (nullable): cache folder of this CA's material. */
     char *cache_dir;
     /* Verification results by chain digest (hex): SimPeerId references. */
@@ -504,6 +507,8 @@ sim_pki_new(const SimPkiParams *params, GError **error)
     g_autoptr(SimPki) pki = g_new0(SimPki, 1);
     g_mutex_init(&pki->lock);
     pki->key = params->key;
+    pki->verify_time = params->verify_time_set ? params->verify_time
+                                               : SIM_PKI_REFERENCE_TIME;
     pki->ca_name = g_strdup(params->ca_name ? params->ca_name : "sipreuse CA");
     pki->verified = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
                                           (GDestroyNotify)sim_peer_id_unref);
@@ -1018,8 +1023,9 @@ pki_verdict_of(int err)
     case X509_V_OK:
         return SIM_PKI_OK;
     case X509_V_ERR_CERT_HAS_EXPIRED:
-    case X509_V_ERR_CERT_NOT_YET_VALID:
         return SIM_PKI_EXPIRED;
+    case X509_V_ERR_CERT_NOT_YET_VALID:
+        return SIM_PKI_NOT_YET_VALID;
     case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
     case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
     case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
@@ -1032,7 +1038,7 @@ pki_verdict_of(int err)
     }
 }
 
-/* Runs OpenSSL's path validation at the reference time. */
+/* Runs OpenSSL's path validation at the PKI's verify time. */
 static SimPkiVerdict
 pki_validate(SimPki *pki, const SimPkiCreds *peer)
 {
@@ -1043,7 +1049,7 @@ pki_validate(SimPki *pki, const SimPkiCreds *peer)
     SimPkiVerdict v = SIM_PKI_INVALID;
     if (X509_STORE_CTX_init(sc, pki->store, peer->pair.cert, untrusted) == 1) {
         X509_VERIFY_PARAM *vp = X509_STORE_CTX_get0_param(sc);
-        X509_VERIFY_PARAM_set_time(vp, (time_t)SIM_PKI_REFERENCE_TIME);
+        X509_VERIFY_PARAM_set_time(vp, (time_t)pki->verify_time);
         int ok = X509_verify_cert(sc);
         v = ok == 1 ? SIM_PKI_OK
                     : pki_verdict_of(X509_STORE_CTX_get_error(sc));
@@ -1055,11 +1061,26 @@ pki_validate(SimPki *pki, const SimPkiCreds *peer)
 }
 
 /**
+ * sim_pki_verify_time:
+ * @pki: a PKI
+ *
+ * Returns: the instant chains are validated at, in seconds since the epoch
+ *   (UTC): SimPkiParams.verify_time if it was set, else
+ *   %SIM_PKI_REFERENCE_TIME.
+ */
+gint64
+sim_pki_verify_time(const SimPki *pki)
+{
+    g_return_val_if_fail(pki, SIM_PKI_REFERENCE_TIME);
+    return pki->verify_time;
+}
+
+/**
  * sim_pki_verify:
  * @pki: the run's PKI (trust store)
  * @peer: (nullable): the chain the peer presented; %NULL if none
  *
- * Validates the chain with OpenSSL at the reference time and extracts the
+ * Validates the chain with OpenSSL at the PKI's verify time and extracts the
  * RFC 5922 identities.  Results are cached per chain, so repeated
  * handshakes with one peer cost one real validation.
  *

@@ -3,7 +3,9 @@
  * Public-key infrastructure of a run, made and checked with OpenSSL for real:
  * a CA (generated or loaded), one certificate chain per node whose
  * subjectAltName is the node's cert-san list, chain validation against the
- * CA at a fixed reference time, and the SIP identities of a certificate
+ * CA at one instant per PKI (a fixed reference time for generated material,
+ * or the verify time the caller gives, e.g. now for certificates loaded from
+ * files), and the SIP identities of a certificate
  * following RFC 5922 (sip-URI SANs first, dNSName only without them, CN only
  * without any SAN; exact, case-insensitive, no wildcards).  Generated
  * material has deterministic DER sizes so that handshake byte counts do not
@@ -41,8 +43,10 @@ typedef enum {
     SIM_PKI_OK,
     /* The peer sent no certificate. */
     SIM_PKI_NO_CERT,
-    /* Outside its validity period at the reference time. */
+    /* Past its validity period (notAfter) at the verify time. */
     SIM_PKI_EXPIRED,
+    /* Before its validity period (notBefore) at the verify time. */
+    SIM_PKI_NOT_YET_VALID,
     /* Does not chain to the run's trusted CA. */
     SIM_PKI_UNTRUSTED,
     /* Any other validation failure. */
@@ -50,9 +54,10 @@ typedef enum {
     SIM_PKI_N_VERDICTS
 } SimPkiVerdict;
 
-/* The fixed instant every chain is validated at (2025-01-01T00:00:00Z):
- * generated certificates are valid from 2024-01-01 to 2035-01-01, expired
- * ones from 2023-01-01 to 2024-01-01.  No wall clock is involved. */
+/* The fixed instant chains are validated at unless SimPkiParams gives
+ * another (2025-01-01T00:00:00Z): generated certificates are valid from
+ * 2024-01-01 to 2035-01-01, expired ones from 2023-01-01 to 2024-01-01, so
+ * runs on generated material involve no wall clock. */
 #define SIM_PKI_REFERENCE_TIME G_GINT64_CONSTANT(1735689600)
 
 typedef struct _SimPki SimPki;
@@ -83,6 +88,11 @@ typedef struct {
     const char *ca_key_file;
     /* (nullable): folder for the generated-material cache. */
     const char *cache_dir;
+    /* TRUE: validate chains at verify_time instead of
+     * SIM_PKI_REFERENCE_TIME. */
+    gboolean verify_time_set;
+    /* Seconds since the epoch (UTC); used only if verify_time_set. */
+    gint64 verify_time;
 } SimPkiParams;
 
 /* Life cycle. */
@@ -102,6 +112,7 @@ guint sim_pki_creds_sig_len(const SimPkiCreds *creds);
 SimKeyType sim_pki_creds_key_type(const SimPkiCreds *creds);
 
 /* Validation and identities. */
+gint64 sim_pki_verify_time(const SimPki *pki);
 SimPeerId *sim_pki_verify(SimPki *pki, const SimPkiCreds *peer);
 SimPeerId *sim_peer_id_ref(SimPeerId *id);
 void sim_peer_id_unref(SimPeerId *id);

@@ -577,6 +577,7 @@ tls_client_check(TlsConn *tc, SimPeerId *id)
         static const char *const why[SIM_PKI_N_VERDICTS] = {
             [SIM_PKI_NO_CERT] = "server_no_cert",
             [SIM_PKI_EXPIRED] = "server_expired",
+            [SIM_PKI_NOT_YET_VALID] = "server_not_yet_valid",
             [SIM_PKI_UNTRUSTED] = "server_untrusted",
             [SIM_PKI_INVALID] = "server_invalid",
         };
@@ -767,9 +768,13 @@ tls_server_complete(TlsConn *tc)
         tc->base.peer_presented_cert = tc->peer_creds != NULL;
         SimPkiVerdict v = tc->base.peer->verdict;
         if (v != SIM_PKI_OK && v != SIM_PKI_NO_CERT) {
-            tls_fail(tc, v == SIM_PKI_EXPIRED     ? "client_expired"
-                         : v == SIM_PKI_UNTRUSTED ? "client_untrusted"
-                                                  : "client_invalid");
+            static const char *const why[SIM_PKI_N_VERDICTS] = {
+                [SIM_PKI_EXPIRED] = "client_expired",
+                [SIM_PKI_NOT_YET_VALID] = "client_not_yet_valid",
+                [SIM_PKI_UNTRUSTED] = "client_untrusted",
+                [SIM_PKI_INVALID] = "client_invalid",
+            };
+            tls_fail(tc, why[v]);
             return;
         }
     }

@@ -302,6 +302,11 @@ json_meta(GString *s, const SimRunResult *r, const SimOutOptions *opt)
     json_time(s, "duration_s", r->duration);
     json_time(s, "warmup_s", r->warmup);
     json_time(s, "sample_interval_s", r->sample_interval);
+    json_key(s, "    ", "pki_verify_time");
+    if (r->pki_verify_time)
+        put_json_string(s, r->pki_verify_time);
+    else
+        g_string_append(s, "null");
     json_key(s, "    ", "timing");
     g_string_append(s, opt && opt->no_timing ? "false" : "true");
     g_string_append(s, "\n  }");
@@ -417,6 +422,34 @@ sim_out_nodes_tsv(const SimRunResult *r)
 }
 
 /**
+ * sim_out_pairs_tsv:
+ * @r: a run's result
+ *
+ * Returns: (transfer full): pairs.tsv: per node (topology order) and peer
+ *   (sorted by name, then address), the connections the node opened toward
+ *   the peer, in the window and over the whole run.
+ */
+char *
+sim_out_pairs_tsv(const SimRunResult *r)
+{
+    GString *s = g_string_new("node\tpeer\tpeer_ip\tconnections.opened\t"
+                              "connections.opened_run\n");
+    for (guint i = 0; i < r->n_pairs; i++) {
+        const SimPairResult *p = &r->pairs[i];
+        put_tsv_string(s, p->node);
+        g_string_append_c(s, '\t');
+        put_tsv_string(s, p->peer);
+        g_string_append_c(s, '\t');
+        put_tsv_string(s, p->peer_ip);
+        g_string_append_printf(s, "\t%" G_GUINT64_FORMAT
+                                  "\t%" G_GUINT64_FORMAT "\n",
+                               p->connections_opened,
+                               p->connections_opened_run);
+    }
+    return g_string_free(s, FALSE);
+}
+
+/**
  * sim_out_timeseries_tsv:
  * @r: a run's result
  *
@@ -509,7 +542,7 @@ write_owned(const char *dir, const char *name, char *contents,
  * @error: return location for a GError
  *
  * Writes summary.json, runs.tsv (header and one row), nodes.tsv,
- * timeseries.tsv and latency.tsv, then the completion marker, each
+ * pairs.tsv, timeseries.tsv and latency.tsv, then the completion marker, each
  * atomically.  An older marker is removed first, so a folder is marked
  * complete only when all its files belong to one run.
  *
@@ -539,6 +572,7 @@ sim_out_write_run(const SimRunResult *r, const char *dir,
         !write_owned(dir, "runs.tsv", g_strconcat(header, row, NULL),
                      error) ||
         !write_owned(dir, "nodes.tsv", sim_out_nodes_tsv(r), error) ||
+        !write_owned(dir, "pairs.tsv", sim_out_pairs_tsv(r), error) ||
         !write_owned(dir, "timeseries.tsv", sim_out_timeseries_tsv(r),
                      error) ||
         !write_owned(dir, "latency.tsv", sim_out_latency_tsv(r), error))

@@ -35,6 +35,7 @@ sim_run_result_free(SimRunResult *r)
     g_free(r->strategy);
     g_free(r->protocol);
     g_strfreev(r->overrides);
+    g_free(r->pki_verify_time);
     for (guint i = 0; i < r->extra_names->len; i++)
         g_free(g_array_index(r->extra_names, char *, i));
     g_array_unref(r->extra_names);
@@ -43,6 +44,12 @@ sim_run_result_free(SimRunResult *r)
     for (guint i = 0; i < r->n_nodes; i++)
         g_free(r->nodes[i].node);
     g_free(r->nodes);
+    for (guint i = 0; i < r->n_pairs; i++) {
+        g_free(r->pairs[i].node);
+        g_free(r->pairs[i].peer);
+        g_free(r->pairs[i].peer_ip);
+    }
+    g_free(r->pairs);
     g_free(r->samples);
     g_free(r->latency);
     g_free(r);

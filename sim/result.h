@@ -29,6 +29,21 @@ typedef struct {
     guint64 memory_conn_bytes_peak;
 } SimNodeResult;
 
+/* One row of pairs.tsv: connections a node opened toward one peer. */
+typedef struct {
+    /* The node that opened them. */
+    char *node;
+    /* The peer: the name of the node at peer_ip ("a|b" when several nodes
+     * share the address, "-" when none has it). */
+    char *peer;
+    /* The peer's address, dotted. */
+    char *peer_ip;
+    /* Connections the node's proxy opened toward the peer, failed
+     * attempts included: in the window, and over the whole run. */
+    guint64 connections_opened;
+    guint64 connections_opened_run;
+} SimPairResult;
+
 /* One row of timeseries.tsv (sampled every SimRunResult.sample_interval). */
 typedef struct {
     SimTime t;
@@ -57,6 +72,10 @@ typedef struct {
     char **overrides;
     SimTime duration;
     SimTime warmup;
+    /* (nullable): TLS runs: the instant certificate chains were validated
+     * at, ISO 8601 UTC ("2026-12-03T12:00:00Z"), which [pki] verify-time
+     * takes to reproduce the run; NULL without a PKI. */
+    char *pki_verify_time;
 
     /* calls.* */
     guint64 calls_attempted;
@@ -120,6 +139,11 @@ typedef struct {
     /* Per node, in topology order. */
     SimNodeResult *nodes;
     guint n_nodes;
+
+    /* Per (node, peer) with a connection opened in the run: nodes in
+     * topology order, then peers by name and address. */
+    SimPairResult *pairs;
+    guint n_pairs;
 
     /* Time series. */
     SimTime sample_interval;

@@ -20,6 +20,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "models/net.h"
@@ -91,6 +92,9 @@ static const TopoKey topo_keys_pki[] = {
     { "ca-name", "sipreuse CA", NULL },
     { "ca-file", NULL, "none: a CA is generated" },
     { "ca-key-file", NULL, "none" },
+    { "verify-time", NULL,
+      "the current time when ca-file or cert-file is used, else "
+      "2025-01-01T00:00:00Z" },
     { NULL, NULL, NULL },
 };
 
@@ -1013,6 +1017,31 @@ topo_parse_path(TopoParser *p, const TopoGroup *g, const char *delay_key,
            topo_loss(p, g, "loss", &path->loss);
 }
 
+/* An ISO-8601 date (midnight UTC) or date-time (UTC unless it says
+ * otherwise), as seconds since the epoch; absent: *set stays FALSE. */
+static gboolean
+topo_instant(TopoParser *p, const TopoGroup *g, const char *key, gint64 *out,
+             gboolean *set)
+{
+    g_autofree char *v = topo_value(p, g, key);
+    if (!v)
+        return TRUE;
+    g_autoptr(GTimeZone) utc = g_time_zone_new_utc();
+    g_autoptr(GDateTime) dt = NULL;
+    if (g_regex_match_simple("^[0-9]{4}-[0-9]{2}-[0-9]{2}$", v, 0, 0))
+        dt = g_date_time_new_utc(atoi(v), atoi(v + 5), atoi(v + 8), 0, 0, 0);
+    else if (strchr(v, 'T') && g_ascii_isdigit(v[0]))
+        dt = g_date_time_new_from_iso8601(v, utc);
+    if (!dt || g_date_time_get_year(dt) < 1970)
+        return topo_bad(p, g, key, v,
+                        "an ISO-8601 date or date-time from 1970 on (e.g. "
+                        "2026-12-03 or 2026-12-03T12:00:00Z; UTC unless "
+                        "an offset is given)");
+    *out = g_date_time_to_unix(dt);
+    *set = TRUE;
+    return TRUE;
+}
+
 static gboolean
 topo_parse_pki_dns(TopoParser *p, SimTopo *t)
 {
@@ -1021,7 +1050,9 @@ topo_parse_pki_dns(TopoParser *p, SimTopo *t)
     guint key = 0, sel = 0;
     if (!topo_enum(p, g, "key", topo_pki_key_names, &key) ||
         !topo_file(p, g, "ca-file", TRUE, &t->pki.ca_file) ||
-        !topo_file(p, g, "ca-key-file", TRUE, &t->pki.ca_key_file))
+        !topo_file(p, g, "ca-key-file", TRUE, &t->pki.ca_key_file) ||
+        !topo_instant(p, g, "verify-time", &t->pki.verify_time,
+                      &t->pki.verify_time_set))
         return FALSE;
     t->pki.key = g_strdup(topo_pki_key_names[key]);
     t->pki.ca_name = topo_value(p, g, "ca-name");

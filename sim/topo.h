@@ -121,6 +121,12 @@ typedef struct {
     /* (nullable): PEM CA to trust; ca_key_file issues with it. */
     char *ca_file;
     char *ca_key_file;
+    /* verify-time: the instant chains are validated at, seconds since the
+     * epoch (UTC); set only if verify_time_set.  Unset, the world uses the
+     * current time when certificate files are loaded, else the PKI's fixed
+     * reference time. */
+    gint64 verify_time;
+    gboolean verify_time_set;
 } SimTopoPki;
 
 /* [dns]. */

@@ -183,6 +183,34 @@ world_creds(SimPki *pki, const SimTopoNode *n, GError **error)
                          n->cert_expired, n->cert_untrusted, error);
 }
 
+/* TRUE if the topology trusts or presents certificates from files. */
+static gboolean
+world_loads_files(const SimTopo *topo)
+{
+    if (topo->pki.ca_file)
+        return TRUE;
+    for (guint i = 0; i < topo->n_nodes; i++)
+        if (topo->nodes[i].cert_file)
+            return TRUE;
+    return FALSE;
+}
+
+/* The instant chains are validated at: [pki] verify-time if set; the
+ * current time (whole seconds) when certificate files are loaded, since
+ * real certificates are valid around now; otherwise the PKI's fixed
+ * reference time, so that runs on generated material stay deterministic. */
+static void
+world_verify_time(const SimTopo *topo, SimPkiParams *params)
+{
+    if (topo->pki.verify_time_set) {
+        params->verify_time_set = TRUE;
+        params->verify_time = topo->pki.verify_time;
+    } else if (world_loads_files(topo)) {
+        params->verify_time_set = TRUE;
+        params->verify_time = g_get_real_time() / G_USEC_PER_SEC;
+    }
+}
+
 /* PKI and per-node credentials, for TLS runs only. */
 static gboolean
 world_build_pki(World *w, GError **error)
@@ -201,6 +229,7 @@ world_build_pki(World *w, GError **error)
         params.cache_dir = g_getenv("SIPREUSE_CACHE");
     if (!params.cache_dir)
         params.cache_dir = "cache";
+    world_verify_time(topo, &params);
     if (!sim_key_type_from_name(topo->pki.key, &params.key)) {
         g_set_error(error, SIM_WORLD_ERROR, SIM_WORLD_ERROR_PKI,
                     "[pki] key: unknown key type '%s'", topo->pki.key);
@@ -584,6 +613,73 @@ world_fill_nodes(World *w, SimRunResult *r)
     }
 }
 
+/* The nodes at @ip, "a|b" if several share it, "-" if none. */
+static char *
+world_peer_name(World *w, SimIp ip)
+{
+    GString *s = g_string_new(NULL);
+    for (guint i = 0; i < w->topo->n_nodes; i++)
+        if (w->nodes[i].ip == ip)
+            g_string_append_printf(s, "%s%s", s->len ? "|" : "",
+                                   w->topo->nodes[i].name);
+    if (!s->len)
+        g_string_append_c(s, '-');
+    return g_string_free(s, FALSE);
+}
+
+static gint
+world_pair_cmp(gconstpointer a, gconstpointer b)
+{
+    const SimPairResult *x = a, *y = b;
+    SimIp ix = 0, iy = 0;
+    gint c = strcmp(x->peer, y->peer);
+    if (c)
+        return c;
+    sim_ip_parse(x->peer_ip, &ix);
+    sim_ip_parse(y->peer_ip, &iy);
+    return ix < iy ? -1 : ix > iy;
+}
+
+/* pairs.tsv: the proxies' per-peer counters
+ * "node.<name>.peer.<ip>.sip.connections.opened", with the address mapped
+ * to node names; nodes in topology order, peers sorted. */
+static void
+world_fill_pairs(World *w, SimRunResult *r)
+{
+    static const char suffix[] = ".sip.connections.opened";
+    GArray *pairs = g_array_new(FALSE, TRUE, sizeof(SimPairResult));
+    for (guint i = 0; i < w->topo->n_nodes; i++) {
+        const char *node = w->topo->nodes[i].name;
+        g_autofree char *prefix = g_strdup_printf("node.%s.peer.", node);
+        g_auto(GStrv) names = sim_stats_names(w->ctx.stats, SIM_STAT_COUNTER,
+                                              prefix);
+        guint first = pairs->len;
+        for (guint k = 0; names[k]; k++) {
+            if (!g_str_has_suffix(names[k], suffix))
+                continue;
+            SimCounter *c = sim_stats_lookup(w->ctx.stats, SIM_STAT_COUNTER,
+                                             names[k]);
+            const char *ip = names[k] + strlen(prefix);
+            SimPairResult pr = {
+                .node = g_strdup(node),
+                .peer_ip = g_strndup(ip, strlen(ip) - strlen(suffix)),
+                .connections_opened = sim_counter_window(c),
+                .connections_opened_run = c->value,
+            };
+            SimIp addr = 0;
+            pr.peer = sim_ip_parse(pr.peer_ip, &addr)
+                          ? world_peer_name(w, addr)
+                          : g_strdup("-");
+            g_array_append_val(pairs, pr);
+        }
+        g_qsort_with_data(&g_array_index(pairs, SimPairResult, first),
+                          (gint)(pairs->len - first), sizeof(SimPairResult),
+                          (GCompareDataFunc)world_pair_cmp, NULL);
+    }
+    r->n_pairs = pairs->len;
+    r->pairs = (SimPairResult *)g_array_free(pairs, FALSE);
+}
+
 static void
 world_fill_latency(World *w, SimRunResult *r)
 {
@@ -652,6 +748,7 @@ world_fill(World *w, SimRunResult *r)
     r->memory_conn_bytes_peak = (guint64)MAX(
         sim_gauge_peak(sim_stats_gauge(w->ctx.stats, "memory.conn_bytes")), 0);
     world_fill_nodes(w, r);
+    world_fill_pairs(w, r);
     world_fill_latency(w, r);
     world_fill_extras(w, r);
     world_fill_sample_cpu(w);
@@ -811,6 +908,11 @@ sim_world_run(const SimTopo *topo, const SimRunOptions *opt, GError **error)
                                   : g_new0(char *, 1);
     r->duration = topo->simulation.duration;
     r->warmup = MIN(topo->simulation.warmup, r->duration);
+    if (w->pki) {
+        g_autoptr(GDateTime) vt =
+            g_date_time_new_from_unix_utc(sim_pki_verify_time(w->pki));
+        r->pki_verify_time = g_date_time_format(vt, "%Y-%m-%dT%H:%M:%SZ");
+    }
     world_fill(w, r);
     r->sim_events = sim_evq_executed(w->ctx.evq);
     r->sim_wall_s = wall;

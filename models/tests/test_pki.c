@@ -3,11 +3,13 @@
  * Tests of the PKI: RFC 5922 identity extraction and comparison (section
  * 7.1, 7.2: sip URI before dNSName, CN only without SAN, no userpart, no
  * sips, case-insensitive exact match, no wildcard or suffix semantics),
- * OpenSSL chain validation at the reference time (expired, wrong CA), PEM
- * loading and its errors, DER sizes that do not change between generations,
+ * OpenSSL chain validation at the reference time (expired, wrong CA) and at
+ * a given verify time (PEM files made around now by OpenSSL directly: valid,
+ * not yet valid, expired, told apart), PEM loading and its errors, DER sizes that do not change between generations,
  * and the on-disk cache.  ECDSA P-256 keys keep generation cheap.
  */
 #include "models/pki.h"
+#include "models/tests/util_pem.h"
 
 #include <glib/gstdio.h>
 #include <string.h>
@@ -446,6 +448,59 @@ test_cache_reuse(void)
     rm_rf(dir);
 }
 
+/* Certificates made now by OpenSSL directly (not by the PKI), as real ones
+ * are: a CA valid from a day ago for a year; leaves valid from now for 30
+ * days, from 10 days ahead, and until 10 days ago.  At the current time
+ * they are valid, not yet valid and expired; at the fixed reference time
+ * (2025-01-01, before all of them) the current one is not yet valid, which
+ * must not be reported as expired. */
+static void
+test_verify_pem_now(void)
+{
+    const gint64 day = 86400, now = g_get_real_time() / G_USEC_PER_SEC;
+    g_autofree char *dir = tmp_dir();
+    g_autofree char *caf = g_build_filename(dir, "ca.crt", NULL);
+    g_autofree char *cak = g_build_filename(dir, "ca.key", NULL);
+    sim_test_pem_ca(caf, cak, now - day, now + 365 * day);
+    static const struct {
+        const char *name;
+        gint64 from, until;
+        SimPkiVerdict want;
+    } leaves[] = {
+        { "current", 0, 30, SIM_PKI_OK },
+        { "future", 10, 40, SIM_PKI_NOT_YET_VALID },
+        { "old", -40, -10, SIM_PKI_EXPIRED },
+    };
+    SimPkiParams p = { .key = SIM_KEY_ECDSA_P256, .ca_file = caf,
+                       .verify_time_set = TRUE, .verify_time = now };
+    g_autoptr(GError) error = NULL;
+    g_autoptr(SimPki) at_now = sim_pki_new(&p, &error);
+    g_assert_no_error(error);
+    g_assert_cmpint(sim_pki_verify_time(at_now), ==, now);
+    p.verify_time_set = FALSE;
+    g_autoptr(SimPki) at_ref = sim_pki_new(&p, &error);
+    g_assert_no_error(error);
+    g_assert_cmpint(sim_pki_verify_time(at_ref), ==, 1735689600);
+    for (guint i = 0; i < G_N_ELEMENTS(leaves); i++) {
+        g_autofree char *base = g_build_filename(dir, leaves[i].name, NULL);
+        g_autofree char *cf = g_strconcat(base, ".crt", NULL);
+        g_autofree char *kf = g_strconcat(base, ".key", NULL);
+        sim_test_pem_leaf(caf, cak, cf, kf, leaves[i].name,
+                          "URI:sip:example.com", now + leaves[i].from * day,
+                          now + leaves[i].until * day);
+        g_autoptr(SimPkiCreds) c = sim_pki_load(at_now, cf, kf, &error);
+        g_assert_no_error(error);
+        g_autoptr(SimPeerId) id = sim_pki_verify(at_now, c);
+        g_test_message("%s: verdict %d", leaves[i].name, id->verdict);
+        g_assert_cmpint(id->verdict, ==, leaves[i].want);
+        g_assert_cmpint(sim_peer_id_matches(id, "example.com"), ==,
+                        leaves[i].want == SIM_PKI_OK);
+        g_autoptr(SimPeerId) ref = sim_pki_verify(at_ref, c);
+        g_assert_cmpint(ref->verdict, ==, SIM_PKI_NOT_YET_VALID);
+    }
+    rm_rf(dir);
+}
+
 static void
 test_key_type_names(void)
 {
@@ -490,6 +545,7 @@ main(int argc, char **argv)
     g_test_add_func("/pki/verify/untrusted", test_verify_untrusted);
     g_test_add_func("/pki/verify/other-run-ca", test_verify_other_run_ca);
     g_test_add_func("/pki/verify/no-cert", test_verify_no_cert);
+    g_test_add_func("/pki/verify/pem-files-now", test_verify_pem_now);
     g_test_add_func("/pki/der/fixed-sizes", test_der_fixed_sizes);
     g_test_add_func("/pki/load/roundtrip", test_load_roundtrip);
     g_test_add_func("/pki/load/errors", test_load_errors);

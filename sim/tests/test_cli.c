@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include "models/tests/util_pem.h"
 #include "sim/out.h"
 
 /* Output of one CLI invocation. */
@@ -546,6 +547,139 @@ test_plot_images(void)
         }
     }
 }
+/* ---- certificates from files, validated at [pki] verify-time ---------- */
+
+/* Two proxies presenting certificate files; %s %s: B's cert and key. */
+static const char pem_topo_fmt[] =
+    "[simulation]\nduration = 4s\n"
+    "[transport]\nprotocol = tls\n"
+    "[pki]\nca-file = ca.crt\n"
+    "[domain a.test]\n[domain b.test]\n"
+    "[node A]\nhost = pa.a.test\ndomains = a.test\n"
+    "cert-file = a.crt\nkey-file = a.key\n"
+    "[node B]\nhost = pb.b.test\ndomains = b.test\n"
+    "cert-file = %s\nkey-file = %s\n"
+    "[traffic ab]\nfrom = a.test\nto = b.test\nrate = 2\nhold = 1s\n";
+
+/* Runs @topo with @set (or none) into a fresh folder; returns its
+ * summary.json. */
+static char *
+pem_run(const char *topo, const char *set)
+{
+    g_autofree char *out = scratch("pem-run");
+    g_auto(Cli) c = { 0 };
+    if (set)
+        cli_run(&c, "run", topo, "--out", out, "--no-timing", "--set", set,
+                NULL);
+    else
+        cli_run(&c, "run", topo, "--out", out, "--no-timing", NULL);
+    g_test_message("run %s: %s", set ? set : "", c.err);
+    g_assert_cmpint(c.status, ==, 0);
+    return read_file(out, "summary.json");
+}
+
+/* The "pki_verify_time" of a summary.json, as seconds since the epoch. */
+static gint64
+pem_verify_time(const char *json, char **text)
+{
+    const char *key = "\"pki_verify_time\": \"";
+    const char *p = strstr(json, key);
+    g_assert_nonnull(p);
+    p += strlen(key);
+    *text = g_strndup(p, strcspn(p, "\""));
+    g_autoptr(GDateTime) dt = g_date_time_new_from_iso8601(*text, NULL);
+    g_assert_nonnull(dt);
+    return g_date_time_to_unix(dt);
+}
+
+/* Certificates made now with OpenSSL (a CA from a day ago for a year,
+ * leaves from now for 30 days): a run loading them validates at the
+ * current time, succeeds and records that time in meta.pki_verify_time;
+ * setting [pki] verify-time to the recorded value reproduces it.  A server
+ * leaf valid only from 10 days ahead fails as not yet valid, one valid
+ * until 10 days ago as expired, a client leaf from 10 days ahead as the
+ * client's not yet valid; at the fixed 2025-01-01 all of them are not yet
+ * valid (formerly reported as expired). */
+static void
+test_run_pem_now(void)
+{
+    if (!have_cli())
+        return;
+    const gint64 day = 86400, t0 = g_get_real_time() / G_USEC_PER_SEC;
+    g_autofree char *dir = scratch("pem");
+    g_autofree char *ca = g_build_filename(dir, "ca.crt", NULL);
+    g_autofree char *cak = g_build_filename(dir, "ca.key", NULL);
+    sim_test_pem_ca(ca, cak, t0 - day, t0 + 365 * day);
+    static const struct {
+        const char *name, *san;
+        gint64 from, until;
+    } leaves[] = {
+        { "a", "URI:sip:a.test, URI:sip:pa.a.test", 0, 30 },
+        { "a-future", "URI:sip:a.test, URI:sip:pa.a.test", 10, 40 },
+        { "b", "URI:sip:b.test, URI:sip:pb.b.test", 0, 30 },
+        { "b-future", "URI:sip:b.test, URI:sip:pb.b.test", 10, 40 },
+        { "b-old", "URI:sip:b.test, URI:sip:pb.b.test", -40, -10 },
+    };
+    for (guint i = 0; i < G_N_ELEMENTS(leaves); i++) {
+        g_autofree char *crt = g_strdup_printf("%s/%s.crt", dir,
+                                               leaves[i].name);
+        g_autofree char *key = g_strdup_printf("%s/%s.key", dir,
+                                               leaves[i].name);
+        sim_test_pem_leaf(ca, cak, crt, key, leaves[i].name, leaves[i].san,
+                          t0 + leaves[i].from * day,
+                          t0 + leaves[i].until * day);
+    }
+    g_autofree char *text = g_strdup_printf(pem_topo_fmt, "b.crt", "b.key");
+    g_autofree char *topo = g_build_filename(dir, "pem.topo", NULL);
+    g_assert_true(g_file_set_contents(topo, text, -1, NULL));
+
+    g_autofree char *ok = pem_run(topo, NULL);
+    gint64 t1 = g_get_real_time() / G_USEC_PER_SEC;
+    g_autofree char *recorded = NULL;
+    gint64 vt = pem_verify_time(ok, &recorded);
+    g_assert_cmpint(vt, >=, t0);
+    g_assert_cmpint(vt, <=, t1);
+    g_assert_cmpuint(summary_value(ok, "calls.completed"), >, 0);
+    g_assert_cmpuint(summary_value(ok, "handshakes.failed"), ==, 0);
+    g_autofree char *pin = g_strdup_printf("pki.verify-time=%s", recorded);
+    g_autofree char *again = pem_run(topo, pin);
+    g_autofree char *recorded2 = NULL;
+    g_assert_cmpint(pem_verify_time(again, &recorded2), ==, vt);
+    /* Every statistic is the same; meta differs by the override. */
+    *strstr(again, "\"meta\"") = '\0';
+    *strstr(ok, "\"meta\"") = '\0';
+    g_assert_cmpstr(again, ==, ok);
+
+    static const struct {
+        const char *node, *leaf, *counter;
+    } fails[] = {
+        { "B", "b-future", "tls.failed.server_not_yet_valid" },
+        { "B", "b-old", "tls.failed.server_expired" },
+        { "A", "a-future", "tls.failed.client_not_yet_valid" },
+    };
+    for (guint i = 0; i < G_N_ELEMENTS(fails); i++) {
+        g_autofree char *cert = g_strdup_printf(
+            "node.%s.cert-file=%s/%s.crt", fails[i].node, dir, fails[i].leaf);
+        g_autofree char *key = g_strdup_printf(
+            "node.%s.key-file=%s/%s.key", fails[i].node, dir, fails[i].leaf);
+        g_autofree char *out = scratch("pem-fail");
+        g_auto(Cli) c = { 0 };
+        cli_run(&c, "run", topo, "--out", out, "--no-timing", "--set", cert,
+                "--set", key, NULL);
+        g_assert_cmpint(c.status, ==, 0);
+        g_autofree char *json = read_file(out, "summary.json");
+        g_test_message("%s", fails[i].leaf);
+        g_assert_cmpuint(summary_value(json, fails[i].counter), >, 0);
+        g_assert_cmpuint(summary_value(json, "calls.completed"), ==, 0);
+    }
+    g_autofree char *ref = pem_run(topo, "pki.verify-time=2025-01-01");
+    g_autofree char *ref_text = NULL;
+    g_assert_cmpint(pem_verify_time(ref, &ref_text), ==, 1735689600);
+    g_assert_cmpuint(summary_value(ref, "tls.failed.server_not_yet_valid"),
+                     >, 0);
+    g_assert_null(strstr(ref, "tls.failed.server_expired"));
+    g_assert_cmpuint(summary_value(ref, "calls.completed"), ==, 0);
+}
 
 int
 main(int argc, char **argv)
@@ -558,6 +692,7 @@ main(int argc, char **argv)
     g_test_add_func("/cli/run/files", test_run_files);
     g_test_add_func("/cli/run/determinism", test_run_determinism);
     g_test_add_func("/cli/run/pcap", test_run_pcap);
+    g_test_add_func("/cli/run/pki-files-now", test_run_pem_now);
     g_test_add_func("/cli/compare/jobs", test_compare_jobs);
     g_test_add_func("/cli/sweep/resume", test_sweep_resume);
     g_test_add_func("/cli/plot/images", test_plot_images);

@@ -45,6 +45,8 @@ test_defaults(void)
     g_assert_cmpuint(t->simulation.seed, ==, 1);
     g_assert_cmpstr(t->simulation.strategy, ==, "reuse");
     g_assert_null(t->simulation.cpu_profile);
+    /* [pki] verify-time: unset (the world picks the instant). */
+    g_assert_false(t->pki.verify_time_set);
     /* [transport]. */
     g_assert_cmpint(t->transport.protocol, ==, SIM_PROTO_TLS);
     g_assert_cmpuint(t->transport.tls_version, ==, 13);
@@ -134,6 +136,8 @@ test_defaults_text(void)
         "transport.protocol = tls\n", "network.bandwidth = 1Gbps\n",
         "dns.srv-select = proportional\n", "node.sip-cost = 50us\n",
         "traffic.bye-by = caller\n", "pki.key = ecdsa-p256\n",
+        "pki.verify-time = (the current time when ca-file or cert-file is "
+        "used, else 2025-01-01T00:00:00Z)\n",
     };
     for (guint i = 0; i < G_N_ELEMENTS(lines); i++)
         g_assert_nonnull(strstr(text, lines[i]));
@@ -305,6 +309,47 @@ test_overrides(void)
     g_assert_cmpuint(r->links[0].path.jitter, ==, 1000000ull);
 }
 
+/* [pki] verify-time = @v gives @t (seconds since the epoch, from
+ * `date -u -d @v +%s`), in the file and through --set. */
+static void
+check_verify_time(const char *v, gint64 t)
+{
+    g_autofree char *text =
+        g_strdup_printf("[pki]\nverify-time = %s\n[node pa]\n", v);
+    g_autoptr(SimTopo) a = load_ok(text, NULL);
+    g_assert_true(a->pki.verify_time_set);
+    g_assert_cmpint(a->pki.verify_time, ==, t);
+    g_autofree char *ov = g_strdup_printf("pki.verify-time=%s", v);
+    const char *const ovs[] = { ov, NULL };
+    g_autoptr(SimTopo) b = load_ok("[node pa]\n", ovs);
+    g_assert_true(b->pki.verify_time_set);
+    g_assert_cmpint(b->pki.verify_time, ==, t);
+}
+
+static void
+test_verify_time(void)
+{
+    check_verify_time("2026-12-03", 1796256000);
+    check_verify_time("2026-12-03T12:00:00Z", 1796299200);
+    check_verify_time("2026-12-03T13:30:00+01:30", 1796299200);
+    check_verify_time("2026-12-03T12:00:00", 1796299200);
+    check_verify_time("2024-02-29T23:59:59Z", 1709251199);
+    static const char *const bad[] = {
+        "2026-02-30", "2026-12-3", "yesterday", "2026-12-03 12:00:00",
+        "12/03/2026", "1969-12-31", "2026-12-03T25:00:00Z", "",
+    };
+    for (guint i = 0; i < G_N_ELEMENTS(bad); i++) {
+        g_autofree char *ov = g_strdup_printf("pki.verify-time=%s", bad[i]);
+        const char *const ovs[] = { ov, NULL };
+        g_autoptr(GError) error = NULL;
+        g_autoptr(SimTopo) t = load_text("[node pa]\n", ovs, &error);
+        g_test_message("%s: %s", bad[i], error ? error->message : "loaded");
+        g_assert_error(error, SIM_TOPO_ERROR, SIM_TOPO_ERROR_BAD_VALUE);
+        g_assert_nonnull(strstr(error->message, "[pki] verify-time"));
+        g_assert_nonnull(strstr(error->message, "ISO-8601"));
+    }
+}
+
 static void
 check_override_error(const char *ov, const char *part)
 {
@@ -368,6 +413,8 @@ static const Fixture fixtures[] = {
       "tls-version", "protocol tcp" },
     { "warmup-duration.topo", SIM_TOPO_ERROR_CONFLICT, "[simulation]",
       "warmup", "shorter than the duration" },
+    { "pki-verify-time-bad.topo", SIM_TOPO_ERROR_BAD_VALUE, "[pki]",
+      "verify-time", "expected an ISO-8601 date or date-time" },
     { "no-nodes.topo", SIM_TOPO_ERROR_MISSING, NULL, NULL,
       "at least one [node NAME]" },
     { "traffic-unserved.topo", SIM_TOPO_ERROR_BAD_REFERENCE,
@@ -458,6 +505,7 @@ main(int argc, char **argv)
     g_test_add_func("/topo/nodes/addresses", test_addresses);
     g_test_add_func("/topo/overrides/apply", test_overrides);
     g_test_add_func("/topo/overrides/errors", test_override_errors);
+    g_test_add_func("/topo/pki/verify-time", test_verify_time);
     for (guint i = 0; i < G_N_ELEMENTS(fixtures); i++) {
         g_autofree char *name = g_strndup(fixtures[i].file,
                                           strlen(fixtures[i].file) - 5);
