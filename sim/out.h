@@ -70,6 +70,7 @@ char *sim_out_runs_row(const SimRunResult *r, const SimOutOptions *opt);
 char *sim_out_summary_json(const SimRunResult *r, const SimOutOptions *opt);
 char *sim_out_summary_text(const SimRunResult *r, const SimOutOptions *opt);
 char *sim_out_nodes_tsv(const SimRunResult *r);
+char *sim_out_pairs_tsv(const SimRunResult *r);
 char *sim_out_timeseries_tsv(const SimRunResult *r);
 char *sim_out_latency_tsv(const SimRunResult *r);
 

@@ -628,7 +628,7 @@ world_peer_name(World *w, SimIp ip)
 }
 
 static gint
-world_pair_cmp(gconstpointer a, gconstpointer b)
+world_pair_cmp(gconstpointer a, gconstpointer b, gpointer data)
 {
     const SimPairResult *x = a, *y = b;
     SimIp ix = 0, iy = 0;
@@ -674,7 +674,7 @@ world_fill_pairs(World *w, SimRunResult *r)
         }
         g_qsort_with_data(&g_array_index(pairs, SimPairResult, first),
                           (gint)(pairs->len - first), sizeof(SimPairResult),
-                          (GCompareDataFunc)world_pair_cmp, NULL);
+                          world_pair_cmp, NULL);
     }
     r->n_pairs = pairs->len;
     r->pairs = (SimPairResult *)g_array_free(pairs, FALSE);

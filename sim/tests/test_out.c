@@ -55,6 +55,12 @@ make_result(void)
     r->nodes[0].node = g_strdup("pa");
     r->nodes[0].cpu_util = 0.5;
     r->nodes[1].node = g_strdup("pb");
+    r->n_pairs = 2;
+    r->pairs = g_new0(SimPairResult, 2);
+    r->pairs[0] = (SimPairResult){ g_strdup("pa"), g_strdup("pb"),
+                                   g_strdup("10.0.0.2"), 1, 3 };
+    r->pairs[1] = (SimPairResult){ g_strdup("pb"), g_strdup("pa|pc"),
+                                   g_strdup("10.0.0.1"), 0, 1 };
     r->n_latency = 2;
     r->latency = g_new0(SimLatencyBucket, 2);
     r->latency[0] = (SimLatencyBucket){ 1000000, 1010000, 3 };
@@ -137,6 +143,11 @@ test_side_tables(void)
                                       "\thandshakes\tcpu.util\t"
                                       "memory.conn_bytes_peak\n"));
     g_assert_nonnull(strstr(n, "\npa\t0\t0\t0\t0\t0\t0.500000\t0\n"));
+    g_autofree char *p = sim_out_pairs_tsv(r);
+    g_assert_cmpstr(p, ==, "node\tpeer\tpeer_ip\tconnections.opened\t"
+                           "connections.opened_run\n"
+                           "pa\tpb\t10.0.0.2\t1\t3\n"
+                           "pb\tpa|pc\t10.0.0.1\t0\t1\n");
     g_autofree char *t = sim_out_timeseries_tsv(r);
     g_assert_cmpstr(t, ==, "time_s\topen_connections\tcpu_util\t"
                            "calls_in_progress\n1.000000\t4\t0.250000\t2\n");
@@ -216,8 +227,9 @@ test_write_run(void)
     g_assert_true(sim_out_write_run(r, dir, NULL, &error));
     g_assert_no_error(error);
     g_assert_true(sim_out_run_complete(dir));
-    /* summary.json runs.tsv nodes.tsv timeseries.tsv latency.tsv marker. */
-    g_assert_cmpuint(dir_count(dir), ==, 6);
+    /* summary.json runs.tsv nodes.tsv pairs.tsv timeseries.tsv latency.tsv
+     * marker. */
+    g_assert_cmpuint(dir_count(dir), ==, 7);
     g_auto(GStrv) f = sim_out_read_run_row(dir, &error);
     g_assert_no_error(error);
     g_autofree char *row = sim_out_runs_row(r, NULL);

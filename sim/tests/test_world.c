@@ -356,9 +356,10 @@ world_fingerprint(const SimRunResult *r)
     g_autofree char *row = sim_out_runs_row(r, &o);
     g_autofree char *json = sim_out_summary_json(r, &o);
     g_autofree char *nodes = sim_out_nodes_tsv(r);
+    g_autofree char *pairs = sim_out_pairs_tsv(r);
     g_autofree char *ts = sim_out_timeseries_tsv(r);
     g_autofree char *lat = sim_out_latency_tsv(r);
-    return g_strconcat(row, json, nodes, ts, lat, NULL);
+    return g_strconcat(row, json, nodes, pairs, ts, lat, NULL);
 }
 
 /* Same topology, strategy and seed: identical results; another seed
@@ -451,6 +452,35 @@ test_node_handshakes(void)
     }
 }
 
+/* pairs.tsv: under rfc3261 each proxy opens one connection toward the
+ * other, named by the node at the peer's address; under per-transaction
+ * the pairs add up to the proxies' own sip.connections.opened total. */
+static void
+test_pairs(void)
+{
+    g_autoptr(SimTopo) topo = world_pair("tcp", NULL);
+    g_autoptr(SimRunResult) r = world_run_ok(topo, "rfc3261", 5);
+    g_assert_cmpuint(r->n_pairs, ==, 2);
+    g_assert_cmpstr(r->pairs[0].node, ==, "A");
+    g_assert_cmpstr(r->pairs[0].peer, ==, "B");
+    g_assert_cmpstr(r->pairs[0].peer_ip, ==, "10.2.0.1");
+    g_assert_cmpuint(r->pairs[0].connections_opened_run, ==, 1);
+    g_assert_cmpstr(r->pairs[1].node, ==, "B");
+    g_assert_cmpstr(r->pairs[1].peer, ==, "A");
+    g_assert_cmpstr(r->pairs[1].peer_ip, ==, "10.1.0.1");
+    g_assert_cmpuint(r->pairs[1].connections_opened_run, ==, 1);
+    g_autoptr(SimRunResult) t = world_run_ok(topo, "per-transaction", 5);
+    guint64 sum = 0, total = 0;
+    for (guint i = 0; i < t->n_pairs; i++)
+        sum += t->pairs[i].connections_opened;
+    for (guint i = 0; i < t->extra_names->len; i++)
+        if (g_str_equal(g_array_index(t->extra_names, char *, i),
+                        "sip.connections.opened"))
+            total = (guint64)g_array_index(t->extra_values, double, i);
+    g_assert_cmpuint(total, >, 10);
+    g_assert_cmpuint(sum, ==, total);
+}
+
 /* B crashes at 10 s for 5 s.  With 10 calls/s from A, about 100 calls
  * arrive before the crash (sd 10) and about 245 after B's return (from
  * 15.5 s to 40 s); more than 100 + 5 sd completions prove that A reached B
@@ -503,6 +533,7 @@ main(int argc, char **argv)
     g_test_add_func("/world/run/failover", test_failover);
     g_test_add_func("/world/nodes/memory", test_node_memory);
     g_test_add_func("/world/nodes/handshakes", test_node_handshakes);
+    g_test_add_func("/world/pairs", test_pairs);
     g_test_add_func("/world/rng/streams-by-node", test_streams_by_node);
     g_test_add_func("/world/topologies/every-strategy", test_topologies);
     return g_test_run();
