@@ -29,7 +29,7 @@ G_DEFINE_QUARK(sim-topo-error-quark, sim_topo_error)
 
 /* Longest certificate, key or profile file the loader reads. */
 #define TOPO_MAX_FILE (1u << 20)
-/* Longest duration accepted: about 31 years of simulated time. */
+/* Durations must be shorter: 1e9 s, about 31 years of simulated time. */
 #define TOPO_MAX_NS 1e18
 /* Longest value quoted in an error message. */
 #define TOPO_QUOTE_MAX 60
@@ -507,10 +507,12 @@ topo_duration(TopoParser *p, const TopoGroup *g, const char *key,
         return TRUE;
     double ns;
     const char *exp = flags & TOPO_POSITIVE
-                          ? "a positive duration (e.g. 500ms, 2s, 1min; "
-                            "a bare number is seconds)"
-                          : "a duration (e.g. 0, 500ms, 2s, 1min; a bare "
-                            "number is seconds)";
+                          ? "a positive duration under 1e9 s (about 31 "
+                            "years), e.g. 500ms, 2s or 1min (a bare number "
+                            "is seconds)"
+                          : "a duration under 1e9 s (about 31 years), e.g. "
+                            "0, 500ms, 2s or 1min (a bare number is "
+                            "seconds)";
     if (!topo_scaled(v, topo_time_units, G_N_ELEMENTS(topo_time_units), &ns) ||
         ns >= TOPO_MAX_NS || ((flags & TOPO_POSITIVE) && llround(ns) == 0))
         return topo_bad(p, g, key, v, exp);
@@ -589,8 +591,9 @@ topo_uint(TopoParser *p, const TopoGroup *g, const char *key, guint64 min,
     guint64 x = 0;
     gboolean ok = v[0] != '\0';
     for (const char *s = v; ok && *s; s++) {
-        ok = g_ascii_isdigit(*s) && x <= (G_MAXUINT64 - 9) / 10;
-        x = x * 10 + (guint64)(*s - '0');
+        guint d = (guint)(*s - '0');
+        ok = g_ascii_isdigit(*s) && x <= (G_MAXUINT64 - d) / 10;
+        x = ok ? x * 10 + d : x;
     }
     if (!ok || x < min || x > max) {
         g_autofree char *exp = g_strdup_printf(
@@ -881,16 +884,16 @@ topo_check_group(TopoParser *p, TopoGroup *tg)
     }
     guint nw = g_strv_length(w) - 1;
     if (nw != tg->kind->n_words) {
-        static const char *const forms[] = { "[%s] takes no name",
-                                             "[%s NAME] takes one name",
-                                             "[%s SITE_A SITE_B] takes two "
-                                             "site names" };
+        static const char *const forms[] = {
+            "[%s] (no name after the kind)",
+            "[%s NAME] (one name after the kind)",
+            "[%s SITE_A SITE_B] (two site names after the kind)" };
         g_autofree char *form =
             g_strdup_printf(forms[tg->kind->n_words], tg->kind->kind);
         return topo_fail(p, SIM_TOPO_ERROR_BAD_VALUE, tg->group, NULL,
                          "expected a group name of the form %s, found %u "
-                         "name word(s)",
-                         form, nw);
+                         "name word%s",
+                         form, nw, nw == 1 ? "" : "s");
     }
     tg->words = g_strdupv(w + 1);
     g_auto(GStrv) keys = g_key_file_get_keys(p->kf, tg->group, NULL, NULL);
@@ -1407,10 +1410,18 @@ topo_site_ref(TopoParser *p, const SimTopo *t, const TopoGroup *g,
     g_autofree char *hint =
         topo_hint(name, (const char *const *)t->sites, t->n_sites);
     g_autofree char *q = topo_quote(name);
+    g_autofree char *all = g_strjoinv(", ", t->sites);
+    /* A node's name is its site only when it has no site key. */
+    gint n = sim_topo_node_index(t, name);
+    g_autofree char *moved =
+        n >= 0 ? g_strdup_printf(" (node %s has site = %s: name that site)",
+                                 name, t->sites[t->nodes[n].site])
+               : g_strdup("");
     return topo_fail(p, SIM_TOPO_ERROR_BAD_REFERENCE, g->group, NULL,
-                     "expected two sites that nodes sit in (a node's site "
-                     "key, or its name), found %s%s",
-                     q, hint);
+                     "expected two sites that nodes sit in (the site key "
+                     "of a node, or the name of a node without one: %s), "
+                     "found %s%s%s",
+                     all, q, moved, n >= 0 ? "" : hint);
 }
 
 static gboolean
@@ -1533,6 +1544,12 @@ topo_parse_traffic_faults(TopoParser *p, SimTopo *t)
         if (!topo_duration(p, g, "at", 0, &f->at) ||
             !topo_duration(p, g, "duration", TOPO_POSITIVE, &f->duration))
             return FALSE;
+        /* A fault from the end of the run on would never fire. */
+        if (f->at >= t->simulation.duration)
+            return topo_fail(p, SIM_TOPO_ERROR_CONFLICT, g->group, "at",
+                             "expected at < duration (the run ends at "
+                             "%.9g s), found %.9g s",
+                             t->simulation.duration / 1e9, f->at / 1e9);
     }
     return TRUE;
 }
@@ -1604,6 +1621,12 @@ sim_topo_load_data(const char *name, const char *data, gsize len,
     g_return_val_if_fail(name != NULL, NULL);
     g_return_val_if_fail(data != NULL || len == 0, NULL);
     g_autoptr(SimTopo) t = g_new0(SimTopo, 1);
+    /* A UTF-8 byte-order mark (some Windows editors write one) is not
+     * part of the first line. */
+    if (data && len >= 3 && memcmp(data, "\xef\xbb\xbf", 3) == 0) {
+        data += 3;
+        len -= 3;
+    }
     TopoParser p = {
         .kf = g_key_file_new(),
         .file = name,

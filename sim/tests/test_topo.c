@@ -421,6 +421,15 @@ static const Fixture fixtures[] = {
       "[traffic a-to-b]", "from", "no node lists" },
     { "not-keyfile.topo", SIM_TOPO_ERROR_FILE, NULL, NULL,
       "expected a key file" },
+    { "group-words.topo", SIM_TOPO_ERROR_BAD_VALUE, "[node pa pb]", NULL,
+      "of the form [node NAME] (one name after the kind), found 2 name "
+      "words" },
+    { "duration-huge.topo", SIM_TOPO_ERROR_BAD_VALUE, "[simulation]",
+      "duration", "under 1e9 s (about 31 years)" },
+    { "link-node-site.topo", SIM_TOPO_ERROR_BAD_REFERENCE, "[link pa west]",
+      NULL, "node pa has site = east" },
+    { "fault-after-end.topo", SIM_TOPO_ERROR_CONFLICT, "[fault crash]", "at",
+      "expected at < duration (the run ends at 30 s), found 30 s" },
     /* Fuzzer finds. */
     { "fuzz-protocol-overflow.topo", SIM_TOPO_ERROR_BAD_VALUE,
       "[transport]", "protocol", "did you mean \"tls\"" },
@@ -476,6 +485,36 @@ test_samples(void)
     }
 }
 
+/* The largest seed a guint64 holds is accepted; one more is not. */
+static void
+test_seed_max(void)
+{
+    g_autoptr(SimTopo) t =
+        load_ok("[simulation]\nseed = 18446744073709551615\n[node pa]\n",
+                NULL);
+    g_assert_cmpuint(t->simulation.seed, ==, G_MAXUINT64);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(SimTopo) bad = load_text(
+        "[simulation]\nseed = 18446744073709551616\n[node pa]\n", NULL,
+        &error);
+    g_assert_error(error, SIM_TOPO_ERROR, SIM_TOPO_ERROR_BAD_VALUE);
+    g_assert_nonnull(strstr(error->message, "18446744073709551615"));
+}
+
+/* A UTF-8 byte-order mark before the first group is skipped; line
+ * numbers stay those of the file. */
+static void
+test_bom(void)
+{
+    g_autoptr(SimTopo) t = load_ok("\xef\xbb\xbf[node pa]\ncores = 2\n", NULL);
+    g_assert_cmpuint(t->nodes[0].cores, ==, 2);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(SimTopo) bad =
+        load_text("\xef\xbb\xbf[node pa]\ncores = 0\n", NULL, &error);
+    g_assert_error(error, SIM_TOPO_ERROR, SIM_TOPO_ERROR_BAD_VALUE);
+    g_assert_nonnull(strstr(error->message, "test.topo:2: [node pa] cores"));
+}
+
 static void
 test_garbage(void)
 {
@@ -514,6 +553,8 @@ main(int argc, char **argv)
     }
     g_test_add_func("/topo/errors/line-number", test_line_numbers);
     g_test_add_func("/topo/errors/garbage", test_garbage);
+    g_test_add_func("/topo/values/seed-max", test_seed_max);
+    g_test_add_func("/topo/file/utf8-bom", test_bom);
     g_test_add_func("/topo/samples/all-load", test_samples);
     return g_test_run();
 }
