@@ -534,7 +534,8 @@ tls_after_cpu(TlsConn *tc, SimTime cost, void (*next)(TlsConn *tc))
     sim_cpu_submit(cpu, cost, tls_job_done, job, tls_job_free);
 }
 
-/* Per-side handshake cost; the server spends half before its flight
+/* This side's handshake CPU: its own role's cost for the connection's
+ * version and handshake kind.  The server spends half before its flight
  * (signature, key exchange) and half on the client's flight
  * (verifications, Finished); the client spends all of it on the server's
  * flight (verifications, key exchange, its signature). */
@@ -542,7 +543,10 @@ static SimTime
 tls_cost(const TlsConn *tc, gboolean resumed)
 {
     const SimStackConfig *cfg = &tc->base.stack->cfg;
-    return resumed ? cfg->tls_resumed_cost : cfg->tls_full_cost;
+    SimTlsVersionIndex v = tc->version == 12 ? SIM_TLS_V12 : SIM_TLS_V13;
+    SimTlsRole r = tc->base.initiator ? SIM_TLS_ROLE_CLIENT
+                                      : SIM_TLS_ROLE_SERVER;
+    return resumed ? cfg->tls_cost[v][r].resumed : cfg->tls_cost[v][r].full;
 }
 
 /* ---- completion ----------------------------------------------------------------- */

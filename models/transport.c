@@ -140,6 +140,24 @@ sim_close_reason_name(SimCloseReason reason)
 }
 
 /**
+ * sim_stack_config_set_tls_cost:
+ * @cfg: transport settings
+ * @full: CPU per full handshake
+ * @resumed: CPU per resumed handshake
+ *
+ * Sets the same handshake CPU for both TLS versions and both roles (a
+ * node's tls-full-cost / tls-resumed-cost, or a test's single figure).
+ */
+void
+sim_stack_config_set_tls_cost(SimStackConfig *cfg, SimTime full,
+                              SimTime resumed)
+{
+    for (guint v = 0; v < SIM_TLS_N_VERSIONS; v++)
+        for (guint r = 0; r < SIM_TLS_N_ROLES; r++)
+            cfg->tls_cost[v][r] = (SimTlsCost){ full, resumed };
+}
+
+/**
  * sim_stack_new:
  * @ctx: the run
  * @net: the network; @ip must be one of its interfaces

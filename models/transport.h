@@ -175,6 +175,28 @@ typedef struct {
     guint streams;
 } SimConnectParams;
 
+/* The two ends of a TLS handshake. */
+typedef enum {
+    SIM_TLS_ROLE_SERVER,
+    SIM_TLS_ROLE_CLIENT,
+    SIM_TLS_N_ROLES
+} SimTlsRole;
+
+/* TLS versions as indices of per-version tables. */
+typedef enum {
+    SIM_TLS_V12,
+    SIM_TLS_V13,
+    SIM_TLS_N_VERSIONS
+} SimTlsVersionIndex;
+
+/* CPU one end spends on one TLS handshake. */
+typedef struct {
+    /* Full handshake (certificates, signatures, key exchange). */
+    SimTime full;
+    /* Resumed handshake. */
+    SimTime resumed;
+} SimTlsCost;
+
 /* Settings of a node's transports (from [transport] and [node]). */
 typedef struct {
     /* TCP initial window in segments (RFC 6928). */
@@ -191,9 +213,9 @@ typedef struct {
     gboolean client_cert;
     /* Session resumption offered and accepted. */
     gboolean resumption;
-    /* CPU per full / resumed handshake, per side. */
-    SimTime tls_full_cost;
-    SimTime tls_resumed_cost;
+    /* CPU this node spends per handshake, by version (SIM_TLS_V12,
+     * SIM_TLS_V13) and by its role in the handshake (SIM_TLS_ROLE_*). */
+    SimTlsCost tls_cost[SIM_TLS_N_VERSIONS][SIM_TLS_N_ROLES];
     /* (nullable): this node's certificate and key. */
     const SimPkiCreds *creds;
     /* (nullable): NULL-terminated extra certificates of a virtual host
@@ -293,6 +315,8 @@ gboolean sim_transport_kind_reliable(SimTransportKind kind);
 const char *sim_close_reason_name(SimCloseReason reason);
 
 /* Stacks. */
+void sim_stack_config_set_tls_cost(SimStackConfig *cfg, SimTime full,
+                                   SimTime resumed);
 SimStack *sim_stack_new(SimCtx *ctx, SimNet *net, const char *node, SimIp ip,
                         SimCpu *cpu, const SimStackConfig *cfg);
 void sim_stack_free(SimStack *st);

@@ -238,31 +238,28 @@ sim_cpu_profile_save(const SimCpuProfile *p, const char *path,
 }
 
 /**
- * sim_cpu_profile_tls_full_cost:
+ * sim_cpu_profile_tls_costs:
  * @p: a profile
  * @key: the node's key type
+ * @out: (out caller-allocates): the node's handshake CPU by TLS version
+ *   and role (SimStackConfig.tls_cost)
  *
- * Returns: the per-side CPU of a full handshake for SimStackConfig: the
- *   mean of the server and client roles.
+ * Each role keeps its own figure: a node is charged the server cost when
+ * it accepts the connection and the client cost when it opens it, for
+ * the version the run negotiates (tls12-* for 1.2, tls-* for 1.3).
  */
-SimTime
-sim_cpu_profile_tls_full_cost(const SimCpuProfile *p, SimKeyType key)
+void
+sim_cpu_profile_tls_costs(const SimCpuProfile *p, SimKeyType key,
+                          SimTlsCost out[SIM_TLS_N_VERSIONS][SIM_TLS_N_ROLES])
 {
-    g_return_val_if_fail(key < SIM_KEY_N_TYPES, 0);
-    return (p->key[key].tls_full_server + p->key[key].tls_full_client) / 2;
-}
-
-/**
- * sim_cpu_profile_tls_resumed_cost:
- * @p: a profile
- * @key: the node's key type
- *
- * Returns: the per-side CPU of a resumed handshake (mean of the roles).
- */
-SimTime
-sim_cpu_profile_tls_resumed_cost(const SimCpuProfile *p, SimKeyType key)
-{
-    g_return_val_if_fail(key < SIM_KEY_N_TYPES, 0);
-    return (p->key[key].tls_resumed_server +
-            p->key[key].tls_resumed_client) / 2;
+    g_return_if_fail(key < SIM_KEY_N_TYPES);
+    const SimCpuKeyCosts *k = &p->key[key];
+    out[SIM_TLS_V13][SIM_TLS_ROLE_SERVER] =
+        (SimTlsCost){ k->tls_full_server, k->tls_resumed_server };
+    out[SIM_TLS_V13][SIM_TLS_ROLE_CLIENT] =
+        (SimTlsCost){ k->tls_full_client, k->tls_resumed_client };
+    out[SIM_TLS_V12][SIM_TLS_ROLE_SERVER] =
+        (SimTlsCost){ k->tls12_full_server, k->tls12_resumed_server };
+    out[SIM_TLS_V12][SIM_TLS_ROLE_CLIENT] =
+        (SimTlsCost){ k->tls12_full_client, k->tls12_resumed_client };
 }

@@ -5,13 +5,16 @@
  * resumed, per key type), saved as a GKeyFile with one group per key type
  * and every figure in microseconds.  Without a profile the defaults come
  * from the operation table of SPEC 3.3 (D7).  The world builder turns a
- * profile into SimStackConfig.tls_full_cost / tls_resumed_cost.
+ * profile into SimStackConfig.tls_cost: each node is charged its own
+ * role's cost (server or client) for the run's TLS version, full or
+ * resumed.
  */
 #pragma once
 
 #include <glib.h>
 
 #include "models/pki.h"
+#include "models/transport.h"
 #include "sim/evq.h"
 
 G_BEGIN_DECLS
@@ -32,13 +35,13 @@ typedef enum {
 /* Costs of one key type (all CPU time of one core). */
 typedef struct {
     /* Whole TLS 1.3 full handshake with mutual authentication, per
-     * role (what SimStackConfig uses). */
+     * role. */
     SimTime tls_full_server;
     SimTime tls_full_client;
     /* Whole TLS 1.3 resumed handshake, per role. */
     SimTime tls_resumed_server;
     SimTime tls_resumed_client;
-    /* The same four for TLS 1.2 (for reference; defaults equal 1.3's). */
+    /* The same four for TLS 1.2 (the SPEC 3.3 defaults equal 1.3's). */
     SimTime tls12_full_server;
     SimTime tls12_full_client;
     SimTime tls12_resumed_server;
@@ -67,10 +70,10 @@ gboolean sim_cpu_profile_load(SimCpuProfile *p, const char *path,
 gboolean sim_cpu_profile_save(const SimCpuProfile *p, const char *path,
                               GError **error);
 
-/* Per-side handshake cost for SimStackConfig (mean of the two roles). */
-SimTime sim_cpu_profile_tls_full_cost(const SimCpuProfile *p, SimKeyType key);
-SimTime sim_cpu_profile_tls_resumed_cost(const SimCpuProfile *p,
-                                         SimKeyType key);
+/* Handshake CPU for SimStackConfig.tls_cost, per version and role. */
+void sim_cpu_profile_tls_costs(
+    const SimCpuProfile *p, SimKeyType key,
+    SimTlsCost out[SIM_TLS_N_VERSIONS][SIM_TLS_N_ROLES]);
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(SimCpuProfile, sim_cpu_profile_clear)
 

@@ -292,16 +292,15 @@ world_stack_config(World *w, guint i)
         .mutual_auth = t->mutual_auth,
         .client_cert = n->client_cert,
         .resumption = t->resumption,
-        .tls_full_cost = n->tls_full_cost,
-        .tls_resumed_cost = n->tls_resumed_cost,
         .creds = w->nodes[i].creds,
         .pki = w->pki,
     };
     return cfg;
 }
 
-/* Handshake CPU the node's [node] keys do not set: from the cpu profile
- * (or SPEC 3.3 defaults) for the node's key type. */
+/* Handshake CPU per version and role from the cpu profile (or SPEC 3.3
+ * defaults) for the node's key type; the node's tls-full-cost and
+ * tls-resumed-cost replace it for both versions and both roles. */
 static void
 world_tls_costs(World *w, const SimCpuProfile *profile, guint i,
                 SimStackConfig *cfg)
@@ -312,11 +311,15 @@ world_tls_costs(World *w, const SimCpuProfile *profile, guint i,
         key = sim_pki_creds_key_type(w->nodes[i].creds);
     else
         sim_key_type_from_name(w->topo->pki.key, &key);
-    if (!n->tls_full_cost_set)
-        cfg->tls_full_cost = sim_cpu_profile_tls_full_cost(profile, key);
-    if (!n->tls_resumed_cost_set)
-        cfg->tls_resumed_cost = sim_cpu_profile_tls_resumed_cost(profile,
-                                                                 key);
+    sim_cpu_profile_tls_costs(profile, key, cfg->tls_cost);
+    for (guint v = 0; v < SIM_TLS_N_VERSIONS; v++) {
+        for (guint r = 0; r < SIM_TLS_N_ROLES; r++) {
+            if (n->tls_full_cost_set)
+                cfg->tls_cost[v][r].full = n->tls_full_cost;
+            if (n->tls_resumed_cost_set)
+                cfg->tls_cost[v][r].resumed = n->tls_resumed_cost;
+        }
+    }
 }
 
 /* CPU, stack, resolver and proxy of node @i. */

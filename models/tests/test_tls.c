@@ -42,7 +42,7 @@ test_msg_new(guint32 len)
 typedef struct {
     SimCtx ctx;
     SimNet *net;
-    SimCpu *cpu_b;
+    SimCpu *cpu_a, *cpu_b;
     SimStack *a, *b;
     const SimTransportOps *ops;
     /* Client side. */
@@ -152,8 +152,9 @@ world_new(const SimTransportOps *ops, const SimStackConfig *ca,
     g_assert_true(sim_ip_parse("10.0.0.2", &ib));
     sim_net_add_interface(w->net, ia, sa);
     sim_net_add_interface(w->net, ib, sb);
+    w->cpu_a = sim_cpu_new(&w->ctx, "a", 1);
     w->cpu_b = sim_cpu_new(&w->ctx, "b", 1);
-    w->a = sim_stack_new(&w->ctx, w->net, "a", ia, NULL, ca);
+    w->a = sim_stack_new(&w->ctx, w->net, "a", ia, w->cpu_a, ca);
     w->b = sim_stack_new(&w->ctx, w->net, "b", ib, w->cpu_b, cb);
     w->ops = ops;
     w->accepted = g_ptr_array_new();
@@ -172,6 +173,7 @@ world_free(World *w)
     sim_evq_free(w->ctx.evq);
     sim_stack_free(w->a);
     sim_stack_free(w->b);
+    sim_cpu_free(w->cpu_a);
     sim_cpu_free(w->cpu_b);
     sim_net_free(w->net);
     sim_stats_free(w->ctx.stats);
@@ -492,7 +494,7 @@ test_cpu_queueing(void)
     const guint n = 10;
     const SimTime c = SIM_MS(1), d = SIM_US(100), t0 = 3 * d;
     SimStackConfig ca = config(13, creds_a), cb = config(13, creds_b);
-    cb.tls_full_cost = c;
+    sim_stack_config_set_tls_cost(&cb, c, 0);
     World *w = world_new(ops, &ca, &cb, d);
     w->send_on_connect = FALSE;
     for (guint i = 0; i < n; i++)
@@ -504,6 +506,74 @@ test_cpu_queueing(void)
                          t0 + n * c / 2 + k * c / 2);
     g_assert_cmpuint(sim_cpu_crypto_time(w->cpu_b), ==, n * c);
     world_free(w);
+}
+
+/* Handshake CPU by version and role (microseconds), all different, as a
+ * calibrated profile gives them: [version][role] = { full, resumed }. */
+static const SimTime role_cost_us[SIM_TLS_N_VERSIONS][SIM_TLS_N_ROLES][2] = {
+    [SIM_TLS_V12] = { [SIM_TLS_ROLE_SERVER] = { 4500, 1300 },
+                      [SIM_TLS_ROLE_CLIENT] = { 3500, 900 } },
+    [SIM_TLS_V13] = { [SIM_TLS_ROLE_SERVER] = { 3000, 700 },
+                      [SIM_TLS_ROLE_CLIENT] = { 2000, 500 } },
+};
+
+static void
+set_role_costs(SimStackConfig *cfg)
+{
+    for (guint v = 0; v < SIM_TLS_N_VERSIONS; v++)
+        for (guint r = 0; r < SIM_TLS_N_ROLES; r++)
+            cfg->tls_cost[v][r] = (SimTlsCost){
+                SIM_US(role_cost_us[v][r][0]), SIM_US(role_cost_us[v][r][1])
+            };
+}
+
+/* One full handshake charges the opener (a) exactly the client's full
+ * cost of the version and the acceptor (b) the server's; a resumed one
+ * then adds the resumed costs of each role. */
+static void
+check_role_costs(guint version)
+{
+    const SimTransportOps *ops = ops_or_skip("tls");
+    if (!ops)
+        return;
+    SimStackConfig ca = config(version, creds_a), cb = config(version,
+                                                              creds_b);
+    set_role_costs(&ca);
+    set_role_costs(&cb);
+    guint v = version == 12 ? SIM_TLS_V12 : SIM_TLS_V13;
+    const SimTime (*c)[2] = role_cost_us[v];
+    World *w = world_new(ops, &ca, &cb, SIM_MS(DELAY_MS));
+    world_connect(w, "example.net");
+    sim_evq_run_until(w->ctx.evq, SIM_S(1));
+    g_assert_cmpuint(counter(w, "handshakes.tls_full"), ==, 1);
+    g_assert_cmpuint(sim_cpu_crypto_time(w->cpu_a), ==,
+                     SIM_US(c[SIM_TLS_ROLE_CLIENT][0]));
+    g_assert_cmpuint(sim_cpu_crypto_time(w->cpu_b), ==,
+                     SIM_US(c[SIM_TLS_ROLE_SERVER][0]));
+    sim_conn_close(w->client);
+    sim_evq_run_until(w->ctx.evq, SIM_S(2));
+    world_connect(w, "example.net");
+    sim_evq_run_until(w->ctx.evq, SIM_S(3));
+    g_assert_cmpuint(counter(w, "handshakes.tls_resumed"), ==, 1);
+    g_assert_cmpuint(sim_cpu_crypto_time(w->cpu_a), ==,
+                     SIM_US(c[SIM_TLS_ROLE_CLIENT][0] +
+                            c[SIM_TLS_ROLE_CLIENT][1]));
+    g_assert_cmpuint(sim_cpu_crypto_time(w->cpu_b), ==,
+                     SIM_US(c[SIM_TLS_ROLE_SERVER][0] +
+                            c[SIM_TLS_ROLE_SERVER][1]));
+    world_free(w);
+}
+
+static void
+test_cpu_roles_tls12(void)
+{
+    check_role_costs(12);
+}
+
+static void
+test_cpu_roles_tls13(void)
+{
+    check_role_costs(13);
 }
 
 int
@@ -540,6 +610,8 @@ main(int argc, char **argv)
     g_test_add_func("/tls/auth/server-expired", test_server_expired);
     g_test_add_func("/tls/auth/client-untrusted", test_client_untrusted);
     g_test_add_func("/tls/cpu/queueing", test_cpu_queueing);
+    g_test_add_func("/tls/cpu/per-role/tls12", test_cpu_roles_tls12);
+    g_test_add_func("/tls/cpu/per-role/tls13", test_cpu_roles_tls13);
     int rc = g_test_run();
     sim_pki_creds_free(creds_a);
     sim_pki_creds_free(creds_b);
