@@ -5,11 +5,15 @@
  * counts of SPEC 3.1 (R = 100 ms, zero CPU and DNS delay), RFC 3261 timers
  * (T1 = 500 ms, Timer B = 64*T1), closed forms of connection counts, and
  * binomial bounds for SRV shares.  Covers reuse against virtual-server
- * (29, 30), many dialogs (5), ports (6, 35), identities (10, 11, 14, 15),
- * resumption (17), lifetime (18, 21, 22), TCP/SCTP (23, 25, 26, 27, 28),
- * SRV farms (32, 34, 36), first-request arrival (38), timers (39, 41), the
- * per-transaction baseline and UDP retransmission.
+ * (29, 30), many dialogs (5), ports (6, 35), identities (10, 11, 14-16),
+ * resumption (17), lifetime (18, 21, 22), TCP/SCTP (23-28), SRV farms
+ * (32, 34, 35, 36), first-request arrival (38) and the SYN black hole
+ * (41).
+ * Scenarios 1-4, 9 and the full-mesh closed forms are in test_proxy.c.
  */
+#include <math.h>
+
+#include "models/sip/txn.h"
 #include "models/tests/util_sip.h"
 
 #define ONE_WAY SIM_MS(50)
@@ -662,12 +666,10 @@ run_arrival(const ArrivalCase *c)
     g_assert_cmpuint(at - t0, ==, k * RTT + RTT / 2);
     run_to(w, t0 + SIM_S(10));
     g_assert_cmpfloat(setup_sum_ns(w) - sum0, ==, (double)((k + 1) * RTT));
-    if (c->t != &sim_transport_tls && c->t != &sim_transport_tls_sctp)
-        ;
-    else if (c->resumed)
-        g_assert_cmpuint(ctr(w, "handshakes.tls_resumed"), ==, 1);
-    else
-        g_assert_cmpuint(ctr(w, "handshakes.tls_full"), ==, 1);
+    if (sim_strategy_kind_is_tls(c->t->kind))
+        g_assert_cmpuint(ctr(w, c->resumed ? "handshakes.tls_resumed"
+                                           : "handshakes.tls_full"),
+                         ==, 1);
     sim_test_world_free(w);
 }
 
@@ -731,13 +733,461 @@ test_two_connection_backward(void)
     sim_test_world_free(w);
 }
 
+/* ------------------------------------------------------------------ */
+/* SRV farms (32, 34, 35, 36)                                          */
+
+#define FARM_NODE(n, addr, ...)                                             \
+    { .name = "s" #n, .host = "s" #n ".example.net", .ip = addr,            \
+      .domains = { "example.net", NULL }, __VA_ARGS__ }
+#define FARM_SAN(n) { "URI:sip:example.net", "URI:sip:s" #n ".example.net",  \
+                      NULL }
+
+/* S1, S2, S3 at priority 10, weight 10 each, all proving example.net
+ * (and their own host, the Contact that in-dialog requests go to). */
+static const SimTestNodeSpec farm[] = {
+    NODE_A(),
+    FARM_NODE(1, "192.0.2.11", .san = FARM_SAN(1)),
+    FARM_NODE(2, "192.0.2.12", .san = FARM_SAN(2)),
+    FARM_NODE(3, "192.0.2.13", .san = FARM_SAN(3)),
+};
+
+/* Counter "node.<node>.peer.<ip>.sip.connections.opened". */
+static guint64
+peer_opened(SimTestWorld *w, const char *node, const char *ip)
+{
+    g_autofree char *name = g_strdup_printf(
+        "node.%s.peer.%s.sip.connections.opened", node, ip);
+    return ctr(w, name);
+}
+
+/* Asserts that @count successes out of @n independent trials of
+ * probability @p lie within Z binomial standard deviations of n p.  Z = 4:
+ * a two-sided normal tail of 6.3e-5 per count, so with a fixed seed a
+ * failure means a biased draw, not bad luck. */
+#define BINOMIAL_Z 4.0
+static void
+assert_binomial(guint64 count, guint n, double p)
+{
+    double mean = n * p, sd = sqrt(n * p * (1 - p));
+    g_test_message("%" G_GUINT64_FORMAT " of %u, expected %.1f +- %.1f",
+                   count, n, mean, BINOMIAL_Z * sd);
+    g_assert_cmpfloat(count, >=, mean - BINOMIAL_Z * sd);
+    g_assert_cmpfloat(count, <=, mean + BINOMIAL_Z * sd);
+}
+
+#define FARM_CALLS 3000
+
+/* A sends @n calls to sips:example.net within 30 s, each held 1 s and
+ * hung up by A; returns the world at 40 s, every call done. */
+static SimTestWorld *
+run_farm(const SimStrategyOps *s, gboolean rfc2782, guint n)
+{
+    SimTestWorldOpts o = { .transport = &sim_transport_tls, .strategy = s,
+                           .one_way = ONE_WAY, .srv_rfc2782 = rfc2782 };
+    SimTestWorld *w = sim_test_world_new_opts(&o, farm, G_N_ELEMENTS(farm));
+    for (guint i = 0; i < n; i++)
+        sim_test_call_at(w, SIM_S(30) * i / n, 0, "example.net", SIM_S(1),
+                         SIM_BYE_FROM_CALLER);
+    run_to(w, SIM_S(40));
+    g_assert_cmpuint(ctr(w, "calls.completed"), ==, n);
+    g_assert_cmpuint(ctr(w, "bye.completed"), ==, n);
+    g_assert_cmpuint(ctr(w, "requests.hijacked"), ==, 0);
+    g_assert_cmpuint(ctr(w, "node.s1.calls.received") +
+                         ctr(w, "node.s2.calls.received") +
+                         ctr(w, "node.s3.calls.received"),
+                     ==, n);
+    return w;
+}
+
+/* Exactly one connection per target, all still open (R23: reuse does
+ * not make the client stick to one target). */
+static void
+assert_farm_conns(SimTestWorld *w)
+{
+    g_assert_cmpuint(ctr(w, "sip.connections.opened"), ==, 3);
+    for (guint i = 1; i <= 3; i++)
+        g_assert_cmpuint(peer_opened(w, "a", farm[i].ip), ==, 1);
+    g_assert_cmpuint(open_conns(w, 0), ==, 3);
+}
+
+/* Scenario 32: proportional selection (SPEC D4) of three weight-10
+ * records gives each target p = 10/30 per INVITE; the counts are
+ * binomial(3000, 1/3): 1000 +- 4 sd (sd = 25.8). */
+static void
+test_farm_shares(void)
+{
+    const SimStrategyOps *s[] = { &sim_strategy_reuse,
+                                  &sim_strategy_rfc3261 };
+    for (guint k = 0; k < G_N_ELEMENTS(s); k++) {
+        SimTestWorld *w = run_farm(s[k], FALSE, FARM_CALLS);
+        assert_farm_conns(w);
+        assert_binomial(ctr(w, "node.s1.calls.received"), FARM_CALLS,
+                        1.0 / 3);
+        assert_binomial(ctr(w, "node.s2.calls.received"), FARM_CALLS,
+                        1.0 / 3);
+        assert_binomial(ctr(w, "node.s3.calls.received"), FARM_CALLS,
+                        1.0 / 3);
+        sim_test_world_free(w);
+    }
+}
+
+/* Scenario 32, literal RFC 2782 draw over the fixed order S1, S2, S3: r is
+ * uniform in [0, S] (S = 30) and the first record whose running sum
+ * reaches r wins, so S1 takes r in [0, 10] (11 values), S2 (10, 20] and
+ * S3 (20, 30] (10 each): 11/31, 10/31, 10/31.  With 31000 calls S1's
+ * window, 11000 +- 4 sd = 337, excludes the unbiased 31000/3 = 10333, so
+ * the test tells the literal draw from weight/sum (3000 could not). */
+static void
+test_farm_rfc2782(void)
+{
+    static const guint weight[] = { 10, 10, 10 };
+    const guint n = 31000;
+    guint sum = 0;
+    for (guint i = 0; i < 3; i++)
+        sum += weight[i];
+    double p1 = (weight[0] + 1) / (double)(sum + 1);
+    g_assert_cmpfloat(n * weight[0] / (double)sum, <,
+                      n * p1 - BINOMIAL_Z * sqrt(n * p1 * (1 - p1)));
+    SimTestWorld *w = run_farm(&sim_strategy_reuse, TRUE, n);
+    assert_farm_conns(w);
+    for (guint i = 0; i < 3; i++) {
+        g_autofree char *name = g_strdup_printf("node.s%u.calls.received",
+                                                i + 1);
+        double p = (weight[i] + (i == 0)) / (double)(sum + 1);
+        assert_binomial(ctr(w, name), n, p);
+    }
+    sim_test_world_free(w);
+}
+
+/* Runs @n calls from A to sips:example.net on the farm @specs (A and
+ * three members), each one blacklist period plus 1 s after the last, so
+ * that every call ranks the targets afresh (a failed one is sorted last
+ * for SIM_TEST_BLACKLIST); every call must complete. */
+static SimTestWorld *
+run_farm_spaced(const SimTestNodeSpec *specs, gboolean strict, guint n)
+{
+    SimTestWorldOpts o = { .transport = &sim_transport_tls,
+                           .strategy = &sim_strategy_reuse,
+                           .one_way = ONE_WAY, .strict_3263 = strict };
+    SimTestWorld *w = sim_test_world_new_opts(&o, specs, 4);
+    SimTime gap = SIM_TEST_BLACKLIST + SIM_S(1);
+    for (guint i = 0; i < n; i++)
+        sim_test_call_at(w, gap * i, 0, "example.net", SIM_S(1),
+                         SIM_BYE_FROM_CALLER);
+    run_to(w, gap * n);
+    g_assert_cmpuint(ctr(w, "calls.completed"), ==, n);
+    g_assert_cmpuint(ctr(w, "bye.completed"), ==, n);
+    g_assert_cmpuint(ctr(w, "requests.hijacked"), ==, 0);
+    return w;
+}
+
+/* S1 failed A's authentication each time it was ranked first: every such
+ * attempt was closed by A (never opened), counted as a failover, and
+ * the call went on to S2 or S3; S1 got no call.  S1 ranks first with
+ * p = 10/30 per call, so the attempts are binomial(n, 1/3) and, for
+ * n = 24, P(none) = (2/3)^24 = 6e-5. */
+static void
+assert_s1_refused(SimTestWorld *w, guint n, const char *reason)
+{
+    guint64 tries = peer_opened(w, "a", "192.0.2.11");
+    assert_binomial(tries, n, 1.0 / 3);
+    g_assert_cmpuint(tries, >=, 1);
+    g_assert_cmpuint(ctr(w, "requests.failover"), ==, tries);
+    g_assert_cmpuint(ctr(w, "node.a.sip.connections.opened") -
+                         ctr(w, "sip.connections.opened"),
+                     ==, tries);
+    g_assert_cmpuint(ctr(w, reason), ==, tries);
+    g_assert_cmpuint(ctr(w, "node.s1.calls.received"), ==, 0);
+    g_assert_cmpuint(ctr(w, "node.s2.calls.received") +
+                         ctr(w, "node.s3.calls.received"),
+                     ==, n);
+}
+
+#define FARM_SPACED_CALLS 24
+
+/* Scenario 34: S1's certificate has only DNS:s1.example.net, which counts
+ * because there is no sip URI (R13): its identity set {s1.example.net}
+ * does not prove the AUS example.net (R15, R24), so A closes it and
+ * falls back to S2 or S3. */
+static void
+test_farm_dns_only(void)
+{
+    static const SimTestNodeSpec specs[] = {
+        NODE_A(),
+        FARM_NODE(1, "192.0.2.11", .san = { "DNS:s1.example.net", NULL }),
+        FARM_NODE(2, "192.0.2.12", .san = FARM_SAN(2)),
+        FARM_NODE(3, "192.0.2.13", .san = FARM_SAN(3)),
+    };
+    SimTestWorld *w = run_farm_spaced(specs, FALSE, FARM_SPACED_CALLS);
+    assert_s1_refused(w, FARM_SPACED_CALLS, "tls.failed.name_mismatch");
+    sim_test_world_free(w);
+}
+
+/* Scenario 34, strict-3263 (R24, RFC 3263 4.1): the SRV target must be
+ * proven too (a dNSName equal to it).  S2 and S3 carry DNS:sN.example.net
+ * and pass; S1 with only sip URIs (the domain alone, as SPEC words it, or
+ * with its host) passes by default and fails when strict. */
+static void
+test_farm_strict(void)
+{
+#define STRICT_FARM(...)                                                    \
+    { NODE_A(), FARM_NODE(1, "192.0.2.11", .san = __VA_ARGS__),             \
+      FARM_NODE(2, "192.0.2.12",                                            \
+                .san = { "URI:sip:example.net", "URI:sip:s2.example.net",   \
+                         "DNS:s2.example.net", NULL }),                     \
+      FARM_NODE(3, "192.0.2.13",                                            \
+                .san = { "URI:sip:example.net", "URI:sip:s3.example.net",   \
+                         "DNS:s3.example.net", NULL }) }
+    static const SimTestNodeSpec uris[] = STRICT_FARM(FARM_SAN(1));
+    static const SimTestNodeSpec domain_only[] =
+        STRICT_FARM({ "URI:sip:example.net", NULL });
+#undef STRICT_FARM
+    SimTestWorld *w = run_farm_spaced(uris, FALSE, FARM_SPACED_CALLS);
+    assert_binomial(ctr(w, "node.s1.calls.received"), FARM_SPACED_CALLS,
+                    1.0 / 3);
+    g_assert_cmpuint(ctr(w, "node.s1.calls.received"), >=, 1);
+    g_assert_cmpuint(ctr(w, "requests.failover"), ==, 0);
+    g_assert_cmpuint(ctr(w, "handshakes.failed"), ==, 0);
+    sim_test_world_free(w);
+    w = run_farm_spaced(uris, TRUE, FARM_SPACED_CALLS);
+    assert_s1_refused(w, FARM_SPACED_CALLS, "tls.failed.dns_name_mismatch");
+    sim_test_world_free(w);
+    w = run_farm_spaced(domain_only, TRUE, FARM_SPACED_CALLS);
+    assert_s1_refused(w, FARM_SPACED_CALLS, "tls.failed.dns_name_mismatch");
+    sim_test_world_free(w);
+}
+
+/* Scenario 35: two processes on host s1.example.net (one IP), ports 5061
+ * and 5062, both serving example.net; SRV lists both.  The 5061 process
+ * calls A first, so A holds its alias row {IP, 5061, TLS}.  Of A's calls
+ * to example.net (p = 1/2 each way), those selected for 5061 ride the
+ * row and those for 5062 never do: A opens one connection to 5062, and
+ * every request reaches the process RFC 3263 chose (hijacked = 0). */
+static void
+test_farm_ports(void)
+{
+    static const SimTestNodeSpec specs[] = {
+        NODE_A(),
+        { .name = "s1a", .host = "s1.example.net", .ip = "192.0.2.11",
+          .port = 5061, .domains = { "example.net", NULL },
+          .san = FARM_SAN(1) },
+        { .name = "s1b", .host = "s1.example.net", .ip = "192.0.2.11",
+          .port = 5062, .domains = { "example.net", NULL },
+          .san = FARM_SAN(1) },
+    };
+    const guint n = 40;
+    SimTestWorld *w = world(&sim_transport_tls, &sim_strategy_reuse, 13,
+                            specs, 3);
+    sim_test_call(w, 1, "example.com", SIM_S(100), SIM_BYE_FROM_CALLER);
+    run_to(w, SIM_S(1));
+    g_assert_cmpuint(sim_proxy_n_alias_rows(w->nodes[0].proxy), ==, 1);
+    g_assert_cmpuint(sim_proxy_alias_row(w->nodes[0].proxy, 0)->tuple.port,
+                     ==, 5061);
+    for (guint i = 0; i < n; i++)
+        sim_test_call_at(w, SIM_S(1) + SIM_MS(100) * i, 0, "example.net",
+                         SIM_S(50), SIM_BYE_FROM_CALLER);
+    run_to(w, SIM_S(20));
+    g_assert_cmpuint(ctr(w, "calls.completed"), ==, n + 1);
+    guint64 to_a = ctr(w, "node.s1a.calls.received");
+    guint64 to_b = ctr(w, "node.s1b.calls.received");
+    g_assert_cmpuint(to_a + to_b, ==, n);
+    assert_binomial(to_b, n, 0.5);
+    g_assert_cmpuint(to_b, >=, 1);
+    g_assert_cmpuint(ctr(w, "requests.hijacked"), ==, 0);
+    g_assert_cmpuint(ctr(w, "alias.r29_violations"), ==, 0);
+    g_assert_cmpuint(ctr(w, "node.a.sip.connections.opened"), ==, 1);
+    /* The row carried A's INVITE and ACK of each call to 5061, and
+     * nothing else. */
+    g_assert_cmpuint(ctr(w, "alias.hits"), ==, 2 * to_a);
+    sim_test_world_free(w);
+}
+
+/* Scenario 36: S1 at priority 10, S2 at 20.  Every call goes to S1
+ * (RFC 2782: lowest priority first).  With S1's certificate from a CA
+ * nobody trusts, the first call's handshake fails when S1's flight
+ * reaches A (2 R: TCP, then TLS 1.3's first flight), A moves to S2
+ * (RFC 3263 4.3) and opens a new connection there (3 R): set-up 5 R
+ * instead of 3 R, one failover.  Later calls (S1 sorted last for the
+ * blacklist period) ride that connection: R each. */
+static SimTestWorld *
+run_priorities(gboolean s1_untrusted, guint n)
+{
+    SimTestNodeSpec specs[] = {
+        NODE_A(),
+        FARM_NODE(1, "192.0.2.11", .san = FARM_SAN(1), .priority = 10,
+                  .cert_untrusted = s1_untrusted),
+        FARM_NODE(2, "192.0.2.12", .san = FARM_SAN(2), .priority = 20),
+    };
+    SimTestWorld *w = world(&sim_transport_tls, &sim_strategy_reuse, 13,
+                            specs, 3);
+    for (guint i = 0; i < n; i++)
+        sim_test_call_at(w, SIM_S(1) * i, 0, "example.net", SIM_S(1),
+                         SIM_BYE_FROM_CALLER);
+    run_to(w, SIM_S(n + 5));
+    g_assert_cmpuint(ctr(w, "calls.completed"), ==, n);
+    g_assert_cmpuint(ctr(w, "bye.completed"), ==, n);
+    return w;
+}
+
+static void
+test_farm_priorities(void)
+{
+    const guint n = 20;
+    g_assert_cmpuint(n, <, SIM_TEST_BLACKLIST / SIM_S(1));
+    SimTestWorld *w = run_priorities(FALSE, n);
+    g_assert_cmpuint(ctr(w, "node.s1.calls.received"), ==, n);
+    g_assert_cmpuint(ctr(w, "node.s2.calls.received"), ==, 0);
+    g_assert_cmpuint(ctr(w, "requests.failover"), ==, 0);
+    SimHistogram *h = sim_stats_histogram(w->ctx.stats, "latency.setup");
+    g_assert_cmpuint(sim_histogram_max(h), ==, 3 * RTT);
+    g_assert_cmpuint(sim_histogram_min(h), ==, RTT);
+    sim_test_world_free(w);
+
+    w = run_priorities(TRUE, n);
+    g_assert_cmpuint(ctr(w, "node.s1.calls.received"), ==, 0);
+    g_assert_cmpuint(ctr(w, "node.s2.calls.received"), ==, n);
+    g_assert_cmpuint(ctr(w, "tls.failed.server_untrusted"), ==, 1);
+    g_assert_cmpuint(ctr(w, "requests.failover"), ==, 1);
+    h = sim_stats_histogram(w->ctx.stats, "latency.setup");
+    g_assert_cmpuint(sim_histogram_max(h), ==, 2 * RTT + 3 * RTT);
+    g_assert_cmpuint(sim_histogram_min(h), ==, RTT);
+    g_assert_cmpfloat(setup_sum_ns(w), ==,
+                      (double)(5 * RTT + (n - 1) * RTT));
+    sim_test_world_free(w);
+}
+
+/* ------------------------------------------------------------------ */
+/* Timers (39, 41), the per-transaction baseline, UDP                  */
+
+/* Records when packets to one address leave, and drops them all. */
+typedef struct {
+    SimEvq *q;
+    SimIp hole;
+    GArray *times;
+} BlackHole;
+
+static gboolean
+black_hole_drop(SimNet *net, const SimPacket *pkt, gpointer data)
+{
+    BlackHole *h = data;
+    if (pkt->dst != h->hole)
+        return FALSE;
+    SimTime now = sim_evq_now(h->q);
+    g_array_append_val(h->times, now);
+    return TRUE;
+}
+
+static void
+black_hole_init(BlackHole *h, SimTestWorld *w, const char *ip)
+{
+    h->q = w->ctx.evq;
+    h->hole = sim_test_ip(ip);
+    h->times = g_array_new(FALSE, FALSE, sizeof(SimTime));
+    sim_net_set_drop_hook(w->net, black_hole_drop, h);
+}
+
+/* Asserts that the packets into the hole left at exactly @want[0..n). */
+static void
+assert_sends(const BlackHole *h, const SimTime *want, guint n)
+{
+    g_assert_cmpuint(h->times->len, ==, n);
+    for (guint i = 0; i < n; i++)
+        g_assert_cmpuint(g_array_index(h->times, SimTime, i), ==, want[i]);
+}
+
+/* Send times of a handshake or request retransmitted from @first on,
+ * the interval doubling each time, while before @until: RFC 6298 SYNs
+ * (first 1 s, 2.1 and 5.5) or RFC 3261 Timer A (first T1, 17.1.1.2). */
+static guint
+doubling_schedule(SimTime first, SimTime until, SimTime *out, guint max)
+{
+    guint n = 0;
+    for (SimTime t = 0, d = first; t < until && n < max; t += d, d *= 2)
+        out[n++] = t;
+    return n;
+}
+
+/* Scenario 41: B is a black hole.  A's (TLS over) TCP sends SYNs at 0, 1,
+ * 3, 7, 15 and 31 s; Timer B (64 T1 = 32 s, started with the transaction)
+ * fails the call at exactly 32 s, long before TCP would give up (63 s). */
+static void
+test_syn_black_hole(void)
+{
+    SimTestWorld *w = world(&sim_transport_tls, &sim_strategy_reuse, 13,
+                            pair, 2);
+    BlackHole h;
+    black_hole_init(&h, w, "192.0.2.128");
+    SimTime timer_b = sim_sip_timer_b(T1), want[16] = { 0 };
+    guint n = doubling_schedule(SIM_S(1), timer_b, want, 16);
+    g_assert_cmpuint(n, ==, 6);
+    g_assert_cmpuint(want[n - 1], ==, SIM_S(31));
+    sim_test_call(w, 0, "example.net", SIM_S(1), SIM_BYE_FROM_CALLER);
+    run_to(w, timer_b - 1);
+    g_assert_cmpuint(ctr(w, "calls.failed"), ==, 0);
+    run_to(w, timer_b);
+    g_assert_cmpuint(ctr(w, "calls.failed"), ==, 1);
+    assert_sends(&h, want, n);
+    g_assert_cmpuint(ctr(w, "node.b.requests.received"), ==, 0);
+    sim_test_world_free(w);
+    g_array_free(h.times, TRUE);
+}
+
+/* Scenario 41 with an SRV alternative: S1 (priority 10) is a black hole,
+ * S2 (priority 20) is fine.  With a 5 s connect timeout (below Timer B),
+ * SYNs go to S1 at 0, 1 and 3 s, the connect fails at 5 s, and S2 gets
+ * the INVITE on a new TLS 1.3 connection: set-up 5 s + 3 R.  Without the
+ * knob, Timer B fails the call at 32 s and S2 is never tried. */
+static void
+run_syn_failover(SimTime connect_timeout)
+{
+    static const SimTestNodeSpec specs[] = {
+        NODE_A(),
+        FARM_NODE(1, "192.0.2.11", .san = FARM_SAN(1), .priority = 10),
+        FARM_NODE(2, "192.0.2.12", .san = FARM_SAN(2), .priority = 20),
+    };
+    SimTestWorldOpts o = { .transport = &sim_transport_tls,
+                           .strategy = &sim_strategy_reuse,
+                           .one_way = ONE_WAY,
+                           .connect_timeout = connect_timeout };
+    SimTestWorld *w = sim_test_world_new_opts(&o, specs, 3);
+    BlackHole h;
+    black_hole_init(&h, w, "192.0.2.11");
+    SimTime timer_b = sim_sip_timer_b(T1), want[16] = { 0 };
+    SimTime give_up = connect_timeout ? connect_timeout : timer_b;
+    guint n = doubling_schedule(SIM_S(1), give_up, want, 16);
+    sim_test_call(w, 0, "example.net", SIM_S(1), SIM_BYE_FROM_CALLER);
+    run_to(w, timer_b);
+    assert_sends(&h, want, n);
+    if (connect_timeout) {
+        g_assert_cmpuint(ctr(w, "calls.completed"), ==, 1);
+        g_assert_cmpuint(ctr(w, "requests.failover"), ==, 1);
+        g_assert_cmpuint(ctr(w, "node.s2.calls.received"), ==, 1);
+        g_assert_cmpfloat(setup_ms(w), ==,
+                          (connect_timeout + 3 * RTT) / 1e6);
+    } else {
+        g_assert_cmpuint(ctr(w, "calls.failed"), ==, 1);
+        g_assert_cmpuint(ctr(w, "requests.failover"), ==, 0);
+        g_assert_cmpuint(ctr(w, "node.s2.calls.received"), ==, 0);
+    }
+    sim_test_world_free(w);
+    g_array_free(h.times, TRUE);
+}
+
+static void
+test_syn_failover(void)
+{
+    run_syn_failover(SIM_S(5));
+    run_syn_failover(0);
+}
+
 int
 main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_summary("SPEC section 4 scenarios: virtual servers, many "
                    "dialogs, ports, identities, resumption, lifetime, "
-                   "TCP/SCTP threats, SRV farms, arrival times, timers");
+                   "TCP/SCTP threats, SRV farms, arrival times, "
+                   "SYN black hole");
     g_test_add_func("/scenario/vhost/alternating", test_vhost_alternating);
     g_test_add_func("/scenario/vhost/29", test_vhost_scenario29);
     g_test_add_func("/scenario/vhost/31-tcp", test_vhost_tcp);
@@ -762,7 +1212,16 @@ main(int argc, char **argv)
     g_test_add_func("/scenario/tcp/28-r21-exception", test_r21_exception);
     g_test_add_func("/scenario/tcp/24-two-connection-backward",
                     test_two_connection_backward);
+    g_test_add_func("/scenario/srv/32-shares", test_farm_shares);
+    g_test_add_func("/scenario/srv/32-rfc2782", test_farm_rfc2782);
+    g_test_add_func("/scenario/srv/34-dns-only", test_farm_dns_only);
+    g_test_add_func("/scenario/srv/34-strict-3263", test_farm_strict);
+    g_test_add_func("/scenario/srv/35-ports", test_farm_ports);
+    g_test_add_func("/scenario/srv/36-priorities", test_farm_priorities);
     g_test_add_func("/scenario/latency/38-first-request", test_arrival);
     g_test_add_func("/scenario/latency/38-alias", test_arrival_alias);
+    g_test_add_func("/scenario/timer/41-syn-black-hole",
+                    test_syn_black_hole);
+    g_test_add_func("/scenario/timer/41-srv-failover", test_syn_failover);
     return g_test_run();
 }

@@ -39,7 +39,8 @@ static void
 util_creds(UtilWorld *u, const SimTestNodeSpec *s, SimTestNode *n)
 {
     g_autoptr(GError) error = NULL;
-    n->creds = sim_pki_issue(u->pki, s->name, s->san, FALSE, FALSE, &error);
+    n->creds = sim_pki_issue(u->pki, s->name, s->san, FALSE,
+                             s->cert_untrusted, &error);
     g_assert_no_error(error);
     if (!s->sni_san[0])
         return;
@@ -72,7 +73,9 @@ util_node(UtilWorld *u, const SimTestWorldOpts *o, const SimTestNodeSpec *specs,
     };
     n->cpu = sim_cpu_new(&w->ctx, s->name, 1);
     n->st = sim_stack_new(&w->ctx, w->net, s->name, n->ip, n->cpu, &sc);
-    SimResolverConfig rc = { .ttl = SIM_S(300), .blacklist_time = SIM_S(30) };
+    SimResolverConfig rc = { .ttl = SIM_S(300),
+                             .blacklist_time = SIM_TEST_BLACKLIST,
+                             .rfc2782_select = o->srv_rfc2782 };
     n->res = sim_resolver_new(&w->ctx, w->dns, s->name, &rc);
     gboolean tls = sim_strategy_kind_is_tls(o->transport->kind);
     guint16 port = s->port ? s->port : tls ? SIM_SIPS_PORT : SIM_SIP_PORT;
@@ -216,6 +219,44 @@ sim_test_call(SimTestWorld *w, guint from, const char *to_domain,
     SimCallParams c = { .to_domain = to_domain, .hold = hold,
                         .bye_by = bye_by };
     sim_proxy_originate_call(w->nodes[from].proxy, &c);
+}
+
+/* A call waiting for its start time. */
+typedef struct {
+    SimTestWorld *w;
+    guint from;
+    const char *to_domain;
+    SimTime hold;
+    SimByeFrom bye_by;
+} UtilCallAt;
+
+static void
+util_call_at_fire(SimEvq *q, gpointer data)
+{
+    UtilCallAt *c = data;
+    sim_test_call(c->w, c->from, c->to_domain, c->hold, c->bye_by);
+}
+
+/**
+ * sim_test_call_at:
+ * @w: a world
+ * @when: start time (not before now)
+ * @from: index of the origin node
+ * @to_domain: the callee's domain (must outlive the world's run)
+ * @hold: holding time
+ * @bye_by: who hangs up
+ *
+ * Starts one call at exactly @when (answer delay 0): unlike running the
+ * world to @when and calling sim_test_call(), which starts it at the time
+ * of the last event run.
+ */
+void
+sim_test_call_at(SimTestWorld *w, SimTime when, guint from,
+                 const char *to_domain, SimTime hold, SimByeFrom bye_by)
+{
+    UtilCallAt *c = g_new(UtilCallAt, 1);
+    *c = (UtilCallAt){ w, from, to_domain, hold, bye_by };
+    sim_evq_at(w->ctx.evq, when, util_call_at_fire, c, g_free);
 }
 
 /**

@@ -14,6 +14,9 @@ G_BEGIN_DECLS
 
 #define SIM_TEST_MAX_NODES 8
 
+/* How long every resolver sorts a failed target last (RFC 3263 4.3). */
+#define SIM_TEST_BLACKLIST SIM_S(30)
+
 /* One node to build. */
 typedef struct {
     const char *name;
@@ -44,6 +47,9 @@ typedef struct {
     gboolean source_port_listen;
     /* Served domains get no SRV record (A-record fallback). */
     gboolean no_srv;
+    /* Its certificate is issued by a CA nobody trusts (TLS handshakes
+     * with it fail at the client: server_untrusted). */
+    gboolean cert_untrusted;
 } SimTestNodeSpec;
 
 /* World-wide settings; zero fields take the defaults noted. */
@@ -64,6 +70,9 @@ typedef struct {
     gboolean sctp_no_bundle;
     /* R24 strict-3263. */
     gboolean strict_3263;
+    /* SPEC D4 knob: the literal RFC 2782 draw over the records in node
+     * order instead of weight/sum. */
+    gboolean srv_rfc2782;
     /* Random seed; 0: 1. */
     guint64 seed;
 } SimTestWorldOpts;
@@ -97,6 +106,9 @@ void sim_test_world_free(SimTestWorld *w);
 guint64 sim_test_counter(SimTestWorld *w, const char *name);
 void sim_test_call(SimTestWorld *w, guint from, const char *to_domain,
                    SimTime hold, SimByeFrom bye_by);
+void sim_test_call_at(SimTestWorld *w, SimTime when, guint from,
+                      const char *to_domain, SimTime hold,
+                      SimByeFrom bye_by);
 SimIp sim_test_ip(const char *dotted);
 
 G_END_DECLS
