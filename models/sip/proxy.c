@@ -104,6 +104,7 @@ static void proxy_conn_message(SimConn *c, guint stream, SimMsg *m,
                                gpointer user);
 static void proxy_conn_closed(SimConn *c, SimCloseReason reason,
                               gpointer user);
+static void proxy_conn_done(SimProxyConn *pc);
 
 static const SimConnCallbacks proxy_conn_callbacks = {
     .connected = proxy_conn_connected,
@@ -398,11 +399,13 @@ proxy_job_send(gpointer data)
 {
     ProxyJob *job = data;
     SimConn *c = job->pc->conn;
-    if (!c || !sim_conn_can_send(c))
-        return;
-    if (job->p->cfg.trace)
-        job->p->cfg.trace(c, job->msg, job->p->cfg.trace_data);
-    sim_conn_send(c, 0, &job->msg->base);
+    job->pc->sends--;
+    if (c && sim_conn_can_send(c)) {
+        if (job->p->cfg.trace)
+            job->p->cfg.trace(c, job->msg, job->p->cfg.trace_data);
+        sim_conn_send(c, 0, &job->msg->base);
+    }
+    proxy_conn_done(job->pc);
 }
 
 /* Sends @m on @pc after the CPU has served it (takes a reference). */
@@ -413,6 +416,7 @@ proxy_emit(SimProxy *p, SimProxyConn *pc, SimSipMsg *m)
     job->p = p;
     job->pc = sim_proxy_conn_ref(pc);
     job->msg = sim_sip_msg_ref(m);
+    pc->sends++;
     sim_cpu_submit(p->cfg.cpu, p->cfg.sip_cost, proxy_job_send, job,
                    proxy_job_free);
 }
@@ -467,13 +471,14 @@ proxy_txl_failover(SimSipClientTxn *t, const SimTuple *tuple, gpointer user)
 }
 
 /* A connection opened for one transaction closes once no transaction
- * holds it; but one still connecting that took a request early (SCTP:
- * the request leaves with COOKIE-ECHO) closes only once open, or the
- * request would be discarded with it. */
+ * holds it and its messages have left the CPU (an ACK's transaction ends
+ * as it is handed over, before it is sent); one still connecting that
+ * took a request early (SCTP: it leaves with COOKIE-ECHO) closes only
+ * once open, or the request would be discarded with it. */
 static void
 proxy_conn_done(SimProxyConn *pc)
 {
-    if (!pc->per_txn || pc->txns || !pc->conn || pc->closing)
+    if (!pc->per_txn || pc->txns || pc->sends || !pc->conn || pc->closing)
         return;
     if (!pc->up && sim_conn_can_send(pc->conn))
         return;

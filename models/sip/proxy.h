@@ -174,6 +174,8 @@ struct _SimProxyConn {
     gboolean per_txn;
     /* Transactions currently bound to it. */
     guint txns;
+    /* Messages waiting for the CPU to send them on it. */
+    guint sends;
     /* TRUE once closing: no new transactions (R20). */
     gboolean closing;
     /* TRUE once a newer connection replaced it as its tuple's row

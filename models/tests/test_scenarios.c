@@ -7,8 +7,8 @@
  * binomial bounds for SRV shares.  Covers reuse against virtual-server
  * (29, 30), many dialogs (5), ports (6, 35), identities (10, 11, 14-16),
  * resumption (17), lifetime (18, 21, 22), TCP/SCTP (23-28), SRV farms
- * (32, 34, 35, 36), first-request arrival (38) and the SYN black hole
- * (41).
+ * (32, 34, 35, 36), first-request arrival (38), the SYN black hole
+ * (41) and the per-transaction baseline.
  * Scenarios 1-4, 9 and the full-mesh closed forms are in test_proxy.c.
  */
 #include <math.h>
@@ -1180,6 +1180,47 @@ test_syn_failover(void)
     run_syn_failover(0);
 }
 
+/* The per-transaction baseline: every request A sends (the INVITE and
+ * BYE transactions, and the ACK of each 2xx, its own request in RFC 3261
+ * 13.2.2.4) opens a connection, which closes when that ends; B, whose
+ * responses ride A's connections, opens none.  So connections opened =
+ * requests sent = 3 per call, all closed, none open even mid-call, and
+ * over TLS one handshake per connection. */
+static void
+run_per_transaction(const SimTransportOps *t, guint n)
+{
+    SimTestWorld *w = world(t, &sim_strategy_per_transaction, 13, pair, 2);
+    for (guint i = 0; i < n; i++)
+        sim_test_call_at(w, SIM_S(10) * i, 0, "example.net", SIM_S(5),
+                         SIM_BYE_FROM_CALLER);
+    run_to(w, SIM_S(3));
+    g_assert_cmpuint(ctr(w, "calls.completed"), ==, 1);
+    g_assert_cmpuint(open_conns(w, 0) + open_conns(w, 1), ==, 0);
+    run_to(w, SIM_S(10) * n + SIM_S(10));
+    g_assert_cmpuint(ctr(w, "calls.completed"), ==, n);
+    g_assert_cmpuint(ctr(w, "bye.completed"), ==, n);
+    g_assert_cmpuint(ctr(w, "sip.connections.opened"), ==, 3 * n);
+    g_assert_cmpuint(ctr(w, "node.b.requests.received"), ==, 3 * n);
+    g_assert_cmpuint(ctr(w, "node.b.sip.connections.opened"), ==, 0);
+    g_assert_cmpuint(ctr(w, "sip.connections.closed"), ==, 3 * n);
+    g_assert_cmpuint(ctr(w, "connections.opened"), ==, 3 * n);
+    g_assert_cmpuint(open_conns(w, 0) + open_conns(w, 1), ==, 0);
+    if (sim_strategy_kind_is_tls(t->kind))
+        g_assert_cmpuint(ctr(w, "handshakes.tls_full") +
+                             ctr(w, "handshakes.tls_resumed"),
+                         ==, 3 * n);
+    g_assert_cmpuint(ctr(w, "alias.hits"), ==, 0);
+    sim_test_world_free(w);
+}
+
+static void
+test_per_transaction(void)
+{
+    run_per_transaction(&sim_transport_tcp, 10);
+    run_per_transaction(&sim_transport_sctp, 10);
+    run_per_transaction(&sim_transport_tls, 10);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1187,7 +1228,7 @@ main(int argc, char **argv)
     g_test_summary("SPEC section 4 scenarios: virtual servers, many "
                    "dialogs, ports, identities, resumption, lifetime, "
                    "TCP/SCTP threats, SRV farms, arrival times, "
-                   "SYN black hole");
+                   "SYN black hole, the per-transaction baseline");
     g_test_add_func("/scenario/vhost/alternating", test_vhost_alternating);
     g_test_add_func("/scenario/vhost/29", test_vhost_scenario29);
     g_test_add_func("/scenario/vhost/31-tcp", test_vhost_tcp);
@@ -1223,5 +1264,7 @@ main(int argc, char **argv)
     g_test_add_func("/scenario/timer/41-syn-black-hole",
                     test_syn_black_hole);
     g_test_add_func("/scenario/timer/41-srv-failover", test_syn_failover);
+    g_test_add_func("/scenario/baseline/per-transaction",
+                    test_per_transaction);
     return g_test_run();
 }
