@@ -31,8 +31,17 @@
 #define TLS12_SKE_BASE 44
 /* CertificateVerify without its signature: header + sigalg + length. */
 #define TLS_CV_BASE 8
-/* A TLS 1.2 Finished record (16 B message, AES-GCM) and a CCS record. */
-#define TLS12_FINISHED_RECORD 45
+/* Record overheads: the 5-byte header; a record protected with
+ * AES-128-GCM adds, in TLS 1.2, an 8-byte explicit nonce and a 16-byte tag
+ * (RFC 5288 section 3: 29 B in all), in TLS 1.3 the inner content type
+ * byte and the tag (RFC 8446 section 5.2: 22 B in all). */
+#define TLS_RECORD_HEADER 5
+#define TLS12_PROTECTED_OVERHEAD 29
+#define TLS13_PROTECTED_OVERHEAD 22
+#define TLS_MAX_PLAINTEXT 16384
+/* A TLS 1.2 Finished record (16 B message, protected: 45 B, SPEC 3.2)
+ * and a CCS record. */
+#define TLS12_FINISHED_RECORD (16 + TLS12_PROTECTED_OVERHEAD)
 #define TLS_CCS_RECORD 6
 /* server_name extension without the name: type, lengths, name type. */
 #define TLS_SNI_EXT_BASE 9
@@ -44,10 +53,6 @@
 #define TLS13_PSK_EXT_BASE 272
 /* An alert message (close_notify or fatal). */
 #define TLS_ALERT 2
-/* Record overheads: header; TLS 1.3 protected: header + type + GCM tag. */
-#define TLS_RECORD_HEADER 5
-#define TLS13_PROTECTED_OVERHEAD 22
-#define TLS_MAX_PLAINTEXT 16384
 /* Modelled memory of one TLS endpoint: SSL object, handshake state and
  * two 16 KB record buffers partly allocated (the 22-34 KB of OpenSSL). */
 #define TLS_ENDPOINT_MEM 28672
@@ -240,21 +245,28 @@ tls_record_new(TlsRecKind kind, guint32 len)
 
 /* ---- sizes ---------------------------------------------------------------- */
 
+/* Overhead of one record protected with the traffic keys. */
+static guint
+tls_protected_overhead(guint v)
+{
+    return v == 13 ? TLS13_PROTECTED_OVERHEAD : TLS12_PROTECTED_OVERHEAD;
+}
+
 /**
  * sim_tls_record_overhead:
  * @tls_version: 12 or 13
  * @len: plaintext bytes of application data
  *
- * Returns: the record overhead for @len bytes: 5 B (TLS 1.2) or 22 B
- *   (TLS 1.3) per record of at most 16384 plaintext bytes.
+ * Returns: the record overhead for @len bytes: per record of at most 16384
+ *   plaintext bytes, 29 B in TLS 1.2 (header, explicit nonce, GCM tag) or
+ *   22 B in TLS 1.3 (header, inner content type, GCM tag).
  */
 guint
 sim_tls_record_overhead(guint tls_version, guint64 len)
 {
     guint64 records = MAX((len + TLS_MAX_PLAINTEXT - 1) / TLS_MAX_PLAINTEXT,
                           1);
-    return (guint)records * (tls_version == 13 ? TLS13_PROTECTED_OVERHEAD
-                                               : TLS_RECORD_HEADER);
+    return (guint)records * tls_protected_overhead(tls_version);
 }
 
 /* A handshake message in its own record: plaintext in 1.2, and in 1.3
@@ -999,8 +1011,10 @@ tls_close(SimConn *c)
     if (tc->state == SIM_TLSS_CLOSED)
         return;
     if (tc->state == SIM_TLSS_ESTABLISHED) {
-        TlsRecord *r = tls_record_new(TLS_REC_CLOSE_NOTIFY,
-                                      tls_rec(tc->version, TRUE, TLS_ALERT));
+        /* After the handshake alerts are protected in both versions. */
+        TlsRecord *r = tls_record_new(
+            TLS_REC_CLOSE_NOTIFY,
+            TLS_ALERT + tls_protected_overhead(tc->version));
         tls_send_record(tc, r, FALSE);
     }
     tls_finish(tc, SIM_CLOSE_LOCAL, FALSE);
