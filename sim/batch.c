@@ -65,6 +65,8 @@ sim_batch_job_free(SimBatchJob *job)
     g_free(job->strategy);
     g_strfreev(job->overrides);
     g_free(job->dir);
+    g_free(job->fingerprint);
+    g_strfreev(job->labels);
     g_strfreev(job->row);
     g_clear_error(&job->error);
     g_free(job);
@@ -98,16 +100,30 @@ sim_batch_no_timing_env(void)
     return env && *env && !g_str_equal(env, "0");
 }
 
+/* With resume: TRUE if @job's folder holds a complete run of the same
+ * fingerprint, whose row is then read; a complete folder of another
+ * fingerprint (or of none, while the job has one) is stale. */
+static gboolean
+batch_resume(SimBatchJob *job)
+{
+    if (!sim_out_run_complete(job->dir))
+        return FALSE;
+    g_autofree char *fp = sim_out_run_fingerprint(job->dir);
+    if (job->fingerprint && g_strcmp0(fp, job->fingerprint) != 0) {
+        job->stale = TRUE;
+        return FALSE;
+    }
+    /* An unreadable complete folder is simply run again. */
+    job->row = sim_out_read_run_row(job->dir, NULL);
+    return job->row != NULL;
+}
+
 static void
 batch_do(SimBatchJob *job, const SimBatchOptions *opt)
 {
-    if (opt->resume && sim_out_run_complete(job->dir)) {
-        job->row = sim_out_read_run_row(job->dir, NULL);
-        if (job->row) {
-            job->resumed = TRUE;
-            return;
-        }
-        /* An unreadable complete folder is simply run again. */
+    if (opt->resume && batch_resume(job)) {
+        job->resumed = TRUE;
+        return;
     }
     g_autofree char *cache = sim_batch_cache_dir();
     SimRunOptions ro = {
@@ -120,7 +136,9 @@ batch_do(SimBatchJob *job, const SimBatchOptions *opt)
     g_autoptr(SimRunResult) r = sim_world_run(job->topo, &ro, &job->error);
     if (!r)
         return;
-    if (!sim_out_write_run(r, job->dir, &opt->out, &job->error))
+    SimOutOptions out = opt->out;
+    out.fingerprint = job->fingerprint;
+    if (!sim_out_write_run(r, job->dir, &out, &job->error))
         return;
     g_autofree char *row = sim_out_runs_row(r, &opt->out);
     job->row = g_strsplit(g_strchomp(row), "\t", -1);
@@ -241,22 +259,40 @@ sim_batch_exit_status(const GError *error)
     return SIM_EXIT_FAILURE;
 }
 
+/* A label field: no tabs or newlines. */
+static void
+batch_put_label(GString *s, const char *label)
+{
+    for (const char *p = label ? label : ""; *p; p++)
+        g_string_append_c(s, (*p == '\t' || *p == '\n') ? ' ' : *p);
+    g_string_append_c(s, '\t');
+}
+
 /**
  * sim_batch_runs_tsv:
  * @jobs: (element-type SimBatchJob): finished jobs
+ * @label_names: (nullable): names of leading columns (a sweep's varied
+ *   keys), whose values are each job's labels; NULL-terminated
  *
- * Returns: (transfer full): runs.tsv of every successful job, in job order.
+ * Returns: (transfer full): runs.tsv of every successful job, in job order:
+ *   the label columns, then the contract columns in contract order.
  */
 char *
-sim_batch_runs_tsv(GPtrArray *jobs)
+sim_batch_runs_tsv(GPtrArray *jobs, const char *const *label_names)
 {
     GString *s = g_string_new(NULL);
     g_autofree char *header = sim_out_runs_header();
+    guint nl = label_names ? g_strv_length((char **)label_names) : 0;
+    for (guint k = 0; k < nl; k++)
+        batch_put_label(s, label_names[k]);
     g_string_append(s, header);
     for (guint i = 0; i < jobs->len; i++) {
         SimBatchJob *job = g_ptr_array_index(jobs, i);
         if (!job->row)
             continue;
+        guint have = job->labels ? g_strv_length(job->labels) : 0;
+        for (guint k = 0; k < nl; k++)
+            batch_put_label(s, k < have ? job->labels[k] : "");
         g_autofree char *line = g_strjoinv("\t", job->row);
         g_string_append_printf(s, "%s\n", line);
     }

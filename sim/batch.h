@@ -26,18 +26,29 @@ typedef struct {
     char **overrides;
     /* The run's results folder. */
     char *dir;
+    /* (nullable): what the run depends on (sim_out_fingerprint), written
+     * into its completion marker; with resume, a complete folder whose
+     * marker records another fingerprint (or none) is run again. */
+    char *fingerprint;
+    /* (nullable): values of leading runs.tsv columns (a sweep point's
+     * varied keys), NULL-terminated. */
+    char **labels;
     /* Output: the runs.tsv fields, or NULL with error set. */
     char **row;
     GError *error;
     /* Output: TRUE if the run was complete on disk and not rerun. */
     gboolean resumed;
+    /* Output: TRUE if a complete folder was rerun because its fingerprint
+     * differed (the experiment was edited). */
+    gboolean stale;
 } SimBatchJob;
 
 /* How to run a batch. */
 typedef struct {
     /* Threads (0: one per processor). */
     gint jobs;
-    /* Skip jobs whose folder holds a complete run. */
+    /* Skip jobs whose folder holds a complete run of the same
+     * fingerprint. */
     gboolean resume;
     /* Progress bar on stderr (only drawn when it is a terminal). */
     gboolean progress;
@@ -55,7 +66,7 @@ guint sim_batch_run(GPtrArray *jobs, const SimBatchOptions *opt);
 int sim_batch_exit_status(const GError *error);
 char *sim_batch_cache_dir(void);
 gboolean sim_batch_no_timing_env(void);
-char *sim_batch_runs_tsv(GPtrArray *jobs);
+char *sim_batch_runs_tsv(GPtrArray *jobs, const char *const *label_names);
 
 /* Plots (sim/cmd_plot.c): draws every plot that applies to @dir. */
 gboolean sim_plot_dir(const char *dir, GError **error);

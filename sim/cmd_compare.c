@@ -3,8 +3,9 @@
  * `sipreuse compare TOPOLOGY`: every applicable strategy (or --strategies),
  * each with --reps replications on seeds seed, seed+1, ..., run in
  * parallel.  Writes every run's folder, the experiment's runs.tsv (job
- * order: strategy, then seed) and aggregate.tsv (mean and 95% CI per
- * strategy), prints the side-by-side table and draws the plots.
+ * order: strategy, then seed), aggregate.tsv (mean and 95% CI per
+ * strategy) and topology.topo (the topology file as loaded, before
+ * overrides), prints the side-by-side table and draws the plots.
  */
 #include "sim/cli.h"
 
@@ -67,10 +68,11 @@ compare_strategies(const SimTopo *topo, const char *list, GError **error)
     return (char **)g_ptr_array_free(names, FALSE);
 }
 
-/* Writes runs.tsv and aggregate.tsv and returns the table to print. */
+/* Writes runs.tsv, aggregate.tsv and topology.topo (@topo_text) and
+ * returns the table to print. */
 static char *
 compare_aggregate(GPtrArray *jobs, char **strategies, const char *out,
-                  GError **error)
+                  const char *topo_text, GError **error)
 {
     guint n = g_strv_length(strategies);
     g_autofree SimOutGroup *groups = g_new0(SimOutGroup, n);
@@ -84,13 +86,15 @@ compare_aggregate(GPtrArray *jobs, char **strategies, const char *out,
         }
     }
     const char *labels[] = { "strategy", NULL };
-    g_autofree char *runs = sim_batch_runs_tsv(jobs);
+    g_autofree char *runs = sim_batch_runs_tsv(jobs, NULL);
     g_autofree char *agg = sim_out_aggregate_tsv(labels, groups, n);
     g_autofree char *runs_path = g_build_filename(out, "runs.tsv", NULL);
     g_autofree char *agg_path = g_build_filename(out, "aggregate.tsv", NULL);
+    g_autofree char *topo_path = g_build_filename(out, "topology.topo", NULL);
     char *table = NULL;
     if (sim_out_write_file(runs_path, runs, error) &&
-        sim_out_write_file(agg_path, agg, error))
+        sim_out_write_file(agg_path, agg, error) &&
+        sim_out_write_file(topo_path, topo_text, error))
         table = sim_out_compare_text(groups, n);
     for (guint s = 0; s < n; s++)
         g_ptr_array_unref(groups[s].rows);
@@ -98,8 +102,8 @@ compare_aggregate(GPtrArray *jobs, char **strategies, const char *out,
 }
 
 static GPtrArray *
-compare_jobs(const SimTopo *topo, char **strategies, const CompareArgs *a,
-             const char *out)
+compare_jobs(const SimTopo *topo, const char *text, gsize len,
+             char **strategies, const CompareArgs *a, const char *out)
 {
     GPtrArray *jobs = g_ptr_array_new_with_free_func(
         (GDestroyNotify)sim_batch_job_free);
@@ -109,9 +113,13 @@ compare_jobs(const SimTopo *topo, char **strategies, const CompareArgs *a,
             g_autofree char *leaf = g_strdup_printf(
                 "%s-seed%" G_GUINT64_FORMAT, strategies[s], base + i);
             g_autofree char *dir = g_build_filename(out, leaf, NULL);
-            g_ptr_array_add(jobs, sim_batch_job_new(
-                                      topo, strategies[s], base + i,
-                                      (const char *const *)a->sets, dir));
+            SimBatchJob *job = sim_batch_job_new(
+                topo, strategies[s], base + i, (const char *const *)a->sets,
+                dir);
+            job->fingerprint = sim_out_fingerprint(
+                text, len, (const char *const *)a->sets, strategies[s],
+                base + i);
+            g_ptr_array_add(jobs, job);
         }
     }
     return jobs;
@@ -137,9 +145,14 @@ static int
 compare_main(const char *path, CompareArgs *a)
 {
     g_autoptr(GError) error = NULL;
-    g_autoptr(SimTopo) topo = sim_topo_load(path,
-                                            (const char *const *)a->sets,
-                                            &error);
+    g_autofree char *text = NULL;
+    gsize len = 0;
+    if (!g_file_get_contents(path, &text, &len, &error))
+        return sim_cli_usage_error("compare", "%s: expected a readable "
+                                   "topology file: %s", path,
+                                   error->message);
+    g_autoptr(SimTopo) topo = sim_topo_load_data(
+        path, text, len, (const char *const *)a->sets, &error);
     if (!topo)
         return sim_cli_usage_error("compare", "%s", error->message);
     g_auto(GStrv) strategies = compare_strategies(topo, a->strategies,
@@ -149,12 +162,14 @@ compare_main(const char *path, CompareArgs *a)
     g_autofree char *out = a->out ? g_strdup(a->out)
                                   : g_build_filename("results", topo->name,
                                                      "compare", NULL);
-    g_autoptr(GPtrArray) jobs = compare_jobs(topo, strategies, a, out);
+    g_autoptr(GPtrArray) jobs = compare_jobs(topo, text, len, strategies, a,
+                                             out);
     SimBatchOptions bo = { .jobs = a->jobs, .progress = TRUE,
                            .out.no_timing = a->no_timing };
     sim_batch_run(jobs, &bo);
     int rc = compare_report_failures(jobs);
-    g_autofree char *table = compare_aggregate(jobs, strategies, out, &error);
+    g_autofree char *table = compare_aggregate(jobs, strategies, out, text,
+                                               &error);
     if (!table) {
         fprintf(stderr, "sipreuse compare: %s\n", error->message);
         return SIM_EXIT_FAILURE;

@@ -59,9 +59,13 @@ static int
 run_main(const char *path, RunArgs *a)
 {
     g_autoptr(GError) error = NULL;
-    g_autoptr(SimTopo) topo = sim_topo_load(path,
-                                            (const char *const *)a->sets,
-                                            &error);
+    g_autofree char *text = NULL;
+    gsize len = 0;
+    if (!g_file_get_contents(path, &text, &len, &error))
+        return sim_cli_usage_error("run", "%s: expected a readable topology "
+                                   "file: %s", path, error->message);
+    g_autoptr(SimTopo) topo = sim_topo_load_data(
+        path, text, len, (const char *const *)a->sets, &error);
     if (!topo)
         return sim_cli_usage_error("run", "%s", error->message);
     const char *strategy = a->strategy ? a->strategy
@@ -91,7 +95,9 @@ run_main(const char *path, RunArgs *a)
         fprintf(stderr, "sipreuse run: %s\n", error->message);
         return sim_batch_exit_status(error);
     }
-    SimOutOptions o = { .no_timing = a->no_timing };
+    g_autofree char *fp = sim_out_fingerprint(
+        text, len, (const char *const *)a->sets, strategy, seed);
+    SimOutOptions o = { .no_timing = a->no_timing, .fingerprint = fp };
     if (!sim_out_write_run(r, dir, &o, &error)) {
         fprintf(stderr, "sipreuse run: %s\n", error->message);
         return SIM_EXIT_FAILURE;

@@ -6,8 +6,12 @@
  * [vary] lists values per topology key (the cartesian product, first key
  * slowest); [plot NAME] groups ask for plots (sim/cmd_plot.c).  Every run
  * has its own folder runs/<point>/<strategy>-seed<N>/ with a completion
- * marker, so --resume reruns only what an interrupted sweep left
- * incomplete; the aggregate has one row per point and strategy.
+ * marker that records the run's fingerprint (topology text, overrides,
+ * strategy, seed, version), so --resume reruns only what an interrupted
+ * sweep left incomplete or what an edit of the experiment made stale; the
+ * top-level runs.tsv leads with the varied keys, the aggregate has one row
+ * per point and strategy, and the folder keeps copies of the experiment and
+ * of the topology file.
  */
 #include "sim/cli.h"
 
@@ -21,6 +25,10 @@
 typedef struct {
     char *name;
     char *topology;
+    /* The topology file's text, read once: every point loads it, the
+     * fingerprints hash it and the results folder keeps a copy. */
+    char *topo_text;
+    gsize topo_len;
     /* (nullable): explicit strategies. */
     char **strategies;
     gint reps;
@@ -48,6 +56,7 @@ experiment_clear(Experiment *e)
 {
     g_free(e->name);
     g_free(e->topology);
+    g_free(e->topo_text);
     g_strfreev(e->strategies);
     g_strfreev(e->sets);
     g_strfreev(e->keys);
@@ -141,6 +150,11 @@ experiment_load(Experiment *e, const char *path, GError **error)
     e->topology = g_path_is_absolute(topo)
                       ? g_strdup(topo)
                       : g_build_filename(base, topo, NULL);
+    if (!g_file_get_contents(e->topology, &e->topo_text, &e->topo_len,
+                             error)) {
+        g_prefix_error(error, "%s: [experiment] topology: ", path);
+        return FALSE;
+    }
     g_autofree char *file = g_path_get_basename(path);
     char *dot = strrchr(file, '.');
     e->name = dot ? g_strndup(file, dot - file) : g_strdup(file);
@@ -217,8 +231,8 @@ point_new(const Experiment *e, guint idx, GError **error)
     g_ptr_array_add(ov, NULL);
     pt->overrides = (char **)g_ptr_array_free(ov, FALSE);
     pt->folder = point_folder(e, pt->labels);
-    pt->topo = sim_topo_load(e->topology,
-                             (const char *const *)pt->overrides, error);
+    pt->topo = sim_topo_load_data(e->topology, e->topo_text, e->topo_len,
+                                  (const char *const *)pt->overrides, error);
     if (!pt->topo) {
         g_prefix_error(error, "point %s: ", pt->folder);
         point_free(pt);
@@ -261,9 +275,15 @@ sweep_jobs(const Experiment *e, GPtrArray *points, const char *out)
                 g_autofree char *dir = g_build_filename(out, "runs",
                                                         pt->folder, leaf,
                                                         NULL);
-                g_ptr_array_add(jobs, sim_batch_job_new(
+                SimBatchJob *job = sim_batch_job_new(
                     pt->topo, pt->strategies[s], seed,
-                    (const char *const *)pt->overrides, dir));
+                    (const char *const *)pt->overrides, dir);
+                job->fingerprint = sim_out_fingerprint(
+                    e->topo_text, e->topo_len,
+                    (const char *const *)pt->overrides, pt->strategies[s],
+                    seed);
+                job->labels = g_strdupv(pt->labels);
+                g_ptr_array_add(jobs, job);
             }
         }
     }
@@ -315,14 +335,17 @@ static gboolean
 sweep_write(const Experiment *e, const char *exp_path, GPtrArray *points,
             GPtrArray *jobs, const char *out, GError **error)
 {
-    g_autofree char *runs = sim_batch_runs_tsv(jobs);
+    g_autofree char *runs = sim_batch_runs_tsv(
+        jobs, (const char *const *)e->keys);
     g_autofree char *agg = sweep_aggregate(e, points, jobs);
     g_autofree char *text = NULL;
     g_autofree char *p_runs = g_build_filename(out, "runs.tsv", NULL);
     g_autofree char *p_agg = g_build_filename(out, "aggregate.tsv", NULL);
     g_autofree char *p_exp = g_build_filename(out, "experiment.exp", NULL);
+    g_autofree char *p_topo = g_build_filename(out, "topology.topo", NULL);
     return g_file_get_contents(exp_path, &text, NULL, error) &&
            sim_out_write_file(p_exp, text, error) &&
+           sim_out_write_file(p_topo, e->topo_text, error) &&
            sim_out_write_file(p_runs, runs, error) &&
            sim_out_write_file(p_agg, agg, error);
 }
@@ -331,19 +354,21 @@ static int
 sweep_report(GPtrArray *jobs)
 {
     int rc = SIM_EXIT_OK;
-    guint resumed = 0, ran = 0;
+    guint resumed = 0, ran = 0, stale = 0;
     for (guint i = 0; i < jobs->len; i++) {
         SimBatchJob *job = g_ptr_array_index(jobs, i);
         resumed += job->resumed;
         ran += job->row && !job->resumed;
+        stale += job->stale;
         if (!job->error)
             continue;
         fprintf(stderr, "sipreuse sweep: %s: %s\n", job->dir,
                 job->error->message);
         rc = MAX(rc, sim_batch_exit_status(job->error));
     }
-    printf("%u runs: %u ran, %u already complete, %u failed\n", jobs->len,
-           ran, resumed, jobs->len - ran - resumed);
+    printf("%u runs: %u ran (%u of them stale: complete, but of an edited "
+           "experiment), %u already complete, %u failed\n", jobs->len, ran,
+           stale, resumed, jobs->len - ran - resumed);
     return rc;
 }
 

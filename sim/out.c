@@ -577,7 +577,77 @@ sim_out_write_run(const SimRunResult *r, const char *dir,
                      error) ||
         !write_owned(dir, "latency.tsv", sim_out_latency_tsv(r), error))
         return FALSE;
-    return sim_out_write_file(marker, "complete\n", error);
+    g_autofree char *done = opt && opt->fingerprint
+                                ? g_strdup_printf("complete\nfingerprint %s\n",
+                                                  opt->fingerprint)
+                                : g_strdup("complete\n");
+    return sim_out_write_file(marker, done, error);
+}
+
+/* One length-prefixed field of a fingerprint, so that no two different
+ * field lists hash the same bytes. */
+static void
+fingerprint_field(GChecksum *ck, const char *s, gsize len)
+{
+    guint64 n = GUINT64_TO_LE((guint64)len);
+    g_checksum_update(ck, (const guchar *)&n, sizeof n);
+    g_checksum_update(ck, (const guchar *)s, len);
+}
+
+/**
+ * sim_out_fingerprint:
+ * @topo_text: the topology file's text as loaded (before overrides)
+ * @topo_len: its length in bytes
+ * @overrides: (nullable): the run's --set overrides, in order
+ * @strategy: the run's strategy
+ * @seed: the run's seed
+ *
+ * What a run's results depend on, as one checksum: the program version, the
+ * topology text, the overrides, the strategy and the seed.  Files the
+ * topology names (certificates, a cpu profile) are not included.
+ *
+ * Returns: (transfer full): "sha256:" and 64 hex digits.
+ */
+char *
+sim_out_fingerprint(const char *topo_text, gsize topo_len,
+                    const char *const *overrides, const char *strategy,
+                    guint64 seed)
+{
+    g_autoptr(GChecksum) ck = g_checksum_new(G_CHECKSUM_SHA256);
+    const char *version = "sipreuse " SIM_VERSION;
+    g_autofree char *s = g_strdup_printf("%" G_GUINT64_FORMAT, seed);
+    guint n = overrides ? g_strv_length((char **)overrides) : 0;
+    g_autofree char *count = g_strdup_printf("%u overrides", n);
+    fingerprint_field(ck, version, strlen(version));
+    fingerprint_field(ck, topo_text ? topo_text : "", topo_text ? topo_len : 0);
+    fingerprint_field(ck, count, strlen(count));
+    for (guint i = 0; i < n; i++)
+        fingerprint_field(ck, overrides[i], strlen(overrides[i]));
+    fingerprint_field(ck, strategy, strlen(strategy));
+    fingerprint_field(ck, s, strlen(s));
+    return g_strconcat("sha256:", g_checksum_get_string(ck), NULL);
+}
+
+/**
+ * sim_out_run_fingerprint:
+ * @dir: a run's folder
+ *
+ * Returns: (transfer full) (nullable): the fingerprint recorded in the
+ *   folder's completion marker, or NULL (no marker, or a marker written
+ *   without one).
+ */
+char *
+sim_out_run_fingerprint(const char *dir)
+{
+    g_autofree char *marker = g_build_filename(dir, SIM_OUT_COMPLETE, NULL);
+    g_autofree char *text = NULL;
+    if (!g_file_get_contents(marker, &text, NULL, NULL))
+        return NULL;
+    g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+    for (guint i = 0; lines[i]; i++)
+        if (g_str_has_prefix(lines[i], "fingerprint "))
+            return g_strdup(g_strstrip(lines[i] + strlen("fingerprint ")));
+    return NULL;
 }
 
 /**

@@ -38,6 +38,10 @@ typedef enum {
 typedef struct {
     /* Write sim.wall_s and sim.events_per_s as 0 (byte-identical output). */
     gboolean no_timing;
+    /* (nullable): the run's fingerprint (sim_out_fingerprint), written into
+     * the completion marker so that `sweep --resume` can tell a folder of
+     * this very run from one of an edited experiment. */
+    const char *fingerprint;
 } SimOutOptions;
 
 /* A group of runs to aggregate (one strategy, or one sweep point and
@@ -80,6 +84,10 @@ gboolean sim_out_write_file(const char *path, const char *contents,
 gboolean sim_out_write_run(const SimRunResult *r, const char *dir,
                            const SimOutOptions *opt, GError **error);
 gboolean sim_out_run_complete(const char *dir);
+char *sim_out_fingerprint(const char *topo_text, gsize topo_len,
+                          const char *const *overrides, const char *strategy,
+                          guint64 seed);
+char *sim_out_run_fingerprint(const char *dir);
 char **sim_out_read_run_row(const char *dir, GError **error);
 
 /* Aggregation. */

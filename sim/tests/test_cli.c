@@ -363,6 +363,15 @@ test_compare_jobs(void)
     g_assert_cmpuint(g_strv_length(lines), ==, 6);
     g_assert_true(g_str_has_prefix(lines[1], "trunk\treuse\t1\t"));
     g_assert_true(g_str_has_prefix(lines[4], "trunk\trfc3261\t2\t"));
+    /* The folder keeps the topology file as loaded, before the --set
+     * overrides. */
+    g_autofree char *src = g_build_filename(g_getenv("SIPREUSE_SRCDIR"),
+                                            "topologies", "trunk.topo",
+                                            NULL);
+    g_autofree char *orig = NULL;
+    g_assert_true(g_file_get_contents(src, &orig, NULL, NULL));
+    g_autofree char *copy = read_file(a, "topology.topo");
+    g_assert_cmpstr(copy, ==, orig);
 }
 
 static char *
@@ -451,16 +460,118 @@ test_sweep_resume(void)
     g_assert_cmpint(b.status, ==, 0);
     g_autofree char *msg = g_strdup_printf("%u already complete", before);
     g_assert_nonnull(strstr(b.out, msg));
+    g_assert_nonnull(strstr(b.out, "(0 of them stale"));
     const char *files[] = { "runs.tsv", "aggregate.tsv" };
     for (guint i = 0; i < G_N_ELEMENTS(files); i++) {
         g_autofree char *ta = read_file(full, files[i]);
         g_autofree char *tb = read_file(cut, files[i]);
         g_assert_cmpstr(ta, ==, tb);
     }
+    /* runs.tsv leads with the varied key, then the contract columns; rows
+     * in point, strategy, seed order. */
+    g_autofree char *runs = read_file(full, "runs.tsv");
+    g_autofree char *contract = sim_out_runs_header();
+    g_autofree char *header = g_strconcat("traffic.a-to-b.rate\t", contract,
+                                          NULL);
+    g_assert_true(g_str_has_prefix(runs, header));
+    g_auto(GStrv) lines = g_strsplit(runs, "\n", -1);
+    g_assert_cmpuint(g_strv_length(lines), ==, 14);
+    g_assert_true(g_str_has_prefix(lines[1], "10\ttrunk\treuse\t5\t"));
+    g_assert_true(g_str_has_prefix(lines[4], "10\ttrunk\trfc3261\t6\t"));
+    g_assert_true(g_str_has_prefix(lines[5], "20\ttrunk\treuse\t5\t"));
+    g_assert_true(g_str_has_prefix(lines[12], "40\ttrunk\trfc3261\t6\t"));
+    for (guint i = 1; i < 13; i++) {
+        g_auto(GStrv) f = g_strsplit(lines[i], "\t", -1);
+        g_assert_cmpuint(g_strv_length(f), ==, 1 + sim_out_n_run_keys());
+    }
+    /* The folder keeps the experiment and the topology file. */
+    g_autofree char *src = g_build_filename(g_getenv("SIPREUSE_SRCDIR"),
+                                            "topologies", "trunk.topo",
+                                            NULL);
+    g_autofree char *orig = NULL, *exp_text = NULL;
+    g_assert_true(g_file_get_contents(src, &orig, NULL, NULL));
+    g_assert_true(g_file_get_contents(exp, &exp_text, NULL, NULL));
+    g_autofree char *topo_copy = read_file(full, "topology.topo");
+    g_autofree char *exp_copy = read_file(full, "experiment.exp");
+    g_assert_cmpstr(topo_copy, ==, orig);
+    g_assert_cmpstr(exp_copy, ==, exp_text);
     /* The uninterrupted sweep drew its plot. */
     g_autofree char *png = g_build_filename(full, "plots", "connections.png",
                                             NULL);
     g_assert_true(g_file_test(png, G_FILE_TEST_IS_REGULAR));
+}
+
+/* Two runs (one point, rfc3261, seeds 1 and 2) with simulation.duration
+ * fixed to @duration. */
+static char *
+write_stale_experiment(const char *dir, const char *duration)
+{
+    g_autofree char *topo = g_build_filename(g_getenv("SIPREUSE_SRCDIR"),
+                                             "topologies", "trunk.topo",
+                                             NULL);
+    g_autofree char *text = g_strdup_printf(
+        "[experiment]\ntopology = %s\nstrategies = rfc3261\nreps = 2\n"
+        "set = simulation.duration=%s; simulation.warmup=1s\n"
+        "[vary]\ntraffic.a-to-b.rate = 10\n", topo, duration);
+    char *path = g_build_filename(dir, "stale.exp", NULL);
+    g_assert_true(g_file_set_contents(path, text, -1, NULL));
+    return path;
+}
+
+/* Runs `sweep EXP --out OUT [--resume]` and returns its stdout. */
+static char *
+sweep_out(const char *exp, const char *out, gboolean resume)
+{
+    g_auto(Cli) c = { 0 };
+    cli_run(&c, "sweep", exp, "--out", out, "--jobs", "1", "--no-timing",
+            "--no-plots", resume ? "--resume" : NULL, NULL);
+    g_test_message("%s%s", c.out, c.err);
+    g_assert_cmpint(c.status, ==, 0);
+    return g_steal_pointer(&c.out);
+}
+
+/* --resume reuses a complete run only if its fingerprint (topology text,
+ * overrides, strategy, seed, version) matches: no edit reruns nothing, a
+ * marker without a fingerprint is stale, an edited fixed override makes
+ * every run stale, and the rerun gives what a fresh sweep gives. */
+static void
+test_sweep_stale(void)
+{
+    if (!have_world())
+        return;
+    g_autofree char *tmp = scratch("stale");
+    g_autofree char *out = g_build_filename(tmp, "out", NULL);
+    g_autofree char *fresh = g_build_filename(tmp, "fresh", NULL);
+    g_autofree char *exp = write_stale_experiment(tmp, "3s");
+    g_autofree char *o1 = sweep_out(exp, out, FALSE);
+    g_assert_nonnull(strstr(o1, "2 ran (0 of them stale"));
+    g_autofree char *runs1 = read_file(out, "runs.tsv");
+    g_autofree char *o2 = sweep_out(exp, out, TRUE);
+    g_assert_nonnull(strstr(o2, "0 ran (0 of them stale"));
+    g_assert_nonnull(strstr(o2, "2 already complete"));
+    g_autofree char *runs2 = read_file(out, "runs.tsv");
+    g_assert_cmpstr(runs2, ==, runs1);
+    g_autofree char *marker = g_build_filename(
+        out, "runs", "traffic.a-to-b.rate=10", "rfc3261-seed2",
+        SIM_OUT_COMPLETE, NULL);
+    g_autofree char *mark = NULL;
+    g_assert_true(g_file_get_contents(marker, &mark, NULL, NULL));
+    g_assert_true(g_str_has_prefix(mark, "complete\nfingerprint sha256:"));
+    g_assert_true(g_file_set_contents(marker, "complete\n", -1, NULL));
+    g_autofree char *o3 = sweep_out(exp, out, TRUE);
+    g_assert_nonnull(strstr(o3, "1 ran (1 of them stale"));
+    g_assert_nonnull(strstr(o3, "1 already complete"));
+    g_autofree char *runs3 = read_file(out, "runs.tsv");
+    g_assert_cmpstr(runs3, ==, runs1);
+    g_free(write_stale_experiment(tmp, "2s"));
+    g_autofree char *o4 = sweep_out(exp, out, TRUE);
+    g_assert_nonnull(strstr(o4, "2 ran (2 of them stale"));
+    g_assert_nonnull(strstr(o4, "0 already complete"));
+    g_autofree char *runs4 = read_file(out, "runs.tsv");
+    g_assert_cmpstr(runs4, !=, runs1);
+    g_autofree char *o5 = sweep_out(exp, fresh, FALSE);
+    g_autofree char *runs5 = read_file(fresh, "runs.tsv");
+    g_assert_cmpstr(runs4, ==, runs5);
 }
 
 /* A compare folder made from hand-built results, for the plot scripts. */
@@ -695,6 +806,7 @@ main(int argc, char **argv)
     g_test_add_func("/cli/run/pki-files-now", test_run_pem_now);
     g_test_add_func("/cli/compare/jobs", test_compare_jobs);
     g_test_add_func("/cli/sweep/resume", test_sweep_resume);
+    g_test_add_func("/cli/sweep/stale", test_sweep_stale);
     g_test_add_func("/cli/plot/images", test_plot_images);
     return g_test_run();
 }
