@@ -38,10 +38,15 @@ typedef struct {
     guint n_route;
     guint32 cseq;
     SimCallParams params;
-    /* When the call arrived at the origin. */
+    /* When the call arrived at the origin; at the callee, when it sent
+     * its 200. */
     SimTime t_start;
     /* TRUE once the 200 was received (caller) or sent (callee). */
     gboolean answered;
+    /* Callee: TRUE once the ACK of its 200 arrived. */
+    gboolean acked;
+    /* Callee: the hold ended before the ACK came; the BYE waits for it. */
+    gboolean hangup_pending;
     /* TRUE once a BYE was sent or received. */
     gboolean ending;
     /* Pending answer or hang-up timer. */
@@ -717,7 +722,16 @@ static void
 proxy_call_hangup(SimEvq *q, gpointer data)
 {
     ProxyCall *call = data;
+    SimTime ack_by = call->t_start + sim_sip_timer_b(call->p->cfg.t1);
     call->timer = 0;
+    /* RFC 3261 15.1.2: the callee sends no BYE before the ACK of its 2xx
+     * has arrived, or 64*T1 has passed without it (13.3.1.4). */
+    if (call->callee && !call->acked && sim_evq_now(q) < ack_by) {
+        call->hangup_pending = TRUE;
+        call->timer = sim_evq_at(q, ack_by, proxy_call_hangup, call, NULL);
+        return;
+    }
+    call->hangup_pending = FALSE;
     call->ending = TRUE;
     g_autoptr(SimSipMsg) bye = proxy_call_request(call, SIM_SIP_BYE);
     proxy_send_request(call->p, bye, proxy_on_bye_response, call);
@@ -799,6 +813,7 @@ proxy_callee_answer(SimEvq *q, gpointer data)
     SimProxy *p = call->p;
     call->timer = 0;
     call->answered = TRUE;
+    call->t_start = sim_ctx_now(p->ctx);
     g_autoptr(SimSipMsg) ok = sim_sip_server_txn_response(call->invite_stx,
                                                           200);
     g_strlcpy(ok->to_tag, call->local_tag, sizeof ok->to_tag);
@@ -862,12 +877,29 @@ proxy_on_bye(SimProxy *p, SimSipServerTxn *stx, const SimSipMsg *m)
     ProxyCall *call = g_hash_table_lookup(p->calls_out, m->call_id);
     if (!call)
         call = g_hash_table_lookup(p->calls_in, m->call_id);
-    if (!call) {
+    /* No confirmed dialog yet at the caller (a callee sends no BYE on an
+     * early dialog, RFC 3261 15): the INVITE transaction still refers to
+     * the call, which must stay. */
+    if (!call || (!call->callee && !call->answered)) {
         proxy_respond(stx, 481);
         return;
     }
     proxy_respond(stx, 200);
     proxy_call_end(call);
+}
+
+/* The ACK of a callee's 200: a hang-up waiting for it goes now. */
+static void
+proxy_on_ack(SimProxy *p, const SimSipMsg *m)
+{
+    ProxyCall *call = g_hash_table_lookup(p->calls_in, m->call_id);
+    if (!call || !call->answered || call->acked)
+        return;
+    call->acked = TRUE;
+    if (call->hangup_pending) {
+        sim_evq_cancel(p->ctx->evq, call->timer);
+        proxy_call_hangup(p->ctx->evq, call);
+    }
 }
 
 /* A new request, after the transaction layer matched no transaction. */
@@ -891,6 +923,7 @@ proxy_txl_request(SimSipServerTxn *stx, SimProxyConn *pc, SimSipMsg *m,
     }
     switch (m->method) {
     case SIM_SIP_ACK:
+        proxy_on_ack(p, m);
         break;
     case SIM_SIP_BYE:
         proxy_on_bye(p, stx, m);

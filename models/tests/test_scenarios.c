@@ -7,8 +7,9 @@
  * binomial bounds for SRV shares.  Covers reuse against virtual-server
  * (29, 30), many dialogs (5), ports (6, 35), identities (10, 11, 14-16),
  * resumption (17), lifetime (18, 21, 22), TCP/SCTP (23-28), SRV farms
- * (32, 34, 35, 36), first-request arrival (38), the SYN black hole
- * (41) and the per-transaction baseline.
+ * (32, 34, 35, 36), first-request arrival (38), timers (39, 41), the
+ * per-transaction baseline and the callee's BYE only after the ACK (RFC
+ * 3261 15.1.2).
  * Scenarios 1-4, 9 and the full-mesh closed forms are in test_proxy.c.
  */
 #include <math.h>
@@ -1180,6 +1181,85 @@ test_syn_failover(void)
     run_syn_failover(0);
 }
 
+/* Scenario 39: 5 % loss on every path; the SIP layer of reliable
+ * transports never retransmits (Timers A and E are not armed), TCP or
+ * SCTP recovers every loss.  A call can fail only if one packet is lost
+ * five times running (RTOs 1 + 2 + 4 + 8 + 16 s before Timer B), about
+ * 3e-7 per packet, so all of them complete. */
+static void
+run_lossy(const SimTransportOps *t, const SimStrategyOps *s, guint n)
+{
+    SimTestWorldOpts o = { .transport = t, .strategy = s,
+                           .one_way = ONE_WAY, .loss = 0.05 };
+    SimTestWorld *w = sim_test_world_new_opts(&o, pair, 2);
+    for (guint i = 0; i < n; i++)
+        sim_test_call_at(w, SIM_S(1) * i, i % 2,
+                         i % 2 ? "example.com" : "example.net", SIM_S(1),
+                         i % 4 < 2 ? SIM_BYE_FROM_CALLER
+                                   : SIM_BYE_FROM_CALLEE);
+    run_to(w, SIM_S(n + 60));
+    g_assert_cmpuint(ctr(w, "calls.completed"), ==, n);
+    g_assert_cmpuint(ctr(w, "bye.completed"), ==, n);
+    g_assert_cmpuint(ctr(w, "net.lost"), >, 0);
+    g_assert_cmpuint(ctr(w, "sip.retransmissions"), ==, 0);
+    g_assert_cmpuint(ctr(w, "tcp.retransmits") +
+                         ctr(w, "tcp.syn_retransmits") +
+                         ctr(w, "sctp.retransmissions") +
+                         ctr(w, "sctp.init_retransmissions"),
+                     >, 0);
+    sim_test_world_free(w);
+}
+
+static void
+test_no_sip_retransmissions(void)
+{
+    run_lossy(&sim_transport_tcp, &sim_strategy_two_connection, 40);
+    run_lossy(&sim_transport_sctp, &sim_strategy_rfc3261, 40);
+    run_lossy(&sim_transport_tls, &sim_strategy_reuse, 40);
+    run_lossy(&sim_transport_tls_sctp, &sim_strategy_reuse, 40);
+    /* Timer D (and I, J, K) are 0 on reliable transports, D >= 32 s
+     * over UDP (RFC 3261 17.1.1.2). */
+    g_assert_cmpuint(sim_sip_timer_d(SIM_TRANSPORT_TCP), ==, 0);
+    g_assert_cmpuint(sim_sip_timer_d(SIM_TRANSPORT_SCTP), ==, 0);
+    g_assert_cmpuint(sim_sip_timer_d(SIM_TRANSPORT_TLS), ==, 0);
+    g_assert_cmpuint(sim_sip_timer_d(SIM_TRANSPORT_TLS_SCTP), ==, 0);
+    g_assert_cmpuint(sim_sip_timer_d(SIM_TRANSPORT_UDP), >=, SIM_S(32));
+}
+
+/* With R = 600 ms > T1, no loss: an armed Timer A (INVITE) or E (BYE)
+ * would fire at T1, before the first response arrives at R.  Over UDP
+ * each does once (the 100 Trying, then the 200, stop them): 2 SIP
+ * retransmissions; over TCP, SCTP and TLS none. */
+static guint64
+run_slow_path(const SimTransportOps *t, const SimStrategyOps *s)
+{
+    SimTestWorldOpts o = { .transport = t, .strategy = s,
+                           .one_way = SIM_MS(300) };
+    SimTestWorld *w = sim_test_world_new_opts(&o, pair, 2);
+    g_assert_cmpuint(2 * o.one_way, >, T1);
+    g_assert_cmpuint(2 * o.one_way, <, 3 * T1);
+    sim_test_call(w, 0, "example.net", SIM_S(5), SIM_BYE_FROM_CALLER);
+    run_to(w, SIM_S(60));
+    g_assert_cmpuint(ctr(w, "calls.completed"), ==, 1);
+    g_assert_cmpuint(ctr(w, "bye.completed"), ==, 1);
+    guint64 n = ctr(w, "sip.retransmissions");
+    sim_test_world_free(w);
+    return n;
+}
+
+static void
+test_timers_not_armed(void)
+{
+    g_assert_cmpuint(run_slow_path(&sim_transport_udp,
+                                   &sim_strategy_rfc3261), ==, 2);
+    g_assert_cmpuint(run_slow_path(&sim_transport_tcp,
+                                   &sim_strategy_rfc3261), ==, 0);
+    g_assert_cmpuint(run_slow_path(&sim_transport_sctp,
+                                   &sim_strategy_rfc3261), ==, 0);
+    g_assert_cmpuint(run_slow_path(&sim_transport_tls, &sim_strategy_reuse),
+                     ==, 0);
+}
+
 /* The per-transaction baseline: every request A sends (the INVITE and
  * BYE transactions, and the ACK of each 2xx, its own request in RFC 3261
  * 13.2.2.4) opens a connection, which closes when that ends; B, whose
@@ -1221,14 +1301,33 @@ test_per_transaction(void)
     run_per_transaction(&sim_transport_tls, 10);
 }
 
+/* RFC 3261 15.1.2: the callee sends no BYE before the ACK of its 2xx.
+ * TCP, rfc3261, the callee hangs up at once (hold 0): the 200 leaves B at
+ * 1.5 R, A's ACK reaches B at 2.5 R, and only then does B open its own
+ * connection (accepted ones carry no requests) for the BYE: it reaches
+ * A at 2.5 R + 1.5 R = 4 R, not 3 R. */
+static void
+test_bye_after_ack(void)
+{
+    SimTestWorld *w = world(&sim_transport_tcp, &sim_strategy_rfc3261, 13,
+                            pair, 2);
+    sim_test_call(w, 0, "example.net", 0, SIM_BYE_FROM_CALLEE);
+    SimTime at = step_until_count(w, "node.a.requests.received", SIM_S(10));
+    g_assert_cmpuint(at, ==, 4 * RTT);
+    g_assert_cmpuint(ctr(w, "node.b.requests.received"), ==, 2);
+    run_to(w, SIM_S(10));
+    g_assert_cmpuint(ctr(w, "bye.completed"), ==, 1);
+    sim_test_world_free(w);
+}
+
 int
 main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_summary("SPEC section 4 scenarios: virtual servers, many "
                    "dialogs, ports, identities, resumption, lifetime, "
-                   "TCP/SCTP threats, SRV farms, arrival times, "
-                   "SYN black hole, the per-transaction baseline");
+                   "TCP/SCTP threats, SRV farms, arrival times, timers, "
+                   "the per-transaction baseline");
     g_test_add_func("/scenario/vhost/alternating", test_vhost_alternating);
     g_test_add_func("/scenario/vhost/29", test_vhost_scenario29);
     g_test_add_func("/scenario/vhost/31-tcp", test_vhost_tcp);
@@ -1261,10 +1360,14 @@ main(int argc, char **argv)
     g_test_add_func("/scenario/srv/36-priorities", test_farm_priorities);
     g_test_add_func("/scenario/latency/38-first-request", test_arrival);
     g_test_add_func("/scenario/latency/38-alias", test_arrival_alias);
+    g_test_add_func("/scenario/timer/39-no-sip-retransmissions",
+                    test_no_sip_retransmissions);
+    g_test_add_func("/scenario/timer/39-not-armed", test_timers_not_armed);
     g_test_add_func("/scenario/timer/41-syn-black-hole",
                     test_syn_black_hole);
     g_test_add_func("/scenario/timer/41-srv-failover", test_syn_failover);
     g_test_add_func("/scenario/baseline/per-transaction",
                     test_per_transaction);
+    g_test_add_func("/scenario/call/bye-after-ack", test_bye_after_ack);
     return g_test_run();
 }
