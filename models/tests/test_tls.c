@@ -329,6 +329,59 @@ test_bytes_tls12(void)
     world_free(w);
 }
 
+/* Bytes on the wire for one application message of @len bytes sent once
+ * the handshake is over: the TLS records (at most 16384 plaintext bytes
+ * each) plus @per_record each, carried in MSS = 1500 - 40 = 1460 byte
+ * segments of 40 B TCP/IP headers, each answered by a 40 B pure ACK (the
+ * receiver sends nothing back). */
+static void
+check_app_bytes(guint version, guint32 len, guint per_record)
+{
+    const SimTransportOps *ops = ops_or_skip("tls");
+    if (!ops)
+        return;
+    SimStackConfig ca = config(version, creds_a), cb = config(version,
+                                                              creds_b);
+    World *w = world_new(ops, &ca, &cb, SIM_MS(DELAY_MS));
+    w->send_on_connect = FALSE;
+    SimConn *c = world_connect(w, "example.net");
+    sim_evq_run_until(w->ctx.evq, SIM_S(2));
+    g_assert_true(sim_conn_is_open(c));
+    guint64 before = counter(w, "bytes.wire");
+    SimMsg *m = test_msg_new(len);
+    sim_conn_send(c, 0, m);
+    sim_msg_unref(m);
+    sim_evq_run_until(w->ctx.evq, SIM_S(3));
+    g_assert_cmpuint(w->request_at, >, 0);
+    guint records = (len + 16383) / 16384;
+    guint stream = len + records * per_record;
+    guint segments = (stream + 1459) / 1460;
+    g_test_message("TLS 1.%u, %u B: %u records, %u segments", version % 10,
+                   len, records, segments);
+    g_assert_cmpuint(counter(w, "bytes.wire") - before, ==,
+                     stream + segments * 40 + segments * 40);
+    world_free(w);
+}
+
+static void
+test_app_bytes_tls12(void)
+{
+    /* RFC 5246 6.2.3.3 with AES-GCM (RFC 5288 3): 5 B header, 8 B
+     * explicit nonce, 16 B tag: 29 B per record.  1000 B: one record of
+     * 1029 B in one segment, 1029 + 40 + 40 = 1109 B. */
+    check_app_bytes(12, 1000, 5 + 8 + 16);
+    check_app_bytes(12, 20000, 5 + 8 + 16);
+}
+
+static void
+test_app_bytes_tls13(void)
+{
+    /* RFC 8446 5.2: 5 B header, 1 B inner content type, 16 B tag: 22 B
+     * per record (SPEC 3.2).  1000 B: 1022 + 40 + 40 = 1102 B. */
+    check_app_bytes(13, 1000, 5 + 1 + 16);
+    check_app_bytes(13, 20000, 5 + 1 + 16);
+}
+
 /* ---- resumption (D6, scenario 17) ----------------------------------------- */
 
 static void
@@ -406,59 +459,6 @@ test_client_without_cert(void)
     g_assert_true(sim_tls_conn_certificate_request(c));
     g_assert_cmpstr(sim_tls_conn_server_name(s), ==, "example.net");
     g_assert_cmpuint(counter(w, "tls.sni_sent"), ==, 1);
-/* Bytes on the wire for one application message of @len bytes sent once
- * the handshake is over: the TLS records (at most 16384 plaintext bytes
- * each) plus @per_record each, carried in MSS = 1500 - 40 = 1460 byte
- * segments of 40 B TCP/IP headers, each answered by a 40 B pure ACK (the
- * receiver sends nothing back). */
-static void
-check_app_bytes(guint version, guint32 len, guint per_record)
-{
-    const SimTransportOps *ops = ops_or_skip("tls");
-    if (!ops)
-        return;
-    SimStackConfig ca = config(version, creds_a), cb = config(version,
-                                                              creds_b);
-    World *w = world_new(ops, &ca, &cb, SIM_MS(DELAY_MS));
-    w->send_on_connect = FALSE;
-    SimConn *c = world_connect(w, "example.net");
-    sim_evq_run_until(w->ctx.evq, SIM_S(2));
-    g_assert_true(sim_conn_is_open(c));
-    guint64 before = counter(w, "bytes.wire");
-    SimMsg *m = test_msg_new(len);
-    sim_conn_send(c, 0, m);
-    sim_msg_unref(m);
-    sim_evq_run_until(w->ctx.evq, SIM_S(3));
-    g_assert_cmpuint(w->request_at, >, 0);
-    guint records = (len + 16383) / 16384;
-    guint stream = len + records * per_record;
-    guint segments = (stream + 1459) / 1460;
-    g_test_message("TLS 1.%u, %u B: %u records, %u segments", version % 10,
-                   len, records, segments);
-    g_assert_cmpuint(counter(w, "bytes.wire") - before, ==,
-                     stream + segments * 40 + segments * 40);
-    world_free(w);
-}
-
-static void
-test_app_bytes_tls12(void)
-{
-    /* RFC 5246 6.2.3.3 with AES-GCM (RFC 5288 3): 5 B header, 8 B
-     * explicit nonce, 16 B tag: 29 B per record.  1000 B: one record of
-     * 1029 B in one segment, 1029 + 40 + 40 = 1109 B. */
-    check_app_bytes(12, 1000, 5 + 8 + 16);
-    check_app_bytes(12, 20000, 5 + 8 + 16);
-}
-
-static void
-test_app_bytes_tls13(void)
-{
-    /* RFC 8446 5.2: 5 B header, 1 B inner content type, 16 B tag: 22 B
-     * per record (SPEC 3.2).  1000 B: 1022 + 40 + 40 = 1102 B. */
-    check_app_bytes(13, 1000, 5 + 1 + 16);
-    check_app_bytes(13, 20000, 5 + 1 + 16);
-}
-
     g_assert_cmpuint(counter(w, "handshakes.failed"), ==, 0);
     world_free(w);
 }
@@ -654,6 +654,8 @@ main(int argc, char **argv)
     g_test_add_func("/tls/rtt/tls12-sctp-bundled", test_rtt_tls12_sctp);
     g_test_add_func("/tls/bytes/tls13-full-mutual", test_bytes_tls13);
     g_test_add_func("/tls/bytes/tls12-full-mutual", test_bytes_tls12);
+    g_test_add_func("/tls/bytes/app-record/tls12", test_app_bytes_tls12);
+    g_test_add_func("/tls/bytes/app-record/tls13", test_app_bytes_tls13);
     g_test_add_func("/tls/resumption/tls13", test_resumption_tls13);
     g_test_add_func("/tls/resumption/tls12", test_resumption_tls12);
     g_test_add_func("/tls/auth/client-without-cert",
@@ -673,5 +675,3 @@ main(int argc, char **argv)
     sim_pki_free(test_pki);
     return rc;
 }
-    g_test_add_func("/tls/bytes/app-record/tls12", test_app_bytes_tls12);
-    g_test_add_func("/tls/bytes/app-record/tls13", test_app_bytes_tls13);
