@@ -47,11 +47,15 @@ typedef struct {
     gboolean acked;
     /* Callee: the hold ended before the ACK came; the BYE waits for it. */
     gboolean hangup_pending;
+    /* Callee over UDP: the 200's retransmission timer and interval. */
+    SimEventId rtx_timer;
+    SimTime rtx_interval;
     /* TRUE once a BYE was sent or received. */
     gboolean ending;
     /* Pending answer or hang-up timer. */
     SimEventId timer;
-    /* Callee: the INVITE server transaction, until the 200 is sent. */
+    /* Callee: the INVITE server transaction, until the 200 is sent (over
+     * UDP, until it is acknowledged). */
     SimSipServerTxn *invite_stx;
 } ProxyCall;
 
@@ -643,6 +647,8 @@ proxy_call_free(ProxyCall *call)
     SimProxy *p = call->p;
     if (call->timer)
         sim_evq_cancel(p->ctx->evq, call->timer);
+    if (call->rtx_timer)
+        sim_evq_cancel(p->ctx->evq, call->rtx_timer);
     if (call->invite_stx)
         sim_sip_server_txn_unref(call->invite_stx);
     g_queue_unlink(&p->calls, &call->link);
@@ -806,6 +812,24 @@ proxy_on_invite_response(SimSipClientTxn *t, guint status,
             proxy_call_expire, call, NULL);
 }
 
+/* Over UDP the callee resends its 200 until the ACK comes, every T1
+ * doubling up to T2, for at most 64*T1 (RFC 3261 13.3.1.4). */
+static void
+proxy_callee_rtx(SimEvq *q, gpointer data)
+{
+    ProxyCall *call = data;
+    SimTime t1 = call->p->cfg.t1;
+    call->rtx_timer = 0;
+    if (sim_evq_now(q) >= call->t_start + sim_sip_timer_b(t1)) {
+        g_clear_pointer(&call->invite_stx, sim_sip_server_txn_unref);
+        return;
+    }
+    sim_sip_server_txn_resend(call->invite_stx);
+    call->rtx_interval = MIN(2 * call->rtx_interval, SIM_SIP_T2);
+    call->rtx_timer = sim_evq_after(q, call->rtx_interval, proxy_callee_rtx,
+                                    call, NULL);
+}
+
 static void
 proxy_callee_answer(SimEvq *q, gpointer data)
 {
@@ -823,7 +847,13 @@ proxy_callee_answer(SimEvq *q, gpointer data)
     ok->has_contact = TRUE;
     ok->body_len = SIM_SIP_SDP_BYTES;
     sim_sip_server_txn_send(call->invite_stx, ok);
-    g_clear_pointer(&call->invite_stx, sim_sip_server_txn_unref);
+    if (sim_transport_kind_reliable(p->kind)) {
+        g_clear_pointer(&call->invite_stx, sim_sip_server_txn_unref);
+    } else {
+        call->rtx_interval = p->cfg.t1;
+        call->rtx_timer = sim_evq_after(q, call->rtx_interval,
+                                        proxy_callee_rtx, call, NULL);
+    }
     if (call->params.bye_by == SIM_BYE_FROM_CALLEE)
         call->timer = sim_evq_after(p->ctx->evq, call->params.hold,
                                     proxy_call_hangup, call, NULL);
@@ -888,7 +918,8 @@ proxy_on_bye(SimProxy *p, SimSipServerTxn *stx, const SimSipMsg *m)
     proxy_call_end(call);
 }
 
-/* The ACK of a callee's 200: a hang-up waiting for it goes now. */
+/* The ACK of a callee's 200: its retransmissions stop, and a hang-up
+ * waiting for it goes now. */
 static void
 proxy_on_ack(SimProxy *p, const SimSipMsg *m)
 {
@@ -896,6 +927,11 @@ proxy_on_ack(SimProxy *p, const SimSipMsg *m)
     if (!call || !call->answered || call->acked)
         return;
     call->acked = TRUE;
+    if (call->rtx_timer) {
+        sim_evq_cancel(p->ctx->evq, call->rtx_timer);
+        call->rtx_timer = 0;
+    }
+    g_clear_pointer(&call->invite_stx, sim_sip_server_txn_unref);
     if (call->hangup_pending) {
         sim_evq_cancel(p->ctx->evq, call->timer);
         proxy_call_hangup(p->ctx->evq, call);

@@ -15,7 +15,7 @@
 
 #include "models/sip/txn.h"
 
-#define SIP_T2 SIM_S(4)
+#define SIP_T2 SIM_SIP_T2
 #define SIP_T4 SIM_S(5)
 
 struct _SimSipTxnLayer {
@@ -531,6 +531,21 @@ sim_sip_server_txn_send(SimSipServerTxn *stx, SimSipMsg *resp)
                                      stx_timer_j, stx, NULL);
 }
 
+/**
+ * sim_sip_server_txn_resend:
+ * @stx: a server transaction that sent a response
+ *
+ * Sends its last response again, the way it answers a retransmitted
+ * request: the UAS core resending a 2xx over UDP (RFC 3261 13.3.1.4).
+ */
+void
+sim_sip_server_txn_resend(SimSipServerTxn *stx)
+{
+    SimSipTxnLayer *l = stx->l;
+    g_return_if_fail(stx->last != NULL);
+    l->hooks.respond(stx, stx->pc, stx->last, l->hooks.user);
+}
+
 static void
 txn_receive_request(SimSipTxnLayer *l, SimProxyConn *pc, const SimSipMsg *m)
 {
@@ -641,11 +656,17 @@ sim_sip_txn_layer_reset(SimSipTxnLayer *l)
         txn_unhash(t);
         txn_unref(t);
     }
-    while (!g_queue_is_empty(&l->all_servers)) {
-        SimSipServerTxn *stx = g_queue_peek_head(&l->all_servers);
-        if (!stx->in_hash)
-            break;
+    /* Server transactions still referenced elsewhere (a callee's INVITE
+     * transaction) stay in the list: every one is unhashed, not only those
+     * before the first of them, and none keeps its Timer J. */
+    g_autoptr(GPtrArray) servers = g_ptr_array_new();
+    for (GList *it = l->all_servers.head; it; it = it->next)
+        g_ptr_array_add(servers, sim_sip_server_txn_ref(it->data));
+    for (guint i = 0; i < servers->len; i++) {
+        SimSipServerTxn *stx = g_ptr_array_index(servers, i);
+        txn_cancel(l, &stx->timer_j);
         stx_unhash(stx);
+        sim_sip_server_txn_unref(stx);
     }
 }
 

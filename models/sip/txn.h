@@ -74,6 +74,10 @@ SimSipServerTxn *sim_sip_server_txn_ref(SimSipServerTxn *stx);
 void sim_sip_server_txn_unref(SimSipServerTxn *stx);
 SimSipMsg *sim_sip_server_txn_response(SimSipServerTxn *stx, guint status);
 void sim_sip_server_txn_send(SimSipServerTxn *stx, SimSipMsg *resp);
+void sim_sip_server_txn_resend(SimSipServerTxn *stx);
+
+/* RFC 3261 T2: the cap of doubling retransmission intervals. */
+#define SIM_SIP_T2 SIM_S(4)
 
 /* Timer values (SPEC 3.6), for tests. */
 SimTime sim_sip_timer_b(SimTime t1);

@@ -8,8 +8,8 @@
  * (29, 30), many dialogs (5), ports (6, 35), identities (10, 11, 14-16),
  * resumption (17), lifetime (18, 21, 22), TCP/SCTP (23-28), SRV farms
  * (32, 34, 35, 36), first-request arrival (38), timers (39, 41), the
- * per-transaction baseline and the callee's BYE only after the ACK (RFC
- * 3261 15.1.2).
+ * per-transaction baseline, UDP retransmission (Timer A, the callee's
+ * 2xx) and the callee's BYE only after the ACK (RFC 3261 15.1.2).
  * Scenarios 1-4, 9 and the full-mesh closed forms are in test_proxy.c.
  */
 #include <math.h>
@@ -1301,6 +1301,92 @@ test_per_transaction(void)
     run_per_transaction(&sim_transport_tls, 10);
 }
 
+/* UDP, B a black hole: the INVITE leaves at 0 and Timer A resends it at
+ * T1, 3 T1, 7 T1, ... (the interval doubling from T1, RFC 3261
+ * 17.1.1.2) while before Timer B = 64 T1: 7 sends, 6 retransmissions, and
+ * the call fails at exactly 64 T1. */
+static void
+test_udp_timer_a(void)
+{
+    SimTestWorld *w = world(&sim_transport_udp, &sim_strategy_rfc3261, 13,
+                            pair, 2);
+    BlackHole h;
+    black_hole_init(&h, w, "192.0.2.128");
+    SimTime timer_b = sim_sip_timer_b(T1), want[16] = { 0 };
+    guint n = doubling_schedule(T1, timer_b, want, 16);
+    g_assert_cmpuint(n, ==, 7);
+    sim_test_call(w, 0, "example.net", SIM_S(1), SIM_BYE_FROM_CALLER);
+    run_to(w, timer_b - 1);
+    g_assert_cmpuint(ctr(w, "calls.failed"), ==, 0);
+    run_to(w, timer_b);
+    g_assert_cmpuint(ctr(w, "calls.failed"), ==, 1);
+    assert_sends(&h, want, n);
+    g_assert_cmpuint(ctr(w, "sip.retransmissions"), ==, n - 1);
+    sim_test_world_free(w);
+    g_array_free(h.times, TRUE);
+}
+
+/* UDP with 5 % loss: the SIP layer recovers (a call fails only if seven
+ * sends of its INVITE all go unanswered, about 0.1^7), and there are no
+ * connections, handshakes or transport retransmissions. */
+static void
+test_udp_loss(void)
+{
+    const guint n = 100;
+    SimTestWorldOpts o = { .transport = &sim_transport_udp,
+                           .strategy = &sim_strategy_rfc3261,
+                           .one_way = ONE_WAY, .loss = 0.05 };
+    SimTestWorld *w = sim_test_world_new_opts(&o, pair, 2);
+    for (guint i = 0; i < n; i++)
+        sim_test_call_at(w, SIM_S(1) * i, i % 2,
+                         i % 2 ? "example.com" : "example.net", SIM_S(1),
+                         SIM_BYE_FROM_CALLER);
+    run_to(w, SIM_S(n + 60));
+    g_assert_cmpuint(ctr(w, "calls.completed"), ==, n);
+    g_assert_cmpuint(ctr(w, "net.lost"), >, 0);
+    g_assert_cmpuint(ctr(w, "sip.retransmissions"), >, 0);
+    g_assert_cmpuint(ctr(w, "connections.opened"), ==, 0);
+    g_assert_cmpuint(ctr(w, "handshakes.tcp") + ctr(w, "handshakes.sctp") +
+                         ctr(w, "handshakes.tls_full"),
+                     ==, 0);
+    sim_test_world_free(w);
+}
+
+/* Drops the @nth packet (from 1) sent from one address. */
+typedef struct {
+    SimIp from;
+    guint nth;
+    guint seen;
+} DropNth;
+
+static gboolean
+drop_nth(SimNet *net, const SimPacket *pkt, gpointer data)
+{
+    DropNth *d = data;
+    return pkt->src == d->from && ++d->seen == d->nth;
+}
+
+/* UDP: B's 200 is lost once.  B sends 100, 180 and 200 as the INVITE
+ * arrives (R/2); the provisionals stop A's Timer A, so only B can repair
+ * the loss: the UAS core resends its 2xx after T1 until the ACK comes
+ * (RFC 3261 13.3.1.4).  Set-up: R/2 + T1 + R/2 = R + T1. */
+static void
+test_udp_2xx_retransmission(void)
+{
+    SimTestWorld *w = world(&sim_transport_udp, &sim_strategy_rfc3261, 13,
+                            pair, 2);
+    DropNth d = { .from = sim_test_ip("192.0.2.128"), .nth = 3 };
+    sim_net_set_drop_hook(w->net, drop_nth, &d);
+    sim_test_call(w, 0, "example.net", SIM_S(1), SIM_BYE_FROM_CALLER);
+    run_to(w, SIM_S(10));
+    g_assert_cmpuint(ctr(w, "calls.completed"), ==, 1);
+    g_assert_cmpuint(ctr(w, "bye.completed"), ==, 1);
+    g_assert_cmpuint(ctr(w, "net.lost"), ==, 1);
+    g_assert_cmpfloat(setup_ms(w), ==, (RTT + T1) / 1e6);
+    g_assert_cmpuint(ctr(w, "sip.retransmissions"), ==, 0);
+    sim_test_world_free(w);
+}
+
 /* RFC 3261 15.1.2: the callee sends no BYE before the ACK of its 2xx.
  * TCP, rfc3261, the callee hangs up at once (hold 0): the 200 leaves B at
  * 1.5 R, A's ACK reaches B at 2.5 R, and only then does B open its own
@@ -1327,7 +1413,7 @@ main(int argc, char **argv)
     g_test_summary("SPEC section 4 scenarios: virtual servers, many "
                    "dialogs, ports, identities, resumption, lifetime, "
                    "TCP/SCTP threats, SRV farms, arrival times, timers, "
-                   "the per-transaction baseline");
+                   "the per-transaction baseline, UDP");
     g_test_add_func("/scenario/vhost/alternating", test_vhost_alternating);
     g_test_add_func("/scenario/vhost/29", test_vhost_scenario29);
     g_test_add_func("/scenario/vhost/31-tcp", test_vhost_tcp);
@@ -1368,6 +1454,10 @@ main(int argc, char **argv)
     g_test_add_func("/scenario/timer/41-srv-failover", test_syn_failover);
     g_test_add_func("/scenario/baseline/per-transaction",
                     test_per_transaction);
+    g_test_add_func("/scenario/udp/timer-a", test_udp_timer_a);
+    g_test_add_func("/scenario/udp/loss", test_udp_loss);
+    g_test_add_func("/scenario/udp/2xx-retransmission",
+                    test_udp_2xx_retransmission);
     g_test_add_func("/scenario/call/bye-after-ack", test_bye_after_ack);
     return g_test_run();
 }
