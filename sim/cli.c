@@ -80,7 +80,8 @@ sim_cli_parse(GOptionContext *ctx, int *argc, char ***argv)
  * @verb: the verb
  * @fmt: printf-style message
  *
- * Prints "sipreuse VERB: message" to stderr.
+ * Prints "sipreuse VERB: message" to stderr; a message of several lines
+ * (a topology with several problems) gets the prefix on each line.
  *
  * Returns: %SIM_EXIT_USAGE.
  */
@@ -91,7 +92,9 @@ sim_cli_usage_error(const char *verb, const char *fmt, ...)
     va_start(ap, fmt);
     g_autofree char *msg = g_strdup_vprintf(fmt, ap);
     va_end(ap);
-    fprintf(stderr, "sipreuse %s: %s\n", verb, msg);
+    g_auto(GStrv) lines = g_strsplit(msg, "\n", -1);
+    for (guint i = 0; lines[i]; i++)
+        fprintf(stderr, "sipreuse %s: %s\n", verb, lines[i]);
     return SIM_EXIT_USAGE;
 }
 

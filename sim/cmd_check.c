@@ -2,8 +2,9 @@
 /*
  * `sipreuse check TOPOLOGY [--set GROUP.KEY=VALUE]...`: load and validate a
  * topology without running it, then print a one-paragraph summary (exit 0)
- * or the loader's error, which names file, line, group and key (exit 2).
- * `sipreuse check --defaults` prints the default of every key.
+ * or every problem the loader found, one per line naming file, line, group
+ * and key, and their count (exit 2).  `sipreuse check --defaults` prints
+ * the default of every key.
  */
 #include "sim/cli.h"
 
@@ -84,7 +85,12 @@ sim_cmd_check(int argc, char **argv)
     g_autoptr(SimTopo) topo =
         sim_topo_load(argv[1], (const char *const *)sets, &error);
     if (!topo) {
-        fprintf(stderr, "sipreuse check: %s\n", error->message);
+        g_auto(GStrv) lines = g_strsplit(error->message, "\n", -1);
+        for (guint i = 0; lines[i]; i++)
+            fprintf(stderr, "sipreuse check: %s\n", lines[i]);
+        if (g_strv_length(lines) > 1)
+            fprintf(stderr, "sipreuse check: %s: %u problems\n", argv[1],
+                    g_strv_length(lines));
         return SIM_EXIT_USAGE;
     }
     g_autofree char *summary = check_summary(topo);

@@ -7,6 +7,8 @@
  * prints exactly what the loader uses.  Every error names the file, the
  * line when it can be found, the group and the key, what was expected and
  * what was found, and suggests the nearest valid name for a misspelling.
+ * A load goes on past problems (a bad value falls back to its default,
+ * checks that depend on it are skipped) so that one error lists them all.
  * Contradictions rejected: tls-version with a non-TLS protocol, warmup >=
  * duration, cert-file without key-file (or with cert-expired/untrusted),
  * ca-key-file without ca-file, two nodes on one {address, port}, traffic
@@ -33,6 +35,8 @@ G_DEFINE_QUARK(sim-topo-error-quark, sim_topo_error)
 #define TOPO_MAX_NS 1e18
 /* Longest value quoted in an error message. */
 #define TOPO_QUOTE_MAX 60
+/* Problems listed in one error; the rest are counted. */
+#define TOPO_MAX_PROBLEMS 100
 
 /* One key of a group kind. */
 typedef struct {
@@ -220,6 +224,22 @@ typedef struct {
     char **words;
 } TopoGroup;
 
+/* One problem of a file. */
+typedef struct {
+    /* The line it is reported at (0: none, e.g. a --set problem). */
+    guint line;
+    /* "FILE:LINE: [GROUP] KEY: message". */
+    char *text;
+} TopoProblem;
+
+static void
+topo_problem_free(gpointer data)
+{
+    TopoProblem *pb = data;
+    g_free(pb->text);
+    g_free(pb);
+}
+
 /* State of one load. */
 typedef struct {
     /* The key file. */
@@ -240,8 +260,23 @@ typedef struct {
     GHashTable *hosts;
     /* Site name -> index + 1. */
     GHashTable *sites;
-    /* Where errors go. */
-    GError **error;
+    /* Every problem found (of TopoProblem; at most TOPO_MAX_PROBLEMS). */
+    GPtrArray *problems;
+    /* How many problems were found (also those not kept). */
+    guint n_problems;
+    /* The code of every problem, or SIM_TOPO_ERROR_FAILED once two
+     * differ. */
+    SimTopoError code;
+    /* "group\nkey" of every key (and "group\n" of every group) with a
+     * problem: checks that depend on them are skipped. */
+    GHashTable *bad;
+    /* Groups of an unknown kind or form were found (whatever they meant
+     * to define may be missing). */
+    gboolean bad_groups;
+    /* Some node's host or site key had a problem: references to unknown
+     * hosts or sites are not reported (they may be meant for it). */
+    gboolean bad_hosts;
+    gboolean bad_sites;
 } TopoParser;
 
 /* ---- Small helpers ---------------------------------------------------- */
@@ -375,7 +410,8 @@ topo_line(const TopoParser *p, const char *group, const char *key)
     return found;
 }
 
-/* Sets the error: "FILE:LINE: [GROUP] KEY: message". */
+/* Records a problem, "FILE:LINE: [GROUP] KEY (from --set ...): message",
+ * and returns FALSE; loading goes on so that every problem is reported. */
 static gboolean G_GNUC_PRINTF(5, 6)
 topo_fail(TopoParser *p, SimTopoError code, const char *group,
           const char *key, const char *fmt, ...)
@@ -384,6 +420,13 @@ topo_fail(TopoParser *p, SimTopoError code, const char *group,
     va_start(ap, fmt);
     g_autofree char *msg = g_strdup_vprintf(fmt, ap);
     va_end(ap);
+    p->code = p->n_problems == 0 || p->code == code ? code
+                                                    : SIM_TOPO_ERROR_FAILED;
+    if (group)
+        g_hash_table_add(p->bad, g_strdup_printf("%s\n%s", group,
+                                                 key ? key : ""));
+    if (p->n_problems++ >= TOPO_MAX_PROBLEMS)
+        return FALSE;
     g_autofree char *where = NULL;
     const char *set = NULL;
     if (group && key) {
@@ -395,16 +438,26 @@ topo_fail(TopoParser *p, SimTopoError code, const char *group,
         line = topo_line(p, group, NULL);
     where = line ? g_strdup_printf("%s:%u", p->file, line)
                  : g_strdup(p->file);
+    TopoProblem *pb = g_new(TopoProblem, 1);
+    pb->line = line;
     if (!group)
-        g_set_error(p->error, SIM_TOPO_ERROR, code, "%s: %s", where, msg);
+        pb->text = g_strdup_printf("%s: %s", where, msg);
     else if (!key)
-        g_set_error(p->error, SIM_TOPO_ERROR, code, "%s: [%s]: %s", where,
-                    group, msg);
+        pb->text = g_strdup_printf("%s: [%s]: %s", where, group, msg);
     else
-        g_set_error(p->error, SIM_TOPO_ERROR, code, "%s: [%s] %s%s%s%s: %s",
-                    where, group, key, set ? " (from --set " : "",
-                    set ? set : "", set ? ")" : "", msg);
+        pb->text = g_strdup_printf("%s: [%s] %s%s%s%s: %s", where, group, key,
+                                   set ? " (from --set " : "",
+                                   set ? set : "", set ? ")" : "", msg);
+    g_ptr_array_add(p->problems, pb);
     return FALSE;
+}
+
+/* TRUE if @key of @group (NULL: the group itself) had a problem. */
+static gboolean
+topo_is_bad(const TopoParser *p, const char *group, const char *key)
+{
+    g_autofree char *k = g_strdup_printf("%s\n%s", group, key ? key : "");
+    return g_hash_table_contains(p->bad, k);
 }
 
 /* ---- Value parsers ---------------------------------------------------- */
@@ -492,32 +545,52 @@ topo_bad(TopoParser *p, const TopoGroup *g, const char *key, const char *v,
                      neg ? " (negative values are not allowed)" : "");
 }
 
+/* The schema default of @key in @g's kind (NULL: none). */
+static const char *
+topo_default(const TopoGroup *g, const char *key)
+{
+    const TopoKey *k = topo_key_find(g->kind, key);
+    g_assert(k != NULL);
+    return k->def;
+}
+
 static const TopoUnit topo_time_units[] = {
     { "", 1e9 }, { "ns", 1 }, { "us", 1e3 }, { "ms", 1e6 },
     { "s", 1e9 }, { "min", 60e9 }, { "h", 3600e9 },
 };
 
-/* A duration: ns/us/ms/s/min/h, bare number = seconds. */
+/* Parses a duration of @flags below @max_ns into *out. */
+static gboolean
+topo_duration_text(const char *v, guint flags, double max_ns, SimTime *out)
+{
+    double ns;
+    if (!topo_scaled(v, topo_time_units, G_N_ELEMENTS(topo_time_units), &ns) ||
+        ns >= max_ns || ((flags & TOPO_POSITIVE) && llround(ns) == 0))
+        return FALSE;
+    *out = (SimTime)llround(ns);
+    return TRUE;
+}
+
+/* A duration: ns/us/ms/s/min/h, bare number = seconds.  A bad value
+ * leaves the default in *out (as does every getter below). */
 static gboolean
 topo_duration(TopoParser *p, const TopoGroup *g, const char *key,
               guint flags, SimTime *out)
 {
     g_autofree char *v = topo_value(p, g, key);
-    if (!v)
+    if (!v || topo_duration_text(v, flags, TOPO_MAX_NS, out))
         return TRUE;
-    double ns;
-    const char *exp = flags & TOPO_POSITIVE
-                          ? "a positive duration under 1e9 s (about 31 "
-                            "years), e.g. 500ms, 2s or 1min (a bare number "
-                            "is seconds)"
-                          : "a duration under 1e9 s (about 31 years), e.g. "
-                            "0, 500ms, 2s or 1min (a bare number is "
-                            "seconds)";
-    if (!topo_scaled(v, topo_time_units, G_N_ELEMENTS(topo_time_units), &ns) ||
-        ns >= TOPO_MAX_NS || ((flags & TOPO_POSITIVE) && llround(ns) == 0))
-        return topo_bad(p, g, key, v, exp);
-    *out = (SimTime)llround(ns);
-    return TRUE;
+    const char *def = topo_default(g, key);
+    if (def)
+        topo_duration_text(def, flags, TOPO_MAX_NS, out);
+    return topo_bad(p, g, key, v,
+                    flags & TOPO_POSITIVE
+                        ? "a positive duration under 1e9 s (about 31 "
+                          "years), e.g. 500ms, 2s or 1min (a bare number "
+                          "is seconds)"
+                        : "a duration under 1e9 s (about 31 years), e.g. "
+                          "0, 500ms, 2s or 1min (a bare number is "
+                          "seconds)");
 }
 
 static const TopoUnit topo_bw_units[] = {
@@ -525,42 +598,71 @@ static const TopoUnit topo_bw_units[] = {
     { "Mbps", 1e6 }, { "mbps", 1e6 }, { "Gbps", 1e9 }, { "gbps", 1e9 },
 };
 
+static gboolean
+topo_bandwidth_text(const char *v, guint64 *out)
+{
+    double bps;
+    if (!topo_scaled(v, topo_bw_units, G_N_ELEMENTS(topo_bw_units), &bps) ||
+        bps < 1 || bps >= 1e15)
+        return FALSE;
+    *out = (guint64)llround(bps);
+    return TRUE;
+}
+
 /* A bandwidth: bps/Kbps/Mbps/Gbps, bare number = bits per second. */
 static gboolean
 topo_bandwidth(TopoParser *p, const TopoGroup *g, const char *key,
                guint64 *out)
 {
     g_autofree char *v = topo_value(p, g, key);
-    if (!v)
+    if (!v || topo_bandwidth_text(v, out))
         return TRUE;
-    double bps;
-    if (!topo_scaled(v, topo_bw_units, G_N_ELEMENTS(topo_bw_units), &bps) ||
-        bps < 1 || bps >= 1e15)
-        return topo_bad(p, g, key, v,
-                        "a positive bandwidth (e.g. 100Mbps, 1Gbps, "
-                        "64Kbps; a bare number is bits per second)");
-    *out = (guint64)llround(bps);
-    return TRUE;
+    const char *def = topo_default(g, key);
+    if (def)
+        topo_bandwidth_text(def, out);
+    return topo_bad(p, g, key, v,
+                    "a positive bandwidth below 1e15 bps (e.g. 100Mbps, "
+                    "1Gbps, 64Kbps; a bare number is bits per second)");
 }
 
 static const TopoUnit topo_rate_units[] = {
     { "", 1 }, { "/s", 1 }, { "/min", 1.0 / 60 }, { "/h", 1.0 / 3600 },
 };
 
+static gboolean
+topo_rate_text(const char *v, double *out)
+{
+    double r;
+    if (!topo_scaled(v, topo_rate_units, G_N_ELEMENTS(topo_rate_units), &r) ||
+        r <= 0 || r > 1e9)
+        return FALSE;
+    *out = r;
+    return TRUE;
+}
+
 /* A rate in calls per second: N, N/s (also N/min, N/h). */
 static gboolean
 topo_rate(TopoParser *p, const TopoGroup *g, const char *key, double *out)
 {
     g_autofree char *v = topo_value(p, g, key);
-    if (!v)
+    if (!v || topo_rate_text(v, out))
         return TRUE;
-    double r;
-    if (!topo_scaled(v, topo_rate_units, G_N_ELEMENTS(topo_rate_units), &r) ||
-        r <= 0 || r > 1e9)
-        return topo_bad(p, g, key, v,
-                        "a positive rate in calls per second (N or N/s, "
-                        "e.g. 20/s)");
-    *out = r;
+    const char *def = topo_default(g, key);
+    if (def)
+        topo_rate_text(def, out);
+    return topo_bad(p, g, key, v,
+                    "a positive rate of at most 1e9 calls per second (N, "
+                    "N/s, N/min or N/h, e.g. 20/s)");
+}
+
+static gboolean
+topo_loss_text(const char *v, double *out)
+{
+    static const TopoUnit units[] = { { "", 1 }, { "%", 0.01 } };
+    double x;
+    if (!topo_scaled(v, units, G_N_ELEMENTS(units), &x) || x >= 1)
+        return FALSE;
+    *out = x;
     return TRUE;
 }
 
@@ -568,14 +670,28 @@ topo_rate(TopoParser *p, const TopoGroup *g, const char *key, double *out)
 static gboolean
 topo_loss(TopoParser *p, const TopoGroup *g, const char *key, double *out)
 {
-    static const TopoUnit units[] = { { "", 1 }, { "%", 0.01 } };
     g_autofree char *v = topo_value(p, g, key);
-    if (!v)
+    if (!v || topo_loss_text(v, out))
         return TRUE;
-    double x;
-    if (!topo_scaled(v, units, G_N_ELEMENTS(units), &x) || x >= 1)
-        return topo_bad(p, g, key, v,
-                        "a loss probability in [0, 1) (e.g. 0.01 or 1%)");
+    const char *def = topo_default(g, key);
+    if (def)
+        topo_loss_text(def, out);
+    return topo_bad(p, g, key, v,
+                    "a loss probability in [0, 1) (e.g. 0.01 or 1%)");
+}
+
+static gboolean
+topo_uint_text(const char *v, guint64 min, guint64 max, guint64 *out)
+{
+    guint64 x = 0;
+    gboolean ok = v[0] != '\0';
+    for (const char *s = v; ok && *s; s++) {
+        guint d = (guint)(*s - '0');
+        ok = g_ascii_isdigit(*s) && x <= (G_MAXUINT64 - d) / 10;
+        x = ok ? x * 10 + d : x;
+    }
+    if (!ok || x < min || x > max)
+        return FALSE;
     *out = x;
     return TRUE;
 }
@@ -586,23 +702,14 @@ topo_uint(TopoParser *p, const TopoGroup *g, const char *key, guint64 min,
           guint64 max, guint64 *out)
 {
     g_autofree char *v = topo_value(p, g, key);
-    if (!v)
+    if (!v || topo_uint_text(v, min, max, out))
         return TRUE;
-    guint64 x = 0;
-    gboolean ok = v[0] != '\0';
-    for (const char *s = v; ok && *s; s++) {
-        guint d = (guint)(*s - '0');
-        ok = g_ascii_isdigit(*s) && x <= (G_MAXUINT64 - d) / 10;
-        x = ok ? x * 10 + d : x;
-    }
-    if (!ok || x < min || x > max) {
-        g_autofree char *exp = g_strdup_printf(
-            "an integer in %" G_GUINT64_FORMAT "..%" G_GUINT64_FORMAT, min,
-            max);
-        return topo_bad(p, g, key, v, exp);
-    }
-    *out = x;
-    return TRUE;
+    const char *def = topo_default(g, key);
+    if (def)
+        topo_uint_text(def, min, max, out);
+    g_autofree char *exp = g_strdup_printf(
+        "an integer in %" G_GUINT64_FORMAT "..%" G_GUINT64_FORMAT, min, max);
+    return topo_bad(p, g, key, v, exp);
 }
 
 static gboolean
@@ -610,9 +717,22 @@ topo_guint(TopoParser *p, const TopoGroup *g, const char *key, guint min,
            guint max, guint *out)
 {
     guint64 x = *out;
-    if (!topo_uint(p, g, key, min, max, &x))
-        return FALSE;
+    gboolean ok = topo_uint(p, g, key, min, max, &x);
     *out = (guint)x;
+    return ok;
+}
+
+static gboolean
+topo_bool_text(const char *v, gboolean *out)
+{
+    if (!g_ascii_strcasecmp(v, "true") || !g_ascii_strcasecmp(v, "yes") ||
+        g_str_equal(v, "1"))
+        *out = TRUE;
+    else if (!g_ascii_strcasecmp(v, "false") ||
+             !g_ascii_strcasecmp(v, "no") || g_str_equal(v, "0"))
+        *out = FALSE;
+    else
+        return FALSE;
     return TRUE;
 }
 
@@ -621,17 +741,22 @@ static gboolean
 topo_bool(TopoParser *p, const TopoGroup *g, const char *key, gboolean *out)
 {
     g_autofree char *v = topo_value(p, g, key);
-    if (!v)
+    if (!v || topo_bool_text(v, out))
         return TRUE;
-    if (!g_ascii_strcasecmp(v, "true") || !g_ascii_strcasecmp(v, "yes") ||
-        g_str_equal(v, "1"))
-        *out = TRUE;
-    else if (!g_ascii_strcasecmp(v, "false") ||
-             !g_ascii_strcasecmp(v, "no") || g_str_equal(v, "0"))
-        *out = FALSE;
-    else
-        return topo_bad(p, g, key, v, "true or false");
-    return TRUE;
+    const char *def = topo_default(g, key);
+    if (def)
+        topo_bool_text(def, out);
+    return topo_bad(p, g, key, v, "true or false");
+}
+
+/* The index of @v in a NULL-terminated list of names, or -1. */
+static gint
+topo_enum_index(const char *v, const char *const *names)
+{
+    for (guint i = 0; v && names[i]; i++)
+        if (g_str_equal(v, names[i]))
+            return (gint)i;
+    return -1;
 }
 
 /* One of a NULL-terminated list of names; *out is its index. */
@@ -640,14 +765,13 @@ topo_enum(TopoParser *p, const TopoGroup *g, const char *key,
           const char *const *names, guint *out)
 {
     g_autofree char *v = topo_value(p, g, key);
-    if (!v)
+    gint i = topo_enum_index(v, names);
+    if (!v || i >= 0) {
+        *out = v ? (guint)i : *out;
         return TRUE;
-    for (guint i = 0; names[i]; i++) {
-        if (g_str_equal(v, names[i])) {
-            *out = i;
-            return TRUE;
-        }
     }
+    i = topo_enum_index(topo_default(g, key), names);
+    *out = i >= 0 ? (guint)i : *out;
     g_autofree char *list = g_strjoinv("|", (char **)names);
     g_autofree char *hint = topo_hint(v, names, G_MAXSIZE);
     g_autofree char *q = topo_quote(v);
@@ -673,13 +797,19 @@ static gboolean
 topo_token(TopoParser *p, const TopoGroup *g, const char *key, char **out)
 {
     g_autofree char *v = topo_value(p, g, key);
-    if (!v)
-        return TRUE;
-    if (!topo_is_token(v))
+    const char *def = topo_default(g, key);
+    if (v && !topo_is_token(v)) {
+        if (def) {
+            g_free(*out);
+            *out = g_strdup(def);
+        }
         return topo_bad(p, g, key, v,
                         "a single name without blanks, ';' or ','");
-    g_free(*out);
-    *out = g_steal_pointer(&v);
+    }
+    if (v) {
+        g_free(*out);
+        *out = g_steal_pointer(&v);
+    }
     return TRUE;
 }
 
@@ -740,6 +870,7 @@ topo_check_duplicates(TopoParser *p)
         g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     const char *s = p->text, *end = p->text + p->len;
     guint line = 0;
+    gboolean ok = TRUE;
     while (s < end) {
         const char *nl = memchr(s, '\n', end - s);
         const char *e = nl ? nl : end;
@@ -752,13 +883,15 @@ topo_check_duplicates(TopoParser *p)
         *close = '\0';
         guint first = GPOINTER_TO_UINT(g_hash_table_lookup(seen, l + 1));
         if (first)
-            return topo_fail(p, SIM_TOPO_ERROR_DUPLICATE, l + 1, NULL,
-                             "expected each group once, found it at "
-                             "lines %u and %u",
-                             first, line);
-        g_hash_table_insert(seen, g_strdup(l + 1), GUINT_TO_POINTER(line));
+            ok = topo_fail(p, SIM_TOPO_ERROR_DUPLICATE, l + 1, NULL,
+                           "expected each group once, found it at lines "
+                           "%u and %u",
+                           first, line);
+        else
+            g_hash_table_insert(seen, g_strdup(l + 1),
+                                GUINT_TO_POINTER(line));
     }
-    return TRUE;
+    return ok;
 }
 
 /* The group's name words with blanks written as dots (override matching). */
@@ -873,8 +1006,8 @@ topo_check_group(TopoParser *p, TopoGroup *tg)
     if (!w[0])
         return topo_fail(p, SIM_TOPO_ERROR_UNKNOWN_GROUP, tg->group, NULL,
                          "expected a group kind, found an empty name");
-    tg->kind = topo_kind_find(w[0]);
-    if (!tg->kind) {
+    const TopoKind *kind = topo_kind_find(w[0]);
+    if (!kind) {
         g_autofree char *hint =
             topo_hint(w[0], topo_kind_names, G_MAXSIZE);
         g_autofree char *all = g_strjoinv(", ", (char **)topo_kind_names);
@@ -883,6 +1016,7 @@ topo_check_group(TopoParser *p, TopoGroup *tg)
                          w[0], hint, all);
     }
     guint nw = g_strv_length(w) - 1;
+    tg->kind = kind;
     if (nw != tg->kind->n_words) {
         static const char *const forms[] = {
             "[%s] (no name after the kind)",
@@ -890,6 +1024,8 @@ topo_check_group(TopoParser *p, TopoGroup *tg)
             "[%s SITE_A SITE_B] (two site names after the kind)" };
         g_autofree char *form =
             g_strdup_printf(forms[tg->kind->n_words], tg->kind->kind);
+        /* Its keys are not checked: what the group is remains unknown. */
+        tg->kind = NULL;
         return topo_fail(p, SIM_TOPO_ERROR_BAD_VALUE, tg->group, NULL,
                          "expected a group name of the form %s, found %u "
                          "name word%s",
@@ -897,16 +1033,17 @@ topo_check_group(TopoParser *p, TopoGroup *tg)
     }
     tg->words = g_strdupv(w + 1);
     g_auto(GStrv) keys = g_key_file_get_keys(p->kf, tg->group, NULL, NULL);
+    gboolean ok = TRUE;
     for (guint i = 0; keys && keys[i]; i++) {
         if (topo_key_find(tg->kind, keys[i]))
             continue;
         g_autofree const char **names = topo_key_names(tg->kind);
         g_autofree char *hint = topo_hint(keys[i], names, G_MAXSIZE);
         g_autofree char *all = g_strjoinv(", ", (char **)names);
-        return topo_fail(p, SIM_TOPO_ERROR_UNKNOWN_KEY, tg->group, keys[i],
-                         "unknown key%s; expected one of %s", hint, all);
+        ok = topo_fail(p, SIM_TOPO_ERROR_UNKNOWN_KEY, tg->group, keys[i],
+                       "unknown key%s; expected one of %s", hint, all);
     }
-    return TRUE;
+    return ok;
 }
 
 static gboolean
@@ -915,13 +1052,17 @@ topo_classify(TopoParser *p)
     g_auto(GStrv) groups = g_key_file_get_groups(p->kf, NULL);
     g_autoptr(GHashTable) names =
         g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    gboolean ok = TRUE;
     p->n_groups = g_strv_length(groups);
     p->groups = g_new0(TopoGroup, p->n_groups);
     for (guint i = 0; i < p->n_groups; i++) {
         TopoGroup *tg = &p->groups[i];
         tg->group = g_strdup(groups[i]);
-        if (!topo_check_group(p, tg))
-            return FALSE;
+        ok &= topo_check_group(p, tg);
+        if (!tg->kind) {
+            p->bad_groups = TRUE;
+            continue;
+        }
         /* Link groups are unordered pairs of sites. */
         gboolean swap = tg->kind->n_words == 2 &&
                         strcmp(tg->words[0], tg->words[1]) > 0;
@@ -929,12 +1070,12 @@ topo_classify(TopoParser *p)
             "%s %s %s", tg->kind->kind, tg->words[0] ? tg->words[swap] : "",
             tg->words[0] && tg->words[1] ? tg->words[!swap] : "");
         if (!g_hash_table_add(names, canon))
-            return topo_fail(p, SIM_TOPO_ERROR_DUPLICATE, tg->group, NULL,
-                             "expected each %s group once, found it twice "
-                             "(under another spelling)",
-                             tg->kind->kind);
+            ok = topo_fail(p, SIM_TOPO_ERROR_DUPLICATE, tg->group, NULL,
+                           "expected each %s group once, found it twice "
+                           "(under another spelling)",
+                           tg->kind->kind);
     }
-    return TRUE;
+    return ok;
 }
 
 /* ---- Sections ----------------------------------------------------------- */
@@ -958,24 +1099,36 @@ topo_has(TopoParser *p, const TopoGroup *g, const char *key)
     return g_key_file_has_key(p->kf, g->group, key, NULL);
 }
 
+/* TRUE if [simulation] duration had a problem (checks against the end of
+ * the run are skipped then). */
+static gboolean
+topo_run_length_bad(TopoParser *p)
+{
+    TopoGroup tmp;
+    return topo_is_bad(p, topo_singleton(p, TOPO_SIMULATION, &tmp)->group,
+                       "duration");
+}
+
 static gboolean
 topo_parse_simulation(TopoParser *p, SimTopo *t)
 {
     TopoGroup tmp;
     const TopoGroup *g = topo_singleton(p, TOPO_SIMULATION, &tmp);
     SimTopoSimulation *s = &t->simulation;
-    if (!topo_duration(p, g, "duration", TOPO_POSITIVE, &s->duration) ||
-        !topo_duration(p, g, "warmup", 0, &s->warmup) ||
-        !topo_uint(p, g, "seed", 0, G_MAXUINT64, &s->seed) ||
-        !topo_token(p, g, "strategy", &s->strategy) ||
-        !topo_file(p, g, "cpu-profile", FALSE, &s->cpu_profile))
+    gboolean times = topo_duration(p, g, "duration", TOPO_POSITIVE,
+                                   &s->duration);
+    times &= topo_duration(p, g, "warmup", 0, &s->warmup);
+    gboolean ok = topo_uint(p, g, "seed", 0, G_MAXUINT64, &s->seed);
+    ok &= topo_token(p, g, "strategy", &s->strategy);
+    ok &= topo_file(p, g, "cpu-profile", FALSE, &s->cpu_profile);
+    if (!times)
         return FALSE;
     if (s->warmup >= s->duration)
         return topo_fail(p, SIM_TOPO_ERROR_CONFLICT, g->group, "warmup",
                          "expected a warm-up shorter than the duration "
                          "(%.9g s), found %.9g s",
                          s->duration / 1e9, s->warmup / 1e9);
-    return TRUE;
+    return ok;
 }
 
 static gboolean
@@ -986,38 +1139,41 @@ topo_parse_transport(TopoParser *p, SimTopo *t)
     const TopoGroup *g = topo_singleton(p, TOPO_TRANSPORT, &tmp);
     SimTopoTransport *tr = &t->transport;
     guint proto = 0, version = 0;
-    if (!topo_enum(p, g, "protocol", topo_protocol_names, &proto) ||
-        !topo_enum(p, g, "tls-version", versions, &version) ||
-        !topo_bool(p, g, "mutual-auth", &tr->mutual_auth) ||
-        !topo_bool(p, g, "resumption", &tr->resumption) ||
-        !topo_duration(p, g, "idle-timeout", 0, &tr->idle_timeout) ||
-        !topo_duration(p, g, "t1", TOPO_POSITIVE, &tr->t1) ||
-        !topo_bool(p, g, "alias-insert-check", &tr->alias_insert_check) ||
-        !topo_guint(p, g, "initial-window", 1, 1000, &tr->initial_window) ||
-        !topo_duration(p, g, "rto-min", TOPO_POSITIVE, &tr->rto_min) ||
-        !topo_duration(p, g, "connect-timeout", 0, &tr->connect_timeout) ||
-        !topo_bool(p, g, "sctp-bundle", &tr->sctp_bundle))
-        return FALSE;
+    gboolean proto_ok = topo_enum(p, g, "protocol", topo_protocol_names,
+                                  &proto);
+    gboolean ok = topo_enum(p, g, "tls-version", versions, &version);
+    ok &= topo_bool(p, g, "mutual-auth", &tr->mutual_auth);
+    ok &= topo_bool(p, g, "resumption", &tr->resumption);
+    ok &= topo_duration(p, g, "idle-timeout", 0, &tr->idle_timeout);
+    ok &= topo_duration(p, g, "t1", TOPO_POSITIVE, &tr->t1);
+    ok &= topo_bool(p, g, "alias-insert-check", &tr->alias_insert_check);
+    ok &= topo_guint(p, g, "initial-window", 1, 1000, &tr->initial_window);
+    ok &= topo_duration(p, g, "rto-min", TOPO_POSITIVE, &tr->rto_min);
+    ok &= topo_duration(p, g, "connect-timeout", 0, &tr->connect_timeout);
+    ok &= topo_bool(p, g, "sctp-bundle", &tr->sctp_bundle);
     tr->protocol = proto;
     tr->tls_version = version ? 13 : 12;
     gboolean tls = proto == SIM_PROTO_TLS || proto == SIM_PROTO_TLS_SCTP;
+    if (!proto_ok)
+        return FALSE;
     if (!tls && topo_has(p, g, "tls-version"))
         return topo_fail(p, SIM_TOPO_ERROR_CONFLICT, g->group, "tls-version",
                          "expected no tls-version with protocol %s (only "
                          "tls and tls-sctp use TLS), found it set",
                          topo_protocol_names[proto]);
-    return TRUE;
+    return ok;
 }
 
 static gboolean
 topo_parse_path(TopoParser *p, const TopoGroup *g, const char *delay_key,
                 SimTopoPath *path)
 {
-    return topo_duration(p, g, delay_key, 0, &path->delay) &&
-           topo_duration(p, g, "jitter", 0, &path->jitter) &&
-           topo_bandwidth(p, g, "bandwidth", &path->bandwidth_bps) &&
-           topo_guint(p, g, "mtu", 576, 65535, &path->mtu) &&
-           topo_loss(p, g, "loss", &path->loss);
+    gboolean ok = topo_duration(p, g, delay_key, 0, &path->delay);
+    ok &= topo_duration(p, g, "jitter", 0, &path->jitter);
+    ok &= topo_bandwidth(p, g, "bandwidth", &path->bandwidth_bps);
+    ok &= topo_guint(p, g, "mtu", 576, 65535, &path->mtu);
+    ok &= topo_loss(p, g, "loss", &path->loss);
+    return ok;
 }
 
 /* An ISO-8601 date (midnight UTC) or date-time (UTC unless it says
@@ -1051,30 +1207,29 @@ topo_parse_pki_dns(TopoParser *p, SimTopo *t)
     TopoGroup tmp;
     const TopoGroup *g = topo_singleton(p, TOPO_PKI, &tmp);
     guint key = 0, sel = 0;
-    if (!topo_enum(p, g, "key", topo_pki_key_names, &key) ||
-        !topo_file(p, g, "ca-file", TRUE, &t->pki.ca_file) ||
-        !topo_file(p, g, "ca-key-file", TRUE, &t->pki.ca_key_file) ||
-        !topo_instant(p, g, "verify-time", &t->pki.verify_time,
-                      &t->pki.verify_time_set))
-        return FALSE;
+    gboolean ok = topo_enum(p, g, "key", topo_pki_key_names, &key);
+    ok &= topo_file(p, g, "ca-file", TRUE, &t->pki.ca_file);
+    ok &= topo_file(p, g, "ca-key-file", TRUE, &t->pki.ca_key_file);
+    ok &= topo_instant(p, g, "verify-time", &t->pki.verify_time,
+                       &t->pki.verify_time_set);
     t->pki.key = g_strdup(topo_pki_key_names[key]);
     t->pki.ca_name = topo_value(p, g, "ca-name");
     if (!t->pki.ca_name[0] || strpbrk(t->pki.ca_name, "\n\r"))
-        return topo_bad(p, g, "ca-name", t->pki.ca_name,
-                        "a non-empty one-line name");
-    if (t->pki.ca_key_file && !t->pki.ca_file)
-        return topo_fail(p, SIM_TOPO_ERROR_CONFLICT, g->group, "ca-key-file",
-                         "expected ca-file with ca-key-file (the key "
-                         "belongs to a CA certificate), found no ca-file");
+        ok = topo_bad(p, g, "ca-name", t->pki.ca_name,
+                      "a non-empty one-line name");
+    if (t->pki.ca_key_file && !t->pki.ca_file && !topo_is_bad(p, g->group,
+                                                              "ca-file"))
+        ok = topo_fail(p, SIM_TOPO_ERROR_CONFLICT, g->group, "ca-key-file",
+                       "expected ca-file with ca-key-file (the key belongs "
+                       "to a CA certificate), found no ca-file");
     g = topo_singleton(p, TOPO_DNS, &tmp);
-    if (!topo_duration(p, g, "ttl", 0, &t->dns.ttl) ||
-        !topo_duration(p, g, "lookup-delay", 0, &t->dns.lookup_delay) ||
-        !topo_enum(p, g, "srv-select", topo_srv_select_names, &sel) ||
-        !topo_bool(p, g, "strict-3263", &t->dns.strict_3263) ||
-        !topo_duration(p, g, "blacklist-time", 0, &t->dns.blacklist_time))
-        return FALSE;
+    ok &= topo_duration(p, g, "ttl", 0, &t->dns.ttl);
+    ok &= topo_duration(p, g, "lookup-delay", 0, &t->dns.lookup_delay);
+    ok &= topo_enum(p, g, "srv-select", topo_srv_select_names, &sel);
+    ok &= topo_bool(p, g, "strict-3263", &t->dns.strict_3263);
+    ok &= topo_duration(p, g, "blacklist-time", 0, &t->dns.blacklist_time);
     t->dns.srv_select = sel;
-    return TRUE;
+    return ok;
 }
 
 /* Domain names, before nodes refer to them. */
@@ -1121,17 +1276,20 @@ topo_parse_node_domains(TopoParser *p, const SimTopo *t, const TopoGroup *g,
     g_autofree char *v = topo_value(p, g, "domains");
     g_auto(GStrv) items = topo_split(v ? v : "");
     n->domains = g_new0(guint, g_strv_length(items) + 1);
+    gboolean ok = TRUE;
     for (guint i = 0; items[i]; i++) {
         guint d = 0;
-        if (!topo_domain_ref(p, t, g, "domains", items[i], &d))
-            return FALSE;
+        if (!topo_domain_ref(p, t, g, "domains", items[i], &d)) {
+            ok = FALSE;
+            continue;
+        }
         gboolean dup = FALSE;
         for (guint j = 0; j < n->n_domains; j++)
             dup |= n->domains[j] == d;
         if (!dup)
             n->domains[n->n_domains++] = d;
     }
-    return TRUE;
+    return ok;
 }
 
 /* cert-san: as written, else URI:sip:HOST plus URI:sip:DOMAIN each. */
@@ -1172,12 +1330,13 @@ topo_parse_node_san(TopoParser *p, const SimTopo *t, const TopoGroup *g,
 static gboolean
 topo_parse_node_creds(TopoParser *p, const TopoGroup *g, SimTopoNode *n)
 {
-    if (!topo_bool(p, g, "client-cert", &n->client_cert) ||
-        !topo_file(p, g, "cert-file", TRUE, &n->cert_file) ||
-        !topo_file(p, g, "key-file", TRUE, &n->key_file) ||
-        !topo_bool(p, g, "cert-expired", &n->cert_expired) ||
-        !topo_bool(p, g, "cert-untrusted", &n->cert_untrusted) ||
-        !topo_bool(p, g, "accept-alias", &n->accept_alias))
+    gboolean ok = topo_bool(p, g, "client-cert", &n->client_cert);
+    gboolean files = topo_file(p, g, "cert-file", TRUE, &n->cert_file);
+    files &= topo_file(p, g, "key-file", TRUE, &n->key_file);
+    ok &= topo_bool(p, g, "cert-expired", &n->cert_expired);
+    ok &= topo_bool(p, g, "cert-untrusted", &n->cert_untrusted);
+    ok &= topo_bool(p, g, "accept-alias", &n->accept_alias);
+    if (!files)
         return FALSE;
     if (!n->cert_file != !n->key_file)
         return topo_fail(p, SIM_TOPO_ERROR_CONFLICT, g->group,
@@ -1190,23 +1349,22 @@ topo_parse_node_creds(TopoParser *p, const TopoGroup *g, SimTopoNode *n)
                          n->cert_expired ? "cert-expired" : "cert-untrusted",
                          "expected it unset with cert-file (it shapes a "
                          "generated certificate), found it true");
-    return TRUE;
+    return ok;
 }
 
 static gboolean
 topo_parse_node_cpu(TopoParser *p, const TopoGroup *g, SimTopoNode *n)
 {
-    if (!topo_token(p, g, "strategy", &n->strategy) ||
-        !topo_guint(p, g, "cores", 1, 4096, &n->cores) ||
-        !topo_duration(p, g, "sip-cost", 0, &n->sip_cost) ||
-        !topo_duration(p, g, "tls-full-cost", 0, &n->tls_full_cost) ||
-        !topo_duration(p, g, "tls-resumed-cost", 0, &n->tls_resumed_cost) ||
-        !topo_bool(p, g, "up", &n->up) ||
-        !topo_token(p, g, "spoof-as", &n->spoof_as))
-        return FALSE;
+    gboolean ok = topo_token(p, g, "strategy", &n->strategy);
+    ok &= topo_guint(p, g, "cores", 1, 4096, &n->cores);
+    ok &= topo_duration(p, g, "sip-cost", 0, &n->sip_cost);
+    ok &= topo_duration(p, g, "tls-full-cost", 0, &n->tls_full_cost);
+    ok &= topo_duration(p, g, "tls-resumed-cost", 0, &n->tls_resumed_cost);
+    ok &= topo_bool(p, g, "up", &n->up);
+    ok &= topo_token(p, g, "spoof-as", &n->spoof_as);
     n->tls_full_cost_set = topo_has(p, g, "tls-full-cost");
     n->tls_resumed_cost_set = topo_has(p, g, "tls-resumed-cost");
-    return TRUE;
+    return ok;
 }
 
 static gboolean
@@ -1219,20 +1377,23 @@ topo_parse_node(TopoParser *p, const SimTopo *t, const TopoGroup *g,
     n->host = g_strdup(n->name);
     *site = g_strdup(n->name);
     n->port = tls ? 5061 : 5060;
-    if (!topo_token(p, g, "host", &n->host) ||
-        !topo_token(p, g, "address", &n->address) ||
-        !topo_guint(p, g, "port", 1, 65535, &n->port) ||
-        !topo_bool(p, g, "advertise-port", &n->advertise_port) ||
-        !topo_token(p, g, "site", site) ||
-        !topo_parse_node_domains(p, t, g, n) ||
-        !topo_parse_node_san(p, t, g, n) ||
-        !topo_parse_node_creds(p, g, n) || !topo_parse_node_cpu(p, g, n))
-        return FALSE;
+    gboolean ok = topo_token(p, g, "host", &n->host);
+    ok &= topo_token(p, g, "address", &n->address);
+    ok &= topo_guint(p, g, "port", 1, 65535, &n->port);
+    ok &= topo_bool(p, g, "advertise-port", &n->advertise_port);
+    ok &= topo_token(p, g, "site", site);
+    ok &= topo_parse_node_domains(p, t, g, n);
+    ok &= topo_parse_node_san(p, t, g, n);
+    ok &= topo_parse_node_creds(p, g, n);
+    ok &= topo_parse_node_cpu(p, g, n);
     SimIp ip;
-    if (n->address && !sim_ip_parse(n->address, &ip))
-        return topo_bad(p, g, "address", n->address,
-                        "a dotted IPv4 address (e.g. 192.0.2.1)");
-    return TRUE;
+    if (n->address && !sim_ip_parse(n->address, &ip)) {
+        ok = topo_bad(p, g, "address", n->address,
+                      "a dotted IPv4 address (e.g. 192.0.2.1)");
+        /* Assigned one like a node without address, to go on. */
+        g_clear_pointer(&n->address, g_free);
+    }
+    return ok;
 }
 
 /* Assigns 10.0.0.1, 10.0.0.2 ... in file order to nodes without an
@@ -1245,6 +1406,7 @@ topo_assign_addresses(TopoParser *p, SimTopo *t, const TopoGroup **ng)
     g_autoptr(GHashTable) socks =
         g_hash_table_new(g_int64_hash, g_int64_equal);
     g_autofree gint64 *keys = g_new(gint64, t->n_nodes);
+    gboolean ok = TRUE;
     for (guint i = 0; i < t->n_nodes; i++) {
         SimIp ip;
         if (t->nodes[i].address && sim_ip_parse(t->nodes[i].address, &ip))
@@ -1265,13 +1427,13 @@ topo_assign_addresses(TopoParser *p, SimTopo *t, const TopoGroup **ng)
         }
         keys[i] = ((gint64)ip << 16) | n->port;
         if (!g_hash_table_add(socks, &keys[i]))
-            return topo_fail(p, SIM_TOPO_ERROR_CONFLICT, ng[i]->group,
-                             "address",
-                             "expected a distinct {address, port} per "
-                             "node, found %s:%u used by another node too",
-                             n->address, n->port);
+            ok = topo_fail(p, SIM_TOPO_ERROR_CONFLICT, ng[i]->group,
+                           "address",
+                           "expected a distinct {address, port} per node, "
+                           "found %s:%u used by another node too",
+                           n->address, n->port);
     }
-    return TRUE;
+    return ok;
 }
 
 static gboolean
@@ -1279,6 +1441,7 @@ topo_parse_nodes(TopoParser *p, SimTopo *t)
 {
     g_autofree const TopoGroup **ng = g_new0(const TopoGroup *, p->n_groups);
     g_autoptr(GPtrArray) sites = g_ptr_array_new_with_free_func(g_free);
+    gboolean ok = TRUE;
     t->nodes = g_new0(SimTopoNode, p->n_groups);
     for (guint i = 0; i < p->n_groups; i++) {
         if (p->groups[i].kind != &topo_kinds[TOPO_NODE])
@@ -1286,15 +1449,16 @@ topo_parse_nodes(TopoParser *p, SimTopo *t)
         char *site = NULL;
         ng[t->n_nodes] = &p->groups[i];
         SimTopoNode *n = &t->nodes[t->n_nodes++];
-        gboolean ok = topo_parse_node(p, t, &p->groups[i], n, &site);
+        ok &= topo_parse_node(p, t, &p->groups[i], n, &site);
         g_ptr_array_add(sites, site);
-        if (!ok)
-            return FALSE;
+        p->bad_hosts |= topo_is_bad(p, p->groups[i].group, "host");
+        p->bad_sites |= topo_is_bad(p, p->groups[i].group, "site");
     }
-    if (t->n_nodes == 0)
-        return topo_fail(p, SIM_TOPO_ERROR_MISSING, NULL, NULL,
-                         "expected at least one [node NAME] group, found "
-                         "none");
+    /* An unknown group may have been meant as the node. */
+    if (t->n_nodes == 0 && !p->bad_groups)
+        ok = topo_fail(p, SIM_TOPO_ERROR_MISSING, NULL, NULL,
+                       "expected at least one [node NAME] group, found "
+                       "none");
     for (guint i = 0; i < t->n_nodes; i++) {
         const char *site = g_ptr_array_index(sites, i);
         gpointer idx = g_hash_table_lookup(p->sites, site);
@@ -1309,7 +1473,7 @@ topo_parse_nodes(TopoParser *p, SimTopo *t)
         g_hash_table_insert(p->hosts, g_ascii_strdown(t->nodes[i].host, -1),
                             GUINT_TO_POINTER(i + 1));
     }
-    return topo_assign_addresses(p, t, ng);
+    return topo_assign_addresses(p, t, ng) && ok;
 }
 
 /*
@@ -1361,6 +1525,8 @@ topo_parse_srv_record(TopoParser *p, const SimTopo *t, const TopoGroup *g,
                         "';' (priority and weight 0..65535, port "
                         "1..65535 or * for the target node's port)");
     g_autofree char *host = g_ascii_strdown(f[3], -1);
+    if (!g_hash_table_contains(p->hosts, host) && p->bad_hosts)
+        return FALSE;
     if (!g_hash_table_contains(p->hosts, host)) {
         g_autofree char *q = topo_quote(f[3]);
         return topo_fail(p, SIM_TOPO_ERROR_BAD_REFERENCE, g->group, "srv",
@@ -1381,6 +1547,7 @@ static gboolean
 topo_parse_srv(TopoParser *p, SimTopo *t)
 {
     guint d = 0;
+    gboolean ok = TRUE;
     for (guint i = 0; i < p->n_groups; i++) {
         const TopoGroup *g = &p->groups[i];
         if (g->kind != &topo_kinds[TOPO_DOMAIN])
@@ -1390,12 +1557,14 @@ topo_parse_srv(TopoParser *p, SimTopo *t)
         g_auto(GStrv) recs = topo_split(v ? v : "");
         dom->srv = g_new0(SimTopoSrv, g_strv_length(recs) + 1);
         for (guint r = 0; recs[r]; r++) {
-            if (!topo_parse_srv_record(p, t, g, recs[r], &dom->srv[r]))
-                return FALSE;
-            dom->n_srv++;
+            if (topo_parse_srv_record(p, t, g, recs[r],
+                                      &dom->srv[dom->n_srv]))
+                dom->n_srv++;
+            else
+                ok = FALSE;
         }
     }
-    return TRUE;
+    return ok;
 }
 
 static gboolean
@@ -1407,6 +1576,8 @@ topo_site_ref(TopoParser *p, const SimTopo *t, const TopoGroup *g,
         *out = GPOINTER_TO_UINT(idx) - 1;
         return TRUE;
     }
+    if (p->bad_sites)
+        return FALSE;
     g_autofree char *hint =
         topo_hint(name, (const char *const *)t->sites, t->n_sites);
     g_autofree char *q = topo_quote(name);
@@ -1427,20 +1598,20 @@ topo_site_ref(TopoParser *p, const SimTopo *t, const TopoGroup *g,
 static gboolean
 topo_parse_links(TopoParser *p, SimTopo *t)
 {
+    gboolean ok = TRUE;
     t->links = g_new0(SimTopoLink, p->n_groups);
     for (guint i = 0; i < p->n_groups; i++) {
         const TopoGroup *g = &p->groups[i];
         if (g->kind != &topo_kinds[TOPO_LINK])
             continue;
-        SimTopoLink *l = &t->links[t->n_links];
+        SimTopoLink *l = &t->links[t->n_links++];
         l->path = t->network;
-        if (!topo_site_ref(p, t, g, g->words[0], &l->site_a) ||
-            !topo_site_ref(p, t, g, g->words[1], &l->site_b) ||
-            !topo_parse_path(p, g, "delay", &l->path))
-            return FALSE;
-        t->n_links++;
+        gboolean sites = topo_site_ref(p, t, g, g->words[0], &l->site_a);
+        /* One message per link when both sites are unknown. */
+        sites = sites && topo_site_ref(p, t, g, g->words[1], &l->site_b);
+        ok &= topo_parse_path(p, g, "delay", &l->path) && sites;
     }
-    return TRUE;
+    return ok;
 }
 
 /* TRUE if some node serves domain @d. */
@@ -1482,76 +1653,89 @@ topo_parse_one_traffic(TopoParser *p, const SimTopo *t, const TopoGroup *g,
     guint bye = 0;
     tr->name = g_strdup(g->words[0]);
     tr->stop = SIM_TIME_NEVER;
-    if (!topo_traffic_domain(p, t, g, "from", &tr->from) ||
-        !topo_traffic_domain(p, t, g, "to", &tr->to) ||
-        !topo_rate(p, g, "rate", &tr->rate) ||
-        !topo_duration(p, g, "hold", TOPO_POSITIVE, &tr->hold) ||
-        !topo_duration(p, g, "answer-delay", 0, &tr->answer_delay) ||
-        !topo_enum(p, g, "bye-by", topo_bye_by_names, &bye) ||
-        !topo_duration(p, g, "start", 0, &tr->start) ||
-        !topo_duration(p, g, "stop", TOPO_POSITIVE, &tr->stop) ||
-        !topo_uint(p, g, "count", 0, G_MAXUINT64, &tr->count))
-        return FALSE;
+    gboolean ends = topo_traffic_domain(p, t, g, "from", &tr->from);
+    ends &= topo_traffic_domain(p, t, g, "to", &tr->to);
+    gboolean ok = topo_rate(p, g, "rate", &tr->rate);
+    ok &= topo_duration(p, g, "hold", TOPO_POSITIVE, &tr->hold);
+    ok &= topo_duration(p, g, "answer-delay", 0, &tr->answer_delay);
+    ok &= topo_enum(p, g, "bye-by", topo_bye_by_names, &bye);
+    gboolean times = topo_duration(p, g, "start", 0, &tr->start);
+    times &= topo_duration(p, g, "stop", TOPO_POSITIVE, &tr->stop);
+    ok &= topo_uint(p, g, "count", 0, G_MAXUINT64, &tr->count);
     tr->bye_by = bye;
-    if (tr->from == tr->to)
-        return topo_fail(p, SIM_TOPO_ERROR_CONFLICT, g->group, "to",
+    if (ends && tr->from == tr->to)
+        ends = topo_fail(p, SIM_TOPO_ERROR_CONFLICT, g->group, "to",
                          "expected a domain other than from, found \"%s\" "
                          "for both",
                          t->domains[tr->to].name);
-    if (tr->start >= tr->stop || tr->start >= t->simulation.duration)
-        return topo_fail(p, SIM_TOPO_ERROR_CONFLICT, g->group, "start",
-                         "expected a start before stop and before the end "
-                         "of the run, found %.9g s",
-                         tr->start / 1e9);
-    return TRUE;
+    if (times && !topo_run_length_bad(p) &&
+        (tr->start >= tr->stop || tr->start >= t->simulation.duration))
+        times = topo_fail(p, SIM_TOPO_ERROR_CONFLICT, g->group, "start",
+                          "expected a start before stop and before the end "
+                          "of the run, found %.9g s",
+                          tr->start / 1e9);
+    return ok && ends && times;
+}
+
+/* The node a fault names, with a hint on failure. */
+static gboolean
+topo_fault_node(TopoParser *p, const SimTopo *t, const TopoGroup *g,
+                guint *out)
+{
+    g_autofree char *node = topo_value(p, g, "node");
+    if (!node)
+        return topo_fail(p, SIM_TOPO_ERROR_MISSING, g->group, "node",
+                         "expected the name of the node to fail, found no "
+                         "node key");
+    gint n = sim_topo_node_index(t, node);
+    if (n >= 0) {
+        *out = (guint)n;
+        return TRUE;
+    }
+    g_autofree const char **names = g_new0(const char *, t->n_nodes + 1);
+    for (guint j = 0; j < t->n_nodes; j++)
+        names[j] = t->nodes[j].name;
+    g_autofree char *hint = topo_hint(node, names, t->n_nodes);
+    g_autofree char *q = topo_quote(node);
+    return topo_fail(p, SIM_TOPO_ERROR_BAD_REFERENCE, g->group, "node",
+                     "expected the name of a [node NAME] group, found %s, "
+                     "which no group defines%s",
+                     q, hint);
+}
+
+static gboolean
+topo_parse_fault(TopoParser *p, const SimTopo *t, const TopoGroup *g,
+                 SimTopoFault *f)
+{
+    f->name = g_strdup(g->words[0]);
+    f->duration = SIM_TIME_NEVER;
+    gboolean ok = topo_fault_node(p, t, g, &f->node);
+    gboolean at = topo_duration(p, g, "at", 0, &f->at);
+    ok &= topo_duration(p, g, "duration", TOPO_POSITIVE, &f->duration);
+    /* A fault from the end of the run on would never fire. */
+    if (at && !topo_run_length_bad(p) && f->at >= t->simulation.duration)
+        at = topo_fail(p, SIM_TOPO_ERROR_CONFLICT, g->group, "at",
+                       "expected at < duration (the run ends at %.9g s), "
+                       "found %.9g s",
+                       t->simulation.duration / 1e9, f->at / 1e9);
+    return ok && at;
 }
 
 static gboolean
 topo_parse_traffic_faults(TopoParser *p, SimTopo *t)
 {
+    gboolean ok = TRUE;
     t->traffic = g_new0(SimTopoTraffic, p->n_groups);
     t->faults = g_new0(SimTopoFault, p->n_groups);
     for (guint i = 0; i < p->n_groups; i++) {
         const TopoGroup *g = &p->groups[i];
-        if (g->kind == &topo_kinds[TOPO_TRAFFIC] &&
-            !topo_parse_one_traffic(p, t, g, &t->traffic[t->n_traffic++]))
-            return FALSE;
-        if (g->kind != &topo_kinds[TOPO_FAULT])
-            continue;
-        SimTopoFault *f = &t->faults[t->n_faults++];
-        f->name = g_strdup(g->words[0]);
-        f->duration = SIM_TIME_NEVER;
-        g_autofree char *node = topo_value(p, g, "node");
-        if (!node)
-            return topo_fail(p, SIM_TOPO_ERROR_MISSING, g->group, "node",
-                             "expected the name of the node to fail, found "
-                             "no node key");
-        gint n = sim_topo_node_index(t, node);
-        if (n < 0) {
-            g_autofree const char **names = g_new0(const char *,
-                                                   t->n_nodes + 1);
-            for (guint j = 0; j < t->n_nodes; j++)
-                names[j] = t->nodes[j].name;
-            g_autofree char *hint = topo_hint(node, names, t->n_nodes);
-            g_autofree char *q = topo_quote(node);
-            return topo_fail(p, SIM_TOPO_ERROR_BAD_REFERENCE, g->group,
-                             "node",
-                             "expected the name of a [node NAME] group, "
-                             "found %s, which no group defines%s",
-                             q, hint);
-        }
-        f->node = (guint)n;
-        if (!topo_duration(p, g, "at", 0, &f->at) ||
-            !topo_duration(p, g, "duration", TOPO_POSITIVE, &f->duration))
-            return FALSE;
-        /* A fault from the end of the run on would never fire. */
-        if (f->at >= t->simulation.duration)
-            return topo_fail(p, SIM_TOPO_ERROR_CONFLICT, g->group, "at",
-                             "expected at < duration (the run ends at "
-                             "%.9g s), found %.9g s",
-                             t->simulation.duration / 1e9, f->at / 1e9);
+        if (g->kind == &topo_kinds[TOPO_TRAFFIC])
+            ok &= topo_parse_one_traffic(p, t, g,
+                                         &t->traffic[t->n_traffic++]);
+        if (g->kind == &topo_kinds[TOPO_FAULT])
+            ok &= topo_parse_fault(p, t, g, &t->faults[t->n_faults++]);
     }
-    return TRUE;
+    return ok;
 }
 
 /* ---- Loading ------------------------------------------------------------ */
@@ -1568,7 +1752,35 @@ topo_parser_clear(TopoParser *p)
     g_clear_pointer(&p->overridden, g_hash_table_unref);
     g_clear_pointer(&p->hosts, g_hash_table_unref);
     g_clear_pointer(&p->sites, g_hash_table_unref);
+    g_clear_pointer(&p->problems, g_ptr_array_unref);
+    g_clear_pointer(&p->bad, g_hash_table_unref);
     g_free(p->dir);
+}
+
+static gint
+topo_problem_cmp(gconstpointer a, gconstpointer b)
+{
+    const TopoProblem *x = *(TopoProblem *const *)a;
+    const TopoProblem *y = *(TopoProblem *const *)b;
+    return (x->line > y->line) - (x->line < y->line);
+}
+
+/* The error listing every problem, one per line, in file order (those
+ * without a line, such as --set problems, first). */
+static void
+topo_set_error(TopoParser *p, GError **error)
+{
+    GString *s = g_string_new(NULL);
+    g_ptr_array_sort(p->problems, topo_problem_cmp);
+    for (guint i = 0; i < p->problems->len; i++) {
+        const TopoProblem *pb = g_ptr_array_index(p->problems, i);
+        g_string_append_printf(s, "%s%s", i ? "\n" : "", pb->text);
+    }
+    if (p->n_problems > p->problems->len)
+        g_string_append_printf(s, "\n%s: ... and %u more problems", p->file,
+                               p->n_problems - p->problems->len);
+    g_set_error_literal(error, SIM_TOPO_ERROR, p->code, s->str);
+    g_string_free(s, TRUE);
 }
 
 static gboolean
@@ -1585,18 +1797,24 @@ topo_parse(TopoParser *p, const char *const *overrides, SimTopo *t)
                          "expected a key file of [group] headers and "
                          "key = value lines: %s",
                          kf_error->message);
-    if (!topo_check_duplicates(p))
-        return FALSE;
+    /* From here on, problems are recorded and loading goes on, so that
+     * one pass reports all of them. */
+    topo_check_duplicates(p);
     for (guint i = 0; overrides && overrides[i]; i++)
-        if (!topo_apply_override(p, overrides[i]))
-            return FALSE;
-    return topo_classify(p) && topo_parse_simulation(p, t) &&
-           topo_parse_transport(p, t) &&
-           topo_parse_path(p, topo_singleton(p, TOPO_NETWORK, &(TopoGroup){0}),
-                           "default-delay", &t->network) &&
-           topo_parse_pki_dns(p, t) && topo_parse_domain_names(p, t) &&
-           topo_parse_nodes(p, t) && topo_parse_srv(p, t) &&
-           topo_parse_links(p, t) && topo_parse_traffic_faults(p, t);
+        topo_apply_override(p, overrides[i]);
+    topo_classify(p);
+    topo_parse_simulation(p, t);
+    topo_parse_transport(p, t);
+    TopoGroup tmp;
+    topo_parse_path(p, topo_singleton(p, TOPO_NETWORK, &tmp),
+                    "default-delay", &t->network);
+    topo_parse_pki_dns(p, t);
+    topo_parse_domain_names(p, t);
+    topo_parse_nodes(p, t);
+    topo_parse_srv(p, t);
+    topo_parse_links(p, t);
+    topo_parse_traffic_faults(p, t);
+    return p->n_problems == 0;
 }
 
 /**
@@ -1637,7 +1855,8 @@ sim_topo_load_data(const char *name, const char *data, gsize len,
                                             g_free),
         .hosts = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL),
         .sites = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL),
-        .error = error,
+        .problems = g_ptr_array_new_with_free_func(topo_problem_free),
+        .bad = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL),
     };
     g_autofree char *base = g_path_get_basename(name);
     t->path = g_strdup(name);
@@ -1645,6 +1864,8 @@ sim_topo_load_data(const char *name, const char *data, gsize len,
                   ? g_strndup(base, strlen(base) - 5)
                   : g_strdup(base);
     gboolean ok = topo_parse(&p, overrides, t);
+    if (!ok)
+        topo_set_error(&p, error);
     topo_parser_clear(&p);
     return ok ? g_steal_pointer(&t) : NULL;
 }
@@ -1757,6 +1978,202 @@ sim_topo_node_index(const SimTopo *topo, const char *name)
         if (g_str_equal(topo->nodes[i].name, name))
             return (gint)i;
     return -1;
+}
+
+/* TRUE if SRV record @s points at node @n (host and port). */
+static gboolean
+topo_srv_targets(const SimTopoSrv *s, const SimTopoNode *n)
+{
+    return s->port == n->port && g_ascii_strcasecmp(s->target, n->host) == 0;
+}
+
+/* The expected share of record @r of @d: records of the lowest priority
+ * value share by weight (equally if their weights are all 0), the others
+ * get none; split equally among the nodes the record points at. */
+static double
+topo_srv_record_share(const SimTopo *topo, const SimTopoDomain *d, guint r)
+{
+    guint best = G_MAXUINT, n_best = 0, n_nodes = 0;
+    double sum = 0;
+    for (guint k = 0; k < d->n_srv; k++)
+        best = MIN(best, d->srv[k].priority);
+    for (guint k = 0; k < d->n_srv; k++) {
+        if (d->srv[k].priority != best)
+            continue;
+        n_best++;
+        sum += d->srv[k].weight;
+    }
+    for (guint i = 0; i < topo->n_nodes; i++)
+        n_nodes += topo_srv_targets(&d->srv[r], &topo->nodes[i]);
+    if (d->srv[r].priority != best || n_nodes == 0)
+        return 0;
+    double share = sum > 0 ? d->srv[r].weight / sum : 1.0 / n_best;
+    return share / n_nodes;
+}
+
+/**
+ * sim_topo_srv_share:
+ * @topo: a topology
+ * @node: a node index
+ * @share: (out): the node's expected share of its domain's SRV selections
+ *
+ * The node's SRV farm: the first domain (file order) whose SRV records
+ * point at the node (its host and port).  Its expected share follows RFC
+ * 2782: the records of the lowest priority value share the selections by
+ * weight (weight / sum of their weights; equally if all are 0), records of
+ * other priorities (backups) get none, and a record pointing at several
+ * nodes (one host on several addresses) is split equally among them.
+ *
+ * Returns: the farm's domain index, or -1 (@share set to NAN) if no SRV
+ *   record points at the node.
+ */
+gint
+sim_topo_srv_share(const SimTopo *topo, guint node, double *share)
+{
+    g_return_val_if_fail(topo && node < topo->n_nodes && share, -1);
+    const SimTopoNode *n = &topo->nodes[node];
+    *share = NAN;
+    for (guint d = 0; d < topo->n_domains; d++) {
+        const SimTopoDomain *dom = &topo->domains[d];
+        gboolean member = FALSE;
+        double s = 0;
+        for (guint r = 0; r < dom->n_srv; r++) {
+            if (!topo_srv_targets(&dom->srv[r], n))
+                continue;
+            member = TRUE;
+            s += topo_srv_record_share(topo, dom, r);
+        }
+        if (member) {
+            *share = s;
+            return (gint)d;
+        }
+    }
+    return -1;
+}
+
+/* The keys whose values carry units: (group kind, key, unit). */
+static const struct {
+    const char *kind;
+    const char *key;
+    SimTopoUnit unit;
+} topo_key_units[] = {
+    { "simulation", "duration", SIM_TOPO_UNIT_DURATION },
+    { "simulation", "warmup", SIM_TOPO_UNIT_DURATION },
+    { "transport", "idle-timeout", SIM_TOPO_UNIT_DURATION },
+    { "transport", "t1", SIM_TOPO_UNIT_DURATION },
+    { "transport", "rto-min", SIM_TOPO_UNIT_DURATION },
+    { "transport", "connect-timeout", SIM_TOPO_UNIT_DURATION },
+    { "network", "default-delay", SIM_TOPO_UNIT_DURATION },
+    { "network", "jitter", SIM_TOPO_UNIT_DURATION },
+    { "network", "bandwidth", SIM_TOPO_UNIT_BANDWIDTH },
+    { "dns", "ttl", SIM_TOPO_UNIT_DURATION },
+    { "dns", "lookup-delay", SIM_TOPO_UNIT_DURATION },
+    { "dns", "blacklist-time", SIM_TOPO_UNIT_DURATION },
+    { "node", "sip-cost", SIM_TOPO_UNIT_DURATION },
+    { "node", "tls-full-cost", SIM_TOPO_UNIT_DURATION },
+    { "node", "tls-resumed-cost", SIM_TOPO_UNIT_DURATION },
+    { "link", "delay", SIM_TOPO_UNIT_DURATION },
+    { "link", "jitter", SIM_TOPO_UNIT_DURATION },
+    { "link", "bandwidth", SIM_TOPO_UNIT_BANDWIDTH },
+    { "traffic", "rate", SIM_TOPO_UNIT_RATE },
+    { "traffic", "hold", SIM_TOPO_UNIT_DURATION },
+    { "traffic", "answer-delay", SIM_TOPO_UNIT_DURATION },
+    { "traffic", "start", SIM_TOPO_UNIT_DURATION },
+    { "traffic", "stop", SIM_TOPO_UNIT_DURATION },
+    { "fault", "at", SIM_TOPO_UNIT_DURATION },
+    { "fault", "duration", SIM_TOPO_UNIT_DURATION },
+};
+
+/**
+ * sim_topo_key_unit:
+ * @key: a key as --set writes it: GROUP-KIND[.NAME...].KEY, e.g.
+ *   "link.west.east.delay" or "traffic.a-to-b.rate"
+ *
+ * Returns: the unit the loader reads the key's values in, or
+ *   %SIM_TOPO_UNIT_NONE.
+ */
+SimTopoUnit
+sim_topo_key_unit(const char *key)
+{
+    g_return_val_if_fail(key != NULL, SIM_TOPO_UNIT_NONE);
+    const char *dot = strchr(key, '.');
+    const char *last = strrchr(key, '.');
+    if (!dot)
+        return SIM_TOPO_UNIT_NONE;
+    g_autofree char *kind = g_strndup(key, dot - key);
+    for (guint i = 0; i < G_N_ELEMENTS(topo_key_units); i++)
+        if (g_str_equal(topo_key_units[i].kind, kind) &&
+            g_str_equal(topo_key_units[i].key, last + 1))
+            return topo_key_units[i].unit;
+    return SIM_TOPO_UNIT_NONE;
+}
+
+/**
+ * sim_topo_unit_value:
+ * @unit: how @text is to be read
+ * @text: a value as a topology file writes it ("20ms", "1Gbps", "40/s")
+ * @out: (out): its value in the unit's reading unit: durations in
+ *   milliseconds (a bare number is seconds), bandwidths in Mbps (a bare
+ *   number is bits per second), rates in calls per second; a plain number
+ *   for %SIM_TOPO_UNIT_NONE
+ *
+ * Reads @text with the loader's own unit tables.
+ *
+ * Returns: FALSE if @text is not such a value.
+ */
+gboolean
+sim_topo_unit_value(SimTopoUnit unit, const char *text, double *out)
+{
+    g_return_val_if_fail(text && out, FALSE);
+    g_autofree char *v = g_strstrip(g_strdup(text));
+    double x;
+    switch (unit) {
+    case SIM_TOPO_UNIT_DURATION:
+        if (!topo_scaled(v, topo_time_units, G_N_ELEMENTS(topo_time_units),
+                         &x))
+            return FALSE;
+        *out = x / 1e6;
+        return TRUE;
+    case SIM_TOPO_UNIT_BANDWIDTH:
+        if (!topo_scaled(v, topo_bw_units, G_N_ELEMENTS(topo_bw_units), &x))
+            return FALSE;
+        *out = x / 1e6;
+        return TRUE;
+    case SIM_TOPO_UNIT_RATE:
+        return topo_scaled(v, topo_rate_units, G_N_ELEMENTS(topo_rate_units),
+                           out);
+    case SIM_TOPO_UNIT_NONE:
+    default: {
+        char *end = NULL;
+        x = g_ascii_strtod(v, &end);
+        if (end == v || *end || !isfinite(x))
+            return FALSE;
+        *out = x;
+        return TRUE;
+    }
+    }
+}
+
+/**
+ * sim_topo_unit_name:
+ * @unit: a unit
+ *
+ * Returns: (transfer none) (nullable): how sim_topo_unit_value() reads it
+ *   back ("ms", "Mbps", "calls/s"), or NULL for plain numbers.
+ */
+const char *
+sim_topo_unit_name(SimTopoUnit unit)
+{
+    switch (unit) {
+    case SIM_TOPO_UNIT_DURATION:
+        return "ms";
+    case SIM_TOPO_UNIT_BANDWIDTH:
+        return "Mbps";
+    case SIM_TOPO_UNIT_RATE:
+        return "calls/s";
+    default:
+        return NULL;
+    }
 }
 
 /**

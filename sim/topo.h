@@ -18,8 +18,11 @@ G_BEGIN_DECLS
 #define SIM_TOPO_ERROR (sim_topo_error_quark())
 GQuark sim_topo_error_quark(void);
 
-/* Error codes of the loader; each has a malformed fixture in tests. */
+/* Error codes of the loader; each has a malformed fixture in tests.  One
+ * error reports every problem of a load, one per line in file order; its
+ * code is the problems' code when they all share one, else FAILED. */
 typedef enum {
+    /* Several problems of different kinds. */
     SIM_TOPO_ERROR_FAILED,
     /* The file cannot be read or is not a key file. */
     SIM_TOPO_ERROR_FILE,
@@ -267,6 +270,23 @@ void sim_topo_free(SimTopo *topo);
 gint sim_topo_domain_index(const SimTopo *topo, const char *name);
 gint sim_topo_node_index(const SimTopo *topo, const char *name);
 const char *sim_protocol_name(SimProtocol p);
+gint sim_topo_srv_share(const SimTopo *topo, guint node, double *share);
+
+/* Units of values, for tools that read keys back (sweep plots). */
+typedef enum {
+    /* A plain number (or not a number). */
+    SIM_TOPO_UNIT_NONE,
+    /* A duration, read back in milliseconds. */
+    SIM_TOPO_UNIT_DURATION,
+    /* A bandwidth, read back in Mbps. */
+    SIM_TOPO_UNIT_BANDWIDTH,
+    /* A call rate, read back in calls per second. */
+    SIM_TOPO_UNIT_RATE,
+} SimTopoUnit;
+SimTopoUnit sim_topo_key_unit(const char *key);
+gboolean sim_topo_unit_value(SimTopoUnit unit, const char *text,
+                             double *out);
+const char *sim_topo_unit_name(SimTopoUnit unit);
 
 /* The defaults of DESIGN section 7 as `group.key = value` lines. */
 char *sim_topo_defaults_text(void);

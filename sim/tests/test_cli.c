@@ -163,6 +163,34 @@ test_bad_flags(void)
     }
 }
 
+/* `check` reports every problem of a file, each on its own line with
+ * file, line, group and key, then their count; `run` lists them too. */
+static void
+test_check_all_problems(void)
+{
+    if (!have_cli())
+        return;
+    const char *file = "sim/tests/data/several-problems.topo";
+    g_auto(Cli) c = { 0 };
+    cli_run(&c, "check", file, NULL);
+    g_test_message("%s", c.err);
+    g_assert_cmpint(c.status, ==, 2);
+    g_auto(GStrv) lines = g_strsplit(c.err, "\n", -1);
+    g_assert_cmpuint(g_strv_length(lines), ==, 7);
+    for (guint i = 0; i < 5; i++) {
+        g_autofree char *prefix = g_strdup_printf("sipreuse check: %s:", file);
+        g_assert_true(g_str_has_prefix(lines[i], prefix));
+        g_assert_nonnull(strstr(lines[i], "] "));
+    }
+    g_assert_nonnull(strstr(lines[5], "5 problems"));
+    g_assert_cmpstr(lines[6], ==, "");
+    g_auto(Cli) r = { 0 };
+    cli_run(&r, "run", file, NULL);
+    g_assert_cmpint(r.status, ==, 2);
+    g_assert_nonnull(strstr(r.err, "sipreuse run: sim/tests/data/several-"
+                                   "problems.topo:25: [traffic a-to-a] to"));
+}
+
 static void
 test_run_files(void)
 {
@@ -800,6 +828,7 @@ main(int argc, char **argv)
                    "files, determinism, --jobs, sweep resume, plots.");
     g_test_add_func("/cli/help/verbs", test_help);
     g_test_add_func("/cli/errors/bad-flags", test_bad_flags);
+    g_test_add_func("/cli/check/all-problems", test_check_all_problems);
     g_test_add_func("/cli/run/files", test_run_files);
     g_test_add_func("/cli/run/determinism", test_run_determinism);
     g_test_add_func("/cli/run/pcap", test_run_pcap);

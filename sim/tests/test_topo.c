@@ -430,6 +430,8 @@ static const Fixture fixtures[] = {
       NULL, "node pa has site = east" },
     { "fault-after-end.topo", SIM_TOPO_ERROR_CONFLICT, "[fault crash]", "at",
       "expected at < duration (the run ends at 30 s), found 30 s" },
+    { "several-problems.topo", SIM_TOPO_ERROR_FAILED, "[node pb]", "domains",
+      "found \"b.test\"" },
     /* Fuzzer finds. */
     { "fuzz-protocol-overflow.topo", SIM_TOPO_ERROR_BAD_VALUE,
       "[transport]", "protocol", "did you mean \"tls\"" },
@@ -455,6 +457,57 @@ test_fixture(gconstpointer data)
         g_assert_nonnull(strstr(error->message, k));
     }
     g_assert_nonnull(strstr(error->message, f->expect));
+}
+
+/* Every problem of a file is reported, each on its own line naming file,
+ * line, group and key; the code is theirs when they share one, else
+ * SIM_TOPO_ERROR_FAILED. */
+static void
+test_all_problems(void)
+{
+    g_autofree char *path = srcpath("sim/tests/data/several-problems.topo");
+    g_autoptr(GError) error = NULL;
+    g_autoptr(SimTopo) t = sim_topo_load(path, NULL, &error);
+    g_assert_null(t);
+    g_assert_error(error, SIM_TOPO_ERROR, SIM_TOPO_ERROR_FAILED);
+    static const char *const lines[] = {
+        "several-problems.topo:5: [simulation] duration: expected a "
+        "positive duration",
+        "several-problems.topo:9: [transport] protocl: unknown key (did you "
+        "mean \"protocol\"?)",
+        "several-problems.topo:16: [node pa] cores: expected an integer in "
+        "1..4096, found \"0\"",
+        "several-problems.topo:20: [node pb] domains: expected the name of a "
+        "[domain NAME] group",
+        "several-problems.topo:25: [traffic a-to-a] to: expected a domain "
+        "other than from",
+    };
+    g_auto(GStrv) got = g_strsplit(error->message, "\n", -1);
+    g_assert_cmpuint(g_strv_length(got), ==, G_N_ELEMENTS(lines));
+    for (guint i = 0; i < G_N_ELEMENTS(lines); i++) {
+        g_test_message("%s", got[i]);
+        g_assert_nonnull(strstr(got[i], lines[i]));
+    }
+
+    /* Problems of one kind keep their code. */
+    g_autoptr(GError) same = NULL;
+    g_autoptr(SimTopo) t2 = load_text("[node pa]\ncores = 0\nup = maybe\n",
+                                      NULL, &same);
+    g_assert_error(same, SIM_TOPO_ERROR, SIM_TOPO_ERROR_BAD_VALUE);
+    g_assert_nonnull(strstr(same->message, "] cores: "));
+    g_assert_nonnull(strstr(same->message, "\ntest.topo:3: [node pa] up: "));
+
+    /* A bad value does not hide a contradiction in another group, and
+     * checks that depend on a bad value are skipped (no pile-up). */
+    g_autoptr(GError) two = NULL;
+    g_autoptr(SimTopo) t3 = load_text(
+        "[simulation]\nduration = forever\nwarmup = 90s\n"
+        "[transport]\nprotocol = tcp\ntls-version = 1.2\n[node pa]\n",
+        NULL, &two);
+    g_auto(GStrv) two_lines = g_strsplit(two->message, "\n", -1);
+    g_assert_cmpuint(g_strv_length(two_lines), ==, 2);
+    g_assert_nonnull(strstr(two_lines[0], "[simulation] duration"));
+    g_assert_nonnull(strstr(two_lines[1], "[transport] tls-version"));
 }
 
 static void
@@ -552,6 +605,7 @@ main(int argc, char **argv)
         g_test_add_data_func(p, &fixtures[i], test_fixture);
     }
     g_test_add_func("/topo/errors/line-number", test_line_numbers);
+    g_test_add_func("/topo/errors/all-problems", test_all_problems);
     g_test_add_func("/topo/errors/garbage", test_garbage);
     g_test_add_func("/topo/values/seed-max", test_seed_max);
     g_test_add_func("/topo/file/utf8-bom", test_bom);
