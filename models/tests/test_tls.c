@@ -2,12 +2,15 @@
 /*
  * Tests of the TLS transports over the real TCP (and SCTP when registered):
  * first-request arrival times against SPEC 3.1 (R = 100 ms, infinite
- * bandwidth, zero CPU: 1.2 full at 3.5 R, 1.3 and resumed at 2.5 R),
- * handshake bytes against flights summed here from SPEC 3.2 message sizes
- * and the DER of the generated chains, resumption carrying identities
- * without CertificateRequest (D6, scenario 17), a client without a
- * certificate (R9), name and chain failures (R15), close_notify, and N
- * simultaneous full handshakes queueing on a one-core server.
+ * bandwidth, zero CPU: 1.2 full at 3.5 R, 1.3 and resumed at 2.5 R; over
+ * SCTP one R more when data waits for COOKIE ACK), handshake bytes
+ * against flights summed here from SPEC 3.2 message sizes and the DER of
+ * the generated P-256 and RSA-2048 chains, application record overhead
+ * (1.2: 29 B, 1.3: 22 B), per-role handshake CPU, resumption carrying
+ * identities without CertificateRequest (D6, scenario 17), a client
+ * without a certificate (R9), name and chain failures (R15),
+ * close_notify, and N simultaneous full handshakes queueing on a one-core
+ * server.
  */
 #include "models/tls.h"
 
@@ -252,6 +255,83 @@ test_rtt_tls12_sctp(void)
     check_arrival("tls-sctp", 12, SIM_MS(350));
 }
 
+/* TLS over SCTP (SPEC 3.1, last row): k = SCTP k + TLS part, with SCTP k
+ * = 1 when the ClientHello rides with COOKIE ECHO and 2 when data waits
+ * for COOKIE ACK, and the TLS part 2 (1.2 full) or 1 (1.3 full, any
+ * resumed); the request arrives at (k + 1/2) R.  A resumed handshake is
+ * measured on a second association after the first closed. */
+static void
+check_sctp_arrival(guint version, gboolean bundle, gboolean resumed,
+                   guint k)
+{
+    const SimTransportOps *ops = ops_or_skip("tls-sctp");
+    if (!ops)
+        return;
+    SimStackConfig ca = config(version, creds_a), cb = config(version,
+                                                              creds_b);
+    ca.sctp_no_bundle = cb.sctp_no_bundle = !bundle;
+    World *w = world_new(ops, &ca, &cb, SIM_MS(DELAY_MS));
+    SimTime t0 = 0;
+    if (resumed) {
+        world_connect(w, "example.net");
+        sim_evq_run_until(w->ctx.evq, SIM_S(2));
+        g_assert_nonnull(w->client);
+        sim_conn_close(w->client);
+        sim_evq_run_until(w->ctx.evq, SIM_S(4));
+        t0 = sim_ctx_now(&w->ctx);
+    }
+    SimConn *c = world_connect(w, "example.net");
+    sim_evq_run_until(w->ctx.evq, t0 + SIM_S(3));
+    g_assert_cmpuint(w->request_at, ==, t0 + k * SIM_MS(100) + SIM_MS(50));
+    g_assert_cmpint(c->resumed, ==, resumed);
+    g_assert_cmpuint(counter(w, "handshakes.tls_full"), ==, 1);
+    g_assert_cmpuint(counter(w, "handshakes.tls_resumed"), ==, resumed);
+    g_assert_cmpuint(counter(w, "handshakes.failed"), ==, 0);
+    world_free(w);
+}
+
+static void
+test_rtt_sctp_tls12_full_unbundled(void)
+{
+    check_sctp_arrival(12, FALSE, FALSE, 4);
+}
+
+static void
+test_rtt_sctp_tls13_full(void)
+{
+    check_sctp_arrival(13, TRUE, FALSE, 2);
+}
+
+static void
+test_rtt_sctp_tls13_full_unbundled(void)
+{
+    check_sctp_arrival(13, FALSE, FALSE, 3);
+}
+
+static void
+test_rtt_sctp_tls13_resumed(void)
+{
+    check_sctp_arrival(13, TRUE, TRUE, 2);
+}
+
+static void
+test_rtt_sctp_tls13_resumed_unbundled(void)
+{
+    check_sctp_arrival(13, FALSE, TRUE, 3);
+}
+
+static void
+test_rtt_sctp_tls12_resumed(void)
+{
+    check_sctp_arrival(12, TRUE, TRUE, 2);
+}
+
+static void
+test_rtt_sctp_tls12_resumed_unbundled(void)
+{
+    check_sctp_arrival(12, FALSE, TRUE, 3);
+}
+
 /* ---- bytes (SPEC 3.2) -------------------------------------------------- */
 
 /* Independently derived: DER of every certificate, parsed here. */
@@ -269,25 +349,29 @@ der_sum(const SimPkiCreds *c, guint *n, guint *leaf)
     return total;
 }
 
+/* Full mutual TLS 1.3 handshake between @a (client) and @b (server) whose
+ * keys sign with @sig-byte signatures. */
 static void
-test_bytes_tls13(void)
+check_bytes_tls13(SimPki *pki, const SimPkiCreds *a, const SimPkiCreds *b,
+                  guint sig)
 {
     const SimTransportOps *ops = ops_or_skip("tls");
     if (!ops)
         return;
-    SimStackConfig ca = config(13, creds_a), cb = config(13, creds_b);
+    SimStackConfig ca = config(13, a), cb = config(13, b);
+    ca.pki = cb.pki = pki;
     World *w = world_new(ops, &ca, &cb, SIM_MS(DELAY_MS));
     SimConn *c = world_connect(w, "example.net");
     sim_evq_run_until(w->ctx.evq, SIM_S(5));
+    g_assert_cmpuint(counter(w, "handshakes.tls_full"), ==, 1);
     guint na, nb, leaf_a, leaf_b;
-    guint da = der_sum(creds_a, &na, &leaf_a), db = der_sum(creds_b, &nb,
-                                                            &leaf_b);
+    guint da = der_sum(a, &na, &leaf_a), db = der_sum(b, &nb, &leaf_b);
     /* Protected record: +22; plaintext record: +5; CCS record: 6.
      * Certificate = 4 + 1 + 3 + per entry (3 + DER + 2).  CertificateVerify
-     * = 8 + 72 (P-256 maximum DER signature).  SNI extension 9 + name. */
+     * = 8 + signature.  SNI extension 9 + name. */
     guint ch = 222 + 9 + strlen("example.net") + 5;
     guint cert_a = 8 + 5 * na + da + 22, cert_b = 8 + 5 * nb + db + 22;
-    guint cv = 8 + 72 + 22, fin = 52 + 22;
+    guint cv = 8 + sig + 22, fin = 52 + 22;
     guint client_sent = ch + 6 + cert_a + cv + fin;
     guint server_flight = 122 + 5 + 6 + (6 + 22) + (96 + 22) + cert_b + cv +
                           fin;
@@ -304,29 +388,71 @@ test_bytes_tls13(void)
 }
 
 static void
-test_bytes_tls12(void)
+test_bytes_tls13(void)
+{
+    /* P-256 signatures: 72 B, the maximum DER length of the generated
+     * material (SEQUENCE of two 33-byte INTEGERs). */
+    check_bytes_tls13(test_pki, creds_a, creds_b, 72);
+}
+
+/* Full mutual TLS 1.2 handshake, as check_bytes_tls13(). */
+static void
+check_bytes_tls12(SimPki *pki, const SimPkiCreds *a, const SimPkiCreds *b,
+                  guint sig)
 {
     const SimTransportOps *ops = ops_or_skip("tls");
     if (!ops)
         return;
-    SimStackConfig ca = config(12, creds_a), cb = config(12, creds_b);
+    SimStackConfig ca = config(12, a), cb = config(12, b);
+    ca.pki = cb.pki = pki;
     World *w = world_new(ops, &ca, &cb, SIM_MS(DELAY_MS));
     SimConn *c = world_connect(w, "example.net");
     sim_evq_run_until(w->ctx.evq, SIM_S(5));
+    g_assert_cmpuint(counter(w, "handshakes.tls_full"), ==, 1);
     guint na, nb, leaf_a, leaf_b;
-    guint da = der_sum(creds_a, &na, &leaf_a), db = der_sum(creds_b, &nb,
-                                                            &leaf_b);
+    guint da = der_sum(a, &na, &leaf_a), db = der_sum(b, &nb, &leaf_b);
     /* Every handshake message in its own 5-byte-header record; Certificate
-     * = 4 + 3 + per entry (3 + DER); Finished record 45, CCS 6. */
+     * = 4 + 3 + per entry (3 + DER); ServerKeyExchange = 44 + signature,
+     * CertificateVerify = 8 + signature; Finished record 45, CCS 6. */
     guint ch = 197 + 9 + strlen("example.net") + 5;
     guint client_sent = ch + (7 + 3 * na + da + 5) + (37 + 5) +
-                        (8 + 72 + 5) + 6 + 45;
-    guint server_sent = (65 + 5) + (7 + 3 * nb + db + 5) + (44 + 72 + 5) +
+                        (8 + sig + 5) + 6 + 45;
+    guint server_sent = (65 + 5) + (7 + 3 * nb + db + 5) + (44 + sig + 5) +
                         (97 + 5) + (4 + 5) + (187 + leaf_a + 5) + 6 + 45;
     SimTlsHandshakeBytes hc = sim_tls_conn_handshake_bytes(c);
     g_assert_cmpuint(hc.sent, ==, client_sent);
     g_assert_cmpuint(hc.received, ==, server_sent);
     world_free(w);
+}
+
+static void
+test_bytes_tls12(void)
+{
+    check_bytes_tls12(test_pki, creds_a, creds_b, 72);
+}
+
+/* RSA-2048 chains from a PKI of their own: signatures are as long as the
+ * modulus, 2048 / 8 = 256 B (SPEC 3.2: CertificateVerify 264 = 8 + 256,
+ * ServerKeyExchange 300 = 44 + 256); certificates from their DER. */
+static void
+test_bytes_rsa(void)
+{
+    SimPkiParams p = { .key = SIM_KEY_RSA_2048, .ca_name = "TLS RSA CA" };
+    g_autoptr(GError) error = NULL;
+    g_autoptr(SimPki) pki = sim_pki_new(&p, &error);
+    g_assert_no_error(error);
+    const char *san_a[] = { "URI:sip:example.com", NULL };
+    const char *san_b[] = { "URI:sip:example.net", "DNS:p2.example.net",
+                            NULL };
+    g_autoptr(SimPkiCreds) a = sim_pki_issue(pki, "a", san_a, FALSE, FALSE,
+                                             &error);
+    g_assert_no_error(error);
+    g_autoptr(SimPkiCreds) b = sim_pki_issue(pki, "b", san_b, FALSE, FALSE,
+                                             &error);
+    g_assert_no_error(error);
+    g_assert_cmpint(sim_pki_creds_key_type(b), ==, SIM_KEY_RSA_2048);
+    check_bytes_tls13(pki, a, b, 256);
+    check_bytes_tls12(pki, a, b, 256);
 }
 
 /* Bytes on the wire for one application message of @len bytes sent once
@@ -652,8 +778,22 @@ main(int argc, char **argv)
     g_test_add_func("/tls/rtt/tls12-full", test_rtt_tls12_full);
     g_test_add_func("/tls/rtt/tls13-full", test_rtt_tls13_full);
     g_test_add_func("/tls/rtt/tls12-sctp-bundled", test_rtt_tls12_sctp);
+    g_test_add_func("/tls/rtt/tls12-sctp-unbundled",
+                    test_rtt_sctp_tls12_full_unbundled);
+    g_test_add_func("/tls/rtt/tls13-sctp-bundled", test_rtt_sctp_tls13_full);
+    g_test_add_func("/tls/rtt/tls13-sctp-unbundled",
+                    test_rtt_sctp_tls13_full_unbundled);
+    g_test_add_func("/tls/rtt/tls13-sctp-resumed-bundled",
+                    test_rtt_sctp_tls13_resumed);
+    g_test_add_func("/tls/rtt/tls13-sctp-resumed-unbundled",
+                    test_rtt_sctp_tls13_resumed_unbundled);
+    g_test_add_func("/tls/rtt/tls12-sctp-resumed-bundled",
+                    test_rtt_sctp_tls12_resumed);
+    g_test_add_func("/tls/rtt/tls12-sctp-resumed-unbundled",
+                    test_rtt_sctp_tls12_resumed_unbundled);
     g_test_add_func("/tls/bytes/tls13-full-mutual", test_bytes_tls13);
     g_test_add_func("/tls/bytes/tls12-full-mutual", test_bytes_tls12);
+    g_test_add_func("/tls/bytes/rsa-2048-full-mutual", test_bytes_rsa);
     g_test_add_func("/tls/bytes/app-record/tls12", test_app_bytes_tls12);
     g_test_add_func("/tls/bytes/app-record/tls13", test_app_bytes_tls13);
     g_test_add_func("/tls/resumption/tls13", test_resumption_tls13);
