@@ -403,7 +403,8 @@ sim_out_nodes_tsv(const SimRunResult *r)
     GString *s = g_string_new("node\tcalls.originated\tcalls.received\t"
                               "requests.received\tconnections.peak\t"
                               "handshakes\tcpu.util\t"
-                              "memory.conn_bytes_peak\n");
+                              "memory.conn_bytes_peak\tsrv.domain\t"
+                              "srv.share\n");
     for (guint i = 0; i < r->n_nodes; i++) {
         const SimNodeResult *n = &r->nodes[i];
         put_tsv_string(s, n->node);
@@ -415,8 +416,12 @@ sim_out_nodes_tsv(const SimRunResult *r)
                                n->requests_received, n->connections_peak,
                                n->handshakes);
         put_double(s, n->cpu_util, FALSE);
-        g_string_append_printf(s, "\t%" G_GUINT64_FORMAT "\n",
+        g_string_append_printf(s, "\t%" G_GUINT64_FORMAT "\t",
                                n->memory_conn_bytes_peak);
+        put_tsv_string(s, n->srv_domain ? n->srv_domain : "-");
+        g_string_append_c(s, '\t');
+        put_double(s, n->srv_domain ? n->srv_share : NAN, FALSE);
+        g_string_append_c(s, '\n');
     }
     return g_string_free(s, FALSE);
 }

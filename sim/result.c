@@ -41,8 +41,10 @@ sim_run_result_free(SimRunResult *r)
     g_array_unref(r->extra_names);
     g_array_unref(r->extra_values);
     g_array_unref(r->extra_counts);
-    for (guint i = 0; i < r->n_nodes; i++)
+    for (guint i = 0; i < r->n_nodes; i++) {
         g_free(r->nodes[i].node);
+        g_free(r->nodes[i].srv_domain);
+    }
     g_free(r->nodes);
     for (guint i = 0; i < r->n_pairs; i++) {
         g_free(r->pairs[i].node);

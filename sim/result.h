@@ -27,6 +27,12 @@ typedef struct {
     /* Busy fraction of the node's cores over the window, in [0, 1]. */
     double cpu_util;
     guint64 memory_conn_bytes_peak;
+    /* (nullable): the domain of the node's SRV farm (the first domain whose
+     * SRV records point at it), and its expected share of that domain's
+     * SRV selections (weight / sum within the lowest priority; NAN when
+     * srv_domain is NULL). */
+    char *srv_domain;
+    double srv_share;
 } SimNodeResult;
 
 /* One row of pairs.tsv: connections a node opened toward one peer. */

@@ -607,6 +607,9 @@ world_fill_nodes(World *w, SimRunResult *r)
                                                name);
         nr->memory_conn_bytes_peak = (guint64)MAX(
             sim_gauge_peak(sim_stats_gauge(w->ctx.stats, mem)), 0);
+        gint farm = sim_topo_srv_share(topo, i, &nr->srv_share);
+        if (farm >= 0)
+            nr->srv_domain = g_strdup(topo->domains[farm].name);
         r->cpu_util_max = MAX(r->cpu_util_max, nr->cpu_util);
         r->connections_per_node_peak_max =
             MAX(r->connections_per_node_peak_max, nr->connections_peak);

@@ -54,6 +54,8 @@ make_result(void)
     r->nodes = g_new0(SimNodeResult, 2);
     r->nodes[0].node = g_strdup("pa");
     r->nodes[0].cpu_util = 0.5;
+    r->nodes[0].srv_domain = g_strdup("b.test");
+    r->nodes[0].srv_share = 0.25;
     r->nodes[1].node = g_strdup("pb");
     r->n_pairs = 2;
     r->pairs = g_new0(SimPairResult, 2);
@@ -141,8 +143,11 @@ test_side_tables(void)
     g_assert_true(g_str_has_prefix(n, "node\tcalls.originated\tcalls.received"
                                       "\trequests.received\tconnections.peak"
                                       "\thandshakes\tcpu.util\t"
-                                      "memory.conn_bytes_peak\n"));
-    g_assert_nonnull(strstr(n, "\npa\t0\t0\t0\t0\t0\t0.500000\t0\n"));
+                                      "memory.conn_bytes_peak\tsrv.domain\t"
+                                      "srv.share\n"));
+    g_assert_nonnull(strstr(n, "\npa\t0\t0\t0\t0\t0\t0.500000\t0\t"
+                               "b.test\t0.250000\n"));
+    g_assert_nonnull(strstr(n, "\npb\t0\t0\t0\t0\t0\t0.000000\t0\t-\tnan\n"));
     g_autofree char *p = sim_out_pairs_tsv(r);
     g_assert_cmpstr(p, ==, "node\tpeer\tpeer_ip\tconnections.opened\t"
                            "connections.opened_run\n"

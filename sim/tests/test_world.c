@@ -14,6 +14,7 @@
 #include "sim/out.h"
 #include "sim/world.h"
 
+#include <math.h>
 #include <string.h>
 
 /* A hand-built topology of three nodes (n1 configured down) and faults. */
@@ -504,6 +505,42 @@ test_pairs(void)
     g_assert_cmpuint(sum, ==, total);
 }
 
+/* Expected SRV shares (nodes.tsv srv.domain, srv.share): weights 3, 1
+ * and 0 share priority 10 as 3/4, 1/4 and 0; the priority-20 backup gets
+ * 0; a record whose host two nodes share splits its share between them; a
+ * node that no SRV record points at has none. */
+static void
+test_srv_share(void)
+{
+    static const char text[] =
+        "[simulation]\nduration = 2s\n[transport]\nprotocol = tcp\n"
+        "[domain a.test]\n"
+        "[domain b.test]\nsrv = 10 3 * p1.b.test; 10 1 * p2.b.test; "
+        "10 0 * p3.b.test; 20 5 * p4.b.test\n"
+        "[node A]\nhost = pa.a.test\ndomains = a.test\n"
+        "[node B1]\nhost = p1.b.test\ndomains = b.test\n"
+        "[node B2]\nhost = p2.b.test\naddress = 10.9.0.1\n"
+        "domains = b.test\n"
+        "[node B2b]\nhost = p2.b.test\naddress = 10.9.0.2\n"
+        "domains = b.test\n"
+        "[node B3]\nhost = p3.b.test\ndomains = b.test\n"
+        "[node B4]\nhost = p4.b.test\ndomains = b.test\n"
+        "[traffic ab]\nfrom = a.test\nto = b.test\nrate = 5\nhold = 1s\n";
+    static const double want[] = { NAN, 0.75, 0.125, 0.125, 0, 0 };
+    g_autoptr(GError) error = NULL;
+    g_autoptr(SimTopo) topo = sim_topo_load_data("srv-test", text,
+                                                 strlen(text), NULL, &error);
+    g_assert_no_error(error);
+    g_autoptr(SimRunResult) r = world_run_ok(topo, "rfc3261", 0);
+    g_assert_cmpuint(r->n_nodes, ==, G_N_ELEMENTS(want));
+    g_assert_null(r->nodes[0].srv_domain);
+    g_assert_true(isnan(r->nodes[0].srv_share));
+    for (guint i = 1; i < r->n_nodes; i++) {
+        g_assert_cmpstr(r->nodes[i].srv_domain, ==, "b.test");
+        g_assert_cmpfloat_with_epsilon(r->nodes[i].srv_share, want[i], 1e-12);
+    }
+}
+
 /* B crashes at 10 s for 5 s.  With 10 calls/s from A, about 100 calls
  * arrive before the crash (sd 10) and about 245 after B's return (from
  * 15.5 s to 40 s); more than 100 + 5 sd completions prove that A reached B
@@ -557,6 +594,7 @@ main(int argc, char **argv)
     g_test_add_func("/world/nodes/memory", test_node_memory);
     g_test_add_func("/world/nodes/handshakes", test_node_handshakes);
     g_test_add_func("/world/pairs", test_pairs);
+    g_test_add_func("/world/nodes/srv-share", test_srv_share);
     g_test_add_func("/world/rng/streams-by-node", test_streams_by_node);
     g_test_add_func("/world/topologies/every-strategy", test_topologies);
     return g_test_run();
