@@ -1980,6 +1980,202 @@ sim_topo_node_index(const SimTopo *topo, const char *name)
     return -1;
 }
 
+/* TRUE if SRV record @s points at node @n (host and port). */
+static gboolean
+topo_srv_targets(const SimTopoSrv *s, const SimTopoNode *n)
+{
+    return s->port == n->port && g_ascii_strcasecmp(s->target, n->host) == 0;
+}
+
+/* The expected share of record @r of @d: records of the lowest priority
+ * value share by weight (equally if their weights are all 0), the others
+ * get none; split equally among the nodes the record points at. */
+static double
+topo_srv_record_share(const SimTopo *topo, const SimTopoDomain *d, guint r)
+{
+    guint best = G_MAXUINT, n_best = 0, n_nodes = 0;
+    double sum = 0;
+    for (guint k = 0; k < d->n_srv; k++)
+        best = MIN(best, d->srv[k].priority);
+    for (guint k = 0; k < d->n_srv; k++) {
+        if (d->srv[k].priority != best)
+            continue;
+        n_best++;
+        sum += d->srv[k].weight;
+    }
+    for (guint i = 0; i < topo->n_nodes; i++)
+        n_nodes += topo_srv_targets(&d->srv[r], &topo->nodes[i]);
+    if (d->srv[r].priority != best || n_nodes == 0)
+        return 0;
+    double share = sum > 0 ? d->srv[r].weight / sum : 1.0 / n_best;
+    return share / n_nodes;
+}
+
+/**
+ * sim_topo_srv_share:
+ * @topo: a topology
+ * @node: a node index
+ * @share: (out): the node's expected share of its domain's SRV selections
+ *
+ * The node's SRV farm: the first domain (file order) whose SRV records
+ * point at the node (its host and port).  Its expected share follows RFC
+ * 2782: the records of the lowest priority value share the selections by
+ * weight (weight / sum of their weights; equally if all are 0), records of
+ * other priorities (backups) get none, and a record pointing at several
+ * nodes (one host on several addresses) is split equally among them.
+ *
+ * Returns: the farm's domain index, or -1 (@share set to NAN) if no SRV
+ *   record points at the node.
+ */
+gint
+sim_topo_srv_share(const SimTopo *topo, guint node, double *share)
+{
+    g_return_val_if_fail(topo && node < topo->n_nodes && share, -1);
+    const SimTopoNode *n = &topo->nodes[node];
+    *share = NAN;
+    for (guint d = 0; d < topo->n_domains; d++) {
+        const SimTopoDomain *dom = &topo->domains[d];
+        gboolean member = FALSE;
+        double s = 0;
+        for (guint r = 0; r < dom->n_srv; r++) {
+            if (!topo_srv_targets(&dom->srv[r], n))
+                continue;
+            member = TRUE;
+            s += topo_srv_record_share(topo, dom, r);
+        }
+        if (member) {
+            *share = s;
+            return (gint)d;
+        }
+    }
+    return -1;
+}
+
+/* The keys whose values carry units: (group kind, key, unit). */
+static const struct {
+    const char *kind;
+    const char *key;
+    SimTopoUnit unit;
+} topo_key_units[] = {
+    { "simulation", "duration", SIM_TOPO_UNIT_DURATION },
+    { "simulation", "warmup", SIM_TOPO_UNIT_DURATION },
+    { "transport", "idle-timeout", SIM_TOPO_UNIT_DURATION },
+    { "transport", "t1", SIM_TOPO_UNIT_DURATION },
+    { "transport", "rto-min", SIM_TOPO_UNIT_DURATION },
+    { "transport", "connect-timeout", SIM_TOPO_UNIT_DURATION },
+    { "network", "default-delay", SIM_TOPO_UNIT_DURATION },
+    { "network", "jitter", SIM_TOPO_UNIT_DURATION },
+    { "network", "bandwidth", SIM_TOPO_UNIT_BANDWIDTH },
+    { "dns", "ttl", SIM_TOPO_UNIT_DURATION },
+    { "dns", "lookup-delay", SIM_TOPO_UNIT_DURATION },
+    { "dns", "blacklist-time", SIM_TOPO_UNIT_DURATION },
+    { "node", "sip-cost", SIM_TOPO_UNIT_DURATION },
+    { "node", "tls-full-cost", SIM_TOPO_UNIT_DURATION },
+    { "node", "tls-resumed-cost", SIM_TOPO_UNIT_DURATION },
+    { "link", "delay", SIM_TOPO_UNIT_DURATION },
+    { "link", "jitter", SIM_TOPO_UNIT_DURATION },
+    { "link", "bandwidth", SIM_TOPO_UNIT_BANDWIDTH },
+    { "traffic", "rate", SIM_TOPO_UNIT_RATE },
+    { "traffic", "hold", SIM_TOPO_UNIT_DURATION },
+    { "traffic", "answer-delay", SIM_TOPO_UNIT_DURATION },
+    { "traffic", "start", SIM_TOPO_UNIT_DURATION },
+    { "traffic", "stop", SIM_TOPO_UNIT_DURATION },
+    { "fault", "at", SIM_TOPO_UNIT_DURATION },
+    { "fault", "duration", SIM_TOPO_UNIT_DURATION },
+};
+
+/**
+ * sim_topo_key_unit:
+ * @key: a key as --set writes it: GROUP-KIND[.NAME...].KEY, e.g.
+ *   "link.west.east.delay" or "traffic.a-to-b.rate"
+ *
+ * Returns: the unit the loader reads the key's values in, or
+ *   %SIM_TOPO_UNIT_NONE.
+ */
+SimTopoUnit
+sim_topo_key_unit(const char *key)
+{
+    g_return_val_if_fail(key != NULL, SIM_TOPO_UNIT_NONE);
+    const char *dot = strchr(key, '.');
+    const char *last = strrchr(key, '.');
+    if (!dot)
+        return SIM_TOPO_UNIT_NONE;
+    g_autofree char *kind = g_strndup(key, dot - key);
+    for (guint i = 0; i < G_N_ELEMENTS(topo_key_units); i++)
+        if (g_str_equal(topo_key_units[i].kind, kind) &&
+            g_str_equal(topo_key_units[i].key, last + 1))
+            return topo_key_units[i].unit;
+    return SIM_TOPO_UNIT_NONE;
+}
+
+/**
+ * sim_topo_unit_value:
+ * @unit: how @text is to be read
+ * @text: a value as a topology file writes it ("20ms", "1Gbps", "40/s")
+ * @out: (out): its value in the unit's reading unit: durations in
+ *   milliseconds (a bare number is seconds), bandwidths in Mbps (a bare
+ *   number is bits per second), rates in calls per second; a plain number
+ *   for %SIM_TOPO_UNIT_NONE
+ *
+ * Reads @text with the loader's own unit tables.
+ *
+ * Returns: FALSE if @text is not such a value.
+ */
+gboolean
+sim_topo_unit_value(SimTopoUnit unit, const char *text, double *out)
+{
+    g_return_val_if_fail(text && out, FALSE);
+    g_autofree char *v = g_strstrip(g_strdup(text));
+    double x;
+    switch (unit) {
+    case SIM_TOPO_UNIT_DURATION:
+        if (!topo_scaled(v, topo_time_units, G_N_ELEMENTS(topo_time_units),
+                         &x))
+            return FALSE;
+        *out = x / 1e6;
+        return TRUE;
+    case SIM_TOPO_UNIT_BANDWIDTH:
+        if (!topo_scaled(v, topo_bw_units, G_N_ELEMENTS(topo_bw_units), &x))
+            return FALSE;
+        *out = x / 1e6;
+        return TRUE;
+    case SIM_TOPO_UNIT_RATE:
+        return topo_scaled(v, topo_rate_units, G_N_ELEMENTS(topo_rate_units),
+                           out);
+    case SIM_TOPO_UNIT_NONE:
+    default: {
+        char *end = NULL;
+        x = g_ascii_strtod(v, &end);
+        if (end == v || *end || !isfinite(x))
+            return FALSE;
+        *out = x;
+        return TRUE;
+    }
+    }
+}
+
+/**
+ * sim_topo_unit_name:
+ * @unit: a unit
+ *
+ * Returns: (transfer none) (nullable): how sim_topo_unit_value() reads it
+ *   back ("ms", "Mbps", "calls/s"), or NULL for plain numbers.
+ */
+const char *
+sim_topo_unit_name(SimTopoUnit unit)
+{
+    switch (unit) {
+    case SIM_TOPO_UNIT_DURATION:
+        return "ms";
+    case SIM_TOPO_UNIT_BANDWIDTH:
+        return "Mbps";
+    case SIM_TOPO_UNIT_RATE:
+        return "calls/s";
+    default:
+        return NULL;
+    }
+}
+
 /**
  * sim_protocol_name:
  * @p: a protocol

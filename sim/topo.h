@@ -270,6 +270,23 @@ void sim_topo_free(SimTopo *topo);
 gint sim_topo_domain_index(const SimTopo *topo, const char *name);
 gint sim_topo_node_index(const SimTopo *topo, const char *name);
 const char *sim_protocol_name(SimProtocol p);
+gint sim_topo_srv_share(const SimTopo *topo, guint node, double *share);
+
+/* Units of values, for tools that read keys back (sweep plots). */
+typedef enum {
+    /* A plain number (or not a number). */
+    SIM_TOPO_UNIT_NONE,
+    /* A duration, read back in milliseconds. */
+    SIM_TOPO_UNIT_DURATION,
+    /* A bandwidth, read back in Mbps. */
+    SIM_TOPO_UNIT_BANDWIDTH,
+    /* A call rate, read back in calls per second. */
+    SIM_TOPO_UNIT_RATE,
+} SimTopoUnit;
+SimTopoUnit sim_topo_key_unit(const char *key);
+gboolean sim_topo_unit_value(SimTopoUnit unit, const char *text,
+                             double *out);
+const char *sim_topo_unit_name(SimTopoUnit unit);
 
 /* The defaults of DESIGN section 7 as `group.key = value` lines. */
 char *sim_topo_defaults_text(void);
