@@ -862,12 +862,47 @@ topo_file(TopoParser *p, const TopoGroup *g, const char *key, gboolean pem,
 
 /* ---- Structure: groups, duplicates, overrides -------------------------- */
 
-/* Duplicate group headers (GKeyFile would merge them silently). */
+/* One key line of the raw text, inside group @group (NULL: none yet):
+ * rejects localized keys and keys written twice in one group, which
+ * GKeyFile would hide or let the last win silently.  @keys maps the keys
+ * seen since the group header to their lines. */
+static gboolean
+topo_check_key_line(TopoParser *p, const char *group, char *l, guint line,
+                    GHashTable *keys)
+{
+    char *eq = strchr(l, '=');
+    if (!group || !eq || l[0] == '#')
+        return TRUE;
+    *eq = '\0';
+    const char *key = g_strstrip(l);
+    if (strchr(key, '[')) {
+        g_autofree char *q = topo_quote(key);
+        return topo_fail(p, SIM_TOPO_ERROR_UNKNOWN_KEY, group, key,
+                         "expected a key without a [LOCALE] suffix (the "
+                         "format has no localized keys), found %s",
+                         q);
+    }
+    guint first = GPOINTER_TO_UINT(g_hash_table_lookup(keys, key));
+    if (first)
+        return topo_fail(p, SIM_TOPO_ERROR_DUPLICATE, group, key,
+                         "expected each key once per group, found it at "
+                         "lines %u and %u (the last would win)",
+                         first, line);
+    g_hash_table_insert(keys, g_strdup(key), GUINT_TO_POINTER(line));
+    return TRUE;
+}
+
+/* Scans the raw text for what GKeyFile hides: a group written twice
+ * (merged), a key written twice in a group (the last wins), a key with a
+ * [LOCALE] suffix (not returned by g_key_file_get_keys). */
 static gboolean
 topo_check_duplicates(TopoParser *p)
 {
     g_autoptr(GHashTable) seen =
         g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    g_autoptr(GHashTable) keys =
+        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    g_autofree char *group = NULL;
     const char *s = p->text, *end = p->text + p->len;
     guint line = 0;
     gboolean ok = TRUE;
@@ -878,17 +913,22 @@ topo_check_duplicates(TopoParser *p)
         line++;
         s = e + 1;
         char *close = strrchr(l, ']');
-        if (l[0] != '[' || !close)
+        if (l[0] != '[' || !close) {
+            ok &= topo_check_key_line(p, group, l, line, keys);
             continue;
+        }
         *close = '\0';
-        guint first = GPOINTER_TO_UINT(g_hash_table_lookup(seen, l + 1));
+        g_free(group);
+        group = g_strdup(l + 1);
+        g_hash_table_remove_all(keys);
+        guint first = GPOINTER_TO_UINT(g_hash_table_lookup(seen, group));
         if (first)
-            ok = topo_fail(p, SIM_TOPO_ERROR_DUPLICATE, l + 1, NULL,
+            ok = topo_fail(p, SIM_TOPO_ERROR_DUPLICATE, group, NULL,
                            "expected each group once, found it at lines "
                            "%u and %u",
                            first, line);
         else
-            g_hash_table_insert(seen, g_strdup(l + 1),
+            g_hash_table_insert(seen, g_strdup(group),
                                 GUINT_TO_POINTER(line));
     }
     return ok;
@@ -1050,6 +1090,7 @@ static gboolean
 topo_classify(TopoParser *p)
 {
     g_auto(GStrv) groups = g_key_file_get_groups(p->kf, NULL);
+    /* Canonical name ("kind word word") -> the group first so named. */
     g_autoptr(GHashTable) names =
         g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     gboolean ok = TRUE;
@@ -1063,17 +1104,34 @@ topo_classify(TopoParser *p)
             p->bad_groups = TRUE;
             continue;
         }
-        /* Link groups are unordered pairs of sites. */
+        /* Link groups are unordered pairs of sites; domain names are
+         * DNS names, which are case-insensitive. */
         gboolean swap = tg->kind->n_words == 2 &&
                         strcmp(tg->words[0], tg->words[1]) > 0;
-        char *canon = g_strdup_printf(
+        gboolean domain = tg->kind == &topo_kinds[TOPO_DOMAIN];
+        g_autofree char *canon = g_strdup_printf(
             "%s %s %s", tg->kind->kind, tg->words[0] ? tg->words[swap] : "",
             tg->words[0] && tg->words[1] ? tg->words[!swap] : "");
-        if (!g_hash_table_add(names, canon))
-            ok = topo_fail(p, SIM_TOPO_ERROR_DUPLICATE, tg->group, NULL,
-                           "expected each %s group once, found it twice "
-                           "(under another spelling)",
-                           tg->kind->kind);
+        if (domain) {
+            g_autofree char *low = g_ascii_strdown(canon, -1);
+            g_free(canon);
+            canon = g_steal_pointer(&low);
+        }
+        const char *first = g_hash_table_lookup(names, canon);
+        if (!first) {
+            g_hash_table_insert(names, g_steal_pointer(&canon), tg->group);
+            continue;
+        }
+        ok = topo_fail(p, SIM_TOPO_ERROR_DUPLICATE, tg->group, NULL,
+                       "expected each %s group once%s, found [%s] at line "
+                       "%u and [%s] at line %u",
+                       tg->kind->kind,
+                       domain ? " (DNS names are case-insensitive)"
+                       : swap ? " (SITE_A SITE_B and SITE_B SITE_A are one "
+                                "link)"
+                              : "",
+                       first, topo_line(p, first, NULL), tg->group,
+                       topo_line(p, tg->group, NULL));
     }
     return ok;
 }

@@ -432,6 +432,13 @@ static const Fixture fixtures[] = {
       "expected at < duration (the run ends at 30 s), found 30 s" },
     { "several-problems.topo", SIM_TOPO_ERROR_FAILED, "[node pb]", "domains",
       "found \"b.test\"" },
+    { "locale-key.topo", SIM_TOPO_ERROR_UNKNOWN_KEY, "[simulation]",
+      "duration[en]", "without a [LOCALE] suffix" },
+    { "duplicate-key.topo", SIM_TOPO_ERROR_DUPLICATE, "[node pa]", "cores",
+      "found it at lines 3 and 5" },
+    { "domain-case.topo", SIM_TOPO_ERROR_DUPLICATE, "[domain A.TEST]", NULL,
+      "(DNS names are case-insensitive), found [domain a.test] at line 3 "
+      "and [domain A.TEST] at line 8" },
     /* Fuzzer finds. */
     { "fuzz-protocol-overflow.topo", SIM_TOPO_ERROR_BAD_VALUE,
       "[transport]", "protocol", "did you mean \"tls\"" },
@@ -508,6 +515,30 @@ test_all_problems(void)
     g_assert_cmpuint(g_strv_length(two_lines), ==, 2);
     g_assert_nonnull(strstr(two_lines[0], "[simulation] duration"));
     g_assert_nonnull(strstr(two_lines[1], "[transport] tls-version"));
+}
+
+/* What GKeyFile hides is reported with its line: every localized key (in
+ * any group), the second of two equal keys. */
+static void
+test_hidden_keys(void)
+{
+    g_autofree char *path = srcpath("sim/tests/data/locale-key.topo");
+    g_autoptr(GError) error = NULL;
+    g_autoptr(SimTopo) t = sim_topo_load(path, NULL, &error);
+    g_assert_error(error, SIM_TOPO_ERROR, SIM_TOPO_ERROR_UNKNOWN_KEY);
+    g_assert_nonnull(strstr(error->message,
+                            "locale-key.topo:4: [simulation] duration[en]"));
+    g_assert_nonnull(strstr(error->message,
+                            "locale-key.topo:7: [node pa] bogus[fr]"));
+    g_autoptr(GError) dup = NULL;
+    g_autoptr(SimTopo) t2 = load_text("[node pa]\ncores = 2\n[node pb]\n"
+                                      "cores = 2\n[node pa]\n",
+                                      NULL, &dup);
+    /* Equal keys in different groups are fine; the repeated group is
+     * the one problem. */
+    g_assert_error(dup, SIM_TOPO_ERROR, SIM_TOPO_ERROR_DUPLICATE);
+    g_assert_null(strchr(dup->message, '\n'));
+    g_assert_nonnull(strstr(dup->message, "lines 1 and 5"));
 }
 
 static void
@@ -606,6 +637,7 @@ main(int argc, char **argv)
     }
     g_test_add_func("/topo/errors/line-number", test_line_numbers);
     g_test_add_func("/topo/errors/all-problems", test_all_problems);
+    g_test_add_func("/topo/errors/hidden-keys", test_hidden_keys);
     g_test_add_func("/topo/errors/garbage", test_garbage);
     g_test_add_func("/topo/values/seed-max", test_seed_max);
     g_test_add_func("/topo/file/utf8-bom", test_bom);
