@@ -166,6 +166,37 @@ test_vhost_scenario29(void)
     run_scenario29(&sim_strategy_reuse);
 }
 
+/* Scenario 30: as 29, but V's certificate proves both domains (DC 7.8):
+ * B's calls to example.org and example.com both ride the alias row of
+ * V's one connection: Conns = 1, no SNI beyond V's own handshake. */
+static void
+run_scenario30(const SimStrategyOps *s)
+{
+    SimTestWorld *w = world(&sim_transport_tls, s, 13, vhost_both, 2);
+    sim_test_call(w, 0, "example.net", SIM_S(100), SIM_BYE_FROM_CALLER);
+    run_to(w, SIM_S(1));
+    g_assert_cmpuint(sim_proxy_n_alias_rows(w->nodes[1].proxy), ==, 1);
+    guint64 sni0 = ctr(w, "tls.sni_sent");
+    sim_test_call(w, 1, "example.org", SIM_S(100), SIM_BYE_FROM_CALLER);
+    run_to(w, SIM_S(2));
+    sim_test_call(w, 1, "example.com", SIM_S(100), SIM_BYE_FROM_CALLER);
+    run_to(w, SIM_S(3));
+    g_assert_cmpuint(ctr(w, "calls.completed"), ==, 3);
+    g_assert_cmpuint(ctr(w, "sip.connections.opened"), ==, 1);
+    g_assert_cmpuint(ctr(w, "tls.sni_sent"), ==, sni0);
+    /* Each call's INVITE and ACK rode the alias. */
+    g_assert_cmpuint(ctr(w, "alias.hits"), ==, 4);
+    g_assert_cmpuint(ctr(w, "requests.hijacked"), ==, 0);
+    sim_test_world_free(w);
+}
+
+static void
+test_vhost_scenario30(void)
+{
+    run_scenario30(&sim_strategy_virtual_server);
+    run_scenario30(&sim_strategy_reuse);
+}
+
 /* Scenario 31: over TCP no strategy reuses across or within domains
  * (two-connection: B's backward requests ride B's own connection). */
 static void
@@ -1416,6 +1447,7 @@ main(int argc, char **argv)
                    "the per-transaction baseline, UDP");
     g_test_add_func("/scenario/vhost/alternating", test_vhost_alternating);
     g_test_add_func("/scenario/vhost/29", test_vhost_scenario29);
+    g_test_add_func("/scenario/vhost/30-both-domains", test_vhost_scenario30);
     g_test_add_func("/scenario/vhost/31-tcp", test_vhost_tcp);
     g_test_add_func("/scenario/reuse/5-many-dialogs", test_many_dialogs);
     g_test_add_func("/scenario/reuse/6-port", test_port_5071);
