@@ -11,6 +11,7 @@
  * while sim_world_run is a placeholder.
  */
 #include <glib/gstdio.h>
+#include <math.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -820,6 +821,101 @@ test_run_pem_now(void)
     g_assert_cmpuint(summary_value(ref, "calls.completed"), ==, 0);
 }
 
+/* ---- calibrate writes a profile that runs then use ------------------------- */
+
+/* One call from A to B over one TLS connection A opens (reuse), so the
+ * run's crypto CPU is one full handshake: A's client figure plus B's
+ * server figure.  %s: TLS version. */
+static const char cal_topo_fmt[] =
+    "[simulation]\nduration = 5s\nstrategy = reuse\n"
+    "[transport]\nprotocol = tls\ntls-version = %s\n"
+    "[domain a.test]\n[domain b.test]\n"
+    "[node A]\nhost = pa.a.test\ndomains = a.test\n"
+    "[node B]\nhost = pb.b.test\ndomains = b.test\n"
+    "[traffic ab]\nfrom = a.test\nto = b.test\ncount = 1\nhold = 1s\n";
+
+/* A floating-point value from summary.json ("KEY": VALUE). */
+static double
+summary_double(const char *json, const char *key)
+{
+    g_autofree char *k = g_strdup_printf("\"%s\": ", key);
+    const char *p = strstr(json, k);
+    g_assert_nonnull(p);
+    return g_ascii_strtod(p + strlen(k), NULL);
+}
+
+/* Crypto CPU seconds of the one-call run under TLS @version, with the
+ * profile @profile (NULL: none). */
+static double
+cal_run_crypto(const char *dir, const char *version, const char *profile)
+{
+    g_autofree char *text = g_strdup_printf(cal_topo_fmt, version);
+    g_autofree char *topo = g_build_filename(dir, "cal.topo", NULL);
+    g_assert_true(g_file_set_contents(topo, text, -1, NULL));
+    g_autofree char *out = scratch("cal-run");
+    g_autofree char *set = g_strdup_printf("simulation.cpu-profile=%s",
+                                           profile ? profile : "");
+    g_auto(Cli) c = { 0 };
+    if (profile)
+        cli_run(&c, "run", topo, "--out", out, "--no-timing", "--set", set,
+                NULL);
+    else
+        cli_run(&c, "run", topo, "--out", out, "--no-timing", NULL);
+    g_test_message("run %s %s: %s", version, set, c.err);
+    g_assert_cmpint(c.status, ==, 0);
+    g_autofree char *json = read_file(out, "summary.json");
+    g_assert_cmpuint(summary_value(json, "handshakes.tls_full"), ==, 1);
+    g_assert_cmpuint(summary_value(json, "handshakes.tls_resumed"), ==, 0);
+    return summary_double(json, "cpu.crypto_s");
+}
+
+/* Microseconds of [GROUP] KEY in a profile, read here with GKeyFile. */
+static double
+cal_us(GKeyFile *kf, const char *group, const char *key)
+{
+    g_autoptr(GError) error = NULL;
+    double v = g_key_file_get_double(kf, group, key, &error);
+    g_assert_no_error(error);
+    return v;
+}
+
+/* `calibrate --quick --key ecdsa-p256` writes a profile (the other key
+ * types at the SPEC 3.3 defaults); a run that loads it through
+ * [simulation] cpu-profile charges its one full handshake the measured
+ * server + client figures of the run's TLS version, where the SPEC
+ * defaults give 2 x 383 us. */
+static void
+test_calibrate_profile(void)
+{
+    if (!have_cli())
+        return;
+    g_autofree char *dir = scratch("cal");
+    g_autofree char *prof = g_build_filename(dir, "host.profile", NULL);
+    g_auto(Cli) c = { 0 };
+    cli_run(&c, "calibrate", "--quick", "--key", "ecdsa-p256", "--out",
+            prof, NULL);
+    g_test_message("%s%s", c.out, c.err);
+    g_assert_cmpint(c.status, ==, 0);
+    g_autoptr(GKeyFile) kf = g_key_file_new();
+    g_autoptr(GError) error = NULL;
+    g_assert_true(g_key_file_load_from_file(kf, prof, 0, &error));
+    g_assert_cmpfloat(cal_us(kf, "rsa-2048", "sign"), ==, 1050);
+    const char *g = "ecdsa-p256";
+    double s13 = cal_us(kf, g, "tls-full-server");
+    double c13 = cal_us(kf, g, "tls-full-client");
+    double s12 = cal_us(kf, g, "tls12-full-server");
+    double c12 = cal_us(kf, g, "tls12-full-client");
+    g_assert_cmpfloat(s13, >, 0);
+    g_assert_cmpfloat(c12, >, 0);
+    /* Printed with 6 decimals: within 1 us. */
+    g_assert_cmpfloat(fabs(cal_run_crypto(dir, "1.3", NULL) - 766e-6), <,
+                      1e-6);
+    g_assert_cmpfloat(fabs(cal_run_crypto(dir, "1.3", prof) -
+                           (s13 + c13) / 1e6), <, 1e-6);
+    g_assert_cmpfloat(fabs(cal_run_crypto(dir, "1.2", prof) -
+                           (s12 + c12) / 1e6), <, 1e-6);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -833,6 +929,7 @@ main(int argc, char **argv)
     g_test_add_func("/cli/run/determinism", test_run_determinism);
     g_test_add_func("/cli/run/pcap", test_run_pcap);
     g_test_add_func("/cli/run/pki-files-now", test_run_pem_now);
+    g_test_add_func("/cli/calibrate/profile-run", test_calibrate_profile);
     g_test_add_func("/cli/compare/jobs", test_compare_jobs);
     g_test_add_func("/cli/sweep/resume", test_sweep_resume);
     g_test_add_func("/cli/sweep/stale", test_sweep_stale);
