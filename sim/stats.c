@@ -416,6 +416,26 @@ sim_stats_begin_window(SimStats *s, SimTime now)
 }
 
 /**
+ * sim_stats_in_window:
+ * @s: (nullable): a collector
+ * @t: when something began (a call's arrival, say)
+ *
+ * Tells whether what began at @t belongs to the measurement window, for
+ * outcomes counted when they end: a call started during the warm-up and
+ * answered after it is not the window's (its attempt was not counted
+ * there either), so window counts of outcomes never exceed the attempts.
+ * Before the window begins everything belongs to it (and is discounted
+ * when it begins).
+ *
+ * Returns: TRUE if @t is not before the window's start.
+ */
+gboolean
+sim_stats_in_window(const SimStats *s, SimTime t)
+{
+    return !s || t >= s->window_start;
+}
+
+/**
  * sim_stats_finish:
  * @s: a collector
  * @end: the end of the run

@@ -57,6 +57,7 @@ void sim_histogram_record(SimHistogram *h, guint64 value);
 
 /* Measurement window and time series. */
 void sim_stats_begin_window(SimStats *s, SimTime now);
+gboolean sim_stats_in_window(const SimStats *s, SimTime t);
 void sim_stats_finish(SimStats *s, SimTime end);
 void sim_stats_set_sample_interval(SimStats *s, SimTime interval);
 

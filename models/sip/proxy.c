@@ -780,6 +780,15 @@ proxy_call_expire(SimEvq *q, gpointer data)
     proxy_call_end(call);
 }
 
+/* TRUE if the originated @call belongs to the measurement window: its
+ * outcome (answered, failed, set-up latency) counts there only if it was
+ * attempted there, so a window never has more outcomes than attempts. */
+static gboolean
+proxy_call_in_window(const ProxyCall *call)
+{
+    return sim_stats_in_window(call->p->ctx->stats, call->t_start);
+}
+
 static void
 proxy_on_invite_response(SimSipClientTxn *t, guint status,
                          const SimSipMsg *resp, gpointer user)
@@ -788,16 +797,20 @@ proxy_on_invite_response(SimSipClientTxn *t, guint status,
     SimProxy *p = call->p;
     if (status < 200 || call->answered)
         return;
+    gboolean counted = proxy_call_in_window(call);
     if (status >= 300) {
-        sim_counter_add(p->calls_failed, 1);
+        if (counted)
+            sim_counter_add(p->calls_failed, 1);
         proxy_call_end(call);
         return;
     }
     call->answered = TRUE;
-    sim_counter_add(p->calls_completed, 1);
-    if (p->latency)
-        sim_histogram_record(p->latency,
-                             sim_ctx_now(p->ctx) - call->t_start);
+    if (counted) {
+        sim_counter_add(p->calls_completed, 1);
+        if (p->latency)
+            sim_histogram_record(p->latency,
+                                 sim_ctx_now(p->ctx) - call->t_start);
+    }
     g_strlcpy(call->remote_tag, resp->to_tag, sizeof call->remote_tag);
     call->target = resp->has_contact ? resp->contact : call->remote_uri;
     proxy_dialog_routes(call, resp, TRUE);
@@ -1162,7 +1175,7 @@ sim_proxy_crash(SimProxy *p)
     sim_sip_txn_layer_reset(p->txl);
     while (!g_queue_is_empty(&p->calls)) {
         ProxyCall *call = g_queue_peek_head(&p->calls);
-        if (!call->callee && !call->answered)
+        if (!call->callee && !call->answered && proxy_call_in_window(call))
             sim_counter_add(p->calls_failed, 1);
         proxy_call_end(call);
     }
