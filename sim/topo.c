@@ -359,6 +359,19 @@ static const char *const topo_kind_names[] = {
     "domain", "node", "link", "traffic", "fault", NULL
 };
 
+/* The form of each kind's groups (same order as topo_kinds). */
+static const char *const topo_kind_forms[TOPO_N_KINDS] = {
+    "[simulation]", "[transport]", "[network]", "[pki]", "[dns]",
+    "[domain NAME]", "[node NAME]", "[link SITE_A SITE_B]",
+    "[traffic NAME]", "[fault NAME]",
+};
+
+static const char *
+topo_kinds_form(const TopoKind *k)
+{
+    return topo_kind_forms[k - topo_kinds];
+}
+
 static const TopoKind *
 topo_kind_find(const char *kind)
 {
@@ -954,32 +967,89 @@ topo_words(const char *group)
     return (char **)g_ptr_array_free(a, FALSE);
 }
 
-/* Finds the group an override's middle part names (transfer full). */
-static char *
-topo_override_group(TopoParser *p, const TopoKind *k, const char *middle,
-                    guint *matches)
+/* The groups of kind @k (their names as written) and, in the same order,
+ * their names as --set writes them (words joined by dots; a link also in
+ * the other order of its sites). */
+static void
+topo_override_candidates(TopoParser *p, const TopoKind *k, GPtrArray *groups,
+                         GPtrArray *dotted)
 {
-    g_auto(GStrv) groups = g_key_file_get_groups(p->kf, NULL);
-    char *found = NULL;
-    *matches = 0;
-    for (guint i = 0; groups[i]; i++) {
-        g_auto(GStrv) w = topo_words(groups[i]);
+    g_auto(GStrv) all = g_key_file_get_groups(p->kf, NULL);
+    for (guint i = 0; all[i]; i++) {
+        g_auto(GStrv) w = topo_words(all[i]);
         if (!w[0] || !g_str_equal(w[0], k->kind))
             continue;
-        g_autofree char *dotted = topo_dotted(w + 1);
-        /* A link may be named in either order of its sites. */
-        g_autofree char *swapped =
-            k->n_words == 2 && w[1] && w[2] && !w[3]
-                ? g_strdup_printf("%s.%s", w[2], w[1])
-                : NULL;
-        if (g_str_equal(dotted, middle) ||
-            (swapped && g_str_equal(swapped, middle))) {
-            (*matches)++;
-            g_free(found);
-            found = g_strdup(groups[i]);
+        g_ptr_array_add(groups, g_strdup(all[i]));
+        g_ptr_array_add(dotted, topo_dotted(w + 1));
+        if (k->n_words == 2 && w[1] && w[2] && !w[3]) {
+            g_ptr_array_add(groups, g_strdup(all[i]));
+            g_ptr_array_add(dotted, g_strdup_printf("%s.%s", w[2], w[1]));
         }
     }
-    return found;
+}
+
+/* "[kind a b]" for the group an override's middle part names, as far as
+ * the dots allow telling its words apart. */
+static char *
+topo_override_display(const TopoKind *k, const char *middle)
+{
+    const char *dot = strchr(middle, '.');
+    if (k->n_words == 2 && dot && !strchr(dot + 1, '.'))
+        return g_strdup_printf("[%s %.*s %s]", k->kind, (int)(dot - middle),
+                               middle, dot + 1);
+    return g_strdup_printf("[%s %s]", k->kind, middle);
+}
+
+/* Finds the one group an override's middle part names (transfer full), or
+ * records why there is none. */
+static char *
+topo_override_group(TopoParser *p, const TopoKind *k, const char *ov,
+                    const char *middle)
+{
+    g_autoptr(GPtrArray) groups = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GPtrArray) dotted = g_ptr_array_new_with_free_func(g_free);
+    topo_override_candidates(p, k, groups, dotted);
+    g_autoptr(GPtrArray) hits = g_ptr_array_new();
+    for (guint i = 0; i < groups->len; i++)
+        if (g_str_equal(g_ptr_array_index(dotted, i), middle) &&
+            !g_ptr_array_find_with_equal_func(
+                hits, g_ptr_array_index(groups, i), g_str_equal, NULL))
+            g_ptr_array_add(hits, g_ptr_array_index(groups, i));
+    if (hits->len == 1)
+        return g_strdup(g_ptr_array_index(hits, 0));
+    g_autofree char *q = topo_quote(ov);
+    g_autofree char *want = topo_override_display(k, middle);
+    GString *list = g_string_new(NULL);
+    GPtrArray *shown = hits->len ? hits : groups;
+    for (guint i = 0; i < shown->len && i < 8; i++)
+        if (!i || !g_str_equal(g_ptr_array_index(shown, i),
+                               g_ptr_array_index(shown, i - 1)))
+            g_string_append_printf(list, "%s[%s]", list->len ? ", " : "",
+                                   (char *)g_ptr_array_index(shown, i));
+    if (shown->len > 8)
+        g_string_append(list, ", ...");
+    g_autofree char *all = g_string_free(list, FALSE);
+    if (hits->len > 1) {
+        topo_fail(p, SIM_TOPO_ERROR_OVERRIDE, NULL, NULL,
+                  "--set %s: expected one group named %s, found several "
+                  "(%s): rename one",
+                  q, want, all);
+        return NULL;
+    }
+    g_ptr_array_add(dotted, NULL);
+    const char *near = topo_nearest(middle, (const char *const *)dotted->pdata,
+                                    dotted->len - 1);
+    g_autofree char *hint = NULL;
+    for (guint i = 0; near && i < groups->len; i++)
+        if (g_ptr_array_index(dotted, i) == near)
+            hint = g_strdup_printf(" (did you mean [%s]?)",
+                                   (char *)g_ptr_array_index(groups, i));
+    topo_fail(p, SIM_TOPO_ERROR_OVERRIDE, NULL, NULL,
+              "--set %s: expected the name of a %s group of the file (%s), "
+              "found no %s group%s",
+              q, topo_kinds_form(k), all[0] ? all : "there are none", want,
+              hint ? hint : "");
+    return NULL;
 }
 
 /* Applies one GROUP.KEY=VALUE override to the key file. */
@@ -995,42 +1065,51 @@ topo_apply_override(TopoParser *p, const char *ov)
     g_autofree char *lhs = g_strndup(ov, eq - ov);
     g_auto(GStrv) parts = g_strsplit(g_strstrip(lhs), ".", -1);
     guint n = g_strv_length(parts);
+    for (guint i = 0; i < n; i++)
+        if (!parts[i][0])
+            return topo_fail(p, SIM_TOPO_ERROR_OVERRIDE, NULL, NULL,
+                             "--set %s: expected GROUP.KEY=VALUE with no "
+                             "empty part between dots, found part %u empty",
+                             q, i + 1);
     const TopoKind *k = n >= 2 ? topo_kind_find(parts[0]) : NULL;
     if (!k) {
         g_autofree char *hint =
             topo_hint(parts[0] ? parts[0] : "", topo_kind_names, G_MAXSIZE);
+        g_autofree char *kinds = g_strjoinv(", ", (char **)topo_kind_names);
+        g_autofree char *first = topo_quote(parts[0] ? parts[0] : "");
         return topo_fail(p, SIM_TOPO_ERROR_OVERRIDE, NULL, NULL,
                          "--set %s: expected GROUP.KEY=VALUE with a group "
-                         "kind first, found %s%s",
-                         q, n >= 2 ? "an unknown kind" : "no '.'", hint);
+                         "kind first (%s), found %s%s%s",
+                         q, kinds, n >= 2 ? "the unknown kind " : "no '.'",
+                         n >= 2 ? first : "", hint);
     }
     g_autofree char *key = g_strdup(parts[n - 1]);
     if (!topo_key_find(k, key)) {
         g_autofree const char **names = topo_key_names(k);
         g_autofree char *hint = topo_hint(key, names, G_MAXSIZE);
+        g_autofree char *keys = g_strjoinv(", ", (char **)names);
+        g_autofree char *kq = topo_quote(key);
         return topo_fail(p, SIM_TOPO_ERROR_OVERRIDE, NULL, NULL,
-                         "--set %s: group kind %s has no key \"%s\"%s", q,
-                         k->kind, key, hint);
+                         "--set %s: expected a key of %s groups (%s), found "
+                         "%s%s",
+                         q, topo_kinds_form(k), keys, kq, hint);
     }
     g_free(parts[n - 1]);
     parts[n - 1] = NULL;
     g_autofree char *middle = g_strjoinv(".", parts + 1);
-    g_autofree char *group = g_strdup(k->kind);
     if ((k->n_words == 0) != (middle[0] == '\0'))
         return topo_fail(p, SIM_TOPO_ERROR_OVERRIDE, NULL, NULL,
-                         "--set %s: [%s] groups %s", q, k->kind,
-                         k->n_words ? "need a name between kind and key"
-                                    : "take no name");
-    if (k->n_words) {
-        guint matches;
-        g_free(group);
-        group = topo_override_group(p, k, middle, &matches);
-        if (matches != 1)
-            return topo_fail(p, SIM_TOPO_ERROR_OVERRIDE, NULL, NULL,
-                             "--set %s: %s [%s %s] group in the file", q,
-                             matches ? "more than one" : "no", k->kind,
-                             middle);
-    }
+                         "--set %s: expected %s, found %s", q,
+                         k->n_words ? "a group name between kind and key "
+                                      "(groups of this kind need a name)"
+                                    : "the key right after the kind (the "
+                                      "group takes no name)",
+                         k->n_words ? "none" : "a name");
+    g_autofree char *group = k->n_words
+                                 ? topo_override_group(p, k, ov, middle)
+                                 : g_strdup(k->kind);
+    if (!group)
+        return FALSE;
     g_autofree char *value = g_strstrip(g_strdup(eq + 1));
     g_key_file_set_value(p->kf, group, key, value);
     g_hash_table_insert(p->overridden, g_strdup_printf("%s\n%s", group, key),

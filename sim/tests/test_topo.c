@@ -357,6 +357,7 @@ check_override_error(const char *ov, const char *part)
     g_autoptr(GError) error = NULL;
     g_autoptr(SimTopo) t = load_text(topo_ov, ovs, &error);
     g_assert_null(t);
+    g_test_message("%s", error->message);
     g_assert_error(error, SIM_TOPO_ERROR, SIM_TOPO_ERROR_OVERRIDE);
     g_assert_nonnull(strstr(error->message, ov));
     g_assert_nonnull(strstr(error->message, part));
@@ -370,6 +371,46 @@ test_override_errors(void)
     check_override_error("traffic.a-to-b.rtae=2", "did you mean \"rate\"");
     check_override_error("node.pz.port=5071", "no [node pz]");
     check_override_error("node.port=5071", "need a name");
+    /* A group that does not exist: the groups of that kind, and the
+     * nearest one (names compare case-insensitively for the hint). */
+    check_override_error("node.PA.port=1",
+                         "expected the name of a [node NAME] group of the "
+                         "file ([node pa], [node pb], [node pc]), found no "
+                         "[node PA] group (did you mean [node pa]?)");
+    check_override_error("traffic.a-to-c.rate=1",
+                         "found no [traffic a-to-c] group (did you mean "
+                         "[traffic a-to-b]?)");
+    check_override_error("domain.b.tesst.srv=1",
+                         "found no [domain b.tesst] group (did you mean "
+                         "[domain b.test]?)");
+    /* A link's two sites are shown apart, as the file writes them. */
+    check_override_error("link.west.eest.delay=1ms",
+                         "found no [link west eest] group (did you mean "
+                         "[link east west]?)");
+    check_override_error("fault.x.at=1", "(there are none), found no "
+                                         "[fault x] group");
+    /* Empty parts, names where none belong, unknown keys. */
+    check_override_error("simulation..duration=1",
+                         "no empty part between dots, found part 2 empty");
+    check_override_error("node.pa..port=1", "found part 3 empty");
+    check_override_error(".duration=1", "found part 1 empty");
+    check_override_error("simulation.x.duration=1", "the group takes no "
+                                                    "name), found a name");
+    check_override_error("transport.protocl=tcp",
+                         "expected a key of [transport] groups (protocol, "
+                         "tls-version,");
+    check_override_error("transprt.protocol=tcp",
+                         "found the unknown kind \"transprt\"");
+    /* Sites with dots make a dotted name ambiguous: both are listed. */
+    const char *const amb[] = { "link.a.b.c.delay=1ms", NULL };
+    g_autoptr(GError) e2 = NULL;
+    g_autoptr(SimTopo) t2 = load_text(
+        "[node w]\nsite = a.b\n[node x]\nsite = c\n[node y]\nsite = a\n"
+        "[node z]\nsite = b.c\n[link a.b c]\n[link a b.c]\n",
+        amb, &e2);
+    g_assert_error(e2, SIM_TOPO_ERROR, SIM_TOPO_ERROR_OVERRIDE);
+    g_assert_nonnull(strstr(e2->message, "found several ([link a.b c], "
+                                         "[link a b.c])"));
     /* A bad value through --set is a value error naming the override. */
     const char *const ovs[] = { "node.pa.cores=0", NULL };
     g_autoptr(GError) error = NULL;
@@ -541,6 +582,25 @@ test_hidden_keys(void)
     g_assert_nonnull(strstr(dup->message, "lines 1 and 5"));
 }
 
+/* SIM_TOPO_ERROR_OVERRIDE's fixture: a valid file and a --set that names
+ * no group of it. */
+static void
+test_override_fixture(void)
+{
+    g_autofree char *path = srcpath("sim/tests/data/override-no-group.topo");
+    g_autoptr(GError) error = NULL;
+    g_autoptr(SimTopo) ok = sim_topo_load(path, NULL, &error);
+    g_assert_no_error(error);
+    const char *const sets[] = { "node.a.port=5071", NULL };
+    g_autoptr(SimTopo) t = sim_topo_load(path, sets, &error);
+    g_assert_null(t);
+    g_assert_error(error, SIM_TOPO_ERROR, SIM_TOPO_ERROR_OVERRIDE);
+    g_assert_nonnull(strstr(error->message, "override-no-group.topo: --set "
+                                            "\"node.a.port=5071\": expected"));
+    g_assert_nonnull(strstr(error->message, "found no [node a] group (did "
+                                            "you mean [node A]?)"));
+}
+
 static void
 test_line_numbers(void)
 {
@@ -636,6 +696,7 @@ main(int argc, char **argv)
         g_test_add_data_func(p, &fixtures[i], test_fixture);
     }
     g_test_add_func("/topo/errors/line-number", test_line_numbers);
+    g_test_add_func("/topo/errors/override-no-group", test_override_fixture);
     g_test_add_func("/topo/errors/all-problems", test_all_problems);
     g_test_add_func("/topo/errors/hidden-keys", test_hidden_keys);
     g_test_add_func("/topo/errors/garbage", test_garbage);
