@@ -99,9 +99,11 @@ $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
-# Tests find the CLI, the source tree and a scratch folder through these.
+# Tests find the CLI, the source tree and a scratch folder through these;
+# the generated-PKI cache goes to the scratch folder, not the source tree.
 TEST_ENV = SIPREUSE_BIN=$(abspath $(CLI)) SIPREUSE_SRCDIR=$(CURDIR) \
-           SIPREUSE_TMPDIR=$(abspath $(BUILD))/tmp
+           SIPREUSE_TMPDIR=$(abspath $(BUILD))/tmp \
+           SIPREUSE_CACHE=$(abspath $(BUILD))/tmp/cache
 
 check: $(CLI) $(TESTS)
 	@mkdir -p $(BUILD)/tmp

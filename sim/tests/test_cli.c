@@ -15,9 +15,11 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "models/tests/util_pem.h"
 #include "sim/out.h"
+#include "sim/world.h"
 
 /* Output of one CLI invocation. */
 typedef struct {
@@ -916,6 +918,83 @@ test_calibrate_profile(void)
                            (s12 + c12) / 1e6), <, 1e-6);
 }
 
+/* ---- the PKI cache of test runs ------------------------------------------- */
+
+/* Names in folder @dir (empty if it does not exist). */
+static GHashTable *
+dir_names(const char *dir)
+{
+    GHashTable *h = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                          NULL);
+    g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+    const char *name;
+    while (d && (name = g_dir_read_name(d)))
+        g_hash_table_add(h, g_strdup(name));
+    return h;
+}
+
+/* Checks that a TLS run with a CA name never used before made its cache
+ * folder under $SIPREUSE_CACHE and none under the source tree's cache/. */
+static void
+check_new_cache_entry(GHashTable *before)
+{
+    const char *cache = g_getenv("SIPREUSE_CACHE");
+    g_autoptr(GHashTable) after = dir_names(cache);
+    guint fresh = 0;
+    GHashTableIter it;
+    gpointer name;
+    g_hash_table_iter_init(&it, after);
+    while (g_hash_table_iter_next(&it, &name, NULL)) {
+        if (g_hash_table_contains(before, name))
+            continue;
+        g_autofree char *in_src = g_build_filename(
+            g_getenv("SIPREUSE_SRCDIR"), "cache", (char *)name, NULL);
+        g_assert_false(g_file_test(in_src, G_FILE_TEST_EXISTS));
+        fresh++;
+    }
+    g_assert_cmpuint(fresh, >=, 1);
+}
+
+/* make check puts the generated-PKI cache under the scratch folder
+ * ($SIPREUSE_CACHE inside $SIPREUSE_TMPDIR), for the CLI and for runs
+ * that test programs start themselves alike: a fresh CA's cache folder
+ * appears there, never in the source tree. */
+static void
+test_cache_under_tmpdir(void)
+{
+    if (!have_cli())
+        return;
+    const char *tmp = g_getenv("SIPREUSE_TMPDIR");
+    const char *cache = g_getenv("SIPREUSE_CACHE");
+    g_assert_nonnull(cache);
+    g_assert_true(g_str_has_prefix(cache, tmp));
+    g_autofree char *ca = g_strdup_printf(
+        "cache test %" G_GINT64_FORMAT " %d", g_get_real_time(), getpid());
+    g_autofree char *text = g_strdup_printf(
+        "[simulation]\nduration = 2s\n[pki]\nca-name = %s\n"
+        "[domain a.test]\n[node A]\nhost = pa.a.test\ndomains = a.test\n",
+        ca);
+    g_autofree char *dir = scratch("cache");
+    g_autofree char *topo = g_build_filename(dir, "cache.topo", NULL);
+    g_assert_true(g_file_set_contents(topo, text, -1, NULL));
+    g_autoptr(GHashTable) before = dir_names(cache);
+    g_auto(Cli) c = { 0 };
+    cli_run(&c, "run", topo, "--out", dir, "--no-timing", NULL);
+    g_assert_cmpint(c.status, ==, 0);
+    check_new_cache_entry(before);
+
+    g_autofree char *ca2 = g_strconcat(ca, " world", NULL);
+    g_autofree char *set = g_strdup_printf("pki.ca-name=%s", ca2);
+    const char *const ovs[] = { set, NULL };
+    g_autoptr(GError) error = NULL;
+    g_autoptr(SimTopo) t = sim_topo_load(topo, ovs, &error);
+    g_assert_no_error(error);
+    g_autoptr(GHashTable) before2 = dir_names(cache);
+    g_autoptr(SimRunResult) r = sim_world_run(t, NULL, &error);
+    g_assert_no_error(error);
+    check_new_cache_entry(before2);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -930,6 +1009,8 @@ main(int argc, char **argv)
     g_test_add_func("/cli/run/pcap", test_run_pcap);
     g_test_add_func("/cli/run/pki-files-now", test_run_pem_now);
     g_test_add_func("/cli/calibrate/profile-run", test_calibrate_profile);
+    g_test_add_func("/cli/env/pki-cache-under-tmpdir",
+                    test_cache_under_tmpdir);
     g_test_add_func("/cli/compare/jobs", test_compare_jobs);
     g_test_add_func("/cli/sweep/resume", test_sweep_resume);
     g_test_add_func("/cli/sweep/stale", test_sweep_stale);
