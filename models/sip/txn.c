@@ -70,6 +70,7 @@ struct _SimSipServerTxn {
 };
 
 static void txn_try(SimSipClientTxn *t, guint i);
+static void txn_timer_b(SimEvq *q, gpointer data);
 
 /**
  * sim_sip_timer_b:
@@ -190,6 +191,35 @@ txn_fail(SimSipClientTxn *t, guint status)
     txn_unref(t);
 }
 
+static void txn_try(SimSipClientTxn *t, guint i);
+static void txn_timer_b(SimEvq *q, gpointer data);
+static void txn_rebranch(SimSipClientTxn *t);
+
+/* The target of @t gave no response at all before Timer B: a transaction
+ * timeout is a failure of that target (RFC 3263 4.3), like a refused
+ * connection, whether the request was lost on a connection that looks
+ * open (a peer that crashed silently) or never sent.  The target is
+ * blacklisted, and the request tries the next one as a new transaction
+ * (new branch, its own Timer B).  Returns FALSE if no target is left. */
+static gboolean
+txn_timeout_failover(SimSipClientTxn *t)
+{
+    SimSipTxnLayer *l = t->l;
+    if (t->orphaned || !t->answer || t->target >= t->answer->n)
+        return FALSE;
+    l->hooks.failover(t, &t->answer->targets[t->target].tuple,
+                      l->hooks.user);
+    if (t->target + 1 >= t->answer->n)
+        return FALSE;
+    txn_cancel(l, &t->timer_a);
+    txn_unbind(t);
+    txn_rebranch(t);
+    t->timer_b = sim_evq_after(l->ctx->evq, sim_sip_timer_b(l->t1),
+                               txn_timer_b, t, NULL);
+    txn_try(t, t->target + 1);
+    return TRUE;
+}
+
 static void
 txn_timer_b(SimEvq *q, gpointer data)
 {
@@ -197,6 +227,8 @@ txn_timer_b(SimEvq *q, gpointer data)
     t->timer_b = 0;
     /* Timer B matters only while Calling (RFC 3261 17.1.1.2). */
     if (t->req->method == SIM_SIP_INVITE && t->provisional && !t->orphaned)
+        return;
+    if (txn_timeout_failover(t))
         return;
     txn_fail(t, 408);
 }

@@ -596,6 +596,51 @@ test_failover(void)
     g_assert_cmpint(up, ==, TRUE);
 }
 
+/* A farm member that crashes silently: its peer's TCP connection to it
+ * looks open, so requests sent on it meet no response until Timer B
+ * (64 x T1 = 32 s).  That timeout is a failure of the target (RFC 3263
+ * 4.3): the request moves to the other member and the dead one is
+ * blacklisted (60 s, refreshed by every later timeout).  S1 crashes at
+ * 5 s; the first timeouts come at 37 s, after which no new request picks
+ * S1.  So in the window [40 s, 80 s) no call fails, every call's set-up
+ * is one quick round trip to S2, and requests sent before 37 s still fail
+ * over inside the window. */
+static const char world_silent_crash[] =
+    "[simulation]\nduration = 80s\nwarmup = 40s\nseed = 4\n"
+    "[transport]\nprotocol = tcp\n"
+    "[network]\ndefault-delay = 10ms\n"
+    "[domain a.test]\n"
+    "[domain b.test]\nsrv = 10 10 * s1.b.test; 10 10 * s2.b.test\n"
+    "[node A]\nhost = pa.a.test\ndomains = a.test\n"
+    "[node S1]\nhost = s1.b.test\ndomains = b.test\n"
+    "[node S2]\nhost = s2.b.test\ndomains = b.test\n"
+    "[traffic ab]\nfrom = a.test\nto = b.test\nrate = 10\nhold = 1s\n"
+    "[fault crash-s1]\nnode = S1\nat = 5s\nduration = 200s\n";
+
+static void
+test_failover_on_timeout(void)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(SimTopo) topo = sim_topo_load_data(
+        "silent-crash", world_silent_crash, strlen(world_silent_crash),
+        NULL, &error);
+    g_assert_no_error(error);
+    g_autoptr(SimRunResult) r = world_run_ok(topo, "rfc3261", 0);
+    check_contract(topo, r, "rfc3261");
+    /* About 10/s x 40 s = 400 calls in the window. */
+    g_assert_cmpuint(r->calls_attempted, >, 300);
+    g_assert_cmpuint(r->calls_failed, ==, 0);
+    /* Only calls started in the last set-up time may still be open. */
+    g_assert_cmpuint(r->calls_completed, >=, r->calls_attempted - 5);
+    g_assert_cmpfloat(r->latency_setup_ms_max, <, 1000);
+    double failovers = 0;
+    for (guint i = 0; i < r->extra_names->len; i++)
+        if (g_str_equal(g_array_index(r->extra_names, char *, i),
+                        "requests.failover"))
+            failovers = g_array_index(r->extra_values, double, i);
+    g_assert_cmpfloat(failovers, >, 0);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -610,6 +655,8 @@ main(int argc, char **argv)
     g_test_add_func("/world/run/warmup", test_warmup);
     g_test_add_func("/world/run/warmup-cohort", test_warmup_cohort);
     g_test_add_func("/world/run/failover", test_failover);
+    g_test_add_func("/world/run/failover-on-timeout",
+                    test_failover_on_timeout);
     g_test_add_func("/world/nodes/memory", test_node_memory);
     g_test_add_func("/world/nodes/handshakes", test_node_handshakes);
     g_test_add_func("/world/pairs", test_pairs);
