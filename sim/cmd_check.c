@@ -10,7 +10,9 @@
 
 #include <stdio.h>
 
+#include "models/strategy/strategy.h"
 #include "sim/topo.h"
+#include "sim/world.h"
 
 /* "N things" with the plural when N != 1. */
 static void
@@ -48,6 +50,27 @@ check_summary(const SimTopo *t)
                            t->simulation.duration / 1e9,
                            t->simulation.warmup / 1e9, t->simulation.seed);
     return g_string_free(s, FALSE);
+}
+
+/* A topology that sets no strategy, over a transport the default cannot
+ * run on, is valid (compare and sweep pick the strategies that apply) but
+ * `run` needs --strategy: say so. */
+static void
+check_default_strategy(const SimTopo *t)
+{
+    if (t->simulation.strategy_set ||
+        sim_world_strategy_applicable(t, t->simulation.strategy))
+        return;
+    g_autoptr(GString) list = g_string_new(NULL);
+    for (const SimStrategyOps *const *s = sim_strategy_all(); *s; s++)
+        if (sim_world_strategy_applicable(t, (*s)->name))
+            g_string_append_printf(list, "%s%s", list->len ? ", " : "",
+                                   (*s)->name);
+    printf("note: the default strategy %s cannot run over transport %s: "
+           "run needs --strategy (one of %s); compare and sweep use "
+           "those.\n",
+           t->simulation.strategy, sim_protocol_name(t->transport.protocol),
+           list->str);
 }
 
 /**
@@ -95,5 +118,6 @@ sim_cmd_check(int argc, char **argv)
     }
     g_autofree char *summary = check_summary(topo);
     fputs(summary, stdout);
+    check_default_strategy(topo);
     return SIM_EXIT_OK;
 }

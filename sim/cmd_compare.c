@@ -151,8 +151,10 @@ compare_main(const char *path, CompareArgs *a)
         return sim_cli_usage_error("compare", "%s: expected a readable "
                                    "topology file: %s", path,
                                    error->message);
-    g_autoptr(SimTopo) topo = sim_topo_load_data(
-        path, text, len, (const char *const *)a->sets, &error);
+    /* compare picks its strategies: [simulation] strategy is not used. */
+    g_autoptr(SimTopo) topo = sim_topo_load_data_full(
+        path, text, len, (const char *const *)a->sets,
+        SIM_TOPO_LOAD_CALLER_STRATEGY, &error);
     if (!topo)
         return sim_cli_usage_error("compare", "%s", error->message);
     g_auto(GStrv) strategies = compare_strategies(topo, a->strategies,

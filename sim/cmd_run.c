@@ -55,6 +55,30 @@ run_print(const SimRunResult *r, const RunArgs *a, const SimOutOptions *o,
     return fflush(stdout) == 0 ? SIM_EXIT_OK : SIM_EXIT_FAILURE;
 }
 
+/* Exit 2 for a strategy that cannot run over the topology's transport,
+ * naming those that can; @chosen: it came from --strategy, else it is the
+ * default of a topology that sets none. */
+static int
+run_not_applicable(const char *path, const SimTopo *topo,
+                   const char *strategy, gboolean chosen)
+{
+    g_autoptr(GString) list = g_string_new(NULL);
+    for (const SimStrategyOps *const *s = sim_strategy_all(); *s; s++)
+        if (sim_world_strategy_applicable(topo, (*s)->name))
+            g_string_append_printf(list, "%s%s", list->len ? ", " : "",
+                                   (*s)->name);
+    const char *proto = sim_protocol_name(topo->transport.protocol);
+    if (chosen)
+        return sim_cli_usage_error("run", "--strategy %s cannot run over "
+                                   "transport %s; expected one of %s",
+                                   strategy, proto, list->str);
+    return sim_cli_usage_error("run", "%s: the default strategy %s cannot "
+                               "run over transport %s: choose one with "
+                               "--strategy (%s) or set [simulation] "
+                               "strategy",
+                               path, strategy, proto, list->str);
+}
+
 static int
 run_main(const char *path, RunArgs *a)
 {
@@ -64,14 +88,20 @@ run_main(const char *path, RunArgs *a)
     if (!g_file_get_contents(path, &text, &len, &error))
         return sim_cli_usage_error("run", "%s: expected a readable topology "
                                    "file: %s", path, error->message);
-    g_autoptr(SimTopo) topo = sim_topo_load_data(
-        path, text, len, (const char *const *)a->sets, &error);
+    /* With --strategy, [simulation] strategy is not the run's: it need
+     * not run over the transport. */
+    g_autoptr(SimTopo) topo = sim_topo_load_data_full(
+        path, text, len, (const char *const *)a->sets,
+        a->strategy ? SIM_TOPO_LOAD_CALLER_STRATEGY : SIM_TOPO_LOAD_DEFAULT,
+        &error);
     if (!topo)
         return sim_cli_usage_error("run", "%s", error->message);
     const char *strategy = a->strategy ? a->strategy
                                        : topo->simulation.strategy;
     if (!sim_strategy_by_name(strategy, &error))
         return sim_cli_usage_error("run", "%s", error->message);
+    if (!sim_world_strategy_applicable(topo, strategy))
+        return run_not_applicable(path, topo, strategy, a->strategy != NULL);
     guint64 seed = a->seed >= 0 ? (guint64)a->seed : topo->simulation.seed;
     g_autofree char *dir = NULL;
     if (a->out) {

@@ -231,8 +231,11 @@ point_new(const Experiment *e, guint idx, GError **error)
     g_ptr_array_add(ov, NULL);
     pt->overrides = (char **)g_ptr_array_free(ov, FALSE);
     pt->folder = point_folder(e, pt->labels);
-    pt->topo = sim_topo_load_data(e->topology, e->topo_text, e->topo_len,
-                                  (const char *const *)pt->overrides, error);
+    /* A sweep picks its strategies: [simulation] strategy is not used. */
+    pt->topo = sim_topo_load_data_full(
+        e->topology, e->topo_text, e->topo_len,
+        (const char *const *)pt->overrides, SIM_TOPO_LOAD_CALLER_STRATEGY,
+        error);
     if (!pt->topo) {
         g_prefix_error(error, "point %s: ", pt->folder);
         point_free(pt);

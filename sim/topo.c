@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "models/net.h"
+#include "models/strategy/strategy.h"
 
 G_DEFINE_QUARK(sim-topo-error-quark, sim_topo_error)
 
@@ -204,6 +205,16 @@ static const char *const topo_protocol_names[SIM_PROTO_N + 1] = {
     [SIM_PROTO_TLS_SCTP] = "tls-sctp",
 };
 
+/* The Via transport of each protocol (what strategies are checked
+ * against). */
+static const SimTransportKind topo_protocol_kinds[SIM_PROTO_N] = {
+    [SIM_PROTO_UDP] = SIM_TRANSPORT_UDP,
+    [SIM_PROTO_TCP] = SIM_TRANSPORT_TCP,
+    [SIM_PROTO_SCTP] = SIM_TRANSPORT_SCTP,
+    [SIM_PROTO_TLS] = SIM_TRANSPORT_TLS,
+    [SIM_PROTO_TLS_SCTP] = SIM_TRANSPORT_TLS_SCTP,
+};
+
 static const char *const topo_srv_select_names[] = {
     "proportional", "rfc2782", NULL
 };
@@ -277,6 +288,8 @@ typedef struct {
      * hosts or sites are not reported (they may be meant for it). */
     gboolean bad_hosts;
     gboolean bad_sites;
+    /* How [simulation] strategy is checked. */
+    SimTopoLoadFlags flags;
 } TopoParser;
 
 /* ---- Small helpers ---------------------------------------------------- */
@@ -826,6 +839,39 @@ topo_token(TopoParser *p, const TopoGroup *g, const char *key, char **out)
     return TRUE;
 }
 
+/* The registered strategy names, NULL-terminated (transfer container). */
+static const char **
+topo_strategy_names(void)
+{
+    const SimStrategyOps *const *all = sim_strategy_all();
+    GPtrArray *a = g_ptr_array_new();
+    for (guint i = 0; all[i]; i++)
+        g_ptr_array_add(a, (gpointer)all[i]->name);
+    g_ptr_array_add(a, NULL);
+    return (const char **)g_ptr_array_free(a, FALSE);
+}
+
+/* A strategy name from the registry (models/strategy), with a hint. */
+static gboolean
+topo_strategy(TopoParser *p, const TopoGroup *g, const char *key, char **out)
+{
+    if (!topo_token(p, g, key, out))
+        return FALSE;
+    if (!*out || sim_strategy_by_name(*out, NULL))
+        return TRUE;
+    g_autofree const char **names = topo_strategy_names();
+    g_autofree char *list = g_strjoinv("|", (char **)names);
+    g_autofree char *hint = topo_hint(*out, names, G_MAXSIZE);
+    g_autofree char *q = topo_quote(*out);
+    const char *def = topo_default(g, key);
+    g_free(*out);
+    *out = g_strdup(def);
+    return topo_fail(p, SIM_TOPO_ERROR_BAD_VALUE, g->group, key,
+                     "expected a strategy, one of %s (see sipreuse list), "
+                     "found %s%s",
+                     list, q, hint);
+}
+
 /* A `;`- or `,`-separated list; empty items are dropped. */
 static char **
 topo_split(const char *v)
@@ -1256,7 +1302,8 @@ topo_parse_simulation(TopoParser *p, SimTopo *t)
                                    &s->duration);
     times &= topo_duration(p, g, "warmup", 0, &s->warmup);
     gboolean ok = topo_uint(p, g, "seed", 0, G_MAXUINT64, &s->seed);
-    ok &= topo_token(p, g, "strategy", &s->strategy);
+    ok &= topo_strategy(p, g, "strategy", &s->strategy);
+    s->strategy_set = topo_has(p, g, "strategy");
     ok &= topo_file(p, g, "cpu-profile", FALSE, &s->cpu_profile);
     if (!times)
         return FALSE;
@@ -1366,6 +1413,63 @@ topo_parse_pki_dns(TopoParser *p, SimTopo *t)
     ok &= topo_bool(p, g, "strict-3263", &t->dns.strict_3263);
     ok &= topo_duration(p, g, "blacklist-time", 0, &t->dns.blacklist_time);
     t->dns.srv_select = sel;
+    return ok;
+}
+
+/* The strategies that can run over @proto, ", "-separated. */
+static char *
+topo_applicable_list(SimProtocol proto)
+{
+    const SimStrategyOps *const *all = sim_strategy_all();
+    GString *s = g_string_new(NULL);
+    for (guint i = 0; all[i]; i++)
+        if (sim_strategy_applicable(all[i], topo_protocol_kinds[proto]))
+            g_string_append_printf(s, "%s%s", s->len ? ", " : "",
+                                   all[i]->name);
+    return g_string_free(s, FALSE);
+}
+
+/* An explicitly set strategy @name (in @g's @key) must run over the
+ * topology's transport (SimStrategyOps.applicable). */
+static gboolean
+topo_strategy_runs(TopoParser *p, const SimTopo *t, const char *group,
+                   const char *name)
+{
+    SimProtocol proto = t->transport.protocol;
+    const SimStrategyOps *ops = sim_strategy_by_name(name, NULL);
+    if (!ops || sim_strategy_applicable(ops, topo_protocol_kinds[proto]))
+        return TRUE;
+    g_autofree char *list = topo_applicable_list(proto);
+    return topo_fail(p, SIM_TOPO_ERROR_CONFLICT, group, "strategy",
+                     "expected a strategy that runs over protocol %s (%s), "
+                     "found \"%s\", which cannot",
+                     topo_protocol_names[proto], list, name);
+}
+
+/* Explicit strategies against the transport: the nodes' always (every
+ * run uses them), the run's unless the caller picks the run's strategy.
+ * Skipped when the protocol itself had a problem. */
+static gboolean
+topo_check_strategies(TopoParser *p, const SimTopo *t)
+{
+    TopoGroup tmp;
+    const char *tr = topo_singleton(p, TOPO_TRANSPORT, &tmp)->group;
+    if (topo_is_bad(p, tr, "protocol"))
+        return TRUE;
+    const char *sim = topo_singleton(p, TOPO_SIMULATION, &tmp)->group;
+    gboolean ok = TRUE;
+    if (t->simulation.strategy_set &&
+        !(p->flags & SIM_TOPO_LOAD_CALLER_STRATEGY))
+        ok = topo_strategy_runs(p, t, sim, t->simulation.strategy);
+    guint n = 0;
+    for (guint i = 0; i < p->n_groups; i++) {
+        if (p->groups[i].kind != &topo_kinds[TOPO_NODE])
+            continue;
+        const SimTopoNode *node = &t->nodes[n++];
+        if (node->strategy)
+            ok &= topo_strategy_runs(p, t, p->groups[i].group,
+                                     node->strategy);
+    }
     return ok;
 }
 
@@ -1492,7 +1596,7 @@ topo_parse_node_creds(TopoParser *p, const TopoGroup *g, SimTopoNode *n)
 static gboolean
 topo_parse_node_cpu(TopoParser *p, const TopoGroup *g, SimTopoNode *n)
 {
-    gboolean ok = topo_token(p, g, "strategy", &n->strategy);
+    gboolean ok = topo_strategy(p, g, "strategy", &n->strategy);
     ok &= topo_guint(p, g, "cores", 1, 4096, &n->cores);
     ok &= topo_duration(p, g, "sip-cost", 0, &n->sip_cost);
     ok &= topo_duration(p, g, "tls-full-cost", 0, &n->tls_full_cost);
@@ -1948,6 +2052,7 @@ topo_parse(TopoParser *p, const char *const *overrides, SimTopo *t)
     topo_parse_pki_dns(p, t);
     topo_parse_domain_names(p, t);
     topo_parse_nodes(p, t);
+    topo_check_strategies(p, t);
     topo_parse_srv(p, t);
     topo_parse_links(p, t);
     topo_parse_traffic_faults(p, t);
@@ -1955,13 +2060,14 @@ topo_parse(TopoParser *p, const char *const *overrides, SimTopo *t)
 }
 
 /**
- * sim_topo_load_data:
+ * sim_topo_load_data_full:
  * @name: the file name used in messages and as SimTopo.path
  * @data: key-file text
  * @len: its length in bytes
  * @overrides: (nullable): NULL-terminated "GROUP.KEY=VALUE" overrides,
  *   applied to the key file before validation
- * @error: return location for a %SIM_TOPO_ERROR
+ * @flags: how [simulation] strategy is checked
+ * @error: return location for a %SIM_TOPO_ERROR listing every problem
  *
  * Parses and validates a topology.  Relative file names inside it
  * (certificates, profiles) are resolved against @name's folder.
@@ -1970,8 +2076,9 @@ topo_parse(TopoParser *p, const char *const *overrides, SimTopo *t)
  *   set.
  */
 SimTopo *
-sim_topo_load_data(const char *name, const char *data, gsize len,
-                   const char *const *overrides, GError **error)
+sim_topo_load_data_full(const char *name, const char *data, gsize len,
+                        const char *const *overrides, SimTopoLoadFlags flags,
+                        GError **error)
 {
     g_return_val_if_fail(name != NULL, NULL);
     g_return_val_if_fail(data != NULL || len == 0, NULL);
@@ -1994,6 +2101,7 @@ sim_topo_load_data(const char *name, const char *data, gsize len,
         .sites = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL),
         .problems = g_ptr_array_new_with_free_func(topo_problem_free),
         .bad = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL),
+        .flags = flags,
     };
     g_autofree char *base = g_path_get_basename(name);
     t->path = g_strdup(name);
@@ -2008,18 +2116,42 @@ sim_topo_load_data(const char *name, const char *data, gsize len,
 }
 
 /**
- * sim_topo_load:
- * @path: a topology file
+ * sim_topo_load_data:
+ * @name: the file name used in messages and as SimTopo.path
+ * @data: key-file text
+ * @len: its length in bytes
  * @overrides: (nullable): NULL-terminated "GROUP.KEY=VALUE" overrides
  * @error: return location for a %SIM_TOPO_ERROR
  *
- * Reads and validates the topology at @path (see sim_topo_load_data()).
+ * sim_topo_load_data_full() with %SIM_TOPO_LOAD_DEFAULT.
  *
  * Returns: (transfer full) (nullable): the topology, or NULL with @error
  *   set.
  */
 SimTopo *
-sim_topo_load(const char *path, const char *const *overrides, GError **error)
+sim_topo_load_data(const char *name, const char *data, gsize len,
+                   const char *const *overrides, GError **error)
+{
+    return sim_topo_load_data_full(name, data, len, overrides,
+                                   SIM_TOPO_LOAD_DEFAULT, error);
+}
+
+/**
+ * sim_topo_load_full:
+ * @path: a topology file
+ * @overrides: (nullable): NULL-terminated "GROUP.KEY=VALUE" overrides
+ * @flags: how [simulation] strategy is checked
+ * @error: return location for a %SIM_TOPO_ERROR
+ *
+ * Reads and validates the topology at @path (see
+ * sim_topo_load_data_full()).
+ *
+ * Returns: (transfer full) (nullable): the topology, or NULL with @error
+ *   set.
+ */
+SimTopo *
+sim_topo_load_full(const char *path, const char *const *overrides,
+                   SimTopoLoadFlags flags, GError **error)
 {
     g_return_val_if_fail(path != NULL, NULL);
     g_autofree char *data = NULL;
@@ -2031,7 +2163,25 @@ sim_topo_load(const char *path, const char *const *overrides, GError **error)
                     io->message);
         return NULL;
     }
-    return sim_topo_load_data(path, data, len, overrides, error);
+    return sim_topo_load_data_full(path, data, len, overrides, flags, error);
+}
+
+/**
+ * sim_topo_load:
+ * @path: a topology file
+ * @overrides: (nullable): NULL-terminated "GROUP.KEY=VALUE" overrides
+ * @error: return location for a %SIM_TOPO_ERROR
+ *
+ * sim_topo_load_full() with %SIM_TOPO_LOAD_DEFAULT: what `check` and a
+ * `run` without --strategy use.
+ *
+ * Returns: (transfer full) (nullable): the topology, or NULL with @error
+ *   set.
+ */
+SimTopo *
+sim_topo_load(const char *path, const char *const *overrides, GError **error)
+{
+    return sim_topo_load_full(path, overrides, SIM_TOPO_LOAD_DEFAULT, error);
 }
 
 /**

@@ -79,6 +79,9 @@ typedef struct {
     guint64 seed;
     /* Default strategy name (the CLI's --strategy wins). */
     char *strategy;
+    /* TRUE if the file (or --set) names it; FALSE: the default, which
+     * may not run over the transport (`run` then needs --strategy). */
+    gboolean strategy_set;
     /* (nullable): path of a `sipreuse calibrate` profile. */
     char *cpu_profile;
 } SimTopoSimulation;
@@ -259,11 +262,27 @@ typedef struct {
     guint n_faults;
 } SimTopo;
 
+/* How a load checks [simulation] strategy. */
+typedef enum {
+    /* The strategy is the run's (check, run without --strategy): set
+     * explicitly, it must run over the transport. */
+    SIM_TOPO_LOAD_DEFAULT = 0,
+    /* The caller picks the run's strategies (run --strategy, compare,
+     * sweep): it need only name a strategy.  [node] strategies must run
+     * over the transport either way. */
+    SIM_TOPO_LOAD_CALLER_STRATEGY = 1 << 0,
+} SimTopoLoadFlags;
+
 /* Loading. */
 SimTopo *sim_topo_load(const char *path, const char *const *overrides,
                        GError **error);
+SimTopo *sim_topo_load_full(const char *path, const char *const *overrides,
+                            SimTopoLoadFlags flags, GError **error);
 SimTopo *sim_topo_load_data(const char *name, const char *data, gsize len,
                             const char *const *overrides, GError **error);
+SimTopo *sim_topo_load_data_full(const char *name, const char *data,
+                                 gsize len, const char *const *overrides,
+                                 SimTopoLoadFlags flags, GError **error);
 void sim_topo_free(SimTopo *topo);
 
 /* Look-ups (NULL or -1 when absent). */

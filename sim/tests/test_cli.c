@@ -194,6 +194,51 @@ test_check_all_problems(void)
                                    "problems.topo:25: [traffic a-to-a] to"));
 }
 
+/* A strategy that cannot run over the transport: set in the file, check
+ * and run refuse it, unless run --strategy picks another; left to the
+ * default, check passes with a note and run asks for --strategy. */
+static void
+test_check_strategy(void)
+{
+    if (!have_cli())
+        return;
+    g_auto(Cli) a = { 0 };
+    cli_run(&a, "check", "topologies/pair.topo", "--set",
+            "transport.protocol=tcp", NULL);
+    g_assert_cmpint(a.status, ==, 0);
+    g_assert_nonnull(strstr(a.out, "note: the default strategy reuse "
+                                   "cannot run over transport tcp: run "
+                                   "needs --strategy (one of rfc3261, "));
+    g_auto(Cli) b = { 0 };
+    cli_run(&b, "run", "topologies/pair.topo", "--set",
+            "transport.protocol=tcp", NULL);
+    g_assert_cmpint(b.status, ==, 2);
+    g_assert_nonnull(strstr(b.err, "sipreuse run: topologies/pair.topo: "
+                                   "the default strategy reuse cannot run "
+                                   "over transport tcp: choose one with "
+                                   "--strategy"));
+    g_auto(Cli) c = { 0 };
+    cli_run(&c, "check", "topologies/virtual-hosting.topo", "--set",
+            "transport.protocol=tcp", NULL);
+    g_assert_cmpint(c.status, ==, 2);
+    g_assert_nonnull(strstr(c.err, "[simulation] strategy: expected a "
+                                   "strategy that runs over protocol tcp"));
+    g_auto(Cli) d = { 0 };
+    cli_run(&d, "check", "topologies/pair.topo", "--set",
+            "simulation.strategy=reuse-unauthentcated", NULL);
+    g_assert_cmpint(d.status, ==, 2);
+    g_assert_nonnull(strstr(d.err, "did you mean \"reuse-unauthenticated\""));
+    if (!have_world())
+        return;
+    g_autofree char *dir = scratch("strategy");
+    g_auto(Cli) e = { 0 };
+    cli_run(&e, "run", "topologies/virtual-hosting.topo", "--set",
+            "transport.protocol=tcp", "--set", "simulation.duration=8s",
+            "--strategy", "rfc3261", "--out", dir, "--format", "tsv", NULL);
+    g_test_message("%s", e.err);
+    g_assert_cmpint(e.status, ==, 0);
+}
+
 static void
 test_run_files(void)
 {
@@ -1004,6 +1049,7 @@ main(int argc, char **argv)
     g_test_add_func("/cli/help/verbs", test_help);
     g_test_add_func("/cli/errors/bad-flags", test_bad_flags);
     g_test_add_func("/cli/check/all-problems", test_check_all_problems);
+    g_test_add_func("/cli/check/strategy", test_check_strategy);
     g_test_add_func("/cli/run/files", test_run_files);
     g_test_add_func("/cli/run/determinism", test_run_determinism);
     g_test_add_func("/cli/run/pcap", test_run_pcap);

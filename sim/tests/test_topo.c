@@ -480,6 +480,12 @@ static const Fixture fixtures[] = {
     { "domain-case.topo", SIM_TOPO_ERROR_DUPLICATE, "[domain A.TEST]", NULL,
       "(DNS names are case-insensitive), found [domain a.test] at line 3 "
       "and [domain A.TEST] at line 8" },
+    { "strategy-unknown.topo", SIM_TOPO_ERROR_BAD_VALUE, "[simulation]",
+      "strategy", "did you mean \"reuse\"" },
+    { "strategy-transport.topo", SIM_TOPO_ERROR_CONFLICT, "[simulation]",
+      "strategy", "expected a strategy that runs over protocol tcp "
+      "(rfc3261, per-transaction, two-connection, reuse-unauthenticated), "
+      "found \"reuse\"" },
     /* Fuzzer finds. */
     { "fuzz-protocol-overflow.topo", SIM_TOPO_ERROR_BAD_VALUE,
       "[transport]", "protocol", "did you mean \"tls\"" },
@@ -601,6 +607,63 @@ test_override_fixture(void)
                                             "you mean [node A]?)"));
 }
 
+/* Strategies are names from the registry; explicitly set ones must run
+ * over the transport, the run's only when the file's strategy is the
+ * run's (SIM_TOPO_LOAD_DEFAULT); an unset one is the default, reuse,
+ * whatever the transport. */
+static void
+test_strategies(void)
+{
+    const char *tcp = "[transport]\nprotocol = tcp\n[node pa]\n";
+    g_autoptr(SimTopo) t = load_ok(tcp, NULL);
+    g_assert_cmpstr(t->simulation.strategy, ==, "reuse");
+    g_assert_false(t->simulation.strategy_set);
+    const char *const set[] = { "simulation.strategy=two-connection", NULL };
+    g_autoptr(SimTopo) t2 = load_ok(tcp, set);
+    g_assert_cmpstr(t2->simulation.strategy, ==, "two-connection");
+    g_assert_true(t2->simulation.strategy_set);
+
+    const char *reuse = "[simulation]\nstrategy = reuse\n"
+                        "[transport]\nprotocol = tcp\n[node pa]\n";
+    g_autoptr(GError) e1 = NULL;
+    g_autoptr(SimTopo) t3 = load_text(reuse, NULL, &e1);
+    g_assert_error(e1, SIM_TOPO_ERROR, SIM_TOPO_ERROR_CONFLICT);
+    g_autoptr(SimTopo) t4 = sim_topo_load_data_full(
+        "test.topo", reuse, strlen(reuse), NULL,
+        SIM_TOPO_LOAD_CALLER_STRATEGY, &e1);
+    g_assert_nonnull(t4);
+    g_assert_cmpstr(t4->simulation.strategy, ==, "reuse");
+
+    /* A node's own strategy: known, and runs over the transport even
+     * when the caller picks the run's. */
+    const char *node = "[transport]\nprotocol = udp\n[node pa]\n"
+                       "strategy = two-connection\n[node pb]\n"
+                       "strategy = per-transactoin\n";
+    g_autoptr(GError) e2 = NULL;
+    g_autoptr(SimTopo) t5 = sim_topo_load_data_full(
+        "test.topo", node, strlen(node), NULL,
+        SIM_TOPO_LOAD_CALLER_STRATEGY, &e2);
+    g_assert_error(e2, SIM_TOPO_ERROR, SIM_TOPO_ERROR_FAILED);
+    g_test_message("%s", e2->message);
+    g_assert_nonnull(strstr(e2->message, "test.topo:4: [node pa] strategy: "
+                                         "expected a strategy that runs "
+                                         "over protocol udp (rfc3261, "
+                                         "per-transaction, "
+                                         "reuse-unauthenticated), found "
+                                         "\"two-connection\""));
+    g_assert_nonnull(strstr(e2->message, "test.topo:6: [node pb] strategy: "
+                                         "expected a strategy, one of "));
+    g_assert_nonnull(strstr(e2->message,
+                            "(did you mean \"per-transaction\"?)"));
+    /* A bad protocol hides the transport checks (no pile-up). */
+    g_autoptr(GError) e3 = NULL;
+    g_autoptr(SimTopo) t6 = load_text(
+        "[simulation]\nstrategy = reuse\n[transport]\nprotocol = tpc\n"
+        "[node pa]\n", NULL, &e3);
+    g_assert_error(e3, SIM_TOPO_ERROR, SIM_TOPO_ERROR_BAD_VALUE);
+    g_assert_null(strchr(e3->message, '\n'));
+}
+
 static void
 test_line_numbers(void)
 {
@@ -696,6 +759,7 @@ main(int argc, char **argv)
         g_test_add_data_func(p, &fixtures[i], test_fixture);
     }
     g_test_add_func("/topo/errors/line-number", test_line_numbers);
+    g_test_add_func("/topo/values/strategies", test_strategies);
     g_test_add_func("/topo/errors/override-no-group", test_override_fixture);
     g_test_add_func("/topo/errors/all-problems", test_all_problems);
     g_test_add_func("/topo/errors/hidden-keys", test_hidden_keys);
