@@ -704,6 +704,183 @@ fake_compare(const char *dir)
         g_ptr_array_unref(groups[s].rows);
 }
 
+/* TRUE if gnuplot is installed; skips the test otherwise. */
+static gboolean
+have_gnuplot(void)
+{
+    g_autofree char *gp = g_find_program_in_path("gnuplot");
+    if (!gp)
+        g_test_skip("gnuplot is not installed");
+    return gp != NULL;
+}
+
+/* Asserts that @dir/plots holds a non-trivial NAME.png and NAME.svg. */
+static void
+assert_images(const char *dir, const char *name)
+{
+    const char *ext[] = { "png", "svg" };
+    for (guint e = 0; e < 2; e++) {
+        g_autofree char *file = g_strdup_printf("%s.%s", name, ext[e]);
+        g_autofree char *p = g_build_filename(dir, "plots", file, NULL);
+        GStatBuf st;
+        g_assert_cmpint(g_stat(p, &st), ==, 0);
+        g_assert_cmpint(st.st_size, >, 1000);
+    }
+}
+
+/* The x column of every data line of a sweep plot's .dat file, in file
+ * order, as space-separated text (block headers and blank lines skipped). */
+static char *
+dat_xs(const char *dat)
+{
+    g_auto(GStrv) lines = g_strsplit(dat, "\n", -1);
+    GString *s = g_string_new(NULL);
+    for (guint i = 0; lines[i]; i++) {
+        if (!*lines[i] || g_str_has_prefix(lines[i], "x\t"))
+            continue;
+        g_auto(GStrv) f = g_strsplit(lines[i], "\t", 2);
+        g_string_append_printf(s, "%s%s", s->len ? " " : "", f[0]);
+    }
+    return g_string_free(s, FALSE);
+}
+
+/* A sweep over a duration-valued key, values written in several units and
+ * out of order: the plot data reads them in ms and sorts them numerically
+ * (20ms, 1s, 2s, not 1s, 2s, 20ms), the default x label names the unit and
+ * the default y label names both y keys. */
+static void
+test_plot_sweep_units(void)
+{
+    if (!have_world() || !have_gnuplot())
+        return;
+    g_autofree char *tmp = scratch("units");
+    g_autofree char *topo = g_build_filename(g_getenv("SIPREUSE_SRCDIR"),
+                                             "topologies", "trunk.topo",
+                                             NULL);
+    g_autofree char *text = g_strdup_printf(
+        "[experiment]\ntopology = %s\nstrategies = rfc3261\nreps = 1\n"
+        "set = simulation.duration=3s; simulation.warmup=1s\n"
+        "[vary]\nlink.a-dc.b-dc.delay = 2s, 20ms, 1s\n"
+        "[plot delay]\nx = link.a-dc.b-dc.delay\n"
+        "y = connections.peak, connections.mean\n", topo);
+    g_autofree char *exp = g_build_filename(tmp, "units.exp", NULL);
+    g_assert_true(g_file_set_contents(exp, text, -1, NULL));
+    g_autofree char *out = g_build_filename(tmp, "out", NULL);
+    g_auto(Cli) c = { 0 };
+    cli_run(&c, "sweep", exp, "--out", out, "--jobs", "1", "--no-timing",
+            NULL);
+    g_test_message("%s", c.err);
+    g_assert_cmpint(c.status, ==, 0);
+    g_autofree char *plots = g_build_filename(out, "plots", NULL);
+    g_autofree char *dat = read_file(plots, "delay.dat");
+    g_autofree char *xs = dat_xs(dat);
+    g_assert_cmpstr(xs, ==, "20 1000 2000");
+    g_assert_nonnull(strstr(dat, "\"rfc3261: peak open connections\""));
+    assert_images(out, "delay");
+    g_autofree char *svg = read_file(plots, "delay.svg");
+    g_assert_nonnull(strstr(svg, "link.a-dc.b-dc.delay (ms)"));
+    g_assert_nonnull(strstr(svg, "peak open connections, mean open "
+                                 "connections"));
+}
+
+/* `plot` on a single run's folder draws what one run has: open
+ * connections over time, the latency CDF and the load per node. */
+static void
+test_plot_single_run(void)
+{
+    if (!have_world() || !have_gnuplot())
+        return;
+    g_autofree char *dir = scratch("plot-run");
+    g_auto(Cli) r = { 0 }, p = { 0 };
+    cli_run(&r, "run", "topologies/trunk.topo", SHORT, "--out", dir,
+            "--no-timing", NULL);
+    g_assert_cmpint(r.status, ==, 0);
+    cli_run(&p, "plot", dir, NULL);
+    g_test_message("%s", p.err);
+    g_assert_cmpint(p.status, ==, 0);
+    assert_images(dir, "open-connections");
+    assert_images(dir, "latency-cdf");
+    assert_images(dir, "load-per-node");
+}
+
+/* The value of column @col in the row of @tsv whose first field is @key. */
+static double
+tsv_value(const char *tsv, const char *key, const char *col)
+{
+    g_auto(GStrv) lines = g_strsplit(tsv, "\n", -1);
+    g_auto(GStrv) head = g_strsplit(lines[0], "\t", -1);
+    gint c = -1;
+    for (guint i = 0; head[i]; i++)
+        if (g_str_equal(head[i], col) && c < 0)
+            c = (gint)i;
+    g_assert_cmpint(c, >=, 0);
+    for (guint i = 1; lines[i]; i++) {
+        g_auto(GStrv) f = g_strsplit(lines[i], "\t", -1);
+        if (f[0] && g_str_equal(f[0], key))
+            return g_ascii_strtod(f[c], NULL);
+    }
+    g_assert_not_reached();
+    return NAN;
+}
+
+/* Load per node of a compare over srv-farm.topo (farm s1-s3 at equal
+ * weights, backup s4 at a lower priority; node a alone serves its domain):
+ * only the farm members are shown; per strategy the mean and 95% CI of
+ * requests received over the two replications, recomputed here from the
+ * run folders (t(0.975, 1) = 12.7062), and the expected load: 1/3 of the
+ * farm's total for s1-s3, 0 for s4. */
+static void
+test_plot_load_per_node(void)
+{
+    if (!have_world() || !have_gnuplot())
+        return;
+    g_autofree char *dir = scratch("load");
+    g_auto(Cli) c = { 0 };
+    cli_run(&c, "compare", "topologies/srv-farm.topo", SHORT,
+            "--strategies", "reuse,rfc3261", "--reps", "2", "--out", dir,
+            "--no-timing", NULL);
+    g_test_message("%s", c.err);
+    g_assert_cmpint(c.status, ==, 0);
+    assert_images(dir, "load-per-node");
+    g_autofree char *plots = g_build_filename(dir, "plots", NULL);
+    g_autofree char *dat = read_file(plots, "load-per-node.dat");
+    g_assert_true(g_str_has_prefix(dat, "node\tsrv.domain\tsrv.share\t"
+                                        "reuse\tci\texpected\trfc3261\tci\t"
+                                        "expected\ns1\texample.net\t"));
+    g_assert_null(strstr(dat, "\na\t"));
+    static const char *const farm[] = { "s1", "s2", "s3", "s4" };
+    static const double share[] = { 1.0 / 3, 1.0 / 3, 1.0 / 3, 0 };
+    const char *strategies[] = { "reuse", "rfc3261" };
+    for (guint s = 0; s < 2; s++) {
+        double mean[4], ci[4], total = 0;
+        for (guint n = 0; n < 4; n++) {
+            double x[2];
+            for (guint r = 0; r < 2; r++) {
+                g_autofree char *leaf = g_strdup_printf("%s-seed%u",
+                                                        strategies[s], r + 1);
+                g_autofree char *rd = g_build_filename(dir, leaf, NULL);
+                g_autofree char *nodes = read_file(rd, "nodes.tsv");
+                x[r] = tsv_value(nodes, farm[n], "requests.received");
+            }
+            mean[n] = (x[0] + x[1]) / 2;
+            ci[n] = 12.7062 * fabs(x[0] - x[1]) / sqrt(2) / sqrt(2);
+            total += mean[n];
+        }
+        g_assert_cmpfloat(total, >, 0);
+        g_auto(GStrv) lines = g_strsplit(dat, "\n", -1);
+        for (guint n = 0; n < 4; n++) {
+            g_auto(GStrv) f = g_strsplit(lines[1 + n], "\t", -1);
+            g_assert_cmpstr(f[0], ==, farm[n]);
+            g_assert_cmpfloat_with_epsilon(g_ascii_strtod(f[3 + 3 * s], NULL),
+                                           mean[n], 1e-5);
+            g_assert_cmpfloat_with_epsilon(g_ascii_strtod(f[4 + 3 * s], NULL),
+                                           ci[n], 1e-3);
+            g_assert_cmpfloat_with_epsilon(g_ascii_strtod(f[5 + 3 * s], NULL),
+                                           share[n] * total, 1e-4);
+        }
+    }
+}
+
 static void
 test_plot_images(void)
 {
@@ -1061,5 +1238,8 @@ main(int argc, char **argv)
     g_test_add_func("/cli/sweep/resume", test_sweep_resume);
     g_test_add_func("/cli/sweep/stale", test_sweep_stale);
     g_test_add_func("/cli/plot/images", test_plot_images);
+    g_test_add_func("/cli/plot/sweep-units", test_plot_sweep_units);
+    g_test_add_func("/cli/plot/single-run", test_plot_single_run);
+    g_test_add_func("/cli/plot/load-per-node", test_plot_load_per_node);
     return g_test_run();
 }
