@@ -17,6 +17,8 @@ typedef struct {
     Log *log;
     guint tag;
     SimEventId cancel;
+    /* (nullable): counts this event's destroy calls. */
+    guint *destroyed;
 } Ev;
 
 static void
@@ -40,6 +42,13 @@ noop(SimEvq *q, gpointer data)
 }
 
 static void
+ev_destroy(gpointer data)
+{
+    Ev *e = data;
+    (*e->destroyed)++;
+}
+
+static void
 test_fifo_on_tie(void)
 {
     g_autoptr(SimEvq) q = sim_evq_new();
@@ -48,7 +57,7 @@ test_fifo_on_tie(void)
 
     /* Interleave two times so that ties are not simply consecutive. */
     for (guint i = 0; i < 100; i++) {
-        ev[i] = (Ev){ &log, i, 0 };
+        ev[i] = (Ev){ &log, i, 0, NULL };
         sim_evq_at(q, (i % 2) ? SIM_MS(5) : SIM_MS(3), ev_fire, &ev[i], NULL);
     }
     g_assert_cmpuint(sim_evq_run_until(q, SIM_TIME_NEVER), ==, 100);
@@ -84,7 +93,7 @@ test_against_reference(void)
      * a quarter of them at random. */
     for (guint i = 0; i < 5000; i++) {
         Ev *e = g_new0(Ev, 1);
-        *e = (Ev){ &log, i, 0 };
+        *e = (Ev){ &log, i, 0, NULL };
         g_ptr_array_add(evs, e);
         SimTime t = sim_rng_below(&rng, 300) * SIM_US(10);
         SimEventId id = sim_evq_at(q, t, ev_fire, e, NULL);
@@ -154,7 +163,7 @@ test_zero_delay_from_handler(void)
     g_autoptr(SimEvq) q = sim_evq_new();
     Log log = { g_array_new(FALSE, FALSE, sizeof(guint)), q };
     Chain c = { &log, 0 };
-    Ev a = { &log, 1, 0 }, b = { &log, 2, 0 };
+    Ev a = { &log, 1, 0, NULL }, b = { &log, 2, 0, NULL };
 
     sim_evq_at(q, SIM_S(1), chain_fire, &c, NULL);
     sim_evq_at(q, SIM_S(1), ev_fire, &a, NULL);
@@ -173,7 +182,7 @@ test_cancel_pending(void)
     g_autoptr(SimEvq) q = sim_evq_new();
     Log log = { g_array_new(FALSE, FALSE, sizeof(guint)), q };
     guint destroyed = 0;
-    Ev e = { &log, 7, 0 };
+    Ev e = { &log, 7, 0, NULL };
 
     SimEventId id = sim_evq_at(q, SIM_S(1), ev_fire, &e, NULL);
     SimEventId id2 = sim_evq_at(q, SIM_S(2), noop, &destroyed, count_destroy);
@@ -227,7 +236,7 @@ test_cancel_from_handler(void)
 {
     g_autoptr(SimEvq) q = sim_evq_new();
     Log log = { g_array_new(FALSE, FALSE, sizeof(guint)), q };
-    Ev a = { &log, 1, 0 }, b = { &log, 2, 0 }, c = { &log, 3, 0 };
+    Ev a = { &log, 1, 0, NULL }, b = { &log, 2, 0, NULL }, c = { &log, 3, 0, NULL };
 
     /* a cancels b (same time, later in FIFO) and c (later time); a's own
      * id is no longer pending while it runs. */
@@ -273,14 +282,20 @@ test_cancel_compaction(void)
     Ev *evs = g_new(Ev, N);
 
     for (guint i = 0; i < N; i++) {
-        evs[i] = (Ev){ &log, i, 0 };
-        ids[i] = sim_evq_at(q, (N - i) * 7 % 1000, ev_fire, &evs[i], NULL);
+        evs[i] = (Ev){ &log, i, 0, &destroyed[i] };
+        ids[i] = sim_evq_at(q, (N - i) * 7 % 1000, ev_fire, &evs[i],
+                            ev_destroy);
     }
     for (guint i = 0; i < N; i++)
         if (i % 10 != 0)
             g_assert_true(sim_evq_cancel(q, ids[i]));
     g_assert_cmpuint(sim_evq_pending(q), ==, N / 10);
+    /* Cancelled events are destroyed at once, the others when they run. */
+    for (guint i = 0; i < N; i++)
+        g_assert_cmpuint(destroyed[i], ==, i % 10 != 0);
     sim_evq_run_until(q, SIM_TIME_NEVER);
+    for (guint i = 0; i < N; i++)
+        g_assert_cmpuint(destroyed[i], ==, 1);
     g_assert_cmpuint(log.fired->len, ==, N / 10);
     for (guint k = 1; k < log.fired->len; k++) {
         guint a = g_array_index(log.fired, guint, k - 1);
@@ -413,6 +428,10 @@ int
 main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
+    g_test_summary("Event queue: (time, sequence) order with FIFO ties "
+                   "against a reference model, cancellation in every "
+                   "situation, destroy exactly once, horizon, stop, step, "
+                   "scheduling in the past, determinism.");
     g_test_set_nonfatal_assertions();
     g_test_add_func("/evq/order/fifo-on-tie", test_fifo_on_tie);
     g_test_add_func("/evq/order/reference-model", test_against_reference);

@@ -282,6 +282,9 @@ int
 main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
+    g_test_summary("Random streams: reproducible per (seed, stream), "
+                   "independent of other streams, and every distribution's "
+                   "moments against its closed form within stated bounds.");
     g_test_add_func("/rng/stream/reproducible", test_reproducible);
     g_test_add_func("/rng/stream/independent-of-others",
                     test_independent_of_others);
