@@ -236,7 +236,8 @@ test_cancel_from_handler(void)
 {
     g_autoptr(SimEvq) q = sim_evq_new();
     Log log = { g_array_new(FALSE, FALSE, sizeof(guint)), q };
-    Ev a = { &log, 1, 0, NULL }, b = { &log, 2, 0, NULL }, c = { &log, 3, 0, NULL };
+    Ev a = { &log, 1, 0, NULL }, b = { &log, 2, 0, NULL };
+    Ev c = { &log, 3, 0, NULL };
 
     /* a cancels b (same time, later in FIFO) and c (later time); a's own
      * id is no longer pending while it runs. */
