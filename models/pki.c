@@ -747,6 +747,136 @@ out_fail:
     return NULL;
 }
 
+/* A passphrase callback that gives none: encrypted keys fail instead of
+ * prompting on the terminal. */
+static int
+pki_no_passphrase(char *buf, int size, int rwflag, void *u)
+{
+    return -1;
+}
+
+/* Checks that every PEM certificate block of @bio parses and that there
+ * is at least one. */
+static gboolean
+pki_check_certs(BIO *bio, const char *path, GError **error)
+{
+    guint n = 0;
+    X509 *x;
+    ERR_clear_error();
+    while ((x = PEM_read_bio_X509(bio, NULL, pki_no_passphrase, NULL))) {
+        X509_free(x);
+        n++;
+    }
+    unsigned long e = ERR_peek_last_error();
+    gboolean end = ERR_GET_LIB(e) == ERR_LIB_PEM &&
+                   ERR_GET_REASON(e) == PEM_R_NO_START_LINE;
+    if (end && n > 0) {
+        ERR_clear_error();
+        return TRUE;
+    }
+    if (end) {
+        ERR_clear_error();
+        g_set_error(error, SIM_PKI_ERROR, SIM_PKI_ERROR_FILE,
+                    "no PEM certificate (-----BEGIN CERTIFICATE-----) in %s",
+                    path);
+        return FALSE;
+    }
+    g_autofree char *what = g_strdup_printf(
+        "certificate %u of %s does not parse", n + 1, path);
+    pki_set_ssl_error(error, SIM_PKI_ERROR_FILE, what);
+    return FALSE;
+}
+
+/**
+ * sim_pki_check_pem_file:
+ * @path: a PEM file
+ * @kind: what it must hold
+ * @error: return location for a %SIM_PKI_ERROR naming the file and, from
+ *   OpenSSL, why
+ *
+ * Parses @path as sim_pki_new() and sim_pki_load() would, without
+ * building anything: for the topology loader, which must find every
+ * problem before a run.
+ *
+ * Returns: %TRUE if @path holds @kind.
+ */
+gboolean
+sim_pki_check_pem_file(const char *path, SimPkiPemKind kind, GError **error)
+{
+    g_return_val_if_fail(path != NULL, FALSE);
+    g_autofree char *data = NULL;
+    gsize len;
+    if (!pki_read_file(path, path, &data, &len, error))
+        return FALSE;
+    BIO *bio = BIO_new_mem_buf(data, (int)len);
+    if (kind == SIM_PKI_PEM_CERTS) {
+        gboolean ok = pki_check_certs(bio, path, error);
+        BIO_free(bio);
+        return ok;
+    }
+    ERR_clear_error();
+    EVP_PKEY *key = PEM_read_bio_PrivateKey(bio, NULL, pki_no_passphrase,
+                                            NULL);
+    BIO_free(bio);
+    if (!key) {
+        g_autofree char *what = g_strdup_printf(
+            "no unencrypted PEM private key in %s", path);
+        pki_set_ssl_error(error, SIM_PKI_ERROR_FILE, what);
+        return FALSE;
+    }
+    SimKeyType kt;
+    gboolean ok = kind != SIM_PKI_PEM_LEAF_KEY || pki_key_type_of(key, &kt);
+    if (!ok)
+        g_set_error(error, SIM_PKI_ERROR, SIM_PKI_ERROR_FILE,
+                    "%s: an unsupported %s key of %d bits (nodes use "
+                    "rsa-2048, rsa-3072, ecdsa-p256 or ed25519)",
+                    path, EVP_PKEY_get0_type_name(key),
+                    EVP_PKEY_get_bits(key));
+    EVP_PKEY_free(key);
+    return ok;
+}
+
+/**
+ * sim_pki_check_pem_pair:
+ * @cert_file: a PEM file whose first certificate is checked
+ * @key_file: a PEM private key
+ * @error: return location for %SIM_PKI_ERROR_KEY_MISMATCH (or a
+ *   %SIM_PKI_ERROR_FILE if either does not parse)
+ *
+ * Returns: %TRUE if @key_file holds the private key of @cert_file's first
+ *   certificate.
+ */
+gboolean
+sim_pki_check_pem_pair(const char *cert_file, const char *key_file,
+                       GError **error)
+{
+    g_return_val_if_fail(cert_file && key_file, FALSE);
+    g_autofree char *cdata = NULL, *kdata = NULL;
+    gsize clen, klen;
+    if (!pki_read_file(cert_file, cert_file, &cdata, &clen, error) ||
+        !pki_read_file(key_file, key_file, &kdata, &klen, error))
+        return FALSE;
+    BIO *cb = BIO_new_mem_buf(cdata, (int)clen);
+    BIO *kb = BIO_new_mem_buf(kdata, (int)klen);
+    PkiPair pair = { PEM_read_bio_X509(cb, NULL, pki_no_passphrase, NULL),
+                     PEM_read_bio_PrivateKey(kb, NULL, pki_no_passphrase,
+                                             NULL) };
+    BIO_free(cb);
+    BIO_free(kb);
+    gboolean ok = pair.cert && pair.key &&
+                  X509_check_private_key(pair.cert, pair.key) == 1;
+    ERR_clear_error();
+    if (!ok && pair.cert && pair.key)
+        g_set_error(error, SIM_PKI_ERROR, SIM_PKI_ERROR_KEY_MISMATCH,
+                    "%s does not hold the key of %s's certificate",
+                    key_file, cert_file);
+    else if (!ok)
+        g_set_error(error, SIM_PKI_ERROR, SIM_PKI_ERROR_FILE,
+                    "%s or %s does not parse", cert_file, key_file);
+    pki_pair_clear(&pair);
+    return ok;
+}
+
 /**
  * sim_pki_creds_free:
  * @creds: (nullable): credentials

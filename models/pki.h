@@ -76,6 +76,17 @@ typedef struct {
     char **dns_names;
 } SimPeerId;
 
+/* What a PEM file must hold (sim_pki_check_pem_file). */
+typedef enum {
+    /* One or more certificates, every block parsing (a chain or a CA). */
+    SIM_PKI_PEM_CERTS,
+    /* A private key, of any type (a CA's). */
+    SIM_PKI_PEM_KEY,
+    /* A private key of a type nodes use (rsa-2048, rsa-3072, ecdsa-p256,
+     * ed25519). */
+    SIM_PKI_PEM_LEAF_KEY,
+} SimPkiPemKind;
+
 /* Parameters of the run's PKI. */
 typedef struct {
     /* Key type of the CA and of generated node keys. */
@@ -106,6 +117,10 @@ SimPkiCreds *sim_pki_issue(SimPki *pki, const char *node,
 SimPkiCreds *sim_pki_load(SimPki *pki, const char *cert_file,
                           const char *key_file, GError **error);
 void sim_pki_creds_free(SimPkiCreds *creds);
+gboolean sim_pki_check_pem_file(const char *path, SimPkiPemKind kind,
+                                GError **error);
+gboolean sim_pki_check_pem_pair(const char *cert_file, const char *key_file,
+                                GError **error);
 guint sim_pki_creds_chain_len(const SimPkiCreds *creds);
 guint sim_pki_creds_leaf_len(const SimPkiCreds *creds);
 guint sim_pki_creds_sig_len(const SimPkiCreds *creds);

@@ -20,13 +20,17 @@
 
 #include "sim/topo.h"
 
+#include <errno.h>
+#include <glib/gstdio.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "models/net.h"
+#include "models/pki.h"
 #include "models/strategy/strategy.h"
+#include "sim/profile.h"
 
 G_DEFINE_QUARK(sim-topo-error-quark, sim_topo_error)
 
@@ -887,10 +891,56 @@ topo_split(const char *v)
     return (char **)g_ptr_array_free(a, FALSE);
 }
 
-/* The folder-relative path of a readable file (credentials, profiles). */
+/* What a file key names (topo_file). */
+typedef enum {
+    /* A `sipreuse calibrate` CPU profile. */
+    TOPO_FILE_PROFILE,
+    /* PEM certificates: a node's chain, leaf first. */
+    TOPO_FILE_CHAIN,
+    /* A PEM CA certificate. */
+    TOPO_FILE_CA,
+    /* A node's PEM private key (a type nodes use). */
+    TOPO_FILE_LEAF_KEY,
+    /* A CA's PEM private key. */
+    TOPO_FILE_CA_KEY,
+} TopoFileKind;
+
+/* What each file kind must hold, for messages. */
+static const char *const topo_file_kinds[] = {
+    [TOPO_FILE_PROFILE] = "a CPU profile written by sipreuse calibrate",
+    [TOPO_FILE_CHAIN] = "a PEM certificate chain, leaf first",
+    [TOPO_FILE_CA] = "a PEM CA certificate",
+    [TOPO_FILE_LEAF_KEY] = "a PEM private key (rsa-2048, rsa-3072, "
+                           "ecdsa-p256 or ed25519, unencrypted)",
+    [TOPO_FILE_CA_KEY] = "an unencrypted PEM private key",
+};
+
+/* Parses @path as the run will: a profile with the profile reader,
+ * certificates and keys with OpenSSL (through models/pki.c). */
 static gboolean
-topo_file(TopoParser *p, const TopoGroup *g, const char *key, gboolean pem,
-          char **out)
+topo_file_content(TopoFileKind kind, const char *path, GError **error)
+{
+    switch (kind) {
+    case TOPO_FILE_PROFILE: {
+        g_auto(SimCpuProfile) profile = { 0 };
+        return sim_cpu_profile_load(&profile, path, error);
+    }
+    case TOPO_FILE_CHAIN:
+    case TOPO_FILE_CA:
+        return sim_pki_check_pem_file(path, SIM_PKI_PEM_CERTS, error);
+    case TOPO_FILE_LEAF_KEY:
+        return sim_pki_check_pem_file(path, SIM_PKI_PEM_LEAF_KEY, error);
+    case TOPO_FILE_CA_KEY:
+    default:
+        return sim_pki_check_pem_file(path, SIM_PKI_PEM_KEY, error);
+    }
+}
+
+/* The folder-relative path of a readable file of @kind (credentials,
+ * profiles), parsed as the run will parse it. */
+static gboolean
+topo_file(TopoParser *p, const TopoGroup *g, const char *key,
+          TopoFileKind kind, char **out)
 {
     g_autofree char *v = topo_value(p, g, key);
     if (!v)
@@ -899,24 +949,46 @@ topo_file(TopoParser *p, const TopoGroup *g, const char *key, gboolean pem,
                                 ? g_strdup(v)
                                 : g_build_filename(p->dir, v, NULL);
     g_autofree char *q = topo_quote(path);
-    if (!g_file_test(path, G_FILE_TEST_IS_REGULAR))
+    GStatBuf st;
+    if (!g_file_test(path, G_FILE_TEST_IS_REGULAR) || g_stat(path, &st))
         return topo_fail(p, SIM_TOPO_ERROR_CREDENTIALS, g->group, key,
                          "expected a readable file, found no file %s", q);
+    if (st.st_size == 0 || st.st_size > TOPO_MAX_FILE)
+        return topo_fail(p, SIM_TOPO_ERROR_CREDENTIALS, g->group, key,
+                         "expected %s (at most 1 MiB), found %s%s",
+                         topo_file_kinds[kind],
+                         st.st_size ? "a larger file " : "an empty file ",
+                         q);
     FILE *f = fopen(path, "rb");
     if (!f)
         return topo_fail(p, SIM_TOPO_ERROR_CREDENTIALS, g->group, key,
-                         "expected a readable file, cannot open %s", q);
-    g_autofree char *buf = g_malloc0(TOPO_MAX_FILE + 1);
-    gsize n = fread(buf, 1, TOPO_MAX_FILE, f);
+                         "expected a readable file, cannot open %s: %s", q,
+                         g_strerror(errno));
     fclose(f);
-    if (n == 0 || (pem && !strstr(buf, "-----BEGIN ")))
+    g_autoptr(GError) bad = NULL;
+    if (!topo_file_content(kind, path, &bad))
         return topo_fail(p, SIM_TOPO_ERROR_CREDENTIALS, g->group, key,
-                         "expected %s, found %s in %s",
-                         pem ? "a PEM file (-----BEGIN ...)" : "a profile",
-                         n ? "no PEM block" : "an empty file", q);
+                         "expected %s, found a file that is not: %s",
+                         topo_file_kinds[kind], bad->message);
     g_free(*out);
     *out = g_steal_pointer(&path);
     return TRUE;
+}
+
+/* A key file and the certificate file it must be the key of (both
+ * parsed already; either may be unset). */
+static gboolean
+topo_key_pair(TopoParser *p, const TopoGroup *g, const char *key,
+              const char *cert_file, const char *key_file)
+{
+    g_autoptr(GError) bad = NULL;
+    if (!cert_file || !key_file ||
+        sim_pki_check_pem_pair(cert_file, key_file, &bad))
+        return TRUE;
+    return topo_fail(p, SIM_TOPO_ERROR_CREDENTIALS, g->group, key,
+                     "expected the private key of the certificate beside "
+                     "it, found another: %s",
+                     bad->message);
 }
 
 /* ---- Structure: groups, duplicates, overrides -------------------------- */
@@ -1304,7 +1376,7 @@ topo_parse_simulation(TopoParser *p, SimTopo *t)
     gboolean ok = topo_uint(p, g, "seed", 0, G_MAXUINT64, &s->seed);
     ok &= topo_strategy(p, g, "strategy", &s->strategy);
     s->strategy_set = topo_has(p, g, "strategy");
-    ok &= topo_file(p, g, "cpu-profile", FALSE, &s->cpu_profile);
+    ok &= topo_file(p, g, "cpu-profile", TOPO_FILE_PROFILE, &s->cpu_profile);
     if (!times)
         return FALSE;
     if (s->warmup >= s->duration)
@@ -1392,8 +1464,11 @@ topo_parse_pki_dns(TopoParser *p, SimTopo *t)
     const TopoGroup *g = topo_singleton(p, TOPO_PKI, &tmp);
     guint key = 0, sel = 0;
     gboolean ok = topo_enum(p, g, "key", topo_pki_key_names, &key);
-    ok &= topo_file(p, g, "ca-file", TRUE, &t->pki.ca_file);
-    ok &= topo_file(p, g, "ca-key-file", TRUE, &t->pki.ca_key_file);
+    gboolean files = topo_file(p, g, "ca-file", TOPO_FILE_CA, &t->pki.ca_file);
+    files &= topo_file(p, g, "ca-key-file", TOPO_FILE_CA_KEY,
+                       &t->pki.ca_key_file);
+    ok &= files && topo_key_pair(p, g, "ca-key-file", t->pki.ca_file,
+                                 t->pki.ca_key_file);
     ok &= topo_instant(p, g, "verify-time", &t->pki.verify_time,
                        &t->pki.verify_time_set);
     t->pki.key = g_strdup(topo_pki_key_names[key]);
@@ -1572,8 +1647,11 @@ static gboolean
 topo_parse_node_creds(TopoParser *p, const TopoGroup *g, SimTopoNode *n)
 {
     gboolean ok = topo_bool(p, g, "client-cert", &n->client_cert);
-    gboolean files = topo_file(p, g, "cert-file", TRUE, &n->cert_file);
-    files &= topo_file(p, g, "key-file", TRUE, &n->key_file);
+    gboolean files = topo_file(p, g, "cert-file", TOPO_FILE_CHAIN,
+                               &n->cert_file);
+    files &= topo_file(p, g, "key-file", TOPO_FILE_LEAF_KEY, &n->key_file);
+    files = files && topo_key_pair(p, g, "key-file", n->cert_file,
+                                   n->key_file);
     ok &= topo_bool(p, g, "cert-expired", &n->cert_expired);
     ok &= topo_bool(p, g, "cert-untrusted", &n->cert_untrusted);
     ok &= topo_bool(p, g, "accept-alias", &n->accept_alias);

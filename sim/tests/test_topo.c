@@ -7,6 +7,7 @@
  * expectation in the message), nearest-name hints, address assignment and
  * that every sample topology in topologies/ loads.
  */
+#include <glib/gstdio.h>
 #include <string.h>
 
 #include "sim/topo.h"
@@ -17,6 +18,15 @@ srcpath(const char *rel)
 {
     const char *dir = g_getenv("SIPREUSE_SRCDIR");
     return g_build_filename(dir ? dir : ".", rel, NULL);
+}
+
+/* The same as an absolute path (topology files resolve relative ones
+ * against their own folder). */
+static char *
+abspath(const char *rel)
+{
+    g_autofree char *p = srcpath(rel);
+    return g_canonicalize_filename(p, NULL);
 }
 
 static SimTopo *
@@ -486,6 +496,18 @@ static const Fixture fixtures[] = {
       "strategy", "expected a strategy that runs over protocol tcp "
       "(rfc3261, per-transaction, two-connection, reuse-unauthenticated), "
       "found \"reuse\"" },
+    { "key-unreadable.topo", SIM_TOPO_ERROR_CREDENTIALS, "[node pa]",
+      "key-file", "expected a readable file, found no file" },
+    { "pem-garbage.topo", SIM_TOPO_ERROR_CREDENTIALS, "[node pa]",
+      "cert-file", "expected a PEM certificate chain, leaf first, found a "
+      "file that is not: certificate 1 of" },
+    { "key-garbage.topo", SIM_TOPO_ERROR_CREDENTIALS, "[node pa]",
+      "key-file", "no unencrypted PEM private key in" },
+    { "key-mismatch.topo", SIM_TOPO_ERROR_CREDENTIALS, "[node pa]",
+      "key-file", "expected the private key of the certificate beside it" },
+    { "profile-bad.topo", SIM_TOPO_ERROR_CREDENTIALS, "[simulation]",
+      "cpu-profile", "expected a CPU profile written by sipreuse calibrate, "
+      "found a file that is not: " },
     /* Fuzzer finds. */
     { "fuzz-protocol-overflow.topo", SIM_TOPO_ERROR_BAD_VALUE,
       "[transport]", "protocol", "did you mean \"tls\"" },
@@ -664,6 +686,48 @@ test_strategies(void)
     g_assert_null(strchr(e3->message, '\n'));
 }
 
+/* Credentials and profiles are parsed as the run will parse them: a
+ * valid pair loads, a CA file that is no certificate or a profile with a
+ * bad value does not. */
+static void
+test_files(void)
+{
+    g_autofree char *crt = abspath("sim/tests/data/pem-a.crt");
+    g_autofree char *key = abspath("sim/tests/data/pem-a.key");
+    g_autofree char *junk = abspath("sim/tests/data/pem-garbage.crt");
+    g_autofree char *good = g_strdup_printf(
+        "[pki]\nca-file = %s\nca-key-file = %s\n"
+        "[node pa]\ncert-file = %s\nkey-file = %s\n",
+        crt, key, crt, key);
+    g_autoptr(SimTopo) t = load_ok(good, NULL);
+    g_assert_cmpstr(t->nodes[0].cert_file, ==, crt);
+    g_assert_cmpstr(t->pki.ca_key_file, ==, key);
+    g_autofree char *ca = g_strdup_printf("[pki]\nca-file = %s\n[node pa]\n",
+                                          junk);
+    g_autoptr(GError) e1 = NULL;
+    g_autoptr(SimTopo) t1 = load_text(ca, NULL, &e1);
+    g_assert_error(e1, SIM_TOPO_ERROR, SIM_TOPO_ERROR_CREDENTIALS);
+    g_assert_nonnull(strstr(e1->message, "[pki] ca-file: expected a PEM CA "
+                                         "certificate"));
+    /* A profile with a value that is not microseconds. */
+    g_autofree char *dir = g_dir_make_tmp("topo-XXXXXX", NULL);
+    g_autofree char *prof = g_build_filename(dir, "host.profile", NULL);
+    g_assert_true(g_file_set_contents(prof, "[ecdsa-p256]\nsign = fast\n",
+                                      -1, NULL));
+    g_autofree char *pt = g_strdup_printf(
+        "[simulation]\ncpu-profile = %s\n[node pa]\n", prof);
+    g_autoptr(GError) e2 = NULL;
+    g_autoptr(SimTopo) t2 = load_text(pt, NULL, &e2);
+    g_assert_error(e2, SIM_TOPO_ERROR, SIM_TOPO_ERROR_CREDENTIALS);
+    g_assert_nonnull(strstr(e2->message, "[ecdsa-p256] sign"));
+    g_assert_true(g_file_set_contents(prof, "[ecdsa-p256]\nsign = 40\n",
+                                      -1, NULL));
+    g_autoptr(SimTopo) t3 = load_ok(pt, NULL);
+    g_assert_cmpstr(t3->simulation.cpu_profile, ==, prof);
+    g_remove(prof);
+    g_rmdir(dir);
+}
+
 static void
 test_line_numbers(void)
 {
@@ -759,6 +823,7 @@ main(int argc, char **argv)
         g_test_add_data_func(p, &fixtures[i], test_fixture);
     }
     g_test_add_func("/topo/errors/line-number", test_line_numbers);
+    g_test_add_func("/topo/files/parsed", test_files);
     g_test_add_func("/topo/values/strategies", test_strategies);
     g_test_add_func("/topo/errors/override-no-group", test_override_fixture);
     g_test_add_func("/topo/errors/all-problems", test_all_problems);
