@@ -8,6 +8,10 @@
  * peak_rss_kb=...`.  Calls are the calls attempted in the run; the target
  * is 200,000 simulated calls per wall-clock second with persistent
  * connections.  The PKI cache is $SIPREUSE_CACHE or ./cache.
+ *
+ * For profiling, `bench_calls [DURATION [STRATEGY]]` shortens every case to
+ * DURATION of simulated time (a topology duration such as `2s`) and runs
+ * only STRATEGY when it is given, e.g. under valgrind --tool=callgrind.
  */
 #include "models/strategy/strategy.h"
 #include "sim/world.h"
@@ -71,18 +75,31 @@ calls_case(const char *strategy, double rate, const char *duration)
     return 0;
 }
 
+/* The simulated duration of @strategy's case: @forced if given, else 20 s;
+ * a connection per transaction costs a TLS handshake per call, so a
+ * shorter run keeps that case to seconds. */
+static const char *
+calls_duration(const char *strategy, const char *forced)
+{
+    if (forced)
+        return forced;
+    return g_str_equal(strategy, "per-transaction") ? "4s" : "20s";
+}
+
 int
 main(int argc, char **argv)
 {
+    const char *forced = argc > 1 ? argv[1] : NULL;
+    const char *only = argc > 2 ? argv[2] : NULL;
     const SimStrategyOps *const *all = sim_strategy_all();
     for (guint i = 0; all[i]; i++) {
-        /* A connection per transaction costs a TLS handshake per call:
-         * a shorter run keeps that case to seconds. */
-        gboolean per_txn = g_str_equal(all[i]->name, "per-transaction");
+        if (only && !g_str_equal(all[i]->name, only))
+            continue;
         fflush(stdout);
         pid_t pid = fork();
         if (pid == 0)
-            _exit(calls_case(all[i]->name, 5000, per_txn ? "4s" : "20s"));
+            _exit(calls_case(all[i]->name, 5000,
+                             calls_duration(all[i]->name, forced)));
         int status;
         if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) ||
             WEXITSTATUS(status))
