@@ -11,6 +11,9 @@
  * section), so a miss costs one lookup_delay.  The TTL cache holds the fact
  * that records were fetched, never an ordering; records are immutable
  * during a run.  Targets that failed are tried last for blacklist_time.
+ * Each resolver works out once, per (name, port, transport), which records
+ * and cache keys a resolution involves (a memo redone whenever records are
+ * added), so a resolution formats and lower-cases nothing.
  */
 #define G_LOG_DOMAIN "sim-dns"
 
@@ -28,7 +31,7 @@ typedef struct {
 } DnsSrv;
 
 /* One host's A records. */
-typedef struct {
+typedef struct _DnsHost {
     /* The host name as first given (answers borrow it). */
     char *name;
     /* Its addresses in the order given. */
@@ -42,6 +45,40 @@ struct _SimDns {
     GHashTable *srv;
     /* Domain names as first given, for answers (lower-case -> name). */
     GHashTable *names;
+    /* Bumped by every record added: resolvers' memos of older
+     * generations are stale. */
+    guint generation;
+};
+
+/* The freshness of one cache key ("A\thost" or "S\ttransport\tdomain"),
+ * shared by every resolution that checks that key. */
+typedef struct {
+    /* Expiry + 1 of the records behind the key; 0: never fetched. */
+    SimTime until1;
+} DnsFresh;
+
+/* What resolving one (name, port, transport) involves, worked out once
+ * per record generation. */
+typedef struct _DnsQuery DnsQuery;
+struct _DnsQuery {
+    /* The name as asked (answers copy it). */
+    char *name;
+    /* The explicit port (0: none) and the transport. */
+    guint16 port;
+    SimTransportKind transport;
+    /* The SimDns generation the fields below reflect. */
+    guint generation;
+    /* (nullable): the name's SRV records, borrowed from the SimDns. */
+    GArray *srv;
+    /* Per SRV record, in record order, its target's A records (or NULL). */
+    const struct _DnsHost **srv_hosts;
+    /* (nullable): the name's own A records (explicit port, or no SRV). */
+    const struct _DnsHost *host;
+    /* The cache keys' entries (DnsFresh *, owned by the cache), in the
+     * order the keys are checked. */
+    GPtrArray *fresh;
+    /* The next query of the same name (other port or transport). */
+    DnsQuery *next;
 };
 
 /* A blacklisted tuple. */
@@ -53,13 +90,12 @@ typedef struct {
 /* A resolution waiting for its lookup delay or its zero-delay hit event. */
 typedef struct {
     SimResolver *res;
-    char *name;
-    guint16 port;
-    SimTransportKind transport;
+    /* What it resolves (owned by the resolver's memo). */
+    DnsQuery *query;
     SimDnsAnswerFunc func;
     gpointer user;
     /* Its link in res->pending. */
-    GList *link;
+    GList link;
     SimEventId event;
 } DnsPending;
 
@@ -71,8 +107,10 @@ struct _SimResolver {
     SimResolverConfig cfg;
     /* Weighted draws (R23). */
     SimRng rng;
-    /* Cache key ("A\thost" or "S\ttransport\tdomain") -> expiry + 1. */
+    /* Cache key ("A\thost" or "S\ttransport\tdomain") -> DnsFresh. */
     GHashTable *cache;
+    /* Name as asked -> its DnsQuery list (the memo). */
+    GHashTable *memo;
     /* DnsHost * -> rotation counter of that host in this resolver. */
     GHashTable *rotation;
     /* DnsBlack entries. */
@@ -162,6 +200,7 @@ sim_dns_add_a(SimDns *dns, const char *host, SimIp ip)
         if (g_array_index(h->ips, SimIp, i) == ip)
             return;
     g_array_append_val(h->ips, ip);
+    dns->generation++;
 }
 
 /**
@@ -197,9 +236,12 @@ sim_dns_add_srv(SimDns *dns, const char *domain, SimTransportKind transport,
         g_hash_table_insert(dns->names, g_strdup(lower), g_strdup(domain));
     DnsSrv s = { priority, weight, port, g_strdup(target) };
     g_array_append_val(a, s);
+    dns->generation++;
 }
 
 /* ---- Resolver ---------------------------------------------------------- */
+
+static void dns_query_free_list(gpointer head);
 
 /**
  * sim_resolver_new:
@@ -221,7 +263,9 @@ sim_resolver_new(SimCtx *ctx, SimDns *dns, const char *node,
     res->node = g_strdup(node ? node : "");
     res->cfg = *cfg;
     sim_ctx_rng_init(ctx, &res->rng, "dns", res->node);
-    res->cache = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    res->cache = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                       g_free);
+    res->memo = g_hash_table_new(g_str_hash, g_str_equal);
     res->rotation = g_hash_table_new(g_direct_hash, NULL);
     res->blacklist = g_array_new(FALSE, FALSE, sizeof(DnsBlack));
     g_queue_init(&res->pending);
@@ -249,6 +293,12 @@ sim_resolver_free(SimResolver *res)
         /* The destroy notify unlinks and frees it. */
         sim_evq_cancel(res->ctx->evq, pd->event);
     }
+    GHashTableIter it;
+    gpointer head;
+    g_hash_table_iter_init(&it, res->memo);
+    while (g_hash_table_iter_next(&it, NULL, &head))
+        dns_query_free_list(head);
+    g_hash_table_unref(res->memo);
     g_hash_table_unref(res->cache);
     g_hash_table_unref(res->rotation);
     g_array_free(res->blacklist, TRUE);
@@ -256,23 +306,22 @@ sim_resolver_free(SimResolver *res)
     g_free(res);
 }
 
-/* TRUE if every key is cached and fresh; otherwise marks them all as
+/* TRUE if every key of @q is cached and fresh; otherwise marks them all as
  * fetched now (fresh until now + delay + ttl). */
 static gboolean
-dns_cache_check(SimResolver *res, GPtrArray *keys)
+dns_cache_check(SimResolver *res, const DnsQuery *q)
 {
     SimTime now = sim_ctx_now(res->ctx);
     gboolean hit = TRUE;
-    for (guint i = 0; i < keys->len; i++) {
-        gpointer v = g_hash_table_lookup(res->cache, keys->pdata[i]);
-        hit &= v && (SimTime)GPOINTER_TO_SIZE(v) - 1 > now;
+    for (guint i = 0; i < q->fresh->len; i++) {
+        const DnsFresh *f = q->fresh->pdata[i];
+        hit &= f->until1 && f->until1 - 1 > now;
     }
     if (hit || res->cfg.ttl == 0)
         return hit;
     SimTime until = now + res->cfg.lookup_delay + res->cfg.ttl;
-    for (guint i = 0; i < keys->len; i++)
-        g_hash_table_insert(res->cache, g_strdup(keys->pdata[i]),
-                            GSIZE_TO_POINTER((gsize)until + 1));
+    for (guint i = 0; i < q->fresh->len; i++)
+        ((DnsFresh *)q->fresh->pdata[i])->until1 = until + 1;
     return FALSE;
 }
 
@@ -291,33 +340,97 @@ dns_srv_records(const SimDns *dns, const char *name, SimTransportKind t)
     return g_hash_table_lookup(dns->srv, key);
 }
 
-/* The cache keys one resolution needs. */
-static GPtrArray *
-dns_cache_keys(SimResolver *res, const char *name, guint16 port,
-               SimTransportKind t)
+/* The cache entry of @key (taken), created never fetched. */
+static DnsFresh *
+dns_fresh(SimResolver *res, char *key)
 {
-    GPtrArray *keys = g_ptr_array_new_with_free_func(g_free);
-    GArray *srv = port ? NULL : dns_srv_records(res->dns, name, t);
-    g_autofree char *lower = g_ascii_strdown(name, -1);
-    if (!port)
-        g_ptr_array_add(keys, g_strdup_printf("S\t%d\t%s", t, lower));
-    if (!srv)
-        g_ptr_array_add(keys, g_strdup_printf("A\t%s", lower));
-    for (guint i = 0; srv && i < srv->len; i++) {
-        char *target = g_ascii_strdown(g_array_index(srv, DnsSrv, i).target,
-                                       -1);
-        g_ptr_array_add(keys, g_strdup_printf("A\t%s", target));
-        g_free(target);
+    DnsFresh *f = g_hash_table_lookup(res->cache, key);
+    if (f) {
+        g_free(key);
+        return f;
     }
-    return keys;
+    f = g_new0(DnsFresh, 1);
+    g_hash_table_insert(res->cache, key, f);
+    return f;
 }
 
-/* Appends the addresses of @host, rotated by this resolver's counter. */
+/* Works out @q's records and cache keys from the current records. */
 static void
-dns_append_a(SimResolver *res, GArray *out, const char *host, guint16 port,
+dns_query_fill(SimResolver *res, DnsQuery *q)
+{
+    const SimDns *dns = res->dns;
+    SimTransportKind t = q->transport;
+    g_autofree char *lower = g_ascii_strdown(q->name, -1);
+    g_ptr_array_set_size(q->fresh, 0);
+    q->srv = q->port ? NULL : dns_srv_records(dns, q->name, t);
+    q->host = dns_host(dns, q->name);
+    if (!q->port)
+        g_ptr_array_add(q->fresh,
+                        dns_fresh(res, g_strdup_printf("S\t%d\t%s", t, lower)));
+    if (!q->srv)
+        g_ptr_array_add(q->fresh,
+                        dns_fresh(res, g_strdup_printf("A\t%s", lower)));
+    guint n = q->srv ? q->srv->len : 0;
+    q->srv_hosts = g_renew(const DnsHost *, q->srv_hosts, MAX(n, 1));
+    for (guint i = 0; i < n; i++) {
+        const char *target = g_array_index(q->srv, DnsSrv, i).target;
+        g_autofree char *tl = g_ascii_strdown(target, -1);
+        g_ptr_array_add(q->fresh,
+                        dns_fresh(res, g_strdup_printf("A\t%s", tl)));
+        q->srv_hosts[i] = dns_host(dns, target);
+    }
+    q->generation = dns->generation;
+}
+
+static void
+dns_query_free_list(gpointer head)
+{
+    for (DnsQuery *q = head, *next; q; q = next) {
+        next = q->next;
+        g_ptr_array_unref(q->fresh);
+        g_free(q->srv_hosts);
+        g_free(q->name);
+        g_free(q);
+    }
+}
+
+/* Brings @q up to the current records. */
+static inline void
+dns_query_refresh(SimResolver *res, DnsQuery *q)
+{
+    if (q->generation != res->dns->generation)
+        dns_query_fill(res, q);
+}
+
+/* The memo of (@name, @port, @t), up to date. */
+static DnsQuery *
+dns_query(SimResolver *res, const char *name, guint16 port,
+          SimTransportKind t)
+{
+    DnsQuery *head = g_hash_table_lookup(res->memo, name);
+    for (DnsQuery *q = head; q; q = q->next) {
+        if (q->port == port && q->transport == t) {
+            dns_query_refresh(res, q);
+            return q;
+        }
+    }
+    DnsQuery *q = g_new0(DnsQuery, 1);
+    q->name = g_strdup(name);
+    q->port = port;
+    q->transport = t;
+    q->fresh = g_ptr_array_new();
+    q->next = head;
+    g_hash_table_replace(res->memo, q->name, q);
+    dns_query_fill(res, q);
+    return q;
+}
+
+/* Appends the addresses of @h (nullable), rotated by this resolver's
+ * counter. */
+static void
+dns_append_a(SimResolver *res, GArray *out, const DnsHost *h, guint16 port,
              SimTransportKind t, guint priority, guint weight)
 {
-    const DnsHost *h = dns_host(res->dns, host);
     if (!h || h->ips->len == 0)
         return;
     guint rot = GPOINTER_TO_UINT(g_hash_table_lookup(res->rotation, h));
@@ -334,43 +447,56 @@ dns_append_a(SimResolver *res, GArray *out, const char *host, guint16 port,
     }
 }
 
-static gint
-dns_cmp_priority(gconstpointer a, gconstpointer b)
+/* Stable sort by priority (insertion sort: record lists are short, and
+ * stability keeps file order within a priority). */
+static void
+dns_sort_priority(SimDnsTarget *r, guint n)
 {
-    const SimDnsTarget *x = a, *y = b;
-    return (x->priority > y->priority) - (x->priority < y->priority);
+    for (guint i = 1; i < n; i++) {
+        SimDnsTarget x = r[i];
+        guint j = i;
+        for (; j > 0 && r[j - 1].priority > x.priority; j--)
+            r[j] = r[j - 1];
+        r[j] = x;
+    }
 }
 
-/* SRV records in trying order: by priority, weighted within each. */
+/* SRV records in trying order: by priority, weighted within each.  While
+ * they are ordered, each record's index rides in its tuple's ip, to find
+ * its target's addresses afterwards. */
 static void
-dns_order_srv(SimResolver *res, GArray *srv, SimTransportKind t, GArray *out)
+dns_order_srv(SimResolver *res, const DnsQuery *q, GArray *out)
 {
-    g_autoptr(GArray) recs = g_array_sized_new(FALSE, FALSE,
-                                               sizeof(SimDnsTarget),
-                                               srv->len);
+    GArray *srv = q->srv;
+    SimDnsTarget small[8];
+    g_autofree SimDnsTarget *big = srv->len > G_N_ELEMENTS(small)
+                                       ? g_new(SimDnsTarget, srv->len)
+                                       : NULL;
+    SimDnsTarget *r = big ? big : small;
     for (guint i = 0; i < srv->len; i++) {
         const DnsSrv *s = &g_array_index(srv, DnsSrv, i);
-        SimDnsTarget d = { .tuple = { 0, s->port, t }, .host = s->target,
-                           .priority = s->priority, .weight = s->weight };
-        g_array_append_val(recs, d);
+        r[i] = (SimDnsTarget){ .tuple = { i, s->port, q->transport },
+                               .host = s->target,
+                               .priority = s->priority,
+                               .weight = s->weight };
     }
-    /* GArray sorting is stable (merge sort): file order within groups. */
-    g_array_sort(recs, dns_cmp_priority);
-    SimDnsTarget *r = (SimDnsTarget *)(gpointer)recs->data;
-    for (guint i = 0, j; i < recs->len; i = j) {
-        for (j = i + 1; j < recs->len && r[j].priority == r[i].priority; j++)
+    dns_sort_priority(r, srv->len);
+    for (guint i = 0, j; i < srv->len; i = j) {
+        for (j = i + 1; j < srv->len && r[j].priority == r[i].priority; j++)
             ;
         sim_dns_order_group(&res->rng, res->cfg.rfc2782_select, r + i, j - i);
     }
-    for (guint i = 0; i < recs->len; i++)
-        dns_append_a(res, out, r[i].host, r[i].tuple.port, t, r[i].priority,
-                     r[i].weight);
+    for (guint i = 0; i < srv->len; i++)
+        dns_append_a(res, out, q->srv_hosts[r[i].tuple.ip], r[i].tuple.port,
+                     q->transport, r[i].priority, r[i].weight);
 }
 
 /* Moves blacklisted targets after the others, keeping both orders. */
 static void
 dns_apply_blacklist(SimResolver *res, SimDnsTarget *t, guint n)
 {
+    if (res->blacklist->len == 0)
+        return;
     SimTime now = sim_ctx_now(res->ctx);
     g_autofree SimDnsTarget *late = g_new(SimDnsTarget, n + 1);
     guint k = 0, m = 0;
@@ -393,23 +519,23 @@ dns_apply_blacklist(SimResolver *res, SimDnsTarget *t, guint n)
 
 /* Builds the ordered answer for one resolution. */
 static SimDnsAnswer *
-dns_answer(SimResolver *res, const char *name, guint16 port,
-           SimTransportKind t)
+dns_answer(SimResolver *res, DnsQuery *q)
 {
-    GArray *out = g_array_new(FALSE, FALSE, sizeof(SimDnsTarget));
-    GArray *srv = port ? NULL : dns_srv_records(res->dns, name, t);
-    if (port)
-        dns_append_a(res, out, name, port, t, 0, 0);
-    else if (srv)
-        dns_order_srv(res, srv, t, out);
+    dns_query_refresh(res, q);
+    SimTransportKind t = q->transport;
+    GArray *out = g_array_sized_new(FALSE, FALSE, sizeof(SimDnsTarget), 4);
+    if (q->port)
+        dns_append_a(res, out, q->host, q->port, t, 0, 0);
+    else if (q->srv)
+        dns_order_srv(res, q, out);
     else
-        dns_append_a(res, out, name,
+        dns_append_a(res, out, q->host,
                      t == SIM_TRANSPORT_TLS || t == SIM_TRANSPORT_TLS_SCTP
                          ? 5061
                          : 5060,
                      t, 0, 0);
     SimDnsAnswer *a = g_new0(SimDnsAnswer, 1);
-    a->name = g_strdup(name);
+    a->name = g_strdup(q->name);
     a->n = out->len;
     a->targets = (SimDnsTarget *)(gpointer)g_array_free(out, FALSE);
     dns_apply_blacklist(res, a->targets, a->n);
@@ -418,12 +544,10 @@ dns_answer(SimResolver *res, const char *name, guint16 port,
 
 /* Counts a resolution and says whether the cache answers it. */
 static gboolean
-dns_lookup(SimResolver *res, const char *name, guint16 port,
-           SimTransportKind t)
+dns_lookup(SimResolver *res, const DnsQuery *q)
 {
-    g_autoptr(GPtrArray) keys = dns_cache_keys(res, name, port, t);
     sim_counter_add(res->queries, 1);
-    gboolean hit = dns_cache_check(res, keys);
+    gboolean hit = dns_cache_check(res, q);
     if (hit)
         sim_counter_add(res->hits, 1);
     return hit;
@@ -433,7 +557,7 @@ static void
 dns_pending_fire(SimEvq *q, gpointer data)
 {
     DnsPending *pd = data;
-    SimDnsAnswer *a = dns_answer(pd->res, pd->name, pd->port, pd->transport);
+    SimDnsAnswer *a = dns_answer(pd->res, pd->query);
     pd->func(a, pd->user);
 }
 
@@ -441,8 +565,7 @@ static void
 dns_pending_free(gpointer data)
 {
     DnsPending *pd = data;
-    g_queue_delete_link(&pd->res->pending, pd->link);
-    g_free(pd->name);
+    g_queue_unlink(&pd->res->pending, &pd->link);
     g_free(pd);
 }
 
@@ -467,12 +590,15 @@ sim_resolver_resolve(SimResolver *res, const char *name, guint16 port,
                      gpointer user)
 {
     g_return_if_fail(res != NULL && name != NULL && func != NULL);
-    gboolean hit = dns_lookup(res, name, port, transport);
+    DnsQuery *q = dns_query(res, name, port, transport);
+    gboolean hit = dns_lookup(res, q);
     DnsPending *pd = g_new0(DnsPending, 1);
-    *pd = (DnsPending){ res, g_strdup(name), port, transport, func, user,
-                        NULL, 0 };
-    g_queue_push_tail(&res->pending, pd);
-    pd->link = g_queue_peek_tail_link(&res->pending);
+    pd->res = res;
+    pd->query = q;
+    pd->func = func;
+    pd->user = user;
+    pd->link.data = pd;
+    g_queue_push_tail_link(&res->pending, &pd->link);
     pd->event = sim_evq_after(res->ctx->evq, hit ? 0 : res->cfg.lookup_delay,
                               dns_pending_fire, pd, dns_pending_free);
 }
@@ -495,8 +621,9 @@ sim_resolver_resolve_now(SimResolver *res, const char *name, guint16 port,
                          SimTransportKind transport)
 {
     g_return_val_if_fail(res != NULL && name != NULL, NULL);
-    dns_lookup(res, name, port, transport);
-    return dns_answer(res, name, port, transport);
+    DnsQuery *q = dns_query(res, name, port, transport);
+    dns_lookup(res, q);
+    return dns_answer(res, q);
 }
 
 /**
