@@ -292,6 +292,9 @@ typedef struct {
      * hosts or sites are not reported (they may be meant for it). */
     gboolean bad_hosts;
     gboolean bad_sites;
+    /* The protocol or some node's port had a problem: SRV ports are not
+     * checked against the nodes' (which follow the protocol). */
+    gboolean bad_ports;
     /* How [simulation] strategy is checked. */
     SimTopoLoadFlags flags;
 } TopoParser;
@@ -1772,6 +1775,7 @@ topo_parse_nodes(TopoParser *p, SimTopo *t)
         g_ptr_array_add(sites, site);
         p->bad_hosts |= topo_is_bad(p, p->groups[i].group, "host");
         p->bad_sites |= topo_is_bad(p, p->groups[i].group, "site");
+        p->bad_ports |= topo_is_bad(p, p->groups[i].group, "port");
     }
     /* An unknown group may have been meant as the node. */
     if (t->n_nodes == 0 && !p->bad_groups)
@@ -1819,6 +1823,41 @@ topo_srv_node_port(TopoParser *p, const SimTopo *t, const TopoGroup *g,
     return TRUE;
 }
 
+/* An SRV record's {target, port} must be some node's {host, port}, or
+ * every call routed by it fails.  Not checked when ports are unknown
+ * (the protocol or a port key had a problem). */
+static gboolean
+topo_srv_listens(TopoParser *p, const SimTopo *t, const TopoGroup *g,
+                 const char *target, guint port)
+{
+    TopoGroup tmp;
+    if (p->bad_ports ||
+        topo_is_bad(p, topo_singleton(p, TOPO_TRANSPORT, &tmp)->group,
+                    "protocol"))
+        return TRUE;
+    g_autoptr(GString) ports = g_string_new(NULL);
+    for (guint i = 0; i < t->n_nodes; i++) {
+        if (g_ascii_strcasecmp(t->nodes[i].host, target) != 0)
+            continue;
+        if (t->nodes[i].port == port)
+            return TRUE;
+        g_string_append_printf(ports, "%s%s on %u", ports->len ? ", " : "",
+                               t->nodes[i].name, t->nodes[i].port);
+    }
+    return topo_fail(p, SIM_TOPO_ERROR_BAD_REFERENCE, g->group, "srv",
+                     "expected an SRV port that a node of target %s listens "
+                     "on (node %s; protocol %s, whose default port is %u), "
+                     "found %u, so every call it routes would fail (write * "
+                     "for the node's port)",
+                     target, ports->str,
+                     topo_protocol_names[t->transport.protocol],
+                     t->transport.protocol == SIM_PROTO_TLS ||
+                             t->transport.protocol == SIM_PROTO_TLS_SCTP
+                         ? 5061
+                         : 5060,
+                     port);
+}
+
 /* One "PRIORITY WEIGHT PORT TARGET" record. */
 static gboolean
 topo_parse_srv_record(TopoParser *p, const SimTopo *t, const TopoGroup *g,
@@ -1854,6 +1893,8 @@ topo_parse_srv_record(TopoParser *p, const SimTopo *t, const TopoGroup *g,
                          q);
     }
     if (any_port && !topo_srv_node_port(p, t, g, host, &v[2]))
+        return FALSE;
+    if (!any_port && !topo_srv_listens(p, t, g, f[3], (guint)v[2]))
         return FALSE;
     srv->priority = v[0];
     srv->weight = v[1];

@@ -120,12 +120,18 @@ main(int argc, char **argv)
     const SimStrategyOps *const *all = sim_strategy_all();
     for (guint p = 0; p < G_N_ELEMENTS(golden_protocols); p++)
         for (guint s = 0; all[s]; s++) {
+            guint port = g_str_has_prefix(golden_protocols[p], "tls") ? 5061
+                                                                       : 5060;
             g_autofree char *text = g_strdup_printf(
-                golden_fmt, golden_protocols[p], 5060, 5060);
+                golden_fmt, golden_protocols[p], port, port);
+            g_autoptr(GError) error = NULL;
             g_autoptr(SimTopo) topo = sim_topo_load_data(
-                "golden", text, strlen(text), NULL, NULL);
-            if (!topo ||
-                !sim_world_strategy_applicable(topo, all[s]->name))
+                "golden", text, strlen(text), NULL, &error);
+            /* A topology that does not load would drop its cases. */
+            if (!topo)
+                g_error("golden topology over %s: %s", golden_protocols[p],
+                        error->message);
+            if (!sim_world_strategy_applicable(topo, all[s]->name))
                 continue;
             GoldenCase *c = g_new(GoldenCase, 1);
             *c = (GoldenCase){ golden_protocols[p], all[s]->name };

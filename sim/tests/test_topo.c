@@ -223,7 +223,7 @@ test_lists(void)
         "srv = 10 60 5061 h1; 20 0 5062 h2, 10 30 5061 h1\n"
         "[node p1]\nhost = h1\ndomains = a.t; b.t,c.t\n"
         "cert-san = URI:sip:a.t, DNS:h1\n"
-        "[node p2]\nhost = h2\ndomains = c.t\n",
+        "[node p2]\nhost = h2\ndomains = c.t\nport = 5062\n",
         NULL);
     const SimTopoNode *n = &t->nodes[0];
     g_assert_cmpuint(n->n_domains, ==, 3);
@@ -253,6 +253,19 @@ test_srv_any_port(void)
     g_autoptr(SimTopo) tcp = load_ok(text, ov);
     g_assert_cmpuint(tcp->domains[0].srv[0].port, ==, 5060);
     g_assert_cmpuint(tcp->domains[0].srv[1].port, ==, 5071);
+
+    /* An explicit port must be one a node of the target listens on, and
+     * node ports follow the protocol: 5061 is right under TLS only. */
+    const char *fixed = "[domain a.t]\nsrv = 10 10 5061 h1\n"
+                        "[node p1]\nhost = h1\ndomains = a.t\n";
+    g_autoptr(SimTopo) fixed_tls = load_ok(fixed, NULL);
+    g_autoptr(GError) e2 = NULL;
+    g_autoptr(SimTopo) fixed_tcp = load_text(fixed, ov, &e2);
+    g_assert_error(e2, SIM_TOPO_ERROR, SIM_TOPO_ERROR_BAD_REFERENCE);
+    g_assert_nonnull(strstr(e2->message, "found 5061, so every call"));
+    const char *const ov2[] = { "transport.protocol=tcp", "node.p1.port=5061",
+                                NULL };
+    g_autoptr(SimTopo) fixed_tcp2 = load_ok(fixed, ov2);
 
     /* Two nodes on one host with different ports: "*" is ambiguous. */
     g_autoptr(GError) error = NULL;
@@ -508,6 +521,9 @@ static const Fixture fixtures[] = {
     { "profile-bad.topo", SIM_TOPO_ERROR_CREDENTIALS, "[simulation]",
       "cpu-profile", "expected a CPU profile written by sipreuse calibrate, "
       "found a file that is not: " },
+    { "srv-port.topo", SIM_TOPO_ERROR_BAD_REFERENCE, "[domain a.test]", "srv",
+      "expected an SRV port that a node of target y listens on (node y on "
+      "5060; protocol tcp, whose default port is 5060), found 5061" },
     /* Fuzzer finds. */
     { "fuzz-protocol-overflow.topo", SIM_TOPO_ERROR_BAD_VALUE,
       "[transport]", "protocol", "did you mean \"tls\"" },
