@@ -38,6 +38,10 @@ G_DEFINE_QUARK(sim-topo-error-quark, sim_topo_error)
 #define TOPO_MAX_FILE (1u << 20)
 /* Durations must be shorter: 1e9 s, about 31 years of simulated time. */
 #define TOPO_MAX_NS 1e18
+/* Longest run ([simulation] duration): 365 days.  Long runs sample their
+ * time series less often (sim_world_sample_interval), so this bounds the
+ * run's own cost, not the series'. */
+#define TOPO_MAX_RUN_NS (G_GUINT64_CONSTANT(365) * 86400 * 1000000000)
 /* Longest value quoted in an error message. */
 #define TOPO_QUOTE_MAX 60
 /* Problems listed in one error; the rest are counted. */
@@ -592,38 +596,50 @@ static const TopoUnit topo_time_units[] = {
     { "s", 1e9 }, { "min", 60e9 }, { "h", 3600e9 },
 };
 
-/* Parses a duration of @flags below @max_ns into *out. */
+/* Parses a duration of @flags, at most @max_ns, into *out. */
 static gboolean
-topo_duration_text(const char *v, guint flags, double max_ns, SimTime *out)
+topo_duration_text(const char *v, guint flags, SimTime max_ns, SimTime *out)
 {
     double ns;
     if (!topo_scaled(v, topo_time_units, G_N_ELEMENTS(topo_time_units), &ns) ||
-        ns >= max_ns || ((flags & TOPO_POSITIVE) && llround(ns) == 0))
+        ns >= TOPO_MAX_NS)
         return FALSE;
-    *out = (SimTime)llround(ns);
+    SimTime x = (SimTime)llround(ns);
+    if (x > max_ns || ((flags & TOPO_POSITIVE) && x == 0))
+        return FALSE;
+    *out = x;
     return TRUE;
 }
 
-/* A duration: ns/us/ms/s/min/h, bare number = seconds.  A bad value
- * leaves the default in *out (as does every getter below). */
+/* A duration of at most @max_ns (@limit says it in words):
+ * ns/us/ms/s/min/h, bare number = seconds.  A bad value leaves the default
+ * in *out (as does every getter below). */
+static gboolean
+topo_duration_max(TopoParser *p, const TopoGroup *g, const char *key,
+                  guint flags, SimTime max_ns, const char *limit,
+                  SimTime *out)
+{
+    g_autofree char *v = topo_value(p, g, key);
+    if (!v || topo_duration_text(v, flags, max_ns, out))
+        return TRUE;
+    const char *def = topo_default(g, key);
+    if (def)
+        topo_duration_text(def, flags, max_ns, out);
+    g_autofree char *exp = g_strdup_printf(
+        "a %sduration %s, e.g. %s500ms, 2s or 1min (a bare number is "
+        "seconds)",
+        flags & TOPO_POSITIVE ? "positive " : "", limit,
+        flags & TOPO_POSITIVE ? "" : "0, ");
+    return topo_bad(p, g, key, v, exp);
+}
+
+/* A duration under TOPO_MAX_NS. */
 static gboolean
 topo_duration(TopoParser *p, const TopoGroup *g, const char *key,
               guint flags, SimTime *out)
 {
-    g_autofree char *v = topo_value(p, g, key);
-    if (!v || topo_duration_text(v, flags, TOPO_MAX_NS, out))
-        return TRUE;
-    const char *def = topo_default(g, key);
-    if (def)
-        topo_duration_text(def, flags, TOPO_MAX_NS, out);
-    return topo_bad(p, g, key, v,
-                    flags & TOPO_POSITIVE
-                        ? "a positive duration under 1e9 s (about 31 "
-                          "years), e.g. 500ms, 2s or 1min (a bare number "
-                          "is seconds)"
-                        : "a duration under 1e9 s (about 31 years), e.g. "
-                          "0, 500ms, 2s or 1min (a bare number is "
-                          "seconds)");
+    return topo_duration_max(p, g, key, flags, SIM_TIME_NEVER,
+                             "under 1e9 s (about 31 years)", out);
 }
 
 static const TopoUnit topo_bw_units[] = {
@@ -1373,8 +1389,9 @@ topo_parse_simulation(TopoParser *p, SimTopo *t)
     TopoGroup tmp;
     const TopoGroup *g = topo_singleton(p, TOPO_SIMULATION, &tmp);
     SimTopoSimulation *s = &t->simulation;
-    gboolean times = topo_duration(p, g, "duration", TOPO_POSITIVE,
-                                   &s->duration);
+    gboolean times = topo_duration_max(p, g, "duration", TOPO_POSITIVE,
+                                       TOPO_MAX_RUN_NS,
+                                       "of at most 365 days", &s->duration);
     times &= topo_duration(p, g, "warmup", 0, &s->warmup);
     gboolean ok = topo_uint(p, g, "seed", 0, G_MAXUINT64, &s->seed);
     ok &= topo_strategy(p, g, "strategy", &s->strategy);

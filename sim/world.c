@@ -23,8 +23,11 @@
 
 G_DEFINE_QUARK(sim-world-error-quark, sim_world_error)
 
-/* Interval of the time series (timeseries.tsv). */
+/* Interval of the time series (timeseries.tsv) of runs up to
+ * WORLD_MAX_SAMPLES seconds long; longer runs sample less often. */
 #define WORLD_SAMPLE_INTERVAL SIM_S(1)
+/* Most rows of a time series (plus the one at time 0). */
+#define WORLD_MAX_SAMPLES 10000
 
 /* The Via transport of each [transport] protocol. */
 static const SimTransportKind world_kinds[SIM_PROTO_N] = {
@@ -74,8 +77,9 @@ typedef struct {
     /* Generators. */
     SimTraffic **traffic;
     SimFault *fault;
-    /* Time series (of SimSample). */
+    /* Time series (of SimSample) and its interval. */
     GArray *samples;
+    SimTime sample_interval;
     /* Run-wide statistics the sampler reads. */
     SimGauge *conns_open;
     SimGauge *calls_in_progress;
@@ -496,6 +500,29 @@ static const SimFaultHooks world_fault_hooks = {
 
 /* ---- Sampling ----------------------------------------------------------- */
 
+/**
+ * sim_world_sample_interval:
+ * @duration: a run's simulated duration
+ *
+ * The interval of a run's time series: 1 s, or for runs longer than
+ * 10,000 s the shortest 1, 2 or 5 times a power of ten seconds that keeps
+ * the series at 10,000 intervals at most, so that long runs cost neither
+ * memory nor huge timeseries.tsv files.
+ *
+ * Returns: the interval.
+ */
+SimTime
+sim_world_sample_interval(SimTime duration)
+{
+    static const guint steps[] = { 1, 2, 5 };
+    SimTime want = duration / WORLD_MAX_SAMPLES +
+                   (duration % WORLD_MAX_SAMPLES != 0);
+    for (SimTime decade = WORLD_SAMPLE_INTERVAL;; decade *= 10)
+        for (guint i = 0; i < G_N_ELEMENTS(steps); i++)
+            if (steps[i] * decade >= want)
+                return steps[i] * decade;
+}
+
 /* Records one SimSample at now: open connections and calls in progress at
  * that instant (CPU use is filled in after the run, from the series). */
 static void
@@ -510,8 +537,8 @@ world_sample(SimEvq *q, gpointer data)
             (guint64)MAX(sim_gauge_level(w->calls_in_progress), 0),
     };
     g_array_append_val(w->samples, s);
-    if (now + WORLD_SAMPLE_INTERVAL <= w->topo->simulation.duration)
-        sim_evq_at(q, now + WORLD_SAMPLE_INTERVAL, world_sample, w, NULL);
+    if (now + w->sample_interval <= w->topo->simulation.duration)
+        sim_evq_at(q, now + w->sample_interval, world_sample, w, NULL);
 }
 
 /* CPU use of each sample: the busy fraction of all cores over the
@@ -758,7 +785,7 @@ world_fill(World *w, SimRunResult *r)
     world_fill_latency(w, r);
     world_fill_extras(w, r);
     world_fill_sample_cpu(w);
-    r->sample_interval = WORLD_SAMPLE_INTERVAL;
+    r->sample_interval = w->sample_interval;
     r->n_samples = w->samples->len;
     r->samples = (SimSample *)g_array_free(g_steal_pointer(&w->samples),
                                            FALSE);
@@ -813,7 +840,8 @@ world_new(const SimTopo *topo, const SimRunOptions *opt)
     w->ctx.evq = sim_evq_new();
     w->ctx.seed = opt->seed_set ? opt->seed : topo->simulation.seed;
     w->ctx.stats = sim_stats_new();
-    sim_stats_set_sample_interval(w->ctx.stats, WORLD_SAMPLE_INTERVAL);
+    w->sample_interval = sim_world_sample_interval(topo->simulation.duration);
+    sim_stats_set_sample_interval(w->ctx.stats, w->sample_interval);
     w->nodes = g_new0(WorldNode, MAX(topo->n_nodes, 1));
     w->samples = g_array_new(FALSE, FALSE, sizeof(SimSample));
     w->conns_open = sim_stats_gauge(w->ctx.stats, "connections.open");

@@ -45,6 +45,7 @@ typedef struct {
 
 SimRunResult *sim_world_run(const SimTopo *topo, const SimRunOptions *opt,
                             GError **error);
+SimTime sim_world_sample_interval(SimTime duration);
 gboolean sim_world_strategy_applicable(const SimTopo *topo,
                                        const char *strategy);
 

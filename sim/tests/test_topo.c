@@ -177,6 +177,30 @@ test_units_duration(void)
     check_duration("10 ms", 10000000);
 }
 
+/* [simulation] duration is at most 365 days, other durations under 1e9 s;
+ * the messages say so. */
+static void
+test_duration_limits(void)
+{
+    check_duration("8760h", 8760 * 3600 * 1000000000ull);
+    check_duration("365 h", 365 * 3600 * 1000000000ull);
+    g_autoptr(GError) e1 = NULL;
+    g_autoptr(SimTopo) t1 = load_text(
+        "[simulation]\nduration = 31536001s\n[node pa]\n", NULL, &e1);
+    g_assert_error(e1, SIM_TOPO_ERROR, SIM_TOPO_ERROR_BAD_VALUE);
+    g_assert_nonnull(strstr(e1->message, "of at most 365 days"));
+    g_autoptr(GError) e2 = NULL;
+    g_autoptr(SimTopo) t2 = load_text(
+        "[transport]\nidle-timeout = 1e300\n[node pa]\n", NULL, &e2);
+    g_assert_error(e2, SIM_TOPO_ERROR, SIM_TOPO_ERROR_BAD_VALUE);
+    g_assert_nonnull(strstr(e2->message, "expected a duration under 1e9 s "
+                                         "(about 31 years)"));
+    g_autoptr(SimTopo) t3 = load_ok(
+        "[transport]\nidle-timeout = 999999999s\n[node pa]\n", NULL);
+    g_assert_cmpuint(t3->transport.idle_timeout, ==,
+                     999999999 * 1000000000ull);
+}
+
 static void
 check_bandwidth(const char *v, guint64 bps)
 {
@@ -489,7 +513,7 @@ static const Fixture fixtures[] = {
       "of the form [node NAME] (one name after the kind), found 2 name "
       "words" },
     { "duration-huge.topo", SIM_TOPO_ERROR_BAD_VALUE, "[simulation]",
-      "duration", "under 1e9 s (about 31 years)" },
+      "duration", "expected a positive duration of at most 365 days" },
     { "link-node-site.topo", SIM_TOPO_ERROR_BAD_REFERENCE, "[link pa west]",
       NULL, "node pa has site = east" },
     { "fault-after-end.topo", SIM_TOPO_ERROR_CONFLICT, "[fault crash]", "at",
@@ -824,6 +848,7 @@ main(int argc, char **argv)
     g_test_add_func("/topo/defaults/traffic-and-san", test_defaults_traffic);
     g_test_add_func("/topo/defaults/text", test_defaults_text);
     g_test_add_func("/topo/units/duration", test_units_duration);
+    g_test_add_func("/topo/units/duration-limits", test_duration_limits);
     g_test_add_func("/topo/units/bandwidth", test_units_bandwidth);
     g_test_add_func("/topo/units/rate-and-loss", test_units_rate_loss);
     g_test_add_func("/topo/lists/domains-san-srv", test_lists);

@@ -355,6 +355,34 @@ test_applicable(void)
     }
 }
 
+/* Long runs sample their time series less often: at most 10,000
+ * intervals of 1, 2 or 5 times a power of ten seconds; an idle node for a
+ * million seconds costs 10,001 rows, not a million. */
+static void
+test_long_run(void)
+{
+    g_assert_cmpuint(sim_world_sample_interval(SIM_S(60)), ==, SIM_S(1));
+    g_assert_cmpuint(sim_world_sample_interval(SIM_S(10000)), ==, SIM_S(1));
+    g_assert_cmpuint(sim_world_sample_interval(SIM_S(10001)), ==, SIM_S(2));
+    g_assert_cmpuint(sim_world_sample_interval(SIM_S(45000)), ==, SIM_S(5));
+    g_assert_cmpuint(sim_world_sample_interval(SIM_S(1000000)), ==,
+                     SIM_S(100));
+    g_assert_cmpuint(sim_world_sample_interval(SIM_S(365 * 86400)), ==,
+                     SIM_S(5000));
+    const char *text = "[simulation]\nduration = 1000000s\n"
+                       "[transport]\nprotocol = tcp\n[node a]\n";
+    g_autoptr(GError) error = NULL;
+    g_autoptr(SimTopo) topo = sim_topo_load_data("long", text, strlen(text),
+                                                 NULL, &error);
+    g_assert_no_error(error);
+    SimRunOptions opt = { .strategy = "rfc3261" };
+    g_autoptr(SimRunResult) r = sim_world_run(topo, &opt, &error);
+    g_assert_no_error(error);
+    g_assert_cmpuint(r->sample_interval, ==, SIM_S(100));
+    g_assert_cmpuint(r->n_samples, ==, 10001);
+    g_assert_cmpuint(r->samples[r->n_samples - 1].t, ==, SIM_S(1000000));
+}
+
 static void
 test_errors(void)
 {
@@ -650,6 +678,7 @@ main(int argc, char **argv)
     g_test_add_func("/fault/schedule/nesting", test_fault_nesting);
     g_test_add_func("/fault/schedule/stop", test_fault_stop);
     g_test_add_func("/world/strategy/applicable", test_applicable);
+    g_test_add_func("/world/series/long-run", test_long_run);
     g_test_add_func("/world/strategy/errors", test_errors);
     g_test_add_func("/world/run/determinism", test_determinism);
     g_test_add_func("/world/run/warmup", test_warmup);
