@@ -99,6 +99,33 @@ sim_cli_usage_error(const char *verb, const char *fmt, ...)
 }
 
 /**
+ * sim_cli_seed:
+ * @verb: the verb, for the message
+ * @text: the --seed value as typed
+ * @seed: (out): its value
+ *
+ * Parses a seed strictly: decimal digits only (no sign, blanks or
+ * suffix), 0 to 2^64 - 1, the range a topology's seed key accepts.
+ *
+ * Returns: 0, or %SIM_EXIT_USAGE after printing what was expected.
+ */
+int
+sim_cli_seed(const char *verb, const char *text, guint64 *seed)
+{
+    gboolean digits = text[0] != '\0';
+    for (const char *c = text; *c; c++)
+        digits &= g_ascii_isdigit(*c);
+    if (digits && g_ascii_string_to_unsigned(text, 10, 0, G_MAXUINT64, seed,
+                                             NULL))
+        return 0;
+    return sim_cli_usage_error(verb, "--seed: expected an integer from 0 "
+                               "to %" G_GUINT64_FORMAT ", found '%s'%s",
+                               G_MAXUINT64, text,
+                               text[0] == '-' ? " (seeds are not negative)"
+                                              : "");
+}
+
+/**
  * sim_cli_not_built:
  * @verb: the verb
  *

@@ -49,5 +49,6 @@ int sim_cli_parse(GOptionContext *ctx, int *argc, char ***argv);
 int sim_cli_usage_error(const char *verb, const char *fmt, ...)
     G_GNUC_PRINTF(2, 3);
 int sim_cli_not_built(const char *verb);
+int sim_cli_seed(const char *verb, const char *text, guint64 *seed);
 
 G_END_DECLS

@@ -20,7 +20,9 @@ typedef struct {
     char *strategies;
     gint reps;
     gint jobs;
-    gint64 seed;
+    /* (nullable): --seed as typed; seed is its value. */
+    char *seed_text;
+    guint64 seed;
     char *out;
     char **sets;
     gboolean no_timing;
@@ -31,6 +33,7 @@ static void
 compare_args_clear(CompareArgs *a)
 {
     g_free(a->strategies);
+    g_free(a->seed_text);
     g_free(a->out);
     g_strfreev(a->sets);
 }
@@ -107,7 +110,7 @@ compare_jobs(const SimTopo *topo, const char *text, gsize len,
 {
     GPtrArray *jobs = g_ptr_array_new_with_free_func(
         (GDestroyNotify)sim_batch_job_free);
-    guint64 base = a->seed >= 0 ? (guint64)a->seed : topo->simulation.seed;
+    guint64 base = a->seed_text ? a->seed : topo->simulation.seed;
     for (guint s = 0; strategies[s]; s++) {
         for (gint i = 0; i < a->reps; i++) {
             g_autofree char *leaf = g_strdup_printf(
@@ -157,6 +160,14 @@ compare_main(const char *path, CompareArgs *a)
         SIM_TOPO_LOAD_CALLER_STRATEGY, &error);
     if (!topo)
         return sim_cli_usage_error("compare", "%s", error->message);
+    /* Replications use seeds base, base + 1, ...: all must be seeds. */
+    guint64 base = a->seed_text ? a->seed : topo->simulation.seed;
+    if (base > G_MAXUINT64 - (guint64)(a->reps - 1))
+        return sim_cli_usage_error("compare", "expected a first seed of at "
+                                   "most %" G_GUINT64_FORMAT " for %d "
+                                   "replications, found %" G_GUINT64_FORMAT,
+                                   G_MAXUINT64 - (guint64)(a->reps - 1),
+                                   a->reps, base);
     g_auto(GStrv) strategies = compare_strategies(topo, a->strategies,
                                                   &error);
     if (!strategies)
@@ -196,8 +207,7 @@ compare_main(const char *path, CompareArgs *a)
 int
 sim_cmd_compare(int argc, char **argv)
 {
-    CompareArgs a = { .reps = 5, .seed = -1,
-                      .no_timing = sim_batch_no_timing_env() };
+    CompareArgs a = { .reps = 5, .no_timing = sim_batch_no_timing_env() };
     const GOptionEntry entries[] = {
         { "strategies", 0, 0, G_OPTION_ARG_STRING, &a.strategies,
           "Comma-separated strategies (default: all applicable)", "A,B,..." },
@@ -205,8 +215,8 @@ sim_cmd_compare(int argc, char **argv)
           "Replications per strategy (default 5)", "N" },
         { "jobs", 0, 0, G_OPTION_ARG_INT, &a.jobs,
           "Parallel runs (default: number of cores)", "N" },
-        { "seed", 0, 0, G_OPTION_ARG_INT64, &a.seed,
-          "First seed (default: the topology's)", "N" },
+        { "seed", 0, 0, G_OPTION_ARG_STRING, &a.seed_text,
+          "First seed, 0 to 2^64-1 (default: the topology's)", "N" },
         { "out", 0, 0, G_OPTION_ARG_FILENAME, &a.out,
           "Results folder (default results/<topology>/compare)", "DIR" },
         { "set", 0, 0, G_OPTION_ARG_STRING_ARRAY, &a.sets,
@@ -224,8 +234,8 @@ sim_cmd_compare(int argc, char **argv)
         rc = sim_cli_usage_error("compare", "--reps must be at least 1");
     if (!rc && a.jobs < 0)
         rc = sim_cli_usage_error("compare", "--jobs must be positive");
-    if (!rc && a.seed < -1)
-        rc = sim_cli_usage_error("compare", "--seed must be non-negative");
+    if (!rc && a.seed_text)
+        rc = sim_cli_seed("compare", a.seed_text, &a.seed);
     if (!rc)
         rc = compare_main(argv[1], &a);
     compare_args_clear(&a);

@@ -18,7 +18,9 @@
 /* The parsed command line. */
 typedef struct {
     char *strategy;
-    gint64 seed;
+    /* (nullable): --seed as typed; seed is its value. */
+    char *seed_text;
+    guint64 seed;
     char **sets;
     char *out;
     char *format;
@@ -30,6 +32,7 @@ static void
 run_args_clear(RunArgs *a)
 {
     g_free(a->strategy);
+    g_free(a->seed_text);
     g_strfreev(a->sets);
     g_free(a->out);
     g_free(a->format);
@@ -102,7 +105,7 @@ run_main(const char *path, RunArgs *a)
         return sim_cli_usage_error("run", "%s", error->message);
     if (!sim_world_strategy_applicable(topo, strategy))
         return run_not_applicable(path, topo, strategy, a->strategy != NULL);
-    guint64 seed = a->seed >= 0 ? (guint64)a->seed : topo->simulation.seed;
+    guint64 seed = a->seed_text ? a->seed : topo->simulation.seed;
     g_autofree char *dir = NULL;
     if (a->out) {
         dir = g_strdup(a->out);
@@ -145,11 +148,12 @@ run_main(const char *path, RunArgs *a)
 int
 sim_cmd_run(int argc, char **argv)
 {
-    RunArgs a = { .seed = -1, .no_timing = sim_batch_no_timing_env() };
+    RunArgs a = { .no_timing = sim_batch_no_timing_env() };
     const GOptionEntry entries[] = {
         { "strategy", 0, 0, G_OPTION_ARG_STRING, &a.strategy,
           "Connection strategy (see sipreuse list)", "NAME" },
-        { "seed", 0, 0, G_OPTION_ARG_INT64, &a.seed, "Random seed", "N" },
+        { "seed", 0, 0, G_OPTION_ARG_STRING, &a.seed_text,
+          "Random seed, 0 to 2^64-1 (default: the topology's)", "N" },
         { "set", 0, 0, G_OPTION_ARG_STRING_ARRAY, &a.sets,
           "Override a topology key (repeatable)", "GROUP.KEY=VALUE" },
         { "out", 0, 0, G_OPTION_ARG_FILENAME, &a.out,
@@ -175,8 +179,8 @@ sim_cmd_run(int argc, char **argv)
                                 a.format))
         rc = sim_cli_usage_error("run", "--format must be text, json or tsv, "
                                  "not '%s'", a.format);
-    if (!rc && a.seed < -1)
-        rc = sim_cli_usage_error("run", "--seed must be non-negative");
+    if (!rc && a.seed_text)
+        rc = sim_cli_seed("run", a.seed_text, &a.seed);
     if (!rc)
         rc = run_main(argv[1], &a);
     run_args_clear(&a);

@@ -146,6 +146,11 @@ test_bad_flags(void)
         { "run", "--format", "xml", "topologies/trunk.topo", NULL },
         { "run", "--bogus", "topologies/trunk.topo", NULL },
         { "run", "--seed", "x", "topologies/trunk.topo", NULL },
+        { "run", "--seed", "-1", "topologies/trunk.topo", NULL },
+        { "run", "--seed", "18446744073709551616", "topologies/trunk.topo",
+          NULL },
+        { "run", "--seed", "+3", "topologies/trunk.topo", NULL },
+        { "compare", "--seed", "-1", "topologies/trunk.topo", NULL },
         { "run", "no-such-file.topo", NULL },
         { "run", "topologies/trunk.topo", "--set", "nosuch.key=1", NULL },
         { "run", "--strategy", "nosuch", "topologies/trunk.topo", NULL },
@@ -237,6 +242,31 @@ test_check_strategy(void)
             "--strategy", "rfc3261", "--out", dir, "--format", "tsv", NULL);
     g_test_message("%s", e.err);
     g_assert_cmpint(e.status, ==, 0);
+}
+
+/* Seeds span 0..2^64-1 on the command line as in a topology, parsed
+ * strictly; compare refuses a first seed whose replications would wrap. */
+static void
+test_seed_range(void)
+{
+    if (!have_cli())
+        return;
+    g_auto(Cli) c = { 0 };
+    cli_run(&c, "compare", "--seed", "18446744073709551615", "--reps", "2",
+            "topologies/trunk.topo", NULL);
+    g_assert_cmpint(c.status, ==, 2);
+    g_assert_nonnull(strstr(c.err, "expected a first seed of at most "
+                                   "18446744073709551614 for 2 "
+                                   "replications"));
+    if (!have_world())
+        return;
+    g_autofree char *dir = scratch("seed-max");
+    g_auto(Cli) r = { 0 };
+    cli_run(&r, "run", "topologies/trunk.topo", SHORT, "--seed",
+            "18446744073709551615", "--out", dir, "--format", "tsv", NULL);
+    g_assert_cmpint(r.status, ==, 0);
+    g_autofree char *runs = read_file(dir, "runs.tsv");
+    g_assert_nonnull(strstr(runs, "\t18446744073709551615\t"));
 }
 
 static void
@@ -1230,6 +1260,7 @@ main(int argc, char **argv)
     g_test_add_func("/cli/errors/bad-flags", test_bad_flags);
     g_test_add_func("/cli/check/all-problems", test_check_all_problems);
     g_test_add_func("/cli/check/strategy", test_check_strategy);
+    g_test_add_func("/cli/run/seed-range", test_seed_range);
     g_test_add_func("/cli/run/files", test_run_files);
     g_test_add_func("/cli/run/determinism", test_run_determinism);
     g_test_add_func("/cli/run/pcap", test_run_pcap);
