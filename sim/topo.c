@@ -88,6 +88,7 @@ static const TopoKey topo_keys_transport[] = {
     { "rto-min", "1s", NULL },
     { "connect-timeout", "0", NULL },
     { "sctp-bundle", "true", NULL },
+    { "sctp-streams", "10", NULL },
     { NULL, NULL, NULL },
 };
 
@@ -165,6 +166,8 @@ static const TopoKey topo_keys_traffic[] = {
     { "hold", "60s", NULL },
     { "answer-delay", "0", NULL },
     { "bye-by", "caller", NULL },
+    { "cancel-after", NULL, "never: callers wait for the final response" },
+    { "cancel", "1", NULL },
     { "start", "0", NULL },
     { "stop", NULL, "the end of the run" },
     { "count", "0", NULL },
@@ -727,6 +730,32 @@ topo_loss(TopoParser *p, const TopoGroup *g, const char *key, double *out)
         topo_loss_text(def, out);
     return topo_bad(p, g, key, v,
                     "a loss probability in [0, 1) (e.g. 0.01 or 1%)");
+}
+
+static gboolean
+topo_fraction_text(const char *v, double *out)
+{
+    static const TopoUnit units[] = { { "", 1 }, { "%", 0.01 } };
+    double x;
+    if (!topo_scaled(v, units, G_N_ELEMENTS(units), &x) || x > 1)
+        return FALSE;
+    *out = x;
+    return TRUE;
+}
+
+/* A probability in [0, 1]: a fraction or a percentage. */
+static gboolean
+topo_fraction(TopoParser *p, const TopoGroup *g, const char *key,
+              double *out)
+{
+    g_autofree char *v = topo_value(p, g, key);
+    if (!v || topo_fraction_text(v, out))
+        return TRUE;
+    const char *def = topo_default(g, key);
+    if (def)
+        topo_fraction_text(def, out);
+    return topo_bad(p, g, key, v,
+                    "a fraction in [0, 1] (e.g. 0.3 or 30%)");
 }
 
 static gboolean
@@ -1427,6 +1456,7 @@ topo_parse_transport(TopoParser *p, SimTopo *t)
     ok &= topo_duration(p, g, "rto-min", TOPO_POSITIVE, &tr->rto_min);
     ok &= topo_duration(p, g, "connect-timeout", 0, &tr->connect_timeout);
     ok &= topo_bool(p, g, "sctp-bundle", &tr->sctp_bundle);
+    ok &= topo_guint(p, g, "sctp-streams", 1, 65535, &tr->sctp_streams);
     tr->protocol = proto;
     tr->tls_version = version ? 13 : 12;
     gboolean tls = proto == SIM_PROTO_TLS || proto == SIM_PROTO_TLS_SCTP;
@@ -2023,6 +2053,21 @@ topo_traffic_domain(TopoParser *p, const SimTopo *t, const TopoGroup *g,
                      v, from ? "" : " and which has no srv records");
 }
 
+/* cancel-after and cancel: callers abandon unanswered calls (CANCEL,
+ * RFC 3261 9.1); a fraction without a delay would never act. */
+static gboolean
+topo_traffic_cancel(TopoParser *p, const TopoGroup *g, SimTopoTraffic *tr)
+{
+    gboolean ok = topo_duration(p, g, "cancel-after", 0, &tr->cancel_after);
+    gboolean frac = topo_fraction(p, g, "cancel", &tr->cancel);
+    if (ok && frac && !tr->cancel_after && topo_has(p, g, "cancel"))
+        return topo_fail(p, SIM_TOPO_ERROR_CONFLICT, g->group, "cancel",
+                         "expected cancel-after (how long a caller waits "
+                         "before it abandons the call) with cancel, found "
+                         "no cancel-after");
+    return ok && frac;
+}
+
 static gboolean
 topo_parse_one_traffic(TopoParser *p, const SimTopo *t, const TopoGroup *g,
                        SimTopoTraffic *tr)
@@ -2036,6 +2081,7 @@ topo_parse_one_traffic(TopoParser *p, const SimTopo *t, const TopoGroup *g,
     ok &= topo_duration(p, g, "hold", TOPO_POSITIVE, &tr->hold);
     ok &= topo_duration(p, g, "answer-delay", 0, &tr->answer_delay);
     ok &= topo_enum(p, g, "bye-by", topo_bye_by_names, &bye);
+    ok &= topo_traffic_cancel(p, g, tr);
     gboolean times = topo_duration(p, g, "start", 0, &tr->start);
     times &= topo_duration(p, g, "stop", TOPO_POSITIVE, &tr->stop);
     ok &= topo_uint(p, g, "count", 0, G_MAXUINT64, &tr->count);
@@ -2501,6 +2547,7 @@ static const struct {
     { "traffic", "rate", SIM_TOPO_UNIT_RATE },
     { "traffic", "hold", SIM_TOPO_UNIT_DURATION },
     { "traffic", "answer-delay", SIM_TOPO_UNIT_DURATION },
+    { "traffic", "cancel-after", SIM_TOPO_UNIT_DURATION },
     { "traffic", "start", SIM_TOPO_UNIT_DURATION },
     { "traffic", "stop", SIM_TOPO_UNIT_DURATION },
     { "fault", "at", SIM_TOPO_UNIT_DURATION },

@@ -108,6 +108,10 @@ typedef struct {
     /* SCTP: DATA rides with COOKIE-ECHO (RFC 9260 5.1); an addition to
      * DESIGN section 7 (SPEC scenario 38 compares both). */
     gboolean sctp_bundle;
+    /* SCTP and TLS-SCTP: outbound streams the SIP layer asks for (RFC
+     * 4168: transactions spread over them); an addition to DESIGN
+     * section 7. */
+    guint sctp_streams;
 } SimTopoTransport;
 
 /* [network] and [link A B]: path characteristics. */
@@ -219,6 +223,13 @@ typedef struct {
     SimTime hold;
     SimTime answer_delay;
     SimByeBy bye_by;
+    /* A caller abandons a call that has no final response this long
+     * after it started: it sends CANCEL (RFC 3261 9.1); 0: never.  An
+     * addition to DESIGN section 7. */
+    SimTime cancel_after;
+    /* The fraction of calls whose callers abandon them (with
+     * cancel_after). */
+    double cancel;
     SimTime start;
     /* SIM_TIME_NEVER: the end of the run. */
     SimTime stop;

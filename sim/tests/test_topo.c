@@ -239,6 +239,30 @@ test_units_rate_loss(void)
     g_assert_cmpfloat_with_epsilon(b->network.loss, 0.01, 1e-12);
 }
 
+/* Caller abandonment: cancel-after (default never) and the fraction
+ * cancel (default all, as a fraction or a percentage); sctp-streams
+ * (default 10). */
+static void
+test_cancel_streams(void)
+{
+    static const char base[] =
+        "[domain a.t]\n[domain b.t]\n[node pa]\ndomains = a.t\n"
+        "[node pb]\ndomains = b.t\n[traffic x]\nfrom = a.t\nto = b.t\n";
+    g_autoptr(SimTopo) d = load_ok(base, NULL);
+    g_assert_cmpuint(d->traffic[0].cancel_after, ==, 0);
+    g_assert_cmpfloat(d->traffic[0].cancel, ==, 1.0);
+    g_assert_cmpuint(d->transport.sctp_streams, ==, 10);
+    g_autofree char *text = g_strconcat(
+        base, "cancel-after = 4s\ncancel = 30%\n"
+        "[transport]\nprotocol = sctp\nsctp-streams = 4\n", NULL);
+    g_autoptr(SimTopo) t = load_ok(text, NULL);
+    g_assert_cmpuint(t->traffic[0].cancel_after, ==, SIM_S(4));
+    g_assert_cmpfloat_with_epsilon(t->traffic[0].cancel, 0.3, 1e-12);
+    g_assert_cmpuint(t->transport.sctp_streams, ==, 4);
+    g_assert_cmpint(sim_topo_key_unit("traffic.x.cancel-after"), ==,
+                    SIM_TOPO_UNIT_DURATION);
+}
+
 static void
 test_lists(void)
 {
@@ -548,6 +572,12 @@ static const Fixture fixtures[] = {
     { "srv-port.topo", SIM_TOPO_ERROR_BAD_REFERENCE, "[domain a.test]", "srv",
       "expected an SRV port that a node of target y listens on (node y on "
       "5060; protocol tcp, whose default port is 5060), found 5061" },
+    { "cancel-without-after.topo", SIM_TOPO_ERROR_CONFLICT,
+      "[traffic a-to-b]", "cancel", "expected cancel-after" },
+    { "cancel-range.topo", SIM_TOPO_ERROR_BAD_VALUE, "[traffic a-to-b]",
+      "cancel", "expected a fraction in [0, 1]" },
+    { "sctp-streams-zero.topo", SIM_TOPO_ERROR_BAD_VALUE, "[transport]",
+      "sctp-streams", "an integer in 1..65535" },
     /* Fuzzer finds. */
     { "fuzz-protocol-overflow.topo", SIM_TOPO_ERROR_BAD_VALUE,
       "[transport]", "protocol", "did you mean \"tls\"" },
@@ -851,6 +881,7 @@ main(int argc, char **argv)
     g_test_add_func("/topo/units/duration-limits", test_duration_limits);
     g_test_add_func("/topo/units/bandwidth", test_units_bandwidth);
     g_test_add_func("/topo/units/rate-and-loss", test_units_rate_loss);
+    g_test_add_func("/topo/values/cancel-and-streams", test_cancel_streams);
     g_test_add_func("/topo/lists/domains-san-srv", test_lists);
     g_test_add_func("/topo/lists/srv-any-port", test_srv_any_port);
     g_test_add_func("/topo/nodes/addresses", test_addresses);
