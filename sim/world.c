@@ -137,6 +137,23 @@ world_strategy(const SimTopo *topo, const char *name, GError **error)
 
 /* ---- Building ----------------------------------------------------------- */
 
+/**
+ * sim_world_resolver_config:
+ * @topo: a topology
+ *
+ * Returns: the settings of every node's RFC 3263 resolver, from [dns].
+ */
+SimResolverConfig
+sim_world_resolver_config(const SimTopo *topo)
+{
+    return (SimResolverConfig){
+        .ttl = topo->dns.ttl,
+        .lookup_delay = topo->dns.lookup_delay,
+        .rfc2782_select = topo->dns.srv_select == SIM_SRV_SELECT_RFC2782,
+        .blacklist_time = topo->dns.blacklist_time,
+    };
+}
+
 static SimPathParams
 world_path(const SimTopoPath *p)
 {
@@ -369,12 +386,7 @@ world_build_node(World *w, guint i, const SimCpuProfile *profile,
     world_tls_costs(w, profile, i, &scfg);
     wn->stack = sim_stack_new(&w->ctx, w->net, n->name, wn->ip, wn->cpu,
                               &scfg);
-    SimResolverConfig rcfg = {
-        .ttl = topo->dns.ttl,
-        .lookup_delay = topo->dns.lookup_delay,
-        .rfc2782_select = topo->dns.srv_select == SIM_SRV_SELECT_RFC2782,
-        .blacklist_time = topo->dns.blacklist_time,
-    };
+    SimResolverConfig rcfg = sim_world_resolver_config(topo);
     wn->resolver = sim_resolver_new(&w->ctx, w->dns, n->name, &rcfg);
     SimProxyConfig pcfg = {
         .node = n->name,

@@ -8,6 +8,7 @@
  */
 #pragma once
 
+#include "models/dns.h"
 #include "sim/result.h"
 #include "sim/topo.h"
 
@@ -46,6 +47,7 @@ typedef struct {
 SimRunResult *sim_world_run(const SimTopo *topo, const SimRunOptions *opt,
                             GError **error);
 SimTime sim_world_sample_interval(SimTime duration);
+SimResolverConfig sim_world_resolver_config(const SimTopo *topo);
 gboolean sim_world_strategy_applicable(const SimTopo *topo,
                                        const char *strategy);
 

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "sim/topo.h"
+#include "sim/world.h"
 
 /* The source tree (make check sets SIPREUSE_SRCDIR; else the cwd). */
 static char *
@@ -108,6 +109,63 @@ test_defaults(void)
     g_assert_true(n->up);
     g_assert_null(n->spoof_as);
     g_assert_cmpstr(t->name, ==, "test");
+    /* [pki] ca-name and [dns] blacklist-time (additions). */
+    g_assert_cmpstr(t->pki.ca_name, ==, "sipreuse CA");
+    g_assert_null(t->pki.ca_key_file);
+    g_assert_cmpuint(t->dns.blacklist_time, ==, 60000000000ull);
+}
+
+/* [fault] at 0 and until the end of the run; a [link] without keys takes
+ * every path value from [network], one with some keys the others. */
+static void
+test_defaults_fault_link(void)
+{
+    g_autoptr(SimTopo) t = load_ok(
+        "[network]\ndefault-delay = 7ms\njitter = 2ms\nloss = 0.5%\n"
+        "bandwidth = 10Mbps\nmtu = 9000\n"
+        "[node pa]\nsite = east\n[node pb]\nsite = west\n[node pc]\n"
+        "[link east west]\n[link west pc]\ndelay = 40ms\nmtu = 1280\n"
+        "[fault crash]\nnode = pb\n",
+        NULL);
+    g_assert_cmpuint(t->n_faults, ==, 1);
+    g_assert_cmpuint(t->faults[0].node, ==, 1);
+    g_assert_cmpuint(t->faults[0].at, ==, 0);
+    g_assert_cmpuint(t->faults[0].duration, ==, SIM_TIME_NEVER);
+    g_assert_cmpuint(t->n_links, ==, 2);
+    const SimTopoPath *all = &t->links[0].path;
+    g_assert_cmpuint(all->delay, ==, 7000000);
+    g_assert_cmpuint(all->jitter, ==, 2000000);
+    g_assert_cmpfloat_with_epsilon(all->loss, 0.005, 1e-12);
+    g_assert_cmpuint(all->bandwidth_bps, ==, 10000000);
+    g_assert_cmpuint(all->mtu, ==, 9000);
+    const SimTopoPath *some = &t->links[1].path;
+    g_assert_cmpuint(some->delay, ==, 40000000);
+    g_assert_cmpuint(some->jitter, ==, 2000000);
+    g_assert_cmpfloat_with_epsilon(some->loss, 0.005, 1e-12);
+    g_assert_cmpuint(some->bandwidth_bps, ==, 10000000);
+    g_assert_cmpuint(some->mtu, ==, 1280);
+}
+
+/* [dns] srv-select = rfc2782, from the file or --set, reaches the
+ * resolver settings the world gives every node; the default is the
+ * proportional selection (SPEC D4). */
+static void
+test_srv_select(void)
+{
+    const char *text = "[dns]\nsrv-select = rfc2782\nttl = 30s\n"
+                       "lookup-delay = 2ms\nblacklist-time = 5s\n[node pa]\n";
+    g_autoptr(SimTopo) t = load_ok(text, NULL);
+    g_assert_cmpint(t->dns.srv_select, ==, SIM_SRV_SELECT_RFC2782);
+    SimResolverConfig c = sim_world_resolver_config(t);
+    g_assert_true(c.rfc2782_select);
+    g_assert_cmpuint(c.ttl, ==, 30000000000ull);
+    g_assert_cmpuint(c.lookup_delay, ==, 2000000);
+    g_assert_cmpuint(c.blacklist_time, ==, 5000000000ull);
+    g_autoptr(SimTopo) d = load_ok("[node pa]\n", NULL);
+    g_assert_false(sim_world_resolver_config(d).rfc2782_select);
+    const char *const ov[] = { "dns.srv-select=rfc2782", NULL };
+    g_autoptr(SimTopo) o = load_ok("[node pa]\n", ov);
+    g_assert_true(sim_world_resolver_config(o).rfc2782_select);
 }
 
 static void
@@ -137,20 +195,146 @@ test_defaults_traffic(void)
     g_assert_cmpstr(t->nodes[1].address, ==, "10.0.0.2");
 }
 
+/* One line of `check --defaults`: "GROUP.KEY = " then @value exactly, or
+ * for a default that is not a constant, "(...)" containing @value. */
+typedef struct {
+    const char *key;
+    const char *value;
+    gboolean note;
+} DefaultLine;
+
+/* Every line of `check --defaults`, written from DESIGN.md section 7 (the
+ * defaults paragraph and the key list), not from the loader's table. */
+static const DefaultLine design_defaults[] = {
+    /* "duration 60s, warmup 0, seed 1, strategy reuse". */
+    { "simulation.duration", "60s", FALSE },
+    { "simulation.warmup", "0", FALSE },
+    { "simulation.seed", "1", FALSE },
+    { "simulation.strategy", "reuse", FALSE },
+    /* cpu-profile: without one, costs from SPEC 3.3 ("default from the
+     * cpu profile or SPEC 3.3/6"). */
+    { "simulation.cpu-profile", "SPEC 3.3", TRUE },
+    /* "protocol tls, tls-version 1.3, mutual-auth true, resumption true,
+     * idle-timeout 120s, t1 500ms, alias-insert-check true,
+     * initial-window 10, rto-min 1s". */
+    { "transport.protocol", "tls", FALSE },
+    { "transport.tls-version", "1.3", FALSE },
+    { "transport.mutual-auth", "true", FALSE },
+    { "transport.resumption", "true", FALSE },
+    { "transport.idle-timeout", "120s", FALSE },
+    { "transport.t1", "500ms", FALSE },
+    { "transport.alias-insert-check", "true", FALSE },
+    { "transport.initial-window", "10", FALSE },
+    { "transport.rto-min", "1s", FALSE },
+    /* "default-delay 10ms, bandwidth 1Gbps, mtu 1500, loss 0". */
+    { "network.default-delay", "10ms", FALSE },
+    { "network.bandwidth", "1Gbps", FALSE },
+    { "network.mtu", "1500", FALSE },
+    { "network.loss", "0", FALSE },
+    /* "key ecdsa-p256"; ca-file: "use this CA instead of generating
+     * one". */
+    { "pki.key", "ecdsa-p256", FALSE },
+    { "pki.ca-file", "generated", TRUE },
+    /* "ttl 300s, lookup-delay 1ms, srv-select proportional, strict-3263
+     * false". */
+    { "dns.ttl", "300s", FALSE },
+    { "dns.lookup-delay", "1ms", FALSE },
+    { "dns.srv-select", "proportional", FALSE },
+    { "dns.strict-3263", "false", FALSE },
+    /* "no srv: the domain's nodes by A record". */
+    { "domain.srv", "by A record", TRUE },
+    /* [node]: address "default assigned", "port 5061 for TLS and 5060
+     * otherwise", "advertise-port true", "a node without site sits in a
+     * site of its own name", cert-san "default URI:sip:HOST plus
+     * URI:sip:DOMAIN for each served domain", "client-cert true",
+     * cert-file "instead of a generated certificate", "accept-alias
+     * true", strategy "overriding the run's", "cores 1, sip-cost 50us",
+     * tls-*-cost "default from the cpu profile or SPEC", "up (default
+     * true)". */
+    { "node.address", "in file order", TRUE },
+    { "node.port", "5061 for tls and tls-sctp, 5060 otherwise", TRUE },
+    { "node.advertise-port", "true", FALSE },
+    { "node.site", "own name", TRUE },
+    { "node.cert-san", "URI:sip:HOST plus URI:sip:DOMAIN", TRUE },
+    { "node.client-cert", "true", FALSE },
+    { "node.cert-file", "generated", TRUE },
+    { "node.accept-alias", "true", FALSE },
+    { "node.strategy", "the run's", TRUE },
+    { "node.cores", "1", FALSE },
+    { "node.sip-cost", "50us", FALSE },
+    { "node.tls-full-cost", "cpu profile or SPEC", TRUE },
+    { "node.tls-resumed-cost", "cpu profile or SPEC", TRUE },
+    { "node.up", "true", FALSE },
+    /* [link]: the [network] values where unset. */
+    { "link.delay", "[network] default-delay", TRUE },
+    { "link.jitter", "[network] jitter", TRUE },
+    { "link.loss", "[network] loss", TRUE },
+    { "link.bandwidth", "[network] bandwidth", TRUE },
+    /* "rate 1/s, hold 60s, answer-delay 0, bye-by caller, start 0, stop =
+     * end"; from and to have no default. */
+    { "traffic.from", "required", TRUE },
+    { "traffic.to", "required", TRUE },
+    { "traffic.rate", "1/s", FALSE },
+    { "traffic.hold", "60s", FALSE },
+    { "traffic.answer-delay", "0", FALSE },
+    { "traffic.bye-by", "caller", FALSE },
+    { "traffic.start", "0", FALSE },
+    { "traffic.stop", "end of the run", TRUE },
+    /* [fault] node (required), at, duration. */
+    { "fault.node", "required", TRUE },
+
+    /* Additions to DESIGN section 7 (documented in sim/topo.h and the
+     * README): their defaults keep DESIGN's behaviour. */
+    { "transport.connect-timeout", "0", FALSE },
+    { "transport.sctp-bundle", "true", FALSE },
+    { "network.jitter", "0", FALSE },
+    { "pki.ca-name", "sipreuse CA", FALSE },
+    { "pki.ca-key-file", "none", TRUE },
+    { "pki.verify-time", "the current time when ca-file or cert-file is "
+                         "used, else 2025-01-01T00:00:00Z", TRUE },
+    { "dns.blacklist-time", "60s", FALSE },
+    { "node.host", "the node's name", TRUE },
+    { "node.domains", "none", TRUE },
+    { "node.key-file", "none", TRUE },
+    { "node.cert-expired", "false", FALSE },
+    { "node.cert-untrusted", "false", FALSE },
+    { "node.spoof-as", "none", TRUE },
+    { "link.mtu", "[network] mtu", TRUE },
+    { "traffic.count", "0", FALSE },
+    { "fault.at", "0", FALSE },
+    { "fault.duration", "until the end of the run", TRUE },
+    { "transport.sctp-streams", "10", FALSE },
+    { "traffic.cancel-after", "never", TRUE },
+    { "traffic.cancel", "1", FALSE },
+};
+
+/* `check --defaults` prints exactly one line per key, each with the
+ * default the design gives. */
 static void
 test_defaults_text(void)
 {
     g_autofree char *text = sim_topo_defaults_text();
-    static const char *const lines[] = {
-        "simulation.duration = 60s\n", "transport.idle-timeout = 120s\n",
-        "transport.protocol = tls\n", "network.bandwidth = 1Gbps\n",
-        "dns.srv-select = proportional\n", "node.sip-cost = 50us\n",
-        "traffic.bye-by = caller\n", "pki.key = ecdsa-p256\n",
-        "pki.verify-time = (the current time when ca-file or cert-file is "
-        "used, else 2025-01-01T00:00:00Z)\n",
-    };
-    for (guint i = 0; i < G_N_ELEMENTS(lines); i++)
-        g_assert_nonnull(strstr(text, lines[i]));
+    g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+    guint n = g_strv_length(lines);
+    g_assert_cmpstr(lines[n - 1], ==, "");
+    g_assert_cmpuint(n - 1, ==, G_N_ELEMENTS(design_defaults));
+    for (guint i = 0; i < G_N_ELEMENTS(design_defaults); i++) {
+        const DefaultLine *d = &design_defaults[i];
+        g_autofree char *prefix = g_strdup_printf("%s = ", d->key);
+        const char *line = NULL;
+        for (guint j = 0; j + 1 < n && !line; j++)
+            if (g_str_has_prefix(lines[j], prefix))
+                line = lines[j];
+        g_test_message("%s: %s", d->key, line ? line : "(missing)");
+        g_assert_nonnull(line);
+        const char *v = line + strlen(prefix);
+        if (!d->note) {
+            g_assert_cmpstr(v, ==, d->value);
+            continue;
+        }
+        g_assert_true(v[0] == '(' && g_str_has_suffix(v, ")"));
+        g_assert_nonnull(strstr(v, d->value));
+    }
 }
 
 /* [simulation] duration = @v must give @ns. */
@@ -578,6 +762,12 @@ static const Fixture fixtures[] = {
       "cancel", "expected a fraction in [0, 1]" },
     { "sctp-streams-zero.topo", SIM_TOPO_ERROR_BAD_VALUE, "[transport]",
       "sctp-streams", "an integer in 1..65535" },
+    { "bad-unit-bandwidth.topo", SIM_TOPO_ERROR_BAD_VALUE, "[network]",
+      "bandwidth", "expected a positive bandwidth below 1e15 bps (e.g. "
+      "100Mbps, 1Gbps, 64Kbps; a bare number is bits per second), found "
+      "\"100 Mbit/s\"" },
+    { "bad-unit-rate.topo", SIM_TOPO_ERROR_BAD_VALUE, "[traffic a-to-b]",
+      "rate", "(N, N/s, N/min or N/h, e.g. 20/s), found \"5 calls/s\"" },
     /* Fuzzer finds. */
     { "fuzz-protocol-overflow.topo", SIM_TOPO_ERROR_BAD_VALUE,
       "[transport]", "protocol", "did you mean \"tls\"" },
@@ -877,6 +1067,8 @@ main(int argc, char **argv)
     g_test_add_func("/topo/defaults/every-key", test_defaults);
     g_test_add_func("/topo/defaults/traffic-and-san", test_defaults_traffic);
     g_test_add_func("/topo/defaults/text", test_defaults_text);
+    g_test_add_func("/topo/defaults/fault-and-link", test_defaults_fault_link);
+    g_test_add_func("/topo/dns/srv-select-reaches-resolver", test_srv_select);
     g_test_add_func("/topo/units/duration", test_units_duration);
     g_test_add_func("/topo/units/duration-limits", test_duration_limits);
     g_test_add_func("/topo/units/bandwidth", test_units_bandwidth);
