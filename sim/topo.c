@@ -9,12 +9,19 @@
  * what was found, and suggests the nearest valid name for a misspelling.
  * A load goes on past problems (a bad value falls back to its default,
  * checks that depend on it are skipped) so that one error lists them all.
- * Contradictions rejected: tls-version with a non-TLS protocol, warmup >=
- * duration, cert-file without key-file (or with cert-expired/untrusted),
- * ca-key-file without ca-file, two nodes on one {address, port}, traffic
- * with from == to or start >= stop; mutual-auth and resumption are ignored
- * on non-TLS protocols (so one file serves every --set protocol), and a
- * [link A A] sets the path inside one site.
+ * What GKeyFile hides is read from the raw text: repeated groups and keys,
+ * keys with a [LOCALE] suffix.  Files are parsed as the run will parse
+ * them (profiles with the profile reader, PEM through models/pki.c), and
+ * strategy names are checked against the registry.  Contradictions
+ * rejected: tls-version with a non-TLS protocol, warmup >= duration, an
+ * explicit strategy that cannot run over the protocol, cert-file without
+ * key-file (or with cert-expired/untrusted, or a key of another
+ * certificate), ca-key-file without ca-file, two nodes on one {address,
+ * port}, an SRV {target, port} no node listens on, traffic with from ==
+ * to or start >= stop, a fault at or after the end of the run;
+ * mutual-auth and resumption are ignored on non-TLS protocols (so one file
+ * serves every --set protocol), and a [link A A] sets the path inside one
+ * site.
  */
 #define G_LOG_DOMAIN "sim-topo"
 
@@ -958,8 +965,8 @@ static const char *const topo_file_kinds[] = {
     [TOPO_FILE_PROFILE] = "a CPU profile written by sipreuse calibrate",
     [TOPO_FILE_CHAIN] = "a PEM certificate chain, leaf first",
     [TOPO_FILE_CA] = "a PEM CA certificate",
-    [TOPO_FILE_LEAF_KEY] = "a PEM private key (rsa-2048, rsa-3072, "
-                           "ecdsa-p256 or ed25519, unencrypted)",
+    [TOPO_FILE_LEAF_KEY] = ("a PEM private key (rsa-2048, rsa-3072, "
+                            "ecdsa-p256 or ed25519, unencrypted)"),
     [TOPO_FILE_CA_KEY] = "an unencrypted PEM private key",
 };
 
