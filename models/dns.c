@@ -77,6 +77,10 @@ struct _DnsQuery {
     /* The cache keys' entries (DnsFresh *, owned by the cache), in the
      * order the keys are checked. */
     GPtrArray *fresh;
+    /* TRUE if the name is a numeric IPv4 address (RFC 3263 4.2: no DNS
+     * lookup; the URI port or the transport's default), and that address. */
+    gboolean literal;
+    SimIp literal_ip;
     /* The next query of the same name (other port or transport). */
     DnsQuery *next;
 };
@@ -360,8 +364,11 @@ dns_query_fill(SimResolver *res, DnsQuery *q)
 {
     const SimDns *dns = res->dns;
     SimTransportKind t = q->transport;
-    g_autofree char *lower = g_ascii_strdown(q->name, -1);
     g_ptr_array_set_size(q->fresh, 0);
+    q->generation = dns->generation;
+    if (q->literal)
+        return;
+    g_autofree char *lower = g_ascii_strdown(q->name, -1);
     q->srv = q->port ? NULL : dns_srv_records(dns, q->name, t);
     q->host = dns_host(dns, q->name);
     if (!q->port)
@@ -379,7 +386,6 @@ dns_query_fill(SimResolver *res, DnsQuery *q)
                         dns_fresh(res, g_strdup_printf("A\t%s", tl)));
         q->srv_hosts[i] = dns_host(dns, target);
     }
-    q->generation = dns->generation;
 }
 
 static void
@@ -419,6 +425,7 @@ dns_query(SimResolver *res, const char *name, guint16 port,
     q->port = port;
     q->transport = t;
     q->fresh = g_ptr_array_new();
+    q->literal = sim_ip_parse(name, &q->literal_ip);
     q->next = head;
     g_hash_table_replace(res->memo, q->name, q);
     dns_query_fill(res, q);
@@ -524,16 +531,20 @@ dns_answer(SimResolver *res, DnsQuery *q)
     dns_query_refresh(res, q);
     SimTransportKind t = q->transport;
     GArray *out = g_array_sized_new(FALSE, FALSE, sizeof(SimDnsTarget), 4);
-    if (q->port)
+    guint16 default_port =
+        t == SIM_TRANSPORT_TLS || t == SIM_TRANSPORT_TLS_SCTP ? 5061 : 5060;
+    if (q->literal) {
+        SimDnsTarget d = {
+            .tuple = { q->literal_ip, q->port ? q->port : default_port, t },
+            .host = q->name,
+        };
+        g_array_append_val(out, d);
+    } else if (q->port)
         dns_append_a(res, out, q->host, q->port, t, 0, 0);
     else if (q->srv)
         dns_order_srv(res, q, out);
     else
-        dns_append_a(res, out, q->host,
-                     t == SIM_TRANSPORT_TLS || t == SIM_TRANSPORT_TLS_SCTP
-                         ? 5061
-                         : 5060,
-                     t, 0, 0);
+        dns_append_a(res, out, q->host, default_port, t, 0, 0);
     SimDnsAnswer *a = g_new0(SimDnsAnswer, 1);
     a->name = g_strdup(q->name);
     a->n = out->len;
@@ -546,6 +557,9 @@ dns_answer(SimResolver *res, DnsQuery *q)
 static gboolean
 dns_lookup(SimResolver *res, const DnsQuery *q)
 {
+    /* A numeric address needs no query: it answers as a hit would. */
+    if (q->literal)
+        return TRUE;
     sim_counter_add(res->queries, 1);
     gboolean hit = dns_cache_check(res, q);
     if (hit)

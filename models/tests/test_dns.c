@@ -317,6 +317,46 @@ test_blacklist(Fix *f, gconstpointer data)
     g_assert_cmpuint(a->targets[0].tuple.ip, ==, s1.ip);
 }
 
+/* RFC 3263 4.2: a numeric host is its own target, at the URI's port or
+ * the transport's default (5061 for TLS, 5060 otherwise), whether or not a
+ * node has that address, and resolving it queries nothing: the answer
+ * comes through a zero-delay event, as a cache hit's does. */
+static void
+test_ip_literal(Fix *f, gconstpointer data)
+{
+    fix_resolver(f);
+    const struct {
+        guint16 port;
+        SimTransportKind t;
+        guint16 expect;
+    } cases[] = { { 0, SIM_TRANSPORT_TLS, 5061 },
+                  { 0, SIM_TRANSPORT_TCP, 5060 },
+                  { 0, SIM_TRANSPORT_UDP, 5060 },
+                  { 5070, SIM_TRANSPORT_TLS, 5070 } };
+    for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autoptr(SimDnsAnswer) a = sim_resolver_resolve_now(
+            f->res, "10.9.8.7", cases[i].port, cases[i].t);
+        g_assert_cmpuint(a->n, ==, 1);
+        g_assert_cmphex(a->targets[0].tuple.ip, ==, 0x0a090807);
+        g_assert_cmpuint(a->targets[0].tuple.port, ==, cases[i].expect);
+        g_assert_cmpint(a->targets[0].tuple.transport, ==, cases[i].t);
+    }
+    /* A node's own address resolves the same way. */
+    g_autoptr(SimDnsAnswer) b = sim_resolver_resolve_now(
+        f->res, "10.0.0.2", 0, SIM_TRANSPORT_TLS);
+    g_assert_cmpuint(b->n, ==, 1);
+    g_assert_cmphex(b->targets[0].tuple.ip, ==, 0x0a000002);
+    g_assert_cmpuint(
+        sim_stats_counter(f->ctx.stats, "dns.queries")->value, ==, 0);
+    Got g = { f->ctx.evq, 0, 0 };
+    sim_resolver_resolve(f->res, "10.9.8.7", 0, SIM_TRANSPORT_TLS,
+                         on_answer, &g);
+    g_assert_cmpuint(g.n, ==, 0);
+    sim_evq_run_until(f->ctx.evq, SIM_S(1));
+    g_assert_cmpuint(g.n, ==, 1);
+    g_assert_cmpuint(g.at, ==, 0);
+}
+
 static void
 test_free_pending(Fix *f, gconstpointer data)
 {
@@ -347,6 +387,7 @@ main(int argc, char **argv)
     ADD("/dns/a/fallback-default-port", test_a_fallback);
     ADD("/dns/a/explicit-port", test_explicit_port);
     ADD("/dns/a/round-robin", test_round_robin);
+    ADD("/dns/a/ip-literal", test_ip_literal);
     ADD("/dns/cache/ttl", test_ttl);
     ADD("/dns/blacklist/sorted-last", test_blacklist);
     ADD("/dns/resolver/free-pending", test_free_pending);
