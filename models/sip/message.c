@@ -4,7 +4,9 @@
  * message once, either counting bytes (the hot path: sim_sip_msg_finish
  * stores the size in base.len without formatting anything) or copying text
  * (captures, tests).  Both paths share every literal, so the counted size is
- * the length of the text by construction, and a test checks it anyway.
+ * the length of the text by construction, and a test checks it anyway.  The
+ * writer is inlined into each path, so counting never tests for a buffer and
+ * takes literal lengths from sizeof.
  * Header set and order follow a typical proxy-to-proxy exchange (RFC 3261
  * 20, RFC 3665 examples); the SDP body is generated to its stated size.
  */
@@ -44,7 +46,14 @@ static const char sip_sdp_template[] =
     "a=ptime:20\r\n"
     "a=sendrecv\r\n";
 
-static void
+/* The writer's helpers are always inlined so that, in the counting path
+ * (buf NULL), every test of buf folds away. */
+#define SIP_INLINE static inline __attribute__((always_inline))
+
+/* A string literal, its length known at compile time. */
+#define sip_lit(w, s) sip_put((w), "" s, sizeof(s) - 1)
+
+SIP_INLINE void
 sip_put(SipWriter *w, const char *s, gsize n)
 {
     if (w->buf)
@@ -52,106 +61,128 @@ sip_put(SipWriter *w, const char *s, gsize n)
     w->len += n;
 }
 
-static void
+SIP_INLINE void
 sip_puts(SipWriter *w, const char *s)
 {
     sip_put(w, s, strlen(s));
 }
 
-static void
-sip_put_uint(SipWriter *w, guint64 v)
+/* Decimal digits of @v. */
+static guint
+sip_digits(guint64 v)
 {
-    char tmp[24];
-    guint n = 0;
-    do {
-        tmp[sizeof tmp - 1 - n++] = (char)('0' + v % 10);
+    guint n = 1;
+    while (v >= 10) {
         v /= 10;
-    } while (v);
-    sip_put(w, tmp + sizeof tmp - n, n);
+        n++;
+    }
+    return n;
 }
 
 static void
+sip_format_uint(char *out, guint64 v, guint n)
+{
+    do {
+        out[--n] = (char)('0' + v % 10);
+        v /= 10;
+    } while (n);
+}
+
+SIP_INLINE void
+sip_put_uint(SipWriter *w, guint64 v)
+{
+    guint n = sip_digits(v);
+    if (w->buf)
+        sip_format_uint(w->buf + w->len, v, n);
+    w->len += n;
+}
+
+SIP_INLINE void
 sip_put_ip(SipWriter *w, SimIp ip)
 {
     for (int shift = 24; shift >= 0; shift -= 8) {
         sip_put_uint(w, (ip >> shift) & 0xff);
         if (shift)
-            sip_put(w, ".", 1);
+            sip_lit(w, ".");
     }
 }
 
-static void
+SIP_INLINE void
 sip_put_uri(SipWriter *w, const SimSipUri *u)
 {
-    sip_puts(w, u->sips ? "sips:" : "sip:");
+    if (u->sips)
+        sip_lit(w, "sips:");
+    else
+        sip_lit(w, "sip:");
     if (u->user[0]) {
         sip_puts(w, u->user);
-        sip_put(w, "@", 1);
+        sip_lit(w, "@");
     }
     sip_puts(w, u->host);
     if (u->port) {
-        sip_put(w, ":", 1);
+        sip_lit(w, ":");
         sip_put_uint(w, u->port);
     }
     if (u->lr)
-        sip_puts(w, ";lr");
+        sip_lit(w, ";lr");
 }
 
-static void
-sip_put_header_uri(SipWriter *w, const char *name, const SimSipUri *u,
-                   const char *tag)
+/* "NAME: <uri>;tag=TAG\r\n"; @name_len is strlen(@name). */
+SIP_INLINE void
+sip_put_header_uri(SipWriter *w, const char *name, gsize name_len,
+                   const SimSipUri *u, const char *tag)
 {
-    sip_puts(w, name);
-    sip_puts(w, ": <");
+    sip_put(w, name, name_len);
+    sip_lit(w, ": <");
     sip_put_uri(w, u);
-    sip_put(w, ">", 1);
+    sip_lit(w, ">");
     if (tag && tag[0]) {
-        sip_puts(w, ";tag=");
+        sip_lit(w, ";tag=");
         sip_puts(w, tag);
     }
-    sip_puts(w, "\r\n");
+    sip_lit(w, "\r\n");
 }
 
-static void
+SIP_INLINE void
 sip_put_via(SipWriter *w, const SimSipVia *v)
 {
-    sip_puts(w, "Via: SIP/2.0/");
+    sip_lit(w, "Via: SIP/2.0/");
     sip_puts(w, sim_transport_kind_name(v->transport));
-    sip_put(w, " ", 1);
+    sip_lit(w, " ");
     sip_puts(w, v->host);
     if (v->port) {
-        sip_put(w, ":", 1);
+        sip_lit(w, ":");
         sip_put_uint(w, v->port);
     }
-    sip_puts(w, ";branch=");
+    sip_lit(w, ";branch=");
     sip_puts(w, v->branch);
     if (v->received) {
-        sip_puts(w, ";received=");
+        sip_lit(w, ";received=");
         sip_put_ip(w, v->received);
     }
     if (v->alias)
-        sip_puts(w, ";alias");
-    sip_puts(w, "\r\n");
+        sip_lit(w, ";alias");
+    sip_lit(w, "\r\n");
 }
 
-static void
+SIP_INLINE void
 sip_put_start_line(SipWriter *w, const SimSipMsg *m)
 {
     if (m->is_request) {
         sip_puts(w, sip_method_names[m->method]);
-        sip_put(w, " ", 1);
+        sip_lit(w, " ");
         sip_put_uri(w, &m->ruri);
-        sip_puts(w, " SIP/2.0\r\n");
+        sip_lit(w, " SIP/2.0\r\n");
         return;
     }
-    sip_puts(w, "SIP/2.0 ");
+    sip_lit(w, "SIP/2.0 ");
     sip_put_uint(w, m->status);
-    sip_put(w, " ", 1);
+    sip_lit(w, " ");
     sip_puts(w, sim_sip_reason_phrase(m->status));
-    sip_puts(w, "\r\n");
+    sip_lit(w, "\r\n");
 }
 
-static void
+SIP_INLINE void
 sip_put_body(SipWriter *w, guint len)
 {
     gsize t = sizeof sip_sdp_template - 1;
@@ -166,43 +197,64 @@ sip_put_body(SipWriter *w, guint len)
     }
 }
 
-static void
+#define sip_header_uri(w, name, u, tag) \
+    sip_put_header_uri((w), "" name, sizeof(name) - 1, (u), (tag))
+
+SIP_INLINE void
 sip_write(const SimSipMsg *m, SipWriter *w)
 {
     sip_put_start_line(w, m);
     for (guint i = 0; i < m->n_via; i++)
         sip_put_via(w, &m->via[i]);
     if (m->is_request) {
-        sip_puts(w, "Max-Forwards: ");
+        sip_lit(w, "Max-Forwards: ");
         sip_put_uint(w, m->max_forwards);
-        sip_puts(w, "\r\n");
+        sip_lit(w, "\r\n");
     }
     for (guint i = 0; i < m->n_route; i++)
-        sip_put_header_uri(w, "Route", &m->route[i], NULL);
+        sip_header_uri(w, "Route", &m->route[i], NULL);
     for (guint i = 0; i < m->n_rr; i++)
-        sip_put_header_uri(w, "Record-Route", &m->rr[i], NULL);
-    sip_put_header_uri(w, "From", &m->from, m->from_tag);
-    sip_put_header_uri(w, "To", &m->to, m->to_tag);
-    sip_puts(w, "Call-ID: ");
+        sip_header_uri(w, "Record-Route", &m->rr[i], NULL);
+    sip_header_uri(w, "From", &m->from, m->from_tag);
+    sip_header_uri(w, "To", &m->to, m->to_tag);
+    sip_lit(w, "Call-ID: ");
     sip_puts(w, m->call_id);
-    sip_puts(w, "\r\nCSeq: ");
+    sip_lit(w, "\r\nCSeq: ");
     sip_put_uint(w, m->cseq);
-    sip_put(w, " ", 1);
+    sip_lit(w, " ");
     sip_puts(w, sip_method_names[m->method]);
-    sip_puts(w, "\r\n");
+    sip_lit(w, "\r\n");
     if (m->has_contact)
-        sip_put_header_uri(w, "Contact", &m->contact, NULL);
+        sip_header_uri(w, "Contact", &m->contact, NULL);
     if (m->method == SIM_SIP_INVITE && (m->is_request || m->status < 300))
-        sip_puts(w, "Allow: INVITE, ACK, CANCEL, OPTIONS, BYE\r\n"
-                    "Supported: replaces, timer\r\n"
-                    "Session-Expires: 1800\r\n");
-    sip_puts(w, "User-Agent: sipreuse/0.1\r\n");
+        sip_lit(w, "Allow: INVITE, ACK, CANCEL, OPTIONS, BYE\r\n"
+                   "Supported: replaces, timer\r\n"
+                   "Session-Expires: 1800\r\n");
+    sip_lit(w, "User-Agent: sipreuse/0.1\r\n");
     if (m->body_len)
-        sip_puts(w, "Content-Type: application/sdp\r\n");
-    sip_puts(w, "Content-Length: ");
+        sip_lit(w, "Content-Type: application/sdp\r\n");
+    sip_lit(w, "Content-Length: ");
     sip_put_uint(w, m->body_len);
-    sip_puts(w, "\r\n\r\n");
+    sip_lit(w, "\r\n\r\n");
     sip_put_body(w, m->body_len);
+}
+
+/* The counting path: the writer with no buffer. */
+static gsize
+sip_count(const SimSipMsg *m)
+{
+    SipWriter w = { NULL, 0 };
+    sip_write(m, &w);
+    return w.len;
+}
+
+/* The text path: writes into @buf, which has room for the whole text. */
+static gsize
+sip_text(const SimSipMsg *m, char *buf)
+{
+    SipWriter w = { buf, 0 };
+    sip_write(m, &w);
+    return w.len;
 }
 
 static void
@@ -211,10 +263,13 @@ sip_msg_free(SimMsg *base)
     g_free(sim_sip_msg_from_msg(base));
 }
 
+/* A message with every field before the Via array zeroed, no Via, Route
+ * or Record-Route entry, and one reference. */
 static SimSipMsg *
 sip_msg_alloc(void)
 {
-    SimSipMsg *m = g_new0(SimSipMsg, 1);
+    SimSipMsg *m = g_malloc(sizeof *m);
+    memset(m, 0, G_STRUCT_OFFSET(SimSipMsg, via));
     m->base.refcount = 1;
     m->base.free = sip_msg_free;
     return m;
@@ -263,9 +318,9 @@ sim_sip_msg_new_response(const SimSipMsg *request, guint status)
     SimSipMsg *m = sip_msg_alloc();
     m->method = request->method;
     m->status = status;
-    memcpy(m->via, request->via, sizeof m->via);
+    memcpy(m->via, request->via, request->n_via * sizeof m->via[0]);
     m->n_via = request->n_via;
-    memcpy(m->rr, request->rr, sizeof m->rr);
+    memcpy(m->rr, request->rr, request->n_rr * sizeof m->rr[0]);
     m->n_rr = request->n_rr;
     m->from = request->from;
     m->to = request->to;
@@ -286,8 +341,11 @@ sim_sip_msg_new_response(const SimSipMsg *request, guint status)
 SimSipMsg *
 sim_sip_msg_copy(const SimSipMsg *m)
 {
-    SimSipMsg *c = g_new(SimSipMsg, 1);
-    memcpy(c, m, sizeof *c);
+    SimSipMsg *c = g_malloc(sizeof *c);
+    memcpy(c, m, G_STRUCT_OFFSET(SimSipMsg, via));
+    memcpy(c->via, m->via, m->n_via * sizeof m->via[0]);
+    memcpy(c->route, m->route, m->n_route * sizeof m->route[0]);
+    memcpy(c->rr, m->rr, m->n_rr * sizeof m->rr[0]);
     c->base.refcount = 1;
     return c;
 }
@@ -372,9 +430,7 @@ sim_sip_msg_finish(SimSipMsg *m)
 guint
 sim_sip_msg_wire_size(const SimSipMsg *m)
 {
-    SipWriter w = { NULL, 0 };
-    sip_write(m, &w);
-    return (guint)w.len;
+    return (guint)sip_count(m);
 }
 
 /**
@@ -387,12 +443,12 @@ sim_sip_msg_wire_size(const SimSipMsg *m)
 char *
 sim_sip_msg_to_text(const SimSipMsg *m)
 {
-    gsize n = sim_sip_msg_wire_size(m);
-    SipWriter w = { g_malloc(n + 1), 0 };
-    sip_write(m, &w);
-    g_assert_cmpuint(w.len, ==, n);
-    w.buf[n] = '\0';
-    return w.buf;
+    gsize n = sip_count(m);
+    char *buf = g_malloc(n + 1);
+    gsize written = sip_text(m, buf);
+    g_assert_cmpuint(written, ==, n);
+    buf[n] = '\0';
+    return buf;
 }
 
 /**
@@ -488,5 +544,69 @@ sim_sip_uri_to_string(const SimSipUri *u)
 gboolean
 sim_sip_host_equal(const char *a, const char *b)
 {
-    return g_ascii_strcasecmp(a, b) == 0;
+    for (;; a++, b++) {
+        guchar x = (guchar)*a, y = (guchar)*b;
+        if (x != y && g_ascii_tolower(x) != g_ascii_tolower(y))
+            return FALSE;
+        if (!x)
+            return TRUE;
+    }
+}
+
+/**
+ * sim_sip_text_init:
+ * @t: the text to start
+ * @buf: its buffer
+ * @size: the buffer's size, at least 1
+ *
+ * Starts an empty text in @buf.
+ */
+void
+sim_sip_text_init(SimSipText *t, char *buf, gsize size)
+{
+    g_return_if_fail(size > 0);
+    t->buf = buf;
+    t->size = size;
+    t->len = 0;
+    buf[0] = '\0';
+}
+
+/* Appends @n bytes of @s, as far as they fit. */
+static void
+sip_text_add_len(SimSipText *t, const char *s, gsize n)
+{
+    gsize room = t->size - 1 - t->len;
+    n = MIN(n, room);
+    memcpy(t->buf + t->len, s, n);
+    t->len += n;
+    t->buf[t->len] = '\0';
+}
+
+/**
+ * sim_sip_text_add:
+ * @t: a text
+ * @s: a string
+ *
+ * Appends @s, truncated to the room left (as g_snprintf truncates).
+ */
+void
+sim_sip_text_add(SimSipText *t, const char *s)
+{
+    sip_text_add_len(t, s, strlen(s));
+}
+
+/**
+ * sim_sip_text_add_uint:
+ * @t: a text
+ * @v: a number
+ *
+ * Appends @v in decimal, truncated to the room left.
+ */
+void
+sim_sip_text_add_uint(SimSipText *t, guint64 v)
+{
+    char tmp[24];
+    guint n = sip_digits(v);
+    sip_format_uint(tmp, v, n);
+    sip_text_add_len(t, tmp, n);
 }

@@ -5,7 +5,10 @@
  * RFC 3261 text the message would have (a Via carrying `;alias` per RFC 5923
  * / draft-09 section 7 is longer, a body of N bytes adds N).  Each message
  * embeds SimMsg first, so transports carry it by reference; it is one
- * allocation with fixed-size fields (no per-header allocation).  Simulation
+ * allocation with fixed-size fields (no per-header allocation).  The Via,
+ * Route and Record-Route arrays come last and only their first n_via,
+ * n_route and n_rr entries are defined: messages are created and copied
+ * without touching the unused rest.  Simulation
  * metadata (who the sender meant to reach, the call's answer delay) rides
  * beside the headers and is never counted on the wire.
  */
@@ -95,13 +98,9 @@ typedef struct {
     guint status;
     /* Request-URI (requests only). */
     SimSipUri ruri;
-    /* Via stack, topmost first. */
-    SimSipVia via[SIM_SIP_VIA_MAX];
+    /* Entries in use in via, route and rr below. */
     guint n_via;
-    /* Route and Record-Route sets, topmost first. */
-    SimSipUri route[SIM_SIP_ROUTE_MAX];
     guint n_route;
-    SimSipUri rr[SIM_SIP_ROUTE_MAX];
     guint n_rr;
     /* From and To (URIs and tags; to_tag empty until the UAS sets it). */
     SimSipUri from, to;
@@ -120,6 +119,12 @@ typedef struct {
     guint body_len;
     /* Not on the wire. */
     SimSipMeta meta;
+    /* Via stack, topmost first (entries past n_via are undefined). */
+    SimSipVia via[SIM_SIP_VIA_MAX];
+    /* Route and Record-Route sets, topmost first (entries past n_route
+     * and n_rr are undefined). */
+    SimSipUri route[SIM_SIP_ROUTE_MAX];
+    SimSipUri rr[SIM_SIP_ROUTE_MAX];
 } SimSipMsg;
 
 /* Life cycle (refcounted through base; sim_sip_msg_unref frees). */
@@ -137,6 +142,20 @@ void sim_sip_msg_finish(SimSipMsg *m);
 /* Wire form. */
 guint sim_sip_msg_wire_size(const SimSipMsg *m);
 char *sim_sip_msg_to_text(const SimSipMsg *m);
+
+/* Bounded text (g_snprintf's truncation, without the format parsing): for
+ * branches, tags and Call-IDs built on every request. */
+typedef struct {
+    /* The buffer and its size (room for size - 1 characters). */
+    char *buf;
+    gsize size;
+    /* Characters written so far. */
+    gsize len;
+} SimSipText;
+
+void sim_sip_text_init(SimSipText *t, char *buf, gsize size);
+void sim_sip_text_add(SimSipText *t, const char *s);
+void sim_sip_text_add_uint(SimSipText *t, guint64 v);
 
 /* Names and URIs. */
 const char *sim_sip_method_name(SimSipMethod method);

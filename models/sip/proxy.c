@@ -687,25 +687,60 @@ proxy_fill_identity(SimProxy *p, SimSipMsg *m)
     v->port = p->cfg.spoof_port       ? p->cfg.spoof_port
               : p->cfg.advertise_port ? p->cfg.port
                                       : 0;
-    g_snprintf(v->branch, sizeof v->branch, "z9hG4bK%s.%" G_GUINT64_FORMAT,
-               p->cfg.node, ++p->next_id);
+    SimSipText b;
+    sim_sip_text_init(&b, v->branch, sizeof v->branch);
+    sim_sip_text_add(&b, "z9hG4bK");
+    sim_sip_text_add(&b, p->cfg.node);
+    sim_sip_text_add(&b, ".");
+    sim_sip_text_add_uint(&b, ++p->next_id);
     sim_sip_uri_set(&m->contact, sips, "u", host,
                     p->cfg.advertise_port ? p->cfg.port : 0, FALSE);
     m->has_contact = TRUE;
 }
+
+/* A new tag, "<node>.<id>" with a fresh id (truncated to @size). */
+static void
+proxy_new_tag(SimProxy *p, char *buf, gsize size)
+{
+    SimSipText t;
+    sim_sip_text_init(&t, buf, size);
+    sim_sip_text_add(&t, p->cfg.node);
+    sim_sip_text_add(&t, ".");
+    sim_sip_text_add_uint(&t, ++p->next_id);
+}
+
+/* A new Call-ID, "<id>@<host>" with a fresh id (truncated to @size). */
+static void
+proxy_new_call_id(SimProxy *p, char *buf, gsize size)
+{
+    SimSipText t;
+    sim_sip_text_init(&t, buf, size);
+    sim_sip_text_add_uint(&t, ++p->next_id);
+    sim_sip_text_add(&t, "@");
+    sim_sip_text_add(&t, p->cfg.host);
+}
+
+/* The call's tags and Call-ID fit the message's fields exactly, so whole
+ * arrays are copied (the call zeroed them, the tails are defined). */
+G_STATIC_ASSERT(sizeof(((ProxyCall *)0)->local_tag) ==
+                sizeof(((SimSipMsg *)0)->from_tag));
+G_STATIC_ASSERT(sizeof(((ProxyCall *)0)->remote_tag) ==
+                sizeof(((SimSipMsg *)0)->to_tag));
+G_STATIC_ASSERT(sizeof(((ProxyCall *)0)->call_id) ==
+                sizeof(((SimSipMsg *)0)->call_id));
 
 /* A request within the call's dialog (RFC 3261 12.2.1.1). */
 static SimSipMsg *
 proxy_call_request(ProxyCall *call, SimSipMethod method)
 {
     SimSipMsg *m = sim_sip_msg_new_request(method, &call->target);
-    memcpy(m->route, call->route, sizeof m->route);
+    memcpy(m->route, call->route, call->n_route * sizeof m->route[0]);
     m->n_route = call->n_route;
     m->from = call->local_uri;
     m->to = call->remote_uri;
-    g_strlcpy(m->from_tag, call->local_tag, sizeof m->from_tag);
-    g_strlcpy(m->to_tag, call->remote_tag, sizeof m->to_tag);
-    g_strlcpy(m->call_id, call->call_id, sizeof m->call_id);
+    memcpy(m->from_tag, call->local_tag, sizeof m->from_tag);
+    memcpy(m->to_tag, call->remote_tag, sizeof m->to_tag);
+    memcpy(m->call_id, call->call_id, sizeof m->call_id);
     m->cseq = method == SIM_SIP_ACK ? call->cseq : ++call->cseq;
     proxy_fill_identity(call->p, m);
     return m;
@@ -714,8 +749,8 @@ proxy_call_request(ProxyCall *call, SimSipMethod method)
 static void proxy_on_bye_response(SimSipClientTxn *t, guint status,
                                   const SimSipMsg *resp, gpointer user);
 
-/* Sends @m statefully to its next hop: the top Route (loose routing,
- * RFC 3261 16.12), else the Request-URI. */
+/* Sends @m (taken) statefully to its next hop: the top Route (loose
+ * routing, RFC 3261 16.12), else the Request-URI. */
 static void
 proxy_send_request(SimProxy *p, SimSipMsg *m, SimSipTxnFunc func,
                    gpointer user)
@@ -739,7 +774,7 @@ proxy_call_hangup(SimEvq *q, gpointer data)
     }
     call->hangup_pending = FALSE;
     call->ending = TRUE;
-    g_autoptr(SimSipMsg) bye = proxy_call_request(call, SIM_SIP_BYE);
+    SimSipMsg *bye = proxy_call_request(call, SIM_SIP_BYE);
     proxy_send_request(call->p, bye, proxy_on_bye_response, call);
 }
 
@@ -814,7 +849,7 @@ proxy_on_invite_response(SimSipClientTxn *t, guint status,
     g_strlcpy(call->remote_tag, resp->to_tag, sizeof call->remote_tag);
     call->target = resp->has_contact ? resp->contact : call->remote_uri;
     proxy_dialog_routes(call, resp, TRUE);
-    g_autoptr(SimSipMsg) ack = proxy_call_request(call, SIM_SIP_ACK);
+    SimSipMsg *ack = proxy_call_request(call, SIM_SIP_ACK);
     proxy_send_request(p, ack, NULL, NULL);
     if (call->params.bye_by == SIM_BYE_FROM_CALLER)
         call->timer = sim_evq_after(p->ctx->evq, call->params.hold,
@@ -894,8 +929,7 @@ proxy_callee_invite(SimProxy *p, SimSipServerTxn *stx, const SimSipMsg *m)
     ProxyCall *call = proxy_call_new(p, TRUE);
     sim_counter_add(p->n_received, 1);
     g_strlcpy(call->call_id, m->call_id, sizeof call->call_id);
-    g_snprintf(call->local_tag, sizeof call->local_tag, "%s.%" G_GUINT64_FORMAT,
-               p->cfg.node, ++p->next_id);
+    proxy_new_tag(p, call->local_tag, sizeof call->local_tag);
     g_strlcpy(call->remote_tag, m->from_tag, sizeof call->remote_tag);
     call->local_uri = m->to;
     call->remote_uri = m->from;
@@ -1136,10 +1170,8 @@ sim_proxy_originate_call(SimProxy *p, const SimCallParams *call)
     c->params = *call;
     c->params.to_domain = NULL;
     c->t_start = sim_ctx_now(p->ctx);
-    g_snprintf(c->call_id, sizeof c->call_id, "%" G_GUINT64_FORMAT "@%s",
-               ++p->next_id, p->cfg.host);
-    g_snprintf(c->local_tag, sizeof c->local_tag, "%s.%" G_GUINT64_FORMAT,
-               p->cfg.node, ++p->next_id);
+    proxy_new_call_id(p, c->call_id, sizeof c->call_id);
+    proxy_new_tag(p, c->local_tag, sizeof c->local_tag);
     sim_sip_uri_set(&c->local_uri, sips, "caller", p->rr_host, 0, FALSE);
     sim_sip_uri_set(&c->remote_uri, sips, "callee", call->to_domain, 0,
                     FALSE);
@@ -1147,7 +1179,7 @@ sim_proxy_originate_call(SimProxy *p, const SimCallParams *call)
     g_hash_table_insert(p->calls_out, c->call_id, c);
     proxy_gauge_add(p, p->g_calls, 1);
 
-    g_autoptr(SimSipMsg) inv = proxy_call_request(c, SIM_SIP_INVITE);
+    SimSipMsg *inv = proxy_call_request(c, SIM_SIP_INVITE);
     sim_sip_uri_set(&inv->rr[0], sips, NULL, p->rr_host, 0, TRUE);
     inv->n_rr = 1;
     inv->body_len = SIM_SIP_SDP_BYTES;

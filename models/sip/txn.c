@@ -334,7 +334,9 @@ txn_on_answer(SimDnsAnswer *answer, gpointer user)
 /**
  * sim_sip_txn_start:
  * @l: the layer
- * @req: the request (copied: the transaction owns its copy)
+ * @req: (transfer full): the request; the transaction owns it from now on
+ *   and changes it (Via alias and transport, branch on failover), so the
+ *   caller keeps no reference
  * @host: the host RFC 3263 resolves (top Route or Request-URI host)
  * @port: its explicit port, 0 for none
  * @func: (nullable): receives responses and the outcome
@@ -344,7 +346,7 @@ txn_on_answer(SimDnsAnswer *answer, gpointer user)
  * way, RFC 3261 17.1.1.3).
  */
 void
-sim_sip_txn_start(SimSipTxnLayer *l, const SimSipMsg *req, const char *host,
+sim_sip_txn_start(SimSipTxnLayer *l, SimSipMsg *req, const char *host,
                   guint16 port, SimSipTxnFunc func, gpointer user)
 {
     SimSipClientTxn *t = g_new0(SimSipClientTxn, 1);
@@ -352,7 +354,7 @@ sim_sip_txn_start(SimSipTxnLayer *l, const SimSipMsg *req, const char *host,
     t->refcount = 1;
     t->all_link.data = t;
     g_queue_push_tail_link(&l->all_clients, &t->all_link);
-    t->req = sim_sip_msg_copy(req);
+    t->req = req;
     g_strlcpy(t->aus, host, sizeof t->aus);
     t->port = port;
     t->func = func;
@@ -588,8 +590,11 @@ txn_receive_request(SimSipTxnLayer *l, SimProxyConn *pc, const SimSipMsg *m)
         return;
     }
     char key[SIM_SIP_TOKEN_MAX + 12];
-    g_snprintf(key, sizeof key, "%s %s", m->via[0].branch,
-               sim_sip_method_name(m->method));
+    SimSipText kt;
+    sim_sip_text_init(&kt, key, sizeof key);
+    sim_sip_text_add(&kt, m->via[0].branch);
+    sim_sip_text_add(&kt, " ");
+    sim_sip_text_add(&kt, sim_sip_method_name(m->method));
     SimSipServerTxn *stx = g_hash_table_lookup(l->servers, key);
     if (stx) {
         /* A retransmission: repeat the last response (RFC 3261 17.2). */

@@ -58,9 +58,8 @@ void sim_sip_txn_layer_free(SimSipTxnLayer *l);
 void sim_sip_txn_layer_reset(SimSipTxnLayer *l);
 
 /* Client transactions. */
-void sim_sip_txn_start(SimSipTxnLayer *l, const SimSipMsg *req,
-                       const char *host, guint16 port, SimSipTxnFunc func,
-                       gpointer user);
+void sim_sip_txn_start(SimSipTxnLayer *l, SimSipMsg *req, const char *host,
+                       guint16 port, SimSipTxnFunc func, gpointer user);
 
 /* Events from the proxy. */
 void sim_sip_txn_conn_up(SimSipTxnLayer *l, SimProxyConn *pc);
