@@ -4,8 +4,11 @@
  * exponential with mean 1/rate (so counts in any interval are Poisson);
  * arrivals fall in [start, min(stop, end)) and stop after `count` calls.
  * Each arrival picks the next up node among those serving the origin domain
- * (topology order, round robin).  Invariant: at most one arrival event is
- * pending; nothing is allocated per call.
+ * (topology order, round robin).  A group with cancel-after marks a
+ * `cancel` fraction of its calls for abandonment (drawn per call only when
+ * the fraction is strictly between 0 and 1, so that other groups' draws
+ * never move).  Invariant: at most one arrival event is pending; nothing
+ * is allocated per call.
  */
 #define G_LOG_DOMAIN "sim-traffic"
 
@@ -142,6 +145,9 @@ traffic_arrive(SimEvq *q, gpointer data)
         call.bye_by_caller = sim_rng_uniform(&t->calls) < 0.5;
     else
         call.bye_by_caller = cfg->bye_by == SIM_BYE_BY_CALLER;
+    if (cfg->cancel_after && cfg->cancel > 0 &&
+        (cfg->cancel >= 1 || sim_rng_uniform(&t->calls) < cfg->cancel))
+        call.cancel_after = cfg->cancel_after;
     call.origin = traffic_pick_origin(t);
     if (call.origin == G_MAXUINT) {
         t->lost++;

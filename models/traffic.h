@@ -34,6 +34,9 @@ typedef struct {
     SimTime answer_delay;
     /* TRUE if the caller sends the BYE, FALSE if the callee does. */
     gboolean bye_by_caller;
+    /* The caller abandons the call (CANCEL) if it has no final response
+     * this long after it started; 0: it waits. */
+    SimTime cancel_after;
 } SimTrafficCall;
 
 /* What a generator calls; the members are marked required or optional. */

@@ -453,6 +453,7 @@ world_originate(const SimTrafficCall *call, gpointer user)
         .answer_delay = call->answer_delay,
         .bye_by = call->bye_by_caller ? SIM_BYE_FROM_CALLER
                                       : SIM_BYE_FROM_CALLEE,
+        .cancel_after = call->cancel_after,
     };
     sim_proxy_originate_call(w->nodes[call->origin].proxy, &p);
 }

@@ -6,10 +6,12 @@
  * pick a connection or open one, fail over to the next target (RFC 3263
  * 4.3, R15) and run Timer B/F from their start (SPEC 3.6), server
  * transactions that answer on the incoming connection or fall back per R28,
- * and the two ends of the call model.  Every message received or sent is a
- * sip_cost job on the node's CPU.  Invariants: a connection record lives
- * while referenced; rows never outlive their connection; no hash-table
- * iteration order reaches scheduling or results.
+ * and the two ends of the call model, including a caller that abandons its
+ * call (CANCEL, RFC 3261 9).  Every message received or sent is a sip_cost
+ * job on the node's CPU.
+ * Invariants: a connection record lives while referenced; rows never
+ * outlive their connection; no hash-table iteration order reaches
+ * scheduling or results.
  */
 #define G_LOG_DOMAIN "sim-proxy"
 
@@ -57,6 +59,19 @@ typedef struct {
     /* Callee: the INVITE server transaction, until the 200 is sent (over
      * UDP, until it is acknowledged). */
     SimSipServerTxn *invite_stx;
+    /* Callee: it answered 487 to a CANCEL; the call waits for the ACK
+     * (at most 64*T1, Timer H) and ends. */
+    gboolean rejected;
+    /* Caller: the INVITE transaction, once a provisional response came
+     * (a CANCEL needs one, RFC 3261 9.1). */
+    SimSipClientTxn *invite_txn;
+    /* Caller: when the caller abandons the call (params.cancel_after). */
+    SimEventId cancel_timer;
+    /* Caller: it abandoned the call before any provisional response; the
+     * CANCEL leaves with the first one. */
+    gboolean cancel_wanted;
+    /* Caller: the CANCEL was sent. */
+    gboolean cancel_sent;
 } ProxyCall;
 
 struct _SimProxy {
@@ -84,6 +99,7 @@ struct _SimProxy {
     /* Statistics. */
     SimCounter dummy;
     SimCounter *calls_attempted, *calls_completed, *calls_failed;
+    SimCounter *calls_cancelled;
     SimCounter *bye_completed, *bye_failed;
     SimCounter *alias_added, *alias_rejected, *alias_hits, *alias_misses;
     SimCounter *r29, *hijacked, *failover;
@@ -151,6 +167,7 @@ proxy_stats_init(SimProxy *p)
     p->calls_attempted = proxy_counter(p, "calls.attempted");
     p->calls_completed = proxy_counter(p, "calls.completed");
     p->calls_failed = proxy_counter(p, "calls.failed");
+    p->calls_cancelled = proxy_counter(p, "calls.cancelled");
     p->bye_completed = proxy_counter(p, "bye.completed");
     p->bye_failed = proxy_counter(p, "bye.failed");
     p->alias_added = proxy_counter(p, "alias.added");
@@ -641,6 +658,17 @@ proxy_call_new(SimProxy *p, gboolean callee)
     return call;
 }
 
+/* The caller's INVITE transaction ended: no CANCEL any more. */
+static void
+proxy_call_stop_cancel(ProxyCall *call)
+{
+    if (call->cancel_timer)
+        sim_evq_cancel(call->p->ctx->evq, call->cancel_timer);
+    call->cancel_timer = 0;
+    call->cancel_wanted = FALSE;
+    g_clear_pointer(&call->invite_txn, sim_sip_client_txn_unref);
+}
+
 static void
 proxy_call_free(ProxyCall *call)
 {
@@ -651,6 +679,7 @@ proxy_call_free(ProxyCall *call)
         sim_evq_cancel(p->ctx->evq, call->rtx_timer);
     if (call->invite_stx)
         sim_sip_server_txn_unref(call->invite_stx);
+    proxy_call_stop_cancel(call);
     g_queue_unlink(&p->calls, &call->link);
     g_free(call);
 }
@@ -824,18 +853,63 @@ proxy_call_in_window(const ProxyCall *call)
     return sim_stats_in_window(call->p->ctx->stats, call->t_start);
 }
 
+/* The caller sends its CANCEL (RFC 3261 9.1). */
+static void
+proxy_call_send_cancel(ProxyCall *call)
+{
+    call->cancel_wanted = FALSE;
+    call->cancel_sent = sim_sip_txn_cancel(call->invite_txn);
+}
+
+/* The caller gives up on an unanswered call (params.cancel_after): CANCEL
+ * now, or with the first provisional response if none came yet (9.1: a
+ * CANCEL SHOULD NOT be sent before one). */
+static void
+proxy_call_abandon(SimEvq *q, gpointer data)
+{
+    ProxyCall *call = data;
+    call->cancel_timer = 0;
+    if (call->answered || call->cancel_sent)
+        return;
+    if (call->invite_txn)
+        proxy_call_send_cancel(call);
+    else
+        call->cancel_wanted = TRUE;
+}
+
+/* A provisional response: the INVITE transaction can now be cancelled. */
+static void
+proxy_call_provisional(ProxyCall *call, SimSipClientTxn *t)
+{
+    if (call->answered)
+        return;
+    if (!call->invite_txn)
+        call->invite_txn = sim_sip_client_txn_ref(t);
+    if (call->cancel_wanted)
+        proxy_call_send_cancel(call);
+}
+
 static void
 proxy_on_invite_response(SimSipClientTxn *t, guint status,
                          const SimSipMsg *resp, gpointer user)
 {
     ProxyCall *call = user;
     SimProxy *p = call->p;
-    if (status < 200 || call->answered)
+    if (status < 200) {
+        proxy_call_provisional(call, t);
+        return;
+    }
+    if (call->answered)
         return;
     gboolean counted = proxy_call_in_window(call);
+    proxy_call_stop_cancel(call);
     if (status >= 300) {
+        /* 487 to a cancelled INVITE: the caller's own doing (9.1). */
         if (counted)
-            sim_counter_add(p->calls_failed, 1);
+            sim_counter_add(call->cancel_sent && status == 487
+                                ? p->calls_cancelled
+                                : p->calls_failed,
+                            1);
         proxy_call_end(call);
         return;
     }
@@ -851,7 +925,12 @@ proxy_on_invite_response(SimSipClientTxn *t, guint status,
     proxy_dialog_routes(call, resp, TRUE);
     SimSipMsg *ack = proxy_call_request(call, SIM_SIP_ACK);
     proxy_send_request(p, ack, NULL, NULL);
-    if (call->params.bye_by == SIM_BYE_FROM_CALLER)
+    /* A 2xx that crossed the CANCEL: the call is up, but its caller
+     * abandoned it and hangs up at once (RFC 3261 15). */
+    if (call->cancel_sent)
+        call->timer = sim_evq_after(p->ctx->evq, 0, proxy_call_hangup, call,
+                                    NULL);
+    else if (call->params.bye_by == SIM_BYE_FROM_CALLER)
         call->timer = sim_evq_after(p->ctx->evq, call->params.hold,
                                     proxy_call_hangup, call, NULL);
     else
@@ -948,6 +1027,53 @@ proxy_callee_invite(SimProxy *p, SimSipServerTxn *stx, const SimSipMsg *m)
                                 proxy_callee_answer, call, NULL);
 }
 
+/* A rejected call's ACK never came (Timer H, 64*T1): it ends. */
+static void
+proxy_call_drop(SimEvq *q, gpointer data)
+{
+    ProxyCall *call = data;
+    call->timer = 0;
+    proxy_call_end(call);
+}
+
+/* The callee ends its INVITE transaction with @status (487 after a
+ * CANCEL, RFC 3261 9.2) and keeps the call until the ACK, at most 64*T1
+ * (Timer H, 17.2.1). */
+static void
+proxy_callee_reject(ProxyCall *call, guint status)
+{
+    SimProxy *p = call->p;
+    if (call->timer)
+        sim_evq_cancel(p->ctx->evq, call->timer);
+    g_autoptr(SimSipMsg) r = sim_sip_server_txn_response(call->invite_stx,
+                                                         status);
+    g_strlcpy(r->to_tag, call->local_tag, sizeof r->to_tag);
+    sim_sip_server_txn_send(call->invite_stx, r);
+    g_clear_pointer(&call->invite_stx, sim_sip_server_txn_unref);
+    call->rejected = TRUE;
+    call->timer = sim_evq_after(p->ctx->evq, sim_sip_timer_b(p->cfg.t1),
+                                proxy_call_drop, call, NULL);
+}
+
+/* A CANCEL (RFC 3261 9.2), whatever connection it came on (R19): matched
+ * to the INVITE server transaction it names, it gets a 200 and the INVITE,
+ * if still unanswered, a 487; unmatched, a 481. */
+static void
+proxy_on_cancel(SimProxy *p, SimSipServerTxn *stx, const SimSipMsg *m)
+{
+    SimSipServerTxn *inv = sim_sip_txn_match_cancel(p->txl, m);
+    ProxyCall *call = inv ? g_hash_table_lookup(p->calls_in, m->call_id)
+                          : NULL;
+    if (!call || call->invite_stx != inv) {
+        sim_counter_add(proxy_counter(p, "cancel.unmatched"), 1);
+        proxy_respond(stx, 481);
+        return;
+    }
+    sim_counter_add(proxy_counter(p, "cancel.matched"), 1);
+    proxy_respond(stx, 200);
+    proxy_callee_reject(call, 487);
+}
+
 static void
 proxy_on_bye(SimProxy *p, SimSipServerTxn *stx, const SimSipMsg *m)
 {
@@ -966,11 +1092,15 @@ proxy_on_bye(SimProxy *p, SimSipServerTxn *stx, const SimSipMsg *m)
 }
 
 /* The ACK of a callee's 200: its retransmissions stop, and a hang-up
- * waiting for it goes now. */
+ * waiting for it goes now.  The ACK of a 487 ends the rejected call. */
 static void
 proxy_on_ack(SimProxy *p, const SimSipMsg *m)
 {
     ProxyCall *call = g_hash_table_lookup(p->calls_in, m->call_id);
+    if (call && call->rejected) {
+        proxy_call_end(call);
+        return;
+    }
     if (!call || !call->answered || call->acked)
         return;
     call->acked = TRUE;
@@ -1010,6 +1140,9 @@ proxy_txl_request(SimSipServerTxn *stx, SimProxyConn *pc, SimSipMsg *m,
         break;
     case SIM_SIP_BYE:
         proxy_on_bye(p, stx, m);
+        break;
+    case SIM_SIP_CANCEL:
+        proxy_on_cancel(p, stx, m);
         break;
     case SIM_SIP_INVITE:
         if (sim_proxy_serves(p, m->ruri.host))
@@ -1178,6 +1311,9 @@ sim_proxy_originate_call(SimProxy *p, const SimCallParams *call)
     c->target = c->remote_uri;
     g_hash_table_insert(p->calls_out, c->call_id, c);
     proxy_gauge_add(p, p->g_calls, 1);
+    if (call->cancel_after)
+        c->cancel_timer = sim_evq_after(p->ctx->evq, call->cancel_after,
+                                        proxy_call_abandon, c, NULL);
 
     SimSipMsg *inv = proxy_call_request(c, SIM_SIP_INVITE);
     sim_sip_uri_set(&inv->rr[0], sips, NULL, p->rr_host, 0, TRUE);

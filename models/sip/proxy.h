@@ -12,9 +12,11 @@
  * (models/strategy/strategy.h).
  *
  * Statistics fed (run-wide unless "node.<name>."; counters unless noted):
- *   calls.attempted, calls.completed, calls.failed (at the origin proxy;
- *     completed = 2xx to the INVITE received; failed = final non-2xx,
- *     Timer B or no reachable target);
+ *   calls.attempted, calls.completed, calls.failed, calls.cancelled (at
+ *     the origin proxy; completed = 2xx to the INVITE received; cancelled
+ *     = the caller abandoned the call (CANCEL, RFC 3261 9.1) and its
+ *     INVITE ended with 487 Request Terminated; failed = any other final
+ *     non-2xx, Timer B or no reachable target);
  *   latency.setup (histogram, ns): from sim_proxy_originate_call, before any
  *     DNS lookup or connection set-up, to the 200 received there;
  *   calls.in_progress (gauge): originated calls not yet ended (BYE done or
@@ -27,6 +29,9 @@
  *     never came (hold + 2*64*T1 after its 200);
  *   responses.r28_fallback: responses sent on a connection opened to the
  *     received IP and sent-by port because theirs was gone (R28);
+ *   cancel.matched, cancel.unmatched: CANCELs a callee matched to a
+ *     pending INVITE server transaction (answered 200, the INVITE 487),
+ *     or not (answered 481: the final response had left);
  *   sip.connections.retired: opened connections replaced as their
  *     tuple's row (`reuse`);
  *   alias.added, alias.rejected, alias.rejected.<reason> (reasons: policy,
@@ -139,6 +144,10 @@ typedef struct {
     SimTime answer_delay;
     /* Which side hangs up. */
     SimByeFrom bye_by;
+    /* The caller abandons the call if it has no final response this long
+     * after it started: CANCEL (RFC 3261 9.1), then the 487 counts in
+     * calls.cancelled; 0: it waits. */
+    SimTime cancel_after;
 } SimCallParams;
 
 typedef struct _SimProxy SimProxy;

@@ -4,10 +4,13 @@
  * from the start of the transaction (DNS, connection and handshake time
  * included); Timer A (INVITE, T1 doubling) and E (non-INVITE, doubling up to
  * T2) only over UDP; Timers D (32 s), K (T4) and J (64*T1) only over UDP,
- * 0 on reliable transports.  Client transactions are keyed by branch,
- * server transactions by branch and method (RFC 3261 17.2.3).  A failed
- * target moves the transaction to the next RFC 3263 target with a new
- * branch (RFC 3263 4.3); Timer B keeps running from the first start.
+ * 0 on reliable transports.  Transactions are keyed by branch and method
+ * (RFC 3261 17.1.3, 17.2.3), so a CANCEL, which carries its INVITE's
+ * branch, is a transaction of its own.  A failed target moves the
+ * transaction to the next RFC 3263 target with a new branch (RFC 3263
+ * 4.3); Timer B keeps running from the first start.  A CANCEL (RFC 3261
+ * 9.1) and the ACK of a non-2xx go where their INVITE went: on its
+ * connection while it lasts, else on another one to the same target (R19).
  */
 #define G_LOG_DOMAIN "sim-sip"
 
@@ -24,7 +27,7 @@ struct _SimSipTxnLayer {
     SimTransportKind kind;
     SimTime t1;
     SimSipTxnHooks hooks;
-    /* Client transactions by branch, server ones by "branch method". */
+    /* Client and server transactions by "branch method". */
     GHashTable *clients, *servers;
     /* Every live transaction, for reset and free. */
     GQueue all_clients, all_servers;
@@ -51,6 +54,8 @@ struct _SimSipClientTxn {
     /* INVITE in Proceeding whose connection closed: it waits for the
      * final response on any connection, for at most 64*T1 more. */
     gboolean orphaned;
+    /* Its key in the layer's clients table ("branch method"). */
+    char key[SIM_SIP_TOKEN_MAX + 12];
     SimEventId timer_b, timer_a, timer_d;
     SimTime interval;
     SimSipTxnFunc func;
@@ -71,6 +76,28 @@ struct _SimSipServerTxn {
 
 static void txn_try(SimSipClientTxn *t, guint i);
 static void txn_timer_b(SimEvq *q, gpointer data);
+
+/* A transaction's hash key, "branch method" (RFC 3261 17.1.3, 17.2.3:
+ * the CSeq method tells a CANCEL from the INVITE whose branch it has). */
+static void
+txn_key(char *key, gsize size, const char *branch, SimSipMethod method)
+{
+    gsize n = g_strlcpy(key, branch, size);
+    if (n + 1 < size) {
+        key[n] = ' ';
+        key[n + 1] = '\0';
+    }
+    g_strlcat(key, sim_sip_method_name(method), size);
+}
+
+/* Puts @t in the clients table under its current branch. */
+static void
+txn_hash(SimSipClientTxn *t)
+{
+    txn_key(t->key, sizeof t->key, t->req->via[0].branch, t->req->method);
+    g_hash_table_insert(t->l->clients, t->key, t);
+    t->in_hash = TRUE;
+}
 
 /**
  * sim_sip_timer_b:
@@ -144,7 +171,7 @@ txn_unhash(SimSipClientTxn *t)
 {
     if (!t->in_hash)
         return;
-    g_hash_table_remove(t->l->clients, t->req->via[0].branch);
+    g_hash_table_remove(t->l->clients, t->key);
     t->in_hash = FALSE;
     txn_unref(t);
 }
@@ -288,14 +315,14 @@ txn_rebranch(SimSipClientTxn *t)
     SimSipVia *v = &t->req->via[0];
     gboolean hashed = t->in_hash;
     if (hashed)
-        g_hash_table_remove(l->clients, v->branch);
+        g_hash_table_remove(l->clients, t->key);
     char *dot = strrchr(v->branch, '~');
     if (dot)
         *dot = '\0';
     gsize n = strlen(v->branch);
     g_snprintf(v->branch + n, sizeof v->branch - n, "~%u", ++t->attempt);
     if (hashed)
-        g_hash_table_insert(l->clients, v->branch, t);
+        txn_hash(t);
 }
 
 static void
@@ -360,8 +387,7 @@ sim_sip_txn_start(SimSipTxnLayer *l, SimSipMsg *req, const char *host,
     t->func = func;
     t->user = user;
     if (req->method != SIM_SIP_ACK) {
-        g_hash_table_insert(l->clients, t->req->via[0].branch, t);
-        t->in_hash = TRUE;
+        txn_hash(t);
         t->timer_b = sim_evq_after(l->ctx->evq, sim_sip_timer_b(l->t1),
                                    txn_timer_b, t, NULL);
     } else {
@@ -371,19 +397,129 @@ sim_sip_txn_start(SimSipTxnLayer *l, SimSipMsg *req, const char *host,
                          txn_ref(t));
 }
 
+/* TRUE while @pc carries the exchanges it has: open, not closing. */
+static gboolean
+txn_conn_carries(const SimProxyConn *pc)
+{
+    return pc && pc->conn && pc->up && !pc->closing;
+}
+
+/* A client transaction for @req (taken) that goes where @parent's
+ * request went (RFC 3261 9.1: a CANCEL's destination address, port and
+ * transport are the INVITE's; 17.1.1.3 the same for the ACK of a non-2xx):
+ * its one target is @parent's, and it rides @parent's connection while
+ * that still carries it, else whatever connection the proxy picks for
+ * that target, a new one if none is left (R19).  Not resolved again, so
+ * no DNS delay and no other SRV target.  An ACK is stateless. */
+static void
+txn_start_fixed(SimSipClientTxn *parent, SimSipMsg *req)
+{
+    SimSipTxnLayer *l = parent->l;
+    SimSipClientTxn *t = g_new0(SimSipClientTxn, 1);
+    t->l = l;
+    t->refcount = 1;
+    t->all_link.data = t;
+    g_queue_push_tail_link(&l->all_clients, &t->all_link);
+    t->req = req;
+    g_strlcpy(t->aus, parent->aus, sizeof t->aus);
+    t->port = parent->port;
+    t->answer = g_new0(SimDnsAnswer, 1);
+    t->answer->name = g_strdup(parent->answer->name);
+    t->answer->targets = g_new(SimDnsTarget, 1);
+    t->answer->targets[0] = parent->answer->targets[parent->target];
+    t->answer->n = 1;
+    if (req->method != SIM_SIP_ACK) {
+        txn_hash(t);
+        txn_ref(t);
+        t->timer_b = sim_evq_after(l->ctx->evq, sim_sip_timer_b(l->t1),
+                                   txn_timer_b, t, NULL);
+    }
+    if (txn_conn_carries(parent->pc)) {
+        txn_bind(t, parent->pc);
+        txn_transmit(t);
+    } else {
+        txn_try(t, 0);
+    }
+    txn_unref(t);
+}
+
 /* RFC 3261 17.1.1.3: the INVITE client transaction itself acknowledges a
- * non-2xx final response, with the INVITE's branch, on its connection. */
+ * non-2xx final response, with the INVITE's branch, on its connection;
+ * when that is gone (R19), on another one to the same target. */
 static void
 txn_ack_non2xx(SimSipClientTxn *t, const SimSipMsg *resp)
 {
     SimSipTxnLayer *l = t->l;
-    if (!t->pc || !t->pc->conn || t->pc->closing)
-        return;
-    g_autoptr(SimSipMsg) ack = sim_sip_msg_copy(t->req);
+    SimSipMsg *ack = sim_sip_msg_copy(t->req);
     ack->method = SIM_SIP_ACK;
     ack->body_len = 0;
     g_strlcpy(ack->to_tag, resp->to_tag, sizeof ack->to_tag);
-    l->hooks.transmit(t, t->pc, ack, l->hooks.user);
+    if (txn_conn_carries(t->pc)) {
+        l->hooks.transmit(t, t->pc, ack, l->hooks.user);
+        sim_sip_msg_unref(ack);
+    } else if (t->answer && t->sent) {
+        txn_start_fixed(t, ack);
+    } else {
+        sim_sip_msg_unref(ack);
+    }
+}
+
+/**
+ * sim_sip_txn_cancel:
+ * @t: an INVITE client transaction
+ *
+ * Cancels it (RFC 3261 9.1): a CANCEL with the INVITE's Request-URI,
+ * Call-ID, To, From, CSeq number and Route, and a single Via, the
+ * INVITE's topmost (same branch), is sent as a transaction of its own to
+ * the INVITE's target: on the INVITE's connection, or on a new one to the
+ * same address if that is gone (R19).  The INVITE transaction itself
+ * goes on and gets the final response (487 Request Terminated).  Nothing
+ * is sent if @t has ended or its INVITE was not sent yet.
+ *
+ * Returns: %TRUE if a CANCEL was sent.
+ */
+gboolean
+sim_sip_txn_cancel(SimSipClientTxn *t)
+{
+    g_return_val_if_fail(t != NULL, FALSE);
+    if (t->done || !t->sent || t->req->method != SIM_SIP_INVITE ||
+        !t->answer)
+        return FALSE;
+    SimSipMsg *c = sim_sip_msg_copy(t->req);
+    c->method = SIM_SIP_CANCEL;
+    c->n_via = 1;
+    c->via[0].alias = FALSE;
+    c->via[0].received = 0;
+    c->n_rr = 0;
+    c->has_contact = FALSE;
+    c->body_len = 0;
+    c->meta = (SimSipMeta){ 0 };
+    txn_start_fixed(t, c);
+    return TRUE;
+}
+
+/**
+ * sim_sip_client_txn_ref:
+ * @t: a client transaction
+ *
+ * Returns: (transfer full): @t, kept (not its outcome: it still ends).
+ */
+SimSipClientTxn *
+sim_sip_client_txn_ref(SimSipClientTxn *t)
+{
+    return txn_ref(t);
+}
+
+/**
+ * sim_sip_client_txn_unref:
+ * @t: a client transaction
+ *
+ * Drops a reference taken with sim_sip_client_txn_ref().
+ */
+void
+sim_sip_client_txn_unref(SimSipClientTxn *t)
+{
+    txn_unref(t);
 }
 
 static void
@@ -618,6 +754,32 @@ txn_receive_request(SimSipTxnLayer *l, SimProxyConn *pc, const SimSipMsg *m)
 }
 
 /**
+ * sim_sip_txn_match_cancel:
+ * @l: the layer
+ * @cancel: a CANCEL request
+ *
+ * Finds the INVITE server transaction a CANCEL is for (RFC 3261 9.2,
+ * 17.2.3: the same topmost branch and Call-ID, method INVITE).
+ *
+ * Returns: (transfer none) (nullable): the transaction, if it exists and
+ *   has sent no final response yet.
+ */
+SimSipServerTxn *
+sim_sip_txn_match_cancel(SimSipTxnLayer *l, const SimSipMsg *cancel)
+{
+    g_return_val_if_fail(cancel->method == SIM_SIP_CANCEL, NULL);
+    if (cancel->n_via == 0)
+        return NULL;
+    char key[SIM_SIP_TOKEN_MAX + 12];
+    txn_key(key, sizeof key, cancel->via[0].branch, SIM_SIP_INVITE);
+    SimSipServerTxn *stx = g_hash_table_lookup(l->servers, key);
+    if (!stx || !g_str_equal(stx->req->call_id, cancel->call_id) ||
+        (stx->last && stx->last->status >= 200))
+        return NULL;
+    return stx;
+}
+
+/**
  * sim_sip_txn_receive:
  * @l: the layer
  * @pc: the connection it came on
@@ -636,7 +798,9 @@ sim_sip_txn_receive(SimSipTxnLayer *l, SimProxyConn *pc, const SimSipMsg *m)
     }
     if (m->n_via == 0)
         return;
-    SimSipClientTxn *t = g_hash_table_lookup(l->clients, m->via[0].branch);
+    char key[SIM_SIP_TOKEN_MAX + 12];
+    txn_key(key, sizeof key, m->via[0].branch, m->method);
+    SimSipClientTxn *t = g_hash_table_lookup(l->clients, key);
     if (t)
         txn_on_response(t, m);
 }

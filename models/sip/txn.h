@@ -8,6 +8,8 @@
  * Timer E doubling up to T2 = 4 s) and linger for Timer D (32 s) / K (T4);
  * on reliable transports A/E are never armed and D/I/J/K are 0.  Server
  * transactions absorb retransmissions and send responses through the proxy.
+ * An INVITE is cancelled by a CANCEL transaction sent where it went (RFC
+ * 3261 9.1, R19), which the server matches to it (9.2).
  */
 #pragma once
 
@@ -61,6 +63,11 @@ void sim_sip_txn_layer_reset(SimSipTxnLayer *l);
 void sim_sip_txn_start(SimSipTxnLayer *l, SimSipMsg *req, const char *host,
                        guint16 port, SimSipTxnFunc func, gpointer user);
 
+/* Cancelling an INVITE (RFC 3261 9); references on client transactions. */
+gboolean sim_sip_txn_cancel(SimSipClientTxn *t);
+SimSipClientTxn *sim_sip_client_txn_ref(SimSipClientTxn *t);
+void sim_sip_client_txn_unref(SimSipClientTxn *t);
+
 /* Events from the proxy. */
 void sim_sip_txn_conn_up(SimSipTxnLayer *l, SimProxyConn *pc);
 void sim_sip_txn_conn_down(SimSipTxnLayer *l, SimProxyConn *pc,
@@ -69,6 +76,8 @@ void sim_sip_txn_receive(SimSipTxnLayer *l, SimProxyConn *pc,
                          const SimSipMsg *m);
 
 /* Server transactions. */
+SimSipServerTxn *sim_sip_txn_match_cancel(SimSipTxnLayer *l,
+                                          const SimSipMsg *cancel);
 SimSipServerTxn *sim_sip_server_txn_ref(SimSipServerTxn *stx);
 void sim_sip_server_txn_unref(SimSipServerTxn *stx);
 SimSipMsg *sim_sip_server_txn_response(SimSipServerTxn *stx, guint status);

@@ -9,7 +9,8 @@
  * resumption (17), lifetime (18, 21, 22), TCP/SCTP (23-28), SRV farms
  * (32, 34, 35, 36), first-request arrival (38), timers (39, 41), the
  * per-transaction baseline, UDP retransmission (Timer A, the callee's
- * 2xx) and the callee's BYE only after the ACK (RFC 3261 15.1.2).
+ * 2xx), the callee's BYE only after the ACK (RFC 3261 15.1.2), and a
+ * caller abandoning its call (CANCEL, RFC 3261 9; scenario 20, R19).
  * Scenarios 1-4, 9 and the full-mesh closed forms are in test_proxy.c.
  */
 #include <math.h>
@@ -1443,6 +1444,171 @@ test_bye_after_ack(void)
     sim_test_world_free(w);
 }
 
+/* ------------------------------------------------------------------ */
+/* CANCEL (RFC 3261 9) and scenario 20 (R19)                          */
+
+/* A calls B; B would answer after @answer_delay, A abandons the call
+ * @cancel_after after it started. */
+static void
+call_cancelled(SimTestWorld *w, SimTime answer_delay, SimTime cancel_after)
+{
+    SimCallParams c = { .to_domain = "example.net", .hold = SIM_S(1),
+                        .answer_delay = answer_delay,
+                        .cancel_after = cancel_after,
+                        .bye_by = SIM_BYE_FROM_CALLER };
+    sim_proxy_originate_call(w->nodes[0].proxy, &c);
+}
+
+/* The CANCEL on the INVITE's open connection: B's 180 reached A at (k +
+ * 1) R, long before t_c = 2 s.  A's CANCEL, sent at t_c, reaches B R/2
+ * later and is matched to the INVITE; B answers 200 to it and 487 to the
+ * INVITE at once, on the same connection: the 487 is at A at t_c + R, and
+ * A's ACK at B at t_c + 3R/2, which ends B's call.  No call completes or
+ * fails; no other connection opens; B got INVITE, CANCEL and ACK. */
+static void
+run_cancel_timing(const SimTransportOps *t, const SimStrategyOps *s)
+{
+    const SimTime t_c = SIM_S(2);
+    SimTestWorld *w = world(t, s, 13, pair, 2);
+    call_cancelled(w, SIM_S(10), t_c);
+    run_to(w, t_c - 1);
+    g_assert_cmpuint(ctr(w, "node.b.requests.received"), ==, 1);
+    SimTime at = step_until_count(w, "cancel.matched", t_c + SIM_S(1));
+    g_assert_cmpuint(at, ==, t_c + RTT / 2);
+    at = step_until_count(w, "calls.cancelled", t_c + SIM_S(1));
+    g_assert_cmpuint(at, ==, t_c + RTT);
+    at = step_until_count(w, "node.b.requests.received", t_c + SIM_S(1));
+    g_assert_cmpuint(at, ==, t_c + 3 * RTT / 2);
+    run_to(w, SIM_S(20));
+    g_assert_cmpuint(ctr(w, "calls.attempted"), ==, 1);
+    g_assert_cmpuint(ctr(w, "calls.cancelled"), ==, 1);
+    g_assert_cmpuint(ctr(w, "calls.completed"), ==, 0);
+    g_assert_cmpuint(ctr(w, "calls.failed"), ==, 0);
+    g_assert_cmpuint(ctr(w, "cancel.unmatched"), ==, 0);
+    g_assert_cmpuint(ctr(w, "node.b.requests.received"), ==, 3);
+    g_assert_cmpuint(ctr(w, "node.b.calls.received"), ==, 1);
+    /* (Over UDP, the proxy's one flow to B.) */
+    g_assert_cmpuint(ctr(w, "sip.connections.opened"), ==, 1);
+    g_assert_cmpuint(ctr(w, "sip.retransmissions"), ==, 0);
+    g_assert_cmpuint(sim_proxy_calls_active(w->nodes[0].proxy), ==, 0);
+    g_assert_cmpuint(sim_proxy_calls_active(w->nodes[1].proxy), ==, 0);
+    sim_test_world_free(w);
+}
+
+static void
+test_cancel_timing(void)
+{
+    run_cancel_timing(&sim_transport_tls, &sim_strategy_reuse);
+    run_cancel_timing(&sim_transport_tcp, &sim_strategy_rfc3261);
+    run_cancel_timing(&sim_transport_sctp, &sim_strategy_rfc3261);
+    run_cancel_timing(&sim_transport_udp, &sim_strategy_rfc3261);
+}
+
+/* Scenario 20 (R19), reuse over TLS 1.3: the INVITE's connection closes at
+ * 1 s, after the 180, so A's INVITE transaction waits for its final
+ * response on any connection.  At t_c = 2 s A abandons the call: the
+ * CANCEL goes to the INVITE's resolved address {192.0.2.128, 5061, TLS} on
+ * a new connection (TLS 1.3 resumed with the first connection's ticket: k
+ * = 2), so it reaches B at t_c + 5R/2, where it is matched to the INVITE
+ * server transaction.  B's 200 to the CANCEL rides the CANCEL's
+ * connection; the INVITE's is gone, so B sends the 487 on a connection it
+ * opens to the received IP at the sent-by port (R28; a full TLS 1.3
+ * handshake, B has no ticket for A): it reaches A 5R/2 later, at t_c + 5R,
+ * and A, whose INVITE connection is gone too, acknowledges it on its
+ * CANCEL connection (R19 for the ACK of a non-2xx).  A opened 2
+ * connections, B 1. */
+static void
+test_cancel_scenario20(void)
+{
+    const SimTime t_c = SIM_S(2);
+    SimTestWorld *w = world(&sim_transport_tls, &sim_strategy_reuse, 13,
+                            pair, 2);
+    call_cancelled(w, SIM_S(10), t_c);
+    run_to(w, SIM_S(1));
+    g_assert_cmpuint(ctr(w, "node.b.requests.received"), ==, 1);
+    sim_conn_close(first_conn(w, 0));
+    run_to(w, t_c);
+    g_assert_cmpuint(open_conns(w, 0), ==, 0);
+    g_assert_cmpuint(open_conns(w, 1), ==, 0);
+    SimTime at = step_until_count(w, "cancel.matched", t_c + SIM_S(1));
+    g_assert_cmpuint(at, ==, t_c + 5 * RTT / 2);
+    g_assert_cmpuint(ctr(w, "node.a.sip.connections.opened"), ==, 2);
+    g_assert_cmpuint(peer_opened(w, "a", "192.0.2.128"), ==, 2);
+    at = step_until_count(w, "calls.cancelled", t_c + SIM_S(1));
+    g_assert_cmpuint(at, ==, t_c + 5 * RTT);
+    g_assert_cmpuint(ctr(w, "responses.r28_fallback"), ==, 1);
+    run_to(w, SIM_S(20));
+    g_assert_cmpuint(ctr(w, "calls.cancelled"), ==, 1);
+    g_assert_cmpuint(ctr(w, "calls.completed"), ==, 0);
+    g_assert_cmpuint(ctr(w, "calls.failed"), ==, 0);
+    g_assert_cmpuint(ctr(w, "cancel.unmatched"), ==, 0);
+    g_assert_cmpuint(ctr(w, "requests.failover"), ==, 0);
+    /* INVITE, CANCEL, ACK of the 487. */
+    g_assert_cmpuint(ctr(w, "node.b.requests.received"), ==, 3);
+    g_assert_cmpuint(ctr(w, "node.a.sip.connections.opened"), ==, 2);
+    g_assert_cmpuint(ctr(w, "node.b.sip.connections.opened"), ==, 1);
+    g_assert_cmpuint(ctr(w, "handshakes.tls_resumed"), ==, 1);
+    g_assert_cmpuint(ctr(w, "handshakes.tls_full"), ==, 2);
+    g_assert_cmpuint(sim_proxy_calls_active(w->nodes[0].proxy), ==, 0);
+    g_assert_cmpuint(sim_proxy_calls_active(w->nodes[1].proxy), ==, 0);
+    sim_test_world_free(w);
+}
+
+/* A caller that gives up before any provisional response waits for one
+ * (RFC 3261 9.1).  B is 4 s away over TCP (R = 8 s): the 180 reaches A
+ * at 2 R = 16 s, after t_c = 1 s; the CANCEL leaves then and the 487 is
+ * at A one round trip later, 3 R.  A CANCEL sent at t_c would have
+ * reached B before the INVITE and gone unmatched (481). */
+static void
+test_cancel_before_provisional(void)
+{
+    SimTestWorldOpts o = { .transport = &sim_transport_tcp,
+                           .strategy = &sim_strategy_rfc3261,
+                           .one_way = SIM_S(4) };
+    SimTestWorld *w = sim_test_world_new_opts(&o, pair, 2);
+    call_cancelled(w, SIM_S(60), SIM_S(1));
+    SimTime at = step_until_count(w, "calls.cancelled", SIM_S(30));
+    g_assert_cmpuint(at, ==, 3 * SIM_S(8));
+    run_to(w, SIM_S(60));
+    g_assert_cmpuint(ctr(w, "cancel.matched"), ==, 1);
+    g_assert_cmpuint(ctr(w, "cancel.unmatched"), ==, 0);
+    g_assert_cmpuint(ctr(w, "calls.completed"), ==, 0);
+    sim_test_world_free(w);
+}
+
+/* The 200 crosses the CANCEL (TCP, rfc3261, answer delay 1 s): the
+ * INVITE reaches B at 3R/2, B answers at 3R/2 + 1 s, and the 200 is at A
+ * R/2 later, at 2R + 1 s.  A abandons at t_c = 3R/2 + 1 s, while the 200
+ * is on its way: its CANCEL reaches B after the 200 left, matches no
+ * pending INVITE transaction and gets a 481 (it arrives as the 200
+ * reaches A, at 2R + 1 s).  The call completed (the
+ * caller has its 200), and the caller, who gave up on it, ACKs and hangs
+ * up at once: its BYE reaches B at 5R/2 + 1 s, with the ACK. */
+static void
+test_cancel_crossing_200(void)
+{
+    SimTestWorld *w = world(&sim_transport_tcp, &sim_strategy_rfc3261, 13,
+                            pair, 2);
+    call_cancelled(w, SIM_S(1), 3 * RTT / 2 + SIM_S(1));
+    run_to(w, 2 * RTT + SIM_S(1) - 1);
+    g_assert_cmpuint(ctr(w, "calls.completed"), ==, 0);
+    g_assert_cmpuint(ctr(w, "node.b.requests.received"), ==, 1);
+    run_to(w, 2 * RTT + SIM_S(1));
+    g_assert_cmpuint(ctr(w, "calls.completed"), ==, 1);
+    g_assert_cmpuint(ctr(w, "node.b.requests.received"), ==, 2);
+    g_assert_cmpuint(ctr(w, "cancel.unmatched"), ==, 1);
+    run_to(w, 5 * RTT / 2 + SIM_S(1) - 1);
+    g_assert_cmpuint(ctr(w, "node.b.requests.received"), ==, 2);
+    run_to(w, 5 * RTT / 2 + SIM_S(1));
+    g_assert_cmpuint(ctr(w, "node.b.requests.received"), ==, 4);
+    run_to(w, SIM_S(10));
+    g_assert_cmpuint(ctr(w, "bye.completed"), ==, 1);
+    g_assert_cmpuint(ctr(w, "calls.cancelled"), ==, 0);
+    g_assert_cmpuint(ctr(w, "calls.failed"), ==, 0);
+    g_assert_cmpuint(ctr(w, "cancel.matched"), ==, 0);
+    sim_test_world_free(w);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1497,5 +1663,12 @@ main(int argc, char **argv)
     g_test_add_func("/scenario/udp/2xx-retransmission",
                     test_udp_2xx_retransmission);
     g_test_add_func("/scenario/call/bye-after-ack", test_bye_after_ack);
+    g_test_add_func("/scenario/cancel/timing", test_cancel_timing);
+    g_test_add_func("/scenario/cancel/20-new-connection",
+                    test_cancel_scenario20);
+    g_test_add_func("/scenario/cancel/before-provisional",
+                    test_cancel_before_provisional);
+    g_test_add_func("/scenario/cancel/crossing-200",
+                    test_cancel_crossing_200);
     return g_test_run();
 }

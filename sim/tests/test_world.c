@@ -551,6 +551,60 @@ test_pairs(void)
     g_assert_cmpuint(sum, ==, total);
 }
 
+/* The extra (run-wide counter) @name of @r; -1 when absent. */
+static double
+world_extra(const SimRunResult *r, const char *name)
+{
+    for (guint i = 0; i < r->extra_names->len; i++)
+        if (g_str_equal(g_array_index(r->extra_names, char *, i), name))
+            return g_array_index(r->extra_values, double, i);
+    return -1;
+}
+
+/* Caller abandonment from the topology: calls arrive for 15 s, callees
+ * answer after 10 s, callers give up after 2 s, so every call is
+ * cancelled (by 17 s + R, inside the 20 s run) and none completes or
+ * fails; summary.json reports calls.cancelled.  With cancel = 50% and an
+ * answer after 3 s, each call is cancelled or completed, both happen, and
+ * the cancelled ones are about half. */
+static void
+test_cancel(void)
+{
+    static const char *const all[] = {
+        "traffic.ab.answer-delay=10s", "traffic.ab.cancel-after=2s",
+        "traffic.ab.stop=15s", "traffic.ba.answer-delay=10s",
+        "traffic.ba.cancel-after=2s", "traffic.ba.stop=15s", NULL,
+    };
+    g_autoptr(SimTopo) topo = world_pair("tls", all);
+    g_autoptr(SimRunResult) r = world_run_ok(topo, "reuse", 0);
+    check_contract(topo, r, "reuse");
+    g_assert_cmpuint(r->calls_attempted, >, 100);
+    g_assert_cmpuint(r->calls_completed, ==, 0);
+    g_assert_cmpuint(r->calls_failed, ==, 0);
+    g_assert_cmpfloat(world_extra(r, "calls.cancelled"), ==,
+                      (double)r->calls_attempted);
+    SimOutOptions o = { .no_timing = TRUE };
+    g_autofree char *json = sim_out_summary_json(r, &o);
+    g_autofree char *want = g_strdup_printf(
+        "\"calls.cancelled\": %" G_GUINT64_FORMAT, r->calls_attempted);
+    g_assert_nonnull(strstr(json, want));
+
+    static const char *const half[] = {
+        "traffic.ab.answer-delay=3s", "traffic.ab.cancel-after=1s",
+        "traffic.ab.cancel=50%", "traffic.ab.stop=15s",
+        "traffic.ba.answer-delay=3s", "traffic.ba.cancel-after=1s",
+        "traffic.ba.cancel=0.5", "traffic.ba.stop=15s", NULL,
+    };
+    g_autoptr(SimTopo) t2 = world_pair("tls", half);
+    g_autoptr(SimRunResult) h = world_run_ok(t2, "reuse", 0);
+    double cancelled = world_extra(h, "calls.cancelled");
+    double n = (double)h->calls_attempted;
+    g_assert_cmpuint(h->calls_failed, ==, 0);
+    g_assert_cmpfloat(cancelled + (double)h->calls_completed, ==, n);
+    /* Binomial(n, 1/2) within 4 standard deviations. */
+    g_assert_cmpfloat(fabs(cancelled - n / 2), <=, 4 * sqrt(n / 4));
+}
+
 /* Expected SRV shares (nodes.tsv srv.domain, srv.share): weights 3, 1
  * and 0 share priority 10 as 3/4, 1/4 and 0; the priority-20 backup gets
  * 0; a record whose host two nodes share splits its share between them; a
@@ -689,6 +743,7 @@ main(int argc, char **argv)
     g_test_add_func("/world/nodes/memory", test_node_memory);
     g_test_add_func("/world/nodes/handshakes", test_node_handshakes);
     g_test_add_func("/world/pairs", test_pairs);
+    g_test_add_func("/world/run/cancel", test_cancel);
     g_test_add_func("/world/nodes/srv-share", test_srv_share);
     g_test_add_func("/world/rng/streams-by-node", test_streams_by_node);
     g_test_add_func("/world/topologies/every-strategy", test_topologies);
