@@ -89,8 +89,10 @@ client_closed(SimConn *c, SimCloseReason reason, gpointer user)
         cl->conn = NULL;
 }
 
-static const SimConnCallbacks client_cb = { NULL, client_message,
-                                            client_closed };
+static const SimConnCallbacks client_cb = {
+    .message = client_message,
+    .closed = client_closed,
+};
 
 static void
 server_message(SimConn *c, guint stream, SimMsg *m, gpointer user)
@@ -99,7 +101,7 @@ server_message(SimConn *c, guint stream, SimMsg *m, gpointer user)
     sim_conn_send(c, 0, &w->resp);
 }
 
-static const SimConnCallbacks server_cb = { NULL, server_message, NULL };
+static const SimConnCallbacks server_cb = { .message = server_message };
 
 static void
 server_accept(SimStack *st, SimConn *c, gpointer user)

@@ -287,7 +287,10 @@ conn_idle_fire(SimEvq *q, gpointer data)
         return;
     }
     c->idle_expired = TRUE;
-    sim_conn_close(c);
+    if (c->cb && c->cb->idle)
+        c->cb->idle(c, c->user);
+    else
+        sim_conn_close(c);
 }
 
 /**

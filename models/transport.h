@@ -111,6 +111,11 @@ typedef struct {
     void (*message)(SimConn *c, guint stream, SimMsg *m, gpointer user);
     /* The connection ended or failed to open; @c is freed after return. */
     void (*closed)(SimConn *c, SimCloseReason reason, gpointer user);
+    /* The idle timeout expired.  Without this member the transport
+     * closes at once; with it, closing is left to the upper layer, which
+     * may first let what is outstanding finish (RFC 5923 8.3); a close
+     * that follows is still reported as %SIM_CLOSE_IDLE. */
+    void (*idle)(SimConn *c, gpointer user);
 } SimConnCallbacks;
 
 /* Receives each inbound connection once it is open (for TLS: after the

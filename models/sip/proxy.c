@@ -7,8 +7,9 @@
  * 4.3, R15) and run Timer B/F from their start (SPEC 3.6), server
  * transactions that answer on the incoming connection or fall back per R28,
  * and the two ends of the call model, including a caller that abandons its
- * call (CANCEL, RFC 3261 9).  Every message received or sent is a sip_cost
- * job on the node's CPU.
+ * call (CANCEL, RFC 3261 9) and a graceful TLS close that lets the
+ * exchanges on a connection finish first (R20, RFC 5923 8.3).  Every
+ * message received or sent is a sip_cost job on the node's CPU.
  * Invariants: a connection record lives while referenced; rows never
  * outlive their connection; no hash-table iteration order reaches
  * scheduling or results.
@@ -59,6 +60,10 @@ typedef struct {
     /* Callee: the INVITE server transaction, until the 200 is sent (over
      * UDP, until it is acknowledged). */
     SimSipServerTxn *invite_stx;
+    /* Callee, reliable transports: the connection its INVITE came on,
+     * held (SimProxyConn.holds) until the ACK of the final response, so
+     * that an R20 close waits for the exchange. */
+    SimProxyConn *hold_pc;
     /* Callee: it answered 487 to a CANCEL; the call waits for the ACK
      * (at most 64*T1, Timer H) and ends. */
     gboolean rejected;
@@ -129,12 +134,14 @@ static void proxy_conn_message(SimConn *c, guint stream, SimMsg *m,
                                gpointer user);
 static void proxy_conn_closed(SimConn *c, SimCloseReason reason,
                               gpointer user);
+static void proxy_conn_idle(SimConn *c, gpointer user);
 static void proxy_conn_done(SimProxyConn *pc);
 
 static const SimConnCallbacks proxy_conn_callbacks = {
     .connected = proxy_conn_connected,
     .message = proxy_conn_message,
     .closed = proxy_conn_closed,
+    .idle = proxy_conn_idle,
 };
 
 /* ------------------------------------------------------------------ */
@@ -496,6 +503,34 @@ proxy_txl_failover(SimSipClientTxn *t, const SimTuple *tuple, gpointer user)
     sim_resolver_mark_failed(p->cfg.resolver, tuple);
 }
 
+/* The end of an R20 drain (RFC 5923 8.3): nothing is left on @pc, or
+ * its 64*T1 are over (@abandoned: what is left is abandoned).  The TLS
+ * close_notify leaves now; what arrives after it is discarded (the TLS
+ * connection is closed on this side), and the peer, once it has the alert,
+ * starts no new transaction on the connection. */
+static void
+proxy_conn_drained(SimProxyConn *pc, gboolean abandoned)
+{
+    SimProxy *p = pc->proxy;
+    if (pc->drain_timer)
+        sim_evq_cancel(p->ctx->evq, pc->drain_timer);
+    pc->drain_timer = 0;
+    pc->draining = FALSE;
+    if (abandoned)
+        sim_counter_add(proxy_counter(p, "sip.connections.drain_abandoned"),
+                        1);
+    if (pc->conn)
+        sim_conn_close(pc->conn);
+}
+
+static void
+proxy_drain_expire(SimEvq *q, gpointer data)
+{
+    SimProxyConn *pc = data;
+    pc->drain_timer = 0;
+    proxy_conn_drained(pc, TRUE);
+}
+
 /* A connection opened for one transaction closes once no transaction
  * holds it and its messages have left the CPU (an ACK's transaction ends
  * as it is handed over, before it is sent); one still connecting that
@@ -504,6 +539,11 @@ proxy_txl_failover(SimSipClientTxn *t, const SimTuple *tuple, gpointer user)
 static void
 proxy_conn_done(SimProxyConn *pc)
 {
+    if (pc->draining) {
+        if (!pc->txns && !pc->holds && !pc->sends)
+            proxy_conn_drained(pc, FALSE);
+        return;
+    }
     if (!pc->per_txn || pc->txns || pc->sends || !pc->conn || pc->closing)
         return;
     if (!pc->up && sim_conn_can_send(pc->conn))
@@ -538,7 +578,7 @@ proxy_txl_respond(SimSipServerTxn *stx, SimProxyConn *pc, SimSipMsg *resp,
                   gpointer user)
 {
     SimProxy *p = user;
-    if (pc->conn && !pc->closing) {
+    if (pc->conn && (!pc->closing || pc->draining)) {
         proxy_emit(p, pc, resp);
         return;
     }
@@ -610,7 +650,14 @@ proxy_conn_closed(SimConn *c, SimCloseReason reason, gpointer user)
     SimProxyConn *pc = user;
     SimProxy *p = pc->proxy;
     gboolean was_up = pc->up;
+    /* A TLS peer's graceful close is a close_notify (RFC 5923 8.3). */
+    gboolean discarded = reason == SIM_CLOSE_PEER &&
+                         sim_strategy_kind_is_tls(p->kind);
     proxy_purge_rows(p, pc);
+    if (pc->drain_timer)
+        sim_evq_cancel(p->ctx->evq, pc->drain_timer);
+    pc->drain_timer = 0;
+    pc->draining = FALSE;
     pc->closing = TRUE;
     pc->conn = NULL;
     if (was_up) {
@@ -624,9 +671,23 @@ proxy_conn_closed(SimConn *c, SimCloseReason reason, gpointer user)
     }
     g_ptr_array_remove(p->conns, pc);
     if (p->up)
-        sim_sip_txn_conn_down(p->txl, pc, was_up);
+        sim_sip_txn_conn_down(p->txl, pc, was_up, discarded);
     sim_strategy_on_conn_down(p->ops, p, pc, reason);
     sim_proxy_conn_unref(pc);
+}
+
+/* The idle timeout expired: a TLS connection closes under R20, after
+ * what is still on it; others close at once, as the transport would. */
+static void
+proxy_conn_idle(SimConn *c, gpointer user)
+{
+    SimProxyConn *pc = user;
+    if (pc->closing)
+        return;
+    if (sim_strategy_kind_is_tls(pc->proxy->kind))
+        sim_proxy_conn_reclaim(pc->proxy, pc);
+    else
+        sim_conn_close(c);
 }
 
 static void
@@ -658,6 +719,21 @@ proxy_call_new(SimProxy *p, gboolean callee)
     return call;
 }
 
+/* The callee's INVITE exchange is over (the ACK came, or the call ends):
+ * the connection it held may close now (R20).  Not while the node is down
+ * or being freed: its connections are gone or going without a word. */
+static void
+proxy_call_release(ProxyCall *call)
+{
+    SimProxyConn *pc = g_steal_pointer(&call->hold_pc);
+    if (!pc)
+        return;
+    pc->holds--;
+    if (call->p->up)
+        proxy_conn_done(pc);
+    sim_proxy_conn_unref(pc);
+}
+
 /* The caller's INVITE transaction ended: no CANCEL any more. */
 static void
 proxy_call_stop_cancel(ProxyCall *call)
@@ -680,6 +756,7 @@ proxy_call_free(ProxyCall *call)
     if (call->invite_stx)
         sim_sip_server_txn_unref(call->invite_stx);
     proxy_call_stop_cancel(call);
+    proxy_call_release(call);
     g_queue_unlink(&p->calls, &call->link);
     g_free(call);
 }
@@ -997,9 +1074,12 @@ proxy_respond(SimSipServerTxn *stx, guint status)
     sim_sip_server_txn_send(stx, r);
 }
 
-/* The node serves the Request-URI's domain: answer as the callee. */
+/* The node serves the Request-URI's domain: answer as the callee.  Over
+ * reliable transports the INVITE's connection @pc is held until the
+ * exchange ends (the ACK of the final response), for R20. */
 static void
-proxy_callee_invite(SimProxy *p, SimSipServerTxn *stx, const SimSipMsg *m)
+proxy_callee_invite(SimProxy *p, SimSipServerTxn *stx, SimProxyConn *pc,
+                    const SimSipMsg *m)
 {
     if (g_hash_table_contains(p->calls_in, m->call_id)) {
         proxy_respond(stx, 100);
@@ -1020,6 +1100,10 @@ proxy_callee_invite(SimProxy *p, SimSipServerTxn *stx, const SimSipMsg *m)
     call->params.bye_by = m->meta.bye_by_callee ? SIM_BYE_FROM_CALLEE
                                                 : SIM_BYE_FROM_CALLER;
     call->invite_stx = sim_sip_server_txn_ref(stx);
+    if (sim_transport_kind_reliable(p->kind)) {
+        call->hold_pc = sim_proxy_conn_ref(pc);
+        pc->holds++;
+    }
     g_hash_table_insert(p->calls_in, call->call_id, call);
     proxy_respond(stx, 100);
     proxy_respond(stx, 180);
@@ -1091,8 +1175,9 @@ proxy_on_bye(SimProxy *p, SimSipServerTxn *stx, const SimSipMsg *m)
     proxy_call_end(call);
 }
 
-/* The ACK of a callee's 200: its retransmissions stop, and a hang-up
- * waiting for it goes now.  The ACK of a 487 ends the rejected call. */
+/* The ACK of a callee's 200: its retransmissions stop, the INVITE
+ * exchange is over, and a hang-up waiting for it goes now.  The ACK of a
+ * 487 ends the rejected call. */
 static void
 proxy_on_ack(SimProxy *p, const SimSipMsg *m)
 {
@@ -1104,6 +1189,7 @@ proxy_on_ack(SimProxy *p, const SimSipMsg *m)
     if (!call || !call->answered || call->acked)
         return;
     call->acked = TRUE;
+    proxy_call_release(call);
     if (call->rtx_timer) {
         sim_evq_cancel(p->ctx->evq, call->rtx_timer);
         call->rtx_timer = 0;
@@ -1146,7 +1232,7 @@ proxy_txl_request(SimSipServerTxn *stx, SimProxyConn *pc, SimSipMsg *m,
         break;
     case SIM_SIP_INVITE:
         if (sim_proxy_serves(p, m->ruri.host))
-            proxy_callee_invite(p, stx, m);
+            proxy_callee_invite(p, stx, pc, m);
         else
             proxy_respond(stx, 404);
         break;
@@ -1234,6 +1320,7 @@ sim_proxy_free(SimProxy *p)
 {
     if (!p)
         return;
+    p->up = FALSE;
     sim_strategy_finalize(p->ops, p);
     while (!g_queue_is_empty(&p->calls))
         proxy_call_free(g_queue_peek_head(&p->calls));
@@ -1578,6 +1665,37 @@ sim_proxy_conn_retire(SimProxy *p, SimProxyConn *pc)
     pc->retired = TRUE;
     sim_counter_add(proxy_counter(p, "sip.connections.retired"), 1);
     proxy_conn_set_idle(p, pc);
+}
+
+/**
+ * sim_proxy_conn_reclaim:
+ * @p: a proxy
+ * @pc: one of its connections
+ *
+ * Closes @pc to reclaim its resources (R18), as the idle timeout does.
+ * Over TLS the close is graceful in the sense of R20 (RFC 5923 8.3): no
+ * new transaction starts on @pc and its alias rows go at once, but the
+ * transactions and INVITE exchanges still on it (either direction) may
+ * finish; then the close_notify leaves, at most 64*T1 later (the rest
+ * abandoned).  Other transports close at once.
+ */
+void
+sim_proxy_conn_reclaim(SimProxy *p, SimProxyConn *pc)
+{
+    g_return_if_fail(pc->proxy == p);
+    if (!pc->conn || pc->closing)
+        return;
+    pc->closing = TRUE;
+    if (!sim_strategy_kind_is_tls(p->kind) || !pc->up) {
+        sim_conn_close(pc->conn);
+        return;
+    }
+    pc->draining = TRUE;
+    proxy_purge_rows(p, pc);
+    sim_counter_add(proxy_counter(p, "sip.connections.drained"), 1);
+    pc->drain_timer = sim_evq_after(p->ctx->evq, sim_sip_timer_b(p->cfg.t1),
+                                    proxy_drain_expire, pc, NULL);
+    proxy_conn_done(pc);
 }
 
 /**

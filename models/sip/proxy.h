@@ -32,6 +32,10 @@
  *   cancel.matched, cancel.unmatched: CANCELs a callee matched to a
  *     pending INVITE server transaction (answered 200, the INVITE 487),
  *     or not (answered 481: the final response had left);
+ *   sip.connections.drained: TLS connections this node closed under R20
+ *     (idle timeout or sim_proxy_conn_reclaim), letting what was on them
+ *     finish first; sip.connections.drain_abandoned: those it closed at
+ *     the 64*T1 limit with exchanges still on them;
  *   sip.connections.retired: opened connections replaced as their
  *     tuple's row (`reuse`);
  *   alias.added, alias.rejected, alias.rejected.<reason> (reasons: policy,
@@ -187,6 +191,19 @@ struct _SimProxyConn {
     guint sends;
     /* TRUE once closing: no new transactions (R20). */
     gboolean closing;
+    /* TRUE while an R20 close (RFC 5923 8.3) waits for the exchanges
+     * still on it: closing is set, so no new transaction starts here, but
+     * responses, a CANCEL and the ACK of a non-2xx still use it; the TLS
+     * close_notify leaves once txns, holds and sends are all 0, or after
+     * 64*T1 (the rest abandoned). */
+    gboolean draining;
+    /* The 64*T1 limit of the drain. */
+    SimEventId drain_timer;
+    /* INVITE exchanges this node serves that arrived on it and are not
+     * over: until the ACK of their final response (reliable transports;
+     * RFC 3261 17.2.1 Completed, RFC 6026 Accepted), so that a close waits
+     * for them (R20). */
+    guint holds;
     /* TRUE once a newer connection replaced it as its tuple's row
      * (`reuse`): it carries no new requests, still carries the responses
      * and transactions it has, and closes when idle. */
@@ -231,6 +248,7 @@ SimProxyConn *sim_proxy_conn_next(SimProxy *p, SimProxyConn *pc);
 gboolean sim_proxy_serves(const SimProxy *p, const char *domain);
 void sim_proxy_connect_toward(SimProxy *p, const char *domain);
 void sim_proxy_conn_retire(SimProxy *p, SimProxyConn *pc);
+void sim_proxy_conn_reclaim(SimProxy *p, SimProxyConn *pc);
 SimTransportKind sim_proxy_transport_kind(const SimProxy *p);
 
 /* For the transaction layer: references on connection records. */

@@ -11,6 +11,8 @@
  * 4.3); Timer B keeps running from the first start.  A CANCEL (RFC 3261
  * 9.1) and the ACK of a non-2xx go where their INVITE went: on its
  * connection while it lasts, else on another one to the same target (R19).
+ * A peer's graceful TLS close (RFC 5923 8.3) is no failure of the target:
+ * what it had not answered was discarded, and is sent again there.
  */
 #define G_LOG_DOMAIN "sim-sip"
 
@@ -397,11 +399,12 @@ sim_sip_txn_start(SimSipTxnLayer *l, SimSipMsg *req, const char *host,
                          txn_ref(t));
 }
 
-/* TRUE while @pc carries the exchanges it has: open, not closing. */
+/* TRUE while @pc carries the exchanges it has: open, and not closing
+ * unless it is draining (an R20 close waiting for them). */
 static gboolean
 txn_conn_carries(const SimProxyConn *pc)
 {
-    return pc && pc->conn && pc->up && !pc->closing;
+    return pc && pc->conn && pc->up && (!pc->closing || pc->draining);
 }
 
 /* A client transaction for @req (taken) that goes where @parent's
@@ -571,15 +574,22 @@ sim_sip_txn_conn_up(SimSipTxnLayer *l, SimProxyConn *pc)
  * @l: the layer
  * @pc: a connection that closed or never opened
  * @was_up: %TRUE if it had opened
+ * @discarded: %TRUE when the peer closed it gracefully under RFC 5923 8.3
+ *   (a TLS close_notify): it let its own transactions finish and
+ *   discarded what arrived after its alert
  *
  * Every transaction bound to it fails over to its next target (a refused
  * or timed-out connection, a failed handshake or authentication, or a
  * transport error after sending: RFC 3263 4.3, RFC 3261 17.1.4), except an
  * INVITE already answered provisionally: it keeps waiting for its final
- * response (which R28 may bring on another connection) for 64*T1.
+ * response (which R28 may bring on another connection) for 64*T1.  With
+ * @discarded the target did not fail: its requests are sent to it again,
+ * with a new branch, on another connection (R20: no new transaction on a
+ * connection whose close alert arrived; nothing is lost).
  */
 void
-sim_sip_txn_conn_down(SimSipTxnLayer *l, SimProxyConn *pc, gboolean was_up)
+sim_sip_txn_conn_down(SimSipTxnLayer *l, SimProxyConn *pc, gboolean was_up,
+                      gboolean discarded)
 {
     g_autoptr(GPtrArray) bound = g_ptr_array_new();
     for (GList *it = pc->waiters.head; it; it = it->next)
@@ -596,6 +606,10 @@ sim_sip_txn_conn_down(SimSipTxnLayer *l, SimProxyConn *pc, gboolean was_up)
                 t->timer_b = sim_evq_after(l->ctx->evq,
                                            sim_sip_timer_b(l->t1),
                                            txn_timer_b, t, NULL);
+        } else if (t->pc == pc && !t->done && discarded && was_up) {
+            txn_unbind(t);
+            txn_rebranch(t);
+            txn_try(t, t->target);
         } else if (t->pc == pc && !t->done) {
             txn_unbind(t);
             l->hooks.failover(t, &t->answer->targets[t->target].tuple,

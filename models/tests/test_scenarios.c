@@ -439,6 +439,108 @@ test_close_purges_row(void)
     sim_test_world_free(w);
 }
 
+/* Steps @w one event at a time until node @i's alias table has @n rows,
+ * and returns the time it did. */
+static SimTime
+step_until_rows(SimTestWorld *w, guint i, guint n, SimTime horizon)
+{
+    while (sim_proxy_n_alias_rows(w->nodes[i].proxy) != n) {
+        g_assert_true(sim_evq_step(w->ctx.evq));
+        g_assert_cmpuint(sim_evq_now(w->ctx.evq), <=, horizon);
+    }
+    return sim_evq_now(w->ctx.evq);
+}
+
+static SimTime step_until_count(SimTestWorld *w, const char *name,
+                                SimTime horizon);
+
+/* Scenario 19 (R20, RFC 5923 8.3), reuse over TLS 1.3.  A's call to B
+ * aliases A's connection (its ACK is at B at 7R/2); at 1 s B calls A over
+ * that alias, and A, the callee, will answer 5 s after the INVITE arrives
+ * (1 s + R/2).  At 2 s A reclaims the connection: it starts no new
+ * transaction there and its close waits for B's INVITE exchange, so B's
+ * row stays.  A's 200 leaves at t_a = 6 s + R/2 and B's ACK is back at
+ * t_a + R: only then does A send its close_notify, which reaches B at
+ * t_a + 3R/2, when B's row goes.  B's next call starts at t_a + 5R/4,
+ * while the alert is on its way, so its INVITE still takes the alias
+ * and A discards it (after its own alert it discards what comes); on
+ * the alert B starts the INVITE again on a new connection to A (a full
+ * TLS 1.3 handshake, k = 2): it reaches A at t_a + 3R/2 + 5R/2.  One more
+ * connection opened, no request lost, nothing failed over. */
+static void
+test_close_graceful(void)
+{
+    const SimTime t_a = SIM_S(6) + RTT / 2;
+    SimTestWorld *w = world(&sim_transport_tls, &sim_strategy_reuse, 13,
+                            pair, 2);
+    sim_test_call(w, 0, "example.net", SIM_S(100), SIM_BYE_FROM_CALLER);
+    run_to(w, SIM_S(1));
+    g_assert_cmpuint(sim_proxy_n_alias_rows(w->nodes[1].proxy), ==, 1);
+    SimCallParams c = { .to_domain = "example.com", .hold = SIM_S(100),
+                        .answer_delay = SIM_S(5),
+                        .bye_by = SIM_BYE_FROM_CALLER };
+    sim_proxy_originate_call(w->nodes[1].proxy, &c);
+    run_to(w, SIM_S(2));
+    g_assert_cmpuint(ctr(w, "node.a.calls.received"), ==, 1);
+    SimProxy *a = w->nodes[0].proxy;
+    sim_proxy_conn_reclaim(a, sim_proxy_conn_first(a));
+    sim_test_call_at(w, t_a + 5 * RTT / 4, 1, "example.com", SIM_S(100),
+                     SIM_BYE_FROM_CALLER);
+    run_to(w, t_a - 1);
+    g_assert_cmpuint(ctr(w, "calls.completed"), ==, 1);
+    g_assert_cmpuint(sim_proxy_n_alias_rows(w->nodes[1].proxy), ==, 1);
+    g_assert_cmpuint(open_conns(w, 1), ==, 1);
+    SimTime at = step_until_rows(w, 1, 0, t_a + SIM_S(1));
+    g_assert_cmpuint(at, ==, t_a + 3 * RTT / 2);
+    g_assert_cmpuint(ctr(w, "calls.completed"), ==, 2);
+    /* B's first INVITE and its ACK. */
+    g_assert_cmpuint(ctr(w, "node.a.requests.received"), ==, 2);
+    at = step_until_count(w, "node.a.calls.received", t_a + SIM_S(1));
+    g_assert_cmpuint(at, ==, t_a + 3 * RTT / 2 + 5 * RTT / 2);
+    /* The copy A discarded never reached its SIP layer. */
+    g_assert_cmpuint(ctr(w, "node.a.requests.received"), ==, 3);
+    run_to(w, SIM_S(20));
+    g_assert_cmpuint(ctr(w, "calls.completed"), ==, 3);
+    g_assert_cmpuint(ctr(w, "calls.failed"), ==, 0);
+    g_assert_cmpuint(ctr(w, "requests.failover"), ==, 0);
+    g_assert_cmpuint(ctr(w, "node.b.sip.connections.opened"), ==, 1);
+    g_assert_cmpuint(ctr(w, "sip.connections.opened"), ==, 2);
+    g_assert_cmpuint(ctr(w, "sip.connections.drained"), ==, 1);
+    g_assert_cmpuint(ctr(w, "sip.connections.drain_abandoned"), ==, 0);
+    g_assert_cmpuint(ctr(w, "responses.r28_fallback"), ==, 0);
+    sim_test_world_free(w);
+}
+
+/* The idle close is graceful too (R20): idle timeout 2 s, rfc3261 over
+ * TLS, B answers 5 s after the INVITE arrives.  Both ends' idle timers
+ * expire while the INVITE is pending; each waits for it (A for its
+ * client transaction, B for the ACK of its 200) instead of cutting the
+ * connection, so B's 200 needs no R28 fallback connection.  A's close
+ * follows the 200 (the ACK of a 2xx is a transaction of its own, RFC 3261
+ * 17.1.1.3, and takes a new connection); B's follows that ACK. */
+static void
+test_idle_graceful(void)
+{
+    SimTestWorldOpts o = { .transport = &sim_transport_tls,
+                           .strategy = &sim_strategy_rfc3261,
+                           .one_way = ONE_WAY, .idle_timeout = SIM_S(2) };
+    SimTestWorld *w = sim_test_world_new_opts(&o, pair, 2);
+    SimCallParams c = { .to_domain = "example.net", .hold = SIM_S(1),
+                        .answer_delay = SIM_S(5),
+                        .bye_by = SIM_BYE_FROM_CALLER };
+    sim_proxy_originate_call(w->nodes[0].proxy, &c);
+    run_to(w, SIM_S(20));
+    g_assert_cmpuint(ctr(w, "responses.r28_fallback"), ==, 0);
+    g_assert_cmpuint(ctr(w, "calls.completed"), ==, 1);
+    g_assert_cmpuint(ctr(w, "bye.completed"), ==, 1);
+    g_assert_cmpuint(ctr(w, "sip.connections.drained"), >=, 2);
+    g_assert_cmpuint(ctr(w, "sip.connections.drain_abandoned"), ==, 0);
+    g_assert_cmpuint(ctr(w, "calls.teardown_failed") +
+                         ctr(w, "calls.callee_expired"),
+                     ==, 0);
+    sim_test_world_free(w);
+}
+
 /* Scenario 21: idle close 32 s, then 60 s without traffic: BASE closed
  * both connections, REUSE keeps the aliased one (R4). */
 static void
@@ -1632,6 +1734,10 @@ main(int argc, char **argv)
                     test_identity_record_route);
     g_test_add_func("/scenario/identity/17-resumed", test_resumed_row);
     g_test_add_func("/scenario/lifetime/18-close", test_close_purges_row);
+    g_test_add_func("/scenario/lifetime/19-graceful-close",
+                    test_close_graceful);
+    g_test_add_func("/scenario/lifetime/19-idle-graceful",
+                    test_idle_graceful);
     g_test_add_func("/scenario/lifetime/21-idle", test_idle);
     g_test_add_func("/scenario/lifetime/22-r28", test_r28_fallback);
     g_test_add_func("/scenario/tcp/23-alias-ignored", test_tcp_alias_ignored);

@@ -100,8 +100,11 @@ end_closed(SimConn *c, SimCloseReason reason, gpointer user)
     e->conn = NULL;
 }
 
-static const SimConnCallbacks end_cb = { end_connected, end_message,
-                                         end_closed };
+static const SimConnCallbacks end_cb = {
+    .connected = end_connected,
+    .message = end_message,
+    .closed = end_closed,
+};
 
 static void
 srv_accept(SimStack *st, SimConn *c, gpointer user)

@@ -101,8 +101,11 @@ side_closed(SimConn *c, SimCloseReason reason, gpointer user)
     s->conn = NULL;
 }
 
-static const SimConnCallbacks side_cb = { side_connected, side_message,
-                                          side_closed };
+static const SimConnCallbacks side_cb = {
+    .connected = side_connected,
+    .message = side_message,
+    .closed = side_closed,
+};
 
 static void
 server_accept(SimStack *st, SimConn *c, gpointer user)
@@ -450,8 +453,11 @@ idle_connected(SimConn *c, gpointer user)
     sim_conn_set_idle_timeout(c, SIM_S(10));
 }
 
-static const SimConnCallbacks idle_cb = { idle_connected, side_message,
-                                          side_closed };
+static const SimConnCallbacks idle_cb = {
+    .connected = idle_connected,
+    .message = side_message,
+    .closed = side_closed,
+};
 
 /* Idle timeout of 10 s set when A is connected (100 ms; the last activity):
  * A closes at 10.1 s, B hears the FIN at 10.15 s, A reports IDLE at

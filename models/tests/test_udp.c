@@ -76,8 +76,11 @@ side_closed(SimConn *c, SimCloseReason reason, gpointer user)
     s->closed_at = sim_ctx_now(s->ctx);
 }
 
-static const SimConnCallbacks side_cb = { side_connected, side_message,
-                                          side_closed };
+static const SimConnCallbacks side_cb = {
+    .connected = side_connected,
+    .message = side_message,
+    .closed = side_closed,
+};
 
 static void
 server_accept(SimStack *st, SimConn *c, gpointer user)
