@@ -1412,6 +1412,7 @@ sctp_sf_init_ack(SctpRx *rx, const SctpChunk *ch)
     sctp_cancel(a, &a->t1);
     a->peer_tag = ck->my_tag;
     a->os = MIN(a->os, ck->is);
+    a->conn.streams = a->os;
     a->is = ck->os;
     a->in_ssn = g_new0(guint16, MAX(a->is, 1));
     a->rx_base = ck->my_tsn;
@@ -1447,6 +1448,7 @@ sctp_sf_cookie_echo(SctpRx *rx, const SctpChunk *ch)
     a->my_tag = ck->my_tag;
     a->peer_tag = ck->peer_tag;
     a->os = ck->os;
+    a->conn.streams = a->os;
     a->is = ck->is;
     a->out_ssn = g_new0(guint16, MAX(a->os, 1));
     a->in_ssn = g_new0(guint16, MAX(a->is, 1));
@@ -1697,6 +1699,7 @@ sctp_connect(SimStack *st, const SimConnectParams *p,
     sim_conn_set_callbacks(&a->conn, cb, user);
     a->os = (guint16)CLAMP(p->streams ? p->streams : SIM_SCTP_DEFAULT_STREAMS,
                            1, 65535);
+    a->conn.streams = a->os;
     a->out_ssn = g_new0(guint16, a->os);
     a->my_tag = (guint32)sim_rng_below(&st->rng, G_MAXUINT32) + 1;
     a->tx_base = (guint32)sim_rng_u64(&st->rng);
@@ -1817,7 +1820,9 @@ const SimTransportOps sim_transport_sctp = {
         "bundled with COOKIE-ECHO (first message after 1.5 RTT), "
         "congestion window, SACK with gap blocks, T3-rtx and fast "
         "retransmit, several ordered streams without head-of-line "
-        "blocking between them, SHUTDOWN and ABORT.",
+        "blocking between them, SHUTDOWN and ABORT.  SIP asks for "
+        "[transport] sctp-streams streams (default 10) and sends each "
+        "call's messages on the stream its Call-ID hashes to.",
     .kind = SIM_TRANSPORT_SCTP,
     .early_send = TRUE,
     .listen = sctp_listen,

@@ -1101,8 +1101,9 @@ const SimTransportOps sim_transport_tls_sctp = {
     .name = "tls-sctp",
     .description =
         "TLS over SCTP (RFC 3436): one TLS connection on stream 0 of the "
-        "association (per-stream handshakes are not modelled), otherwise "
-        "as tls.",
+        "association (per-stream handshakes are not modelled), so SIP over "
+        "it keeps TCP's head-of-line blocking and sctp-streams does not "
+        "apply; otherwise as tls.",
     .kind = SIM_TRANSPORT_TLS_SCTP,
     .listen = tls_sctp_listen,
     .connect = tls_sctp_connect,

@@ -259,6 +259,7 @@ sim_conn_init(SimConn *c, const SimTransportOps *ops, SimStack *st,
     c->local.transport = ops->kind;
     c->remote.transport = ops->kind;
     c->initiator = initiator;
+    c->streams = 1;
     c->state = SIM_CONNS_CONNECTING;
     c->last_activity = sim_ctx_now(st->ctx);
 }

@@ -137,6 +137,9 @@ struct _SimConn {
     SimTuple local, remote;
     /* TRUE if this side opened the connection. */
     gboolean initiator;
+    /* Outbound streams send() takes (0 .. streams - 1): 1, or for SCTP
+     * the number negotiated (asked for at connect, final at INIT-ACK). */
+    guint streams;
     /* Generic state. */
     SimConnState state;
     /* Upper-layer callbacks and their argument. */

@@ -287,7 +287,7 @@ proxy_open(SimProxy *p, const char *aus, const SimDnsTarget *t)
         .local_port = p->cfg.source_port_listen ? p->cfg.port : 0,
         .server_name = aus,
         .also_dns_name = p->cfg.strict_3263 ? t->host : NULL,
-        .streams = 1,
+        .streams = p->kind == SIM_TRANSPORT_SCTP ? p->cfg.sctp_streams : 1,
     };
     SimConn *c = sim_transport_connect(p->cfg.transport, p->cfg.stack, &cp,
                                        &proxy_conn_callbacks, NULL);
@@ -436,9 +436,37 @@ proxy_job_send(gpointer data)
     if (c && sim_conn_can_send(c)) {
         if (job->p->cfg.trace)
             job->p->cfg.trace(c, job->msg, job->p->cfg.trace_data);
-        sim_conn_send(c, 0, &job->msg->base);
+        sim_conn_send(c, sim_proxy_stream(c, job->msg), &job->msg->base);
     }
     proxy_conn_done(job->pc);
+}
+
+/**
+ * sim_proxy_stream:
+ * @c: a connection
+ * @m: a SIP message to send on it
+ *
+ * RFC 4168 leaves the mapping of SIP messages to SCTP streams to the
+ * implementation.  Here a message goes on the stream its Call-ID hashes
+ * to (FNV-1a, modulo the association's outbound streams): a dialog's
+ * messages stay in order on one stream in each direction (an ACK never
+ * overtakes the 200 it answers, nor a BYE its ACK, nor a CANCEL its
+ * INVITE), while other calls ride other streams, so a loss on one stream
+ * does not hold up their delivery (SPEC 3.5; TCP would).  One stream per
+ * transaction would spread further but let a dialog's requests overtake
+ * each other.  Without several streams (TCP, TLS, UDP, TLS over SCTP): 0.
+ *
+ * Returns: the stream, below c->streams.
+ */
+guint
+sim_proxy_stream(const SimConn *c, const SimSipMsg *m)
+{
+    if (c->streams <= 1)
+        return 0;
+    guint32 h = 2166136261u;
+    for (const char *s = m->call_id; *s; s++)
+        h = (h ^ (guchar)*s) * 16777619u;
+    return h % c->streams;
 }
 
 /* Sends @m on @pc after the CPU has served it (takes a reference). */
@@ -1273,6 +1301,8 @@ sim_proxy_new(SimCtx *ctx, const SimProxyConfig *cfg, GError **error)
     p->cfg = *cfg;
     if (!p->cfg.t1)
         p->cfg.t1 = SIM_MS(500);
+    if (!p->cfg.sctp_streams)
+        p->cfg.sctp_streams = 10;
     p->ops = cfg->strategy;
     p->kind = cfg->transport->kind;
     p->rr_host = cfg->record_route_host ? cfg->record_route_host

@@ -104,6 +104,9 @@ typedef struct {
     SimTime sip_cost;
     /* SIP T1 (Timer B/F = 64*T1); 0 = 500 ms. */
     SimTime t1;
+    /* SCTP: outbound streams asked for on opened associations (RFC 4168);
+     * 0 = 10.  TLS over SCTP uses one (RFC 3436 is not modelled). */
+    guint sctp_streams;
     /* Connection idle timeout; 0 = never. */
     SimTime idle_timeout;
     /* Local policy: honour ;alias at all (R8). */
@@ -250,6 +253,9 @@ void sim_proxy_connect_toward(SimProxy *p, const char *domain);
 void sim_proxy_conn_retire(SimProxy *p, SimProxyConn *pc);
 void sim_proxy_conn_reclaim(SimProxy *p, SimProxyConn *pc);
 SimTransportKind sim_proxy_transport_kind(const SimProxy *p);
+
+/* The SCTP stream a message goes on. */
+guint sim_proxy_stream(const SimConn *c, const SimSipMsg *m);
 
 /* For the transaction layer: references on connection records. */
 SimProxyConn *sim_proxy_conn_ref(SimProxyConn *pc);

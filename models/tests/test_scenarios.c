@@ -626,6 +626,98 @@ test_sctp_two_connection(void)
     sim_test_world_free(w);
 }
 
+/* The streams A's INVITEs went on. */
+typedef struct {
+    SimIp a;
+    guint stream[4];
+    guint n;
+} InviteStreams;
+
+static void
+log_invite_streams(const SimConn *c, const SimSipMsg *m, gpointer data)
+{
+    InviteStreams *l = data;
+    if (m->is_request && m->method == SIM_SIP_INVITE && c->local.ip == l->a &&
+        l->n < G_N_ELEMENTS(l->stream))
+        l->stream[l->n++] = sim_proxy_stream(c, m);
+}
+
+/* Drops the first packet @from sends at or after @at. */
+typedef struct {
+    SimEvq *q;
+    SimIp from;
+    SimTime at;
+    gboolean done;
+} DropFirstAfter;
+
+static gboolean
+drop_first_after(SimNet *net, const SimPacket *pkt, gpointer data)
+{
+    DropFirstAfter *d = data;
+    if (d->done || pkt->src != d->from || sim_evq_now(d->q) < d->at)
+        return FALSE;
+    d->done = TRUE;
+    return TRUE;
+}
+
+/* SCTP streams against TCP's head-of-line blocking (SPEC 3.5, RFC 4168).
+ * A first call opens the connection (and stays up).  At t0 = 1 s A starts
+ * call X, whose INVITE (the packet A sends at t0) is lost; 10 ms later
+ * call Y.  Nothing is in flight before t0, so X's loss is repaired by the
+ * retransmission timer, RTO = 1 s (RFC 6298 / RFC 9260 minimum; SRTT +
+ * 4 RTTVAR is below it with R = 100 ms): X reaches B at t0 + 1 s + R/2.
+ * Y's INVITE alone cannot trigger a fast retransmit.  Over SCTP, Y's
+ * Call-ID maps to another stream than X's, so Y is delivered as it
+ * arrives, at t0 + 10 ms + R/2, while X is being retransmitted; over
+ * TCP, one byte stream, Y waits for X: both at t0 + 1 s + R/2. */
+static void
+run_stream_hol(const SimTransportOps *t, SimTime y_at)
+{
+    const SimTime t0 = SIM_S(1), rto = SIM_S(1);
+    InviteStreams l = { .a = sim_test_ip("192.0.2.1") };
+    SimTestWorldOpts o = { .transport = t, .strategy = &sim_strategy_rfc3261,
+                           .one_way = ONE_WAY, .trace = log_invite_streams,
+                           .trace_data = &l };
+    SimTestWorld *w = sim_test_world_new_opts(&o, pair, 2);
+    DropFirstAfter d = { w->ctx.evq, l.a, t0, FALSE };
+    sim_net_set_drop_hook(w->net, drop_first_after, &d);
+    sim_test_call(w, 0, "example.net", SIM_S(100), SIM_BYE_FROM_CALLER);
+    sim_test_call_at(w, t0, 0, "example.net", SIM_S(100),
+                     SIM_BYE_FROM_CALLER);
+    sim_test_call_at(w, t0 + SIM_MS(10), 0, "example.net", SIM_S(100),
+                     SIM_BYE_FROM_CALLER);
+    run_to(w, t0 - 1);
+    g_assert_cmpuint(ctr(w, "node.b.calls.received"), ==, 1);
+    g_assert_false(d.done);
+    SimTime first = step_until_count(w, "node.b.calls.received",
+                                     t0 + SIM_S(3));
+    g_assert_cmpuint(first, ==, y_at);
+    SimTime second = first;
+    if (ctr(w, "node.b.calls.received") < 3)
+        second = step_until_count(w, "node.b.calls.received",
+                                  t0 + SIM_S(3));
+    g_assert_cmpuint(second, ==, t0 + rto + RTT / 2);
+    g_assert_true(d.done);
+    run_to(w, SIM_S(10));
+    g_assert_cmpuint(ctr(w, "calls.completed"), ==, 3);
+    g_assert_cmpuint(ctr(w, "sip.retransmissions"), ==, 0);
+    if (t->kind == SIM_TRANSPORT_SCTP) {
+        g_assert_cmpuint(l.n, ==, 3);
+        g_assert_cmpuint(l.stream[1], !=, l.stream[2]);
+        g_assert_cmpuint(ctr(w, "sctp.t3_expiries"), ==, 1);
+        g_assert_cmpuint(ctr(w, "sctp.fast_retransmits"), ==, 0);
+    }
+    sim_test_world_free(w);
+}
+
+static void
+test_sctp_streams(void)
+{
+    const SimTime t0 = SIM_S(1);
+    run_stream_hol(&sim_transport_sctp, t0 + SIM_MS(10) + RTT / 2);
+    run_stream_hol(&sim_transport_tcp, t0 + SIM_S(1) + RTT / 2);
+}
+
 /* Scenario 26 over TLS: rogue M claims p1.example.com;alias but its
  * certificate proves evil.org: no row, 0 hijacked. */
 static void
@@ -1743,6 +1835,7 @@ main(int argc, char **argv)
     g_test_add_func("/scenario/tcp/23-alias-ignored", test_tcp_alias_ignored);
     g_test_add_func("/scenario/sctp/25-two-connection",
                     test_sctp_two_connection);
+    g_test_add_func("/scenario/sctp/streams-no-hol", test_sctp_streams);
     g_test_add_func("/scenario/threat/26-t1-tls", test_t1_tls);
     g_test_add_func("/scenario/threat/27-t2", test_t2);
     g_test_add_func("/scenario/tcp/28-r21-exception", test_r21_exception);

@@ -75,6 +75,11 @@ typedef struct {
     gboolean srv_rfc2782;
     /* Random seed; 0: 1. */
     guint64 seed;
+    /* SCTP: outbound streams the proxies ask for; 0: the proxy's 10. */
+    guint sctp_streams;
+    /* (nullable): sees every SIP message a proxy hands to a transport. */
+    SimSipTraceFunc trace;
+    gpointer trace_data;
 } SimTestWorldOpts;
 
 typedef struct {
