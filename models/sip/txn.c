@@ -78,6 +78,7 @@ struct _SimSipServerTxn {
 
 static void txn_try(SimSipClientTxn *t, guint i);
 static void txn_timer_b(SimEvq *q, gpointer data);
+static void txn_arm_timer_b(SimSipClientTxn *t);
 
 /* A transaction's hash key, "branch method" (RFC 3261 17.1.3, 17.2.3:
  * the CSeq method tells a CANCEL from the INVITE whose branch it has). */
@@ -243,8 +244,7 @@ txn_timeout_failover(SimSipClientTxn *t)
     txn_cancel(l, &t->timer_a);
     txn_unbind(t);
     txn_rebranch(t);
-    t->timer_b = sim_evq_after(l->ctx->evq, sim_sip_timer_b(l->t1),
-                               txn_timer_b, t, NULL);
+    txn_arm_timer_b(t);
     txn_try(t, t->target + 1);
     return TRUE;
 }
@@ -260,6 +260,14 @@ txn_timer_b(SimEvq *q, gpointer data)
     if (txn_timeout_failover(t))
         return;
     txn_fail(t, 408);
+}
+
+/* Arms Timer B (F for a non-INVITE) for @t's current attempt. */
+static void
+txn_arm_timer_b(SimSipClientTxn *t)
+{
+    t->timer_b = sim_evq_after(t->l->ctx->evq, sim_sip_timer_b(t->l->t1),
+                               txn_timer_b, t, NULL);
 }
 
 static void
@@ -360,6 +368,25 @@ txn_on_answer(SimDnsAnswer *answer, gpointer user)
     txn_unref(t);
 }
 
+/* A client transaction for @req (taken) toward @aus (port @port, 0 for
+ * none), registered with the layer; the caller holds its one reference. */
+static SimSipClientTxn *
+txn_new(SimSipTxnLayer *l, SimSipMsg *req, const char *aus, guint16 port,
+        SimSipTxnFunc func, gpointer user)
+{
+    SimSipClientTxn *t = g_new0(SimSipClientTxn, 1);
+    t->l = l;
+    t->refcount = 1;
+    t->all_link.data = t;
+    g_queue_push_tail_link(&l->all_clients, &t->all_link);
+    t->req = req;
+    g_strlcpy(t->aus, aus, sizeof t->aus);
+    t->port = port;
+    t->func = func;
+    t->user = user;
+    return t;
+}
+
 /**
  * sim_sip_txn_start:
  * @l: the layer
@@ -378,20 +405,10 @@ void
 sim_sip_txn_start(SimSipTxnLayer *l, SimSipMsg *req, const char *host,
                   guint16 port, SimSipTxnFunc func, gpointer user)
 {
-    SimSipClientTxn *t = g_new0(SimSipClientTxn, 1);
-    t->l = l;
-    t->refcount = 1;
-    t->all_link.data = t;
-    g_queue_push_tail_link(&l->all_clients, &t->all_link);
-    t->req = req;
-    g_strlcpy(t->aus, host, sizeof t->aus);
-    t->port = port;
-    t->func = func;
-    t->user = user;
+    SimSipClientTxn *t = txn_new(l, req, host, port, func, user);
     if (req->method != SIM_SIP_ACK) {
         txn_hash(t);
-        t->timer_b = sim_evq_after(l->ctx->evq, sim_sip_timer_b(l->t1),
-                                   txn_timer_b, t, NULL);
+        txn_arm_timer_b(t);
     } else {
         t->refcount = 0;
     }
@@ -417,15 +434,8 @@ txn_conn_carries(const SimProxyConn *pc)
 static void
 txn_start_fixed(SimSipClientTxn *parent, SimSipMsg *req)
 {
-    SimSipTxnLayer *l = parent->l;
-    SimSipClientTxn *t = g_new0(SimSipClientTxn, 1);
-    t->l = l;
-    t->refcount = 1;
-    t->all_link.data = t;
-    g_queue_push_tail_link(&l->all_clients, &t->all_link);
-    t->req = req;
-    g_strlcpy(t->aus, parent->aus, sizeof t->aus);
-    t->port = parent->port;
+    SimSipClientTxn *t = txn_new(parent->l, req, parent->aus, parent->port,
+                                 NULL, NULL);
     t->answer = g_new0(SimDnsAnswer, 1);
     t->answer->name = g_strdup(parent->answer->name);
     t->answer->targets = g_new(SimDnsTarget, 1);
@@ -434,8 +444,7 @@ txn_start_fixed(SimSipClientTxn *parent, SimSipMsg *req)
     if (req->method != SIM_SIP_ACK) {
         txn_hash(t);
         txn_ref(t);
-        t->timer_b = sim_evq_after(l->ctx->evq, sim_sip_timer_b(l->t1),
-                                   txn_timer_b, t, NULL);
+        txn_arm_timer_b(t);
     }
     if (txn_conn_carries(parent->pc)) {
         txn_bind(t, parent->pc);
@@ -603,9 +612,7 @@ sim_sip_txn_conn_down(SimSipTxnLayer *l, SimProxyConn *pc, gboolean was_up,
             txn_unbind(t);
             t->orphaned = TRUE;
             if (!t->timer_b)
-                t->timer_b = sim_evq_after(l->ctx->evq,
-                                           sim_sip_timer_b(l->t1),
-                                           txn_timer_b, t, NULL);
+                txn_arm_timer_b(t);
         } else if (t->pc == pc && !t->done && discarded && was_up) {
             txn_unbind(t);
             txn_rebranch(t);
