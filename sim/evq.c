@@ -6,8 +6,19 @@
  * allocates.  The key packs the insertion sequence (high 40 bits) above the
  * slab slot (low 24 bits): comparing (time, key) orders by (time, sequence),
  * which makes equal-time events FIFO, and the key doubles as the event id.
- * Cancel clears the record and leaves the heap entry to be skipped when it
- * surfaces; the heap is compacted when dead entries outnumber live ones.
+ * Cancel releases the record at once and leaves the entry, which no longer
+ * matches its slot's key, to be skipped when it surfaces; entries are
+ * compacted when dead ones outnumber live ones.
+ *
+ * Far events stay out of the heap: time is cut into buckets of
+ * 2^EVQ_BUCKET_SHIFT ns, the heap holds every event of the buckets up to
+ * hb, and an event of a later bucket is appended to that bucket's vector
+ * (a ring of EVQ_NBUCKETS, beyond it an overflow vector).  Before the heap's
+ * root is taken, the next bucket is poured into the heap whenever the root
+ * is not earlier than that bucket's start, so the root is always the
+ * earliest event and the (time, sequence) order is exactly the one a single
+ * heap gives; timers that are cancelled before their bucket comes (most
+ * protocol timers) never enter the heap, and the heap stays small.
  */
 #define G_LOG_DOMAIN "sim-evq"
 
@@ -25,6 +36,9 @@
 /* Heaps larger than this (1 MiB of entries) outgrow the L2 cache; only
  * then does prefetching the next level pay for itself. */
 #define EVQ_PREFETCH_MIN 65536
+/* Buckets of far events: 2^27 ns (134 ms) each, a ring of 1024 (137 s). */
+#define EVQ_BUCKET_SHIFT 27
+#define EVQ_NBUCKETS 1024
 
 /* One heap entry: time in the high 64 bits, key in the low 64 bits, so
  * that one unsigned 128-bit comparison orders by (time, sequence). */
@@ -36,15 +50,23 @@ typedef unsigned __int128 EvqEntry;
 
 /* One scheduled event's payload. */
 typedef struct {
-    /* Handler; NULL once cancelled (the heap entry is then dead). */
+    /* Handler. */
     SimEventFunc func;
     /* Handler argument. */
     gpointer data;
     /* Called exactly once on data: after firing, on cancel or at free. */
     GDestroyNotify destroy;
-    /* Key of the event occupying the slot; 0 when the slot is free. */
+    /* Key of the event occupying the slot; 0 when the slot is free.  An
+     * entry whose key differs from its slot's is dead (run or cancelled). */
     guint64 key;
 } EvqSlot;
+
+/* A growable vector of entries (one bucket of far events). */
+typedef struct {
+    EvqEntry *v;
+    guint n;
+    guint cap;
+} EvqVec;
 
 struct _SimEvq {
     /* Heap array; heap[1] is cache-line aligned (see evq_heap_reserve). */
@@ -55,8 +77,18 @@ struct _SimEvq {
     guint n;
     /* Capacity of heap. */
     guint cap;
-    /* Heap entries whose event was cancelled. */
+    /* Entries, in the heap or in buckets, whose event was cancelled. */
     guint dead;
+    /* Absolute number of the last bucket whose events are in the heap;
+     * every later event waits in far (within EVQ_NBUCKETS buckets of hb)
+     * or in overflow. */
+    guint64 hb;
+    /* Ring of far buckets, indexed by bucket number % EVQ_NBUCKETS. */
+    EvqVec *far;
+    /* Events beyond the ring. */
+    EvqVec overflow;
+    /* Entries in far and overflow, dead ones included. */
+    guint far_n;
     /* Event records, indexed by slot. */
     EvqSlot *slots;
     /* Slots ever created. */
@@ -230,24 +262,123 @@ evq_slot_take(SimEvq *q)
     return q->nslots++;
 }
 
-/* Drops dead entries and rebuilds the heap in O(n). */
+/* TRUE while the event of entry @e is pending. */
+static inline gboolean
+evq_live(const SimEvq *q, EvqEntry e)
+{
+    return q->slots[EVQ_KEY(e) & EVQ_SLOT_MASK].key == EVQ_KEY(e);
+}
+
+/* Drops the dead entries of @v; returns how many went. */
+static guint
+evq_vec_filter(const SimEvq *q, EvqVec *v)
+{
+    guint live = 0;
+    for (guint i = 0; i < v->n; i++)
+        if (evq_live(q, v->v[i]))
+            v->v[live++] = v->v[i];
+    guint gone = v->n - live;
+    v->n = live;
+    return gone;
+}
+
+static void
+evq_vec_push(EvqVec *v, EvqEntry e)
+{
+    if (G_UNLIKELY(v->n == v->cap)) {
+        v->cap = v->cap ? 2 * v->cap : 16;
+        v->v = g_renew(EvqEntry, v->v, v->cap);
+    }
+    v->v[v->n++] = e;
+}
+
+/* Drops dead entries everywhere and rebuilds the heap in O(n). */
 static void
 evq_compact(SimEvq *q)
 {
-    EvqEntry *h = q->heap;
-    guint live = 0;
-
-    for (guint i = 0; i < q->n; i++) {
-        guint32 slot = EVQ_KEY(h[i]) & EVQ_SLOT_MASK;
-        if (q->slots[slot].func)
-            h[live++] = h[i];
-        else
-            evq_slot_release(q, slot);
-    }
-    q->n = live;
+    EvqVec heap = { q->heap, q->n, q->cap };
+    evq_vec_filter(q, &heap);
+    q->n = heap.n;
+    for (guint i = q->n; i-- > 0;)
+        evq_sift_down_topdown(q->heap, q->n, i, q->heap[i]);
+    for (guint b = 0; q->far_n && b < EVQ_NBUCKETS; b++)
+        q->far_n -= evq_vec_filter(q, &q->far[b]);
+    q->far_n -= evq_vec_filter(q, &q->overflow);
     q->dead = 0;
-    for (guint i = live; i-- > 0;)
-        evq_sift_down_topdown(h, live, i, h[i]);
+}
+
+/* Adds @e, of a bucket after hb, to its bucket or to the overflow. */
+static void
+evq_push_far(SimEvq *q, EvqEntry e)
+{
+    guint64 b = EVQ_TIME(e) >> EVQ_BUCKET_SHIFT;
+    if (b - q->hb < EVQ_NBUCKETS)
+        evq_vec_push(&q->far[b % EVQ_NBUCKETS], e);
+    else
+        evq_vec_push(&q->overflow, e);
+    q->far_n++;
+}
+
+/* Adds @e to the heap. */
+static inline void
+evq_heap_push(SimEvq *q, EvqEntry e)
+{
+    if (G_UNLIKELY(q->n == q->cap))
+        evq_heap_reserve(q, q->n + 1);
+    evq_sift_up(q->heap, q->n++, e);
+}
+
+/* Moves the overflow entries that now fall within the ring into it. */
+static void
+evq_overflow_to_ring(SimEvq *q)
+{
+    EvqVec *o = &q->overflow;
+    guint keep = 0;
+    for (guint i = 0; i < o->n; i++) {
+        guint64 b = EVQ_TIME(o->v[i]) >> EVQ_BUCKET_SHIFT;
+        if (b - q->hb < EVQ_NBUCKETS)
+            evq_vec_push(&q->far[b % EVQ_NBUCKETS], o->v[i]);
+        else
+            o->v[keep++] = o->v[i];
+    }
+    o->n = keep;
+}
+
+/* With the heap and the ring empty: moves hb to just before the earliest
+ * overflow bucket, so that it is reached without stepping through empty
+ * ones, and pours what now fits into the ring. */
+static void
+evq_skip_to_overflow(SimEvq *q)
+{
+    guint64 first = G_MAXUINT64;
+    for (guint i = 0; i < q->overflow.n; i++)
+        first = MIN(first, EVQ_TIME(q->overflow.v[i]) >> EVQ_BUCKET_SHIFT);
+    q->hb = first - 1;
+    evq_overflow_to_ring(q);
+}
+
+/* Brings the next bucket into the heap (its dead entries are dropped) and
+ * frees its vector, so idle buckets hold no memory. */
+static void
+evq_next_bucket(SimEvq *q)
+{
+    if (!q->n && q->far_n == q->overflow.n)
+        evq_skip_to_overflow(q);
+    q->hb++;
+    if (q->hb % EVQ_NBUCKETS == 0 && q->overflow.n)
+        evq_overflow_to_ring(q);
+    EvqVec *v = &q->far[q->hb % EVQ_NBUCKETS];
+    if (!v->n)
+        return;
+    for (guint i = 0; i < v->n; i++) {
+        if (evq_live(q, v->v[i]))
+            evq_heap_push(q, v->v[i]);
+        else
+            q->dead--;
+    }
+    q->far_n -= v->n;
+    g_clear_pointer(&v->v, g_free);
+    v->n = v->cap = 0;
 }
 
 /**
@@ -262,8 +393,20 @@ sim_evq_new(void)
 {
     SimEvq *q = g_new0(SimEvq, 1);
     q->seq = 1;
+    q->far = g_new0(EvqVec, EVQ_NBUCKETS);
     evq_heap_reserve(q, 64);
     return q;
+}
+
+/* Calls the destroy function of every pending event of @v. */
+static void
+evq_vec_destroy(SimEvq *q, const EvqEntry *v, guint n)
+{
+    for (guint i = 0; i < n; i++) {
+        EvqSlot *s = &q->slots[EVQ_KEY(v[i]) & EVQ_SLOT_MASK];
+        if (s->key == EVQ_KEY(v[i]) && s->destroy)
+            s->destroy(s->data);
+    }
 }
 
 /**
@@ -277,11 +420,14 @@ sim_evq_free(SimEvq *q)
 {
     if (!q)
         return;
-    for (guint i = 0; i < q->n; i++) {
-        EvqSlot *s = &q->slots[EVQ_KEY(q->heap[i]) & EVQ_SLOT_MASK];
-        if (s->func && s->destroy)
-            s->destroy(s->data);
+    evq_vec_destroy(q, q->heap, q->n);
+    for (guint b = 0; b < EVQ_NBUCKETS; b++) {
+        evq_vec_destroy(q, q->far[b].v, q->far[b].n);
+        g_free(q->far[b].v);
     }
+    evq_vec_destroy(q, q->overflow.v, q->overflow.n);
+    g_free(q->overflow.v);
+    g_free(q->far);
     free(q->heap_mem);
     g_free(q->slots);
     g_free(q->free_slots);
@@ -322,9 +468,10 @@ sim_evq_at(SimEvq *q, SimTime when, SimEventFunc func, gpointer data,
     s->destroy = destroy;
     s->key = key;
 
-    if (G_UNLIKELY(q->n == q->cap))
-        evq_heap_reserve(q, q->n + 1);
-    evq_sift_up(q->heap, q->n++, EVQ_ENTRY(when, key));
+    if (G_LIKELY(when >> EVQ_BUCKET_SHIFT <= q->hb))
+        evq_heap_push(q, EVQ_ENTRY(when, key));
+    else
+        evq_push_far(q, EVQ_ENTRY(when, key));
     return key;
 }
 
@@ -370,17 +517,18 @@ sim_evq_cancel(SimEvq *q, SimEventId id)
     if (id == 0 || slot >= q->nslots)
         return FALSE;
     EvqSlot *s = &q->slots[slot];
-    if (s->key != id || !s->func)
+    if (s->key != id)
         return FALSE;
     GDestroyNotify destroy = s->destroy;
     gpointer data = s->data;
     s->func = NULL;
     s->data = NULL;
     s->destroy = NULL;
+    evq_slot_release(q, slot);
     q->dead++;
     if (destroy)
         destroy(data);
-    if (q->dead > 1024 && q->dead > q->n / 2)
+    if (q->dead > 1024 && q->dead > (q->n + q->far_n) / 2)
         evq_compact(q);
     return TRUE;
 }
@@ -397,18 +545,34 @@ sim_evq_now(const SimEvq *q)
     return q->now;
 }
 
-/* Drops dead entries from the front so the root, if any, is live. */
-static inline void
-evq_skip_dead(SimEvq *q)
+/* The slow path of evq_settle. */
+static void
+evq_settle_slow(SimEvq *q)
 {
-    while (q->n) {
-        guint32 slot = EVQ_KEY(q->heap[0]) & EVQ_SLOT_MASK;
-        if (G_LIKELY(q->slots[slot].func))
+    for (;;) {
+        if (q->n && G_UNLIKELY(!evq_live(q, q->heap[0]))) {
+            evq_pop_root(q);
+            q->dead--;
+            continue;
+        }
+        if (!q->far_n ||
+            (q->n && EVQ_TIME(q->heap[0]) >> EVQ_BUCKET_SHIFT <= q->hb))
             return;
-        evq_pop_root(q);
-        evq_slot_release(q, slot);
-        q->dead--;
+        evq_next_bucket(q);
     }
+}
+
+/* Makes the heap's root, if any, the earliest pending event: drops dead
+ * entries from the front and brings in the next bucket while the root is
+ * not before its start. */
+static inline void
+evq_settle(SimEvq *q)
+{
+    if (G_LIKELY(q->n && evq_live(q, q->heap[0]) &&
+                 (!q->far_n ||
+                  EVQ_TIME(q->heap[0]) >> EVQ_BUCKET_SHIFT <= q->hb)))
+        return;
+    evq_settle_slow(q);
 }
 
 /**
@@ -420,7 +584,7 @@ evq_skip_dead(SimEvq *q)
 SimTime
 sim_evq_peek_time(SimEvq *q)
 {
-    evq_skip_dead(q);
+    evq_settle(q);
     return q->n ? EVQ_TIME(q->heap[0]) : SIM_TIME_NEVER;
 }
 
@@ -433,7 +597,7 @@ sim_evq_peek_time(SimEvq *q)
 guint
 sim_evq_pending(const SimEvq *q)
 {
-    return q->n - q->dead;
+    return q->n + q->far_n - q->dead;
 }
 
 /**
@@ -480,7 +644,7 @@ gboolean
 sim_evq_step(SimEvq *q)
 {
     g_return_val_if_fail(q != NULL, FALSE);
-    evq_skip_dead(q);
+    evq_settle(q);
     if (!q->n)
         return FALSE;
     evq_fire_root(q);
@@ -506,7 +670,7 @@ sim_evq_run_until(SimEvq *q, SimTime horizon)
 
     q->stopped = FALSE;
     while (!q->stopped) {
-        evq_skip_dead(q);
+        evq_settle(q);
         if (!q->n || EVQ_TIME(q->heap[0]) > horizon)
             break;
         evq_fire_root(q);

@@ -310,6 +310,110 @@ test_cancel_compaction(void)
     g_array_free(log.fired, TRUE);
 }
 
+/* Far events: seconds to days ahead (past the heap's buckets and past
+ * their ring), on a coarse grid so that many tie, scheduled up front and
+ * from handlers, a fifth cancelled.  Every live event fires once, in
+ * (time, insertion) order. */
+typedef struct {
+    SimEvq *q;
+    SimRng rng;
+    /* FarEv * in insertion order. */
+    GPtrArray *evs;
+    /* Tags in firing order. */
+    GArray *fired;
+    /* Pending destroys (each event is destroyed exactly once). */
+    guint alive;
+} Far;
+
+typedef struct {
+    Far *f;
+    guint tag;
+    SimTime when;
+    SimEventId id;
+    gboolean cancelled;
+} FarEv;
+
+static SimTime
+far_delay(SimRng *rng)
+{
+    switch (sim_rng_below(rng, 5)) {
+    case 0:
+        return 0;
+    case 1:
+        return sim_rng_below(rng, 4) * SIM_MS(50);
+    case 2:
+        return sim_rng_below(rng, 400) * SIM_S(1) / 2;
+    case 3:
+        return SIM_S(3600) * (1 + sim_rng_below(rng, 48));
+    default:
+        return sim_rng_below(rng, 20) * SIM_S(7);
+    }
+}
+
+static void far_fire(SimEvq *q, gpointer data);
+
+static void
+far_destroy(gpointer data)
+{
+    FarEv *e = data;
+    e->f->alive--;
+}
+
+static void
+far_add(Far *f, SimTime when)
+{
+    FarEv *e = g_new0(FarEv, 1);
+    *e = (FarEv){ f, f->evs->len, when, 0, FALSE };
+    g_ptr_array_add(f->evs, e);
+    f->alive++;
+    e->id = sim_evq_at(f->q, when, far_fire, e, far_destroy);
+}
+
+static void
+far_fire(SimEvq *q, gpointer data)
+{
+    FarEv *e = data;
+    Far *f = e->f;
+    g_assert_cmpuint(sim_evq_now(q), ==, e->when);
+    g_array_append_val(f->fired, e->tag);
+    if (f->evs->len < 20000 && sim_rng_below(&f->rng, 3) == 0)
+        far_add(f, sim_evq_now(q) + far_delay(&f->rng));
+    if (sim_rng_below(&f->rng, 5) == 0) {
+        FarEv *v = g_ptr_array_index(f->evs,
+                                     sim_rng_below(&f->rng, f->evs->len));
+        if (sim_evq_cancel(q, v->id))
+            v->cancelled = TRUE;
+    }
+}
+
+static void
+test_far_events(void)
+{
+    Far f = { .q = sim_evq_new(),
+              .evs = g_ptr_array_new_with_free_func(g_free),
+              .fired = g_array_new(FALSE, FALSE, sizeof(guint)) };
+    sim_rng_init(&f.rng, 99, 3);
+    for (guint i = 0; i < 5000; i++)
+        far_add(&f, far_delay(&f.rng));
+    sim_evq_run_until(f.q, SIM_TIME_NEVER);
+    g_assert_cmpuint(sim_evq_pending(f.q), ==, 0);
+    g_assert_cmpuint(f.alive, ==, 0);
+    guint n_live = 0;
+    for (guint i = 0; i < f.evs->len; i++)
+        n_live += !((FarEv *)g_ptr_array_index(f.evs, i))->cancelled;
+    g_assert_cmpuint(f.fired->len, ==, n_live);
+    for (guint k = 1; k < f.fired->len; k++) {
+        FarEv *a = g_ptr_array_index(f.evs, g_array_index(f.fired, guint,
+                                                          k - 1));
+        FarEv *b = g_ptr_array_index(f.evs, g_array_index(f.fired, guint, k));
+        g_assert_true(a->when < b->when ||
+                      (a->when == b->when && a->tag < b->tag));
+    }
+    sim_evq_free(f.q);
+    g_ptr_array_unref(f.evs);
+    g_array_unref(f.fired);
+}
+
 static void
 test_destroy_at_free(void)
 {
@@ -444,6 +548,7 @@ main(int argc, char **argv)
     g_test_add_func("/evq/cancel/from-handler", test_cancel_from_handler);
     g_test_add_func("/evq/cancel/self", test_cancel_self);
     g_test_add_func("/evq/cancel/compaction", test_cancel_compaction);
+    g_test_add_func("/evq/order/far-events", test_far_events);
     g_test_add_func("/evq/destroy/at-free", test_destroy_at_free);
     g_test_add_func("/evq/run/horizon", test_horizon);
     g_test_add_func("/evq/run/stop-and-step", test_stop_and_step);
