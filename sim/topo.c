@@ -2667,6 +2667,20 @@ sim_protocol_name(SimProtocol p)
 }
 
 /**
+ * sim_protocol_kind:
+ * @p: a protocol
+ *
+ * Returns: the Via transport a [transport] protocol runs as (what
+ *   strategies are checked against and what the world builds).
+ */
+SimTransportKind
+sim_protocol_kind(SimProtocol p)
+{
+    g_return_val_if_fail(p < SIM_PROTO_N, SIM_TRANSPORT_UDP);
+    return topo_protocol_kinds[p];
+}
+
+/**
  * sim_topo_defaults_text:
  *
  * Returns: (transfer full): every key's default as "group.key = value"

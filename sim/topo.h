@@ -11,6 +11,7 @@
 
 #include <glib.h>
 
+#include "models/transport.h"
 #include "sim/evq.h"
 
 G_BEGIN_DECLS
@@ -300,6 +301,7 @@ void sim_topo_free(SimTopo *topo);
 gint sim_topo_domain_index(const SimTopo *topo, const char *name);
 gint sim_topo_node_index(const SimTopo *topo, const char *name);
 const char *sim_protocol_name(SimProtocol p);
+SimTransportKind sim_protocol_kind(SimProtocol p);
 gint sim_topo_srv_share(const SimTopo *topo, guint node, double *share);
 
 /* Units of values, for tools that read keys back (sweep plots). */

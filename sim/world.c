@@ -29,15 +29,6 @@ G_DEFINE_QUARK(sim-world-error-quark, sim_world_error)
 /* Most rows of a time series (plus the one at time 0). */
 #define WORLD_MAX_SAMPLES 10000
 
-/* The Via transport of each [transport] protocol. */
-static const SimTransportKind world_kinds[SIM_PROTO_N] = {
-    [SIM_PROTO_UDP] = SIM_TRANSPORT_UDP,
-    [SIM_PROTO_TCP] = SIM_TRANSPORT_TCP,
-    [SIM_PROTO_SCTP] = SIM_TRANSPORT_SCTP,
-    [SIM_PROTO_TLS] = SIM_TRANSPORT_TLS,
-    [SIM_PROTO_TLS_SCTP] = SIM_TRANSPORT_TLS_SCTP,
-};
-
 /* One node's models. */
 typedef struct {
     /* Its [node] group. */
@@ -109,7 +100,7 @@ gboolean
 sim_world_strategy_applicable(const SimTopo *topo, const char *strategy)
 {
     g_return_val_if_fail(topo && strategy, FALSE);
-    SimTransportKind kind = world_kinds[topo->transport.protocol];
+    SimTransportKind kind = sim_protocol_kind(topo->transport.protocol);
     const SimStrategyOps *ops = sim_strategy_by_name(strategy, NULL);
     return ops && sim_strategy_applicable(ops, kind);
 }
@@ -126,7 +117,7 @@ world_strategy(const SimTopo *topo, const char *name, GError **error)
         return NULL;
     }
     SimProtocol proto = topo->transport.protocol;
-    if (!sim_strategy_applicable(ops, world_kinds[proto])) {
+    if (!sim_strategy_applicable(ops, sim_protocol_kind(proto))) {
         g_set_error(error, SIM_WORLD_ERROR, SIM_WORLD_ERROR_NOT_APPLICABLE,
                     "strategy '%s' cannot run over transport '%s'", name,
                     sim_protocol_name(proto));
@@ -850,7 +841,7 @@ world_new(const SimTopo *topo, const SimRunOptions *opt)
     World *w = g_new0(World, 1);
     w->topo = topo;
     w->opt = opt;
-    w->kind = world_kinds[topo->transport.protocol];
+    w->kind = sim_protocol_kind(topo->transport.protocol);
     w->ctx.evq = sim_evq_new();
     w->ctx.seed = opt->seed_set ? opt->seed : topo->simulation.seed;
     w->ctx.stats = sim_stats_new();
