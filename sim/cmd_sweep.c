@@ -132,6 +132,36 @@ experiment_vary(Experiment *e, GKeyFile *kf, const char *path,
     return TRUE;
 }
 
+
+/* [experiment] seed: decimal digits only, 0 to 2^64 - 1 (the range of a
+ * topology's seed), and room for every replication's seed after it
+ * (GKeyFile's own reader takes "-1" and wraps it). */
+static gboolean
+experiment_seed(Experiment *e, GKeyFile *kf, const char *path,
+                GError **error)
+{
+    g_autofree char *text = g_key_file_get_value(kf, "experiment", "seed",
+                                                 NULL);
+    e->seed = 1;
+    if (!text)
+        return TRUE;
+    g_strstrip(text);
+    gboolean digits = text[0] != '\0';
+    for (const char *c = text; *c; c++)
+        digits &= g_ascii_isdigit(*c);
+    if (!digits || !g_ascii_string_to_unsigned(text, 10, 0, G_MAXUINT64,
+                                               &e->seed, NULL) ||
+        e->seed > G_MAXUINT64 - (guint64)(e->reps - 1)) {
+        g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                    "%s: [experiment] seed: expected an integer from 0 to "
+                    "%" G_GUINT64_FORMAT " less the replications, found "
+                    "'%s'",
+                    path, G_MAXUINT64, text);
+        return FALSE;
+    }
+    return TRUE;
+}
+
 static gboolean
 experiment_load(Experiment *e, const char *path, GError **error)
 {
@@ -171,10 +201,7 @@ experiment_load(Experiment *e, const char *path, GError **error)
                         "%s: [experiment] reps must be at least 1", path);
         return FALSE;
     }
-    e->seed = g_key_file_has_key(kf, "experiment", "seed", NULL)
-                  ? g_key_file_get_uint64(kf, "experiment", "seed", error)
-                  : 1;
-    if (*error)
+    if (!experiment_seed(e, kf, path, error))
         return FALSE;
     g_autofree char *sets = g_key_file_get_string(kf, "experiment", "set",
                                                   NULL);

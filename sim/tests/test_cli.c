@@ -498,6 +498,33 @@ write_experiment(const char *dir)
     return path;
 }
 
+/* [experiment] seed is read strictly: a negative, a word, or a first seed
+ * whose replications would pass 2^64 - 1 is refused (exit 2, naming the
+ * group and key) before anything runs. */
+static void
+test_sweep_bad_seed(void)
+{
+    if (!have_cli())
+        return;
+    g_autofree char *tmp = scratch("sweep-seed");
+    g_autofree char *exp = write_experiment(tmp);
+    g_autofree char *good = NULL;
+    g_assert_true(g_file_get_contents(exp, &good, NULL, NULL));
+    const char *bad[] = { "-1", "five", "18446744073709551615" };
+    for (guint i = 0; i < G_N_ELEMENTS(bad); i++) {
+        g_autofree char *seed = g_strdup_printf("seed = %s\n", bad[i]);
+        g_autoptr(GString) text = g_string_new(good);
+        g_string_replace(text, "seed = 5\n", seed, 1);
+        g_assert_true(g_file_set_contents(exp, text->str, -1, NULL));
+        g_autofree char *out = g_build_filename(tmp, "out", NULL);
+        g_auto(Cli) c = { 0 };
+        cli_run(&c, "sweep", exp, "--out", out, "--no-plots", NULL);
+        g_assert_cmpint(c.status, ==, 2);
+        g_assert_nonnull(strstr(c.err, "[experiment] seed"));
+        g_assert_false(g_file_test(out, G_FILE_TEST_EXISTS));
+    }
+}
+
 /* Counts complete run folders under @dir/runs. */
 static guint
 count_complete(const char *dir)
@@ -1270,6 +1297,7 @@ main(int argc, char **argv)
                     test_cache_under_tmpdir);
     g_test_add_func("/cli/compare/jobs", test_compare_jobs);
     g_test_add_func("/cli/sweep/resume", test_sweep_resume);
+    g_test_add_func("/cli/sweep/bad-seed", test_sweep_bad_seed);
     g_test_add_func("/cli/sweep/stale", test_sweep_stale);
     g_test_add_func("/cli/plot/images", test_plot_images);
     g_test_add_func("/cli/plot/sweep-units", test_plot_sweep_units);
