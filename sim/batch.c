@@ -132,6 +132,7 @@ batch_do(SimBatchJob *job, const SimBatchOptions *opt)
         .seed_set = TRUE,
         .overrides = (const char *const *)job->overrides,
         .cache_dir = cache,
+        .files_verify_time = opt->files_verify_time,
     };
     g_autoptr(SimRunResult) r = sim_world_run(job->topo, &ro, &job->error);
     if (!r)
@@ -206,17 +207,21 @@ batch_wait(BatchState *st, gboolean bar)
 /**
  * sim_batch_run:
  * @jobs: (element-type SimBatchJob): the jobs; their outputs are filled in
- * @opt: how to run them
+ * @options: how to run them
  *
- * Runs every job on opt->jobs worker threads and waits for all of them.
+ * Runs every job on options->jobs worker threads and waits for all of them.
  * The workers are joined before this returns (not pooled), so per-thread
  * library state (OpenSSL's) is released with them.
  *
  * Returns: the number of jobs that failed (their error is set).
  */
 guint
-sim_batch_run(GPtrArray *jobs, const SimBatchOptions *opt)
+sim_batch_run(GPtrArray *jobs, const SimBatchOptions *options)
 {
+    SimBatchOptions pinned = *options;
+    const SimBatchOptions *opt = &pinned;
+    if (!pinned.files_verify_time)
+        pinned.files_verify_time = g_get_real_time() / G_USEC_PER_SEC;
     BatchState st = { .opt = opt, .jobs = jobs };
     g_mutex_init(&st.lock);
     g_cond_init(&st.cond);

@@ -53,6 +53,10 @@ typedef struct {
     /* Progress bar on stderr (only drawn when it is a terminal). */
     gboolean progress;
     SimOutOptions out;
+    /* Unix time at which every run validates certificate files when [pki]
+     * verify-time is unset (0: when the batch starts): one instant for all
+     * the runs, so they cannot straddle a certificate's validity edge. */
+    gint64 files_verify_time;
 } SimBatchOptions;
 
 /* Jobs. */

@@ -212,14 +212,17 @@ world_loads_files(const SimTopo *topo)
  * real certificates are valid around now; otherwise the PKI's fixed
  * reference time, so that runs on generated material stay deterministic. */
 static void
-world_verify_time(const SimTopo *topo, SimPkiParams *params)
+world_verify_time(const SimTopo *topo, const SimRunOptions *opt,
+                  SimPkiParams *params)
 {
     if (topo->pki.verify_time_set) {
         params->verify_time_set = TRUE;
         params->verify_time = topo->pki.verify_time;
     } else if (world_loads_files(topo)) {
         params->verify_time_set = TRUE;
-        params->verify_time = g_get_real_time() / G_USEC_PER_SEC;
+        params->verify_time = opt->files_verify_time
+                                  ? opt->files_verify_time
+                                  : g_get_real_time() / G_USEC_PER_SEC;
     }
 }
 
@@ -241,7 +244,7 @@ world_build_pki(World *w, GError **error)
         params.cache_dir = g_getenv("SIPREUSE_CACHE");
     if (!params.cache_dir)
         params.cache_dir = "cache";
-    world_verify_time(topo, &params);
+    world_verify_time(topo, w->opt, &params);
     if (!sim_key_type_from_name(topo->pki.key, &params.key)) {
         g_set_error(error, SIM_WORLD_ERROR, SIM_WORLD_ERROR_PKI,
                     "[pki] key: unknown key type '%s'", topo->pki.key);

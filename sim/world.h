@@ -42,6 +42,10 @@ typedef struct {
     const char *cache_dir;
     /* (nullable): write a pcap of the SIP traffic here. */
     const char *pcap;
+    /* Unix time at which certificate files are validated when [pki]
+     * verify-time is unset; 0: when the run starts.  A batch gives all its
+     * runs one instant. */
+    gint64 files_verify_time;
 } SimRunOptions;
 
 SimRunResult *sim_world_run(const SimTopo *topo, const SimRunOptions *opt,

@@ -1100,6 +1100,36 @@ test_run_pem_now(void)
                      >, 0);
     g_assert_null(strstr(ref, "tls.failed.server_expired"));
     g_assert_cmpuint(summary_value(ref, "calls.completed"), ==, 0);
+
+    /* A run told the instant (as a compare or sweep tells all of its
+     * runs one) validates at it and records it. */
+    g_autoptr(GError) error = NULL;
+    g_autoptr(SimTopo) t = sim_topo_load(topo, NULL, &error);
+    g_assert_no_error(error);
+    SimRunOptions o = { .files_verify_time = t0 + 5 * day };
+    g_autoptr(SimRunResult) r = sim_world_run(t, &o, &error);
+    g_assert_no_error(error);
+    g_autoptr(GDateTime) want = g_date_time_new_from_unix_utc(t0 + 5 * day);
+    g_autofree char *want_text = g_date_time_format(want,
+                                                    "%Y-%m-%dT%H:%M:%SZ");
+    g_assert_cmpstr(r->pki_verify_time, ==, want_text);
+    /* A compare's replications share one instant. */
+    g_autofree char *cmp = scratch("pem-cmp");
+    g_auto(Cli) c = { 0 };
+    cli_run(&c, "compare", topo, "--strategies", "reuse", "--reps", "3",
+            "--out", cmp, "--no-timing", "--no-plots", NULL);
+    g_assert_cmpint(c.status, ==, 0);
+    g_autofree char *first = NULL;
+    for (guint i = 1; i <= 3; i++) {
+        g_autofree char *sub = g_strdup_printf("reuse-seed%u", i);
+        g_autofree char *rd = g_build_filename(cmp, sub, NULL);
+        g_autofree char *json = read_file(rd, "summary.json");
+        g_autofree char *vt_text = NULL;
+        pem_verify_time(json, &vt_text);
+        if (!first)
+            first = g_strdup(vt_text);
+        g_assert_cmpstr(vt_text, ==, first);
+    }
 }
 
 /* ---- calibrate writes a profile that runs then use ------------------------- */
