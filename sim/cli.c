@@ -2,8 +2,7 @@
 /*
  * The verb table and the helpers the verbs share: building a per-verb
  * GOptionContext whose --help names the verb, turning option errors into exit
- * status 2 with a message naming the verb, and the message for verbs that
- * are not built yet.
+ * status 2 with a message naming the verb.
  */
 #include "sim/cli.h"
 
@@ -125,15 +124,3 @@ sim_cli_seed(const char *verb, const char *text, guint64 *seed)
                                               : "");
 }
 
-/**
- * sim_cli_not_built:
- * @verb: the verb
- *
- * Returns: %SIM_EXIT_USAGE after saying that @verb is not built yet.
- */
-int
-sim_cli_not_built(const char *verb)
-{
-    fprintf(stderr, "sipreuse %s: this verb is not built yet\n", verb);
-    return SIM_EXIT_USAGE;
-}

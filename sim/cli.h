@@ -48,7 +48,6 @@ GOptionContext *sim_cli_context(const char *verb, const GOptionEntry *entries);
 int sim_cli_parse(GOptionContext *ctx, int *argc, char ***argv);
 int sim_cli_usage_error(const char *verb, const char *fmt, ...)
     G_GNUC_PRINTF(2, 3);
-int sim_cli_not_built(const char *verb);
 int sim_cli_seed(const char *verb, const char *text, guint64 *seed);
 
 G_END_DECLS

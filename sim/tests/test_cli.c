@@ -7,8 +7,7 @@
  * wall-clock columns without it), --jobs does not change results, an
  * interrupted sweep resumed gives the results of an uninterrupted one, and
  * `plot` turns result files into non-empty images.  Runs are kept short
- * with --set simulation.duration; tests that need a working world skip
- * while sim_world_run is a placeholder.
+ * with --set simulation.duration.
  */
 #include <glib/gstdio.h>
 #include <math.h>
@@ -101,24 +100,6 @@ read_file(const char *dir, const char *name)
 /* Short runs of trunk.topo: 3 s simulated after a 1 s warm-up. */
 #define SHORT "--set", "simulation.duration=3s", "--set", \
               "simulation.warmup=1s"
-
-/* TRUE if the world runs; skips the test otherwise. */
-static gboolean
-have_world(void)
-{
-    if (!have_cli())
-        return FALSE;
-    g_autofree char *dir = scratch("probe");
-    g_auto(Cli) c = { 0 };
-    cli_run(&c, "run", "topologies/trunk.topo", SHORT, "--out", dir,
-            "--format", "tsv", NULL);
-    if (c.status == 1 && strstr(c.err, "not built yet")) {
-        g_test_skip("sim_world_run is still a placeholder");
-        return FALSE;
-    }
-    g_assert_cmpint(c.status, ==, 0);
-    return TRUE;
-}
 
 static void
 test_help(void)
@@ -233,7 +214,7 @@ test_check_strategy(void)
             "simulation.strategy=reuse-unauthentcated", NULL);
     g_assert_cmpint(d.status, ==, 2);
     g_assert_nonnull(strstr(d.err, "did you mean \"reuse-unauthenticated\""));
-    if (!have_world())
+    if (!have_cli())
         return;
     g_autofree char *dir = scratch("strategy");
     g_auto(Cli) e = { 0 };
@@ -258,7 +239,7 @@ test_seed_range(void)
     g_assert_nonnull(strstr(c.err, "expected a first seed of at most "
                                    "18446744073709551614 for 2 "
                                    "replications"));
-    if (!have_world())
+    if (!have_cli())
         return;
     g_autofree char *dir = scratch("seed-max");
     g_auto(Cli) r = { 0 };
@@ -272,7 +253,7 @@ test_seed_range(void)
 static void
 test_run_files(void)
 {
-    if (!have_world())
+    if (!have_cli())
         return;
     g_autofree char *dir = scratch("run");
     g_auto(Cli) c = { 0 };
@@ -325,7 +306,7 @@ strip_timing(const char *tsv)
 static void
 test_run_determinism(void)
 {
-    if (!have_world())
+    if (!have_cli())
         return;
     g_autofree char *a = scratch("det-a"), *b = scratch("det-b");
     g_autofree char *c1 = scratch("det-c"), *c2 = scratch("det-d");
@@ -409,7 +390,7 @@ pcap_count(const char *data, gsize len, const char *prefix)
 static void
 test_run_pcap(void)
 {
-    if (!have_world())
+    if (!have_cli())
         return;
     g_autofree char *dir = scratch("pcap");
     g_autofree char *cap = g_build_filename(dir, "a.pcap", NULL);
@@ -444,7 +425,7 @@ test_run_pcap(void)
 static void
 test_compare_jobs(void)
 {
-    if (!have_world())
+    if (!have_cli())
         return;
     g_autofree char *a = scratch("cmp-1"), *b = scratch("cmp-2");
     g_auto(Cli) x = { 0 }, y = { 0 };
@@ -573,7 +554,7 @@ sweep_interrupted(const char *exp, const char *out)
 static void
 test_sweep_resume(void)
 {
-    if (!have_world())
+    if (!have_cli())
         return;
     g_autofree char *tmp = scratch("sweep");
     g_autofree char *exp = write_experiment(tmp);
@@ -670,7 +651,7 @@ sweep_out(const char *exp, const char *out, gboolean resume)
 static void
 test_sweep_stale(void)
 {
-    if (!have_world())
+    if (!have_cli())
         return;
     g_autofree char *tmp = scratch("stale");
     g_autofree char *out = g_build_filename(tmp, "out", NULL);
@@ -808,7 +789,7 @@ dat_xs(const char *dat)
 static void
 test_plot_sweep_units(void)
 {
-    if (!have_world() || !have_gnuplot())
+    if (!have_cli() || !have_gnuplot())
         return;
     g_autofree char *tmp = scratch("units");
     g_autofree char *topo = g_build_filename(g_getenv("SIPREUSE_SRCDIR"),
@@ -845,7 +826,7 @@ test_plot_sweep_units(void)
 static void
 test_plot_single_run(void)
 {
-    if (!have_world() || !have_gnuplot())
+    if (!have_cli() || !have_gnuplot())
         return;
     g_autofree char *dir = scratch("plot-run");
     g_auto(Cli) r = { 0 }, p = { 0 };
@@ -889,7 +870,7 @@ tsv_value(const char *tsv, const char *key, const char *col)
 static void
 test_plot_load_per_node(void)
 {
-    if (!have_world() || !have_gnuplot())
+    if (!have_cli() || !have_gnuplot())
         return;
     g_autofree char *dir = scratch("load");
     g_auto(Cli) c = { 0 };
