@@ -7,7 +7,9 @@
  * for the path's delay plus a uniform jitter that never reorders packets of
  * one queue.  Losses are Bernoulli draws from the sending interface's own
  * stream.  Packets come from a free list, so steady-state sending does not
- * allocate.  Invariant: arrival times per (interface, destination site) are
+ * allocate; interfaces are found through a small open-addressing table and
+ * each transmit queue remembers its path's parameters, so sending hashes
+ * nothing.  Invariant: arrival times per (interface, destination site) are
  * non-decreasing.
  */
 #define G_LOG_DOMAIN "sim-net"
@@ -22,6 +24,9 @@ typedef struct {
     SimTime tx_free;
     /* Arrival time of the last packet sent, so jitter never reorders. */
     SimTime last_arrival;
+    /* The path's parameters, valid while path_gen is the network's. */
+    const SimPathParams *path;
+    guint path_gen;
 } NetQueue;
 
 /* One protocol handler of an interface. */
@@ -32,7 +37,7 @@ typedef struct {
 } NetHandler;
 
 /* One interface (IPv4 address). */
-typedef struct {
+typedef struct _NetIface {
     /* Address. */
     SimIp ip;
     /* Index of its site. */
@@ -58,8 +63,14 @@ struct _SimNet {
     /* Explicit paths: key (a << 32 | b) -> SimPathParams*, both directions
      * stored. */
     GHashTable *paths;
-    /* Interfaces by address. */
+    /* Interfaces by address (owns them). */
     GHashTable *ifaces;
+    /* The same, as an open-addressing table for look-ups (power-of-two
+     * size, at most half full; NULL marks an empty slot). */
+    struct _NetIface **by_ip;
+    guint by_ip_mask;
+    /* Bumped whenever a path changes: cached parameters are stale. */
+    guint path_gen;
     /* Free packets. */
     SimPacket *free_packets;
     /* Every packet allocated, for freeing at the end. */
@@ -137,6 +148,7 @@ sim_net_free(SimNet *net)
                 block[i].payload_free(block[i].payload);
     }
     g_hash_table_destroy(net->ifaces);
+    g_free(net->by_ip);
     g_hash_table_destroy(net->paths);
     g_ptr_array_unref(net->sites);
     g_ptr_array_unref(net->packet_blocks);
@@ -187,6 +199,40 @@ sim_net_set_path(SimNet *net, guint site_a, guint site_b,
         g_hash_table_replace(net->paths, key,
                              g_memdup2(params, sizeof(*params)));
     }
+    net->path_gen++;
+}
+
+/* The slot of @ip in the look-up table: its interface's, or the empty
+ * one where it would go. */
+static inline guint
+net_by_ip_slot(const SimNet *net, SimIp ip)
+{
+    guint i = (ip * 2654435761u) & net->by_ip_mask;
+    while (net->by_ip[i] && net->by_ip[i]->ip != ip)
+        i = (i + 1) & net->by_ip_mask;
+    return i;
+}
+
+/* Adds @ifc to the look-up table, doubling it past half full. */
+static void
+net_by_ip_add(SimNet *net, struct _NetIface *ifc)
+{
+    guint n = g_hash_table_size(net->ifaces);
+    if (!net->by_ip || 2 * n > net->by_ip_mask + 1) {
+        guint size = net->by_ip ? 2 * (net->by_ip_mask + 1) : 16;
+        while (2 * n > size)
+            size *= 2;
+        g_free(net->by_ip);
+        net->by_ip = g_new0(struct _NetIface *, size);
+        net->by_ip_mask = size - 1;
+        GHashTableIter it;
+        gpointer v;
+        g_hash_table_iter_init(&it, net->ifaces);
+        while (g_hash_table_iter_next(&it, NULL, &v))
+            net->by_ip[net_by_ip_slot(net, ((struct _NetIface *)v)->ip)] = v;
+        return;
+    }
+    net->by_ip[net_by_ip_slot(net, ifc->ip)] = ifc;
 }
 
 /**
@@ -210,13 +256,14 @@ sim_net_add_interface(SimNet *net, SimIp ip, guint site)
     g_autofree char *name = sim_ip_to_string(ip);
     sim_ctx_rng_init(net->ctx, &ifc->rng, "net", name);
     g_hash_table_insert(net->ifaces, GUINT_TO_POINTER(ip), ifc);
+    net_by_ip_add(net, ifc);
     return TRUE;
 }
 
 static inline NetIface *
 net_iface(SimNet *net, SimIp ip)
 {
-    return g_hash_table_lookup(net->ifaces, GUINT_TO_POINTER(ip));
+    return net->by_ip ? net->by_ip[net_by_ip_slot(net, ip)] : NULL;
 }
 
 /**
@@ -393,10 +440,24 @@ net_queue(NetIface *ifc, guint site)
         guint n = site + 1;
         ifc->queues = g_renew(NetQueue, ifc->queues, n);
         for (guint i = ifc->nqueues; i < n; i++)
-            ifc->queues[i] = (NetQueue){ 0, 0 };
+            ifc->queues[i] = (NetQueue){ 0 };
         ifc->nqueues = n;
     }
     return &ifc->queues[site];
+}
+
+/* The parameters of the path from site @a to site @b, whose queue at the
+ * sending interface is @nq. */
+static inline const SimPathParams *
+net_queue_path(SimNet *net, NetQueue *nq, guint a, guint b)
+{
+    if (G_UNLIKELY(!nq->path || nq->path_gen != net->path_gen)) {
+        gint64 key = net_path_key(a, b);
+        const SimPathParams *p = g_hash_table_lookup(net->paths, &key);
+        nq->path = p ? p : &net->defaults;
+        nq->path_gen = net->path_gen;
+    }
+    return nq->path;
 }
 
 /**
@@ -437,14 +498,11 @@ sim_net_send(SimNet *net, SimPacket *pkt)
         net->packets_sent->value++;
     }
     guint dsite = dst ? dst->site : src->site;
-    gint64 key = net_path_key(src->site, dsite);
-    const SimPathParams *p = dst ? g_hash_table_lookup(net->paths, &key)
-                                 : NULL;
-    if (!p)
-        p = &net->defaults;
+    NetQueue *nq = net_queue(src, dsite);
+    const SimPathParams *p = dst ? net_queue_path(net, nq, src->site, dsite)
+                                 : &net->defaults;
 
     SimTime now = sim_evq_now(net->ctx->evq);
-    NetQueue *nq = net_queue(src, dsite);
     SimTime start = MAX(now, nq->tx_free);
     nq->tx_free = start + sim_net_serialization_time(pkt->size,
                                                      p->bandwidth_bps);
