@@ -5,7 +5,8 @@
  * start and end are known when it is submitted: start = max(now, earliest
  * core free time).  One event fires at the end (plus one at the start when
  * the job has to wait, to keep the busy-cores gauge exact).  A reset (node
- * crash) bumps a generation so completions of lost jobs are dropped.
+ * crash) bumps a generation so completions of lost jobs are dropped.  Job
+ * records are recycled through a free list.
  */
 #define G_LOG_DOMAIN "sim-cpu"
 
@@ -27,15 +28,19 @@ struct _SimCpu {
     SimGauge *busy_cores;
     /* Per-node and run-wide crypto seconds. */
     SimCounter *crypto_ns;
+    /* Job records ready for reuse (linked through next). */
+    struct _CpuJob *free_jobs;
 };
 
 /* A job in service. */
-typedef struct {
+typedef struct _CpuJob {
     SimCpu *cpu;
     guint generation;
     SimCpuDoneFunc done;
     gpointer data;
     GDestroyNotify destroy;
+    /* Next record in the free list. */
+    struct _CpuJob *next;
 } CpuJob;
 
 /**
@@ -68,13 +73,18 @@ sim_cpu_new(SimCtx *ctx, const char *node, guint cores)
  * @cpu: (nullable): a CPU
  *
  * Frees the CPU.  Its pending completion events must be gone (free the
- * event queue first).
+ * event queue first: their records go back to the CPU's free list).
  */
 void
 sim_cpu_free(SimCpu *cpu)
 {
     if (!cpu)
         return;
+    while (cpu->free_jobs) {
+        CpuJob *job = cpu->free_jobs;
+        cpu->free_jobs = job->next;
+        g_free(job);
+    }
     g_free(cpu->free_at);
     g_free(cpu);
 }
@@ -95,7 +105,8 @@ cpu_job_free(gpointer data)
     CpuJob *job = data;
     if (job->destroy)
         job->destroy(job->data);
-    g_free(job);
+    job->next = job->cpu->free_jobs;
+    job->cpu->free_jobs = job;
 }
 
 static void
@@ -135,8 +146,12 @@ sim_cpu_submit(SimCpu *cpu, SimTime cost, SimCpuDoneFunc done, gpointer data,
     cpu->free_at[best] = start + cost;
     cpu->busy += cost;
 
-    CpuJob *job = g_new(CpuJob, 1);
-    *job = (CpuJob){ cpu, cpu->generation, done, data, destroy };
+    CpuJob *job = cpu->free_jobs;
+    if (job)
+        cpu->free_jobs = job->next;
+    else
+        job = g_new(CpuJob, 1);
+    *job = (CpuJob){ cpu, cpu->generation, done, data, destroy, NULL };
     if (start > now)
         sim_evq_at(cpu->ctx->evq, start, cpu_job_start, job, NULL);
     else if (cpu->busy_cores)

@@ -257,21 +257,94 @@ sip_text(const SimSipMsg *m, char *buf)
     return w.len;
 }
 
+/* Records a pool keeps for reuse at most (the rest are freed). */
+#define SIP_POOL_KEEP 4096
+
+struct _SimSipMsgPool {
+    /* The owner's reference plus one per message record out. */
+    guint refcount;
+    /* Records ready for reuse, linked through their first word. */
+    gpointer free_list;
+    guint n_free;
+};
+
+/**
+ * sim_sip_msg_pool_new:
+ *
+ * Returns: (transfer full): an empty pool; drop it with
+ *   sim_sip_msg_pool_unref() (messages still out keep it alive).
+ */
+SimSipMsgPool *
+sim_sip_msg_pool_new(void)
+{
+    SimSipMsgPool *pool = g_new0(SimSipMsgPool, 1);
+    pool->refcount = 1;
+    return pool;
+}
+
+/**
+ * sim_sip_msg_pool_unref:
+ * @pool: (nullable): a pool
+ *
+ * Drops a reference; the last one frees the pool and its free records.
+ */
+void
+sim_sip_msg_pool_unref(SimSipMsgPool *pool)
+{
+    if (!pool || --pool->refcount)
+        return;
+    while (pool->free_list) {
+        gpointer rec = pool->free_list;
+        pool->free_list = *(gpointer *)rec;
+        g_free(rec);
+    }
+    g_free(pool);
+}
+
 static void
 sip_msg_free(SimMsg *base)
 {
-    g_free(sim_sip_msg_from_msg(base));
+    SimSipMsg *m = sim_sip_msg_from_msg(base);
+    SimSipMsgPool *pool = m->pool;
+    if (!pool) {
+        g_free(m);
+        return;
+    }
+    if (pool->n_free < SIP_POOL_KEEP) {
+        *(gpointer *)m = pool->free_list;
+        pool->free_list = m;
+        pool->n_free++;
+    } else {
+        g_free(m);
+    }
+    sim_sip_msg_pool_unref(pool);
 }
 
-/* A message with every field before the Via array zeroed, no Via, Route
- * or Record-Route entry, and one reference. */
+/* An uninitialised record from @pool (nullable), which it references. */
 static SimSipMsg *
-sip_msg_alloc(void)
+sip_msg_take(SimSipMsgPool *pool)
 {
-    SimSipMsg *m = g_malloc(sizeof *m);
+    if (!pool)
+        return g_malloc(sizeof(SimSipMsg));
+    pool->refcount++;
+    SimSipMsg *m = pool->free_list;
+    if (!m)
+        return g_malloc(sizeof *m);
+    pool->free_list = *(gpointer *)m;
+    pool->n_free--;
+    return m;
+}
+
+/* A message of @pool with every field before the Via array zeroed, no
+ * Via, Route or Record-Route entry, and one reference. */
+static SimSipMsg *
+sip_msg_alloc(SimSipMsgPool *pool)
+{
+    SimSipMsg *m = sip_msg_take(pool);
     memset(m, 0, G_STRUCT_OFFSET(SimSipMsg, via));
     m->base.refcount = 1;
     m->base.free = sip_msg_free;
+    m->pool = pool;
     return m;
 }
 
@@ -292,8 +365,25 @@ sip_strlcpy(char *dst, const char *src, gsize size)
 SimSipMsg *
 sim_sip_msg_new_request(SimSipMethod method, const SimSipUri *ruri)
 {
+    return sim_sip_msg_new_request_in(NULL, method, ruri);
+}
+
+/**
+ * sim_sip_msg_new_request_in:
+ * @pool: (nullable): the pool to take the record from
+ * @method: the method
+ * @ruri: the Request-URI (copied)
+ *
+ * Like sim_sip_msg_new_request(), with the record from @pool.
+ *
+ * Returns: (transfer full): the request.
+ */
+SimSipMsg *
+sim_sip_msg_new_request_in(SimSipMsgPool *pool, SimSipMethod method,
+                           const SimSipUri *ruri)
+{
     g_return_val_if_fail(method < SIM_SIP_N_METHODS, NULL);
-    SimSipMsg *m = sip_msg_alloc();
+    SimSipMsg *m = sip_msg_alloc(pool);
     m->is_request = TRUE;
     m->method = method;
     m->ruri = *ruri;
@@ -308,6 +398,7 @@ sim_sip_msg_new_request(SimSipMethod method, const SimSipUri *ruri)
  *
  * Builds a response per RFC 3261 8.2.6: Via stack, From, To, Call-ID, CSeq
  * and Record-Route copied from the request (RFC 3261 12.1.1); no body.
+ * Its record comes from the request's pool.
  *
  * Returns: (transfer full): the response, to be finished.
  */
@@ -315,7 +406,7 @@ SimSipMsg *
 sim_sip_msg_new_response(const SimSipMsg *request, guint status)
 {
     g_return_val_if_fail(request->is_request, NULL);
-    SimSipMsg *m = sip_msg_alloc();
+    SimSipMsg *m = sip_msg_alloc(request->pool);
     m->method = request->method;
     m->status = status;
     memcpy(m->via, request->via, request->n_via * sizeof m->via[0]);
@@ -335,13 +426,13 @@ sim_sip_msg_new_response(const SimSipMsg *request, guint status)
  * sim_sip_msg_copy:
  * @m: a message
  *
- * Returns: (transfer full): an independent copy with refcount 1 (a proxy
- *   forwards a copy it can modify).
+ * Returns: (transfer full): an independent copy with refcount 1, in
+ *   @m's pool (a proxy forwards a copy it can modify).
  */
 SimSipMsg *
 sim_sip_msg_copy(const SimSipMsg *m)
 {
-    SimSipMsg *c = g_malloc(sizeof *c);
+    SimSipMsg *c = sip_msg_take(m->pool);
     memcpy(c, m, G_STRUCT_OFFSET(SimSipMsg, via));
     memcpy(c->via, m->via, m->n_via * sizeof m->via[0]);
     memcpy(c->route, m->route, m->n_route * sizeof m->route[0]);

@@ -86,10 +86,16 @@ typedef struct {
     gboolean bye_by_callee;
 } SimSipMeta;
 
+/* A free list of message records (one run, one thread). */
+typedef struct _SimSipMsgPool SimSipMsgPool;
+
 /* One SIP request or response. */
 typedef struct {
     /* Transport view: length of the text, refcount, free (first!). */
     SimMsg base;
+    /* (nullable): the pool the record returns to; copies and responses
+     * share their source's.  Not on the wire. */
+    SimSipMsgPool *pool;
     /* TRUE for a request. */
     gboolean is_request;
     /* Request method, or the CSeq method of a response. */
@@ -129,10 +135,18 @@ typedef struct {
 
 /* Life cycle (refcounted through base; sim_sip_msg_unref frees). */
 SimSipMsg *sim_sip_msg_new_request(SimSipMethod method, const SimSipUri *ruri);
+SimSipMsg *sim_sip_msg_new_request_in(SimSipMsgPool *pool,
+                                      SimSipMethod method,
+                                      const SimSipUri *ruri);
 SimSipMsg *sim_sip_msg_new_response(const SimSipMsg *request, guint status);
 SimSipMsg *sim_sip_msg_copy(const SimSipMsg *m);
 SimSipMsg *sim_sip_msg_ref(SimSipMsg *m);
 void sim_sip_msg_unref(SimSipMsg *m);
+
+/* Pools: messages created in a pool return their records to it; the pool
+ * lives until its owner and every such message let go of it. */
+SimSipMsgPool *sim_sip_msg_pool_new(void);
+void sim_sip_msg_pool_unref(SimSipMsgPool *pool);
 
 /* Headers. */
 SimSipVia *sim_sip_msg_push_via(SimSipMsg *m);

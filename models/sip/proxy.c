@@ -113,6 +113,10 @@ struct _SimProxy {
     SimCounter *n_handshakes, *n_opened, *n_accepted;
     SimGauge *g_calls, *g_conns, *g_node_conns;
     SimHistogram *latency;
+    /* Records of the messages this node creates, and of CPU jobs, for
+     * reuse. */
+    SimSipMsgPool *msg_pool;
+    struct _ProxyJob *free_jobs;
 };
 
 /* A proactive look-up (sim_proxy_connect_toward). */
@@ -123,10 +127,12 @@ typedef struct {
 } ProxyLookup;
 
 /* A message waiting for the CPU. */
-typedef struct {
+typedef struct _ProxyJob {
     SimProxy *p;
     SimProxyConn *pc;
     SimSipMsg *msg;
+    /* Next record in the proxy's free list. */
+    struct _ProxyJob *next;
 } ProxyJob;
 
 static void proxy_conn_connected(SimConn *c, gpointer user);
@@ -406,6 +412,19 @@ proxy_handle_alias(SimProxy *p, SimProxyConn *pc, const SimSipVia *via)
 /* ------------------------------------------------------------------ */
 /* Sending through the CPU                                             */
 
+/* A job record for @m on @pc (both referenced). */
+static ProxyJob *
+proxy_job_new(SimProxy *p, SimProxyConn *pc, SimSipMsg *m)
+{
+    ProxyJob *job = p->free_jobs;
+    if (job)
+        p->free_jobs = job->next;
+    else
+        job = g_new(ProxyJob, 1);
+    *job = (ProxyJob){ p, sim_proxy_conn_ref(pc), sim_sip_msg_ref(m), NULL };
+    return job;
+}
+
 static void
 proxy_job_free(gpointer data)
 {
@@ -413,7 +432,8 @@ proxy_job_free(gpointer data)
     sim_sip_msg_unref(job->msg);
     if (job->pc)
         sim_proxy_conn_unref(job->pc);
-    g_free(job);
+    job->next = job->p->free_jobs;
+    job->p->free_jobs = job;
 }
 
 static void
@@ -473,10 +493,7 @@ sim_proxy_stream(const SimConn *c, const SimSipMsg *m)
 static void
 proxy_emit(SimProxy *p, SimProxyConn *pc, SimSipMsg *m)
 {
-    ProxyJob *job = g_new(ProxyJob, 1);
-    job->p = p;
-    job->pc = sim_proxy_conn_ref(pc);
-    job->msg = sim_sip_msg_ref(m);
+    ProxyJob *job = proxy_job_new(p, pc, m);
     pc->sends++;
     sim_cpu_submit(p->cfg.cpu, p->cfg.sip_cost, proxy_job_send, job,
                    proxy_job_free);
@@ -725,10 +742,7 @@ proxy_conn_message(SimConn *c, guint stream, SimMsg *m, gpointer user)
     SimProxy *p = pc->proxy;
     if (!p->up)
         return;
-    ProxyJob *job = g_new(ProxyJob, 1);
-    job->p = p;
-    job->pc = sim_proxy_conn_ref(pc);
-    job->msg = sim_sip_msg_ref(sim_sip_msg_from_msg(m));
+    ProxyJob *job = proxy_job_new(p, pc, sim_sip_msg_from_msg(m));
     sim_cpu_submit(p->cfg.cpu, p->cfg.sip_cost, proxy_job_receive, job,
                    proxy_job_free);
 }
@@ -867,7 +881,8 @@ G_STATIC_ASSERT(sizeof(((ProxyCall *)0)->call_id) ==
 static SimSipMsg *
 proxy_call_request(ProxyCall *call, SimSipMethod method)
 {
-    SimSipMsg *m = sim_sip_msg_new_request(method, &call->target);
+    SimSipMsg *m = sim_sip_msg_new_request_in(call->p->msg_pool, method,
+                                              &call->target);
     memcpy(m->route, call->route, call->n_route * sizeof m->route[0]);
     m->n_route = call->n_route;
     m->from = call->local_uri;
@@ -1312,6 +1327,7 @@ sim_proxy_new(SimCtx *ctx, const SimProxyConfig *cfg, GError **error)
     p->rows = g_ptr_array_new_with_free_func((GDestroyNotify)proxy_row_free);
     p->calls_out = g_hash_table_new(g_str_hash, g_str_equal);
     p->calls_in = g_hash_table_new(g_str_hash, g_str_equal);
+    p->msg_pool = sim_sip_msg_pool_new();
     proxy_stats_init(p);
     SimSipTxnHooks hooks = {
         .route = proxy_txl_route,
@@ -1368,6 +1384,12 @@ sim_proxy_free(SimProxy *p)
     g_ptr_array_free(p->conns, TRUE);
     g_hash_table_destroy(p->calls_out);
     g_hash_table_destroy(p->calls_in);
+    while (p->free_jobs) {
+        ProxyJob *job = p->free_jobs;
+        p->free_jobs = job->next;
+        g_free(job);
+    }
+    sim_sip_msg_pool_unref(p->msg_pool);
     g_free(p);
 }
 

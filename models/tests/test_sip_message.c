@@ -89,6 +89,34 @@ test_via_stack(void)
     g_assert_cmpstr(m->via[0].host, ==, "p1.example.com");
 }
 
+/* Pooled records are reused; copies and responses share their source's
+ * pool; the pool outlives its owner's reference while messages are out
+ * (AddressSanitizer and valgrind check the frees). */
+static void
+test_pool(void)
+{
+    SimSipMsgPool *pool = sim_sip_msg_pool_new();
+    SimSipUri ruri;
+    sim_sip_uri_set(&ruri, TRUE, "callee", "example.net", 0, FALSE);
+    SimSipMsg *a = sim_sip_msg_new_request_in(pool, SIM_SIP_BYE, &ruri);
+    g_assert_true(a->pool == pool);
+    gpointer rec = a;
+    sim_sip_msg_unref(a);
+    SimSipMsg *b = sim_sip_msg_new_request_in(pool, SIM_SIP_INVITE, &ruri);
+    g_assert_true((gpointer)b == rec);
+    g_assert_cmpuint(b->n_via, ==, 0);
+    g_assert_cmpuint(b->cseq, ==, 0);
+    SimSipMsg *c = sim_sip_msg_copy(b);
+    SimSipMsg *r = sim_sip_msg_new_response(b, 200);
+    g_assert_true(c->pool == pool && r->pool == pool);
+    sim_sip_msg_pool_unref(pool);
+    sim_sip_msg_unref(b);
+    sim_sip_msg_unref(c);
+    sim_sip_msg_finish(r);
+    g_assert_cmpuint(r->base.len, >, 0);
+    sim_sip_msg_unref(r);
+}
+
 static void
 test_host_equal(void)
 {
@@ -108,6 +136,7 @@ main(int argc, char **argv)
                     test_size_is_text_length);
     g_test_add_func("/sip/message/alias-adds-its-bytes",
                     test_alias_adds_its_bytes);
+    g_test_add_func("/sip/message/pool", test_pool);
     g_test_add_func("/sip/message/realistic-sizes", test_realistic_sizes);
     g_test_add_func("/sip/message/via-stack", test_via_stack);
     g_test_add_func("/sip/message/host-equal", test_host_equal);
