@@ -545,7 +545,7 @@ dns_answer(SimResolver *res, DnsQuery *q)
         dns_order_srv(res, q, out);
     else
         dns_append_a(res, out, q->host, default_port, t, 0, 0);
-    SimDnsAnswer *a = g_new0(SimDnsAnswer, 1);
+    SimDnsAnswer *a = g_new(SimDnsAnswer, 1);
     a->name = g_strdup(q->name);
     a->n = out->len;
     a->targets = (SimDnsTarget *)(gpointer)g_array_free(out, FALSE);
@@ -606,7 +606,9 @@ sim_resolver_resolve(SimResolver *res, const char *name, guint16 port,
     g_return_if_fail(res != NULL && name != NULL && func != NULL);
     DnsQuery *q = dns_query(res, name, port, transport);
     gboolean hit = dns_lookup(res, q);
-    DnsPending *pd = g_new0(DnsPending, 1);
+    /* g_new, not g_new0: calloc bypasses glibc's per-thread cache. */
+    DnsPending *pd = g_new(DnsPending, 1);
+    *pd = (DnsPending){ 0 };
     pd->res = res;
     pd->query = q;
     pd->func = func;

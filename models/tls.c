@@ -243,10 +243,13 @@ tls_record_free(SimMsg *m)
     g_free(r);
 }
 
+/* One record per message sent: g_new and an explicit zeroing, since
+ * calloc (g_new0) bypasses glibc's per-thread cache. */
 static TlsRecord *
 tls_record_new(TlsRecKind kind, guint32 len)
 {
-    TlsRecord *r = g_new0(TlsRecord, 1);
+    TlsRecord *r = g_new(TlsRecord, 1);
+    *r = (TlsRecord){ 0 };
     r->msg.len = len;
     r->msg.refcount = 1;
     r->msg.free = tls_record_free;

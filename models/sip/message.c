@@ -348,10 +348,15 @@ sip_msg_alloc(SimSipMsgPool *pool)
     return m;
 }
 
+/* g_strlcpy without measuring the whole source: copies at most size - 1
+ * bytes of @src (nullable: empty) and terminates. */
 static void
 sip_strlcpy(char *dst, const char *src, gsize size)
 {
-    g_strlcpy(dst, src ? src : "", size);
+    gsize i = 0;
+    for (; src && i + 1 < size && src[i]; i++)
+        dst[i] = src[i];
+    dst[i] = '\0';
 }
 
 /**

@@ -24,8 +24,10 @@
 G_DEFINE_QUARK(sim-proxy-error-quark, sim_proxy_error)
 
 /* One call at its origin (caller side) or at its callee. */
-typedef struct {
+typedef struct _ProxyCall {
     SimProxy *p;
+    /* Next record in the proxy's free list. */
+    struct _ProxyCall *next_free;
     /* Link in SimProxy.calls. */
     GList link;
     /* TRUE at the callee. */
@@ -113,10 +115,20 @@ struct _SimProxy {
     SimCounter *n_handshakes, *n_opened, *n_accepted;
     SimGauge *g_calls, *g_conns, *g_node_conns;
     SimHistogram *latency;
-    /* Records of the messages this node creates, and of CPU jobs, for
-     * reuse. */
+    /* Records of the messages this node creates, of CPU jobs and of
+     * calls, for reuse. */
     SimSipMsgPool *msg_pool;
     struct _ProxyJob *free_jobs;
+    struct _ProxyCall *free_calls;
+    /* What every request and answer of this node carries, built once:
+     * its Via (branch empty), its Contact (as claimed, spoof_as included;
+     * and its own, for the callee's 200), the caller's From URI and the
+     * Record-Route it inserts. */
+    SimSipVia via_tpl;
+    SimSipUri contact_ident;
+    SimSipUri contact_self;
+    SimSipUri caller_uri;
+    SimSipUri rr_uri;
 };
 
 /* A proactive look-up (sim_proxy_connect_toward). */
@@ -753,7 +765,12 @@ proxy_conn_message(SimConn *c, guint stream, SimMsg *m, gpointer user)
 static ProxyCall *
 proxy_call_new(SimProxy *p, gboolean callee)
 {
-    ProxyCall *call = g_new0(ProxyCall, 1);
+    ProxyCall *call = p->free_calls;
+    if (call)
+        p->free_calls = call->next_free;
+    else
+        call = g_new(ProxyCall, 1);
+    memset(call, 0, sizeof *call);
     call->p = p;
     call->callee = callee;
     call->link.data = call;
@@ -800,7 +817,8 @@ proxy_call_free(ProxyCall *call)
     proxy_call_stop_cancel(call);
     proxy_call_release(call);
     g_queue_unlink(&p->calls, &call->link);
-    g_free(call);
+    call->next_free = p->free_calls;
+    p->free_calls = call;
 }
 
 static void
@@ -827,23 +845,33 @@ proxy_is_own_host(const SimProxy *p, const char *host)
 static void
 proxy_fill_identity(SimProxy *p, SimSipMsg *m)
 {
-    gboolean sips = sim_strategy_kind_is_tls(p->kind);
-    const char *host = p->cfg.spoof_as ? p->cfg.spoof_as : p->cfg.host;
     SimSipVia *v = sim_sip_msg_push_via(m);
-    v->transport = p->kind;
-    g_strlcpy(v->host, host, sizeof v->host);
-    v->port = p->cfg.spoof_port       ? p->cfg.spoof_port
-              : p->cfg.advertise_port ? p->cfg.port
-                                      : 0;
+    *v = p->via_tpl;
     SimSipText b;
     sim_sip_text_init(&b, v->branch, sizeof v->branch);
     sim_sip_text_add(&b, "z9hG4bK");
     sim_sip_text_add(&b, p->cfg.node);
     sim_sip_text_add(&b, ".");
     sim_sip_text_add_uint(&b, ++p->next_id);
-    sim_sip_uri_set(&m->contact, sips, "u", host,
-                    p->cfg.advertise_port ? p->cfg.port : 0, FALSE);
+    m->contact = p->contact_ident;
     m->has_contact = TRUE;
+}
+
+/* Builds the proxy's Via, Contact, From and Record-Route templates. */
+static void
+proxy_build_templates(SimProxy *p)
+{
+    gboolean sips = sim_strategy_kind_is_tls(p->kind);
+    const char *host = p->cfg.spoof_as ? p->cfg.spoof_as : p->cfg.host;
+    guint16 port = p->cfg.advertise_port ? p->cfg.port : 0;
+    SimSipVia *v = &p->via_tpl;
+    v->transport = p->kind;
+    g_strlcpy(v->host, host, sizeof v->host);
+    v->port = p->cfg.spoof_port ? p->cfg.spoof_port : port;
+    sim_sip_uri_set(&p->contact_ident, sips, "u", host, port, FALSE);
+    sim_sip_uri_set(&p->contact_self, sips, "u", p->cfg.host, port, FALSE);
+    sim_sip_uri_set(&p->caller_uri, sips, "caller", p->rr_host, 0, FALSE);
+    sim_sip_uri_set(&p->rr_uri, sips, NULL, p->rr_host, 0, TRUE);
 }
 
 /* A new tag, "<node>.<id>" with a fresh id (truncated to @size). */
@@ -1088,9 +1116,7 @@ proxy_callee_answer(SimEvq *q, gpointer data)
     g_autoptr(SimSipMsg) ok = sim_sip_server_txn_response(call->invite_stx,
                                                           200);
     g_strlcpy(ok->to_tag, call->local_tag, sizeof ok->to_tag);
-    sim_sip_uri_set(&ok->contact, sim_strategy_kind_is_tls(p->kind), "u",
-                    p->cfg.host, p->cfg.advertise_port ? p->cfg.port : 0,
-                    FALSE);
+    ok->contact = p->contact_self;
     ok->has_contact = TRUE;
     ok->body_len = SIM_SIP_SDP_BYTES;
     sim_sip_server_txn_send(call->invite_stx, ok);
@@ -1328,6 +1354,7 @@ sim_proxy_new(SimCtx *ctx, const SimProxyConfig *cfg, GError **error)
     p->calls_out = g_hash_table_new(g_str_hash, g_str_equal);
     p->calls_in = g_hash_table_new(g_str_hash, g_str_equal);
     p->msg_pool = sim_sip_msg_pool_new();
+    proxy_build_templates(p);
     proxy_stats_init(p);
     SimSipTxnHooks hooks = {
         .route = proxy_txl_route,
@@ -1389,6 +1416,11 @@ sim_proxy_free(SimProxy *p)
         p->free_jobs = job->next;
         g_free(job);
     }
+    while (p->free_calls) {
+        ProxyCall *call = p->free_calls;
+        p->free_calls = call->next_free;
+        g_free(call);
+    }
     sim_sip_msg_pool_unref(p->msg_pool);
     g_free(p);
 }
@@ -1444,7 +1476,7 @@ sim_proxy_originate_call(SimProxy *p, const SimCallParams *call)
     c->t_start = sim_ctx_now(p->ctx);
     proxy_new_call_id(p, c->call_id, sizeof c->call_id);
     proxy_new_tag(p, c->local_tag, sizeof c->local_tag);
-    sim_sip_uri_set(&c->local_uri, sips, "caller", p->rr_host, 0, FALSE);
+    c->local_uri = p->caller_uri;
     sim_sip_uri_set(&c->remote_uri, sips, "callee", call->to_domain, 0,
                     FALSE);
     c->target = c->remote_uri;
@@ -1455,7 +1487,7 @@ sim_proxy_originate_call(SimProxy *p, const SimCallParams *call)
                                         proxy_call_abandon, c, NULL);
 
     SimSipMsg *inv = proxy_call_request(c, SIM_SIP_INVITE);
-    sim_sip_uri_set(&inv->rr[0], sips, NULL, p->rr_host, 0, TRUE);
+    inv->rr[0] = p->rr_uri;
     inv->n_rr = 1;
     inv->body_len = SIM_SIP_SDP_BYTES;
     inv->meta.hold = call->hold;

@@ -85,12 +85,11 @@ static void txn_arm_timer_b(SimSipClientTxn *t);
 static void
 txn_key(char *key, gsize size, const char *branch, SimSipMethod method)
 {
-    gsize n = g_strlcpy(key, branch, size);
-    if (n + 1 < size) {
-        key[n] = ' ';
-        key[n + 1] = '\0';
-    }
-    g_strlcat(key, sim_sip_method_name(method), size);
+    SimSipText t;
+    sim_sip_text_init(&t, key, size);
+    sim_sip_text_add(&t, branch);
+    sim_sip_text_add(&t, " ");
+    sim_sip_text_add(&t, sim_sip_method_name(method));
 }
 
 /* Puts @t in the clients table under its current branch. */
@@ -374,7 +373,10 @@ static SimSipClientTxn *
 txn_new(SimSipTxnLayer *l, SimSipMsg *req, const char *aus, guint16 port,
         SimSipTxnFunc func, gpointer user)
 {
-    SimSipClientTxn *t = g_new0(SimSipClientTxn, 1);
+    /* g_new and memset, not g_new0: calloc bypasses glibc's per-thread
+     * cache. */
+    SimSipClientTxn *t = g_new(SimSipClientTxn, 1);
+    memset(t, 0, sizeof *t);
     t->l = l;
     t->refcount = 1;
     t->all_link.data = t;
@@ -759,7 +761,8 @@ txn_receive_request(SimSipTxnLayer *l, SimProxyConn *pc, const SimSipMsg *m)
             l->hooks.respond(stx, stx->pc, stx->last, l->hooks.user);
         return;
     }
-    stx = g_new0(SimSipServerTxn, 1);
+    stx = g_new(SimSipServerTxn, 1);
+    memset(stx, 0, sizeof *stx);
     stx->l = l;
     stx->refcount = 1;
     stx->all_link.data = stx;
