@@ -171,6 +171,10 @@ void sim_sip_text_init(SimSipText *t, char *buf, gsize size);
 void sim_sip_text_add(SimSipText *t, const char *s);
 void sim_sip_text_add_uint(SimSipText *t, guint64 v);
 
+/* A string hash for the keys SIP tables use (branches, Call-IDs): eight
+ * bytes a step, for GHashTable with g_str_equal. */
+guint sim_sip_key_hash(gconstpointer key);
+
 /* Names and URIs. */
 const char *sim_sip_method_name(SimSipMethod method);
 const char *sim_sip_reason_phrase(guint status);

@@ -1351,8 +1351,8 @@ sim_proxy_new(SimCtx *ctx, const SimProxyConfig *cfg, GError **error)
                                                      : cfg->host;
     p->conns = g_ptr_array_new();
     p->rows = g_ptr_array_new_with_free_func((GDestroyNotify)proxy_row_free);
-    p->calls_out = g_hash_table_new(g_str_hash, g_str_equal);
-    p->calls_in = g_hash_table_new(g_str_hash, g_str_equal);
+    p->calls_out = g_hash_table_new(sim_sip_key_hash, g_str_equal);
+    p->calls_in = g_hash_table_new(sim_sip_key_hash, g_str_equal);
     p->msg_pool = sim_sip_msg_pool_new();
     proxy_build_templates(p);
     proxy_stats_init(p);

@@ -852,8 +852,8 @@ sim_sip_txn_layer_new(SimCtx *ctx, SimResolver *res, SimTransportKind kind,
     l->kind = kind;
     l->t1 = t1;
     l->hooks = *hooks;
-    l->clients = g_hash_table_new(g_str_hash, g_str_equal);
-    l->servers = g_hash_table_new(g_str_hash, g_str_equal);
+    l->clients = g_hash_table_new(sim_sip_key_hash, g_str_equal);
+    l->servers = g_hash_table_new(sim_sip_key_hash, g_str_equal);
     l->retrans = ctx->stats ? sim_stats_counter(ctx->stats,
                                                 "sip.retransmissions")
                             : &l->dummy;
