@@ -42,6 +42,9 @@ struct _SimGauge {
     /* Start of the current series interval and its accumulated integral. */
     SimTime seg_start;
     __int128 seg_acc;
+    /* Where the current series interval ends (SIM_TIME_NEVER without a
+     * series): updates before it only accumulate. */
+    SimTime seg_end;
     /* Series: time-weighted mean (double) and closing level (gint64). */
     GArray *means;
     GArray *levels;
@@ -180,12 +183,22 @@ sim_stats_counter(SimStats *s, const char *name)
     return stats_register(s, SIM_STAT_COUNTER, name, g_new0(SimCounter, 1));
 }
 
+/* The end of the series interval that contains seg_start. */
+static SimTime
+gauge_seg_end(const SimGauge *g)
+{
+    if (!g->interval)
+        return SIM_TIME_NEVER;
+    return (g->seg_start / g->interval + 1) * g->interval;
+}
+
 static void
 gauge_set_interval(SimGauge *g, SimTime interval)
 {
     g->interval = interval;
     g->seg_start = g->last;
     g->seg_acc = 0;
+    g->seg_end = gauge_seg_end(g);
     g_array_set_size(g->means, 0);
     g_array_set_size(g->levels, 0);
 }
@@ -249,6 +262,7 @@ gauge_series_advance(SimGauge *g, SimTime now)
     }
     g->seg_acc += (__int128)g->level * (now - g->seg_start);
     g->seg_start = now;
+    g->seg_end = boundary;
 }
 
 static inline void
@@ -259,8 +273,13 @@ gauge_advance(SimGauge *g, SimTime now)
     __int128 area = (__int128)g->level * (now - g->last);
     g->integral += area;
     g->integral_run += area;
-    if (g->interval)
+    if (now < g->seg_end) {
+        /* Within the current series interval (seg_start is last). */
+        g->seg_acc += area;
+        g->seg_start = now;
+    } else if (g->interval) {
         gauge_series_advance(g, now);
+    }
     g->last = now;
 }
 
@@ -458,6 +477,7 @@ sim_stats_finish(SimStats *s, SimTime end)
             g_array_append_val(g->levels, g->level);
             g->seg_acc = 0;
             g->seg_start = from + g->interval;
+            g->seg_end = gauge_seg_end(g);
         }
     }
 }
