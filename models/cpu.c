@@ -30,6 +30,9 @@ struct _SimCpu {
     SimCounter *crypto_ns;
     /* Job records ready for reuse (linked through next). */
     struct _CpuJob *free_jobs;
+    /* The event-queue lane of job ends (with one service time, they come
+     * in order), made at the first job; 0 before. */
+    SimEvqLane lane;
 };
 
 /* A job in service. */
@@ -156,7 +159,10 @@ sim_cpu_submit(SimCpu *cpu, SimTime cost, SimCpuDoneFunc done, gpointer data,
         sim_evq_at(cpu->ctx->evq, start, cpu_job_start, job, NULL);
     else if (cpu->busy_cores)
         sim_gauge_add(cpu->busy_cores, now, 1);
-    sim_evq_at(cpu->ctx->evq, start + cost, cpu_job_end, job, cpu_job_free);
+    if (G_UNLIKELY(!cpu->lane))
+        cpu->lane = sim_evq_lane_new(cpu->ctx->evq);
+    sim_evq_lane_at(cpu->ctx->evq, cpu->lane, start + cost, cpu_job_end, job,
+                    cpu_job_free);
 }
 
 /**

@@ -27,6 +27,9 @@ typedef struct {
     /* The path's parameters, valid while path_gen is the network's. */
     const SimPathParams *path;
     guint path_gen;
+    /* The event-queue lane of its arrivals (their times never decrease),
+     * made at the first packet; 0 before. */
+    SimEvqLane lane;
 } NetQueue;
 
 /* One protocol handler of an interface. */
@@ -523,7 +526,9 @@ sim_net_send(SimNet *net, SimPacket *pkt)
     arrival = MAX(arrival, nq->last_arrival);
     nq->last_arrival = arrival;
     pkt->net = net;
-    sim_evq_at(net->ctx->evq, arrival, net_deliver, pkt, NULL);
+    if (G_UNLIKELY(!nq->lane))
+        nq->lane = sim_evq_lane_new(net->ctx->evq);
+    sim_evq_lane_at(net->ctx->evq, nq->lane, arrival, net_deliver, pkt, NULL);
 }
 
 /**

@@ -19,6 +19,14 @@
  * earliest event and the (time, sequence) order is exactly the one a single
  * heap gives; timers that are cancelled before their bucket comes (most
  * protocol timers) never enter the heap, and the heap stays small.
+ *
+ * Lanes carry the bulk of the near events: a model whose events come in
+ * non-decreasing time order (the packets of one transmit queue, the jobs of
+ * one CPU) appends them to a lane, a FIFO ring of which only the head is in
+ * the heap.  When the head fires, the lane's next entry replaces it at the
+ * root.  Lane entries get their sequence numbers like any other, so the
+ * merged order is again exactly (time, sequence).  A cancelled lane event
+ * keeps its record, without handler, until it reaches the front.
  */
 #define G_LOG_DOMAIN "sim-evq"
 
@@ -36,9 +44,9 @@
 /* Heaps larger than this (1 MiB of entries) outgrow the L2 cache; only
  * then does prefetching the next level pay for itself. */
 #define EVQ_PREFETCH_MIN 65536
-/* Buckets of far events: 2^27 ns (134 ms) each, a ring of 1024 (137 s). */
-#define EVQ_BUCKET_SHIFT 27
-#define EVQ_NBUCKETS 1024
+/* Buckets of far events: 2^24 ns (16.8 ms) each, a ring of 8192 (137 s). */
+#define EVQ_BUCKET_SHIFT 24
+#define EVQ_NBUCKETS 8192
 
 /* One heap entry: time in the high 64 bits, key in the low 64 bits, so
  * that one unsigned 128-bit comparison orders by (time, sequence). */
@@ -47,6 +55,18 @@ typedef unsigned __int128 EvqEntry;
 #define EVQ_ENTRY(time, key) (((EvqEntry)(time) << 64) | (key))
 #define EVQ_TIME(e) ((SimTime)((e) >> 64))
 #define EVQ_KEY(e) ((guint64)(e))
+
+/* A FIFO lane: entries in (time, sequence) order; the first is also in
+ * the heap while the lane is not empty. */
+typedef struct {
+    /* Ring of entries, cap a power of two. */
+    EvqEntry *ring;
+    guint head;
+    guint len;
+    guint cap;
+    /* Time of the last entry appended. */
+    SimTime last;
+} EvqLane;
 
 /* One scheduled event's payload. */
 typedef struct {
@@ -59,6 +79,9 @@ typedef struct {
     /* Key of the event occupying the slot; 0 when the slot is free.  An
      * entry whose key differs from its slot's is dead (run or cancelled). */
     guint64 key;
+    /* (nullable): the lane of a lane event (whose record stays, with a
+     * NULL func, when it is cancelled). */
+    EvqLane *lane;
 } EvqSlot;
 
 /* A growable vector of entries (one bucket of far events). */
@@ -89,6 +112,11 @@ struct _SimEvq {
     EvqVec overflow;
     /* Entries in far and overflow, dead ones included. */
     guint far_n;
+    /* Every lane (owned), entries of lanes that are not in the heap, and
+     * cancelled lane events not yet reached. */
+    GPtrArray *lanes;
+    guint lane_tail_n;
+    guint lane_dead;
     /* Event records, indexed by slot. */
     EvqSlot *slots;
     /* Slots ever created. */
@@ -262,11 +290,20 @@ evq_slot_take(SimEvq *q)
     return q->nslots++;
 }
 
+/* TRUE while entry @e holds a record: its event is pending or, for a lane
+ * event, cancelled but not yet reached. */
+static inline gboolean
+evq_present(const SimEvq *q, EvqEntry e)
+{
+    return q->slots[EVQ_KEY(e) & EVQ_SLOT_MASK].key == EVQ_KEY(e);
+}
+
 /* TRUE while the event of entry @e is pending. */
 static inline gboolean
 evq_live(const SimEvq *q, EvqEntry e)
 {
-    return q->slots[EVQ_KEY(e) & EVQ_SLOT_MASK].key == EVQ_KEY(e);
+    const EvqSlot *s = &q->slots[EVQ_KEY(e) & EVQ_SLOT_MASK];
+    return s->key == EVQ_KEY(e) && s->func;
 }
 
 /* Drops the dead entries of @v; returns how many went. */
@@ -275,7 +312,7 @@ evq_vec_filter(const SimEvq *q, EvqVec *v)
 {
     guint live = 0;
     for (guint i = 0; i < v->n; i++)
-        if (evq_live(q, v->v[i]))
+        if (evq_present(q, v->v[i]))
             v->v[live++] = v->v[i];
     guint gone = v->n - live;
     v->n = live;
@@ -371,7 +408,7 @@ evq_next_bucket(SimEvq *q)
     if (!v->n)
         return;
     for (guint i = 0; i < v->n; i++) {
-        if (evq_live(q, v->v[i]))
+        if (evq_present(q, v->v[i]))
             evq_heap_push(q, v->v[i]);
         else
             q->dead--;
@@ -394,6 +431,7 @@ sim_evq_new(void)
     SimEvq *q = g_new0(SimEvq, 1);
     q->seq = 1;
     q->far = g_new0(EvqVec, EVQ_NBUCKETS);
+    q->lanes = g_ptr_array_new();
     evq_heap_reserve(q, 64);
     return q;
 }
@@ -404,9 +442,22 @@ evq_vec_destroy(SimEvq *q, const EvqEntry *v, guint n)
 {
     for (guint i = 0; i < n; i++) {
         EvqSlot *s = &q->slots[EVQ_KEY(v[i]) & EVQ_SLOT_MASK];
-        if (s->key == EVQ_KEY(v[i]) && s->destroy)
+        if (s->key == EVQ_KEY(v[i]) && s->func && s->destroy)
             s->destroy(s->data);
     }
+}
+
+/* Calls the destroy function of every pending event of @lane but its
+ * head (which is in the heap), and frees the lane. */
+static void
+evq_lane_free(SimEvq *q, EvqLane *lane)
+{
+    for (guint i = 1; i < lane->len; i++) {
+        EvqEntry e = lane->ring[(lane->head + i) & (lane->cap - 1)];
+        evq_vec_destroy(q, &e, 1);
+    }
+    g_free(lane->ring);
+    g_free(lane);
 }
 
 /**
@@ -427,11 +478,37 @@ sim_evq_free(SimEvq *q)
     }
     evq_vec_destroy(q, q->overflow.v, q->overflow.n);
     g_free(q->overflow.v);
+    for (guint i = 0; i < q->lanes->len; i++)
+        evq_lane_free(q, g_ptr_array_index(q->lanes, i));
+    g_ptr_array_unref(q->lanes);
     g_free(q->far);
     free(q->heap_mem);
     g_free(q->slots);
     g_free(q->free_slots);
     g_free(q);
+}
+
+/* Checks @when, takes a slot and the next sequence number and fills the
+ * event's record; returns its key. */
+static inline guint64
+evq_record(SimEvq *q, SimTime when, SimEventFunc func, gpointer data,
+           GDestroyNotify destroy, EvqLane *lane)
+{
+    if (G_UNLIKELY(when < q->now))
+        g_error("evq: event scheduled at %" G_GUINT64_FORMAT
+                " ns, before now (%" G_GUINT64_FORMAT " ns)",
+                when, q->now);
+    if (G_UNLIKELY(q->seq > EVQ_MAX_SEQ))
+        g_error("evq: insertion sequence exhausted");
+    guint32 slot = evq_slot_take(q);
+    guint64 key = (q->seq++ << EVQ_SLOT_BITS) | slot;
+    EvqSlot *s = &q->slots[slot];
+    s->func = func;
+    s->data = data;
+    s->destroy = destroy;
+    s->key = key;
+    s->lane = lane;
+    return key;
 }
 
 /**
@@ -453,21 +530,7 @@ sim_evq_at(SimEvq *q, SimTime when, SimEventFunc func, gpointer data,
            GDestroyNotify destroy)
 {
     g_return_val_if_fail(q != NULL && func != NULL, 0);
-    if (G_UNLIKELY(when < q->now))
-        g_error("evq: event scheduled at %" G_GUINT64_FORMAT
-                " ns, before now (%" G_GUINT64_FORMAT " ns)",
-                when, q->now);
-    if (G_UNLIKELY(q->seq > EVQ_MAX_SEQ))
-        g_error("evq: insertion sequence exhausted");
-
-    guint32 slot = evq_slot_take(q);
-    guint64 key = (q->seq++ << EVQ_SLOT_BITS) | slot;
-    EvqSlot *s = &q->slots[slot];
-    s->func = func;
-    s->data = data;
-    s->destroy = destroy;
-    s->key = key;
-
+    guint64 key = evq_record(q, when, func, data, destroy, NULL);
     if (G_LIKELY(when >> EVQ_BUCKET_SHIFT <= q->hb))
         evq_heap_push(q, EVQ_ENTRY(when, key));
     else
@@ -499,6 +562,76 @@ sim_evq_after(SimEvq *q, SimTime delay, SimEventFunc func, gpointer data,
 }
 
 /**
+ * sim_evq_lane_new:
+ * @q: a queue
+ *
+ * Creates a lane: a FIFO stream for events scheduled in non-decreasing
+ * time order, such as the packets of one link.  A lane is a number, so a
+ * caller that outlives its queue holds nothing dangling: with another
+ * queue the number names some other lane or none, which only costs speed.
+ *
+ * Returns: the lane's number (never 0), valid while @q lives.
+ */
+SimEvqLane
+sim_evq_lane_new(SimEvq *q)
+{
+    g_return_val_if_fail(q != NULL, 0);
+    g_ptr_array_add(q->lanes, g_new0(EvqLane, 1));
+    return q->lanes->len;
+}
+
+static void
+evq_lane_grow(EvqLane *lane)
+{
+    guint cap = lane->cap ? 2 * lane->cap : 16;
+    EvqEntry *ring = g_new(EvqEntry, cap);
+    for (guint i = 0; i < lane->len; i++)
+        ring[i] = lane->ring[(lane->head + i) & (lane->cap - 1)];
+    g_free(lane->ring);
+    lane->ring = ring;
+    lane->head = 0;
+    lane->cap = cap;
+}
+
+/**
+ * sim_evq_lane_at:
+ * @q: a queue
+ * @lane_id: one of its lanes (another number falls back to sim_evq_at)
+ * @when: absolute time, not before sim_evq_now()
+ * @func: the handler
+ * @data: (nullable): handler argument
+ * @destroy: (nullable): as for sim_evq_at()
+ *
+ * Schedules @func at @when like sim_evq_at(), with the same ordering: the
+ * lane only makes it cheaper.  An event earlier than the lane's last one
+ * is scheduled as sim_evq_at() would.
+ *
+ * Returns: the event's id, never 0.
+ */
+SimEventId
+sim_evq_lane_at(SimEvq *q, SimEvqLane lane_id, SimTime when,
+                SimEventFunc func, gpointer data, GDestroyNotify destroy)
+{
+    g_return_val_if_fail(q != NULL && func != NULL, 0);
+    if (G_UNLIKELY(lane_id == 0 || lane_id > q->lanes->len))
+        return sim_evq_at(q, when, func, data, destroy);
+    EvqLane *lane = g_ptr_array_index(q->lanes, lane_id - 1);
+    if (G_UNLIKELY(when < lane->last))
+        return sim_evq_at(q, when, func, data, destroy);
+    guint64 key = evq_record(q, when, func, data, destroy, lane);
+    if (G_UNLIKELY(lane->len == lane->cap))
+        evq_lane_grow(lane);
+    lane->ring[(lane->head + lane->len) & (lane->cap - 1)] =
+        EVQ_ENTRY(when, key);
+    if (lane->len++)
+        q->lane_tail_n++;
+    else
+        evq_heap_push(q, EVQ_ENTRY(when, key));
+    lane->last = when;
+    return key;
+}
+
+/**
  * sim_evq_cancel:
  * @q: a queue
  * @id: an id returned by sim_evq_at() or sim_evq_after(), or 0
@@ -517,15 +650,20 @@ sim_evq_cancel(SimEvq *q, SimEventId id)
     if (id == 0 || slot >= q->nslots)
         return FALSE;
     EvqSlot *s = &q->slots[slot];
-    if (s->key != id)
+    if (s->key != id || !s->func)
         return FALSE;
     GDestroyNotify destroy = s->destroy;
     gpointer data = s->data;
     s->func = NULL;
     s->data = NULL;
     s->destroy = NULL;
-    evq_slot_release(q, slot);
-    q->dead++;
+    if (s->lane) {
+        /* The record stays until the entry reaches its lane's front. */
+        q->lane_dead++;
+    } else {
+        evq_slot_release(q, slot);
+        q->dead++;
+    }
     if (destroy)
         destroy(data);
     if (q->dead > 1024 && q->dead > (q->n + q->far_n) / 2)
@@ -545,14 +683,44 @@ sim_evq_now(const SimEvq *q)
     return q->now;
 }
 
+/* Removes the root, the front entry of @lane: the lane's next entry, if
+ * any, takes its place in the heap. */
+static void
+evq_lane_pop(SimEvq *q, EvqLane *lane)
+{
+    lane->head = (lane->head + 1) & (lane->cap - 1);
+    if (--lane->len == 0) {
+        evq_pop_root(q);
+        return;
+    }
+    q->lane_tail_n--;
+    evq_sift_down_small(q->heap, q->n, 0, lane->ring[lane->head]);
+}
+
+/* Removes the root, whose event is cancelled. */
+static void
+evq_drop_root(SimEvq *q)
+{
+    guint32 slot = EVQ_KEY(q->heap[0]) & EVQ_SLOT_MASK;
+    EvqSlot *s = &q->slots[slot];
+    if (s->key != EVQ_KEY(q->heap[0])) {
+        evq_pop_root(q);
+        q->dead--;
+        return;
+    }
+    /* A cancelled lane event, reached at last. */
+    evq_lane_pop(q, s->lane);
+    evq_slot_release(q, slot);
+    q->lane_dead--;
+}
+
 /* The slow path of evq_settle. */
 static void
 evq_settle_slow(SimEvq *q)
 {
     for (;;) {
         if (q->n && G_UNLIKELY(!evq_live(q, q->heap[0]))) {
-            evq_pop_root(q);
-            q->dead--;
+            evq_drop_root(q);
             continue;
         }
         if (!q->far_n ||
@@ -597,7 +765,7 @@ sim_evq_peek_time(SimEvq *q)
 guint
 sim_evq_pending(const SimEvq *q)
 {
-    return q->n + q->far_n - q->dead;
+    return q->n + q->far_n + q->lane_tail_n - q->dead - q->lane_dead;
 }
 
 /**
@@ -623,7 +791,10 @@ evq_fire_root(SimEvq *q)
     gpointer data = s->data;
     GDestroyNotify destroy = s->destroy;
 
-    evq_pop_root(q);
+    if (s->lane)
+        evq_lane_pop(q, s->lane);
+    else
+        evq_pop_root(q);
     evq_slot_release(q, slot);
     q->now = EVQ_TIME(top);
     q->executed++;

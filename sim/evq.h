@@ -39,6 +39,15 @@ SimEventId sim_evq_after(SimEvq *q, SimTime delay, SimEventFunc func,
                          gpointer data, GDestroyNotify destroy);
 gboolean sim_evq_cancel(SimEvq *q, SimEventId id);
 
+/* Lanes: FIFO streams of events with non-decreasing times (packets of one
+ * link, jobs of one CPU), kept out of the heap but for their head.  A lane
+ * belongs to its queue and is named by a number (0: none). */
+typedef guint SimEvqLane;
+SimEvqLane sim_evq_lane_new(SimEvq *q);
+SimEventId sim_evq_lane_at(SimEvq *q, SimEvqLane lane, SimTime when,
+                           SimEventFunc func, gpointer data,
+                           GDestroyNotify destroy);
+
 /* Clock and inspection. */
 SimTime sim_evq_now(const SimEvq *q);
 SimTime sim_evq_peek_time(SimEvq *q);

@@ -312,11 +312,14 @@ test_cancel_compaction(void)
 
 /* Far events: seconds to days ahead (past the heap's buckets and past
  * their ring), on a coarse grid so that many tie, scheduled up front and
- * from handlers, a fifth cancelled.  Every live event fires once, in
- * (time, insertion) order. */
+ * from handlers, half of them through three lanes (out-of-order ones fall
+ * back to the heap), a fifth cancelled.  Every live event fires once, in
+ * (time, insertion) order, and is destroyed once, also when the queue is
+ * freed before the end. */
 typedef struct {
     SimEvq *q;
     SimRng rng;
+    SimEvqLane lanes[3];
     /* FarEv * in insertion order. */
     GPtrArray *evs;
     /* Tags in firing order. */
@@ -366,7 +369,25 @@ far_add(Far *f, SimTime when)
     *e = (FarEv){ f, f->evs->len, when, 0, FALSE };
     g_ptr_array_add(f->evs, e);
     f->alive++;
-    e->id = sim_evq_at(f->q, when, far_fire, e, far_destroy);
+    guint lane = sim_rng_below(&f->rng, 6);
+    if (lane < 3)
+        e->id = sim_evq_lane_at(f->q, f->lanes[lane], when, far_fire, e,
+                                far_destroy);
+    else
+        e->id = sim_evq_at(f->q, when, far_fire, e, far_destroy);
+}
+
+static void
+far_setup(Far *f, guint64 seed)
+{
+    *f = (Far){ .q = sim_evq_new(),
+                .evs = g_ptr_array_new_with_free_func(g_free),
+                .fired = g_array_new(FALSE, FALSE, sizeof(guint)) };
+    sim_rng_init(&f->rng, seed, 3);
+    for (guint i = 0; i < 3; i++)
+        f->lanes[i] = sim_evq_lane_new(f->q);
+    for (guint i = 0; i < 5000; i++)
+        far_add(f, far_delay(&f->rng));
 }
 
 static void
@@ -389,12 +410,8 @@ far_fire(SimEvq *q, gpointer data)
 static void
 test_far_events(void)
 {
-    Far f = { .q = sim_evq_new(),
-              .evs = g_ptr_array_new_with_free_func(g_free),
-              .fired = g_array_new(FALSE, FALSE, sizeof(guint)) };
-    sim_rng_init(&f.rng, 99, 3);
-    for (guint i = 0; i < 5000; i++)
-        far_add(&f, far_delay(&f.rng));
+    Far f;
+    far_setup(&f, 99);
     sim_evq_run_until(f.q, SIM_TIME_NEVER);
     g_assert_cmpuint(sim_evq_pending(f.q), ==, 0);
     g_assert_cmpuint(f.alive, ==, 0);
@@ -410,6 +427,26 @@ test_far_events(void)
                       (a->when == b->when && a->tag < b->tag));
     }
     sim_evq_free(f.q);
+    g_ptr_array_unref(f.evs);
+    g_array_unref(f.fired);
+}
+
+/* Freed half-way: pending events, in the heap, in buckets and deep in
+ * lanes, are destroyed exactly once; the pending count was right. */
+static void
+test_far_free_midway(void)
+{
+    Far f;
+    far_setup(&f, 7);
+    sim_evq_run_until(f.q, SIM_S(60));
+    guint fired = f.fired->len, cancelled = 0;
+    for (guint i = 0; i < f.evs->len; i++)
+        cancelled += ((FarEv *)g_ptr_array_index(f.evs, i))->cancelled;
+    g_assert_cmpuint(sim_evq_pending(f.q), ==,
+                     f.evs->len - fired - cancelled);
+    g_assert_cmpuint(f.alive, ==, f.evs->len - fired - cancelled);
+    sim_evq_free(f.q);
+    g_assert_cmpuint(f.alive, ==, 0);
     g_ptr_array_unref(f.evs);
     g_array_unref(f.fired);
 }
@@ -549,6 +586,7 @@ main(int argc, char **argv)
     g_test_add_func("/evq/cancel/self", test_cancel_self);
     g_test_add_func("/evq/cancel/compaction", test_cancel_compaction);
     g_test_add_func("/evq/order/far-events", test_far_events);
+    g_test_add_func("/evq/destroy/far-free-midway", test_far_free_midway);
     g_test_add_func("/evq/destroy/at-free", test_destroy_at_free);
     g_test_add_func("/evq/run/horizon", test_horizon);
     g_test_add_func("/evq/run/stop-and-step", test_stop_and_step);
