@@ -432,10 +432,33 @@ dns_query(SimResolver *res, const char *name, guint16 port,
     return q;
 }
 
+/* Targets being collected for an answer: on the stack while few. */
+typedef struct {
+    SimDnsTarget *v;
+    guint n;
+    guint cap;
+    SimDnsTarget small[8];
+} DnsOut;
+
+static void
+dns_out_push(DnsOut *out, const SimDnsTarget *d)
+{
+    if (G_UNLIKELY(out->n == out->cap)) {
+        guint cap = 2 * out->cap;
+        SimDnsTarget *v = g_new(SimDnsTarget, cap);
+        memcpy(v, out->v, out->n * sizeof *v);
+        if (out->v != out->small)
+            g_free(out->v);
+        out->v = v;
+        out->cap = cap;
+    }
+    out->v[out->n++] = *d;
+}
+
 /* Appends the addresses of @h (nullable), rotated by this resolver's
  * counter. */
 static void
-dns_append_a(SimResolver *res, GArray *out, const DnsHost *h, guint16 port,
+dns_append_a(SimResolver *res, DnsOut *out, const DnsHost *h, guint16 port,
              SimTransportKind t, guint priority, guint weight)
 {
     if (!h || h->ips->len == 0)
@@ -450,7 +473,7 @@ dns_append_a(SimResolver *res, GArray *out, const DnsHost *h, guint16 port,
             .priority = priority,
             .weight = weight,
         };
-        g_array_append_val(out, d);
+        dns_out_push(out, &d);
     }
 }
 
@@ -472,7 +495,7 @@ dns_sort_priority(SimDnsTarget *r, guint n)
  * they are ordered, each record's index rides in its tuple's ip, to find
  * its target's addresses afterwards. */
 static void
-dns_order_srv(SimResolver *res, const DnsQuery *q, GArray *out)
+dns_order_srv(SimResolver *res, const DnsQuery *q, DnsOut *out)
 {
     GArray *srv = q->srv;
     SimDnsTarget small[8];
@@ -530,7 +553,10 @@ dns_answer(SimResolver *res, DnsQuery *q)
 {
     dns_query_refresh(res, q);
     SimTransportKind t = q->transport;
-    GArray *out = g_array_sized_new(FALSE, FALSE, sizeof(SimDnsTarget), 4);
+    DnsOut out;
+    out.v = out.small;
+    out.n = 0;
+    out.cap = G_N_ELEMENTS(out.small);
     guint16 default_port =
         t == SIM_TRANSPORT_TLS || t == SIM_TRANSPORT_TLS_SCTP ? 5061 : 5060;
     if (q->literal) {
@@ -538,17 +564,21 @@ dns_answer(SimResolver *res, DnsQuery *q)
             .tuple = { q->literal_ip, q->port ? q->port : default_port, t },
             .host = q->name,
         };
-        g_array_append_val(out, d);
+        dns_out_push(&out, &d);
     } else if (q->port)
-        dns_append_a(res, out, q->host, q->port, t, 0, 0);
+        dns_append_a(res, &out, q->host, q->port, t, 0, 0);
     else if (q->srv)
-        dns_order_srv(res, q, out);
+        dns_order_srv(res, q, &out);
     else
-        dns_append_a(res, out, q->host, default_port, t, 0, 0);
+        dns_append_a(res, &out, q->host, default_port, t, 0, 0);
     SimDnsAnswer *a = g_new(SimDnsAnswer, 1);
     a->name = g_strdup(q->name);
-    a->n = out->len;
-    a->targets = (SimDnsTarget *)(gpointer)g_array_free(out, FALSE);
+    a->n = out.n;
+    /* One block for the caller (never NULL, as g_array_free gave). */
+    a->targets = g_new(SimDnsTarget, MAX(out.n, 1));
+    memcpy(a->targets, out.v, out.n * sizeof(SimDnsTarget));
+    if (out.v != out.small)
+        g_free(out.v);
     dns_apply_blacklist(res, a->targets, a->n);
     return a;
 }
