@@ -37,9 +37,11 @@ typedef struct _ProxyCall {
     char remote_tag[SIM_SIP_TOKEN_MAX];
     /* Local and remote URIs (From/To as this side sends them). */
     SimSipUri local_uri, remote_uri;
-    /* Dialog: remote target and route set (RFC 3261 12.1). */
+    /* Dialog: remote target and route set (RFC 3261 12.1); the route set
+     * is allocated to its size (mostly 0 or 1 entries: calls are the bulk
+     * of a run's memory). */
     SimSipUri target;
-    SimSipUri route[SIM_SIP_ROUTE_MAX];
+    SimSipUri *route;
     guint n_route;
     guint32 cseq;
     SimCallParams params;
@@ -816,6 +818,7 @@ proxy_call_free(ProxyCall *call)
         sim_sip_server_txn_unref(call->invite_stx);
     proxy_call_stop_cancel(call);
     proxy_call_release(call);
+    g_clear_pointer(&call->route, g_free);
     g_queue_unlink(&p->calls, &call->link);
     call->next_free = p->free_calls;
     p->free_calls = call;
@@ -911,7 +914,8 @@ proxy_call_request(ProxyCall *call, SimSipMethod method)
 {
     SimSipMsg *m = sim_sip_msg_new_request_in(call->p->msg_pool, method,
                                               &call->target);
-    memcpy(m->route, call->route, call->n_route * sizeof m->route[0]);
+    if (call->n_route)
+        memcpy(m->route, call->route, call->n_route * sizeof m->route[0]);
     m->n_route = call->n_route;
     m->from = call->local_uri;
     m->to = call->remote_uri;
@@ -971,6 +975,9 @@ static void
 proxy_dialog_routes(ProxyCall *call, const SimSipMsg *m, gboolean reverse)
 {
     call->n_route = 0;
+    g_clear_pointer(&call->route, g_free);
+    if (m->n_rr)
+        call->route = g_new(SimSipUri, m->n_rr);
     for (guint i = 0; i < m->n_rr; i++) {
         const SimSipUri *u = &m->rr[reverse ? m->n_rr - 1 - i : i];
         if (!proxy_is_own_host(call->p, u->host))
