@@ -14,6 +14,7 @@
 #define G_LOG_DOMAIN "sim-pki"
 
 #include "models/pki.h"
+#include "models/sip/message.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -1268,25 +1269,11 @@ sim_peer_id_unref(SimPeerId *id)
     g_free(id);
 }
 
-/* g_ascii_strcasecmp (a, b) == 0, comparing bytes and lowering only where
- * they differ (strategies ask this for every request). */
-static gboolean
-pki_name_equal(const char *a, const char *b)
-{
-    for (;; a++, b++) {
-        guchar x = (guchar)*a, y = (guchar)*b;
-        if (x != y && g_ascii_tolower(x) != g_ascii_tolower(y))
-            return FALSE;
-        if (!x)
-            return TRUE;
-    }
-}
-
 static gboolean
 pki_strv_has(char *const *v, const char *name)
 {
     for (guint i = 0; v && v[i]; i++)
-        if (pki_name_equal(v[i], name))
+        if (sim_sip_host_equal(v[i], name))
             return TRUE;
     return FALSE;
 }
