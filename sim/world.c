@@ -338,31 +338,6 @@ world_tls_costs(World *w, const SimCpuProfile *profile, guint i,
 }
 
 /* CPU, stack, resolver and proxy of node @i. */
-/* The host node @i Record-Routes with (R16: a name its certificate
- * proves).  A node that is one of several serving its first domain puts its
- * own host there when its certificate proves it (the default names make it
- * so): the domain would resolve by SRV to any member of the farm, and the
- * dialog's later requests (a callee's BYE) would reach a member that does
- * not know the call.  NULL: the proxy's default, the first served domain. */
-static const char *
-world_record_route_host(const SimTopo *topo, guint i)
-{
-    const SimTopoNode *n = &topo->nodes[i];
-    if (n->n_domains == 0)
-        return NULL;
-    gboolean farm = FALSE;
-    for (guint j = 0; j < topo->n_nodes && !farm; j++)
-        for (guint k = 0; j != i && k < topo->nodes[j].n_domains; k++)
-            farm |= topo->nodes[j].domains[k] == n->domains[0];
-    if (!farm)
-        return NULL;
-    g_autofree char *uri = g_strconcat("URI:sip:", n->host, NULL);
-    for (guint k = 0; n->cert_san && n->cert_san[k]; k++)
-        if (g_ascii_strcasecmp(n->cert_san[k], uri) == 0)
-            return n->host;
-    return n->cert_san ? NULL : n->host;
-}
-
 /* Writes each SIP message a proxy hands to a transport into the capture,
  * as its RFC 3261 text between the connection's tuples. */
 static void
@@ -426,7 +401,6 @@ world_build_node(World *w, guint i, const SimCpuProfile *profile,
         .spoof_as = n->spoof_as,
         .strict_3263 = topo->dns.strict_3263,
         .strategy = strategy,
-        .record_route_host = world_record_route_host(topo, i),
         .trace = w->pcap ? world_trace : NULL,
         .trace_data = w,
     };

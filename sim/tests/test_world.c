@@ -723,44 +723,6 @@ test_failover_on_timeout(void)
     g_assert_cmpfloat(failovers, >, 0);
 }
 
-/* In a farm, a callee's BYE follows the caller's Record-Route (RFC 3261
- * 12.2): a member that Record-Routed with the farm's domain would have the
- * BYE resolved by SRV to any member, which answers 481 half the time with
- * two members.  Members Record-Route with their own host, so every BYE
- * reaches the node holding the call. */
-static void
-test_farm_record_route(void)
-{
-    static const char text[] =
-        "[simulation]\nduration = 30s\nseed = 6\n"
-        "[transport]\nprotocol = tls\n"
-        "[domain a.test]\nsrv = 10 10 * a1.a.test; 10 10 * a2.a.test\n"
-        "[domain b.test]\nsrv = 10 10 * b1.b.test; 10 10 * b2.b.test\n"
-        "[node A1]\nhost = a1.a.test\ndomains = a.test\n"
-        "[node A2]\nhost = a2.a.test\ndomains = a.test\n"
-        "[node B1]\nhost = b1.b.test\ndomains = b.test\n"
-        "[node B2]\nhost = b2.b.test\ndomains = b.test\n"
-        "[traffic ab]\nfrom = a.test\nto = b.test\nrate = 10\nhold = 2s\n"
-        "bye-by = callee\n";
-    g_autoptr(GError) error = NULL;
-    g_autoptr(SimTopo) topo = sim_topo_load_data("farm-rr", text,
-                                                 strlen(text), NULL, &error);
-    g_assert_no_error(error);
-    g_autoptr(SimRunResult) r = world_run_ok(topo, "reuse", 0);
-    check_contract(topo, r, "reuse");
-    double done = -1, failed = -1;
-    for (guint i = 0; i < r->extra_names->len; i++) {
-        const char *k = g_array_index(r->extra_names, char *, i);
-        double v = g_array_index(r->extra_values, double, i);
-        if (g_str_equal(k, "bye.completed"))
-            done = v;
-        else if (g_str_equal(k, "bye.failed"))
-            failed = v;
-    }
-    g_assert_cmpfloat(done, >, 200);
-    g_assert_cmpfloat(failed, ==, 0);
-}
-
 int
 main(int argc, char **argv)
 {
@@ -776,7 +738,6 @@ main(int argc, char **argv)
     g_test_add_func("/world/run/warmup", test_warmup);
     g_test_add_func("/world/run/warmup-cohort", test_warmup_cohort);
     g_test_add_func("/world/run/failover", test_failover);
-    g_test_add_func("/world/run/farm-record-route", test_farm_record_route);
     g_test_add_func("/world/run/failover-on-timeout",
                     test_failover_on_timeout);
     g_test_add_func("/world/nodes/memory", test_node_memory);
