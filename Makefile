@@ -10,7 +10,7 @@
 #   make results    the main job: strategy comparison on topologies/trunk.topo
 #   make plots      redraw the plots of every results folder
 #   make fuzz       fuzz the topology loader (FUZZ_SECONDS, default 60)
-#   make regen-golden   rewrite models/tests/golden/ from the current code
+#   make regen-golden   rewrite run/tests/golden/ from the current code
 
 BUILD ?= build
 OPT ?= -O2
@@ -44,12 +44,14 @@ $(CONFIG): scripts/deps.sh
 	   echo "PKG_LIBS := $$(pkg-config --libs glib-2.0 libssl libcrypto)"; \
 	 } > $@.tmp && mv $@.tmp $@
 
-LIB_SRCS := $(filter-out sim/main.c models/tests/%,$(wildcard sim/*.c models/*.c models/*/*.c))
+# The four layers (docs/architecture.md): sim/ < models/ < run/ < cli/.
+LAYERS := sim models run cli
+LIB_SRCS := $(filter-out cli/main.c,$(wildcard sim/*.c models/*.c models/*/*.c run/*.c cli/*.c))
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 LIB := $(BUILD)/libsipreuse.a
-TESTUTIL_SRCS := $(wildcard sim/tests/util_*.c models/tests/util_*.c)
+TESTUTIL_SRCS := $(foreach l,$(LAYERS),$(wildcard $(l)/tests/util_*.c))
 TESTUTIL_OBJS := $(TESTUTIL_SRCS:%.c=$(BUILD)/obj/%.o)
-TEST_SRCS := $(wildcard sim/tests/test_*.c models/tests/test_*.c)
+TEST_SRCS := $(foreach l,$(LAYERS),$(wildcard $(l)/tests/test_*.c))
 TESTS := $(foreach s,$(TEST_SRCS),$(BUILD)/tests/$(basename $(notdir $(s))))
 BENCH_SRCS := $(wildcard bench/bench_*.c)
 BENCHES := $(foreach s,$(BENCH_SRCS),$(BUILD)/bench/$(basename $(notdir $(s))))
@@ -76,24 +78,24 @@ $(BUILD)/revision.h: FORCE $(CONFIG)
 	@mkdir -p $(BUILD)
 	@echo '#define SIM_GIT_REVISION "$(REVISION)"' > $@.tmp
 	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
-$(BUILD)/obj/sim/out.o: $(BUILD)/revision.h
-$(BUILD)/obj/sim/out.o: ALL_CFLAGS += -include $(BUILD)/revision.h
+$(BUILD)/obj/run/out.o: $(BUILD)/revision.h
+$(BUILD)/obj/run/out.o: ALL_CFLAGS += -include $(BUILD)/revision.h
 FORCE:
 
 $(LIB): $(LIB_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(CLI): $(BUILD)/obj/sim/main.o $(LIB)
+$(CLI): $(BUILD)/obj/cli/main.o $(LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
-$(BUILD)/tests/%: $(BUILD)/obj/sim/tests/%.o $(TESTUTIL_OBJS) $(LIB)
-	@mkdir -p $(dir $@)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
-
-$(BUILD)/tests/%: $(BUILD)/obj/models/tests/%.o $(TESTUTIL_OBJS) $(LIB)
-	@mkdir -p $(dir $@)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+# One pattern rule per layer's tests folder.
+define TEST_RULE
+$$(BUILD)/tests/%: $$(BUILD)/obj/$(1)/tests/%.o $$(TESTUTIL_OBJS) $$(LIB)
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(ALL_LDFLAGS) -o $$@ $$^ $$(LIBS)
+endef
+$(foreach l,$(LAYERS),$(eval $(call TEST_RULE,$(l))))
 
 $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(LIB)
 	@mkdir -p $(dir $@)
@@ -139,10 +141,10 @@ fuzz:
 	  build-fuzz/fuzz_topo
 	@mkdir -p build-fuzz/corpus
 	build-fuzz/fuzz_topo -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
-	  -dict=sim/tests/fuzz/topo.dict build-fuzz/corpus topologies \
-	  sim/tests/data
+	  -dict=run/tests/fuzz/topo.dict build-fuzz/corpus topologies \
+	  run/tests/data
 
-build-fuzz/fuzz_topo: $(BUILD)/obj/sim/tests/fuzz/fuzz_topo.o $(LIB)
+build-fuzz/fuzz_topo: $(BUILD)/obj/run/tests/fuzz/fuzz_topo.o $(LIB)
 	$(CC) $(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LIBS)
 
 regen-golden: $(CLI) $(BUILD)/tests/test_golden
@@ -154,6 +156,6 @@ clean:
 help:
 	@sed -n '2,15p' Makefile | sed 's/^# \{0,1\}//'
 
--include $(LIB_OBJS:.o=.d) $(BUILD)/obj/sim/main.d \
-  $(wildcard $(BUILD)/obj/sim/tests/*.d $(BUILD)/obj/models/tests/*.d \
+-include $(LIB_OBJS:.o=.d) $(BUILD)/obj/cli/main.d \
+  $(wildcard $(foreach l,$(LAYERS),$(BUILD)/obj/$(l)/tests/*.d) \
              $(BUILD)/obj/bench/*.d)

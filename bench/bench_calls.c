@@ -14,7 +14,7 @@
  * only STRATEGY when it is given, e.g. under valgrind --tool=callgrind.
  */
 #include "models/strategy/strategy.h"
-#include "sim/world.h"
+#include "run/world.h"
 
 #include <stdio.h>
 #include <string.h>

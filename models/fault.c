@@ -26,8 +26,8 @@ typedef struct {
 struct _SimFault {
     /* The run. */
     SimCtx *ctx;
-    /* The topology (borrowed). */
-    const SimTopo *topo;
+    /* The settings (borrowed). */
+    const SimFaultConfig *cfg;
     /* Hooks and their argument. */
     SimFaultHooks hooks;
     gpointer user;
@@ -43,26 +43,26 @@ struct _SimFault {
 /**
  * sim_fault_new:
  * @ctx: the run
- * @topo: (transfer none): the topology; must outlive the injector
+ * @cfg: (transfer none): the faults; must outlive the injector
  * @hooks: what to call (copied); both members are required
  * @user: argument of the hooks
  *
  * Returns: (transfer full): an idle injector; sim_fault_start() arms it.
  */
 SimFault *
-sim_fault_new(SimCtx *ctx, const SimTopo *topo, const SimFaultHooks *hooks,
-              gpointer user)
+sim_fault_new(SimCtx *ctx, const SimFaultConfig *cfg,
+              const SimFaultHooks *hooks, gpointer user)
 {
     g_return_val_if_fail(hooks && hooks->down && hooks->up, NULL);
     SimFault *f = g_new0(SimFault, 1);
     f->ctx = ctx;
-    f->topo = topo;
+    f->cfg = cfg;
     f->hooks = *hooks;
     f->user = user;
-    f->depth = g_new0(guint, MAX(topo->n_nodes, 1));
-    for (guint i = 0; i < topo->n_nodes; i++)
-        f->depth[i] = topo->nodes[i].up ? 0 : 1;
-    f->edges = g_new0(FaultEdge, MAX(2 * topo->n_faults, 1));
+    f->depth = g_new0(guint, MAX(cfg->n_nodes, 1));
+    for (guint i = 0; i < cfg->n_nodes; i++)
+        f->depth[i] = !cfg->node_up || cfg->node_up[i] ? 0 : 1;
+    f->edges = g_new0(FaultEdge, MAX(2 * cfg->n_faults, 1));
     return f;
 }
 
@@ -123,8 +123,8 @@ sim_fault_start(SimFault *f)
 {
     g_return_if_fail(f->n_edges == 0);
     SimTime now = sim_evq_now(f->ctx->evq);
-    for (guint i = 0; i < f->topo->n_faults; i++) {
-        const SimTopoFault *t = &f->topo->faults[i];
+    for (guint i = 0; i < f->cfg->n_faults; i++) {
+        const SimFaultSpec *t = &f->cfg->faults[i];
         SimTime at = MAX(t->at, now);
         fault_arm(f, t->node, at, TRUE);
         if (t->duration != SIM_TIME_NEVER && at + t->duration >= at)
@@ -159,7 +159,7 @@ sim_fault_stop(SimFault *f)
 gboolean
 sim_fault_node_up(const SimFault *f, guint node)
 {
-    g_return_val_if_fail(node < f->topo->n_nodes, FALSE);
+    g_return_val_if_fail(node < f->cfg->n_nodes, FALSE);
     return f->depth[node] == 0;
 }
 

@@ -11,22 +11,43 @@
 #pragma once
 
 #include "sim/ctx.h"
-#include "sim/topo.h"
 
 G_BEGIN_DECLS
 
 typedef struct _SimFault SimFault;
 
+/* One fault: node @node is down from @at for @duration. */
+typedef struct {
+    /* Index of the node (as the hooks number nodes). */
+    guint node;
+    /* When it goes down. */
+    SimTime at;
+    /* How long it stays down; SIM_TIME_NEVER: for good. */
+    SimTime duration;
+} SimFaultSpec;
+
+/* The injector's settings; the arrays are borrowed and must outlive it. */
+typedef struct {
+    /* Number of nodes. */
+    guint n_nodes;
+    /* (nullable): per node, FALSE if it is configured down for the whole
+     * run (it never comes back); NULL: every node starts up. */
+    const gboolean *node_up;
+    /* The faults, in the order their events are scheduled. */
+    const SimFaultSpec *faults;
+    guint n_faults;
+} SimFaultConfig;
+
 /* What the injector calls; both members are required. */
 typedef struct {
-    /* Node @node (index in SimTopo.nodes) goes down now. */
+    /* Node @node goes down now. */
     void (*down)(guint node, gpointer user);
     /* Node @node comes back now. */
     void (*up)(guint node, gpointer user);
 } SimFaultHooks;
 
 /* Life cycle. */
-SimFault *sim_fault_new(SimCtx *ctx, const SimTopo *topo,
+SimFault *sim_fault_new(SimCtx *ctx, const SimFaultConfig *cfg,
                         const SimFaultHooks *hooks, gpointer user);
 void sim_fault_free(SimFault *f);
 void sim_fault_start(SimFault *f);

@@ -19,8 +19,8 @@
 struct _SimTraffic {
     /* The run. */
     SimCtx *ctx;
-    /* The group's settings (borrowed from the topology). */
-    const SimTopoTraffic *cfg;
+    /* The group's settings (borrowed). */
+    const SimTrafficConfig *cfg;
     /* Hooks and their argument. */
     SimTrafficHooks hooks;
     gpointer user;
@@ -29,9 +29,6 @@ struct _SimTraffic {
     SimRng calls;
     /* Mean inter-arrival time in ns. */
     double mean_gap_ns;
-    /* Nodes serving the origin domain, topology order. */
-    guint *origins;
-    guint n_origins;
     /* Round-robin cursor into origins. */
     guint next_origin;
     /* No arrival at or after this time. */
@@ -46,34 +43,26 @@ struct _SimTraffic {
 /**
  * sim_traffic_new:
  * @ctx: the run
- * @topo: (transfer none): the topology; must outlive the generator
- * @group: index of the [traffic] group in topo->traffic
+ * @cfg: (transfer none): the group's settings; must outlive the generator
  * @hooks: what to call (copied); originate is required
  * @user: argument of the hooks
  *
  * Returns: (transfer full): an idle generator; sim_traffic_start() arms it.
  */
 SimTraffic *
-sim_traffic_new(SimCtx *ctx, const SimTopo *topo, guint group,
+sim_traffic_new(SimCtx *ctx, const SimTrafficConfig *cfg,
                 const SimTrafficHooks *hooks, gpointer user)
 {
-    g_return_val_if_fail(group < topo->n_traffic, NULL);
+    g_return_val_if_fail(cfg != NULL, NULL);
     g_return_val_if_fail(hooks && hooks->originate, NULL);
     SimTraffic *t = g_new0(SimTraffic, 1);
     t->ctx = ctx;
-    t->cfg = &topo->traffic[group];
+    t->cfg = cfg;
     t->hooks = *hooks;
     t->user = user;
     sim_ctx_rng_init(ctx, &t->arrivals, "traffic-arrivals", t->cfg->name);
     sim_ctx_rng_init(ctx, &t->calls, "traffic-calls", t->cfg->name);
     t->mean_gap_ns = t->cfg->rate > 0 ? 1e9 / t->cfg->rate : 0;
-    t->origins = g_new0(guint, MAX(topo->n_nodes, 1));
-    for (guint i = 0; i < topo->n_nodes; i++)
-        for (guint d = 0; d < topo->nodes[i].n_domains; d++)
-            if (topo->nodes[i].domains[d] == t->cfg->from) {
-                t->origins[t->n_origins++] = i;
-                break;
-            }
     return t;
 }
 
@@ -89,7 +78,6 @@ sim_traffic_free(SimTraffic *t)
 {
     if (!t)
         return;
-    g_free(t->origins);
     g_free(t);
 }
 
@@ -105,9 +93,9 @@ traffic_gap(SimTraffic *t)
 static guint
 traffic_pick_origin(SimTraffic *t)
 {
-    for (guint k = 0; k < t->n_origins; k++) {
-        guint node = t->origins[t->next_origin];
-        t->next_origin = (t->next_origin + 1) % t->n_origins;
+    for (guint k = 0; k < t->cfg->n_origins; k++) {
+        guint node = t->cfg->origins[t->next_origin];
+        t->next_origin = (t->next_origin + 1) % t->cfg->n_origins;
         if (!t->hooks.node_up || t->hooks.node_up(node, t->user))
             return node;
     }
@@ -132,7 +120,7 @@ static void
 traffic_arrive(SimEvq *q, gpointer data)
 {
     SimTraffic *t = data;
-    const SimTopoTraffic *cfg = t->cfg;
+    const SimTrafficConfig *cfg = t->cfg;
     SimTrafficCall call = {
         .group = cfg->name,
         .seq = ++t->generated,

@@ -12,11 +12,51 @@
 #pragma once
 
 #include "sim/ctx.h"
-#include "sim/topo.h"
 
 G_BEGIN_DECLS
 
 typedef struct _SimTraffic SimTraffic;
+
+/* Who hangs up a call. */
+typedef enum {
+    SIM_BYE_BY_CALLER,
+    SIM_BYE_BY_CALLEE,
+    SIM_BYE_BY_RANDOM,
+} SimByeBy;
+
+/* One generator's settings (a [traffic] group, filled by the world
+ * builder); every pointer is borrowed and must outlive the generator. */
+typedef struct {
+    /* The group's name (random stream names, SimTrafficCall.group). */
+    const char *name;
+    /* Indices of the origin and target domains (passed through to the
+     * hook in SimTrafficCall.from and .to). */
+    guint from, to;
+    /* Calls per second (Poisson); 0: none. */
+    double rate;
+    /* Mean holding time (exponential). */
+    SimTime hold;
+    /* Delay between the INVITE's arrival at the callee and its 200. */
+    SimTime answer_delay;
+    /* Who hangs up (random: drawn per call, 1/2 each). */
+    SimByeBy bye_by;
+    /* A caller abandons a call that has no final response this long
+     * after it started (CANCEL, RFC 3261 9.1); 0: never. */
+    SimTime cancel_after;
+    /* The fraction of calls whose callers abandon them (with
+     * cancel_after), 0..1. */
+    double cancel;
+    /* No arrival before start or at or after stop (SIM_TIME_NEVER: the
+     * end of the run). */
+    SimTime start;
+    SimTime stop;
+    /* At most this many calls; 0: no limit. */
+    guint64 count;
+    /* Node indices that serve the origin domain, in topology order (the
+     * round robin of origins). */
+    const guint *origins;
+    guint n_origins;
+} SimTrafficConfig;
 
 /* One call the generator starts; lent to the hook for the call. */
 typedef struct {
@@ -24,9 +64,9 @@ typedef struct {
     const char *group;
     /* 1-based number of the call within its group. */
     guint64 seq;
-    /* Index of the origin node in SimTopo.nodes. */
+    /* Index of the origin node (one of SimTrafficConfig.origins). */
     guint origin;
-    /* Indices of the origin and target domains in SimTopo.domains. */
+    /* Indices of the origin and target domains (SimTrafficConfig). */
     guint from, to;
     /* Holding time drawn for this call (answer to BYE). */
     SimTime hold;
@@ -51,7 +91,7 @@ typedef struct {
 } SimTrafficHooks;
 
 /* Life cycle. */
-SimTraffic *sim_traffic_new(SimCtx *ctx, const SimTopo *topo, guint group,
+SimTraffic *sim_traffic_new(SimCtx *ctx, const SimTrafficConfig *cfg,
                             const SimTrafficHooks *hooks, gpointer user);
 void sim_traffic_free(SimTraffic *t);
 void sim_traffic_start(SimTraffic *t, SimTime end);

@@ -6,7 +6,7 @@
  * (open connections, CPU use, calls in progress: mean, peak, time series) and
  * latency histograms (log-linear buckets, bounded relative error, no stored
  * samples).  Names are dotted ("connections.opened"); per-node statistics
- * are "node.<name>.<stat>".  The collector knows nothing of SIP: sim/out.c
+ * are "node.<name>.<stat>".  The collector knows nothing of SIP: run/out.c
  * picks the names the results contract needs.
  *
  * Warm-up: sim_stats_begin_window() marks the end of the warm-up; reported

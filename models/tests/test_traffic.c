@@ -11,15 +11,11 @@
 
 #include <math.h>
 
-/* A hand-built topology: domains a and b; nodes n0, n2, n3 serve a, n1
- * serves b.  Only what the generator reads is filled in. */
+/* A hand-built group: domains a (0) and b (1); nodes n0, n2, n3 serve a,
+ * n1 serves b, so the origins of a-to-b are n0, n2, n3. */
 typedef struct {
-    SimTopo topo;
-    SimTopoNode nodes[4];
-    SimTopoDomain domains[2];
-    SimTopoTraffic traffic;
-    guint dom_a[1];
-    guint dom_b[1];
+    SimTrafficConfig traffic;
+    guint origins[3];
 } Fixture;
 
 /* What the hooks record. */
@@ -36,29 +32,16 @@ typedef struct {
 static void
 fixture_init(Fixture *f, double rate)
 {
-    static char *names[] = { "n0", "n1", "n2", "n3" };
     *f = (Fixture){ 0 };
-    f->dom_a[0] = 0;
-    f->dom_b[0] = 1;
-    f->domains[0].name = "a";
-    f->domains[1].name = "b";
-    for (guint i = 0; i < 4; i++) {
-        f->nodes[i].name = names[i];
-        f->nodes[i].domains = i == 1 ? f->dom_b : f->dom_a;
-        f->nodes[i].n_domains = 1;
-    }
-    f->traffic = (SimTopoTraffic){
+    f->origins[0] = 0;
+    f->origins[1] = 2;
+    f->origins[2] = 3;
+    f->traffic = (SimTrafficConfig){
         .name = "a-to-b", .from = 0, .to = 1, .rate = rate,
         .hold = SIM_S(60), .bye_by = SIM_BYE_BY_CALLER,
         .start = 0, .stop = SIM_TIME_NEVER, .count = 0,
+        .origins = f->origins, .n_origins = 3,
     };
-    f->topo.name = "hand";
-    f->topo.nodes = f->nodes;
-    f->topo.n_nodes = 4;
-    f->topo.domains = f->domains;
-    f->topo.n_domains = 2;
-    f->topo.traffic = &f->traffic;
-    f->topo.n_traffic = 1;
 }
 
 static void
@@ -105,7 +88,7 @@ run(Fixture *f, guint64 seed, SimTime end, Sink *s)
     s->holds = g_array_new(FALSE, FALSE, sizeof(SimTime));
     for (guint i = 0; i < 4; i++)
         s->up[i] = TRUE;
-    g_autoptr(SimTraffic) t = sim_traffic_new(&ctx, &f->topo, 0, &sink_hooks,
+    g_autoptr(SimTraffic) t = sim_traffic_new(&ctx, &f->traffic, &sink_hooks,
                                               s);
     sim_traffic_start(t, end);
     sim_evq_run_until(ctx.evq, SIM_TIME_NEVER - 1);
@@ -300,7 +283,7 @@ test_round_robin(void)
         s.up[i] = TRUE;
     SimTrafficHooks hooks = sink_hooks;
     hooks.originate = sink_originate_toggle;
-    g_autoptr(SimTraffic) t = sim_traffic_new(&ctx, &f.topo, 0, &hooks, &s);
+    g_autoptr(SimTraffic) t = sim_traffic_new(&ctx, &f.traffic, &hooks, &s);
     sim_traffic_start(t, SIM_S(100));
     sim_evq_run_until(ctx.evq, SIM_S(100));
     static const guint want[] = { 0, 2, 3, 0, 2, 3, 0, 3, 0, 3 };

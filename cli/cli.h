@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The command-line verbs of sipreuse (DESIGN.md section 6).  Each verb lives
+ * in its own cli/cmd_<verb>.c, parses its own options with GOptionContext and
+ * returns the process exit status: 0 success, 2 bad input, 1 runtime failure.
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "run/status.h"
+
+G_BEGIN_DECLS
+
+
+/* A verb's entry point; argv[0] is the verb itself. */
+typedef int (*SimCmdFunc)(int argc, char **argv);
+
+/* One verb of the CLI. */
+typedef struct {
+    /* The verb as typed. */
+    const char *name;
+    /* Its arguments, for usage lines. */
+    const char *args;
+    /* One-line description. */
+    const char *summary;
+    /* The implementation. */
+    SimCmdFunc func;
+} SimCmd;
+
+/* The verb table, terminated by an entry whose name is NULL. */
+extern const SimCmd sim_cmds[];
+
+/* Verbs. */
+int sim_cmd_run(int argc, char **argv);
+int sim_cmd_compare(int argc, char **argv);
+int sim_cmd_sweep(int argc, char **argv);
+int sim_cmd_plot(int argc, char **argv);
+int sim_cmd_check(int argc, char **argv);
+int sim_cmd_list(int argc, char **argv);
+int sim_cmd_calibrate(int argc, char **argv);
+
+/* Helpers shared by the verbs. */
+GOptionContext *sim_cli_context(const char *verb, const GOptionEntry *entries);
+int sim_cli_parse(GOptionContext *ctx, int *argc, char ***argv);
+int sim_cli_usage_error(const char *verb, const char *fmt, ...)
+    G_GNUC_PRINTF(2, 3);
+int sim_cli_seed(const char *verb, const char *text, guint64 *seed);
+
+G_END_DECLS

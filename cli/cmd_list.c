@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * `sipreuse list`: the strategies (from the strategy registry, with their
+ * descriptions), the transports (sim_transport_all), the PKI key types and
+ * the value types of topology keys (DESIGN.md section 7).  Everything is
+ * read from the registries, so a new model shows up without editing this.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "models/pki.h"
+#include "models/strategy/strategy.h"
+#include "cli/cli.h"
+
+/* Value types of topology keys, as DESIGN section 7 writes them. */
+static const char *const list_value_types[][2] = {
+    { "duration", "integer with ns, us, ms, s, min or h; bare = seconds" },
+    { "bandwidth", "integer with bps, Kbps, Mbps or Gbps" },
+    { "rate", "calls per second: N or N/s" },
+    { "list", "values separated by ';' or ','" },
+    { "boolean", "true or false" },
+    { "address", "dotted IPv4" },
+    { "srv", "PRIORITY WEIGHT PORT TARGET; ..." },
+};
+
+static void
+list_wrapped(const char *text)
+{
+    g_auto(GStrv) words = g_strsplit(text, " ", -1);
+    guint col = 4;
+    printf("    ");
+    for (guint i = 0; words[i]; i++) {
+        guint n = (guint)strlen(words[i]);
+        if (col > 4 && col + 1 + n > 78) {
+            printf("\n    ");
+            col = 4;
+        } else if (col > 4) {
+            printf(" ");
+            col++;
+        }
+        printf("%s", words[i]);
+        col += n;
+    }
+    printf("\n");
+}
+
+/**
+ * sim_cmd_list:
+ * @argc: argument count
+ * @argv: arguments; argv[0] is "list"
+ *
+ * Returns: the exit status.
+ */
+int
+sim_cmd_list(int argc, char **argv)
+{
+    int rc = sim_cli_parse(sim_cli_context("list", NULL), &argc, &argv);
+    if (rc)
+        return rc;
+    const SimStrategyOps *const *s = sim_strategy_all();
+    printf("Strategies (--strategy, [node] strategy):\n");
+    for (guint i = 0; s[i]; i++) {
+        printf("  %s\n", s[i]->name);
+        list_wrapped(s[i]->description);
+    }
+    const SimTransportOps *const *t = sim_transport_all();
+    printf("\nTransports ([transport] protocol):\n");
+    for (guint i = 0; t[i]; i++) {
+        printf("  %s\n", t[i]->name);
+        list_wrapped(t[i]->description);
+    }
+    printf("\nKey types ([pki] key):\n");
+    for (guint k = 0; k < SIM_KEY_N_TYPES; k++)
+        printf("  %s\n", sim_key_type_name((SimKeyType)k));
+    printf("\nTopology value types:\n");
+    for (guint i = 0; i < G_N_ELEMENTS(list_value_types); i++)
+        printf("  %-10s %s\n", list_value_types[i][0],
+               list_value_types[i][1]);
+    return SIM_EXIT_OK;
+}

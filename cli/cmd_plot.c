@@ -1,0 +1,853 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * `sipreuse plot RESULTS_DIR`: runs the gnuplot scripts of plots/ over the
+ * result files of a compare or sweep folder, or of a single run, and writes
+ * PNG (pngcairo, or png when cairo is missing) and SVG images into
+ * RESULTS_DIR/plots/.  The scripts read result files only; this file first
+ * reshapes what they need into data files beside the images: for sweeps,
+ * aggregate.tsv as one data block per line (strategy and the values of the
+ * other varied keys) sorted by the plot's x key read in its unit (the
+ * topology loader's own parsers: "20ms" < "1s"), and the knee, the highest
+ * x up to which every mean meets the plot's objective (e.g.
+ * "latency.setup_ms.p95 < 500"); for compare and single runs, the load per
+ * node: requests received, mean and 95% CI over replications per
+ * strategy, with each SRV farm member's expected share as a reference.
+ * Result keys get human labels with units.
+ */
+#include "cli/cli.h"
+
+#include <errno.h>
+#include <math.h>
+#include <glib/gstdio.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "run/batch.h"
+#include "run/topo.h"
+
+/* A TSV file with a header line. */
+typedef struct {
+    char **header;
+    GPtrArray *rows;   /* of char ** */
+} Table;
+
+/* Where and how to draw. */
+typedef struct {
+    char *scripts;
+    const char *png_term;
+    char *dir;
+    char *plots;
+} PlotEnv;
+
+static void
+table_free(Table *t)
+{
+    if (!t)
+        return;
+    g_strfreev(t->header);
+    g_ptr_array_unref(t->rows);
+    g_free(t);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(Table, table_free)
+
+static Table *
+table_read(const char *path, GError **error)
+{
+    g_autofree char *text = NULL;
+    if (!g_file_get_contents(path, &text, NULL, error))
+        return NULL;
+    g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+    Table *t = g_new0(Table, 1);
+    t->header = g_strsplit(lines[0], "\t", -1);
+    t->rows = g_ptr_array_new_with_free_func((GDestroyNotify)g_strfreev);
+    for (guint i = 1; lines[0] && lines[i]; i++)
+        if (*lines[i])
+            g_ptr_array_add(t->rows, g_strsplit(lines[i], "\t", -1));
+    return t;
+}
+
+static gint
+table_col(const Table *t, const char *name)
+{
+    for (guint i = 0; t->header[i]; i++)
+        if (g_str_equal(t->header[i], name))
+            return (gint)i;
+    return -1;
+}
+
+static const char *
+table_get(const Table *t, guint row, gint col)
+{
+    char **r = g_ptr_array_index(t->rows, row);
+    return col >= 0 && (guint)col < g_strv_length(r) ? r[col] : "";
+}
+
+/* Human labels of the common result keys, with units. */
+static const char *const plot_labels[][2] = {
+    { "calls.attempted", "calls attempted" },
+    { "calls.completed", "calls completed" },
+    { "calls.failed", "calls failed" },
+    { "latency.setup_ms.mean", "set-up latency mean (ms)" },
+    { "latency.setup_ms.p50", "set-up latency median (ms)" },
+    { "latency.setup_ms.p95", "set-up latency p95 (ms)" },
+    { "latency.setup_ms.p99", "set-up latency p99 (ms)" },
+    { "latency.setup_ms.max", "set-up latency max (ms)" },
+    { "connections.opened", "connections opened" },
+    { "connections.closed", "connections closed" },
+    { "connections.peak", "peak open connections" },
+    { "connections.mean", "mean open connections" },
+    { "connections.per_node_peak_max", "busiest node's peak open connections" },
+    { "handshakes.tcp", "TCP handshakes" },
+    { "handshakes.sctp", "SCTP handshakes" },
+    { "handshakes.tls_full", "full TLS handshakes" },
+    { "handshakes.tls_resumed", "resumed TLS handshakes" },
+    { "handshakes.failed", "failed handshakes" },
+    { "alias.added", "aliases added" },
+    { "alias.rejected", "aliases rejected" },
+    { "alias.hits", "alias hits" },
+    { "requests.hijacked", "requests hijacked" },
+    { "cpu.util_max", "busiest node CPU utilisation (0-1)" },
+    { "cpu.crypto_s", "crypto CPU (s)" },
+    { "bytes.wire", "bytes on the wire" },
+    { "memory.conn_bytes_peak", "connection memory peak (bytes)" },
+    { "sim.events", "simulator events" },
+};
+
+/* (transfer none): the human label of result key @key, or @key itself. */
+static const char *
+plot_key_label(const char *key)
+{
+    for (guint i = 0; i < G_N_ELEMENTS(plot_labels); i++)
+        if (g_str_equal(plot_labels[i][0], key))
+            return plot_labels[i][1];
+    return key;
+}
+
+/* (transfer full): the label of varied key @key: the key and the unit its
+ * values are read in ("link.west.east.delay (ms)"). */
+static char *
+plot_x_label(const char *key)
+{
+    const char *unit = sim_topo_unit_name(sim_topo_key_unit(key));
+    return unit ? g_strdup_printf("%s (%s)", key, unit) : g_strdup(key);
+}
+
+/* Finding gnuplot and the scripts. */
+
+static char *
+plot_scripts_dir(void)
+{
+    const char *env = g_getenv("SIPREUSE_PLOTS");
+    if (env && *env)
+        return g_strdup(env);
+    g_autofree char *exe = g_file_read_link("/proc/self/exe", NULL);
+    g_autofree char *bin = exe ? g_path_get_dirname(exe) : g_strdup(".");
+    char *cands[] = {
+        g_strdup("plots"),
+        g_build_filename(bin, "plots", NULL),
+        g_build_filename(bin, "..", "plots", NULL),
+        g_build_filename(bin, "..", "share", "sipreuse", "plots", NULL),
+    };
+    char *found = NULL;
+    for (guint i = 0; i < G_N_ELEMENTS(cands); i++) {
+        g_autofree char *probe = g_build_filename(cands[i], "sweep.gp", NULL);
+        if (!found && g_file_test(probe, G_FILE_TEST_IS_REGULAR))
+            found = g_strdup(cands[i]);
+        g_free(cands[i]);
+    }
+    return found;
+}
+
+static gboolean
+plot_gnuplot(const char *const *argv, GError **error)
+{
+    g_autofree char *err = NULL;
+    gint status = 0;
+    if (!g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL,
+                      NULL, NULL, &err, &status, error))
+        return FALSE;
+    if (!g_spawn_check_wait_status(status, error)) {
+        guint last = g_strv_length((char **)argv) - 1;
+        g_prefix_error(error, "gnuplot %s: %s", argv[last],
+                       err ? g_strstrip(err) : "");
+        return FALSE;
+    }
+    return TRUE;
+}
+
+static const char *
+plot_png_terminal(void)
+{
+    const char *argv[] = { "gnuplot", "-e", "set terminal pngcairo", NULL };
+    return plot_gnuplot(argv, NULL) ? "pngcairo" : "png";
+}
+
+/* Runs @script twice (PNG, SVG) with @vars (name=value gnuplot
+ * assignments) and out = plots/@name. */
+static gboolean
+plot_run(const PlotEnv *env, const char *script, const char *name,
+         const char *vars, GError **error)
+{
+    g_autofree char *path = g_build_filename(env->scripts, script, NULL);
+    g_autofree char *base = g_build_filename(env->plots, name, NULL);
+    const char *terms[][2] = { { env->png_term, "png" }, { "svg", "svg" } };
+    for (guint i = 0; i < G_N_ELEMENTS(terms); i++) {
+        g_autofree char *e = g_strdup_printf(
+            "term='%s'; out='%s.%s'; dir='%s'; scripts='%s'; %s",
+            terms[i][0], base, terms[i][1], env->dir, env->scripts, vars);
+        const char *argv[] = { "gnuplot", "-e", e, path, NULL };
+        if (!plot_gnuplot(argv, error))
+            return FALSE;
+    }
+    return TRUE;
+}
+
+/* A gnuplot string literal: single quotes doubled. */
+static char *
+gp_quote(const char *s)
+{
+    g_auto(GStrv) parts = g_strsplit(s ? s : "", "'", -1);
+    g_autofree char *j = g_strjoinv("''", parts);
+    return g_strdup_printf("'%s'", j);
+}
+
+/* Compare and single-run layouts. */
+
+/* The runs of one strategy. */
+typedef struct {
+    char *name;
+    /* Run folders, in replication (seed) order. */
+    GPtrArray *dirs;
+} PlotGroup;
+
+static void
+plot_group_free(gpointer data)
+{
+    PlotGroup *g = data;
+    g_free(g->name);
+    g_ptr_array_unref(g->dirs);
+    g_free(g);
+}
+
+static PlotGroup *
+plot_group_find(GPtrArray *groups, const char *name)
+{
+    for (guint i = 0; i < groups->len; i++) {
+        PlotGroup *g = g_ptr_array_index(groups, i);
+        if (g_str_equal(g->name, name))
+            return g;
+    }
+    PlotGroup *g = g_new0(PlotGroup, 1);
+    g->name = g_strdup(name);
+    g->dirs = g_ptr_array_new_with_free_func(g_free);
+    g_ptr_array_add(groups, g);
+    return g;
+}
+
+/* (transfer full): the strategies of @dir's runs.tsv, in order of first
+ * appearance, each with its run folders: <dir>/<strategy>-seed<N> for a
+ * compare folder, @dir itself for a single run (@single). */
+static GPtrArray *
+plot_groups(const char *dir, gboolean single)
+{
+    GPtrArray *groups = g_ptr_array_new_with_free_func(plot_group_free);
+    g_autofree char *path = g_build_filename(dir, "runs.tsv", NULL);
+    g_autoptr(Table) runs = table_read(path, NULL);
+    if (!runs)
+        return groups;
+    gint cs = table_col(runs, "strategy"), cd = table_col(runs, "seed");
+    for (guint i = 0; i < runs->rows->len; i++) {
+        const char *s = table_get(runs, i, cs);
+        g_autofree char *leaf = g_strdup_printf("%s-seed%s", s,
+                                                table_get(runs, i, cd));
+        char *d = single ? g_strdup(dir)
+                         : g_build_filename(dir, leaf, NULL);
+        if (!*s || !g_file_test(d, G_FILE_TEST_IS_DIR)) {
+            g_free(d);
+            continue;
+        }
+        g_ptr_array_add(plot_group_find(groups, s)->dirs, d);
+        if (single)
+            break;
+    }
+    return groups;
+}
+
+/* requests.received of every node of each run of @g (NAN where a file or
+ * value is missing): values[node * n_runs + run]. */
+static double *
+plot_group_requests(const PlotGroup *g, const Table *nodes)
+{
+    guint nn = nodes->rows->len, nr = g->dirs->len;
+    double *v = g_new(double, MAX(nn * nr, 1));
+    for (guint k = 0; k < nn * nr; k++)
+        v[k] = NAN;
+    for (guint r = 0; r < nr; r++) {
+        g_autofree char *p = g_build_filename(g_ptr_array_index(g->dirs, r),
+                                              "nodes.tsv", NULL);
+        g_autoptr(Table) t = table_read(p, NULL);
+        if (!t)
+            continue;
+        gint cn = table_col(t, "node"), cq = table_col(t, "requests.received");
+        for (guint i = 0; i < t->rows->len && cq >= 0; i++)
+            for (guint n = 0; n < nn; n++)
+                if (g_str_equal(table_get(t, i, cn), table_get(nodes, n, 0)))
+                    v[n * nr + r] = g_ascii_strtod(table_get(t, i, cq), NULL);
+    }
+    return v;
+}
+
+/* Mean and 95% CI of the finite values among x[0..n-1]. */
+static void
+plot_stat(const double *x, guint n, SimOutStat *st)
+{
+    g_autofree double *ok = g_new(double, MAX(n, 1));
+    guint m = 0;
+    for (guint i = 0; i < n; i++)
+        if (isfinite(x[i]))
+            ok[m++] = x[i];
+    sim_out_stat(ok, m, st);
+}
+
+/* Which nodes the load plot shows: the members of SRV farms (domains whose
+ * records point at two or more nodes) if there are any, else every node.
+ * farm[n] is the index of node n's farm (its first member) or -1. */
+static gboolean *
+plot_farm_nodes(const Table *nodes, gint *farm, gboolean *any)
+{
+    guint nn = nodes->rows->len;
+    gint cd = table_col(nodes, "srv.domain");
+    gboolean *show = g_new0(gboolean, MAX(nn, 1));
+    *any = FALSE;
+    for (guint n = 0; n < nn; n++) {
+        const char *d = table_get(nodes, n, cd);
+        farm[n] = -1;
+        guint members = 0;
+        for (guint m = 0; cd >= 0 && *d && !g_str_equal(d, "-") && m < nn;
+             m++)
+            if (g_str_equal(table_get(nodes, m, cd), d)) {
+                if (farm[n] < 0)
+                    farm[n] = (gint)m;
+                members++;
+            }
+        if (members < 2)
+            farm[n] = -1;
+        *any = *any || farm[n] >= 0;
+    }
+    for (guint n = 0; n < nn; n++)
+        show[n] = !*any || farm[n] >= 0;
+    return show;
+}
+
+/* Appends one node's columns for one strategy: mean, ci and the expected
+ * requests (its SRV share of the farm's total mean; nan outside farms). */
+static void
+plot_node_cells(GString *s, const Table *nodes, const gint *farm,
+                const double *v, guint nr, guint n)
+{
+    SimOutStat st;
+    plot_stat(v + n * nr, nr, &st);
+    double expected = NAN;
+    if (farm[n] >= 0) {
+        double total = 0;
+        for (guint m = 0; m < nodes->rows->len; m++) {
+            SimOutStat sm;
+            if (farm[m] != farm[n])
+                continue;
+            plot_stat(v + m * nr, nr, &sm);
+            total += sm.mean;
+        }
+        gint cs = table_col(nodes, "srv.share");
+        expected = g_ascii_strtod(table_get(nodes, n, cs), NULL) * total;
+    }
+    char buf[G_ASCII_DTOSTR_BUF_SIZE];
+    const double cells[] = { st.mean, st.ci95, expected };
+    for (guint i = 0; i < G_N_ELEMENTS(cells); i++)
+        g_string_append_printf(s, "\t%s",
+                               isfinite(cells[i])
+                                   ? g_ascii_formatd(buf, sizeof buf, "%.6f",
+                                                     cells[i])
+                                   : "nan");
+}
+
+/* Writes plots/load-per-node.dat: per shown node (topology order) its name,
+ * farm domain and SRV share, then per strategy the mean and 95% CI of
+ * requests received over its runs and the expected requests.  Sets the
+ * number of strategies, whether any farm exists and the most runs a
+ * strategy has. */
+static gboolean
+plot_nodes_data(const PlotEnv *env, GPtrArray *groups, guint *n_reps,
+                gboolean *farms, GError **error)
+{
+    PlotGroup *g0 = g_ptr_array_index(groups, 0);
+    g_autofree char *np = g_build_filename(g_ptr_array_index(g0->dirs, 0),
+                                           "nodes.tsv", NULL);
+    g_autoptr(Table) nodes = table_read(np, error);
+    if (!nodes)
+        return FALSE;
+    guint nn = nodes->rows->len;
+    g_autofree gint *farm = g_new(gint, MAX(nn, 1));
+    g_autofree gboolean *show = plot_farm_nodes(nodes, farm, farms);
+    g_autoptr(GPtrArray) values = g_ptr_array_new_with_free_func(g_free);
+    GString *s = g_string_new("node\tsrv.domain\tsrv.share");
+    *n_reps = 0;
+    for (guint k = 0; k < groups->len; k++) {
+        PlotGroup *g = g_ptr_array_index(groups, k);
+        g_ptr_array_add(values, plot_group_requests(g, nodes));
+        g_string_append_printf(s, "\t%s\tci\texpected", g->name);
+        *n_reps = MAX(*n_reps, g->dirs->len);
+    }
+    g_string_append_c(s, '\n');
+    gint cd = table_col(nodes, "srv.domain"), cs = table_col(nodes, "srv.share");
+    for (guint n = 0; n < nn; n++) {
+        if (!show[n])
+            continue;
+        const char *d = table_get(nodes, n, cd), *sh = table_get(nodes, n, cs);
+        g_string_append_printf(s, "%s\t%s\t%s", table_get(nodes, n, 0),
+                               *d ? d : "-", *sh ? sh : "nan");
+        for (guint k = 0; k < groups->len; k++) {
+            PlotGroup *g = g_ptr_array_index(groups, k);
+            plot_node_cells(s, nodes, farm, g_ptr_array_index(values, k),
+                            g->dirs->len, n);
+        }
+        g_string_append_c(s, '\n');
+    }
+    g_autofree char *path = g_build_filename(env->plots, "load-per-node.dat",
+                                             NULL);
+    gboolean ok = sim_out_write_file(path, s->str, error);
+    g_string_free(s, TRUE);
+    return ok;
+}
+
+/* Draws the plots of a compare folder (@single FALSE: also the key
+ * metrics) or of a single run. */
+static gboolean
+plot_runs(const PlotEnv *env, gboolean single, GError **error)
+{
+    g_autoptr(GPtrArray) groups = plot_groups(env->dir, single);
+    if (!groups->len) {
+        g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_NOENT,
+                    "%s: runs.tsv names no run folder to plot", env->dir);
+        return FALSE;
+    }
+    g_autoptr(GString) names = g_string_new(NULL);
+    g_autoptr(GString) dirs = g_string_new(NULL);
+    for (guint k = 0; k < groups->len; k++) {
+        PlotGroup *g = g_ptr_array_index(groups, k);
+        g_string_append_printf(names, "%s%s", k ? " " : "", g->name);
+        g_string_append_printf(dirs, "%s%s", k ? " " : "",
+                               (char *)g_ptr_array_index(g->dirs, 0));
+    }
+    guint reps = 0;
+    gboolean farms = FALSE;
+    if (!plot_nodes_data(env, groups, &reps, &farms, error))
+        return FALSE;
+    g_autofree char *base = g_path_get_basename(env->dir);
+    g_autofree char *scope = single
+        ? g_strdup_printf("run %s", base)
+        : g_strdup("first replication of each strategy");
+    g_autofree char *q = gp_quote(scope);
+    g_autofree char *vars = g_strdup_printf(
+        "names='%s'; runs='%s'; scope=%s; nodes='%s/load-per-node.dat'; "
+        "ns=%u; reps=%u; farms=%d", names->str, dirs->str, q, env->plots,
+        groups->len, reps, farms);
+    static const char *const scripts[][2] = {
+        { "compare.gp", "compare" },
+        { "latency_cdf.gp", "latency-cdf" },
+        { "timeseries.gp", "open-connections" },
+        { "nodes.gp", "load-per-node" },
+    };
+    for (guint i = single ? 1 : 0; i < G_N_ELEMENTS(scripts); i++)
+        if (!plot_run(env, scripts[i][0], scripts[i][1], vars, error))
+            return FALSE;
+    return TRUE;
+}
+
+/* Sweep layout. */
+
+/* One [plot NAME] of an experiment. */
+typedef struct {
+    char *name;
+    char *x;
+    char **y;
+    char *title, *xlabel, *ylabel;
+    /* Logarithmic x axis. */
+    gboolean logx;
+    /* Objective "KEY < VALUE" or "KEY > VALUE" (nullable). */
+    char *knee_key;
+    gboolean knee_less;
+    double knee_value;
+} PlotSpec;
+
+static void
+spec_clear(PlotSpec *p)
+{
+    g_free(p->name);
+    g_free(p->x);
+    g_strfreev(p->y);
+    g_free(p->title);
+    g_free(p->xlabel);
+    g_free(p->ylabel);
+    g_free(p->knee_key);
+}
+
+static gboolean
+spec_load(PlotSpec *p, GKeyFile *kf, const char *group, GError **error)
+{
+    p->name = g_strdup(group + strlen("plot "));
+    g_strstrip(p->name);
+    p->x = g_key_file_get_string(kf, group, "x", error);
+    g_autofree char *y = p->x ? g_key_file_get_string(kf, group, "y", error)
+                              : NULL;
+    if (!y)
+        return FALSE;
+    p->y = g_strsplit_set(y, ",;", -1);
+    for (guint i = 0; p->y[i]; i++)
+        g_strstrip(p->y[i]);
+    p->title = g_key_file_get_string(kf, group, "title", NULL);
+    p->xlabel = g_key_file_get_string(kf, group, "xlabel", NULL);
+    p->ylabel = g_key_file_get_string(kf, group, "ylabel", NULL);
+    p->logx = g_key_file_get_boolean(kf, group, "logx", NULL);
+    g_autofree char *knee = g_key_file_get_string(kf, group, "knee", NULL);
+    if (knee) {
+        char *op = strpbrk(knee, "<>");
+        if (!op) {
+            g_set_error(error, G_KEY_FILE_ERROR,
+                        G_KEY_FILE_ERROR_INVALID_VALUE,
+                        "[%s] knee must read KEY < VALUE or KEY > VALUE",
+                        group);
+            return FALSE;
+        }
+        p->knee_less = *op == '<';
+        p->knee_value = g_ascii_strtod(op + 1, NULL);
+        p->knee_key = g_strstrip(g_strndup(knee, op - knee));
+    }
+    return TRUE;
+}
+
+/* One data line of a sweep plot and its x in the x key's unit. */
+typedef struct {
+    double x;
+    char *line;
+} PlotLine;
+
+static gint
+x_cmp(gconstpointer a, gconstpointer b)
+{
+    double x = ((const PlotLine *)a)->x, y = ((const PlotLine *)b)->x;
+    return x < y ? -1 : x > y;
+}
+
+/* The series label of aggregate row @r: strategy and the other varied
+ * keys (columns between strategy and n, except x). */
+static char *
+series_of(const Table *agg, guint r, gint cx, gint cn)
+{
+    GString *s = g_string_new(table_get(agg, r, 0));
+    for (gint c = 1; c < cn; c++)
+        if (c != cx)
+            g_string_append_printf(s, ",%s=%s", agg->header[c],
+                                   table_get(agg, r, c));
+    return g_string_free(s, FALSE);
+}
+
+/* Reads x value @text of @p's x key in the key's unit (durations in ms,
+ * bandwidths in Mbps, rates in calls/s: the loader's own parsers), or as
+ * a plain number. */
+static gboolean
+spec_x(const PlotSpec *p, const char *text, double *x, GError **error)
+{
+    SimTopoUnit unit = sim_topo_key_unit(p->x);
+    if (sim_topo_unit_value(unit, text, x) ||
+        sim_topo_unit_value(SIM_TOPO_UNIT_NONE, text, x))
+        return TRUE;
+    g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                "[plot %s]: x = %s: value '%s' is not a number%s%s", p->name,
+                p->x, text, sim_topo_unit_name(unit) ? " or a value in " : "",
+                sim_topo_unit_name(unit) ? sim_topo_unit_name(unit) : "");
+    return FALSE;
+}
+
+/* One data line of aggregate row @r: x (in its unit), then mean and ci per
+ * y key, then (with a knee objective) 1 if the row meets it, else 0. */
+static char *
+spec_line(const PlotSpec *p, const Table *agg, guint r, double x)
+{
+    char buf[G_ASCII_DTOSTR_BUF_SIZE];
+    GString *line = g_string_new(g_ascii_formatd(buf, sizeof buf, "%.9g", x));
+    for (guint j = 0; p->y[j]; j++) {
+        g_autofree char *m = g_strdup_printf("%s.mean", p->y[j]);
+        g_autofree char *c = g_strdup_printf("%s.ci95", p->y[j]);
+        g_string_append_printf(line, "\t%s\t%s",
+                               table_get(agg, r, table_col(agg, m)),
+                               table_get(agg, r, table_col(agg, c)));
+    }
+    if (p->knee_key) {
+        g_autofree char *k = g_strdup_printf("%s.mean", p->knee_key);
+        double v = g_ascii_strtod(table_get(agg, r, table_col(agg, k)), NULL);
+        gboolean ok = p->knee_less ? v < p->knee_value : v > p->knee_value;
+        g_string_append_printf(line, "\t%d", ok);
+    }
+    return g_string_free(line, FALSE);
+}
+
+static void
+plot_line_clear(gpointer data)
+{
+    g_free(((PlotLine *)data)->line);
+}
+
+/* The distinct series of @agg, in order of first appearance. */
+static GPtrArray *
+spec_series(const Table *agg, gint cx, gint cn)
+{
+    GPtrArray *series = g_ptr_array_new_with_free_func(g_free);
+    for (guint r = 0; r < agg->rows->len; r++) {
+        char *s = series_of(agg, r, cx, cn);
+        if (g_ptr_array_find_with_equal_func(series, s, g_str_equal, NULL))
+            g_free(s);
+        else
+            g_ptr_array_add(series, s);
+    }
+    return series;
+}
+
+/* The lines of series @sname, sorted by x; NULL with @error set if an x
+ * value is not a number. */
+static GArray *
+spec_block(const PlotSpec *p, const Table *agg, const char *sname, gint cx,
+           gint cn, GError **error)
+{
+    GArray *rows = g_array_new(FALSE, FALSE, sizeof(PlotLine));
+    g_array_set_clear_func(rows, plot_line_clear);
+    for (guint r = 0; r < agg->rows->len; r++) {
+        g_autofree char *s = series_of(agg, r, cx, cn);
+        PlotLine pl;
+        if (!g_str_equal(s, sname))
+            continue;
+        if (!spec_x(p, table_get(agg, r, cx), &pl.x, error)) {
+            g_array_unref(rows);
+            return NULL;
+        }
+        pl.line = spec_line(p, agg, r, pl.x);
+        g_array_append_val(rows, pl);
+    }
+    g_array_sort(rows, x_cmp);
+    return rows;
+}
+
+/* Appends block @sname to @dat (header naming its lines, then its rows)
+ * and its knee, the highest x up to which every x meets the objective, to
+ * @knee. */
+static void
+spec_append(const PlotSpec *p, const char *sname, GArray *rows, GString *dat,
+            GString *knee)
+{
+    g_string_append(dat, "x");
+    for (guint j = 0; p->y[j]; j++)
+        g_string_append_printf(dat, "\t\"%s%s%s\"\tci", sname,
+                               p->y[1] ? ": " : "",
+                               p->y[1] ? plot_key_label(p->y[j]) : "");
+    g_string_append_c(dat, '\n');
+    const char *best = NULL;
+    gboolean missed = FALSE;
+    for (guint r = 0; r < rows->len; r++) {
+        const char *line = g_array_index(rows, PlotLine, r).line;
+        g_string_append_printf(dat, "%s\n", line);
+        missed = missed || !g_str_has_suffix(line, "\t1");
+        if (p->knee_key && !missed)
+            best = line;
+    }
+    g_string_append(dat, "\n\n");
+    if (best) {
+        g_auto(GStrv) f = g_strsplit(best, "\t", -1);
+        g_string_append_printf(knee, "%s\t%s\t\"%s\"\n", f[0], f[1], sname);
+    }
+}
+
+/* Writes plots/NAME.dat (one block per series, x read in its unit and
+ * sorted numerically) and plots/NAME.knee.dat. */
+static gboolean
+spec_data(const PlotEnv *env, const PlotSpec *p, const Table *agg,
+          guint *n_blocks, GError **error)
+{
+    gint cx = table_col(agg, p->x), cn = table_col(agg, "n");
+    if (cx < 0 || cn < 0) {
+        g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                    "[plot %s]: x = %s is not a varied key", p->name, p->x);
+        return FALSE;
+    }
+    g_autoptr(GPtrArray) series = spec_series(agg, cx, cn);
+    g_autoptr(GString) dat = g_string_new(NULL);
+    g_autoptr(GString) knee = g_string_new(NULL);
+    for (guint b = 0; b < series->len; b++) {
+        const char *sname = g_ptr_array_index(series, b);
+        GArray *rows = spec_block(p, agg, sname, cx, cn, error);
+        if (!rows)
+            return FALSE;
+        spec_append(p, sname, rows, dat, knee);
+        g_array_unref(rows);
+    }
+    *n_blocks = series->len;
+    g_autofree char *dp = g_strdup_printf("%s/%s.dat", env->plots, p->name);
+    g_autofree char *kp = g_strdup_printf("%s/%s.knee.dat", env->plots,
+                                          p->name);
+    if (!knee->len)
+        g_string_append(knee, "nan\tnan\t\"\"\n");
+    return sim_out_write_file(dp, dat->str, error) &&
+           sim_out_write_file(kp, knee->str, error);
+}
+
+/* (transfer full): the default y label: the human label of the one y key,
+ * or of each y key joined (a generic label when that gets long). */
+static char *
+spec_ylabel(const PlotSpec *p)
+{
+    GString *s = g_string_new(NULL);
+    for (guint j = 0; p->y[j]; j++)
+        g_string_append_printf(s, "%s%s", j ? ", " : "",
+                               plot_key_label(p->y[j]));
+    if (g_utf8_strlen(s->str, -1) > 60) {
+        g_string_free(s, TRUE);
+        return g_strdup("value (see the legend)");
+    }
+    return g_string_free(s, FALSE);
+}
+
+static gboolean
+plot_spec(const PlotEnv *env, const PlotSpec *p, const Table *agg,
+          GError **error)
+{
+    guint nb = 0;
+    if (!spec_data(env, p, agg, &nb, error))
+        return FALSE;
+    g_autofree char *xdef = plot_x_label(p->x);
+    g_autofree char *ydef = spec_ylabel(p);
+    g_autofree char *tdef = g_strdup_printf("%s against %s", ydef, p->x);
+    g_autofree char *title = gp_quote(p->title ? p->title : tdef);
+    g_autofree char *xl = gp_quote(p->xlabel ? p->xlabel : xdef);
+    g_autofree char *yl = gp_quote(p->ylabel ? p->ylabel : ydef);
+    g_autofree char *kl = NULL;
+    if (p->knee_key) {
+        char v[G_ASCII_DTOSTR_BUF_SIZE];
+        g_ascii_formatd(v, sizeof v, "%g", p->knee_value);
+        g_autofree char *t = g_strdup_printf(
+            "knee: %s %c %s", plot_key_label(p->knee_key),
+            p->knee_less ? '<' : '>', v);
+        kl = gp_quote(t);
+    }
+    g_autofree char *vars = g_strdup_printf(
+        "data='%s/%s.dat'; knee='%s/%s.knee.dat'; nb=%u; ny=%u; title=%s; "
+        "xlabel=%s; ylabel=%s; kneetitle=%s; logx=%d", env->plots, p->name,
+        env->plots, p->name, nb, g_strv_length(p->y), title, xl, yl,
+        kl ? kl : "''", p->logx);
+    return plot_run(env, "sweep.gp", p->name, vars, error);
+}
+
+static gboolean
+plot_sweep(const PlotEnv *env, const char *exp, GError **error)
+{
+    g_autoptr(GKeyFile) kf = g_key_file_new();
+    g_autofree char *agg_path = g_build_filename(env->dir, "aggregate.tsv",
+                                                 NULL);
+    g_autoptr(Table) agg = NULL;
+    if (!g_key_file_load_from_file(kf, exp, G_KEY_FILE_NONE, error) ||
+        !(agg = table_read(agg_path, error)))
+        return FALSE;
+    g_auto(GStrv) groups = g_key_file_get_groups(kf, NULL);
+    for (guint i = 0; groups[i]; i++) {
+        if (!g_str_has_prefix(groups[i], "plot "))
+            continue;
+        PlotSpec p = { 0 };
+        gboolean ok = spec_load(&p, kf, groups[i], error) &&
+                      plot_spec(env, &p, agg, error);
+        spec_clear(&p);
+        if (!ok)
+            return FALSE;
+    }
+    return TRUE;
+}
+
+/**
+ * sim_plot_dir:
+ * @dir: a compare or sweep results folder, or a single run's folder
+ * @error: return location for a GError
+ *
+ * Draws every plot that applies to @dir into @dir/plots/: a sweep's
+ * [plot] images; a compare folder's key metrics, latency CDF, open
+ * connections over time and load per node; for a single run the last
+ * three.
+ *
+ * Returns: TRUE on success.
+ */
+gboolean
+sim_plot_dir(const char *dir, GError **error)
+{
+    g_autofree char *agg = g_build_filename(dir, "aggregate.tsv", NULL);
+    g_autofree char *exp = g_build_filename(dir, "experiment.exp", NULL);
+    g_autofree char *nodes = g_build_filename(dir, "nodes.tsv", NULL);
+    gboolean single = !g_file_test(agg, G_FILE_TEST_IS_REGULAR);
+    if (single && !g_file_test(nodes, G_FILE_TEST_IS_REGULAR)) {
+        g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_NOENT,
+                    "%s: no aggregate.tsv or nodes.tsv (not a results "
+                    "folder of run, compare or sweep)", dir);
+        return FALSE;
+    }
+    g_autofree char *gp = g_find_program_in_path("gnuplot");
+    if (!gp) {
+        g_set_error(error, G_SPAWN_ERROR, G_SPAWN_ERROR_NOENT,
+                    "gnuplot not found (install gnuplot-nox)");
+        return FALSE;
+    }
+    PlotEnv env = { .scripts = plot_scripts_dir(), .dir = g_strdup(dir) };
+    env.plots = g_build_filename(dir, "plots", NULL);
+    gboolean ok = FALSE;
+    if (!env.scripts)
+        g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_NOENT,
+                    "the plots/ scripts folder was not found (set "
+                    "$SIPREUSE_PLOTS)");
+    else if (g_mkdir_with_parents(env.plots, 0755) != 0)
+        g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno),
+                    "cannot create %s", env.plots);
+    else {
+        env.png_term = plot_png_terminal();
+        ok = !single && g_file_test(exp, G_FILE_TEST_IS_REGULAR)
+                 ? plot_sweep(&env, exp, error)
+                 : plot_runs(&env, single, error);
+    }
+    g_free(env.scripts);
+    g_free(env.dir);
+    g_free(env.plots);
+    return ok;
+}
+
+/**
+ * sim_cmd_plot:
+ * @argc: argument count
+ * @argv: arguments; argv[0] is "plot"
+ *
+ * Returns: the exit status.
+ */
+int
+sim_cmd_plot(int argc, char **argv)
+{
+    int rc = sim_cli_parse(sim_cli_context("plot", NULL), &argc, &argv);
+    if (rc)
+        return rc;
+    if (argc != 2)
+        return sim_cli_usage_error("plot", "expected one RESULTS_DIR");
+    g_autoptr(GError) error = NULL;
+    if (!sim_plot_dir(argv[1], &error)) {
+        gboolean input = g_error_matches(error, G_FILE_ERROR,
+                                         G_FILE_ERROR_NOENT) ||
+                         error->domain == G_KEY_FILE_ERROR;
+        fprintf(stderr, "sipreuse plot: %s\n", error->message);
+        return input ? SIM_EXIT_USAGE : SIM_EXIT_FAILURE;
+    }
+    g_autofree char *plots = g_build_filename(argv[1], "plots", NULL);
+    printf("plots: %s\n", plots);
+    return SIM_EXIT_OK;
+}

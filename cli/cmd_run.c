@@ -1,0 +1,188 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * `sipreuse run TOPOLOGY`: one topology, one strategy, one seed.  Loads the
+ * topology with the --set overrides, runs the world, writes the run folder
+ * (DESIGN.md section 8) and prints the summary as text, JSON or TSV.  Exit
+ * status: 0 ok, 2 bad input (topology, strategy, flag value), 1 a run that
+ * failed or results that could not be written.
+ */
+#include "cli/cli.h"
+
+#include <stdio.h>
+
+#include "models/strategy/strategy.h"
+#include "run/batch.h"
+#include "run/out.h"
+#include "run/world.h"
+
+/* The parsed command line. */
+typedef struct {
+    char *strategy;
+    /* (nullable): --seed as typed; seed is its value. */
+    char *seed_text;
+    guint64 seed;
+    char **sets;
+    char *out;
+    char *format;
+    char *pcap;
+    gboolean no_timing;
+} RunArgs;
+
+static void
+run_args_clear(RunArgs *a)
+{
+    g_free(a->strategy);
+    g_free(a->seed_text);
+    g_strfreev(a->sets);
+    g_free(a->out);
+    g_free(a->format);
+    g_free(a->pcap);
+}
+
+static int
+run_print(const SimRunResult *r, const RunArgs *a, const SimOutOptions *o,
+          const char *dir)
+{
+    g_autofree char *text = NULL;
+    if (g_str_equal(a->format, "json")) {
+        text = sim_out_summary_json(r, o);
+    } else if (g_str_equal(a->format, "tsv")) {
+        g_autofree char *h = sim_out_runs_header();
+        g_autofree char *row = sim_out_runs_row(r, o);
+        text = g_strconcat(h, row, NULL);
+    } else {
+        g_autofree char *t = sim_out_summary_text(r, o);
+        text = g_strdup_printf("%s\nresults: %s\n", t, dir);
+    }
+    fputs(text, stdout);
+    return fflush(stdout) == 0 ? SIM_EXIT_OK : SIM_EXIT_FAILURE;
+}
+
+/* Exit 2 for a strategy that cannot run over the topology's transport,
+ * naming those that can; @chosen: it came from --strategy, else it is the
+ * default of a topology that sets none. */
+static int
+run_not_applicable(const char *path, const SimTopo *topo,
+                   const char *strategy, gboolean chosen)
+{
+    g_autoptr(GString) list = g_string_new(NULL);
+    for (const SimStrategyOps *const *s = sim_strategy_all(); *s; s++)
+        if (sim_world_strategy_applicable(topo, (*s)->name))
+            g_string_append_printf(list, "%s%s", list->len ? ", " : "",
+                                   (*s)->name);
+    const char *proto = sim_protocol_name(topo->transport.protocol);
+    if (chosen)
+        return sim_cli_usage_error("run", "--strategy %s cannot run over "
+                                   "transport %s; expected one of %s",
+                                   strategy, proto, list->str);
+    return sim_cli_usage_error("run", "%s: the default strategy %s cannot "
+                               "run over transport %s: choose one with "
+                               "--strategy (%s) or set [simulation] "
+                               "strategy",
+                               path, strategy, proto, list->str);
+}
+
+static int
+run_main(const char *path, RunArgs *a)
+{
+    g_autoptr(GError) error = NULL;
+    g_autofree char *text = NULL;
+    gsize len = 0;
+    if (!g_file_get_contents(path, &text, &len, &error))
+        return sim_cli_usage_error("run", "%s: expected a readable topology "
+                                   "file: %s", path, error->message);
+    /* With --strategy, [simulation] strategy is not the run's: it need
+     * not run over the transport. */
+    g_autoptr(SimTopo) topo = sim_topo_load_data_full(
+        path, text, len, (const char *const *)a->sets,
+        a->strategy ? SIM_TOPO_LOAD_CALLER_STRATEGY : SIM_TOPO_LOAD_DEFAULT,
+        &error);
+    if (!topo)
+        return sim_cli_usage_error("run", "%s", error->message);
+    const char *strategy = a->strategy ? a->strategy
+                                       : topo->simulation.strategy;
+    if (!sim_strategy_by_name(strategy, &error))
+        return sim_cli_usage_error("run", "%s", error->message);
+    if (!sim_world_strategy_applicable(topo, strategy))
+        return run_not_applicable(path, topo, strategy, a->strategy != NULL);
+    guint64 seed = a->seed_text ? a->seed : topo->simulation.seed;
+    g_autofree char *dir = NULL;
+    if (a->out) {
+        dir = g_strdup(a->out);
+    } else {
+        g_autofree char *leaf = g_strdup_printf("%s-seed%" G_GUINT64_FORMAT,
+                                                strategy, seed);
+        dir = g_build_filename("results", topo->name, leaf, NULL);
+    }
+    g_autofree char *cache = sim_batch_cache_dir();
+    SimRunOptions ro = {
+        .strategy = strategy,
+        .seed = seed,
+        .seed_set = TRUE,
+        .overrides = (const char *const *)a->sets,
+        .cache_dir = cache,
+        .pcap = a->pcap,
+    };
+    g_autoptr(SimRunResult) r = sim_world_run(topo, &ro, &error);
+    if (!r) {
+        fprintf(stderr, "sipreuse run: %s\n", error->message);
+        return sim_batch_exit_status(error);
+    }
+    g_autofree char *fp = sim_out_fingerprint(
+        text, len, (const char *const *)a->sets, strategy, seed);
+    SimOutOptions o = { .no_timing = a->no_timing, .fingerprint = fp };
+    if (!sim_out_write_run(r, dir, &o, &error)) {
+        fprintf(stderr, "sipreuse run: %s\n", error->message);
+        return SIM_EXIT_FAILURE;
+    }
+    return run_print(r, a, &o, dir);
+}
+
+/**
+ * sim_cmd_run:
+ * @argc: argument count
+ * @argv: arguments; argv[0] is "run"
+ *
+ * Returns: the exit status.
+ */
+int
+sim_cmd_run(int argc, char **argv)
+{
+    RunArgs a = { .no_timing = sim_batch_no_timing_env() };
+    const GOptionEntry entries[] = {
+        { "strategy", 0, 0, G_OPTION_ARG_STRING, &a.strategy,
+          "Connection strategy (see sipreuse list)", "NAME" },
+        { "seed", 0, 0, G_OPTION_ARG_STRING, &a.seed_text,
+          "Random seed, 0 to 2^64-1 (default: the topology's)", "N" },
+        { "set", 0, 0, G_OPTION_ARG_STRING_ARRAY, &a.sets,
+          "Override a topology key (repeatable)", "GROUP.KEY=VALUE" },
+        { "out", 0, 0, G_OPTION_ARG_FILENAME, &a.out,
+          "Results folder (default results/<topology>/<strategy>-seed<N>)",
+          "DIR" },
+        { "format", 0, 0, G_OPTION_ARG_STRING, &a.format,
+          "Print the summary to stdout as text, json or tsv", "FMT" },
+        { "pcap", 0, 0, G_OPTION_ARG_FILENAME, &a.pcap,
+          "Write the simulated SIP traffic as a packet capture", "FILE" },
+        { "no-timing", 0, 0, G_OPTION_ARG_NONE, &a.no_timing,
+          "Write the wall-clock columns sim.wall_s and sim.events_per_s "
+          "as 0 (also $SIPREUSE_NO_TIMING=1)", NULL },
+        G_OPTION_ENTRY_NULL
+    };
+    int rc = sim_cli_parse(sim_cli_context("run", entries), &argc, &argv);
+    if (!rc && argc != 2)
+        rc = sim_cli_usage_error("run", "expected one TOPOLOGY, got %d "
+                                 "arguments", argc - 1);
+    if (!rc && !a.format)
+        a.format = g_strdup("text");
+    if (!rc && !g_strv_contains((const char *const[]){ "text", "json", "tsv",
+                                                       NULL },
+                                a.format))
+        rc = sim_cli_usage_error("run", "--format must be text, json or tsv, "
+                                 "not '%s'", a.format);
+    if (!rc && a.seed_text)
+        rc = sim_cli_seed("run", a.seed_text, &a.seed);
+    if (!rc)
+        rc = run_main(argv[1], &a);
+    run_args_clear(&a);
+    return rc;
+}

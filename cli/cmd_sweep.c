@@ -1,0 +1,478 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * `sipreuse sweep EXPERIMENT`: a grid of runs.  The experiment is a key
+ * file: [experiment] names the topology (relative to the experiment's
+ * folder), the strategies, replications, first seed and fixed overrides;
+ * [vary] lists values per topology key (the cartesian product, first key
+ * slowest); [plot NAME] groups ask for plots (cli/cmd_plot.c).  Every run
+ * has its own folder runs/<point>/<strategy>-seed<N>/ with a completion
+ * marker that records the run's fingerprint (topology text, overrides,
+ * strategy, seed, version), so --resume reruns only what an interrupted
+ * sweep left incomplete or what an edit of the experiment made stale; the
+ * top-level runs.tsv leads with the varied keys, the aggregate has one row
+ * per point and strategy, and the folder keeps copies of the experiment and
+ * of the topology file.
+ */
+#include "cli/cli.h"
+
+#include <stdio.h>
+
+#include "models/strategy/strategy.h"
+#include "run/batch.h"
+#include "run/world.h"
+
+/* A parsed experiment. */
+typedef struct {
+    char *name;
+    char *topology;
+    /* The topology file's text, read once: every point loads it, the
+     * fingerprints hash it and the results folder keeps a copy. */
+    char *topo_text;
+    gsize topo_len;
+    /* (nullable): explicit strategies. */
+    char **strategies;
+    gint reps;
+    guint64 seed;
+    /* Fixed overrides. */
+    char **sets;
+    /* Varied keys and their values. */
+    char **keys;
+    GPtrArray *values;   /* of char ** */
+} Experiment;
+
+/* One grid point. */
+typedef struct {
+    /* Overrides: fixed ones, then key=value per varied key. */
+    char **overrides;
+    /* The varied values, one per key. */
+    char **labels;
+    char *folder;
+    SimTopo *topo;
+    char **strategies;
+} Point;
+
+static void
+experiment_clear(Experiment *e)
+{
+    g_free(e->name);
+    g_free(e->topology);
+    g_free(e->topo_text);
+    g_strfreev(e->strategies);
+    g_strfreev(e->sets);
+    g_strfreev(e->keys);
+    if (e->values)
+        g_ptr_array_unref(e->values);
+}
+
+static void
+point_free(gpointer p)
+{
+    Point *pt = p;
+    g_strfreev(pt->overrides);
+    g_strfreev(pt->labels);
+    g_free(pt->folder);
+    sim_topo_free(pt->topo);
+    g_strfreev(pt->strategies);
+    g_free(pt);
+}
+
+/* A ';'- or ','-separated list, blanks trimmed, empties dropped. */
+static char **
+split_list(const char *text, const char *seps)
+{
+    g_auto(GStrv) parts = g_strsplit_set(text ? text : "", seps, -1);
+    GPtrArray *out = g_ptr_array_new();
+    for (guint i = 0; parts[i]; i++)
+        if (*g_strstrip(parts[i]))
+            g_ptr_array_add(out, g_strdup(parts[i]));
+    g_ptr_array_add(out, NULL);
+    return (char **)g_ptr_array_free(out, FALSE);
+}
+
+static gboolean
+experiment_check_keys(GKeyFile *kf, const char *path, GError **error)
+{
+    static const char *const known[] = { "topology", "strategies", "reps",
+                                         "seed", "set", NULL };
+    g_auto(GStrv) keys = g_key_file_get_keys(kf, "experiment", NULL, error);
+    if (!keys)
+        return FALSE;
+    for (guint i = 0; keys[i]; i++) {
+        if (!g_strv_contains(known, keys[i])) {
+            g_set_error(error, G_KEY_FILE_ERROR,
+                        G_KEY_FILE_ERROR_KEY_NOT_FOUND,
+                        "%s: [experiment] has no key '%s' (known: topology, "
+                        "strategies, reps, seed, set)", path, keys[i]);
+            return FALSE;
+        }
+    }
+    return TRUE;
+}
+
+static gboolean
+experiment_vary(Experiment *e, GKeyFile *kf, const char *path,
+                GError **error)
+{
+    e->values = g_ptr_array_new_with_free_func((GDestroyNotify)g_strfreev);
+    e->keys = g_key_file_has_group(kf, "vary")
+                  ? g_key_file_get_keys(kf, "vary", NULL, NULL)
+                  : g_new0(char *, 1);
+    for (guint i = 0; e->keys[i]; i++) {
+        g_autofree char *v = g_key_file_get_value(kf, "vary", e->keys[i],
+                                                  NULL);
+        char **vals = split_list(v, ",;");
+        g_ptr_array_add(e->values, vals);
+        if (!vals[0]) {
+            g_set_error(error, G_KEY_FILE_ERROR,
+                        G_KEY_FILE_ERROR_INVALID_VALUE,
+                        "%s: [vary] %s has no values", path, e->keys[i]);
+            return FALSE;
+        }
+    }
+    return TRUE;
+}
+
+
+/* [experiment] seed: decimal digits only, 0 to 2^64 - 1 (the range of a
+ * topology's seed), and room for every replication's seed after it
+ * (GKeyFile's own reader takes "-1" and wraps it). */
+static gboolean
+experiment_seed(Experiment *e, GKeyFile *kf, const char *path,
+                GError **error)
+{
+    g_autofree char *text = g_key_file_get_value(kf, "experiment", "seed",
+                                                 NULL);
+    e->seed = 1;
+    if (!text)
+        return TRUE;
+    g_strstrip(text);
+    gboolean digits = text[0] != '\0';
+    for (const char *c = text; *c; c++)
+        digits &= g_ascii_isdigit(*c);
+    if (!digits || !g_ascii_string_to_unsigned(text, 10, 0, G_MAXUINT64,
+                                               &e->seed, NULL) ||
+        e->seed > G_MAXUINT64 - (guint64)(e->reps - 1)) {
+        g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                    "%s: [experiment] seed: expected an integer from 0 to "
+                    "%" G_GUINT64_FORMAT " less the replications, found "
+                    "'%s'",
+                    path, G_MAXUINT64, text);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+static gboolean
+experiment_load(Experiment *e, const char *path, GError **error)
+{
+    g_autoptr(GKeyFile) kf = g_key_file_new();
+    if (!g_key_file_load_from_file(kf, path, G_KEY_FILE_NONE, error)) {
+        g_prefix_error(error, "%s: ", path);
+        return FALSE;
+    }
+    if (!experiment_check_keys(kf, path, error))
+        return FALSE;
+    g_autofree char *topo = g_key_file_get_string(kf, "experiment",
+                                                  "topology", error);
+    if (!topo)
+        return FALSE;
+    g_autofree char *base = g_path_get_dirname(path);
+    e->topology = g_path_is_absolute(topo)
+                      ? g_strdup(topo)
+                      : g_build_filename(base, topo, NULL);
+    if (!g_file_get_contents(e->topology, &e->topo_text, &e->topo_len,
+                             error)) {
+        g_prefix_error(error, "%s: [experiment] topology: ", path);
+        return FALSE;
+    }
+    g_autofree char *file = g_path_get_basename(path);
+    char *dot = strrchr(file, '.');
+    e->name = dot ? g_strndup(file, dot - file) : g_strdup(file);
+    g_autofree char *st = g_key_file_get_string(kf, "experiment",
+                                                "strategies", NULL);
+    e->strategies = st ? split_list(st, ",;") : NULL;
+    e->reps = g_key_file_has_key(kf, "experiment", "reps", NULL)
+                  ? g_key_file_get_integer(kf, "experiment", "reps", error)
+                  : 3;
+    if (e->reps < 1) {
+        if (!*error)
+            g_set_error(error, G_KEY_FILE_ERROR,
+                        G_KEY_FILE_ERROR_INVALID_VALUE,
+                        "%s: [experiment] reps must be at least 1", path);
+        return FALSE;
+    }
+    if (!experiment_seed(e, kf, path, error))
+        return FALSE;
+    g_autofree char *sets = g_key_file_get_string(kf, "experiment", "set",
+                                                  NULL);
+    e->sets = split_list(sets, ";");
+    return experiment_vary(e, kf, path, error);
+}
+
+/* A folder name for a point: "k=v,k=v" with '/' and blanks replaced. */
+static char *
+point_folder(const Experiment *e, char **labels)
+{
+    GString *s = g_string_new(NULL);
+    for (guint i = 0; e->keys[i]; i++)
+        g_string_append_printf(s, "%s%s=%s", i ? "," : "", e->keys[i],
+                               labels[i]);
+    if (!s->len)
+        g_string_append(s, "default");
+    g_strdelimit(s->str, "/ \t", '_');
+    return g_string_free(s, FALSE);
+}
+
+static char **
+point_strategies(const Experiment *e, const SimTopo *topo)
+{
+    if (e->strategies)
+        return g_strdupv(e->strategies);
+    GPtrArray *names = g_ptr_array_new();
+    for (const SimStrategyOps *const *s = sim_strategy_all(); *s; s++)
+        if (sim_world_strategy_applicable(topo, (*s)->name))
+            g_ptr_array_add(names, g_strdup((*s)->name));
+    g_ptr_array_add(names, NULL);
+    return (char **)g_ptr_array_free(names, FALSE);
+}
+
+/* Builds point @idx of the grid (mixed radix, last key fastest). */
+static Point *
+point_new(const Experiment *e, guint idx, GError **error)
+{
+    guint nk = g_strv_length(e->keys);
+    Point *pt = g_new0(Point, 1);
+    pt->labels = g_new0(char *, nk + 1);
+    GPtrArray *ov = g_ptr_array_new();
+    for (guint i = 0; e->sets[i]; i++)
+        g_ptr_array_add(ov, g_strdup(e->sets[i]));
+    for (guint k = nk; k-- > 0;) {
+        char **vals = g_ptr_array_index(e->values, k);
+        guint nv = g_strv_length(vals);
+        pt->labels[k] = g_strdup(vals[idx % nv]);
+        idx /= nv;
+    }
+    for (guint k = 0; k < nk; k++)
+        g_ptr_array_add(ov, g_strdup_printf("%s=%s", e->keys[k],
+                                            pt->labels[k]));
+    g_ptr_array_add(ov, NULL);
+    pt->overrides = (char **)g_ptr_array_free(ov, FALSE);
+    pt->folder = point_folder(e, pt->labels);
+    /* A sweep picks its strategies: [simulation] strategy is not used. */
+    pt->topo = sim_topo_load_data_full(
+        e->topology, e->topo_text, e->topo_len,
+        (const char *const *)pt->overrides, SIM_TOPO_LOAD_CALLER_STRATEGY,
+        error);
+    if (!pt->topo) {
+        g_prefix_error(error, "point %s: ", pt->folder);
+        point_free(pt);
+        return NULL;
+    }
+    pt->strategies = point_strategies(e, pt->topo);
+    return pt;
+}
+
+static GPtrArray *
+sweep_points(const Experiment *e, GError **error)
+{
+    guint n = 1;
+    for (guint k = 0; k < e->values->len; k++)
+        n *= g_strv_length(g_ptr_array_index(e->values, k));
+    GPtrArray *points = g_ptr_array_new_with_free_func(point_free);
+    for (guint i = 0; i < n; i++) {
+        Point *pt = point_new(e, i, error);
+        if (!pt) {
+            g_ptr_array_unref(points);
+            return NULL;
+        }
+        g_ptr_array_add(points, pt);
+    }
+    return points;
+}
+
+static GPtrArray *
+sweep_jobs(const Experiment *e, GPtrArray *points, const char *out)
+{
+    GPtrArray *jobs = g_ptr_array_new_with_free_func(
+        (GDestroyNotify)sim_batch_job_free);
+    for (guint p = 0; p < points->len; p++) {
+        Point *pt = g_ptr_array_index(points, p);
+        for (guint s = 0; pt->strategies[s]; s++) {
+            for (gint r = 0; r < e->reps; r++) {
+                guint64 seed = e->seed + (guint64)r;
+                g_autofree char *leaf = g_strdup_printf(
+                    "%s-seed%" G_GUINT64_FORMAT, pt->strategies[s], seed);
+                g_autofree char *dir = g_build_filename(out, "runs",
+                                                        pt->folder, leaf,
+                                                        NULL);
+                SimBatchJob *job = sim_batch_job_new(
+                    pt->topo, pt->strategies[s], seed,
+                    (const char *const *)pt->overrides, dir);
+                job->fingerprint = sim_out_fingerprint(
+                    e->topo_text, e->topo_len,
+                    (const char *const *)pt->overrides, pt->strategies[s],
+                    seed);
+                job->labels = g_strdupv(pt->labels);
+                g_ptr_array_add(jobs, job);
+            }
+        }
+    }
+    return jobs;
+}
+
+/* aggregate.tsv: one group per (point, strategy), in job order. */
+static char *
+sweep_aggregate(const Experiment *e, GPtrArray *points, GPtrArray *jobs)
+{
+    g_autoptr(GArray) groups = g_array_new(FALSE, TRUE, sizeof(SimOutGroup));
+    guint j = 0;
+    for (guint p = 0; p < points->len; p++) {
+        Point *pt = g_ptr_array_index(points, p);
+        for (guint s = 0; pt->strategies[s]; s++) {
+            SimOutGroup g = { NULL, g_ptr_array_new() };
+            GPtrArray *labels = g_ptr_array_new();
+            g_ptr_array_add(labels, pt->strategies[s]);
+            for (guint k = 0; pt->labels[k]; k++)
+                g_ptr_array_add(labels, pt->labels[k]);
+            g_ptr_array_add(labels, NULL);
+            g.labels = (char **)g_ptr_array_free(labels, FALSE);
+            for (gint r = 0; r < e->reps; r++, j++) {
+                SimBatchJob *job = g_ptr_array_index(jobs, j);
+                if (job->row)
+                    g_ptr_array_add(g.rows, job->row);
+            }
+            g_array_append_val(groups, g);
+        }
+    }
+    GPtrArray *names = g_ptr_array_new();
+    g_ptr_array_add(names, (char *)"strategy");
+    for (guint k = 0; e->keys[k]; k++)
+        g_ptr_array_add(names, e->keys[k]);
+    g_ptr_array_add(names, NULL);
+    char *agg = sim_out_aggregate_tsv((const char *const *)names->pdata,
+                                      (SimOutGroup *)groups->data,
+                                      groups->len);
+    g_ptr_array_unref(names);
+    for (guint i = 0; i < groups->len; i++) {
+        SimOutGroup *g = &g_array_index(groups, SimOutGroup, i);
+        g_free(g->labels);
+        g_ptr_array_unref(g->rows);
+    }
+    return agg;
+}
+
+static gboolean
+sweep_write(const Experiment *e, const char *exp_path, GPtrArray *points,
+            GPtrArray *jobs, const char *out, GError **error)
+{
+    g_autofree char *runs = sim_batch_runs_tsv(
+        jobs, (const char *const *)e->keys);
+    g_autofree char *agg = sweep_aggregate(e, points, jobs);
+    g_autofree char *text = NULL;
+    g_autofree char *p_runs = g_build_filename(out, "runs.tsv", NULL);
+    g_autofree char *p_agg = g_build_filename(out, "aggregate.tsv", NULL);
+    g_autofree char *p_exp = g_build_filename(out, "experiment.exp", NULL);
+    g_autofree char *p_topo = g_build_filename(out, "topology.topo", NULL);
+    return g_file_get_contents(exp_path, &text, NULL, error) &&
+           sim_out_write_file(p_exp, text, error) &&
+           sim_out_write_file(p_topo, e->topo_text, error) &&
+           sim_out_write_file(p_runs, runs, error) &&
+           sim_out_write_file(p_agg, agg, error);
+}
+
+static int
+sweep_report(GPtrArray *jobs)
+{
+    int rc = SIM_EXIT_OK;
+    guint resumed = 0, ran = 0, stale = 0;
+    for (guint i = 0; i < jobs->len; i++) {
+        SimBatchJob *job = g_ptr_array_index(jobs, i);
+        resumed += job->resumed;
+        ran += job->row && !job->resumed;
+        stale += job->stale;
+        if (!job->error)
+            continue;
+        fprintf(stderr, "sipreuse sweep: %s: %s\n", job->dir,
+                job->error->message);
+        rc = MAX(rc, sim_batch_exit_status(job->error));
+    }
+    printf("%u runs: %u ran (%u of them stale: complete, but of an edited "
+           "experiment), %u already complete, %u failed\n", jobs->len, ran,
+           stale, resumed, jobs->len - ran - resumed);
+    return rc;
+}
+
+typedef struct {
+    char *out;
+    gint jobs;
+    gboolean resume;
+    gboolean no_timing;
+    gboolean no_plots;
+} SweepArgs;
+
+static int
+sweep_main(const char *path, const SweepArgs *a)
+{
+    g_autoptr(GError) error = NULL;
+    Experiment e = { 0 };
+    g_autoptr(GPtrArray) points = NULL;
+    int rc = SIM_EXIT_OK;
+    if (!experiment_load(&e, path, &error) ||
+        !(points = sweep_points(&e, &error))) {
+        rc = sim_cli_usage_error("sweep", "%s", error->message);
+        experiment_clear(&e);
+        return rc;
+    }
+    g_autofree char *out = a->out ? g_strdup(a->out)
+                                  : g_build_filename("results", e.name, NULL);
+    g_autoptr(GPtrArray) jobs = sweep_jobs(&e, points, out);
+    SimBatchOptions bo = { .jobs = a->jobs, .resume = a->resume,
+                           .progress = TRUE, .out.no_timing = a->no_timing };
+    sim_batch_run(jobs, &bo);
+    rc = sweep_report(jobs);
+    if (!sweep_write(&e, path, points, jobs, out, &error)) {
+        fprintf(stderr, "sipreuse sweep: %s\n", error->message);
+        rc = SIM_EXIT_FAILURE;
+    } else if (!a->no_plots && !sim_plot_dir(out, &error)) {
+        fprintf(stderr, "sipreuse sweep: plots: %s\n", error->message);
+        rc = MAX(rc, SIM_EXIT_FAILURE);
+    }
+    printf("results: %s\n", out);
+    experiment_clear(&e);
+    return rc;
+}
+
+/**
+ * sim_cmd_sweep:
+ * @argc: argument count
+ * @argv: arguments; argv[0] is "sweep"
+ *
+ * Returns: the exit status.
+ */
+int
+sim_cmd_sweep(int argc, char **argv)
+{
+    SweepArgs a = { .no_timing = sim_batch_no_timing_env() };
+    const GOptionEntry entries[] = {
+        { "jobs", 0, 0, G_OPTION_ARG_INT, &a.jobs,
+          "Parallel runs (default: number of cores)", "N" },
+        { "out", 0, 0, G_OPTION_ARG_FILENAME, &a.out,
+          "Results folder (default results/<experiment>)", "DIR" },
+        { "resume", 0, 0, G_OPTION_ARG_NONE, &a.resume,
+          "Skip runs whose results are already complete", NULL },
+        { "no-timing", 0, 0, G_OPTION_ARG_NONE, &a.no_timing,
+          "Write sim.wall_s and sim.events_per_s as 0", NULL },
+        { "no-plots", 0, 0, G_OPTION_ARG_NONE, &a.no_plots,
+          "Do not draw the plots", NULL },
+        G_OPTION_ENTRY_NULL
+    };
+    int rc = sim_cli_parse(sim_cli_context("sweep", entries), &argc, &argv);
+    if (!rc && argc != 2)
+        rc = sim_cli_usage_error("sweep", "expected one EXPERIMENT");
+    if (!rc && a.jobs < 0)
+        rc = sim_cli_usage_error("sweep", "--jobs must be positive");
+    if (!rc)
+        rc = sweep_main(argv[1], &a);
+    g_free(a.out);
+    return rc;
+}

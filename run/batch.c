@@ -1,0 +1,305 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The batch runner of `compare` and `sweep`: a fixed set of joined worker
+ * threads taking jobs in order from a shared index.  Jobs share only the
+ * read-only SimTopo; each worker builds its own world (sim_world_run gives
+ * every run its own SimCtx), writes its own folder and fills its own job
+ * record, so the order threads finish in never reaches the results.  The
+ * only shared mutable state is the job index and the completion count,
+ * under a mutex; the calling thread reads the count for the progress bar
+ * (wall clock: it is CLI plumbing, not model code).
+ */
+#define G_LOG_DOMAIN "sim-batch"
+
+#include "run/batch.h"
+
+#include <stdio.h>
+#include <unistd.h>
+
+#include "run/status.h"
+#include "run/world.h"
+
+/* What the workers share with the calling thread. */
+typedef struct {
+    const SimBatchOptions *opt;
+    GPtrArray *jobs;
+    GMutex lock;
+    GCond cond;
+    /* Next job to hand out and jobs finished, under lock. */
+    guint next;
+    guint done;
+} BatchState;
+
+/**
+ * sim_batch_job_new:
+ * @topo: (transfer none): the loaded topology; must outlive the job
+ * @strategy: strategy name
+ * @seed: seed
+ * @overrides: (nullable): the overrides @topo was loaded with
+ * @dir: the run's results folder
+ *
+ * Returns: (transfer full): a job; free with sim_batch_job_free().
+ */
+SimBatchJob *
+sim_batch_job_new(const SimTopo *topo, const char *strategy, guint64 seed,
+                  const char *const *overrides, const char *dir)
+{
+    SimBatchJob *job = g_new0(SimBatchJob, 1);
+    job->topo = topo;
+    job->strategy = g_strdup(strategy);
+    job->seed = seed;
+    job->overrides = g_strdupv((char **)overrides);
+    job->dir = g_strdup(dir);
+    return job;
+}
+
+/**
+ * sim_batch_job_free:
+ * @job: (nullable): a job
+ */
+void
+sim_batch_job_free(SimBatchJob *job)
+{
+    if (!job)
+        return;
+    g_free(job->strategy);
+    g_strfreev(job->overrides);
+    g_free(job->dir);
+    g_free(job->fingerprint);
+    g_strfreev(job->labels);
+    g_strfreev(job->row);
+    g_clear_error(&job->error);
+    g_free(job);
+}
+
+/**
+ * sim_batch_cache_dir:
+ *
+ * Returns: (transfer full): the folder for the generated-PKI cache:
+ *   $SIPREUSE_CACHE, or the user cache folder's "sipreuse".
+ */
+char *
+sim_batch_cache_dir(void)
+{
+    const char *env = g_getenv("SIPREUSE_CACHE");
+    if (env && *env)
+        return g_strdup(env);
+    return g_build_filename(g_get_user_cache_dir(), "sipreuse", NULL);
+}
+
+/**
+ * sim_batch_no_timing_env:
+ *
+ * Returns: TRUE if $SIPREUSE_NO_TIMING is set to a non-empty value other
+ *   than "0": the sim.* wall-clock columns are then written as 0.
+ */
+gboolean
+sim_batch_no_timing_env(void)
+{
+    const char *env = g_getenv("SIPREUSE_NO_TIMING");
+    return env && *env && !g_str_equal(env, "0");
+}
+
+/* With resume: TRUE if @job's folder holds a complete run of the same
+ * fingerprint, whose row is then read; a complete folder of another
+ * fingerprint (or of none, while the job has one) is stale. */
+static gboolean
+batch_resume(SimBatchJob *job)
+{
+    if (!sim_out_run_complete(job->dir))
+        return FALSE;
+    g_autofree char *fp = sim_out_run_fingerprint(job->dir);
+    if (job->fingerprint && g_strcmp0(fp, job->fingerprint) != 0) {
+        job->stale = TRUE;
+        return FALSE;
+    }
+    /* An unreadable complete folder is simply run again. */
+    job->row = sim_out_read_run_row(job->dir, NULL);
+    return job->row != NULL;
+}
+
+static void
+batch_do(SimBatchJob *job, const SimBatchOptions *opt)
+{
+    if (opt->resume && batch_resume(job)) {
+        job->resumed = TRUE;
+        return;
+    }
+    g_autofree char *cache = sim_batch_cache_dir();
+    SimRunOptions ro = {
+        .strategy = job->strategy,
+        .seed = job->seed,
+        .seed_set = TRUE,
+        .overrides = (const char *const *)job->overrides,
+        .cache_dir = cache,
+        .files_verify_time = opt->files_verify_time,
+    };
+    g_autoptr(SimRunResult) r = sim_world_run(job->topo, &ro, &job->error);
+    if (!r)
+        return;
+    SimOutOptions out = opt->out;
+    out.fingerprint = job->fingerprint;
+    if (!sim_out_write_run(r, job->dir, &out, &job->error))
+        return;
+    g_autofree char *row = sim_out_runs_row(r, &opt->out);
+    job->row = g_strsplit(g_strchomp(row), "\t", -1);
+}
+
+/* A worker thread: takes the next job until none is left. */
+static gpointer
+batch_worker(gpointer data)
+{
+    BatchState *st = data;
+    for (;;) {
+        g_mutex_lock(&st->lock);
+        guint i = st->next++;
+        g_mutex_unlock(&st->lock);
+        if (i >= st->jobs->len)
+            return NULL;
+        batch_do(g_ptr_array_index(st->jobs, i), st->opt);
+        g_mutex_lock(&st->lock);
+        st->done++;
+        g_cond_signal(&st->cond);
+        g_mutex_unlock(&st->lock);
+    }
+}
+
+static void
+batch_progress(guint done, guint total, gint64 start)
+{
+    const int width = 30;
+    int fill = total ? (int)((guint64)done * width / total) : width;
+    double elapsed = (double)(g_get_monotonic_time() - start) / 1e6;
+    fprintf(stderr, "\r[%.*s%*s] %u/%u runs", fill,
+            "##############################", width - fill, "", done, total);
+    if (done && done < total) {
+        double eta = elapsed * (total - done) / done;
+        fprintf(stderr, ", ETA %dm%02ds ", (int)eta / 60, (int)eta % 60);
+    } else {
+        fprintf(stderr, ", %.0fs         ", elapsed);
+    }
+    fflush(stderr);
+}
+
+/* Waits for every job, drawing the progress bar if asked. */
+static void
+batch_wait(BatchState *st, gboolean bar)
+{
+    gint64 start = g_get_monotonic_time();
+    g_mutex_lock(&st->lock);
+    while (st->done < st->jobs->len) {
+        if (bar) {
+            guint done = st->done;
+            g_mutex_unlock(&st->lock);
+            batch_progress(done, st->jobs->len, start);
+            g_mutex_lock(&st->lock);
+        }
+        g_cond_wait_until(&st->cond, &st->lock,
+                          g_get_monotonic_time() + G_TIME_SPAN_SECOND / 4);
+    }
+    g_mutex_unlock(&st->lock);
+    if (bar) {
+        batch_progress(st->jobs->len, st->jobs->len, start);
+        fputc('\n', stderr);
+    }
+}
+
+/**
+ * sim_batch_run:
+ * @jobs: (element-type SimBatchJob): the jobs; their outputs are filled in
+ * @options: how to run them
+ *
+ * Runs every job on options->jobs worker threads and waits for all of them.
+ * The workers are joined before this returns (not pooled), so per-thread
+ * library state (OpenSSL's) is released with them.
+ *
+ * Returns: the number of jobs that failed (their error is set).
+ */
+guint
+sim_batch_run(GPtrArray *jobs, const SimBatchOptions *options)
+{
+    SimBatchOptions pinned = *options;
+    const SimBatchOptions *opt = &pinned;
+    if (!pinned.files_verify_time)
+        pinned.files_verify_time = g_get_real_time() / G_USEC_PER_SEC;
+    BatchState st = { .opt = opt, .jobs = jobs };
+    g_mutex_init(&st.lock);
+    g_cond_init(&st.cond);
+    gint n = opt->jobs > 0 ? opt->jobs : (gint)g_get_num_processors();
+    n = MAX(1, MIN(n, (gint)MAX(jobs->len, 1)));
+    g_autofree GThread **threads = g_new(GThread *, n);
+    for (gint i = 0; i < n; i++)
+        threads[i] = g_thread_new("sipreuse-run", batch_worker, &st);
+    batch_wait(&st, opt->progress && isatty(STDERR_FILENO));
+    for (gint i = 0; i < n; i++)
+        g_thread_join(threads[i]);
+    g_mutex_clear(&st.lock);
+    g_cond_clear(&st.cond);
+
+    guint failed = 0;
+    for (guint i = 0; i < jobs->len; i++)
+        failed += ((SimBatchJob *)g_ptr_array_index(jobs, i))->row == NULL;
+    return failed;
+}
+
+/**
+ * sim_batch_exit_status:
+ * @error: (nullable): why a run failed
+ *
+ * Returns: %SIM_EXIT_USAGE (2) for bad input (topology, strategy, a
+ *   strategy that cannot run there, credentials), 1 for anything else.
+ */
+int
+sim_batch_exit_status(const GError *error)
+{
+    if (!error)
+        return 0;
+    if (error->domain == SIM_TOPO_ERROR)
+        return SIM_EXIT_USAGE;
+    if (error->domain == SIM_WORLD_ERROR &&
+        (error->code == SIM_WORLD_ERROR_STRATEGY ||
+         error->code == SIM_WORLD_ERROR_NOT_APPLICABLE ||
+         error->code == SIM_WORLD_ERROR_PKI))
+        return SIM_EXIT_USAGE;
+    return SIM_EXIT_FAILURE;
+}
+
+/* A label field: no tabs or newlines. */
+static void
+batch_put_label(GString *s, const char *label)
+{
+    for (const char *p = label ? label : ""; *p; p++)
+        g_string_append_c(s, (*p == '\t' || *p == '\n') ? ' ' : *p);
+    g_string_append_c(s, '\t');
+}
+
+/**
+ * sim_batch_runs_tsv:
+ * @jobs: (element-type SimBatchJob): finished jobs
+ * @label_names: (nullable): names of leading columns (a sweep's varied
+ *   keys), whose values are each job's labels; NULL-terminated
+ *
+ * Returns: (transfer full): runs.tsv of every successful job, in job order:
+ *   the label columns, then the contract columns in contract order.
+ */
+char *
+sim_batch_runs_tsv(GPtrArray *jobs, const char *const *label_names)
+{
+    GString *s = g_string_new(NULL);
+    g_autofree char *header = sim_out_runs_header();
+    guint nl = label_names ? g_strv_length((char **)label_names) : 0;
+    for (guint k = 0; k < nl; k++)
+        batch_put_label(s, label_names[k]);
+    g_string_append(s, header);
+    for (guint i = 0; i < jobs->len; i++) {
+        SimBatchJob *job = g_ptr_array_index(jobs, i);
+        if (!job->row)
+            continue;
+        guint have = job->labels ? g_strv_length(job->labels) : 0;
+        for (guint k = 0; k < nl; k++)
+            batch_put_label(s, k < have ? job->labels[k] : "");
+        g_autofree char *line = g_strjoinv("\t", job->row);
+        g_string_append_printf(s, "%s\n", line);
+    }
+    return g_string_free(s, FALSE);
+}

@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Many runs at once for `compare` and `sweep`: a list of jobs (topology,
+ * strategy, seed, results folder) run on worker threads, each written
+ * atomically into its own folder; results are collected in job order,
+ * whatever order the threads finish in.  Also the plot driver the verbs
+ * share (implemented in cli/cmd_plot.c).
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "run/out.h"
+#include "run/topo.h"
+
+G_BEGIN_DECLS
+
+/* One run of a batch. */
+typedef struct {
+    /* The loaded topology (borrowed, shared read-only between jobs). */
+    const SimTopo *topo;
+    /* Strategy name. */
+    char *strategy;
+    guint64 seed;
+    /* The --set overrides the topology was loaded with (recorded). */
+    char **overrides;
+    /* The run's results folder. */
+    char *dir;
+    /* (nullable): what the run depends on (sim_out_fingerprint), written
+     * into its completion marker; with resume, a complete folder whose
+     * marker records another fingerprint (or none) is run again. */
+    char *fingerprint;
+    /* (nullable): values of leading runs.tsv columns (a sweep point's
+     * varied keys), NULL-terminated. */
+    char **labels;
+    /* Output: the runs.tsv fields, or NULL with error set. */
+    char **row;
+    GError *error;
+    /* Output: TRUE if the run was complete on disk and not rerun. */
+    gboolean resumed;
+    /* Output: TRUE if a complete folder was rerun because its fingerprint
+     * differed (the experiment was edited). */
+    gboolean stale;
+} SimBatchJob;
+
+/* How to run a batch. */
+typedef struct {
+    /* Threads (0: one per processor). */
+    gint jobs;
+    /* Skip jobs whose folder holds a complete run of the same
+     * fingerprint. */
+    gboolean resume;
+    /* Progress bar on stderr (only drawn when it is a terminal). */
+    gboolean progress;
+    SimOutOptions out;
+    /* Unix time at which every run validates certificate files when [pki]
+     * verify-time is unset (0: when the batch starts): one instant for all
+     * the runs, so they cannot straddle a certificate's validity edge. */
+    gint64 files_verify_time;
+} SimBatchOptions;
+
+/* Jobs. */
+SimBatchJob *sim_batch_job_new(const SimTopo *topo, const char *strategy,
+                               guint64 seed, const char *const *overrides,
+                               const char *dir);
+void sim_batch_job_free(SimBatchJob *job);
+guint sim_batch_run(GPtrArray *jobs, const SimBatchOptions *opt);
+
+/* Helpers of the verbs. */
+int sim_batch_exit_status(const GError *error);
+char *sim_batch_cache_dir(void);
+gboolean sim_batch_no_timing_env(void);
+char *sim_batch_runs_tsv(GPtrArray *jobs, const char *const *label_names);
+
+/* Plots (cli/cmd_plot.c): draws every plot that applies to @dir. */
+gboolean sim_plot_dir(const char *dir, GError **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(SimBatchJob, sim_batch_job_free)
+
+G_END_DECLS

@@ -1,0 +1,173 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What one run produces (DESIGN.md section 8), as plain values: the world
+ * fills a SimRunResult when a run ends, run/out.c writes it (summary.json,
+ * runs.tsv, nodes.tsv, timeseries.tsv, latency histogram, metadata) and the
+ * compare and sweep verbs aggregate it.  Nothing here knows SIP; the field
+ * names map one to one onto the dotted result keys of the contract.
+ * Statistics cover the measurement window (after warm-up) unless the field
+ * says "run".
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "sim/evq.h"
+
+G_BEGIN_DECLS
+
+/* One row of nodes.tsv. */
+typedef struct {
+    char *node;
+    guint64 calls_originated;
+    guint64 calls_received;
+    guint64 requests_received;
+    guint64 connections_peak;
+    guint64 handshakes;
+    /* Busy fraction of the node's cores over the window, in [0, 1]. */
+    double cpu_util;
+    guint64 memory_conn_bytes_peak;
+    /* (nullable): the domain of the node's SRV farm (the first domain whose
+     * SRV records point at it), and its expected share of that domain's
+     * SRV selections (weight / sum within the lowest priority; NAN when
+     * srv_domain is NULL). */
+    char *srv_domain;
+    double srv_share;
+} SimNodeResult;
+
+/* One row of pairs.tsv: connections a node opened toward one peer. */
+typedef struct {
+    /* The node that opened them. */
+    char *node;
+    /* The peer: the name of the node at peer_ip ("a|b" when several nodes
+     * share the address, "-" when none has it). */
+    char *peer;
+    /* The peer's address, dotted. */
+    char *peer_ip;
+    /* Connections the node's proxy opened toward the peer, failed
+     * attempts included: in the window, and over the whole run. */
+    guint64 connections_opened;
+    guint64 connections_opened_run;
+} SimPairResult;
+
+/* One row of timeseries.tsv (sampled every SimRunResult.sample_interval). */
+typedef struct {
+    SimTime t;
+    guint64 open_connections;
+    /* Mean busy fraction over all nodes' cores during the interval. */
+    double cpu_util;
+    guint64 calls_in_progress;
+} SimSample;
+
+/* One bucket of the call set-up latency histogram. */
+typedef struct {
+    /* Bucket bounds in nanoseconds: [lo, hi). */
+    guint64 lo, hi;
+    guint64 count;
+} SimLatencyBucket;
+
+/* Everything a run reports. */
+typedef struct {
+    /* Identity of the run. */
+    char *topology;
+    char *strategy;
+    guint64 seed;
+    /* "udp", "tcp", "sctp", "tls" or "tls-sctp". */
+    char *protocol;
+    /* --set overrides applied, NULL-terminated (may be empty). */
+    char **overrides;
+    SimTime duration;
+    SimTime warmup;
+    /* (nullable): TLS runs: the instant certificate chains were validated
+     * at, ISO 8601 UTC ("2026-12-03T12:00:00Z"), which [pki] verify-time
+     * takes to reproduce the run; NULL without a PKI. */
+    char *pki_verify_time;
+
+    /* calls.* */
+    guint64 calls_attempted;
+    guint64 calls_completed;
+    guint64 calls_failed;
+
+    /* latency.setup_ms.*: arrival at the origin proxy to the 200 there. */
+    double latency_setup_ms_mean;
+    double latency_setup_ms_p50;
+    double latency_setup_ms_p95;
+    double latency_setup_ms_p99;
+    double latency_setup_ms_max;
+
+    /* connections.* (window) and whole-run totals. */
+    guint64 connections_opened;
+    guint64 connections_closed;
+    guint64 connections_peak;
+    double connections_mean;
+    guint64 connections_per_node_peak_max;
+    guint64 connections_opened_run;
+    guint64 connections_closed_run;
+
+    /* handshakes.* */
+    guint64 handshakes_tcp;
+    guint64 handshakes_sctp;
+    guint64 handshakes_tls_full;
+    guint64 handshakes_tls_resumed;
+    guint64 handshakes_failed;
+
+    /* alias.* and requests.hijacked */
+    guint64 alias_added;
+    guint64 alias_rejected;
+    guint64 alias_hits;
+    guint64 requests_hijacked;
+
+    /* cpu.*: highest node utilisation; crypto CPU seconds over all nodes. */
+    double cpu_util_max;
+    double cpu_crypto_s;
+
+    /* bytes.wire: every byte put on the wire (IP headers included). */
+    guint64 bytes_wire;
+
+    /* memory.conn_bytes_peak: peak modelled connection memory, all nodes. */
+    guint64 memory_conn_bytes_peak;
+
+    /* sim.*: the simulator itself (not deterministic: wall clock). */
+    guint64 sim_events;
+    double sim_wall_s;
+    double sim_events_per_s;
+
+    /* Further counters as (dotted name, value), sorted by name: alias
+     * rejections by reason, per-peer connection counts, failovers, SRV
+     * target shares ("srv.<domain>.<target>:<port>") and the like.  They go
+     * to summary.json only: runs.tsv keeps one fixed schema for all runs. */
+    GArray *extra_names;   /* of char * (owned) */
+    GArray *extra_values;  /* of double */
+    /* Of gboolean: TRUE where the value is a count, written as an
+     * integer; FALSE for gauges and means, written with %.6f. */
+    GArray *extra_counts;
+
+    /* Per node, in topology order. */
+    SimNodeResult *nodes;
+    guint n_nodes;
+
+    /* Per (node, peer) with a connection opened in the run: nodes in
+     * topology order, then peers by name and address. */
+    SimPairResult *pairs;
+    guint n_pairs;
+
+    /* Time series. */
+    SimTime sample_interval;
+    SimSample *samples;
+    guint n_samples;
+
+    /* Set-up latency histogram, non-empty buckets in increasing order. */
+    SimLatencyBucket *latency;
+    guint n_latency;
+} SimRunResult;
+
+SimRunResult *sim_run_result_new(void);
+void sim_run_result_free(SimRunResult *r);
+void sim_run_result_add_extra(SimRunResult *r, const char *name,
+                              double value);
+void sim_run_result_add_extra_count(SimRunResult *r, const char *name,
+                                    guint64 value);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(SimRunResult, sim_run_result_free)
+
+G_END_DECLS

@@ -1,0 +1,647 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Tests of the world builder in whole runs: the strategy applicability rules and errors, determinism (same topology,
+ * strategy and seed give the same bytes in every output but the wall
+ * clock), the results contract and the run invariants (one sample per
+ * second, connections opened = closed + open at the end), warm-up, a
+ * crashed node's peers reaching it again, and every sample topology with
+ * every applicable strategy.
+ */
+#include "models/strategy/strategy.h"
+#include "run/out.h"
+#include "run/world.h"
+
+#include <math.h>
+#include <string.h>
+
+/* ---- Whole runs ---------------------------------------------------------- */
+
+/* A small string topology: A serves a.test, B serves b.test, 50 ms apart;
+ * calls both ways.  %s is the protocol. */
+static const char world_pair_fmt[] =
+    "[simulation]\nduration = 20s\nseed = 3\n"
+    "[transport]\nprotocol = %s\n"
+    "[network]\ndefault-delay = 25ms\n"
+    "[domain a.test]\n[domain b.test]\n"
+    "[node A]\nhost = pa.a.test\naddress = 10.1.0.1\ndomains = a.test\n"
+    "[node B]\nhost = pb.b.test\naddress = 10.2.0.1\ndomains = b.test\n"
+    "[traffic ab]\nfrom = a.test\nto = b.test\nrate = 5\nhold = 2s\n"
+    "[traffic ba]\nfrom = b.test\nto = a.test\nrate = 5\nhold = 2s\n"
+    "bye-by = random\n";
+
+static SimTopo *
+world_pair(const char *protocol, const char *const *overrides)
+{
+    g_autofree char *text = g_strdup_printf(world_pair_fmt, protocol);
+    g_autoptr(GError) error = NULL;
+    SimTopo *topo = sim_topo_load_data("pair-test", text, strlen(text),
+                                       overrides, &error);
+    g_assert_no_error(error);
+    return topo;
+}
+
+static SimRunResult *
+world_run_ok(const SimTopo *topo, const char *strategy, guint64 seed)
+{
+    SimRunOptions opt = { .strategy = strategy, .seed = seed,
+                          .seed_set = seed != 0 };
+    g_autoptr(GError) error = NULL;
+    SimRunResult *r = sim_world_run(topo, &opt, &error);
+    g_assert_no_error(error);
+    g_assert_nonnull(r);
+    return r;
+}
+
+/* Every field of the results contract is filled and consistent. */
+static void
+check_contract(const SimTopo *topo, const SimRunResult *r,
+               const char *strategy)
+{
+    g_assert_cmpstr(r->topology, ==, topo->name);
+    g_assert_cmpstr(r->strategy, ==, strategy);
+    g_assert_cmpstr(r->protocol, ==,
+                    sim_protocol_name(topo->transport.protocol));
+    g_assert_nonnull(r->overrides);
+    g_assert_cmpuint(r->duration, ==, topo->simulation.duration);
+    /* Outcomes count in the window of their attempt (warm-up too). */
+    g_assert_cmpuint(r->calls_completed + r->calls_failed, <=,
+                     r->calls_attempted);
+    g_assert_cmpfloat(r->latency_setup_ms_p50, <=, r->latency_setup_ms_p95);
+    g_assert_cmpfloat(r->latency_setup_ms_p95, <=, r->latency_setup_ms_p99);
+    g_assert_cmpfloat(r->latency_setup_ms_p99, <=,
+                      r->latency_setup_ms_max * 1.01);
+    g_assert_cmpuint(r->connections_peak, >=, r->connections_per_node_peak_max
+                     > 0 ? 1 : 0);
+    g_assert_cmpfloat(r->connections_mean, <=, r->connections_peak + 1e-9);
+    g_assert_cmpfloat(r->cpu_util_max, >=, 0);
+    g_assert_cmpfloat(r->cpu_util_max, <=, 1.0 + 1e-9);
+    g_assert_cmpuint(r->sim_events, >, 0);
+    /* Per node, topology order. */
+    g_assert_cmpuint(r->n_nodes, ==, topo->n_nodes);
+    for (guint i = 0; i < r->n_nodes; i++)
+        g_assert_cmpstr(r->nodes[i].node, ==, topo->nodes[i].name);
+    /* One sample per second from 0 to the end, times increasing. */
+    g_assert_cmpuint(r->sample_interval, ==, SIM_S(1));
+    g_assert_cmpuint(r->n_samples, ==,
+                     topo->simulation.duration / SIM_S(1) + 1);
+    for (guint i = 0; i < r->n_samples; i++) {
+        g_assert_cmpuint(r->samples[i].t, ==, i * SIM_S(1));
+        g_assert_cmpfloat(r->samples[i].cpu_util, <=, 1.0);
+    }
+    /* Latency buckets: increasing, non-empty, counting the window. */
+    guint64 n = 0;
+    for (guint i = 0; i < r->n_latency; i++) {
+        g_assert_cmpuint(r->latency[i].lo, <, r->latency[i].hi);
+        g_assert_cmpuint(r->latency[i].count, >, 0);
+        if (i)
+            g_assert_cmpuint(r->latency[i].lo, >=, r->latency[i - 1].hi);
+        n += r->latency[i].count;
+    }
+    g_assert_cmpuint(n, <=, r->calls_completed);
+    /* Every connection is accounted for: opened = closed + open at end. */
+    g_assert_cmpuint(r->connections_opened_run, ==,
+                     r->connections_closed_run +
+                         r->samples[r->n_samples - 1].open_connections);
+}
+
+/* Random streams belong to model instances, not to addresses (DESIGN 3):
+ * an idle node listed first shifts every address assigned in file order,
+ * yet a lossy, jittery run between the other two draws exactly the same
+ * numbers, so every result is the same. */
+static void
+test_streams_by_node(void)
+{
+    static const char fmt[] =
+        "[simulation]\nduration = 30s\nseed = 7\n"
+        "[transport]\nprotocol = tcp\n"
+        "[network]\ndefault-delay = 20ms\njitter = 5ms\nloss = 0.02\n"
+        "[domain a.test]\n[domain b.test]\n%s"
+        "[node A]\nhost = pa.a.test\ndomains = a.test\n"
+        "[node B]\nhost = pb.b.test\ndomains = b.test\n"
+        "[traffic ab]\nfrom = a.test\nto = b.test\nrate = 20\nhold = 1s\n";
+    const char *idle = "[node Z]\nhost = pz.z.test\n";
+    SimRunResult *r[2];
+    for (guint i = 0; i < 2; i++) {
+        g_autofree char *text = g_strdup_printf(fmt, i ? idle : "");
+        g_autoptr(GError) error = NULL;
+        g_autoptr(SimTopo) topo = sim_topo_load_data("streams", text,
+                                                     strlen(text), NULL,
+                                                     &error);
+        g_assert_no_error(error);
+        r[i] = world_run_ok(topo, "rfc3261", 0);
+    }
+    g_assert_cmpuint(r[0]->calls_completed, >, 0);
+    g_assert_cmpuint(r[0]->calls_attempted, ==, r[1]->calls_attempted);
+    g_assert_cmpuint(r[0]->calls_completed, ==, r[1]->calls_completed);
+    g_assert_cmpuint(r[0]->bytes_wire, ==, r[1]->bytes_wire);
+    g_assert_cmpfloat(r[0]->latency_setup_ms_mean, ==,
+                      r[1]->latency_setup_ms_mean);
+    g_assert_cmpfloat(r[0]->latency_setup_ms_max, ==,
+                      r[1]->latency_setup_ms_max);
+    /* Loss did bite: some segment was retransmitted. */
+    g_assert_cmpfloat(r[0]->latency_setup_ms_max, >, 1000);
+    for (guint i = 0; i < 2; i++)
+        sim_run_result_free(r[i]);
+}
+
+static gint
+path_cmp(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The sample topologies, sorted. */
+static char **
+world_topology_files(void)
+{
+    const char *src = g_getenv("SIPREUSE_SRCDIR");
+    g_autofree char *dir = g_build_filename(src ? src : ".", "topologies",
+                                            NULL);
+    g_autoptr(GPtrArray) files = g_ptr_array_new();
+    g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+    const char *name;
+    while (d && (name = g_dir_read_name(d)))
+        if (g_str_has_suffix(name, ".topo"))
+            g_ptr_array_add(files, g_build_filename(dir, name, NULL));
+    g_ptr_array_sort(files, path_cmp);
+    g_ptr_array_add(files, NULL);
+    return (char **)g_ptr_array_free(g_steal_pointer(&files), FALSE);
+}
+
+/* Overrides that shorten the run in @file to 4 s with a 1 s warm-up; its
+ * faults move to 2 s for 1 s, so that they still fire (a fault at or after
+ * the end of the run is an error). */
+static char **
+world_shorten(const char *file)
+{
+    g_autoptr(GKeyFile) kf = g_key_file_new();
+    g_assert_true(g_key_file_load_from_file(kf, file, G_KEY_FILE_NONE, NULL));
+    g_auto(GStrv) groups = g_key_file_get_groups(kf, NULL);
+    GPtrArray *ov = g_ptr_array_new();
+    g_ptr_array_add(ov, g_strdup("simulation.duration=4s"));
+    g_ptr_array_add(ov, g_strdup("simulation.warmup=1s"));
+    for (guint i = 0; groups[i]; i++) {
+        if (!g_str_has_prefix(groups[i], "fault "))
+            continue;
+        const char *name = groups[i] + strlen("fault ");
+        g_ptr_array_add(ov, g_strdup_printf("fault.%s.at=2s", name));
+        g_ptr_array_add(ov, g_strdup_printf("fault.%s.duration=1s", name));
+    }
+    g_ptr_array_add(ov, NULL);
+    return (char **)g_ptr_array_free(ov, FALSE);
+}
+
+/* Every sample topology runs with every applicable strategy (4 s of
+ * simulated time, 1 s warm-up); inapplicable ones are refused. */
+static void
+test_topologies(void)
+{
+    g_auto(GStrv) files = world_topology_files();
+    g_assert_nonnull(files[0]);
+    for (guint f = 0; files[f]; f++) {
+        g_autoptr(GError) error = NULL;
+        g_auto(GStrv) shorten = world_shorten(files[f]);
+        g_autoptr(SimTopo) topo = sim_topo_load(
+            files[f], (const char *const *)shorten, &error);
+        g_assert_no_error(error);
+        const SimStrategyOps *const *all = sim_strategy_all();
+        for (guint s = 0; all[s]; s++) {
+            const char *name = all[s]->name;
+            SimRunOptions opt = { .strategy = name };
+            g_test_message("%s with %s", files[f], name);
+            g_autoptr(SimRunResult) r = sim_world_run(topo, &opt, &error);
+            if (!sim_world_strategy_applicable(topo, name)) {
+                g_assert_error(error, SIM_WORLD_ERROR,
+                               SIM_WORLD_ERROR_NOT_APPLICABLE);
+                g_assert_null(r);
+                g_clear_error(&error);
+                continue;
+            }
+            g_assert_no_error(error);
+            check_contract(topo, r, name);
+        }
+    }
+}
+
+/* reuse and virtual-server need TLS; two-connection any reliable
+ * transport; the others run everywhere; unknown names nowhere. */
+static void
+test_applicable(void)
+{
+    static const struct {
+        const char *proto, *strategy;
+        gboolean ok;
+    } cases[] = {
+        { "tls", "reuse", TRUE },
+        { "tls-sctp", "reuse", TRUE },
+        { "tcp", "reuse", FALSE },
+        { "udp", "virtual-server", FALSE },
+        { "tls", "virtual-server", TRUE },
+        { "tcp", "two-connection", TRUE },
+        { "sctp", "two-connection", TRUE },
+        { "udp", "two-connection", FALSE },
+        { "udp", "rfc3261", TRUE },
+        { "sctp", "per-transaction", TRUE },
+        { "tcp", "reuse-unauthenticated", TRUE },
+        { "tls", "no-such-strategy", FALSE },
+    };
+    for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autoptr(SimTopo) topo = world_pair(cases[i].proto, NULL);
+        g_assert_cmpint(sim_world_strategy_applicable(topo,
+                                                      cases[i].strategy),
+                        ==, cases[i].ok);
+    }
+}
+
+/* Long runs sample their time series less often: at most 10,000
+ * intervals of 1, 2 or 5 times a power of ten seconds; an idle node for a
+ * million seconds costs 10,001 rows, not a million. */
+static void
+test_long_run(void)
+{
+    g_assert_cmpuint(sim_world_sample_interval(SIM_S(60)), ==, SIM_S(1));
+    g_assert_cmpuint(sim_world_sample_interval(SIM_S(10000)), ==, SIM_S(1));
+    g_assert_cmpuint(sim_world_sample_interval(SIM_S(10001)), ==, SIM_S(2));
+    g_assert_cmpuint(sim_world_sample_interval(SIM_S(45000)), ==, SIM_S(5));
+    g_assert_cmpuint(sim_world_sample_interval(SIM_S(1000000)), ==,
+                     SIM_S(100));
+    g_assert_cmpuint(sim_world_sample_interval(SIM_S(365 * 86400)), ==,
+                     SIM_S(5000));
+    const char *text = "[simulation]\nduration = 1000000s\n"
+                       "[transport]\nprotocol = tcp\n[node a]\n";
+    g_autoptr(GError) error = NULL;
+    g_autoptr(SimTopo) topo = sim_topo_load_data("long", text, strlen(text),
+                                                 NULL, &error);
+    g_assert_no_error(error);
+    SimRunOptions opt = { .strategy = "rfc3261" };
+    g_autoptr(SimRunResult) r = sim_world_run(topo, &opt, &error);
+    g_assert_no_error(error);
+    g_assert_cmpuint(r->sample_interval, ==, SIM_S(100));
+    g_assert_cmpuint(r->n_samples, ==, 10001);
+    g_assert_cmpuint(r->samples[r->n_samples - 1].t, ==, SIM_S(1000000));
+}
+
+static void
+test_errors(void)
+{
+    g_autoptr(SimTopo) tcp = world_pair("tcp", NULL);
+    g_autoptr(GError) error = NULL;
+    SimRunOptions opt = { .strategy = "no-such-strategy" };
+    g_assert_null(sim_world_run(tcp, &opt, &error));
+    g_assert_error(error, SIM_WORLD_ERROR, SIM_WORLD_ERROR_STRATEGY);
+    /* The message lists the valid names. */
+    g_assert_nonnull(strstr(error->message, "rfc3261"));
+    g_clear_error(&error);
+    opt.strategy = "reuse";
+    g_assert_null(sim_world_run(tcp, &opt, &error));
+    g_assert_error(error, SIM_WORLD_ERROR, SIM_WORLD_ERROR_NOT_APPLICABLE);
+}
+
+/* Every output of a run but the wall-clock fields, as one string. */
+static char *
+world_fingerprint(const SimRunResult *r)
+{
+    SimOutOptions o = { .no_timing = TRUE };
+    g_autofree char *row = sim_out_runs_row(r, &o);
+    g_autofree char *json = sim_out_summary_json(r, &o);
+    g_autofree char *nodes = sim_out_nodes_tsv(r);
+    g_autofree char *pairs = sim_out_pairs_tsv(r);
+    g_autofree char *ts = sim_out_timeseries_tsv(r);
+    g_autofree char *lat = sim_out_latency_tsv(r);
+    return g_strconcat(row, json, nodes, pairs, ts, lat, NULL);
+}
+
+/* Same topology, strategy and seed: identical results; another seed
+ * draws other arrivals. */
+static void
+test_determinism(void)
+{
+    static const char *const protos[] = { "tcp", "tls" };
+    for (guint i = 0; i < G_N_ELEMENTS(protos); i++) {
+        g_autoptr(SimTopo) topo = world_pair(protos[i], NULL);
+        g_autoptr(SimRunResult) a = world_run_ok(topo, "rfc3261", 5);
+        g_autoptr(SimRunResult) b = world_run_ok(topo, "rfc3261", 5);
+        g_autoptr(SimRunResult) c = world_run_ok(topo, "rfc3261", 6);
+        g_autofree char *fa = world_fingerprint(a);
+        g_autofree char *fb = world_fingerprint(b);
+        g_autofree char *fc = world_fingerprint(c);
+        g_assert_cmpstr(fa, ==, fb);
+        g_assert_cmpstr(fa, !=, fc);
+        check_contract(topo, a, "rfc3261");
+    }
+}
+
+/* Warm-up: window statistics exclude it, run totals do not. */
+static void
+test_warmup(void)
+{
+    static const char *const warm[] = { "simulation.warmup=10s", NULL };
+    g_autoptr(SimTopo) topo = world_pair("tcp", warm);
+    g_autoptr(SimRunResult) r = world_run_ok(topo, "rfc3261", 0);
+    check_contract(topo, r, "rfc3261");
+    g_assert_cmpuint(r->warmup, ==, SIM_S(10));
+    /* Calls both ways start the two connections within the first
+     * second (probability 1 - e^-5 each); none opens in the window. */
+    g_assert_cmpuint(r->connections_opened_run, >=, 1);
+    g_assert_cmpuint(r->connections_opened, <, r->connections_opened_run);
+    /* About 2 x 5/s x 10 s = 100 calls fall in the window, far fewer
+     * than in the whole run (200). */
+    g_assert_cmpuint(r->calls_attempted, <=, 150);
+}
+
+/* A call counts in the window of its attempt.  With 1 s one-way delay a
+ * call's set-up takes at least one round trip (INVITE out, 200 back: 2 s),
+ * so in a 1 s window after a 10 s warm-up none of the window's calls can
+ * complete, while calls attempted during the warm-up complete inside it:
+ * they must not count, nor their latency. */
+static void
+test_warmup_cohort(void)
+{
+    static const char *const o[] = { "simulation.warmup=10s",
+                                     "simulation.duration=11s",
+                                     "network.default-delay=1s", NULL };
+    g_autoptr(SimTopo) topo = world_pair("tcp", o);
+    g_autoptr(SimRunResult) r = world_run_ok(topo, "rfc3261", 0);
+    check_contract(topo, r, "rfc3261");
+    g_assert_cmpuint(r->calls_attempted, >, 0);
+    g_assert_cmpuint(r->calls_completed, ==, 0);
+    g_assert_cmpuint(r->n_latency, ==, 0);
+}
+
+/* Connection memory per node (nodes.tsv memory.conn_bytes_peak) on a TLS
+ * run: every node holds some; none holds more than all nodes together at
+ * their peak, and the node peaks, which need not coincide in time, add up
+ * to at least the run's peak. */
+static void
+test_node_memory(void)
+{
+    g_autoptr(SimTopo) topo = world_pair("tls", NULL);
+    g_autoptr(SimRunResult) r = world_run_ok(topo, "rfc3261", 5);
+    check_contract(topo, r, "rfc3261");
+    g_assert_cmpuint(r->memory_conn_bytes_peak, >, 0);
+    guint64 sum = 0;
+    for (guint i = 0; i < r->n_nodes; i++) {
+        guint64 peak = r->nodes[i].memory_conn_bytes_peak;
+        g_assert_cmpuint(peak, >, 0);
+        g_assert_cmpuint(peak, <=, r->memory_conn_bytes_peak);
+        sum += peak;
+    }
+    g_assert_cmpuint(sum, >=, r->memory_conn_bytes_peak);
+}
+
+/* nodes.tsv handshakes: the transport handshakes each node took part in,
+ * as opener or acceptor.  Over UDP there are none, although calls
+ * complete.  Otherwise every handshake of the run counts at both of its
+ * ends: the nodes' sum is twice the run's TCP, SCTP and TLS handshakes (no
+ * warm-up, no loss, and the connections of this topology open at the
+ * start and stay open, so none is half-done at the end). */
+static void
+test_node_handshakes(void)
+{
+    static const char *const protos[] = { "udp", "tcp", "sctp", "tls" };
+    for (guint p = 0; p < G_N_ELEMENTS(protos); p++) {
+        g_autoptr(SimTopo) topo = world_pair(protos[p], NULL);
+        g_autoptr(SimRunResult) r = world_run_ok(topo, "rfc3261", 5);
+        g_test_message("%s", protos[p]);
+        g_assert_cmpuint(r->calls_completed, >, 0);
+        guint64 sum = 0;
+        for (guint i = 0; i < r->n_nodes; i++)
+            sum += r->nodes[i].handshakes;
+        guint64 run = r->handshakes_tcp + r->handshakes_sctp +
+                      r->handshakes_tls_full + r->handshakes_tls_resumed;
+        if (g_str_equal(protos[p], "udp")) {
+            g_assert_cmpuint(run, ==, 0);
+            for (guint i = 0; i < r->n_nodes; i++)
+                g_assert_cmpuint(r->nodes[i].handshakes, ==, 0);
+            continue;
+        }
+        g_assert_cmpuint(run, >, 0);
+        g_assert_cmpuint(sum, ==, 2 * run);
+    }
+}
+
+/* pairs.tsv: under rfc3261 each proxy opens one connection toward the
+ * other, named by the node at the peer's address; under per-transaction
+ * the pairs add up to the proxies' own sip.connections.opened total. */
+static void
+test_pairs(void)
+{
+    g_autoptr(SimTopo) topo = world_pair("tcp", NULL);
+    g_autoptr(SimRunResult) r = world_run_ok(topo, "rfc3261", 5);
+    g_assert_cmpuint(r->n_pairs, ==, 2);
+    g_assert_cmpstr(r->pairs[0].node, ==, "A");
+    g_assert_cmpstr(r->pairs[0].peer, ==, "B");
+    g_assert_cmpstr(r->pairs[0].peer_ip, ==, "10.2.0.1");
+    g_assert_cmpuint(r->pairs[0].connections_opened_run, ==, 1);
+    g_assert_cmpstr(r->pairs[1].node, ==, "B");
+    g_assert_cmpstr(r->pairs[1].peer, ==, "A");
+    g_assert_cmpstr(r->pairs[1].peer_ip, ==, "10.1.0.1");
+    g_assert_cmpuint(r->pairs[1].connections_opened_run, ==, 1);
+    g_autoptr(SimRunResult) t = world_run_ok(topo, "per-transaction", 5);
+    guint64 sum = 0, total = 0;
+    for (guint i = 0; i < t->n_pairs; i++)
+        sum += t->pairs[i].connections_opened;
+    for (guint i = 0; i < t->extra_names->len; i++)
+        if (g_str_equal(g_array_index(t->extra_names, char *, i),
+                        "sip.connections.opened"))
+            total = (guint64)g_array_index(t->extra_values, double, i);
+    g_assert_cmpuint(total, >, 10);
+    g_assert_cmpuint(sum, ==, total);
+}
+
+/* The extra (run-wide counter) @name of @r; -1 when absent. */
+static double
+world_extra(const SimRunResult *r, const char *name)
+{
+    for (guint i = 0; i < r->extra_names->len; i++)
+        if (g_str_equal(g_array_index(r->extra_names, char *, i), name))
+            return g_array_index(r->extra_values, double, i);
+    return -1;
+}
+
+/* Caller abandonment from the topology: calls arrive for 15 s, callees
+ * answer after 10 s, callers give up after 2 s, so every call is
+ * cancelled (by 17 s + R, inside the 20 s run) and none completes or
+ * fails; summary.json reports calls.cancelled.  With cancel = 50% and an
+ * answer after 3 s, each call is cancelled or completed, both happen, and
+ * the cancelled ones are about half. */
+static void
+test_cancel(void)
+{
+    static const char *const all[] = {
+        "traffic.ab.answer-delay=10s", "traffic.ab.cancel-after=2s",
+        "traffic.ab.stop=15s", "traffic.ba.answer-delay=10s",
+        "traffic.ba.cancel-after=2s", "traffic.ba.stop=15s", NULL,
+    };
+    g_autoptr(SimTopo) topo = world_pair("tls", all);
+    g_autoptr(SimRunResult) r = world_run_ok(topo, "reuse", 0);
+    check_contract(topo, r, "reuse");
+    g_assert_cmpuint(r->calls_attempted, >, 100);
+    g_assert_cmpuint(r->calls_completed, ==, 0);
+    g_assert_cmpuint(r->calls_failed, ==, 0);
+    g_assert_cmpfloat(world_extra(r, "calls.cancelled"), ==,
+                      (double)r->calls_attempted);
+    SimOutOptions o = { .no_timing = TRUE };
+    g_autofree char *json = sim_out_summary_json(r, &o);
+    g_autofree char *want = g_strdup_printf(
+        "\"calls.cancelled\": %" G_GUINT64_FORMAT, r->calls_attempted);
+    g_assert_nonnull(strstr(json, want));
+
+    static const char *const half[] = {
+        "traffic.ab.answer-delay=3s", "traffic.ab.cancel-after=1s",
+        "traffic.ab.cancel=50%", "traffic.ab.stop=15s",
+        "traffic.ba.answer-delay=3s", "traffic.ba.cancel-after=1s",
+        "traffic.ba.cancel=0.5", "traffic.ba.stop=15s", NULL,
+    };
+    g_autoptr(SimTopo) t2 = world_pair("tls", half);
+    g_autoptr(SimRunResult) h = world_run_ok(t2, "reuse", 0);
+    double cancelled = world_extra(h, "calls.cancelled");
+    double n = (double)h->calls_attempted;
+    g_assert_cmpuint(h->calls_failed, ==, 0);
+    g_assert_cmpfloat(cancelled + (double)h->calls_completed, ==, n);
+    /* Binomial(n, 1/2) within 4 standard deviations. */
+    g_assert_cmpfloat(fabs(cancelled - n / 2), <=, 4 * sqrt(n / 4));
+}
+
+/* Expected SRV shares (nodes.tsv srv.domain, srv.share): weights 3, 1
+ * and 0 share priority 10 as 3/4, 1/4 and 0; the priority-20 backup gets
+ * 0; a record whose host two nodes share splits its share between them; a
+ * node that no SRV record points at has none. */
+static void
+test_srv_share(void)
+{
+    static const char text[] =
+        "[simulation]\nduration = 2s\n[transport]\nprotocol = tcp\n"
+        "[domain a.test]\n"
+        "[domain b.test]\nsrv = 10 3 * p1.b.test; 10 1 * p2.b.test; "
+        "10 0 * p3.b.test; 20 5 * p4.b.test\n"
+        "[node A]\nhost = pa.a.test\ndomains = a.test\n"
+        "[node B1]\nhost = p1.b.test\ndomains = b.test\n"
+        "[node B2]\nhost = p2.b.test\naddress = 10.9.0.1\n"
+        "domains = b.test\n"
+        "[node B2b]\nhost = p2.b.test\naddress = 10.9.0.2\n"
+        "domains = b.test\n"
+        "[node B3]\nhost = p3.b.test\ndomains = b.test\n"
+        "[node B4]\nhost = p4.b.test\ndomains = b.test\n"
+        "[traffic ab]\nfrom = a.test\nto = b.test\nrate = 5\nhold = 1s\n";
+    static const double want[] = { NAN, 0.75, 0.125, 0.125, 0, 0 };
+    g_autoptr(GError) error = NULL;
+    g_autoptr(SimTopo) topo = sim_topo_load_data("srv-test", text,
+                                                 strlen(text), NULL, &error);
+    g_assert_no_error(error);
+    g_autoptr(SimRunResult) r = world_run_ok(topo, "rfc3261", 0);
+    g_assert_cmpuint(r->n_nodes, ==, G_N_ELEMENTS(want));
+    g_assert_null(r->nodes[0].srv_domain);
+    g_assert_true(isnan(r->nodes[0].srv_share));
+    for (guint i = 1; i < r->n_nodes; i++) {
+        g_assert_cmpstr(r->nodes[i].srv_domain, ==, "b.test");
+        g_assert_cmpfloat_with_epsilon(r->nodes[i].srv_share, want[i], 1e-12);
+    }
+}
+
+/* B crashes at 10 s for 5 s.  With 10 calls/s from A, about 100 calls
+ * arrive before the crash (sd 10) and about 245 after B's return (from
+ * 15.5 s to 40 s); more than 100 + 5 sd completions prove that A reached B
+ * again, over a connection opened after the return. */
+static const char world_failover[] =
+    "[simulation]\nduration = 40s\nseed = 2\n"
+    "[transport]\nprotocol = tcp\n"
+    "[network]\ndefault-delay = 10ms\n"
+    "[domain a.test]\n[domain b.test]\n"
+    "[node A]\nhost = pa.a.test\naddress = 10.1.0.1\ndomains = a.test\n"
+    "[node B]\nhost = pb.b.test\naddress = 10.2.0.1\ndomains = b.test\n"
+    "[traffic ab]\nfrom = a.test\nto = b.test\nrate = 10\nhold = 1s\n"
+    "[fault crash-b]\nnode = B\nat = 10s\nduration = 5s\n";
+
+static void
+test_failover(void)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(SimTopo) topo = sim_topo_load_data(
+        "failover-test", world_failover, strlen(world_failover), NULL,
+        &error);
+    g_assert_no_error(error);
+    g_autoptr(SimRunResult) r = world_run_ok(topo, "rfc3261", 0);
+    check_contract(topo, r, "rfc3261");
+    g_assert_cmpuint(r->calls_completed, >, 150);
+    g_assert_cmpuint(r->connections_opened_run, >=, 2);
+    gboolean down = FALSE, up = FALSE;
+    for (guint i = 0; i < r->extra_names->len; i++) {
+        const char *k = g_array_index(r->extra_names, char *, i);
+        double v = g_array_index(r->extra_values, double, i);
+        down |= g_str_equal(k, "faults.down") && v == 1;
+        up |= g_str_equal(k, "faults.up") && v == 1;
+    }
+    g_assert_cmpint(down, ==, TRUE);
+    g_assert_cmpint(up, ==, TRUE);
+}
+
+/* A farm member that crashes silently: its peer's TCP connection to it
+ * looks open, so requests sent on it meet no response until Timer B
+ * (64 x T1 = 32 s).  That timeout is a failure of the target (RFC 3263
+ * 4.3): the request moves to the other member and the dead one is
+ * blacklisted (60 s, refreshed by every later timeout).  S1 crashes at
+ * 5 s; the first timeouts come at 37 s, after which no new request picks
+ * S1.  So in the window [40 s, 80 s) no call fails, every call's set-up
+ * is one quick round trip to S2, and requests sent before 37 s still fail
+ * over inside the window. */
+static const char world_silent_crash[] =
+    "[simulation]\nduration = 80s\nwarmup = 40s\nseed = 4\n"
+    "[transport]\nprotocol = tcp\n"
+    "[network]\ndefault-delay = 10ms\n"
+    "[domain a.test]\n"
+    "[domain b.test]\nsrv = 10 10 * s1.b.test; 10 10 * s2.b.test\n"
+    "[node A]\nhost = pa.a.test\ndomains = a.test\n"
+    "[node S1]\nhost = s1.b.test\ndomains = b.test\n"
+    "[node S2]\nhost = s2.b.test\ndomains = b.test\n"
+    "[traffic ab]\nfrom = a.test\nto = b.test\nrate = 10\nhold = 1s\n"
+    "[fault crash-s1]\nnode = S1\nat = 5s\nduration = 200s\n";
+
+static void
+test_failover_on_timeout(void)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(SimTopo) topo = sim_topo_load_data(
+        "silent-crash", world_silent_crash, strlen(world_silent_crash),
+        NULL, &error);
+    g_assert_no_error(error);
+    g_autoptr(SimRunResult) r = world_run_ok(topo, "rfc3261", 0);
+    check_contract(topo, r, "rfc3261");
+    /* About 10/s x 40 s = 400 calls in the window. */
+    g_assert_cmpuint(r->calls_attempted, >, 300);
+    g_assert_cmpuint(r->calls_failed, ==, 0);
+    /* Only calls started in the last set-up time may still be open. */
+    g_assert_cmpuint(r->calls_completed, >=, r->calls_attempted - 5);
+    g_assert_cmpfloat(r->latency_setup_ms_max, <, 1000);
+    double failovers = 0;
+    for (guint i = 0; i < r->extra_names->len; i++)
+        if (g_str_equal(g_array_index(r->extra_names, char *, i),
+                        "requests.failover"))
+            failovers = g_array_index(r->extra_values, double, i);
+    g_assert_cmpfloat(failovers, >, 0);
+}
+
+int
+main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_summary("World builder: fault schedule, whole runs of the sample "
+                   "topologies, determinism, invariants, failover.");
+    g_test_add_func("/world/strategy/applicable", test_applicable);
+    g_test_add_func("/world/series/long-run", test_long_run);
+    g_test_add_func("/world/strategy/errors", test_errors);
+    g_test_add_func("/world/run/determinism", test_determinism);
+    g_test_add_func("/world/run/warmup", test_warmup);
+    g_test_add_func("/world/run/warmup-cohort", test_warmup_cohort);
+    g_test_add_func("/world/run/failover", test_failover);
+    g_test_add_func("/world/run/failover-on-timeout",
+                    test_failover_on_timeout);
+    g_test_add_func("/world/nodes/memory", test_node_memory);
+    g_test_add_func("/world/nodes/handshakes", test_node_handshakes);
+    g_test_add_func("/world/pairs", test_pairs);
+    g_test_add_func("/world/run/cancel", test_cancel);
+    g_test_add_func("/world/nodes/srv-share", test_srv_share);
+    g_test_add_func("/world/rng/streams-by-node", test_streams_by_node);
+    g_test_add_func("/world/topologies/every-strategy", test_topologies);
+    return g_test_run();
+}
