@@ -14,7 +14,6 @@
 #define G_LOG_DOMAIN "sim-pki"
 
 #include "models/pki.h"
-#include "models/sip/message.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -1269,11 +1268,31 @@ sim_peer_id_unref(SimPeerId *id)
     g_free(id);
 }
 
+/**
+ * sim_pki_host_equal:
+ * @a: a host name
+ * @b: another
+ *
+ * Returns: %TRUE when they are the same DNS name: case-insensitive, whole
+ *   name, no wildcard (RFC 5922 7.2).
+ */
+gboolean
+sim_pki_host_equal(const char *a, const char *b)
+{
+    for (;; a++, b++) {
+        guchar x = (guchar)*a, y = (guchar)*b;
+        if (x != y && g_ascii_tolower(x) != g_ascii_tolower(y))
+            return FALSE;
+        if (!x)
+            return TRUE;
+    }
+}
+
 static gboolean
 pki_strv_has(char *const *v, const char *name)
 {
     for (guint i = 0; v && v[i]; i++)
-        if (sim_sip_host_equal(v[i], name))
+        if (sim_pki_host_equal(v[i], name))
             return TRUE;
     return FALSE;
 }

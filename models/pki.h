@@ -128,6 +128,7 @@ SimKeyType sim_pki_creds_key_type(const SimPkiCreds *creds);
 
 /* Validation and identities. */
 gint64 sim_pki_verify_time(const SimPki *pki);
+gboolean sim_pki_host_equal(const char *a, const char *b);
 SimPeerId *sim_pki_verify(SimPki *pki, const SimPkiCreds *peer);
 SimPeerId *sim_peer_id_ref(SimPeerId *id);
 void sim_peer_id_unref(SimPeerId *id);

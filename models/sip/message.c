@@ -630,26 +630,6 @@ sim_sip_uri_to_string(const SimSipUri *u)
 }
 
 /**
- * sim_sip_host_equal:
- * @a: a host name
- * @b: another
- *
- * Returns: %TRUE when they are the same DNS name: case-insensitive, whole
- *   name, no wildcard (RFC 5922 7.2).
- */
-gboolean
-sim_sip_host_equal(const char *a, const char *b)
-{
-    for (;; a++, b++) {
-        guchar x = (guchar)*a, y = (guchar)*b;
-        if (x != y && g_ascii_tolower(x) != g_ascii_tolower(y))
-            return FALSE;
-        if (!x)
-            return TRUE;
-    }
-}
-
-/**
  * sim_sip_key_hash:
  * @key: a NUL-terminated string
  *

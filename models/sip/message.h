@@ -181,7 +181,15 @@ const char *sim_sip_reason_phrase(guint status);
 void sim_sip_uri_set(SimSipUri *u, gboolean sips, const char *user,
                      const char *host, guint16 port, gboolean lr);
 char *sim_sip_uri_to_string(const SimSipUri *u);
-gboolean sim_sip_host_equal(const char *a, const char *b);
+
+/* Host names compare as DNS names: case-insensitive, whole name, no
+ * wildcard (RFC 5922 7.2); the comparison lives in pki, which needs it for
+ * certificate identities. */
+static inline gboolean
+sim_sip_host_equal(const char *a, const char *b)
+{
+    return sim_pki_host_equal(a, b);
+}
 
 /* Casting from the transport view. */
 static inline SimSipMsg *
