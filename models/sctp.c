@@ -11,7 +11,11 @@
  * head-of-line blocking across streams.  Messages are never copied: chunks
  * hold references.  Invariants: tx entry i has TSN tx_base + i and entries
  * below tx_sent have been sent; rx entry i has TSN rx_base + i and every TSN
- * up to cum_tsn is present or already delivered.
+ * up to cum_tsn is present or already delivered.  Kept as one piece: the
+ * association's state machine, chunk handlers and retransmission queues
+ * share one private struct whose TSN invariants no other module may see
+ * (the Linux and FreeBSD stacks keep their state tables private the same
+ * way); split, they would need a header exposing those internals.
  */
 #define G_LOG_DOMAIN "sim-sctp"
 
