@@ -10,8 +10,12 @@
  * TLS-SCTP.  TLS payloads are written as the SIP they protect (as if
  * decrypted), which is what a study of the signalling needs; handshakes,
  * ACKs and retransmissions are the transports' business and are not
- * written.  Checksums are left 0 (not computed), as on a capture taken with
- * checksum offload.  The capture is built in memory and written atomically.
+ * written.  Every checksum is valid, so replay tools and Wireshark's
+ * checksum validation accept the capture: the IPv4 header checksum and the
+ * TCP and UDP checksums (RFC 791, RFC 9293 3.1 and RFC 768: the ones'
+ * complement sum over a pseudo-header and the segment) and SCTP's CRC32c
+ * (RFC 9260 6.8 and appendix A).  The capture is built in memory and
+ * written atomically.
  */
 #define G_LOG_DOMAIN "sim-pcap"
 
@@ -158,6 +162,73 @@ pcap_proto(SimTransportKind kind)
     }
 }
 
+/* The ones' complement sum of @len bytes at @p (big-endian 16-bit words,
+ * an odd last byte padded with zero), added to @sum; not yet folded. */
+static guint32
+pcap_sum(guint32 sum, const guint8 *p, gsize len)
+{
+    for (gsize i = 0; i + 1 < len; i += 2)
+        sum += (guint32)p[i] << 8 | p[i + 1];
+    if (len & 1)
+        sum += (guint32)p[len - 1] << 8;
+    return sum;
+}
+
+/* Folds @sum to 16 bits and complements it (RFC 1071). */
+static guint16
+pcap_fold(guint32 sum)
+{
+    while (sum >> 16)
+        sum = (sum & 0xffff) + (sum >> 16);
+    return (guint16)~sum;
+}
+
+/* CRC32c (Castagnoli, reflected polynomial 0x82F63B78), bit by bit: the
+ * capture is written once per run, so a table buys nothing. */
+static guint32
+pcap_crc32c(const guint8 *p, gsize len)
+{
+    guint32 crc = 0xffffffffu;
+    for (gsize i = 0; i < len; i++) {
+        crc ^= p[i];
+        for (guint k = 0; k < 8; k++)
+            crc = (crc >> 1) ^ (0x82f63b78u & (0u - (crc & 1u)));
+    }
+    return ~crc;
+}
+
+/* Fills in the checksums of the packet of @total bytes at @pkt (an IPv4
+ * header of 20 bytes, then the transport header and payload). */
+static void
+pcap_checksums(guint8 *pkt, guint total)
+{
+    guint8 *l4 = pkt + 20;
+    guint l4_len = total - 20;
+    guint16 ip_sum = pcap_fold(pcap_sum(0, pkt, 20));
+    pkt[10] = ip_sum >> 8;
+    pkt[11] = ip_sum & 0xff;
+    guint8 proto = pkt[9];
+    if (proto == IPPROTO_SCTP_) {
+        /* RFC 9260 appendix A: the CRC goes in with its least significant
+         * byte first. */
+        guint32 crc = pcap_crc32c(l4, l4_len);
+        for (guint i = 0; i < 4; i++)
+            l4[8 + i] = (crc >> (8 * i)) & 0xff;
+        return;
+    }
+    guint off = proto == IPPROTO_TCP_ ? 16 : 6;
+    /* Pseudo-header: source, destination, zero, protocol, length. */
+    guint32 sum = pcap_sum(0, pkt + 12, 8);
+    sum += proto;
+    sum += l4_len;
+    guint16 c = pcap_fold(pcap_sum(sum, l4, l4_len));
+    /* UDP sends a computed 0 as all ones (RFC 768). */
+    if (proto == IPPROTO_UDP_ && c == 0)
+        c = 0xffff;
+    l4[off] = c >> 8;
+    l4[off + 1] = c & 0xff;
+}
+
 static void
 pcap_ipv4(GByteArray *b, const SimTuple *src, const SimTuple *dst,
           guint8 proto, guint total)
@@ -234,11 +305,13 @@ sim_pcap_add(SimPcap *pc, SimTime when, const SimTuple *src,
     put32_host(pc->buf, (guint32)(us % 1000000));
     put32_host(pc->buf, total);
     put32_host(pc->buf, total);
+    guint start = pc->buf->len;
     pcap_ipv4(pc->buf, src, dst, proto, total);
     pcap_l4(pc, proto, src, dst, (guint32)len);
     g_byte_array_append(pc->buf, (const guint8 *)text, len);
     static const guint8 zeros[4] = { 0 };
     g_byte_array_append(pc->buf, zeros, pad);
+    pcap_checksums(pc->buf->data + start, total);
     pc->n++;
 }
 

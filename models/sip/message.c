@@ -182,19 +182,34 @@ sip_put_start_line(SipWriter *w, const SimSipMsg *m)
     sip_lit(w, "\r\n");
 }
 
+/* The body is one SDP description of exactly @len bytes: the template,
+ * then an attribute line "a=x-pad:xxx...\r\n" filling the rest (RFC 4566
+ * 5.13 lets a receiver ignore attributes it does not know); a length
+ * below the template's cuts it. */
 SIP_INLINE void
 sip_put_body(SipWriter *w, guint len)
 {
+    static const char pad_head[] = "a=x-pad:";
+    const gsize head = sizeof pad_head - 1, tail = 2;
     gsize t = sizeof sip_sdp_template - 1;
     if (!w->buf) {
         w->len += len;
         return;
     }
-    for (guint done = 0; done < len;) {
-        gsize n = MIN(t, (gsize)(len - done));
-        sip_put(w, sip_sdp_template, n);
-        done += (guint)n;
+    if (len <= t) {
+        sip_put(w, sip_sdp_template, len);
+        return;
     }
+    /* Too little room for a pad line after the whole template: end the
+     * template before its last line ("a=sendrecv", the default). */
+    if (len - t < head + tail + 1)
+        t -= sizeof "a=sendrecv\r\n" - 1;
+    sip_put(w, sip_sdp_template, t);
+    sip_put(w, pad_head, head);
+    gsize fill = len - t - head - tail;
+    memset(w->buf + w->len, 'x', fill);
+    w->len += fill;
+    sip_lit(w, "\r\n");
 }
 
 #define sip_header_uri(w, name, u, tag) \

@@ -50,6 +50,43 @@ test_size_is_text_length(void)
     g_assert_true(g_str_has_prefix(rt, "SIP/2.0 200 OK\r\n"));
 }
 
+/* The body is one SDP description (RFC 4566) of exactly Content-Length
+ * bytes, whatever that length: one "v=0" line first, every line ending in
+ * CRLF, never a second, truncated copy of the description. */
+static void
+check_sdp_body(guint len)
+{
+    g_autoptr(SimSipMsg) m = make_request(SIM_SIP_INVITE, len);
+    g_autofree char *text = sim_sip_msg_to_text(m);
+    g_assert_cmpuint(m->base.len, ==, strlen(text));
+    const char *body = strstr(text, "\r\n\r\n");
+    g_assert_nonnull(body);
+    body += 4;
+    g_assert_cmpuint(strlen(body), ==, len);
+    g_assert_true(g_str_has_prefix(body, "v=0\r\n"));
+    g_assert_null(strstr(body + 1, "v=0"));
+    g_assert_true(g_str_has_suffix(body, "\r\n"));
+    g_auto(GStrv) lines = g_strsplit(body, "\r\n", -1);
+    for (guint i = 0; lines[i + 1]; i++) {
+        /* Every line is <type>=<value> with a one-letter type. */
+        g_assert_cmpuint(strlen(lines[i]), >=, 2);
+        g_assert_true(g_ascii_islower(lines[i][0]));
+        g_assert_cmpint(lines[i][1], ==, '=');
+        g_assert_null(strchr(lines[i], '\n'));
+    }
+}
+
+static void
+test_sdp_body(void)
+{
+    /* The model's own size, one just past the bare description, one that
+     * leaves too little room for a pad line after it, a large one. */
+    check_sdp_body(SIM_SIP_SDP_BYTES);
+    check_sdp_body(300);
+    check_sdp_body(260);
+    check_sdp_body(4000);
+}
+
 static void
 test_alias_adds_its_bytes(void)
 {
@@ -136,6 +173,7 @@ main(int argc, char **argv)
                     test_size_is_text_length);
     g_test_add_func("/sip/message/alias-adds-its-bytes",
                     test_alias_adds_its_bytes);
+    g_test_add_func("/sip/message/sdp-body", test_sdp_body);
     g_test_add_func("/sip/message/pool", test_pool);
     g_test_add_func("/sip/message/realistic-sizes", test_realistic_sizes);
     g_test_add_func("/sip/message/via-stack", test_via_stack);
