@@ -3,11 +3,11 @@
  * The world builder: one run of a topology under one strategy and seed.  It
  * builds every model on a fresh SimCtx (network, PKI and credentials, DNS
  * A/SRV records for the run's transport, per node a CPU, a transport stack,
- * an RFC 3263 resolver and a SIP proxy), adds the call generators and the
- * fault schedule, runs the event loop to the topology's duration and turns
- * the statistics into a SimRunResult (DESIGN section 8).  Nothing is shared
- * between runs, so runs may execute on several threads at once; the wall
- * clock is read here only, for the sim.* fields.
+ * an RFC 3263 resolver, a SIP proxy and its user agent), adds the call
+ * generators and the fault schedule, runs the event loop to the topology's
+ * duration and turns the statistics into a SimRunResult (DESIGN section
+ * 8).  Nothing is shared between runs, so runs may execute on several
+ * threads at once; the wall clock is read here only, for the sim.* fields.
  */
 #define G_LOG_DOMAIN "sim-world"
 
@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "models/fault.h"
-#include "models/sip/proxy.h"
+#include "models/sip/ua.h"
 #include "models/traffic.h"
 #include "run/pcap.h"
 #include "run/profile.h"
@@ -44,6 +44,7 @@ typedef struct {
     SimStack *stack;
     SimResolver *resolver;
     SimProxy *proxy;
+    SimUa *ua;
     /* Statistics read at every sample and at the end. */
     SimGauge *busy_cores;
     SimGauge *conns_open;
@@ -414,6 +415,7 @@ world_build_node(World *w, guint i, const SimCpuProfile *profile,
         g_prefix_error(error, "node '%s': ", n->name);
         return FALSE;
     }
+    wn->ua = sim_ua_new(wn->proxy);
     g_autofree char *busy = g_strdup_printf("node.%s.cpu.busy_cores",
                                             n->name);
     g_autofree char *open = g_strdup_printf("node.%s.connections.open",
@@ -455,7 +457,7 @@ world_originate(const SimTrafficCall *call, gpointer user)
                                       : SIM_BYE_FROM_CALLEE,
         .cancel_after = call->cancel_after,
     };
-    sim_proxy_originate_call(w->nodes[call->origin].proxy, &p);
+    sim_ua_originate_call(w->nodes[call->origin].ua, &p);
 }
 
 static gboolean
@@ -827,6 +829,7 @@ world_free(World *w)
     g_free(w->node_up);
     for (guint i = 0; w->nodes && i < topo->n_nodes; i++) {
         WorldNode *wn = &w->nodes[i];
+        sim_ua_free(wn->ua);
         sim_proxy_free(wn->proxy);
         sim_resolver_free(wn->resolver);
         sim_stack_free(wn->stack);

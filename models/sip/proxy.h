@@ -1,43 +1,18 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * A SIP proxy node: stateful transaction handling (RFC 3261 17, timers as
- * on reliable transports, retransmission over UDP), next-hop resolution by
- * RFC 3263 with failover (R15: a TLS server that does not prove the AUS
- * domain is closed and the next target tried), a connection table indexed
- * by far-end tuple (R26), an alias table as a multimap purged on close
- * (R11, R18, R22), responses on the incoming connection with the R28
- * fallback, a CPU cost per SIP message, and the call model: the origin
- * proxy acts for the caller, the node serving the target domain answers as
- * the callee.  Which connection carries a request is the strategy's choice
- * (models/strategy/strategy.h).
+ * A SIP proxy node (RFC 3261 16-18): stateful transaction handling through
+ * the transaction layer (models/sip/txn.h), next hops by RFC 3263 with
+ * failover (R15: a TLS server that does not prove the AUS domain is closed
+ * and the next target tried), Record-Route (R16), connections opened and
+ * accepted into the node's table (models/sip/conntab.h) as its strategy
+ * chooses (models/strategy/strategy.h), ;alias admission (R7-R11),
+ * responses on the incoming connection with the R28 fallback, and a CPU
+ * cost per SIP message.  Requests that end at the node go to the user agent
+ * registered on it (models/sip/ua.h), which sits above the proxy.
  *
  * Statistics fed (run-wide unless "node.<name>."; counters unless noted):
- *   calls.attempted, calls.completed, calls.failed, calls.cancelled (at
- *     the origin proxy; completed = 2xx to the INVITE received; cancelled
- *     = the caller abandoned the call (CANCEL, RFC 3261 9.1) and its
- *     INVITE ended with 487 Request Terminated; failed = any other final
- *     non-2xx, Timer B or no reachable target);
- *   latency.setup (histogram, ns): from sim_proxy_originate_call, before any
- *     DNS lookup or connection set-up, to the 200 received there;
- *   calls.in_progress (gauge): originated calls not yet ended (BYE done or
- *     failed);
- *   bye.completed, bye.failed;
- *   calls.teardown_failed: answered calls whose BYE never arrived from
- *     the callee (lost, hijacked or the callee gone): the origin ends them
- *     hold + 64*T1 after the 200 (so calls.in_progress stays honest);
- *   calls.callee_expired: the same at the callee when the caller's BYE
- *     never came (hold + 2*64*T1 after its 200);
  *   responses.r28_fallback: responses sent on a connection opened to the
  *     received IP and sent-by port because theirs was gone (R28);
- *   cancel.matched, cancel.unmatched: CANCELs a callee matched to a
- *     pending INVITE server transaction (answered 200, the INVITE 487),
- *     or not (answered 481: the final response had left);
- *   sip.connections.drained: TLS connections this node closed under R20
- *     (idle timeout or sim_proxy_conn_reclaim), letting what was on them
- *     finish first; sip.connections.drain_abandoned: those it closed at
- *     the 64*T1 limit with exchanges still on them;
- *   sip.connections.retired: opened connections replaced as their
- *     tuple's row (`reuse`);
  *   alias.added, alias.rejected, alias.rejected.<reason> (reasons: policy,
  *     unsupported, transport, no-cert, unauthenticated,
  *     sent-by-not-in-cert), alias.hits (a request sent on an aliased
@@ -51,18 +26,21 @@
  *   sip.connections.opened, sip.connections.closed, sip.connections.failed,
  *     sip.connections.open (gauge): counted once per connection, at the
  *     side that opened it (the transports feed connections.* themselves);
- *   node.<name>.calls.originated, node.<name>.calls.received,
  *   node.<name>.requests.received, node.<name>.responses.received,
  *   node.<name>.handshakes (connections set up, both sides),
  *   node.<name>.sip.connections.opened, node.<name>.sip.connections.accepted,
  *   node.<name>.sip.connections.open (gauge, both sides),
  *   node.<name>.peer.<ip>.sip.connections.opened (opened toward that peer).
+ * The connection table feeds sip.connections.retired, .drained and
+ * .drain_abandoned (conntab.h); the user agent the call statistics (ua.h).
  */
 #pragma once
 
 #include "models/cpu.h"
 #include "models/dns.h"
+#include "models/sip/conntab.h"
 #include "models/sip/message.h"
+#include "models/sip/txn.h"
 #include "models/strategy/strategy.h"
 
 G_BEGIN_DECLS
@@ -135,92 +113,23 @@ typedef struct {
     gpointer trace_data;
 } SimProxyConfig;
 
-/* Who sends the BYE of a call. */
-typedef enum {
-    SIM_BYE_FROM_CALLER,
-    SIM_BYE_FROM_CALLEE,
-} SimByeFrom;
-
-/* One call, as the traffic generator hands it to the origin proxy. */
-typedef struct {
-    /* The callee's domain (the AUS of the INVITE). */
-    const char *to_domain;
-    /* Time from the 200 to the BYE. */
-    SimTime hold;
-    /* Time the callee waits between 180 and 200. */
-    SimTime answer_delay;
-    /* Which side hangs up. */
-    SimByeFrom bye_by;
-    /* The caller abandons the call if it has no final response this long
-     * after it started: CANCEL (RFC 3261 9.1), then the 487 counts in
-     * calls.cancelled; 0: it waits. */
-    SimTime cancel_after;
-} SimCallParams;
-
 typedef struct _SimProxy SimProxy;
-typedef struct _SimProxyConn SimProxyConn;
 
-/* The proxy's record of one transport connection.  Strategies read it;
- * the proxy writes it (except reusable_inbound and strategy_data). */
-struct _SimProxyConn {
-    /* The transport connection (borrowed until it closes). */
-    SimConn *conn;
-    /* The owning proxy. */
-    SimProxy *proxy;
-    /* Far-end tuple: the destination for opened connections, the source
-     * (usually an ephemeral port) for accepted ones (R26). */
-    SimTuple key;
-    /* TRUE if this node opened it. */
-    gboolean initiator;
-    /* (nullable): opened connections: the AUS domain (RFC 3263 input host)
-     * it was opened and authenticated for; owned. */
-    char *aus;
-    /* (nullable): opened connections: the SRV target host; owned. */
-    char *target_host;
-    /* TRUE once open (for TLS: authenticated). */
-    gboolean up;
-    /* TRUE once this node sent ;alias on it (R4: keep it up). */
-    gboolean alias_sent;
-    /* TRUE while an alias row points at it. */
-    gboolean aliased;
-    /* Set by a strategy: an accepted connection that may carry requests
-     * (R21 exception: source port = DNS-resolved port). */
-    gboolean reusable_inbound;
-    /* TRUE when opened for one transaction only (per-transaction). */
-    gboolean per_txn;
-    /* Transactions currently bound to it. */
-    guint txns;
-    /* Messages waiting for the CPU to send them on it. */
-    guint sends;
-    /* TRUE once closing: no new transactions (R20). */
-    gboolean closing;
-    /* TRUE while an R20 close (RFC 5923 8.3) waits for the exchanges
-     * still on it: closing is set, so no new transaction starts here, but
-     * responses, a CANCEL and the ACK of a non-2xx still use it; the TLS
-     * close_notify leaves once txns, holds and sends are all 0, or after
-     * 64*T1 (the rest abandoned). */
-    gboolean draining;
-    /* The 64*T1 limit of the drain. */
-    SimEventId drain_timer;
-    /* INVITE exchanges this node serves that arrived on it and are not
-     * over: until the ACK of their final response (reliable transports;
-     * RFC 3261 17.2.1 Completed, RFC 6026 Accepted), so that a close waits
-     * for them (R20). */
-    guint holds;
-    /* TRUE once a newer connection replaced it as its tuple's row
-     * (`reuse`): it carries no new requests, still carries the responses
-     * and transactions it has, and closes when idle. */
-    gboolean retired;
-    /* Messages queued until the connection opens. */
-    GQueue pending;
-    /* Requests waiting on it (SimProxy-private send attempts). */
-    GQueue waiters;
-    /* Strategy-owned word of state. */
-    gpointer strategy_data;
-    /* References held by queued CPU jobs and transactions; the record
-     * outlives its connection until the last one is dropped. */
-    guint refcount;
-};
+/* What the node's user agent (models/sip/ua.h) is handed by its proxy;
+ * responses to the requests it sends come through the SimSipTxnFunc of
+ * sim_proxy_send_request(). */
+typedef struct {
+    /* A request that ends at this node: an INVITE for a served domain, an
+     * ACK (@stx NULL), a BYE or a CANCEL.  @pc is the connection it came
+     * on; the UA answers through @stx (sim_sip_server_txn_*). */
+    void (*request)(SimSipServerTxn *stx, SimProxyConn *pc,
+                    const SimSipMsg *m, gpointer user);
+    /* The node crashed: its transactions are already lost (no callback
+     * runs for them), and its calls are lost now. */
+    void (*crashed)(gpointer user);
+    /* Argument of every hook. */
+    gpointer user;
+} SimProxyUaHooks;
 
 /* Life cycle. */
 SimProxy *sim_proxy_new(SimCtx *ctx, const SimProxyConfig *cfg,
@@ -228,38 +137,33 @@ SimProxy *sim_proxy_new(SimCtx *ctx, const SimProxyConfig *cfg,
 void sim_proxy_free(SimProxy *p);
 gboolean sim_proxy_start(SimProxy *p, GError **error);
 
-/* Traffic and faults. */
-void sim_proxy_originate_call(SimProxy *p, const SimCallParams *call);
+/* Faults. */
 void sim_proxy_crash(SimProxy *p);
 void sim_proxy_restart(SimProxy *p);
 
-/* Queries (tests, world). */
+/* For the user agent above the proxy. */
+void sim_proxy_set_ua(SimProxy *p, const SimProxyUaHooks *hooks);
+void sim_proxy_new_call_id(SimProxy *p, char *buf, gsize size);
+void sim_proxy_new_tag(SimProxy *p, char *buf, gsize size);
+void sim_proxy_record_route(SimProxy *p, SimSipMsg *m);
+void sim_proxy_send_request(SimProxy *p, SimSipMsg *m, SimSipTxnFunc func,
+                            gpointer user);
+SimSipServerTxn *sim_proxy_match_cancel(SimProxy *p,
+                                        const SimSipMsg *cancel);
+
+/* Queries. */
 const char *sim_proxy_node(const SimProxy *p);
 gboolean sim_proxy_is_up(const SimProxy *p);
-guint sim_proxy_n_conns(const SimProxy *p);
-guint sim_proxy_n_alias_rows(const SimProxy *p);
-const SimAliasRow *sim_proxy_alias_row(const SimProxy *p, guint i);
-guint sim_proxy_calls_active(const SimProxy *p);
-
-/* For strategies: the narrow context API. */
 SimCtx *sim_proxy_ctx(SimProxy *p);
 const SimProxyConfig *sim_proxy_config(const SimProxy *p);
-gpointer sim_proxy_strategy_priv(SimProxy *p);
-void sim_proxy_set_strategy_priv(SimProxy *p, gpointer priv);
-SimProxyConn *sim_proxy_conn_first(SimProxy *p);
-SimProxyConn *sim_proxy_conn_next(SimProxy *p, SimProxyConn *pc);
-gboolean sim_proxy_serves(const SimProxy *p, const char *domain);
-void sim_proxy_connect_toward(SimProxy *p, const char *domain);
-void sim_proxy_conn_retire(SimProxy *p, SimProxyConn *pc);
-void sim_proxy_conn_reclaim(SimProxy *p, SimProxyConn *pc);
 SimTransportKind sim_proxy_transport_kind(const SimProxy *p);
+const char *sim_proxy_record_route_host(const SimProxy *p);
+gboolean sim_proxy_serves(const SimProxy *p, const char *domain);
+gboolean sim_proxy_is_own_host(const SimProxy *p, const char *host);
+SimConnTab *sim_proxy_conntab(SimProxy *p);
 
 /* The SCTP stream a message goes on. */
 guint sim_proxy_stream(const SimConn *c, const SimSipMsg *m);
-
-/* For the transaction layer: references on connection records. */
-SimProxyConn *sim_proxy_conn_ref(SimProxyConn *pc);
-void sim_proxy_conn_unref(SimProxyConn *pc);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(SimProxy, sim_proxy_free)
 

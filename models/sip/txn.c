@@ -164,7 +164,7 @@ txn_unbind(SimSipClientTxn *t)
     pc->txns--;
     t->pc = NULL;
     t->l->hooks.unbind(t, pc, t->l->hooks.user);
-    sim_proxy_conn_unref(pc);
+    sim_conntab_conn_unref(pc);
     txn_unref(t);
 }
 
@@ -311,7 +311,7 @@ static void
 txn_bind(SimSipClientTxn *t, SimProxyConn *pc)
 {
     txn_ref(t);
-    t->pc = sim_proxy_conn_ref(pc);
+    t->pc = sim_conntab_conn_ref(pc);
     pc->txns++;
     t->link.data = t;
     g_queue_push_tail_link(&pc->waiters, &t->link);
@@ -663,7 +663,7 @@ sim_sip_server_txn_unref(SimSipServerTxn *stx)
     sim_sip_msg_unref(stx->req);
     sim_sip_msg_unref(stx->last);
     if (stx->pc)
-        sim_proxy_conn_unref(stx->pc);
+        sim_conntab_conn_unref(stx->pc);
     g_free(stx);
 }
 
@@ -769,7 +769,7 @@ txn_receive_request(SimSipTxnLayer *l, SimProxyConn *pc, const SimSipMsg *m)
     g_queue_push_tail_link(&l->all_servers, &stx->all_link);
     g_strlcpy(stx->key, key, sizeof stx->key);
     stx->req = sim_sip_msg_ref(copy);
-    stx->pc = sim_proxy_conn_ref(pc);
+    stx->pc = sim_conntab_conn_ref(pc);
     stx->in_hash = TRUE;
     g_hash_table_insert(l->servers, stx->key, stx);
     sim_sip_server_txn_ref(stx);
@@ -911,7 +911,7 @@ sim_sip_txn_layer_free(SimSipTxnLayer *l)
         if (t->pc) {
             g_queue_unlink(&t->pc->waiters, &t->link);
             t->pc->txns--;
-            g_clear_pointer(&t->pc, sim_proxy_conn_unref);
+            g_clear_pointer(&t->pc, sim_conntab_conn_unref);
         }
         t->refcount = 1;
         txn_unref(t);

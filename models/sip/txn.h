@@ -13,7 +13,8 @@
  */
 #pragma once
 
-#include "models/sip/proxy.h"
+#include "models/sip/conntab.h"
+#include "models/sip/message.h"
 
 G_BEGIN_DECLS
 

@@ -7,16 +7,16 @@
  */
 #define G_LOG_DOMAIN "sim-strategy"
 
-#include "models/sip/proxy.h"
+#include "models/strategy/strategy.h"
 
 static SimProxyConn *
-per_transaction_select_conn(SimProxy *p, const SimStrategyTarget *t)
+per_transaction_select_conn(SimConnTab *tab, const SimStrategyTarget *t)
 {
     return NULL;
 }
 
 static gboolean
-per_transaction_close_after_txn(SimProxy *p, SimProxyConn *pc)
+per_transaction_close_after_txn(SimConnTab *tab, SimProxyConn *pc)
 {
     return TRUE;
 }

@@ -18,7 +18,7 @@
  */
 #define G_LOG_DOMAIN "sim-strategy"
 
-#include "models/sip/proxy.h"
+#include "models/strategy/strategy.h"
 
 static gboolean
 reuse_applicable(SimTransportKind kind)
@@ -29,10 +29,10 @@ reuse_applicable(SimTransportKind kind)
 /* The tuple's opener-side row, if any: the one live connection this node
  * opened to that tuple (others were retired when it replaced them). */
 static SimProxyConn *
-reuse_tuple_row(SimProxy *p, const SimTuple *tuple)
+reuse_tuple_row(SimConnTab *tab, const SimTuple *tuple)
 {
-    for (SimProxyConn *pc = sim_proxy_conn_first(p); pc;
-         pc = sim_proxy_conn_next(p, pc))
+    for (SimProxyConn *pc = sim_conntab_first(tab); pc;
+         pc = sim_conntab_next(tab, pc))
         if (pc->initiator && !pc->closing && !pc->retired && !pc->per_txn &&
             pc->aus && pc->key.ip == tuple->ip &&
             pc->key.port == tuple->port &&
@@ -42,9 +42,9 @@ reuse_tuple_row(SimProxy *p, const SimTuple *tuple)
 }
 
 static SimProxyConn *
-reuse_select_conn(SimProxy *p, const SimStrategyTarget *t)
+reuse_select_conn(SimConnTab *tab, const SimStrategyTarget *t)
 {
-    SimProxyConn *row = reuse_tuple_row(p, &t->target->tuple);
+    SimProxyConn *row = reuse_tuple_row(tab, &t->target->tuple);
     if (row) {
         /* R6(b): opened for this AUS (authenticated for it, or still
          * connecting to prove it), or its server proved the AUS too. */
@@ -53,27 +53,27 @@ reuse_select_conn(SimProxy *p, const SimStrategyTarget *t)
              sim_peer_id_matches(row->conn->peer, t->aus)))
             return row;
     }
-    SimProxyConn *alias = sim_strategy_find_alias(p, t, FALSE);
+    SimProxyConn *alias = sim_strategy_find_alias(tab, t, FALSE);
     if (alias)
         return alias;
     /* A new connection for this tuple: it replaces the row. */
     if (row)
-        sim_proxy_conn_retire(p, row);
+        sim_conntab_retire(tab, row);
     return NULL;
 }
 
 static gboolean
-reuse_want_alias(SimProxy *p, SimProxyConn *pc)
+reuse_want_alias(SimConnTab *tab, SimProxyConn *pc)
 {
     return sim_strategy_kind_is_tls(pc->key.transport);
 }
 
 static SimTime
-reuse_idle_timeout(SimProxy *p, SimProxyConn *pc)
+reuse_idle_timeout(SimConnTab *tab, SimProxyConn *pc)
 {
     if (pc->alias_sent || pc->aliased)
         return 0;
-    return sim_proxy_config(p)->idle_timeout;
+    return sim_conntab_idle_timeout(tab);
 }
 
 const SimStrategyOps sim_strategy_reuse = {

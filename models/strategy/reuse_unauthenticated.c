@@ -9,23 +9,23 @@
  */
 #define G_LOG_DOMAIN "sim-strategy"
 
-#include "models/sip/proxy.h"
+#include "models/strategy/strategy.h"
 
 static SimProxyConn *
-reuse_unauthenticated_select_conn(SimProxy *p, const SimStrategyTarget *t)
+reuse_unauthenticated_select_conn(SimConnTab *tab, const SimStrategyTarget *t)
 {
-    SimProxyConn *pc = sim_strategy_find_opened(p, t, TRUE);
-    return pc ? pc : sim_strategy_find_alias(p, t, TRUE);
+    SimProxyConn *pc = sim_strategy_find_opened(tab, t, TRUE);
+    return pc ? pc : sim_strategy_find_alias(tab, t, TRUE);
 }
 
 static gboolean
-reuse_unauthenticated_want_alias(SimProxy *p, SimProxyConn *pc)
+reuse_unauthenticated_want_alias(SimConnTab *tab, SimProxyConn *pc)
 {
     return TRUE;
 }
 
 static gboolean
-reuse_unauthenticated_accept_alias(SimProxy *p, SimProxyConn *pc,
+reuse_unauthenticated_accept_alias(SimConnTab *tab, SimProxyConn *pc,
                                    const SimSipVia *via, SimAliasRow *row,
                                    const char **reason)
 {
@@ -39,11 +39,11 @@ reuse_unauthenticated_accept_alias(SimProxy *p, SimProxyConn *pc,
 }
 
 static SimTime
-reuse_unauthenticated_idle_timeout(SimProxy *p, SimProxyConn *pc)
+reuse_unauthenticated_idle_timeout(SimConnTab *tab, SimProxyConn *pc)
 {
     if (pc->alias_sent || pc->aliased)
         return 0;
-    return sim_proxy_config(p)->idle_timeout;
+    return sim_conntab_idle_timeout(tab);
 }
 
 const SimStrategyOps sim_strategy_reuse_unauthenticated = {

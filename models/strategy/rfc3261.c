@@ -8,12 +8,12 @@
  */
 #define G_LOG_DOMAIN "sim-strategy"
 
-#include "models/sip/proxy.h"
+#include "models/strategy/strategy.h"
 
 static SimProxyConn *
-rfc3261_select_conn(SimProxy *p, const SimStrategyTarget *t)
+rfc3261_select_conn(SimConnTab *tab, const SimStrategyTarget *t)
 {
-    return sim_strategy_find_opened(p, t, TRUE);
+    return sim_strategy_find_opened(tab, t, TRUE);
 }
 
 const SimStrategyOps sim_strategy_rfc3261 = {

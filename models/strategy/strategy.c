@@ -10,7 +10,7 @@
  */
 #define G_LOG_DOMAIN "sim-strategy"
 
-#include "models/sip/proxy.h"
+#include "models/strategy/strategy.h"
 
 /* Every strategy, in `sipreuse list` order; NULL-terminated. */
 static const SimStrategyOps *const strategy_registry[] = {
@@ -97,7 +97,7 @@ strategy_tuple_equal(const SimTuple *a, const SimTuple *b)
 
 /**
  * sim_strategy_find_opened:
- * @p: a proxy
+ * @tab: the node's connection table
  * @t: the request and its RFC 3263 target
  * @any_proven_domain: over TLS, accept a connection whose server proved
  *   t->aus even if it was opened for another domain (virtual servers,
@@ -111,11 +111,11 @@ strategy_tuple_equal(const SimTuple *a, const SimTuple *b)
  *   connecting), or %NULL.
  */
 SimProxyConn *
-sim_strategy_find_opened(SimProxy *p, const SimStrategyTarget *t,
+sim_strategy_find_opened(SimConnTab *tab, const SimStrategyTarget *t,
                          gboolean any_proven_domain)
 {
-    for (SimProxyConn *pc = sim_proxy_conn_first(p); pc;
-         pc = sim_proxy_conn_next(p, pc)) {
+    for (SimProxyConn *pc = sim_conntab_first(tab); pc;
+         pc = sim_conntab_next(tab, pc)) {
         if (!pc->initiator || pc->closing || pc->retired || pc->per_txn ||
             !pc->aus ||
             !strategy_tuple_equal(&pc->key, &t->target->tuple))
@@ -146,7 +146,7 @@ strategy_row_matches(const SimAliasRow *row, const SimStrategyTarget *t,
 
 /**
  * sim_strategy_find_alias:
- * @p: a proxy
+ * @tab: the node's connection table
  * @t: the request and its RFC 3263 target
  * @by_name: %TRUE: match rows by sent-by name and port, no address check
  *   (NAIVE-NAME, unsafe); %FALSE: R12, the row's tuple equals the target's
@@ -155,12 +155,12 @@ strategy_row_matches(const SimAliasRow *row, const SimStrategyTarget *t,
  * Returns: (transfer none) (nullable): the aliased connection, or %NULL.
  */
 SimProxyConn *
-sim_strategy_find_alias(SimProxy *p, const SimStrategyTarget *t,
+sim_strategy_find_alias(SimConnTab *tab, const SimStrategyTarget *t,
                         gboolean by_name)
 {
-    guint n = sim_proxy_n_alias_rows(p);
+    guint n = sim_conntab_n_rows(tab);
     for (guint i = 0; i < n; i++) {
-        const SimAliasRow *row = sim_proxy_alias_row(p, i);
+        const SimAliasRow *row = sim_conntab_row(tab, i);
         if (!row->pc->closing && strategy_row_matches(row, t, by_name))
             return row->pc;
     }
@@ -169,7 +169,7 @@ sim_strategy_find_alias(SimProxy *p, const SimStrategyTarget *t,
 
 /**
  * sim_strategy_tls_alias_row:
- * @p: a proxy
+ * @tab: the node's connection table
  * @pc: the accepted connection the request came on
  * @via: its topmost Via (with ;alias)
  * @row: (out): the row to add
@@ -184,7 +184,7 @@ sim_strategy_find_alias(SimProxy *p, const SimStrategyTarget *t,
  * Returns: %TRUE when @row was filled.
  */
 gboolean
-sim_strategy_tls_alias_row(SimProxy *p, SimProxyConn *pc,
+sim_strategy_tls_alias_row(SimConnTab *tab, SimProxyConn *pc,
                            const SimSipVia *via, SimAliasRow *row,
                            const char **reason)
 {
@@ -202,7 +202,7 @@ sim_strategy_tls_alias_row(SimProxy *p, SimProxyConn *pc,
         *reason = "unauthenticated";
         return FALSE;
     }
-    if (sim_proxy_config(p)->alias_insert_check &&
+    if (sim_conntab_alias_insert_check(tab) &&
         !sim_peer_id_matches(c->peer, via->host)) {
         *reason = "sent-by-not-in-cert";
         return FALSE;

@@ -1,40 +1,22 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Connection strategies of a SIP proxy (DESIGN section 5): one const ops
+ * Connection strategies of a SIP node (DESIGN section 5): one const ops
  * table per strategy, one file per strategy, found by name in an explicit
  * static registry.  A strategy decides which connection carries an outgoing
  * request, whether a request carries `;alias` (RFC 5923 / draft-09), whether
  * an incoming alias becomes a row of the alias table, and what happens when
  * connections open and close.  Members are commented required or optional;
  * callers use the sim_strategy_* inline wrappers, which supply the defaults
- * of the optional members.  Strategies see only the narrow proxy API of
- * proxy.h ("For strategies").
+ * of the optional members.  Strategies decide over the node's connection
+ * table (models/sip/conntab.h) and never see the proxy.
  */
 #pragma once
 
 #include "models/dns.h"
+#include "models/sip/conntab.h"
 #include "models/sip/message.h"
 
 G_BEGIN_DECLS
-
-typedef struct _SimProxy SimProxy;
-typedef struct _SimProxyConn SimProxyConn;
-
-/* One row of a proxy's alias table (R11, R22: a multimap, several rows may
- * share a tuple and differ in identities and connection). */
-typedef struct {
-    /* {received IP, sent-by port or default, Via transport}. */
-    SimTuple tuple;
-    /* (nullable): the sent-by host name, for name-keyed rows
-     * (reuse-unauthenticated, NAIVE-NAME); owned. */
-    char *name;
-    /* (nullable): the identities the client certificate proved (a
-     * reference, owned by the row). */
-    SimPeerId *ids;
-    /* The accepted connection the row points at (borrowed; the row is
-     * purged when it closes, R18). */
-    SimProxyConn *pc;
-} SimAliasRow;
 
 /* What a strategy is asked to route: one request to one RFC 3263 target. */
 typedef struct {
@@ -59,37 +41,38 @@ typedef struct {
     /* Optional: whether the strategy can run over @kind (default: all). */
     gboolean (*applicable)(SimTransportKind kind);
     /* Optional: creates the instance's private state
-     * (sim_proxy_set_strategy_priv); FALSE with @error refuses. */
-    gboolean (*init)(SimProxy *p, GError **error);
+     * (sim_conntab_set_strategy_priv); FALSE with @error refuses. */
+    gboolean (*init)(SimConnTab *tab, GError **error);
     /* Optional: frees the instance's private state. */
-    void (*finalize)(SimProxy *p);
+    void (*finalize)(SimConnTab *tab);
     /* Required: a connection to reuse for @t, or NULL to open a new one
-     * (which the proxy records as opened for t->aus at t->target). */
-    SimProxyConn *(*select_conn)(SimProxy *p, const SimStrategyTarget *t);
+     * (which the node records as opened for t->aus at t->target). */
+    SimProxyConn *(*select_conn)(SimConnTab *tab, const SimStrategyTarget *t);
     /* Optional: whether a request sent on @pc carries ;alias (default
      * FALSE).  Draft-09 (R3): never over plain TCP or SCTP. */
-    gboolean (*want_alias)(SimProxy *p, SimProxyConn *pc);
+    gboolean (*want_alias)(SimConnTab *tab, SimProxyConn *pc);
     /* Optional: an incoming request on accepted @pc carries ;alias in its
      * topmost Via and local policy allows aliasing.  Fill @row (tuple,
-     * name, ids; pc is set by the proxy) and return TRUE to add it, or
+     * name, ids; pc is set by the node) and return TRUE to add it, or
      * set @reason (a static string: "transport", "no-cert",
      * "sent-by-not-in-cert", ...) and return FALSE.  Default: reject with
      * reason "unsupported" (R8: processed as if absent). */
-    gboolean (*accept_alias)(SimProxy *p, SimProxyConn *pc,
+    gboolean (*accept_alias)(SimConnTab *tab, SimProxyConn *pc,
                              const SimSipVia *via, SimAliasRow *row,
                              const char **reason);
     /* Optional: a request arrived on @pc (after alias handling). */
-    void (*on_request)(SimProxy *p, SimProxyConn *pc, const SimSipMsg *m);
+    void (*on_request)(SimConnTab *tab, SimProxyConn *pc,
+                       const SimSipMsg *m);
     /* Optional: @pc is open (for TLS: authenticated). */
-    void (*on_conn_up)(SimProxy *p, SimProxyConn *pc);
+    void (*on_conn_up)(SimConnTab *tab, SimProxyConn *pc);
     /* Optional: @pc closed or failed; its rows are already purged. */
-    void (*on_conn_down)(SimProxy *p, SimProxyConn *pc,
+    void (*on_conn_down)(SimConnTab *tab, SimProxyConn *pc,
                          SimCloseReason reason);
     /* Optional: the idle timeout for @pc (default: the node's). */
-    SimTime (*idle_timeout)(SimProxy *p, SimProxyConn *pc);
+    SimTime (*idle_timeout)(SimConnTab *tab, SimProxyConn *pc);
     /* Optional: TRUE to close @pc, opened for one transaction, once that
      * transaction ends (default FALSE). */
-    gboolean (*close_after_txn)(SimProxy *p, SimProxyConn *pc);
+    gboolean (*close_after_txn)(SimConnTab *tab, SimProxyConn *pc);
 } SimStrategyOps;
 
 #define SIM_STRATEGY_ERROR (sim_strategy_error_quark())
@@ -109,11 +92,13 @@ const SimStrategyOps *sim_strategy_by_name(const char *name, GError **error);
 void sim_strategy_check(const SimStrategyOps *ops);
 
 /* Helpers shared by strategy files (strategy.c). */
-SimProxyConn *sim_strategy_find_opened(SimProxy *p, const SimStrategyTarget *t,
+SimProxyConn *sim_strategy_find_opened(SimConnTab *tab,
+                                       const SimStrategyTarget *t,
                                        gboolean any_proven_domain);
-SimProxyConn *sim_strategy_find_alias(SimProxy *p, const SimStrategyTarget *t,
+SimProxyConn *sim_strategy_find_alias(SimConnTab *tab,
+                                      const SimStrategyTarget *t,
                                       gboolean by_name);
-gboolean sim_strategy_tls_alias_row(SimProxy *p, SimProxyConn *pc,
+gboolean sim_strategy_tls_alias_row(SimConnTab *tab, SimProxyConn *pc,
                                     const SimSipVia *via, SimAliasRow *row,
                                     const char **reason);
 gboolean sim_strategy_kind_is_tls(SimTransportKind kind);
@@ -126,34 +111,34 @@ sim_strategy_applicable(const SimStrategyOps *s, SimTransportKind kind)
 }
 
 static inline gboolean
-sim_strategy_init(const SimStrategyOps *s, SimProxy *p, GError **error)
+sim_strategy_init(const SimStrategyOps *s, SimConnTab *tab, GError **error)
 {
-    return s->init ? s->init(p, error) : TRUE;
+    return s->init ? s->init(tab, error) : TRUE;
 }
 
 static inline void
-sim_strategy_finalize(const SimStrategyOps *s, SimProxy *p)
+sim_strategy_finalize(const SimStrategyOps *s, SimConnTab *tab)
 {
     if (s->finalize)
-        s->finalize(p);
+        s->finalize(tab);
 }
 
 static inline SimProxyConn *
-sim_strategy_select_conn(const SimStrategyOps *s, SimProxy *p,
+sim_strategy_select_conn(const SimStrategyOps *s, SimConnTab *tab,
                          const SimStrategyTarget *t)
 {
-    return s->select_conn(p, t);
+    return s->select_conn(tab, t);
 }
 
 static inline gboolean
-sim_strategy_want_alias(const SimStrategyOps *s, SimProxy *p,
+sim_strategy_want_alias(const SimStrategyOps *s, SimConnTab *tab,
                         SimProxyConn *pc)
 {
-    return s->want_alias ? s->want_alias(p, pc) : FALSE;
+    return s->want_alias ? s->want_alias(tab, pc) : FALSE;
 }
 
 static inline gboolean
-sim_strategy_accept_alias(const SimStrategyOps *s, SimProxy *p,
+sim_strategy_accept_alias(const SimStrategyOps *s, SimConnTab *tab,
                           SimProxyConn *pc, const SimSipVia *via,
                           SimAliasRow *row, const char **reason)
 {
@@ -161,38 +146,46 @@ sim_strategy_accept_alias(const SimStrategyOps *s, SimProxy *p,
         *reason = "unsupported";
         return FALSE;
     }
-    return s->accept_alias(p, pc, via, row, reason);
+    return s->accept_alias(tab, pc, via, row, reason);
 }
 
 static inline void
-sim_strategy_on_request(const SimStrategyOps *s, SimProxy *p,
+sim_strategy_on_request(const SimStrategyOps *s, SimConnTab *tab,
                         SimProxyConn *pc, const SimSipMsg *m)
 {
     if (s->on_request)
-        s->on_request(p, pc, m);
+        s->on_request(tab, pc, m);
 }
 
 static inline void
-sim_strategy_on_conn_up(const SimStrategyOps *s, SimProxy *p,
+sim_strategy_on_conn_up(const SimStrategyOps *s, SimConnTab *tab,
                         SimProxyConn *pc)
 {
     if (s->on_conn_up)
-        s->on_conn_up(p, pc);
+        s->on_conn_up(tab, pc);
 }
 
 static inline void
-sim_strategy_on_conn_down(const SimStrategyOps *s, SimProxy *p,
+sim_strategy_on_conn_down(const SimStrategyOps *s, SimConnTab *tab,
                           SimProxyConn *pc, SimCloseReason reason)
 {
     if (s->on_conn_down)
-        s->on_conn_down(p, pc, reason);
+        s->on_conn_down(tab, pc, reason);
+}
+
+static inline SimTime
+sim_strategy_idle_timeout(const SimStrategyOps *s, SimConnTab *tab,
+                          SimProxyConn *pc)
+{
+    return s->idle_timeout ? s->idle_timeout(tab, pc)
+                           : sim_conntab_idle_timeout(tab);
 }
 
 static inline gboolean
-sim_strategy_close_after_txn(const SimStrategyOps *s, SimProxy *p,
+sim_strategy_close_after_txn(const SimStrategyOps *s, SimConnTab *tab,
                              SimProxyConn *pc)
 {
-    return s->close_after_txn ? s->close_after_txn(p, pc) : FALSE;
+    return s->close_after_txn ? s->close_after_txn(tab, pc) : FALSE;
 }
 
 /* The strategies (each file exports only its table). */

@@ -10,7 +10,7 @@
  */
 #define G_LOG_DOMAIN "sim-strategy"
 
-#include "models/sip/proxy.h"
+#include "models/strategy/strategy.h"
 
 static gboolean
 two_connection_applicable(SimTransportKind kind)
@@ -19,10 +19,10 @@ two_connection_applicable(SimTransportKind kind)
 }
 
 static SimProxyConn *
-two_connection_find_inbound(SimProxy *p, const SimTuple *t)
+two_connection_find_inbound(SimConnTab *tab, const SimTuple *t)
 {
-    for (SimProxyConn *pc = sim_proxy_conn_first(p); pc;
-         pc = sim_proxy_conn_next(p, pc))
+    for (SimProxyConn *pc = sim_conntab_first(tab); pc;
+         pc = sim_conntab_next(tab, pc))
         if (!pc->initiator && pc->reusable_inbound && !pc->closing &&
             pc->key.ip == t->ip && pc->key.port == t->port &&
             pc->key.transport == t->transport)
@@ -31,10 +31,10 @@ two_connection_find_inbound(SimProxy *p, const SimTuple *t)
 }
 
 static SimProxyConn *
-two_connection_select_conn(SimProxy *p, const SimStrategyTarget *t)
+two_connection_select_conn(SimConnTab *tab, const SimStrategyTarget *t)
 {
-    SimProxyConn *pc = sim_strategy_find_opened(p, t, TRUE);
-    return pc ? pc : two_connection_find_inbound(p, &t->target->tuple);
+    SimProxyConn *pc = sim_strategy_find_opened(tab, t, TRUE);
+    return pc ? pc : two_connection_find_inbound(tab, &t->target->tuple);
 }
 
 /* The peer's domain: the host of its Record-Route (R16), else its sent-by. */
@@ -47,10 +47,10 @@ two_connection_peer_domain(const SimSipMsg *m)
 }
 
 static gboolean
-two_connection_have_opened(SimProxy *p, const char *domain)
+two_connection_have_opened(SimConnTab *tab, const char *domain)
 {
-    for (SimProxyConn *pc = sim_proxy_conn_first(p); pc;
-         pc = sim_proxy_conn_next(p, pc))
+    for (SimProxyConn *pc = sim_conntab_first(tab); pc;
+         pc = sim_conntab_next(tab, pc))
         if (pc->initiator && !pc->closing && pc->aus &&
             sim_sip_host_equal(pc->aus, domain))
             return TRUE;
@@ -59,12 +59,11 @@ two_connection_have_opened(SimProxy *p, const char *domain)
 
 /* R21 exception: the inbound source tuple is the peer's resolved tuple. */
 static gboolean
-two_connection_source_is_listener(SimProxy *p, SimProxyConn *pc,
+two_connection_source_is_listener(SimConnTab *tab, SimProxyConn *pc,
                                   const char *domain)
 {
-    const SimProxyConfig *cfg = sim_proxy_config(p);
     g_autoptr(SimDnsAnswer) a = sim_resolver_resolve_now(
-        cfg->resolver, domain, 0, pc->key.transport);
+        sim_conntab_resolver(tab), domain, 0, pc->key.transport);
     for (guint i = 0; a && i < a->n; i++)
         if (a->targets[i].tuple.ip == pc->key.ip &&
             a->targets[i].tuple.port == pc->key.port)
@@ -73,23 +72,24 @@ two_connection_source_is_listener(SimProxy *p, SimProxyConn *pc,
 }
 
 static void
-two_connection_on_request(SimProxy *p, SimProxyConn *pc, const SimSipMsg *m)
+two_connection_on_request(SimConnTab *tab, SimProxyConn *pc,
+                          const SimSipMsg *m)
 {
     const char *domain = two_connection_peer_domain(m);
     if (pc->initiator || pc->reusable_inbound || pc->strategy_data || !domain)
         return;
     /* Checked once per accepted connection. */
     pc->strategy_data = GUINT_TO_POINTER(1);
-    if (two_connection_source_is_listener(p, pc, domain)) {
+    if (two_connection_source_is_listener(tab, pc, domain)) {
         pc->reusable_inbound = TRUE;
         return;
     }
-    if (!two_connection_have_opened(p, domain))
-        sim_proxy_connect_toward(p, domain);
+    if (!two_connection_have_opened(tab, domain))
+        sim_conntab_connect_toward(tab, domain);
 }
 
 static void
-two_connection_on_conn_down(SimProxy *p, SimProxyConn *pc,
+two_connection_on_conn_down(SimConnTab *tab, SimProxyConn *pc,
                             SimCloseReason reason)
 {
     /* Re-open a lost proactive connection (not one we closed, nor one that
@@ -97,8 +97,8 @@ two_connection_on_conn_down(SimProxy *p, SimProxyConn *pc,
     if (!pc->initiator || !pc->up || !pc->aus || reason == SIM_CLOSE_LOCAL ||
         reason == SIM_CLOSE_IDLE || reason == SIM_CLOSE_HOST_DOWN)
         return;
-    if (!two_connection_have_opened(p, pc->aus))
-        sim_proxy_connect_toward(p, pc->aus);
+    if (!two_connection_have_opened(tab, pc->aus))
+        sim_conntab_connect_toward(tab, pc->aus);
 }
 
 const SimStrategyOps sim_strategy_two_connection = {

@@ -12,7 +12,7 @@
  */
 #define G_LOG_DOMAIN "sim-strategy"
 
-#include "models/sip/proxy.h"
+#include "models/strategy/strategy.h"
 
 static gboolean
 virtual_server_applicable(SimTransportKind kind)
@@ -21,26 +21,26 @@ virtual_server_applicable(SimTransportKind kind)
 }
 
 static SimProxyConn *
-virtual_server_select_conn(SimProxy *p, const SimStrategyTarget *t)
+virtual_server_select_conn(SimConnTab *tab, const SimStrategyTarget *t)
 {
     if (!sim_strategy_kind_is_tls(t->target->tuple.transport))
         return NULL;
-    SimProxyConn *pc = sim_strategy_find_opened(p, t, TRUE);
-    return pc ? pc : sim_strategy_find_alias(p, t, FALSE);
+    SimProxyConn *pc = sim_strategy_find_opened(tab, t, TRUE);
+    return pc ? pc : sim_strategy_find_alias(tab, t, FALSE);
 }
 
 static gboolean
-virtual_server_want_alias(SimProxy *p, SimProxyConn *pc)
+virtual_server_want_alias(SimConnTab *tab, SimProxyConn *pc)
 {
     return sim_strategy_kind_is_tls(pc->key.transport);
 }
 
 static SimTime
-virtual_server_idle_timeout(SimProxy *p, SimProxyConn *pc)
+virtual_server_idle_timeout(SimConnTab *tab, SimProxyConn *pc)
 {
     if (pc->alias_sent || pc->aliased)
         return 0;
-    return sim_proxy_config(p)->idle_timeout;
+    return sim_conntab_idle_timeout(tab);
 }
 
 const SimStrategyOps sim_strategy_virtual_server = {

@@ -95,8 +95,8 @@ test_tls_reuse(void)
     sim_test_call(w, 0, "example.net", SIM_S(5), SIM_BYE_FROM_CALLEE);
     sim_evq_run_until(w->ctx.evq, SIM_S(1));
     SimProxy *b = w->nodes[1].proxy;
-    g_assert_cmpuint(sim_proxy_n_alias_rows(b), ==, 1);
-    const SimAliasRow *row = sim_proxy_alias_row(b, 0);
+    g_assert_cmpuint(sim_conntab_n_rows(sim_proxy_conntab(b)), ==, 1);
+    const SimAliasRow *row = sim_conntab_row(sim_proxy_conntab(b), 0);
     SimIp a_ip;
     g_assert_true(sim_ip_parse("192.0.2.1", &a_ip));
     g_assert_cmpuint(row->tuple.ip, ==, a_ip);
@@ -139,7 +139,7 @@ test_tls_declined(void)
     assert_call_ok(w);
     g_assert_cmpuint(sim_test_counter(w, "sip.connections.opened"), ==, 2);
     g_assert_cmpuint(sim_test_counter(w, "alias.rejected.policy"), ==, 2);
-    g_assert_cmpuint(sim_proxy_n_alias_rows(w->nodes[1].proxy), ==, 0);
+    g_assert_cmpuint(sim_conntab_n_rows(sim_test_tab(w, 1)), ==, 0);
     sim_test_world_free(w);
 }
 

@@ -66,10 +66,10 @@ setup_ms(SimTestWorld *w)
 static guint
 open_conns(SimTestWorld *w, guint i)
 {
-    SimProxy *p = w->nodes[i].proxy;
+    SimConnTab *tab = sim_test_tab(w, i);
     guint n = 0;
-    for (SimProxyConn *pc = sim_proxy_conn_first(p); pc;
-         pc = sim_proxy_conn_next(p, pc))
+    for (SimProxyConn *pc = sim_conntab_first(tab); pc;
+         pc = sim_conntab_next(tab, pc))
         n += pc->up && pc->conn && !pc->closing;
     return n;
 }
@@ -146,7 +146,7 @@ run_scenario29(const SimStrategyOps *s)
     SimTestWorld *w = world(&sim_transport_tls, s, 13, vhost_split, 2);
     sim_test_call(w, 0, "example.net", SIM_S(100), SIM_BYE_FROM_CALLER);
     run_to(w, SIM_S(1));
-    g_assert_cmpuint(sim_proxy_n_alias_rows(w->nodes[1].proxy), ==, 1);
+    g_assert_cmpuint(sim_conntab_n_rows(sim_test_tab(w, 1)), ==, 1);
     guint64 sni0 = ctr(w, "tls.sni_sent");
     sim_test_call(w, 1, "example.org", SIM_S(100), SIM_BYE_FROM_CALLER);
     run_to(w, SIM_S(2));
@@ -176,7 +176,7 @@ run_scenario30(const SimStrategyOps *s)
     SimTestWorld *w = world(&sim_transport_tls, s, 13, vhost_both, 2);
     sim_test_call(w, 0, "example.net", SIM_S(100), SIM_BYE_FROM_CALLER);
     run_to(w, SIM_S(1));
-    g_assert_cmpuint(sim_proxy_n_alias_rows(w->nodes[1].proxy), ==, 1);
+    g_assert_cmpuint(sim_conntab_n_rows(sim_test_tab(w, 1)), ==, 1);
     guint64 sni0 = ctr(w, "tls.sni_sent");
     sim_test_call(w, 1, "example.org", SIM_S(100), SIM_BYE_FROM_CALLER);
     run_to(w, SIM_S(2));
@@ -264,7 +264,7 @@ test_port_5071(void)
                             specs, 2);
     sim_test_call(w, 0, "example.net", SIM_S(2), SIM_BYE_FROM_CALLEE);
     run_to(w, SIM_S(1));
-    const SimAliasRow *row = sim_proxy_alias_row(w->nodes[1].proxy, 0);
+    const SimAliasRow *row = sim_conntab_row(sim_test_tab(w, 1), 0);
     g_assert_cmpuint(row->tuple.port, ==, 5071);
     run_to(w, SIM_S(10));
     g_assert_cmpuint(ctr(w, "bye.completed"), ==, 1);
@@ -303,7 +303,7 @@ test_identity_other_org(void)
                             specs, 2);
     sim_test_call(w, 0, "example.net", SIM_S(2), SIM_BYE_FROM_CALLEE);
     run_to(w, SIM_S(1));
-    const SimAliasRow *row = sim_proxy_alias_row(w->nodes[1].proxy, 0);
+    const SimAliasRow *row = sim_conntab_row(sim_test_tab(w, 1), 0);
     g_assert_true(sim_peer_id_matches(row->ids, "other.org"));
     g_assert_false(sim_peer_id_matches(row->ids, "example.com"));
     run_to(w, SIM_S(40));
@@ -387,7 +387,7 @@ test_identity_record_route(void)
 static SimConn *
 first_conn(SimTestWorld *w, guint i)
 {
-    SimProxyConn *pc = sim_proxy_conn_first(w->nodes[i].proxy);
+    SimProxyConn *pc = sim_conntab_first(sim_test_tab(w, i));
     g_assert_nonnull(pc);
     return pc->conn;
 }
@@ -404,13 +404,13 @@ test_resumed_row(void)
     run_to(w, SIM_S(2));
     sim_conn_close(first_conn(w, 0));
     run_to(w, SIM_S(3));
-    g_assert_cmpuint(sim_proxy_n_alias_rows(w->nodes[1].proxy), ==, 0);
+    g_assert_cmpuint(sim_conntab_n_rows(sim_test_tab(w, 1)), ==, 0);
     sim_test_call(w, 0, "example.net", SIM_MS(500), SIM_BYE_FROM_CALLER);
     run_to(w, SIM_S(5));
     g_assert_cmpuint(ctr(w, "handshakes.tls_resumed"), ==, 1);
     g_assert_cmpuint(ctr(w, "tls.certificate_requests"), ==, 1);
     g_assert_cmpuint(ctr(w, "alias.added"), ==, 2);
-    const SimAliasRow *row = sim_proxy_alias_row(w->nodes[1].proxy, 0);
+    const SimAliasRow *row = sim_conntab_row(sim_test_tab(w, 1), 0);
     g_assert_true(sim_peer_id_matches(row->ids, "example.com"));
     sim_test_world_free(w);
 }
@@ -427,10 +427,10 @@ test_close_purges_row(void)
                             pair, 2);
     sim_test_call(w, 0, "example.net", SIM_S(5), SIM_BYE_FROM_CALLEE);
     run_to(w, SIM_S(1));
-    g_assert_cmpuint(sim_proxy_n_alias_rows(w->nodes[1].proxy), ==, 1);
+    g_assert_cmpuint(sim_conntab_n_rows(sim_test_tab(w, 1)), ==, 1);
     sim_conn_close(first_conn(w, 0));
     run_to(w, SIM_S(2));
-    g_assert_cmpuint(sim_proxy_n_alias_rows(w->nodes[1].proxy), ==, 0);
+    g_assert_cmpuint(sim_conntab_n_rows(sim_test_tab(w, 1)), ==, 0);
     run_to(w, SIM_S(40));
     g_assert_cmpuint(ctr(w, "sip.connections.opened"), ==, 2);
     g_assert_cmpuint(ctr(w, "node.b.sip.connections.opened"), ==, 1);
@@ -444,7 +444,7 @@ test_close_purges_row(void)
 static SimTime
 step_until_rows(SimTestWorld *w, guint i, guint n, SimTime horizon)
 {
-    while (sim_proxy_n_alias_rows(w->nodes[i].proxy) != n) {
+    while (sim_conntab_n_rows(sim_test_tab(w, i)) != n) {
         g_assert_true(sim_evq_step(w->ctx.evq));
         g_assert_cmpuint(sim_evq_now(w->ctx.evq), <=, horizon);
     }
@@ -475,20 +475,20 @@ test_close_graceful(void)
                             pair, 2);
     sim_test_call(w, 0, "example.net", SIM_S(100), SIM_BYE_FROM_CALLER);
     run_to(w, SIM_S(1));
-    g_assert_cmpuint(sim_proxy_n_alias_rows(w->nodes[1].proxy), ==, 1);
+    g_assert_cmpuint(sim_conntab_n_rows(sim_test_tab(w, 1)), ==, 1);
     SimCallParams c = { .to_domain = "example.com", .hold = SIM_S(100),
                         .answer_delay = SIM_S(5),
                         .bye_by = SIM_BYE_FROM_CALLER };
-    sim_proxy_originate_call(w->nodes[1].proxy, &c);
+    sim_ua_originate_call(w->nodes[1].ua, &c);
     run_to(w, SIM_S(2));
     g_assert_cmpuint(ctr(w, "node.a.calls.received"), ==, 1);
-    SimProxy *a = w->nodes[0].proxy;
-    sim_proxy_conn_reclaim(a, sim_proxy_conn_first(a));
+    SimConnTab *a = sim_test_tab(w, 0);
+    sim_conntab_reclaim(a, sim_conntab_first(a));
     sim_test_call_at(w, t_a + 5 * RTT / 4, 1, "example.com", SIM_S(100),
                      SIM_BYE_FROM_CALLER);
     run_to(w, t_a - 1);
     g_assert_cmpuint(ctr(w, "calls.completed"), ==, 1);
-    g_assert_cmpuint(sim_proxy_n_alias_rows(w->nodes[1].proxy), ==, 1);
+    g_assert_cmpuint(sim_conntab_n_rows(sim_test_tab(w, 1)), ==, 1);
     g_assert_cmpuint(open_conns(w, 1), ==, 1);
     SimTime at = step_until_rows(w, 1, 0, t_a + SIM_S(1));
     g_assert_cmpuint(at, ==, t_a + 3 * RTT / 2);
@@ -528,7 +528,7 @@ test_idle_graceful(void)
     SimCallParams c = { .to_domain = "example.net", .hold = SIM_S(1),
                         .answer_delay = SIM_S(5),
                         .bye_by = SIM_BYE_FROM_CALLER };
-    sim_proxy_originate_call(w->nodes[0].proxy, &c);
+    sim_ua_originate_call(w->nodes[0].ua, &c);
     run_to(w, SIM_S(20));
     g_assert_cmpuint(ctr(w, "responses.r28_fallback"), ==, 0);
     g_assert_cmpuint(ctr(w, "calls.completed"), ==, 1);
@@ -575,7 +575,7 @@ test_r28_fallback(void)
     SimCallParams c = { .to_domain = "example.net", .hold = SIM_S(1),
                         .answer_delay = SIM_S(2),
                         .bye_by = SIM_BYE_FROM_CALLER };
-    sim_proxy_originate_call(w->nodes[0].proxy, &c);
+    sim_ua_originate_call(w->nodes[0].ua, &c);
     run_to(w, SIM_S(1));
     sim_conn_close(first_conn(w, 0));
     run_to(w, SIM_S(10));
@@ -741,7 +741,7 @@ test_t1_tls(void)
     g_assert_cmpuint(ctr(w, "node.a.calls.received"), ==, 10);
     /* M's INVITE and ACK are refused a row (D3); B holds none. */
     g_assert_cmpuint(ctr(w, "alias.rejected.sent-by-not-in-cert"), ==, 2);
-    g_assert_cmpuint(sim_proxy_n_alias_rows(w->nodes[1].proxy), ==, 0);
+    g_assert_cmpuint(sim_conntab_n_rows(sim_test_tab(w, 1)), ==, 0);
     sim_test_world_free(w);
 }
 
@@ -920,7 +920,7 @@ test_arrival_alias(void)
                             pair, 2);
     sim_test_call(w, 0, "example.net", SIM_S(100), SIM_BYE_FROM_CALLER);
     run_to(w, SIM_S(1));
-    g_assert_cmpuint(sim_proxy_n_alias_rows(w->nodes[1].proxy), ==, 1);
+    g_assert_cmpuint(sim_conntab_n_rows(sim_test_tab(w, 1)), ==, 1);
     double sum0 = setup_sum_ns(w);
     SimTime t0 = sim_evq_now(w->ctx.evq);
     sim_test_call(w, 1, "example.com", SIM_S(100), SIM_BYE_FROM_CALLER);
@@ -1207,8 +1207,8 @@ test_farm_ports(void)
                             specs, 3);
     sim_test_call(w, 1, "example.com", SIM_S(100), SIM_BYE_FROM_CALLER);
     run_to(w, SIM_S(1));
-    g_assert_cmpuint(sim_proxy_n_alias_rows(w->nodes[0].proxy), ==, 1);
-    g_assert_cmpuint(sim_proxy_alias_row(w->nodes[0].proxy, 0)->tuple.port,
+    g_assert_cmpuint(sim_conntab_n_rows(sim_test_tab(w, 0)), ==, 1);
+    g_assert_cmpuint(sim_conntab_row(sim_test_tab(w, 0), 0)->tuple.port,
                      ==, 5061);
     for (guint i = 0; i < n; i++)
         sim_test_call_at(w, SIM_S(1) + SIM_MS(100) * i, 0, "example.net",
@@ -1650,7 +1650,7 @@ call_cancelled(SimTestWorld *w, SimTime answer_delay, SimTime cancel_after)
                         .answer_delay = answer_delay,
                         .cancel_after = cancel_after,
                         .bye_by = SIM_BYE_FROM_CALLER };
-    sim_proxy_originate_call(w->nodes[0].proxy, &c);
+    sim_ua_originate_call(w->nodes[0].ua, &c);
 }
 
 /* The CANCEL on the INVITE's open connection: B's 180 reached A at (k +
@@ -1684,8 +1684,8 @@ run_cancel_timing(const SimTransportOps *t, const SimStrategyOps *s)
     /* (Over UDP, the proxy's one flow to B.) */
     g_assert_cmpuint(ctr(w, "sip.connections.opened"), ==, 1);
     g_assert_cmpuint(ctr(w, "sip.retransmissions"), ==, 0);
-    g_assert_cmpuint(sim_proxy_calls_active(w->nodes[0].proxy), ==, 0);
-    g_assert_cmpuint(sim_proxy_calls_active(w->nodes[1].proxy), ==, 0);
+    g_assert_cmpuint(sim_ua_calls_active(w->nodes[0].ua), ==, 0);
+    g_assert_cmpuint(sim_ua_calls_active(w->nodes[1].ua), ==, 0);
     sim_test_world_free(w);
 }
 
@@ -1743,8 +1743,8 @@ test_cancel_scenario20(void)
     g_assert_cmpuint(ctr(w, "node.b.sip.connections.opened"), ==, 1);
     g_assert_cmpuint(ctr(w, "handshakes.tls_resumed"), ==, 1);
     g_assert_cmpuint(ctr(w, "handshakes.tls_full"), ==, 2);
-    g_assert_cmpuint(sim_proxy_calls_active(w->nodes[0].proxy), ==, 0);
-    g_assert_cmpuint(sim_proxy_calls_active(w->nodes[1].proxy), ==, 0);
+    g_assert_cmpuint(sim_ua_calls_active(w->nodes[0].ua), ==, 0);
+    g_assert_cmpuint(sim_ua_calls_active(w->nodes[1].ua), ==, 0);
     sim_test_world_free(w);
 }
 

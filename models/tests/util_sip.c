@@ -105,6 +105,7 @@ util_node(UtilWorld *u, const SimTestWorldOpts *o, const SimTestNodeSpec *specs,
     };
     n->proxy = sim_proxy_new(&w->ctx, &pc, &error);
     g_assert_no_error(error);
+    n->ua = sim_ua_new(n->proxy);
 }
 
 /**
@@ -176,6 +177,7 @@ sim_test_world_free(SimTestWorld *w)
     sim_evq_free(w->ctx.evq);
     for (guint i = 0; i < w->n; i++) {
         SimTestNode *n = &w->nodes[i];
+        sim_ua_free(n->ua);
         sim_proxy_free(n->proxy);
         sim_stack_free(n->st);
         sim_resolver_free(n->res);
@@ -220,7 +222,7 @@ sim_test_call(SimTestWorld *w, guint from, const char *to_domain,
 {
     SimCallParams c = { .to_domain = to_domain, .hold = hold,
                         .bye_by = bye_by };
-    sim_proxy_originate_call(w->nodes[from].proxy, &c);
+    sim_ua_originate_call(w->nodes[from].ua, &c);
 }
 
 /* A call waiting for its start time. */
@@ -259,6 +261,19 @@ sim_test_call_at(SimTestWorld *w, SimTime when, guint from,
     UtilCallAt *c = g_new(UtilCallAt, 1);
     *c = (UtilCallAt){ w, from, to_domain, hold, bye_by };
     sim_evq_at(w->ctx.evq, when, util_call_at_fire, c, g_free);
+}
+
+/**
+ * sim_test_tab:
+ * @w: a world
+ * @i: index of a node
+ *
+ * Returns: (transfer none): the node's connection and alias tables.
+ */
+SimConnTab *
+sim_test_tab(SimTestWorld *w, guint i)
+{
+    return sim_proxy_conntab(w->nodes[i].proxy);
 }
 
 /**

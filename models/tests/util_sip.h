@@ -8,7 +8,7 @@
  */
 #pragma once
 
-#include "models/sip/proxy.h"
+#include "models/sip/ua.h"
 
 G_BEGIN_DECLS
 
@@ -87,6 +87,7 @@ typedef struct {
     SimCpu *cpu;
     SimResolver *res;
     SimProxy *proxy;
+    SimUa *ua;
     SimPkiCreds *creds;
     SimPkiCreds *sni_creds;
     const SimPkiCreds *sni_list[2];
@@ -114,6 +115,7 @@ void sim_test_call(SimTestWorld *w, guint from, const char *to_domain,
 void sim_test_call_at(SimTestWorld *w, SimTime when, guint from,
                       const char *to_domain, SimTime hold,
                       SimByeFrom bye_by);
+SimConnTab *sim_test_tab(SimTestWorld *w, guint i);
 SimIp sim_test_ip(const char *dotted);
 
 G_END_DECLS
