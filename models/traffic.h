@@ -5,7 +5,7 @@
  * at the next up node serving the origin domain (round robin), with an
  * exponential holding time and the side that hangs up drawn per call.  The
  * generator knows no SIP: it hands each call to an originate hook (the
- * world calls sim_proxy_originate_call there).  Arrivals and per-call
+ * world calls sim_ua_originate_call there).  Arrivals and per-call
  * draws use two streams of their own, so changing the holding time or the
  * bye-by rule never moves an arrival.
  */

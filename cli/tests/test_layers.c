@@ -80,7 +80,9 @@ layer_scan_file(Layering *l, const char *root, const char *rel)
         g_free(module);
     }
     g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
-    guint n_lines = g_strv_length(lines);
+    guint n_lines = 0;
+    for (const char *c = text; *c; c++)
+        n_lines += *c == '\n';
     for (guint i = 0; lines[i]; i++) {
         const char *s = lines[i];
         while (*s == ' ' || *s == '\t')
