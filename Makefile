@@ -46,7 +46,7 @@ $(CONFIG): scripts/deps.sh
 
 # The four layers (docs/architecture.md): sim/ < models/ < run/ < cli/.
 LAYERS := sim models run cli
-LIB_SRCS := $(filter-out cli/main.c,$(wildcard sim/*.c models/*.c models/*/*.c run/*.c cli/*.c))
+LIB_SRCS := $(filter-out cli/main.c %/tests/%,$(wildcard sim/*.c models/*.c models/*/*.c run/*.c cli/*.c))
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 LIB := $(BUILD)/libsipreuse.a
 TESTUTIL_SRCS := $(foreach l,$(LAYERS),$(wildcard $(l)/tests/util_*.c))

@@ -214,7 +214,10 @@ topo_site_ref(TopoParser *p, const SimTopo *t, const TopoGroup *g,
     g_autofree char *hint =
         topo_hint(name, (const char *const *)t->sites, t->n_sites);
     g_autofree char *q = topo_quote(name);
-    g_autofree char *all = g_strjoinv(", ", t->sites);
+    /* A file without nodes has no sites at all. */
+    g_autofree char *all = t->sites && t->n_sites
+                               ? g_strjoinv(", ", t->sites)
+                               : g_strdup("none: the file has no node");
     /* A node's name is its site only when it has no site key. */
     gint n = sim_topo_node_index(t, name);
     g_autofree char *moved =

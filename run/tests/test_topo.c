@@ -713,6 +713,8 @@ static const Fixture fixtures[] = {
       "verify-time", "expected an ISO-8601 date or date-time" },
     { "no-nodes.topo", SIM_TOPO_ERROR_MISSING, NULL, NULL,
       "at least one [node NAME]" },
+    { "link-no-nodes.topo", SIM_TOPO_ERROR_FAILED, "[link a b]", NULL,
+      "the file has no node), found \"a\"" },
     { "traffic-unserved.topo", SIM_TOPO_ERROR_BAD_REFERENCE,
       "[traffic a-to-b]", "from", "no node lists" },
     { "not-keyfile.topo", SIM_TOPO_ERROR_FILE, NULL, NULL,
