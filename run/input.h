@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Reading an input file the user names (a topology, an experiment, a
+ * profile, a results table): only a regular file, and only up to a size
+ * cap, so that /dev/zero, a FIFO, a directory or a huge file is refused at
+ * once instead of eating memory or blocking forever.
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+#define SIM_INPUT_ERROR (sim_input_error_quark())
+GQuark sim_input_error_quark(void);
+
+typedef enum {
+    /* The file could not be opened or read (errno in the message). */
+    SIM_INPUT_ERROR_IO,
+    /* It is not a regular file (a directory, FIFO, device, socket). */
+    SIM_INPUT_ERROR_NOT_REGULAR,
+    /* It is larger than the cap. */
+    SIM_INPUT_ERROR_TOO_LARGE,
+} SimInputError;
+
+/* Caps of the files sipreuse reads. */
+#define SIM_INPUT_MAX_TOPOLOGY (8u << 20)
+#define SIM_INPUT_MAX_EXPERIMENT (1u << 20)
+/* Result tables `plot` reads back (runs.tsv of a large sweep). */
+#define SIM_INPUT_MAX_RESULTS (512u << 20)
+
+gboolean sim_input_read_file(const char *path, gsize max_bytes,
+                             char **contents, gsize *length, GError **error);
+char *sim_input_size_text(guint64 bytes);
+
+G_END_DECLS
