@@ -8,6 +8,9 @@
 
 #include <stdio.h>
 
+#include "run/batch.h"
+#include "run/input.h"
+
 const SimCmd sim_cmds[] = {
     { "run", "TOPOLOGY", "simulate one topology with one strategy and seed",
       sim_cmd_run },
@@ -124,3 +127,167 @@ sim_cli_seed(const char *verb, const char *text, guint64 *seed)
                                               : "");
 }
 
+
+/**
+ * sim_cli_error:
+ * @verb: the verb
+ * @fmt: printf-style message
+ *
+ * Prints "sipreuse VERB: message" to stderr, the prefix on every line.
+ */
+void
+sim_cli_error(const char *verb, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    g_autofree char *msg = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    g_auto(GStrv) lines = g_strsplit(msg, "\n", -1);
+    for (guint i = 0; lines[i]; i++)
+        fprintf(stderr, "sipreuse %s: %s\n", verb, lines[i]);
+}
+
+/**
+ * sim_cli_name_ok:
+ * @name: a name from a file (a [plot NAME], a strategy in runs.tsv)
+ *
+ * Returns: TRUE if @name is 1 to 64 characters of [A-Za-z0-9_.-], the
+ *   names that can become file names and plot labels as they are.
+ */
+gboolean
+sim_cli_name_ok(const char *name)
+{
+    gsize n = 0;
+    for (const char *c = name; *c; c++, n++)
+        if (!g_ascii_isalnum(*c) && *c != '_' && *c != '.' && *c != '-')
+            return FALSE;
+    return n >= 1 && n <= 64;
+}
+
+/**
+ * sim_cli_max_memory:
+ * @verb: the verb
+ * @text: (nullable): --max-memory as typed
+ * @bytes: (out): the limit: @text's value, or the default (half the
+ *   physical memory)
+ *
+ * Returns: 0, or %SIM_EXIT_USAGE after printing what was expected.
+ */
+int
+sim_cli_max_memory(const char *verb, const char *text, guint64 *bytes)
+{
+    if (!text) {
+        *bytes = sim_limits_default_max_memory();
+        return 0;
+    }
+    if (sim_limits_parse_size(text, bytes))
+        return 0;
+    return sim_cli_usage_error(verb, "--max-memory: expected a size such as "
+                               "512M, 4G or 1073741824 (bytes), found '%s'",
+                               text);
+}
+
+/**
+ * sim_cli_check_runs:
+ * @verb: the verb
+ * @what: what holds the runs ("the grid of topologies/x.exp")
+ * @runs: how many runs it holds
+ * @force: --force was given
+ *
+ * Returns: 0 if @runs is within %SIM_LIMITS_MAX_RUNS (or @force), else
+ *   %SIM_EXIT_USAGE after naming the count.
+ */
+int
+sim_cli_check_runs(const char *verb, const char *what, guint64 runs,
+                   gboolean force)
+{
+    if (runs <= SIM_LIMITS_MAX_RUNS || (force && runs <= G_MAXUINT / 2))
+        return 0;
+    if (runs > G_MAXUINT / 2)
+        return sim_cli_usage_error(verb, "%s holds %" G_GUINT64_FORMAT
+                                   " runs, more than this program can hold "
+                                   "even with --force",
+                                   what, runs);
+    return sim_cli_usage_error(verb, "%s holds %" G_GUINT64_FORMAT " runs, "
+                               "more than the limit of %u; pass --force to "
+                               "run them anyway",
+                               what, runs, SIM_LIMITS_MAX_RUNS);
+}
+
+/**
+ * sim_cli_check_memory:
+ * @verb: the verb
+ * @what: the topology or grid point the estimate is of
+ * @est: the estimate of its biggest run
+ * @parallel: how many runs go at once
+ * @max_bytes: --max-memory
+ * @force: --force was given
+ *
+ * Compares what @parallel runs like @est need, plus what the process
+ * already uses, with @max_bytes.
+ *
+ * Returns: 0 if it fits (or @force), else %SIM_EXIT_USAGE after printing
+ *   the estimate.
+ */
+int
+sim_cli_check_memory(const char *verb, const char *what,
+                     const SimRunEstimate *est, guint parallel,
+                     guint64 max_bytes, gboolean force)
+{
+    double need = (double)sim_limits_rss() + est->bytes * MAX(parallel, 1);
+    if (force || !max_bytes || need <= (double)max_bytes)
+        return 0;
+    g_autofree char *e = sim_limits_estimate_text(est);
+    g_autofree char *m = sim_input_size_text(max_bytes);
+    g_autofree char *times = parallel > 1
+        ? g_strdup_printf(", times %u runs at once", parallel)
+        : g_strdup("");
+    return sim_cli_usage_error(
+        verb,
+        "%s: a run needs %s%s: more than --max-memory %s; lower the call "
+        "rates, holding times or duration, raise --max-memory, or pass "
+        "--force (a run that passes the limit is still stopped)",
+        what, e, times, m);
+}
+
+/**
+ * sim_cli_lock:
+ * @verb: the verb
+ * @dir: the results folder
+ * @lock: (out): the lock on it
+ *
+ * Creates @dir and locks it (run/lock.h) before anything is simulated.
+ *
+ * Returns: 0, 2 if @dir is a file, or 1 if it cannot be created or
+ *   written or another sipreuse holds it (each after printing why).
+ */
+int
+sim_cli_lock(const char *verb, const char *dir, SimLock **lock)
+{
+    g_autoptr(GError) error = NULL;
+    *lock = sim_lock_acquire(dir, &error);
+    if (*lock)
+        return 0;
+    sim_cli_error(verb, "%s", error->message);
+    return sim_lock_exit_status(error);
+}
+
+/**
+ * sim_cli_cache:
+ * @verb: the verb
+ * @needed: the runs make certificates (TLS)
+ * @cache_dir: (out) (transfer full): the PKI cache folder
+ *
+ * Returns: 0, or 1 after printing why when @needed and the cache cannot
+ *   be written (a run-time failure, found before any run).
+ */
+int
+sim_cli_cache(const char *verb, gboolean needed, char **cache_dir)
+{
+    *cache_dir = sim_batch_cache_dir();
+    g_autoptr(GError) error = NULL;
+    if (!needed || sim_batch_cache_ready(*cache_dir, &error))
+        return 0;
+    sim_cli_error(verb, "%s", error->message);
+    return SIM_EXIT_FAILURE;
+}

@@ -8,6 +8,8 @@
 
 #include <glib.h>
 
+#include "run/limits.h"
+#include "run/lock.h"
 #include "run/status.h"
 
 G_BEGIN_DECLS
@@ -46,5 +48,21 @@ int sim_cli_parse(GOptionContext *ctx, int *argc, char ***argv);
 int sim_cli_usage_error(const char *verb, const char *fmt, ...)
     G_GNUC_PRINTF(2, 3);
 int sim_cli_seed(const char *verb, const char *text, guint64 *seed);
+void sim_cli_error(const char *verb, const char *fmt, ...)
+    G_GNUC_PRINTF(2, 3);
+gboolean sim_cli_name_ok(const char *name);
+int sim_cli_max_memory(const char *verb, const char *text, guint64 *bytes);
+int sim_cli_check_runs(const char *verb, const char *what, guint64 runs,
+                       gboolean force);
+int sim_cli_check_memory(const char *verb, const char *what,
+                         const SimRunEstimate *est, guint parallel,
+                         guint64 max_bytes, gboolean force);
+int sim_cli_lock(const char *verb, const char *dir, SimLock **lock);
+int sim_cli_cache(const char *verb, gboolean needed, char **cache_dir);
+
+/* Plots (cli/cmd_plot.c). */
+gboolean sim_plot_check_experiment(GKeyFile *kf, const char *path,
+                                   GError **error);
+int sim_plot_exit_status(const GError *error);
 
 G_END_DECLS

@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "models/strategy/strategy.h"
+#include "run/input.h"
 #include "run/topo.h"
 #include "run/world.h"
 
@@ -105,8 +106,17 @@ sim_cmd_check(int argc, char **argv)
                                             "found %d arguments",
                                    argc - 1);
     g_autoptr(GError) error = NULL;
-    g_autoptr(SimTopo) topo =
-        sim_topo_load(argv[1], (const char *const *)sets, &error);
+    g_autofree char *text = NULL;
+    gsize len = 0;
+    /* A regular file under the size cap only: /dev/zero, a FIFO or a
+     * huge file is refused at once. */
+    if (!sim_input_read_file(argv[1], SIM_INPUT_MAX_TOPOLOGY, &text, &len,
+                             &error))
+        return sim_cli_usage_error("check", "expected a readable topology "
+                                   "file: %s", error->message);
+    g_autoptr(SimTopo) topo = sim_topo_load_data_full(
+        argv[1], text, len, (const char *const *)sets, SIM_TOPO_LOAD_DEFAULT,
+        &error);
     if (!topo) {
         g_auto(GStrv) lines = g_strsplit(error->message, "\n", -1);
         for (guint i = 0; lines[i]; i++)

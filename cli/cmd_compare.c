@@ -5,7 +5,11 @@
  * parallel.  Writes every run's folder, the experiment's runs.tsv (job
  * order: strategy, then seed), aggregate.tsv (mean and 95% CI per
  * strategy) and topology.topo (the topology file as loaded, before
- * overrides), prints the side-by-side table and draws the plots.
+ * overrides), prints the side-by-side table and draws the plots.  Before
+ * anything runs it refuses (exit 2) more than SIM_LIMITS_MAX_RUNS runs
+ * and runs estimated to need more than --max-memory (unless --force),
+ * then creates and locks --out (exit 1 if another sipreuse holds it or it
+ * cannot be written, 2 if it is a file).
  */
 #include "cli/cli.h"
 
@@ -13,6 +17,7 @@
 
 #include "models/strategy/strategy.h"
 #include "run/batch.h"
+#include "run/input.h"
 #include "run/world.h"
 
 /* The parsed command line. */
@@ -27,6 +32,9 @@ typedef struct {
     char **sets;
     gboolean no_timing;
     gboolean no_plots;
+    char *max_memory_text;
+    guint64 max_memory;
+    gboolean force;
 } CompareArgs;
 
 static void
@@ -36,6 +44,7 @@ compare_args_clear(CompareArgs *a)
     g_free(a->seed_text);
     g_free(a->out);
     g_strfreev(a->sets);
+    g_free(a->max_memory_text);
 }
 
 /* The strategies to run: --strategies as given, or every registered one
@@ -111,6 +120,7 @@ compare_jobs(const SimTopo *topo, const char *text, gsize len,
     GPtrArray *jobs = g_ptr_array_new_with_free_func(
         (GDestroyNotify)sim_batch_job_free);
     guint64 base = a->seed_text ? a->seed : topo->simulation.seed;
+    g_autofree char *files = sim_out_files_digest(topo);
     for (guint s = 0; strategies[s]; s++) {
         for (gint i = 0; i < a->reps; i++) {
             g_autofree char *leaf = g_strdup_printf(
@@ -119,9 +129,16 @@ compare_jobs(const SimTopo *topo, const char *text, gsize len,
             SimBatchJob *job = sim_batch_job_new(
                 topo, strategies[s], base + i, (const char *const *)a->sets,
                 dir);
-            job->fingerprint = sim_out_fingerprint(
-                text, len, (const char *const *)a->sets, strategies[s],
-                base + i);
+            SimOutFingerprint fin = {
+                .topo_text = text,
+                .topo_len = len,
+                .files_digest = files,
+                .overrides = (const char *const *)a->sets,
+                .strategy = strategies[s],
+                .seed = base + i,
+                .no_timing = a->no_timing,
+            };
+            job->fingerprint = sim_out_fingerprint(&fin);
             g_ptr_array_add(jobs, job);
         }
     }
@@ -150,10 +167,10 @@ compare_main(const char *path, CompareArgs *a)
     g_autoptr(GError) error = NULL;
     g_autofree char *text = NULL;
     gsize len = 0;
-    if (!g_file_get_contents(path, &text, &len, &error))
-        return sim_cli_usage_error("compare", "%s: expected a readable "
-                                   "topology file: %s", path,
-                                   error->message);
+    if (!sim_input_read_file(path, SIM_INPUT_MAX_TOPOLOGY, &text, &len,
+                             &error))
+        return sim_cli_usage_error("compare", "expected a readable "
+                                   "topology file: %s", error->message);
     /* compare picks its strategies: [simulation] strategy is not used. */
     g_autoptr(SimTopo) topo = sim_topo_load_data_full(
         path, text, len, (const char *const *)a->sets,
@@ -175,12 +192,32 @@ compare_main(const char *path, CompareArgs *a)
     g_autofree char *out = a->out ? g_strdup(a->out)
                                   : g_build_filename("results", topo->name,
                                                      "compare", NULL);
+    guint64 n_runs = (guint64)g_strv_length(strategies) * (guint64)a->reps;
+    g_autofree char *what = g_strdup_printf("the comparison of %s", path);
+    int rc = sim_cli_check_runs("compare", what, n_runs, a->force);
+    if (rc)
+        return rc;
+    SimRunEstimate est;
+    sim_limits_estimate(topo, &est);
+    guint threads = a->jobs > 0 ? (guint)a->jobs : g_get_num_processors();
+    g_autoptr(SimLock) lock = NULL;
+    g_autofree char *cache = NULL;
+    if ((rc = sim_cli_check_memory("compare", path, &est,
+                                   (guint)MIN(threads, n_runs),
+                                   a->max_memory, a->force)) ||
+        (rc = sim_cli_lock("compare", out, &lock)) ||
+        (rc = sim_cli_cache("compare", sim_batch_topo_needs_pki(topo),
+                            &cache)))
+        return rc;
+    sim_out_clean_temps(out);
     g_autoptr(GPtrArray) jobs = compare_jobs(topo, text, len, strategies, a,
                                              out);
     SimBatchOptions bo = { .jobs = a->jobs, .progress = TRUE,
                            .out.no_timing = a->no_timing };
+    sim_limits_watch_start(a->max_memory, "sipreuse compare");
     sim_batch_run(jobs, &bo);
-    int rc = compare_report_failures(jobs);
+    sim_limits_watch_stop();
+    rc = compare_report_failures(jobs);
     g_autofree char *table = compare_aggregate(jobs, strategies, out, text,
                                                &error);
     if (!table) {
@@ -191,7 +228,7 @@ compare_main(const char *path, CompareArgs *a)
            topo->name, sim_protocol_name(topo->transport.protocol), a->reps,
            a->reps == 1 ? "" : "s", table, out);
     if (!a->no_plots && !sim_plot_dir(out, &error)) {
-        fprintf(stderr, "sipreuse compare: plots: %s\n", error->message);
+        sim_cli_error("compare", "plots: %s", error->message);
         rc = MAX(rc, SIM_EXIT_FAILURE);
     }
     return rc;
@@ -225,6 +262,13 @@ sim_cmd_compare(int argc, char **argv)
           "Write sim.wall_s and sim.events_per_s as 0", NULL },
         { "no-plots", 0, 0, G_OPTION_ARG_NONE, &a.no_plots,
           "Do not draw the plots", NULL },
+        { "max-memory", 0, 0, G_OPTION_ARG_STRING, &a.max_memory_text,
+          "Refuse runs estimated to need more memory, and stop if they use "
+          "more (exit 1); K, M, G suffixes (default: half the physical "
+          "memory)", "SIZE" },
+        { "force", 0, 0, G_OPTION_ARG_NONE, &a.force,
+          "Run more than 100000 runs, or runs estimated to exceed "
+          "--max-memory (the limit still stops them)", NULL },
         G_OPTION_ENTRY_NULL
     };
     int rc = sim_cli_parse(sim_cli_context("compare", entries), &argc, &argv);
@@ -236,6 +280,9 @@ sim_cmd_compare(int argc, char **argv)
         rc = sim_cli_usage_error("compare", "--jobs must be positive");
     if (!rc && a.seed_text)
         rc = sim_cli_seed("compare", a.seed_text, &a.seed);
+    if (!rc)
+        rc = sim_cli_max_memory("compare", a.max_memory_text,
+                                &a.max_memory);
     if (!rc)
         rc = compare_main(argv[1], &a);
     compare_args_clear(&a);

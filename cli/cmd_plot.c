@@ -24,7 +24,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli/gnuplot.h"
 #include "run/batch.h"
+#include "run/input.h"
+#include "run/lock.h"
 #include "run/topo.h"
 
 /* A TSV file with a header line. */
@@ -35,10 +38,10 @@ typedef struct {
 
 /* Where and how to draw. */
 typedef struct {
-    char *scripts;
-    const char *png_term;
+    /* The results folder and its plots/ folder. */
     char *dir;
     char *plots;
+    SimGnuplot *gp;
 } PlotEnv;
 
 static void
@@ -57,7 +60,8 @@ static Table *
 table_read(const char *path, GError **error)
 {
     g_autofree char *text = NULL;
-    if (!g_file_get_contents(path, &text, NULL, error))
+    if (!sim_input_read_file(path, SIM_INPUT_MAX_RESULTS, &text, NULL,
+                             error))
         return NULL;
     g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
     Table *t = g_new0(Table, 1);
@@ -135,83 +139,32 @@ plot_x_label(const char *key)
     return unit ? g_strdup_printf("%s (%s)", key, unit) : g_strdup(key);
 }
 
-/* Finding gnuplot and the scripts. */
-
+/* A plot label handed to gnuplot: at most 200 characters (a command-line
+ * argument has a size limit; a longer title does not fit an image). */
 static char *
-plot_scripts_dir(void)
+plot_label(const char *text)
 {
-    const char *env = g_getenv("SIPREUSE_PLOTS");
-    if (env && *env)
-        return g_strdup(env);
-    g_autofree char *exe = g_file_read_link("/proc/self/exe", NULL);
-    g_autofree char *bin = exe ? g_path_get_dirname(exe) : g_strdup(".");
-    char *cands[] = {
-        g_strdup("plots"),
-        g_build_filename(bin, "plots", NULL),
-        g_build_filename(bin, "..", "plots", NULL),
-        g_build_filename(bin, "..", "share", "sipreuse", "plots", NULL),
-    };
-    char *found = NULL;
-    for (guint i = 0; i < G_N_ELEMENTS(cands); i++) {
-        g_autofree char *probe = g_build_filename(cands[i], "sweep.gp", NULL);
-        if (!found && g_file_test(probe, G_FILE_TEST_IS_REGULAR))
-            found = g_strdup(cands[i]);
-        g_free(cands[i]);
-    }
-    return found;
+    const char *s = text ? text : "";
+    if (!g_utf8_validate(s, -1, NULL))
+        return g_utf8_make_valid(s, -1);
+    if (g_utf8_strlen(s, -1) <= 200)
+        return g_strdup(s);
+    g_autofree char *head = g_utf8_substring(s, 0, 199);
+    return g_strconcat(head, "\u2026", NULL);
 }
 
-static gboolean
-plot_gnuplot(const char *const *argv, GError **error)
-{
-    g_autofree char *err = NULL;
-    gint status = 0;
-    if (!g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL,
-                      NULL, NULL, &err, &status, error))
-        return FALSE;
-    if (!g_spawn_check_wait_status(status, error)) {
-        guint last = g_strv_length((char **)argv) - 1;
-        g_prefix_error(error, "gnuplot %s: %s", argv[last],
-                       err ? g_strstrip(err) : "");
-        return FALSE;
-    }
-    return TRUE;
-}
-
-static const char *
-plot_png_terminal(void)
-{
-    const char *argv[] = { "gnuplot", "-e", "set terminal pngcairo", NULL };
-    return plot_gnuplot(argv, NULL) ? "pngcairo" : "png";
-}
-
-/* Runs @script twice (PNG, SVG) with @vars (name=value gnuplot
- * assignments) and out = plots/@name. */
-static gboolean
-plot_run(const PlotEnv *env, const char *script, const char *name,
-         const char *vars, GError **error)
-{
-    g_autofree char *path = g_build_filename(env->scripts, script, NULL);
-    g_autofree char *base = g_build_filename(env->plots, name, NULL);
-    const char *terms[][2] = { { env->png_term, "png" }, { "svg", "svg" } };
-    for (guint i = 0; i < G_N_ELEMENTS(terms); i++) {
-        g_autofree char *e = g_strdup_printf(
-            "term='%s'; out='%s.%s'; dir='%s'; scripts='%s'; %s",
-            terms[i][0], base, terms[i][1], env->dir, env->scripts, vars);
-        const char *argv[] = { "gnuplot", "-e", e, path, NULL };
-        if (!plot_gnuplot(argv, error))
-            return FALSE;
-    }
-    return TRUE;
-}
-
-/* A gnuplot string literal: single quotes doubled. */
+/* A name as it may appear inside a gnuplot data file's header: no tab,
+ * line break or double quote (which would end the field). */
 static char *
-gp_quote(const char *s)
+plot_data_name(const char *text)
 {
-    g_auto(GStrv) parts = g_strsplit(s ? s : "", "'", -1);
-    g_autofree char *j = g_strjoinv("''", parts);
-    return g_strdup_printf("'%s'", j);
+    char *s = g_strdup(text ? text : "");
+    for (char *c = s; *c; c++)
+        if (*c == '\t' || *c == '\n' || *c == '\r')
+            *c = ' ';
+        else if (*c == '"')
+            *c = '\'';
+    return s;
 }
 
 /* Compare and single-run layouts. */
@@ -249,23 +202,45 @@ plot_group_find(GPtrArray *groups, const char *name)
 
 /* (transfer full): the strategies of @dir's runs.tsv, in order of first
  * appearance, each with its run folders: <dir>/<strategy>-seed<N> for a
- * compare folder, @dir itself for a single run (@single). */
+ * compare folder, @dir itself for a single run (@single).  A strategy that
+ * is not a name ([A-Za-z0-9_.-]) or a seed that is not a number is bad
+ * input: NULL with @error set. */
 static GPtrArray *
-plot_groups(const char *dir, gboolean single)
+plot_groups(const char *dir, gboolean single, GError **error)
 {
-    GPtrArray *groups = g_ptr_array_new_with_free_func(plot_group_free);
+    g_autoptr(GPtrArray) groups =
+        g_ptr_array_new_with_free_func(plot_group_free);
     g_autofree char *path = g_build_filename(dir, "runs.tsv", NULL);
-    g_autoptr(Table) runs = table_read(path, NULL);
-    if (!runs)
-        return groups;
+    g_autoptr(GError) local = NULL;
+    g_autoptr(Table) runs = table_read(path, &local);
+    if (!runs) {
+        if (g_error_matches(local, SIM_INPUT_ERROR, SIM_INPUT_ERROR_IO))
+            return g_steal_pointer(&groups);
+        g_propagate_error(error, g_steal_pointer(&local));
+        return NULL;
+    }
     gint cs = table_col(runs, "strategy"), cd = table_col(runs, "seed");
     for (guint i = 0; i < runs->rows->len; i++) {
-        const char *s = table_get(runs, i, cs);
-        g_autofree char *leaf = g_strdup_printf("%s-seed%s", s,
-                                                table_get(runs, i, cd));
+        const char *s = table_get(runs, i, cs), *seed = table_get(runs, i, cd);
+        if (!*s)
+            continue;
+        gboolean digits = *seed != '\0';
+        for (const char *c = seed; *c; c++)
+            digits &= g_ascii_isdigit(*c);
+        if (!sim_cli_name_ok(s) || !digits) {
+            g_autofree char *es = g_strescape(s, NULL);
+            g_autofree char *ed = g_strescape(seed, NULL);
+            g_set_error(error, G_KEY_FILE_ERROR,
+                        G_KEY_FILE_ERROR_INVALID_VALUE,
+                        "%s: row %u: expected a strategy name "
+                        "([A-Za-z0-9_.-]) and a seed (digits), found "
+                        "'%s' and '%s'", path, i + 1, es, ed);
+            return NULL;
+        }
+        g_autofree char *leaf = g_strdup_printf("%s-seed%s", s, seed);
         char *d = single ? g_strdup(dir)
                          : g_build_filename(dir, leaf, NULL);
-        if (!*s || !g_file_test(d, G_FILE_TEST_IS_DIR)) {
+        if (!g_file_test(d, G_FILE_TEST_IS_DIR)) {
             g_free(d);
             continue;
         }
@@ -273,7 +248,7 @@ plot_groups(const char *dir, gboolean single)
         if (single)
             break;
     }
-    return groups;
+    return g_steal_pointer(&groups);
 }
 
 /* requests.received of every node of each run of @g (NAN where a file or
@@ -422,47 +397,62 @@ plot_nodes_data(const PlotEnv *env, GPtrArray *groups, guint *n_reps,
     return ok;
 }
 
+/* Links @dir/@file as run<@i>.<@file> in the working folder. */
+static gboolean
+plot_link_run(const PlotEnv *env, guint i, const char *dir, const char *file,
+              GError **error)
+{
+    g_autofree char *name = g_strdup_printf("run%u.%s", i, file);
+    g_autofree char *target = g_build_filename(dir, file, NULL);
+    return sim_gnuplot_link(env->gp, name, target, error);
+}
+
 /* Draws the plots of a compare folder (@single FALSE: also the key
  * metrics) or of a single run. */
 static gboolean
 plot_runs(const PlotEnv *env, gboolean single, GError **error)
 {
-    g_autoptr(GPtrArray) groups = plot_groups(env->dir, single);
+    g_autoptr(GPtrArray) groups = plot_groups(env->dir, single, error);
+    if (!groups)
+        return FALSE;
     if (!groups->len) {
         g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_NOENT,
                     "%s: runs.tsv names no run folder to plot", env->dir);
         return FALSE;
     }
     g_autoptr(GString) names = g_string_new(NULL);
-    g_autoptr(GString) dirs = g_string_new(NULL);
     for (guint k = 0; k < groups->len; k++) {
         PlotGroup *g = g_ptr_array_index(groups, k);
+        const char *d = g_ptr_array_index(g->dirs, 0);
         g_string_append_printf(names, "%s%s", k ? " " : "", g->name);
-        g_string_append_printf(dirs, "%s%s", k ? " " : "",
-                               (char *)g_ptr_array_index(g->dirs, 0));
+        if (!plot_link_run(env, k + 1, d, "latency.tsv", error) ||
+            !plot_link_run(env, k + 1, d, "timeseries.tsv", error))
+            return FALSE;
     }
     guint reps = 0;
     gboolean farms = FALSE;
-    if (!plot_nodes_data(env, groups, &reps, &farms, error))
+    g_autofree char *nodes = g_build_filename(env->plots,
+                                              "load-per-node.dat", NULL);
+    g_autofree char *agg = g_build_filename(env->dir, "aggregate.tsv", NULL);
+    if (!plot_nodes_data(env, groups, &reps, &farms, error) ||
+        !sim_gnuplot_link(env->gp, "nodes.dat", nodes, error) ||
+        (!single && !sim_gnuplot_link(env->gp, "aggregate.tsv", agg, error)))
         return FALSE;
     g_autofree char *base = g_path_get_basename(env->dir);
     g_autofree char *scope = single
         ? g_strdup_printf("run %s", base)
         : g_strdup("first replication of each strategy");
-    g_autofree char *q = gp_quote(scope);
-    g_autofree char *vars = g_strdup_printf(
-        "names='%s'; runs='%s'; scope=%s; nodes='%s/load-per-node.dat'; "
-        "ns=%u; reps=%u; farms=%d", names->str, dirs->str, q, env->plots,
-        groups->len, reps, farms);
-    static const char *const scripts[][2] = {
-        { "compare.gp", "compare" },
-        { "latency_cdf.gp", "latency-cdf" },
-        { "timeseries.gp", "open-connections" },
-        { "nodes.gp", "load-per-node" },
-    };
-    for (guint i = single ? 1 : 0; i < G_N_ELEMENTS(scripts); i++)
-        if (!plot_run(env, scripts[i][0], scripts[i][1], vars, error))
-            return FALSE;
+    g_autofree char *label = plot_label(scope);
+    g_autofree char *ns = g_strdup_printf("%u", groups->len);
+    g_autofree char *nr = g_strdup_printf("%u", reps);
+    const char *runs_args[] = { label, names->str, ns, NULL };
+    const char *nodes_args[] = { label, ns, nr, farms ? "1" : "0", NULL };
+    if (!single)
+        sim_gnuplot_draw(env->gp, "compare.gp", "compare", NULL);
+    sim_gnuplot_draw(env->gp, "latency_cdf.gp", "latency-cdf", runs_args);
+    sim_gnuplot_draw(env->gp, "timeseries.gp", "open-connections",
+                     runs_args);
+    sim_gnuplot_draw(env->gp, "nodes.gp", "load-per-node", nodes_args);
     return TRUE;
 }
 
@@ -494,36 +484,141 @@ spec_clear(PlotSpec *p)
     g_free(p->knee_key);
 }
 
+/* TRUE if @key is a numeric runs.tsv key (what a plot can draw). */
 static gboolean
-spec_load(PlotSpec *p, GKeyFile *kf, const char *group, GError **error)
+spec_numeric_key(const char *key)
 {
+    const char *const *keys = sim_out_run_keys();
+    for (guint i = SIM_OUT_N_LABEL_KEYS; keys[i]; i++)
+        if (g_str_equal(keys[i], key))
+            return TRUE;
+    return FALSE;
+}
+
+static gboolean
+spec_fail(GError **error, const char *path, const char *group,
+          const char *key, const char *fmt, ...) G_GNUC_PRINTF(5, 6);
+
+static gboolean
+spec_fail(GError **error, const char *path, const char *group,
+          const char *key, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    g_autofree char *msg = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    g_autofree char *eg = g_strescape(group, NULL);
+    g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                "%s: [%s]%s%s: %s", path, eg, key ? " " : "", key ? key : "",
+                msg);
+    return FALSE;
+}
+
+/* Loads [plot NAME] @group of experiment @path, checked: NAME a name,
+ * only known keys, x one of @varied, every y (and the knee's key) a
+ * numeric result key, the knee's value a number, logx a boolean. */
+static gboolean
+spec_load(PlotSpec *p, GKeyFile *kf, const char *path, const char *group,
+          const char *const *varied, GError **error)
+{
+    static const char *const known[] = { "x", "y", "title", "xlabel",
+                                         "ylabel", "logx", "knee", NULL };
     p->name = g_strdup(group + strlen("plot "));
     g_strstrip(p->name);
-    p->x = g_key_file_get_string(kf, group, "x", error);
-    g_autofree char *y = p->x ? g_key_file_get_string(kf, group, "y", error)
-                              : NULL;
+    if (!sim_cli_name_ok(p->name))
+        return spec_fail(error, path, group, NULL,
+                         "a plot name holds only letters, digits, '_', '.' "
+                         "and '-' (1 to 64 of them)");
+    g_auto(GStrv) keys = g_key_file_get_keys(kf, group, NULL, NULL);
+    for (guint i = 0; keys && keys[i]; i++)
+        if (!g_strv_contains(known, keys[i]))
+            return spec_fail(error, path, group, keys[i],
+                             "unknown key (known: x, y, title, xlabel, "
+                             "ylabel, logx, knee)");
+    p->x = g_key_file_get_string(kf, group, "x", NULL);
+    if (!p->x || !g_strv_contains(varied, g_strstrip(p->x)))
+        return spec_fail(error, path, group, "x",
+                         "expected one of the keys of [vary]");
+    g_autofree char *y = g_key_file_get_string(kf, group, "y", NULL);
     if (!y)
-        return FALSE;
+        return spec_fail(error, path, group, "y",
+                         "expected one or more runs.tsv keys");
     p->y = g_strsplit_set(y, ",;", -1);
-    for (guint i = 0; p->y[i]; i++)
+    guint ny = 0;
+    for (guint i = 0; p->y[i]; i++) {
         g_strstrip(p->y[i]);
+        if (!spec_numeric_key(p->y[i]))
+            return spec_fail(error, path, group, "y",
+                             "'%s' is not a numeric runs.tsv key", p->y[i]);
+        ny++;
+    }
+    if (!ny)
+        return spec_fail(error, path, group, "y",
+                         "expected one or more runs.tsv keys");
     p->title = g_key_file_get_string(kf, group, "title", NULL);
     p->xlabel = g_key_file_get_string(kf, group, "xlabel", NULL);
     p->ylabel = g_key_file_get_string(kf, group, "ylabel", NULL);
-    p->logx = g_key_file_get_boolean(kf, group, "logx", NULL);
+    g_autoptr(GError) bad = NULL;
+    if (g_key_file_has_key(kf, group, "logx", NULL)) {
+        p->logx = g_key_file_get_boolean(kf, group, "logx", &bad);
+        if (bad)
+            return spec_fail(error, path, group, "logx",
+                             "expected true or false");
+    }
     g_autofree char *knee = g_key_file_get_string(kf, group, "knee", NULL);
     if (knee) {
         char *op = strpbrk(knee, "<>");
-        if (!op) {
-            g_set_error(error, G_KEY_FILE_ERROR,
-                        G_KEY_FILE_ERROR_INVALID_VALUE,
-                        "[%s] knee must read KEY < VALUE or KEY > VALUE",
-                        group);
-            return FALSE;
+        char *end = NULL;
+        if (op) {
+            p->knee_less = *op == '<';
+            p->knee_value = g_ascii_strtod(op + 1, &end);
+            p->knee_key = g_strstrip(g_strndup(knee, op - knee));
         }
-        p->knee_less = *op == '<';
-        p->knee_value = g_ascii_strtod(op + 1, NULL);
-        p->knee_key = g_strstrip(g_strndup(knee, op - knee));
+        while (end && g_ascii_isspace(*end))
+            end++;
+        if (!op || !end || end == op + 1 || *end || !isfinite(p->knee_value) ||
+            !spec_numeric_key(p->knee_key))
+            return spec_fail(error, path, group, "knee",
+                             "expected KEY < VALUE or KEY > VALUE, KEY a "
+                             "numeric runs.tsv key and VALUE a number");
+    }
+    return TRUE;
+}
+
+/**
+ * sim_plot_check_experiment:
+ * @kf: an experiment
+ * @path: its file, for messages
+ * @error: return location for a %G_KEY_FILE_ERROR
+ *
+ * Checks the experiment's groups: only [experiment], [vary] and [plot
+ * NAME], and every [plot NAME] valid (see spec_load()).
+ *
+ * Returns: TRUE if they are.
+ */
+gboolean
+sim_plot_check_experiment(GKeyFile *kf, const char *path, GError **error)
+{
+    g_auto(GStrv) groups = g_key_file_get_groups(kf, NULL);
+    g_auto(GStrv) varied = g_key_file_has_group(kf, "vary")
+                               ? g_key_file_get_keys(kf, "vary", NULL, NULL)
+                               : NULL;
+    const char *const none[] = { NULL };
+    for (guint i = 0; groups[i]; i++) {
+        if (g_str_equal(groups[i], "experiment") ||
+            g_str_equal(groups[i], "vary"))
+            continue;
+        if (!g_str_has_prefix(groups[i], "plot "))
+            return spec_fail(error, path, groups[i], NULL,
+                             "unknown group (known: [experiment], [vary], "
+                             "[plot NAME])");
+        PlotSpec p = { 0 };
+        gboolean ok = spec_load(&p, kf, path, groups[i],
+                                varied ? (const char *const *)varied : none,
+                                error);
+        spec_clear(&p);
+        if (!ok)
+            return FALSE;
     }
     return TRUE;
 }
@@ -581,9 +676,18 @@ spec_line(const PlotSpec *p, const Table *agg, guint r, double x)
     for (guint j = 0; p->y[j]; j++) {
         g_autofree char *m = g_strdup_printf("%s.mean", p->y[j]);
         g_autofree char *c = g_strdup_printf("%s.ci95", p->y[j]);
-        g_string_append_printf(line, "\t%s\t%s",
-                               table_get(agg, r, table_col(agg, m)),
-                               table_get(agg, r, table_col(agg, c)));
+        const char *cells[] = { table_get(agg, r, table_col(agg, m)),
+                                table_get(agg, r, table_col(agg, c)) };
+        /* Numbers only: the cells are data read from a file. */
+        for (guint k = 0; k < 2; k++) {
+            char *end = NULL;
+            double v = g_ascii_strtod(cells[k], &end);
+            gboolean num = end != cells[k] && *end == '\0' && isfinite(v);
+            g_string_append_printf(line, "\t%s",
+                                   num ? g_ascii_formatd(buf, sizeof buf,
+                                                         "%.9g", v)
+                                       : "nan");
+        }
     }
     if (p->knee_key) {
         g_autofree char *k = g_strdup_printf("%s.mean", p->knee_key);
@@ -643,9 +747,10 @@ spec_block(const PlotSpec *p, const Table *agg, const char *sname, gint cx,
  * and its knee, the highest x up to which every x meets the objective, to
  * @knee. */
 static void
-spec_append(const PlotSpec *p, const char *sname, GArray *rows, GString *dat,
-            GString *knee)
+spec_append(const PlotSpec *p, const char *series, GArray *rows,
+            GString *dat, GString *knee)
 {
+    g_autofree char *sname = plot_data_name(series);
     g_string_append(dat, "x");
     for (guint j = 0; p->y[j]; j++)
         g_string_append_printf(dat, "\t\"%s%s%s\"\tci", sname,
@@ -698,7 +803,9 @@ spec_data(const PlotEnv *env, const PlotSpec *p, const Table *agg,
     if (!knee->len)
         g_string_append(knee, "nan\tnan\t\"\"\n");
     return sim_out_write_file(dp, dat->str, error) &&
-           sim_out_write_file(kp, knee->str, error);
+           sim_out_write_file(kp, knee->str, error) &&
+           sim_gnuplot_link(env->gp, "data.dat", dp, error) &&
+           sim_gnuplot_link(env->gp, "knee.dat", kp, error);
 }
 
 /* (transfer full): the default y label: the human label of the one y key,
@@ -727,24 +834,22 @@ plot_spec(const PlotEnv *env, const PlotSpec *p, const Table *agg,
     g_autofree char *xdef = plot_x_label(p->x);
     g_autofree char *ydef = spec_ylabel(p);
     g_autofree char *tdef = g_strdup_printf("%s against %s", ydef, p->x);
-    g_autofree char *title = gp_quote(p->title ? p->title : tdef);
-    g_autofree char *xl = gp_quote(p->xlabel ? p->xlabel : xdef);
-    g_autofree char *yl = gp_quote(p->ylabel ? p->ylabel : ydef);
+    g_autofree char *title = plot_label(p->title ? p->title : tdef);
+    g_autofree char *xl = plot_label(p->xlabel ? p->xlabel : xdef);
+    g_autofree char *yl = plot_label(p->ylabel ? p->ylabel : ydef);
     g_autofree char *kl = NULL;
     if (p->knee_key) {
         char v[G_ASCII_DTOSTR_BUF_SIZE];
         g_ascii_formatd(v, sizeof v, "%g", p->knee_value);
-        g_autofree char *t = g_strdup_printf(
-            "knee: %s %c %s", plot_key_label(p->knee_key),
-            p->knee_less ? '<' : '>', v);
-        kl = gp_quote(t);
+        kl = g_strdup_printf("knee: %s %c %s", plot_key_label(p->knee_key),
+                             p->knee_less ? '<' : '>', v);
     }
-    g_autofree char *vars = g_strdup_printf(
-        "data='%s/%s.dat'; knee='%s/%s.knee.dat'; nb=%u; ny=%u; title=%s; "
-        "xlabel=%s; ylabel=%s; kneetitle=%s; logx=%d", env->plots, p->name,
-        env->plots, p->name, nb, g_strv_length(p->y), title, xl, yl,
-        kl ? kl : "''", p->logx);
-    return plot_run(env, "sweep.gp", p->name, vars, error);
+    g_autofree char *snb = g_strdup_printf("%u", nb);
+    g_autofree char *sny = g_strdup_printf("%u", g_strv_length(p->y));
+    const char *args[] = { title, xl, yl, kl ? kl : "", snb, sny,
+                           p->logx ? "1" : "0", NULL };
+    sim_gnuplot_draw(env->gp, "sweep.gp", p->name, args);
+    return TRUE;
 }
 
 static gboolean
@@ -753,16 +858,29 @@ plot_sweep(const PlotEnv *env, const char *exp, GError **error)
     g_autoptr(GKeyFile) kf = g_key_file_new();
     g_autofree char *agg_path = g_build_filename(env->dir, "aggregate.tsv",
                                                  NULL);
+    g_autofree char *text = NULL;
+    gsize len = 0;
     g_autoptr(Table) agg = NULL;
-    if (!g_key_file_load_from_file(kf, exp, G_KEY_FILE_NONE, error) ||
+    if (!sim_input_read_file(exp, SIM_INPUT_MAX_EXPERIMENT, &text, &len,
+                             error))
+        return FALSE;
+    if (!g_key_file_load_from_data(kf, text, len, G_KEY_FILE_NONE, error)) {
+        g_prefix_error(error, "%s: ", exp);
+        return FALSE;
+    }
+    if (!sim_plot_check_experiment(kf, exp, error) ||
         !(agg = table_read(agg_path, error)))
         return FALSE;
+    g_auto(GStrv) varied = g_key_file_get_keys(kf, "vary", NULL, NULL);
+    const char *const none[] = { NULL };
     g_auto(GStrv) groups = g_key_file_get_groups(kf, NULL);
     for (guint i = 0; groups[i]; i++) {
         if (!g_str_has_prefix(groups[i], "plot "))
             continue;
         PlotSpec p = { 0 };
-        gboolean ok = spec_load(&p, kf, groups[i], error) &&
+        gboolean ok = spec_load(&p, kf, exp, groups[i],
+                                varied ? (const char *const *)varied : none,
+                                error) &&
                       plot_spec(env, &p, agg, error);
         spec_clear(&p);
         if (!ok)
@@ -779,7 +897,12 @@ plot_sweep(const PlotEnv *env, const char *exp, GError **error)
  * Draws every plot that applies to @dir into @dir/plots/: a sweep's
  * [plot] images; a compare folder's key metrics, latency CDF, open
  * connections over time and load per node; for a single run the last
- * three.
+ * three.  Every image is drawn completely or not at all; when one fails,
+ * the others are still drawn and the error names each failed one
+ * (%SIM_GNUPLOT_ERROR_FAILED).  Bad input (a [plot NAME] that is not a
+ * name, a results table that is not one) is a %G_KEY_FILE_ERROR,
+ * %SIM_INPUT_ERROR or %G_FILE_ERROR_NOENT.  Call it while holding the
+ * folder's lock.
  *
  * Returns: TRUE on success.
  */
@@ -796,32 +919,39 @@ sim_plot_dir(const char *dir, GError **error)
                     "folder of run, compare or sweep)", dir);
         return FALSE;
     }
-    g_autofree char *gp = g_find_program_in_path("gnuplot");
-    if (!gp) {
-        g_set_error(error, G_SPAWN_ERROR, G_SPAWN_ERROR_NOENT,
-                    "gnuplot not found (install gnuplot-nox)");
-        return FALSE;
-    }
-    PlotEnv env = { .scripts = plot_scripts_dir(), .dir = g_strdup(dir) };
+    PlotEnv env = { .dir = g_strdup(dir) };
     env.plots = g_build_filename(dir, "plots", NULL);
-    gboolean ok = FALSE;
-    if (!env.scripts)
-        g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_NOENT,
-                    "the plots/ scripts folder was not found (set "
-                    "$SIPREUSE_PLOTS)");
-    else if (g_mkdir_with_parents(env.plots, 0755) != 0)
-        g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno),
-                    "cannot create %s", env.plots);
-    else {
-        env.png_term = plot_png_terminal();
-        ok = !single && g_file_test(exp, G_FILE_TEST_IS_REGULAR)
+    env.gp = sim_gnuplot_new(env.plots, error);
+    gboolean ok = env.gp != NULL;
+    if (ok)
+        ok = !single && g_file_test(exp, G_FILE_TEST_EXISTS)
                  ? plot_sweep(&env, exp, error)
                  : plot_runs(&env, single, error);
-    }
-    g_free(env.scripts);
+    if (ok)
+        ok = sim_gnuplot_finish(env.gp, error);
+    sim_gnuplot_free(env.gp);
     g_free(env.dir);
     g_free(env.plots);
     return ok;
+}
+
+/**
+ * sim_plot_exit_status:
+ * @error: why sim_plot_dir() failed
+ *
+ * Returns: %SIM_EXIT_USAGE (2) for bad input (the folder or a file in it
+ *   is not what a results folder holds, a [plot] group is invalid), else
+ *   %SIM_EXIT_FAILURE (1): gnuplot missing, an image not drawn or written.
+ */
+int
+sim_plot_exit_status(const GError *error)
+{
+    gboolean input = g_error_matches(error, G_FILE_ERROR,
+                                     G_FILE_ERROR_NOENT) ||
+                     error->domain == G_KEY_FILE_ERROR ||
+                     (error->domain == SIM_INPUT_ERROR &&
+                      error->code != SIM_INPUT_ERROR_IO);
+    return input ? SIM_EXIT_USAGE : SIM_EXIT_FAILURE;
 }
 
 /**
@@ -829,7 +959,9 @@ sim_plot_dir(const char *dir, GError **error)
  * @argc: argument count
  * @argv: arguments; argv[0] is "plot"
  *
- * Returns: the exit status.
+ * Returns: the exit status: 0, 2 for a folder that is not a results
+ *   folder or holds bad input, 1 when an image cannot be drawn or the
+ *   folder is being written by another sipreuse.
  */
 int
 sim_cmd_plot(int argc, char **argv)
@@ -839,13 +971,18 @@ sim_cmd_plot(int argc, char **argv)
         return rc;
     if (argc != 2)
         return sim_cli_usage_error("plot", "expected one RESULTS_DIR");
+    if (!g_file_test(argv[1], G_FILE_TEST_IS_DIR))
+        return sim_cli_usage_error("plot", "%s: expected a results folder",
+                                   argv[1]);
     g_autoptr(GError) error = NULL;
-    if (!sim_plot_dir(argv[1], &error)) {
-        gboolean input = g_error_matches(error, G_FILE_ERROR,
-                                         G_FILE_ERROR_NOENT) ||
-                         error->domain == G_KEY_FILE_ERROR;
+    g_autoptr(SimLock) lock = sim_lock_acquire(argv[1], &error);
+    if (!lock) {
         fprintf(stderr, "sipreuse plot: %s\n", error->message);
-        return input ? SIM_EXIT_USAGE : SIM_EXIT_FAILURE;
+        return sim_lock_exit_status(error);
+    }
+    if (!sim_plot_dir(argv[1], &error)) {
+        sim_cli_error("plot", "%s", error->message);
+        return sim_plot_exit_status(error);
     }
     g_autofree char *plots = g_build_filename(argv[1], "plots", NULL);
     printf("plots: %s\n", plots);

@@ -3,8 +3,11 @@
  * `sipreuse run TOPOLOGY`: one topology, one strategy, one seed.  Loads the
  * topology with the --set overrides, runs the world, writes the run folder
  * (DESIGN.md section 8) and prints the summary as text, JSON or TSV.  Exit
- * status: 0 ok, 2 bad input (topology, strategy, flag value), 1 a run that
- * failed or results that could not be written.
+ * status: 0 ok, 2 bad input (topology, strategy, flag value, an --out that
+ * is a file, a run whose estimated memory exceeds --max-memory), 1 a run
+ * that failed, passed --max-memory while running, or results that could
+ * not be written (the --out folder is created, locked and test-written
+ * before the run, so an unusable one is found first).
  */
 #include "cli/cli.h"
 
@@ -12,6 +15,7 @@
 
 #include "models/strategy/strategy.h"
 #include "run/batch.h"
+#include "run/input.h"
 #include "run/out.h"
 #include "run/world.h"
 
@@ -26,6 +30,9 @@ typedef struct {
     char *format;
     char *pcap;
     gboolean no_timing;
+    char *max_memory_text;
+    guint64 max_memory;
+    gboolean force;
 } RunArgs;
 
 static void
@@ -37,6 +44,7 @@ run_args_clear(RunArgs *a)
     g_free(a->out);
     g_free(a->format);
     g_free(a->pcap);
+    g_free(a->max_memory_text);
 }
 
 static int
@@ -88,9 +96,10 @@ run_main(const char *path, RunArgs *a)
     g_autoptr(GError) error = NULL;
     g_autofree char *text = NULL;
     gsize len = 0;
-    if (!g_file_get_contents(path, &text, &len, &error))
-        return sim_cli_usage_error("run", "%s: expected a readable topology "
-                                   "file: %s", path, error->message);
+    if (!sim_input_read_file(path, SIM_INPUT_MAX_TOPOLOGY, &text, &len,
+                             &error))
+        return sim_cli_usage_error("run", "expected a readable topology "
+                                   "file: %s", error->message);
     /* With --strategy, [simulation] strategy is not the run's: it need
      * not run over the transport. */
     g_autoptr(SimTopo) topo = sim_topo_load_data_full(
@@ -114,7 +123,26 @@ run_main(const char *path, RunArgs *a)
                                                 strategy, seed);
         dir = g_build_filename("results", topo->name, leaf, NULL);
     }
-    g_autofree char *cache = sim_batch_cache_dir();
+    SimRunEstimate est;
+    sim_limits_estimate(topo, &est);
+    int rc = sim_cli_check_memory("run", path, &est, 1, a->max_memory,
+                                  a->force);
+    g_autoptr(SimLock) lock = NULL;
+    g_autofree char *cache = NULL;
+    if (rc || (rc = sim_cli_lock("run", dir, &lock)) ||
+        (rc = sim_cli_cache("run", sim_batch_topo_needs_pki(topo), &cache)))
+        return rc;
+    g_autofree char *files = sim_out_files_digest(topo);
+    SimOutFingerprint fin = {
+        .topo_text = text,
+        .topo_len = len,
+        .files_digest = files,
+        .overrides = (const char *const *)a->sets,
+        .strategy = strategy,
+        .seed = seed,
+        .no_timing = a->no_timing,
+    };
+    g_autofree char *fp = sim_out_fingerprint(&fin);
     SimRunOptions ro = {
         .strategy = strategy,
         .seed = seed,
@@ -123,13 +151,13 @@ run_main(const char *path, RunArgs *a)
         .cache_dir = cache,
         .pcap = a->pcap,
     };
+    sim_limits_watch_start(a->max_memory, "sipreuse run");
     g_autoptr(SimRunResult) r = sim_world_run(topo, &ro, &error);
+    sim_limits_watch_stop();
     if (!r) {
         fprintf(stderr, "sipreuse run: %s\n", error->message);
         return sim_batch_exit_status(error);
     }
-    g_autofree char *fp = sim_out_fingerprint(
-        text, len, (const char *const *)a->sets, strategy, seed);
     SimOutOptions o = { .no_timing = a->no_timing, .fingerprint = fp };
     if (!sim_out_write_run(r, dir, &o, &error)) {
         fprintf(stderr, "sipreuse run: %s\n", error->message);
@@ -166,6 +194,13 @@ sim_cmd_run(int argc, char **argv)
         { "no-timing", 0, 0, G_OPTION_ARG_NONE, &a.no_timing,
           "Write the wall-clock columns sim.wall_s and sim.events_per_s "
           "as 0 (also $SIPREUSE_NO_TIMING=1)", NULL },
+        { "max-memory", 0, 0, G_OPTION_ARG_STRING, &a.max_memory_text,
+          "Refuse a run estimated to need more memory, and stop one that "
+          "uses more (exit 1); K, M, G suffixes (default: half the "
+          "physical memory)", "SIZE" },
+        { "force", 0, 0, G_OPTION_ARG_NONE, &a.force,
+          "Run even if the memory estimate exceeds --max-memory (the "
+          "limit still stops the run)", NULL },
         G_OPTION_ENTRY_NULL
     };
     int rc = sim_cli_parse(sim_cli_context("run", entries), &argc, &argv);
@@ -181,6 +216,8 @@ sim_cmd_run(int argc, char **argv)
                                  "not '%s'", a.format);
     if (!rc && a.seed_text)
         rc = sim_cli_seed("run", a.seed_text, &a.seed);
+    if (!rc)
+        rc = sim_cli_max_memory("run", a.max_memory_text, &a.max_memory);
     if (!rc)
         rc = run_main(argv[1], &a);
     run_args_clear(&a);

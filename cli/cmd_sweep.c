@@ -6,19 +6,26 @@
  * [vary] lists values per topology key (the cartesian product, first key
  * slowest); [plot NAME] groups ask for plots (cli/cmd_plot.c).  Every run
  * has its own folder runs/<point>/<strategy>-seed<N>/ with a completion
- * marker that records the run's fingerprint (topology text, overrides,
- * strategy, seed, version), so --resume reruns only what an interrupted
- * sweep left incomplete or what an edit of the experiment made stale; the
- * top-level runs.tsv leads with the varied keys, the aggregate has one row
- * per point and strategy, and the folder keeps copies of the experiment and
- * of the topology file.
+ * marker that records the run's fingerprint (program revision, topology
+ * text and the files it names, overrides, strategy, seed, timing flag) and
+ * the SHA-256 of each of its files, so --resume reruns only what an
+ * interrupted sweep left incomplete, what an edit of the experiment or a
+ * rebuilt program made stale and what was damaged since; the top-level
+ * runs.tsv leads with the varied keys, the aggregate has one row per point
+ * and strategy, and the folder keeps copies of the experiment and of the
+ * topology file.  Everything that can be checked is checked before the
+ * first run: the experiment's groups and [plot] specs, the strategies,
+ * every point's topology, the number of runs, the memory estimate, the
+ * --out folder (created and locked) and the PKI cache.
  */
 #include "cli/cli.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #include "models/strategy/strategy.h"
 #include "run/batch.h"
+#include "run/input.h"
 #include "run/world.h"
 
 /* A parsed experiment. */
@@ -49,6 +56,8 @@ typedef struct {
     char *folder;
     SimTopo *topo;
     char **strategies;
+    /* sim_out_files_digest() of topo. */
+    char *files;
 } Point;
 
 static void
@@ -73,6 +82,7 @@ point_free(gpointer p)
     g_free(pt->folder);
     sim_topo_free(pt->topo);
     g_strfreev(pt->strategies);
+    g_free(pt->files);
     g_free(pt);
 }
 
@@ -162,15 +172,39 @@ experiment_seed(Experiment *e, GKeyFile *kf, const char *path,
     return TRUE;
 }
 
+/* [experiment] strategies: each a registered strategy. */
+static gboolean
+experiment_strategies(Experiment *e, const char *path, GError **error)
+{
+    for (guint i = 0; e->strategies && e->strategies[i]; i++) {
+        g_autoptr(GError) bad = NULL;
+        if (!sim_strategy_by_name(e->strategies[i], &bad)) {
+            g_set_error(error, G_KEY_FILE_ERROR,
+                        G_KEY_FILE_ERROR_INVALID_VALUE,
+                        "%s: [experiment] strategies: %s", path,
+                        bad->message);
+            return FALSE;
+        }
+    }
+    return TRUE;
+}
+
 static gboolean
 experiment_load(Experiment *e, const char *path, GError **error)
 {
     g_autoptr(GKeyFile) kf = g_key_file_new();
-    if (!g_key_file_load_from_file(kf, path, G_KEY_FILE_NONE, error)) {
+    g_autofree char *data = NULL;
+    gsize data_len = 0;
+    if (!sim_input_read_file(path, SIM_INPUT_MAX_EXPERIMENT, &data,
+                             &data_len, error))
+        return FALSE;
+    if (!g_key_file_load_from_data(kf, data, data_len, G_KEY_FILE_NONE,
+                                   error)) {
         g_prefix_error(error, "%s: ", path);
         return FALSE;
     }
-    if (!experiment_check_keys(kf, path, error))
+    if (!experiment_check_keys(kf, path, error) ||
+        !sim_plot_check_experiment(kf, path, error))
         return FALSE;
     g_autofree char *topo = g_key_file_get_string(kf, "experiment",
                                                   "topology", error);
@@ -180,8 +214,8 @@ experiment_load(Experiment *e, const char *path, GError **error)
     e->topology = g_path_is_absolute(topo)
                       ? g_strdup(topo)
                       : g_build_filename(base, topo, NULL);
-    if (!g_file_get_contents(e->topology, &e->topo_text, &e->topo_len,
-                             error)) {
+    if (!sim_input_read_file(e->topology, SIM_INPUT_MAX_TOPOLOGY,
+                             &e->topo_text, &e->topo_len, error)) {
         g_prefix_error(error, "%s: [experiment] topology: ", path);
         return FALSE;
     }
@@ -191,6 +225,8 @@ experiment_load(Experiment *e, const char *path, GError **error)
     g_autofree char *st = g_key_file_get_string(kf, "experiment",
                                                 "strategies", NULL);
     e->strategies = st ? split_list(st, ",;") : NULL;
+    if (!experiment_strategies(e, path, error))
+        return FALSE;
     e->reps = g_key_file_has_key(kf, "experiment", "reps", NULL)
                   ? g_key_file_get_integer(kf, "experiment", "reps", error)
                   : 3;
@@ -269,29 +305,53 @@ point_new(const Experiment *e, guint idx, GError **error)
         return NULL;
     }
     pt->strategies = point_strategies(e, pt->topo);
+    pt->files = sim_out_files_digest(pt->topo);
     return pt;
 }
 
-static GPtrArray *
-sweep_points(const Experiment *e, GError **error)
+/* The number of grid points (saturating at G_MAXUINT64). */
+static guint64
+sweep_n_points(const Experiment *e)
 {
-    guint n = 1;
-    for (guint k = 0; k < e->values->len; k++)
-        n *= g_strv_length(g_ptr_array_index(e->values, k));
-    GPtrArray *points = g_ptr_array_new_with_free_func(point_free);
+    guint64 n = 1;
+    for (guint k = 0; k < e->values->len; k++) {
+        guint64 v = g_strv_length(g_ptr_array_index(e->values, k));
+        n = v && n > G_MAXUINT64 / v ? G_MAXUINT64 : n * v;
+    }
+    return n;
+}
+
+/* Every grid point, loaded; @n points (at most G_MAXUINT).  Two points
+ * whose values map to the same folder name are bad input. */
+static GPtrArray *
+sweep_points(const Experiment *e, guint n, GError **error)
+{
+    g_autoptr(GPtrArray) points = g_ptr_array_new_with_free_func(point_free);
+    g_autoptr(GHashTable) folders = g_hash_table_new(g_str_hash,
+                                                     g_str_equal);
     for (guint i = 0; i < n; i++) {
         Point *pt = point_new(e, i, error);
-        if (!pt) {
-            g_ptr_array_unref(points);
+        if (!pt)
+            return NULL;
+        g_ptr_array_add(points, pt);
+        Point *other = g_hash_table_lookup(folders, pt->folder);
+        if (other) {
+            g_set_error(error, G_KEY_FILE_ERROR,
+                        G_KEY_FILE_ERROR_INVALID_VALUE,
+                        "[vary]: two points would share the folder runs/%s "
+                        "(values that differ only in '/', blanks or tabs); "
+                        "make the values distinct",
+                        pt->folder);
             return NULL;
         }
-        g_ptr_array_add(points, pt);
+        g_hash_table_insert(folders, pt->folder, pt);
     }
-    return points;
+    return g_steal_pointer(&points);
 }
 
 static GPtrArray *
-sweep_jobs(const Experiment *e, GPtrArray *points, const char *out)
+sweep_jobs(const Experiment *e, GPtrArray *points, const char *out,
+           gboolean no_timing)
 {
     GPtrArray *jobs = g_ptr_array_new_with_free_func(
         (GDestroyNotify)sim_batch_job_free);
@@ -308,10 +368,16 @@ sweep_jobs(const Experiment *e, GPtrArray *points, const char *out)
                 SimBatchJob *job = sim_batch_job_new(
                     pt->topo, pt->strategies[s], seed,
                     (const char *const *)pt->overrides, dir);
-                job->fingerprint = sim_out_fingerprint(
-                    e->topo_text, e->topo_len,
-                    (const char *const *)pt->overrides, pt->strategies[s],
-                    seed);
+                SimOutFingerprint fin = {
+                    .topo_text = e->topo_text,
+                    .topo_len = e->topo_len,
+                    .files_digest = pt->files,
+                    .overrides = (const char *const *)pt->overrides,
+                    .strategy = pt->strategies[s],
+                    .seed = seed,
+                    .no_timing = no_timing,
+                };
+                job->fingerprint = sim_out_fingerprint(&fin);
                 job->labels = g_strdupv(pt->labels);
                 g_ptr_array_add(jobs, job);
             }
@@ -373,7 +439,8 @@ sweep_write(const Experiment *e, const char *exp_path, GPtrArray *points,
     g_autofree char *p_agg = g_build_filename(out, "aggregate.tsv", NULL);
     g_autofree char *p_exp = g_build_filename(out, "experiment.exp", NULL);
     g_autofree char *p_topo = g_build_filename(out, "topology.topo", NULL);
-    return g_file_get_contents(exp_path, &text, NULL, error) &&
+    return sim_input_read_file(exp_path, SIM_INPUT_MAX_EXPERIMENT, &text,
+                               NULL, error) &&
            sim_out_write_file(p_exp, text, error) &&
            sim_out_write_file(p_topo, e->topo_text, error) &&
            sim_out_write_file(p_runs, runs, error) &&
@@ -384,12 +451,13 @@ static int
 sweep_report(GPtrArray *jobs)
 {
     int rc = SIM_EXIT_OK;
-    guint resumed = 0, ran = 0, stale = 0;
+    guint resumed = 0, ran = 0, stale = 0, damaged = 0;
     for (guint i = 0; i < jobs->len; i++) {
         SimBatchJob *job = g_ptr_array_index(jobs, i);
         resumed += job->resumed;
         ran += job->row && !job->resumed;
         stale += job->stale;
+        damaged += job->damaged != NULL;
         if (!job->error)
             continue;
         fprintf(stderr, "sipreuse sweep: %s: %s\n", job->dir,
@@ -397,8 +465,10 @@ sweep_report(GPtrArray *jobs)
         rc = MAX(rc, sim_batch_exit_status(job->error));
     }
     printf("%u runs: %u ran (%u of them stale: complete, but of an edited "
-           "experiment), %u already complete, %u failed\n", jobs->len, ran,
-           stale, resumed, jobs->len - ran - resumed);
+           "experiment or topology or another build; %u damaged: marked "
+           "complete, but their files did not match), %u already complete, "
+           "%u failed\n", jobs->len, ran, stale, damaged, resumed,
+           jobs->len - ran - resumed);
     return rc;
 }
 
@@ -408,7 +478,62 @@ typedef struct {
     gboolean resume;
     gboolean no_timing;
     gboolean no_plots;
+    char *max_memory_text;
+    guint64 max_memory;
+    gboolean force;
 } SweepArgs;
+
+/* The number of runs of @points and the estimate of the biggest one,
+ * with the point it belongs to. */
+static guint64
+sweep_estimate(const Experiment *e, GPtrArray *points, SimRunEstimate *big,
+               const char **where)
+{
+    guint64 runs = 0;
+    memset(big, 0, sizeof *big);
+    *where = NULL;
+    for (guint p = 0; p < points->len; p++) {
+        Point *pt = g_ptr_array_index(points, p);
+        SimRunEstimate est;
+        sim_limits_estimate(pt->topo, &est);
+        if (!*where || est.bytes > big->bytes) {
+            *big = est;
+            *where = pt->folder;
+        }
+        runs += (guint64)g_strv_length(pt->strategies) * (guint64)e->reps;
+    }
+    return runs;
+}
+
+/* Checks what can be checked before the first run: the number of runs,
+ * the memory estimate, the results folder (created and locked) and the
+ * PKI cache.  Returns the exit status (0: go). */
+static int
+sweep_preflight(const Experiment *e, const char *path, GPtrArray *points,
+                const SweepArgs *a, const char *out, SimLock **lock,
+                char **cache)
+{
+    SimRunEstimate big;
+    const char *where = NULL;
+    guint64 runs = sweep_estimate(e, points, &big, &where);
+    g_autofree char *what = g_strdup_printf("the grid of %s", path);
+    g_autofree char *point = g_strdup_printf("%s: point %s", path,
+                                             where ? where : "default");
+    guint threads = a->jobs > 0 ? (guint)a->jobs : g_get_num_processors();
+    gboolean pki = FALSE;
+    for (guint p = 0; p < points->len; p++)
+        pki |= sim_batch_topo_needs_pki(
+            ((Point *)g_ptr_array_index(points, p))->topo);
+    int rc;
+    if ((rc = sim_cli_check_runs("sweep", what, runs, a->force)) ||
+        (rc = sim_cli_check_memory("sweep", point, &big,
+                                   (guint)MIN(threads, MAX(runs, 1)),
+                                   a->max_memory, a->force)) ||
+        (rc = sim_cli_lock("sweep", out, lock)) ||
+        (rc = sim_cli_cache("sweep", pki, cache)))
+        return rc;
+    return 0;
+}
 
 static int
 sweep_main(const char *path, const SweepArgs *a)
@@ -417,24 +542,53 @@ sweep_main(const char *path, const SweepArgs *a)
     Experiment e = { 0 };
     g_autoptr(GPtrArray) points = NULL;
     int rc = SIM_EXIT_OK;
-    if (!experiment_load(&e, path, &error) ||
-        !(points = sweep_points(&e, &error))) {
+    if (!experiment_load(&e, path, &error)) {
+        rc = sim_cli_usage_error("sweep", "%s", error->message);
+        experiment_clear(&e);
+        return rc;
+    }
+    /* Refuse a grid too big to build before building it. */
+    guint64 n_points = sweep_n_points(&e);
+    guint64 per_point = (guint64)e.reps *
+                        (e.strategies ? MAX(g_strv_length(e.strategies), 1)
+                                      : 1);
+    g_autofree char *what = g_strdup_printf("the grid of %s", path);
+    if ((rc = sim_cli_check_runs("sweep", what,
+                                 n_points > G_MAXUINT64 / per_point
+                                     ? G_MAXUINT64
+                                     : n_points * per_point,
+                                 a->force))) {
+        experiment_clear(&e);
+        return rc;
+    }
+    if (!(points = sweep_points(&e, (guint)n_points, &error))) {
         rc = sim_cli_usage_error("sweep", "%s", error->message);
         experiment_clear(&e);
         return rc;
     }
     g_autofree char *out = a->out ? g_strdup(a->out)
                                   : g_build_filename("results", e.name, NULL);
-    g_autoptr(GPtrArray) jobs = sweep_jobs(&e, points, out);
+    g_autoptr(SimLock) lock = NULL;
+    g_autofree char *cache = NULL;
+    if ((rc = sweep_preflight(&e, path, points, a, out, &lock, &cache))) {
+        experiment_clear(&e);
+        return rc;
+    }
+    sim_out_clean_temps(out);
+    g_autoptr(GPtrArray) jobs = sweep_jobs(&e, points, out, a->no_timing);
     SimBatchOptions bo = { .jobs = a->jobs, .resume = a->resume,
                            .progress = TRUE, .out.no_timing = a->no_timing };
+    sim_limits_watch_start(a->max_memory, "sipreuse sweep");
     sim_batch_run(jobs, &bo);
+    sim_limits_watch_stop();
+    if (a->resume)
+        sim_batch_report_resume(jobs, "sipreuse sweep");
     rc = sweep_report(jobs);
     if (!sweep_write(&e, path, points, jobs, out, &error)) {
         fprintf(stderr, "sipreuse sweep: %s\n", error->message);
         rc = SIM_EXIT_FAILURE;
     } else if (!a->no_plots && !sim_plot_dir(out, &error)) {
-        fprintf(stderr, "sipreuse sweep: plots: %s\n", error->message);
+        sim_cli_error("sweep", "plots: %s", error->message);
         rc = MAX(rc, SIM_EXIT_FAILURE);
     }
     printf("results: %s\n", out);
@@ -464,6 +618,13 @@ sim_cmd_sweep(int argc, char **argv)
           "Write sim.wall_s and sim.events_per_s as 0", NULL },
         { "no-plots", 0, 0, G_OPTION_ARG_NONE, &a.no_plots,
           "Do not draw the plots", NULL },
+        { "max-memory", 0, 0, G_OPTION_ARG_STRING, &a.max_memory_text,
+          "Refuse runs estimated to need more memory, and stop if they use "
+          "more (exit 1); K, M, G suffixes (default: half the physical "
+          "memory)", "SIZE" },
+        { "force", 0, 0, G_OPTION_ARG_NONE, &a.force,
+          "Run a grid of more than 100000 runs, or runs estimated to "
+          "exceed --max-memory (the limit still stops them)", NULL },
         G_OPTION_ENTRY_NULL
     };
     int rc = sim_cli_parse(sim_cli_context("sweep", entries), &argc, &argv);
@@ -472,7 +633,10 @@ sim_cmd_sweep(int argc, char **argv)
     if (!rc && a.jobs < 0)
         rc = sim_cli_usage_error("sweep", "--jobs must be positive");
     if (!rc)
+        rc = sim_cli_max_memory("sweep", a.max_memory_text, &a.max_memory);
+    if (!rc)
         rc = sweep_main(argv[1], &a);
     g_free(a.out);
+    g_free(a.max_memory_text);
     return rc;
 }

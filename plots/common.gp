@@ -1,15 +1,23 @@
 # SPDX-License-Identifier: MIT
-# Shared settings of the sipreuse plots, loaded by every script.  The caller
-# (sipreuse plot) sets term (pngcairo, png or svg), out (the image path) and
-# dir (the results folder) and scripts (this folder); the scripts read
-# result files only.
-if (!exists("term")) term = 'pngcairo'
+# Shared settings of the sipreuse plots, loaded by every script.  sipreuse
+# plot runs each script as `gnuplot -c SCRIPT SCRIPTS TERM ARG3...` in a
+# private working folder: ARG1 is this folder, ARG2 the terminal
+# (pngcairo, png or svg); the script copies them to `scripts` and `term`
+# before loading this file (a loaded file does not see ARGn).  Every file
+# a script opens has a fixed name in the working folder and the image is
+# written to "image"; strings (titles, labels, names) arrive as ARGn,
+# which gnuplot keeps as data and never runs.  The scripts read result
+# files only.
 if (term eq 'svg') {
     set terminal svg size 960,600 dynamic enhanced font "sans,12" background rgb 'white'
 } else {
-    set terminal @term size 960,600 enhanced font "sans,11"
+    if (term eq 'pngcairo') {
+        set terminal pngcairo size 960,600 enhanced font "sans,11"
+    } else {
+        set terminal png size 960,600 enhanced font "sans,11"
+    }
 }
-set output out
+set output 'image'
 set datafile separator "\t"
 set datafile columnheaders
 set grid back lc rgb '#dddddd'

@@ -1,10 +1,22 @@
 # SPDX-License-Identifier: MIT
 # Key metrics of a compare folder, one bar per strategy: mean with the 95%
-# confidence interval over replications, from dir/aggregate.tsv.
+# confidence interval over replications, from the compare folder's
+# aggregate.tsv (linked as aggregate.tsv in the working folder).
+# ARG1 scripts folder, ARG2 terminal.
+scripts = ARG1
+term = ARG2
 load scripts.'/common.gp'
-if (term eq 'svg') { set terminal svg size 1200,760 dynamic enhanced font "sans,11" background rgb 'white' } else { set terminal @term size 1200,760 enhanced font "sans,10" }
-set output out
-f = dir.'/aggregate.tsv'
+if (term eq 'svg') {
+    set terminal svg size 1200,760 dynamic enhanced font "sans,11" background rgb 'white'
+} else {
+    if (term eq 'pngcairo') {
+        set terminal pngcairo size 1200,760 enhanced font "sans,10"
+    } else {
+        set terminal png size 1200,760 enhanced font "sans,10"
+    }
+}
+set output 'image'
+f = 'aggregate.tsv'
 keys = "connections.peak connections.mean handshakes.tls cpu.crypto_s latency.setup_ms.p95 cpu.util_max"
 titles = "'peak open connections' 'mean open connections' 'TLS handshakes (full, resumed)' 'crypto CPU (s)' 'set-up latency p95 (ms)' 'busiest node CPU utilisation (0-1)'"
 set multiplot layout 2,3 title "Strategy comparison: mean and 95% confidence interval over replications" font ",13"

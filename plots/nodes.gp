@@ -4,9 +4,17 @@
 # the topology has SRV farms only their members are shown, each with a
 # black mark at its expected load: its SRV share (weight / sum) of what the
 # farm received under that strategy.  The caller (sipreuse plot) writes
-# nodes (columns node, srv.domain, srv.share, then per strategy mean, ci,
-# expected) and sets ns (strategies), reps (most replications), farms
-# (1 if there are SRV farms) and scope.
+# plots/load-per-node.dat (columns node, srv.domain, srv.share, then per
+# strategy mean, ci, expected), linked as nodes.dat.  ARG1 scripts folder,
+# ARG2 terminal, ARG3 scope, ARG4 strategies, ARG5 most replications,
+# ARG6 1 if there are SRV farms.
+scripts = ARG1
+term = ARG2
+scope = ARG3
+ns = ARG4 + 0
+reps = ARG5 + 0
+farms = ARG6 + 0
+nodes = 'nodes.dat'
 load scripts.'/common.gp'
 n = ns
 bw = 0.8 / n

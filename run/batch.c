@@ -13,6 +13,9 @@
 
 #include "run/batch.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gstdio.h>
 #include <stdio.h>
 #include <unistd.h>
 
@@ -69,6 +72,8 @@ sim_batch_job_free(SimBatchJob *job)
     g_strfreev(job->labels);
     g_strfreev(job->row);
     g_clear_error(&job->error);
+    g_free(job->stale_revision);
+    g_free(job->damaged);
     g_free(job);
 }
 
@@ -100,22 +105,33 @@ sim_batch_no_timing_env(void)
     return env && *env && !g_str_equal(env, "0");
 }
 
-/* With resume: TRUE if @job's folder holds a complete run of the same
- * fingerprint, whose row is then read; a complete folder of another
- * fingerprint (or of none, while the job has one) is stale. */
+/* With resume: TRUE if @job's folder holds a complete, intact run of the
+ * same fingerprint, whose row is then taken; a complete folder of another
+ * fingerprint (or of none, while the job has one) is stale, one whose
+ * files do not agree with its marker is damaged.  Leftovers of an
+ * interrupted write are removed either way. */
 static gboolean
 batch_resume(SimBatchJob *job)
 {
-    if (!sim_out_run_complete(job->dir))
-        return FALSE;
-    g_autofree char *fp = sim_out_run_fingerprint(job->dir);
-    if (job->fingerprint && g_strcmp0(fp, job->fingerprint) != 0) {
+    g_autoptr(GError) why = NULL;
+    g_autofree char *revision = NULL;
+    sim_out_clean_temps(job->dir);
+    switch (sim_out_run_check(job->dir, job->fingerprint, &job->row,
+                              &revision, &why)) {
+    case SIM_OUT_RUN_OK:
+        return TRUE;
+    case SIM_OUT_RUN_STALE:
         job->stale = TRUE;
+        if (revision && !g_str_equal(revision, sim_out_revision()))
+            job->stale_revision = g_steal_pointer(&revision);
+        return FALSE;
+    case SIM_OUT_RUN_DAMAGED:
+        job->damaged = g_strdup(why ? why->message : "damaged");
+        return FALSE;
+    case SIM_OUT_RUN_ABSENT:
+    default:
         return FALSE;
     }
-    /* An unreadable complete folder is simply run again. */
-    job->row = sim_out_read_run_row(job->dir, NULL);
-    return job->row != NULL;
 }
 
 static void
@@ -302,4 +318,100 @@ sim_batch_runs_tsv(GPtrArray *jobs, const char *const *label_names)
         g_string_append_printf(s, "%s\n", line);
     }
     return g_string_free(s, FALSE);
+}
+
+/**
+ * sim_batch_report_resume:
+ * @jobs: (element-type SimBatchJob): finished jobs of a resumed batch
+ * @who: the message prefix ("sipreuse sweep")
+ *
+ * Prints to stderr what resuming found besides reusable runs: runs made
+ * by another build of the program (a mixed-revision folder: they were run
+ * again), and folders marked complete whose files did not agree with
+ * their marker (run again, each named, the first ten).
+ */
+void
+sim_batch_report_resume(GPtrArray *jobs, const char *who)
+{
+    g_autoptr(GHashTable) revs = g_hash_table_new(g_str_hash, g_str_equal);
+    guint damaged = 0;
+    for (guint i = 0; i < jobs->len; i++) {
+        SimBatchJob *job = g_ptr_array_index(jobs, i);
+        if (job->stale_revision) {
+            guint n = GPOINTER_TO_UINT(
+                g_hash_table_lookup(revs, job->stale_revision));
+            g_hash_table_insert(revs, job->stale_revision,
+                                GUINT_TO_POINTER(n + 1));
+        }
+        if (job->damaged && damaged++ < 10)
+            fprintf(stderr, "%s: %s: run again: %s\n", who, job->dir,
+                    job->damaged);
+    }
+    if (damaged > 10)
+        fprintf(stderr, "%s: ... and %u more damaged run folders, run "
+                        "again\n", who, damaged - 10);
+    GHashTableIter it;
+    gpointer key, value;
+    g_hash_table_iter_init(&it, revs);
+    while (g_hash_table_iter_next(&it, &key, &value))
+        fprintf(stderr,
+                "%s: mixed revisions: %u complete run%s made by revision %s, "
+                "not by this program (revision %s): run again\n",
+                who, GPOINTER_TO_UINT(value),
+                GPOINTER_TO_UINT(value) == 1 ? " was" : "s were",
+                (const char *)key, sim_out_revision());
+}
+
+/**
+ * sim_batch_topo_needs_pki:
+ * @topo: a loaded topology
+ *
+ * Returns: TRUE if its runs make or load certificates (TLS transports).
+ */
+gboolean
+sim_batch_topo_needs_pki(const SimTopo *topo)
+{
+    SimTransportKind k = sim_protocol_kind(topo->transport.protocol);
+    return k == SIM_TRANSPORT_TLS || k == SIM_TRANSPORT_TLS_SCTP;
+}
+
+/**
+ * sim_batch_cache_ready:
+ * @dir: the generated-PKI cache folder (sim_batch_cache_dir())
+ * @error: return location for a GError
+ *
+ * Creates @dir if needed and writes and removes a file in it, so that an
+ * unusable cache is found before any run (a run-time failure, exit 1,
+ * not bad input).
+ *
+ * Returns: TRUE if the cache can be written.
+ */
+gboolean
+sim_batch_cache_ready(const char *dir, GError **error)
+{
+    if (g_mkdir_with_parents(dir, 0700) != 0) {
+        int e = errno;
+        g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(e),
+                    "the PKI cache %s cannot be created: %s (set "
+                    "$SIPREUSE_CACHE to a writable folder)",
+                    dir, g_strerror(e));
+        return FALSE;
+    }
+    g_autofree char *probe = g_build_filename(dir, ".probe-XXXXXX", NULL);
+    int fd = g_mkstemp_full(probe, O_WRONLY, 0600);
+    if (fd < 0 || write(fd, "x", 1) != 1) {
+        int e = errno ? errno : EIO;
+        if (fd >= 0) {
+            close(fd);
+            g_unlink(probe);
+        }
+        g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(e),
+                    "the PKI cache %s cannot be written: %s (set "
+                    "$SIPREUSE_CACHE to a writable folder)",
+                    dir, g_strerror(e));
+        return FALSE;
+    }
+    close(fd);
+    g_unlink(probe);
+    return TRUE;
 }

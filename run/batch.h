@@ -39,16 +39,22 @@ typedef struct {
     /* Output: TRUE if the run was complete on disk and not rerun. */
     gboolean resumed;
     /* Output: TRUE if a complete folder was rerun because its fingerprint
-     * differed (the experiment was edited). */
+     * differed (the experiment, the topology or the program changed). */
     gboolean stale;
+    /* Output (nullable): with stale, the revision the old run's marker
+     * records when it is not this program's (NULL: same, or none). */
+    char *stale_revision;
+    /* Output (nullable): why a folder marked complete was rerun: its files
+     * do not agree with its marker (missing, altered, not numbers). */
+    char *damaged;
 } SimBatchJob;
 
 /* How to run a batch. */
 typedef struct {
     /* Threads (0: one per processor). */
     gint jobs;
-    /* Skip jobs whose folder holds a complete run of the same
-     * fingerprint. */
+    /* Skip jobs whose folder holds a complete, intact run of the same
+     * fingerprint (sim_out_run_check()). */
     gboolean resume;
     /* Progress bar on stderr (only drawn when it is a terminal). */
     gboolean progress;
@@ -71,6 +77,9 @@ int sim_batch_exit_status(const GError *error);
 char *sim_batch_cache_dir(void);
 gboolean sim_batch_no_timing_env(void);
 char *sim_batch_runs_tsv(GPtrArray *jobs, const char *const *label_names);
+void sim_batch_report_resume(GPtrArray *jobs, const char *who);
+gboolean sim_batch_topo_needs_pki(const SimTopo *topo);
+gboolean sim_batch_cache_ready(const char *dir, GError **error);
 
 /* Plots (cli/cmd_plot.c): draws every plot that applies to @dir. */
 gboolean sim_plot_dir(const char *dir, GError **error);

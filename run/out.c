@@ -13,12 +13,14 @@
 #define G_LOG_DOMAIN "sim-out"
 
 #include "run/out.h"
+#include "run/input.h"
 #include "run/status.h"
 
 #include <errno.h>
 #include <glib/gstdio.h>
 #include <math.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 
@@ -530,12 +532,30 @@ sim_out_write_file(const char *path, const char *contents, GError **error)
                                     0644, error);
 }
 
+/* The files of a run folder, in the order they are written; the
+ * completion marker, written last, lists each with its SHA-256. */
+static const char *const out_run_files[] = {
+    "summary.json", "runs.tsv", "nodes.tsv", "pairs.tsv", "timeseries.tsv",
+    "latency.tsv", NULL,
+};
+
+static char *
+sha256_hex(const char *data, gsize len)
+{
+    return g_compute_checksum_for_data(G_CHECKSUM_SHA256,
+                                       (const guchar *)data, len);
+}
+
+/* Writes @contents (owned) to @dir/@name and appends "file NAME sha256:HEX"
+ * to @marker. */
 static gboolean
 write_owned(const char *dir, const char *name, char *contents,
-            GError **error)
+            GString *marker, GError **error)
 {
     g_autofree char *path = g_build_filename(dir, name, NULL);
     g_autofree char *owned = contents;
+    g_autofree char *hex = sha256_hex(owned, strlen(owned));
+    g_string_append_printf(marker, "file %s sha256:%s\n", name, hex);
     return sim_out_write_file(path, owned, error);
 }
 
@@ -549,7 +569,11 @@ write_owned(const char *dir, const char *name, char *contents,
  * Writes summary.json, runs.tsv (header and one row), nodes.tsv,
  * pairs.tsv, timeseries.tsv and latency.tsv, then the completion marker, each
  * atomically.  An older marker is removed first, so a folder is marked
- * complete only when all its files belong to one run.
+ * complete only when all its files belong to one run; leftovers of an
+ * interrupted write (NAME.XXXXXX) are removed.  The marker records the
+ * fingerprint, the program revision (sim_out_revision()) and the SHA-256
+ * of every file, so that a later check (sim_out_run_check()) can tell a
+ * complete folder from one whose files were lost or altered.
  *
  * Returns: TRUE on success.
  */
@@ -570,24 +594,81 @@ sim_out_write_run(const SimRunResult *r, const char *dir,
                     "cannot remove %s: %s", marker, g_strerror(e));
         return FALSE;
     }
+    sim_out_clean_temps(dir);
     g_autofree char *header = sim_out_runs_header();
     g_autofree char *row = sim_out_runs_row(r, opt);
-    if (!write_owned(dir, "summary.json", sim_out_summary_json(r, opt),
+    g_autoptr(GString) done = g_string_new("complete\n");
+    if (opt && opt->fingerprint)
+        g_string_append_printf(done, "fingerprint %s\n", opt->fingerprint);
+    g_string_append_printf(done, "revision %s\n", sim_out_revision());
+    if (!write_owned(dir, "summary.json", sim_out_summary_json(r, opt), done,
                      error) ||
-        !write_owned(dir, "runs.tsv", g_strconcat(header, row, NULL),
+        !write_owned(dir, "runs.tsv", g_strconcat(header, row, NULL), done,
                      error) ||
-        !write_owned(dir, "nodes.tsv", sim_out_nodes_tsv(r), error) ||
-        !write_owned(dir, "pairs.tsv", sim_out_pairs_tsv(r), error) ||
-        !write_owned(dir, "timeseries.tsv", sim_out_timeseries_tsv(r),
+        !write_owned(dir, "nodes.tsv", sim_out_nodes_tsv(r), done, error) ||
+        !write_owned(dir, "pairs.tsv", sim_out_pairs_tsv(r), done, error) ||
+        !write_owned(dir, "timeseries.tsv", sim_out_timeseries_tsv(r), done,
                      error) ||
-        !write_owned(dir, "latency.tsv", sim_out_latency_tsv(r), error))
+        !write_owned(dir, "latency.tsv", sim_out_latency_tsv(r), done,
+                     error))
         return FALSE;
-    g_autofree char *done = opt && opt->fingerprint
-                                ? g_strdup_printf("complete\nfingerprint %s\n",
-                                                  opt->fingerprint)
-                                : g_strdup("complete\n");
-    return sim_out_write_file(marker, done, error);
+    return sim_out_write_file(marker, done->str, error);
 }
+
+/* ---- stale temporary files ---------------------------------------------- */
+
+/* TRUE for NAME.XXXXXX, the temporary name g_file_set_contents_full gives a
+ * file being written (six letters or digits), where NAME is a file the
+ * writers of this program make. */
+static gboolean
+out_is_temp_name(const char *name)
+{
+    static const char *const exts[] = { ".tsv", ".json", ".exp", ".topo",
+                                        ".dat", NULL };
+    gsize len = strlen(name);
+    if (len < 8 || name[len - 7] != '.')
+        return FALSE;
+    for (gsize i = len - 6; i < len; i++)
+        if (!g_ascii_isalnum(name[i]))
+            return FALSE;
+    g_autofree char *base = g_strndup(name, len - 7);
+    if (g_str_equal(base, SIM_OUT_COMPLETE))
+        return TRUE;
+    for (guint i = 0; exts[i]; i++)
+        if (g_str_has_suffix(base, exts[i]) && strlen(base) > strlen(exts[i]))
+            return TRUE;
+    return FALSE;
+}
+
+/**
+ * sim_out_clean_temps:
+ * @dir: a folder this program writes results into
+ *
+ * Removes the leftovers of interrupted atomic writes in @dir (not in its
+ * subfolders): regular files named like "summary.json.XXXXXX".  Call it
+ * only while holding the folder (the results-folder lock), when no write
+ * can be under way.
+ *
+ * Returns: how many files were removed.
+ */
+guint
+sim_out_clean_temps(const char *dir)
+{
+    g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+    const char *name;
+    guint n = 0;
+    while (d && (name = g_dir_read_name(d))) {
+        if (!out_is_temp_name(name))
+            continue;
+        g_autofree char *path = g_build_filename(dir, name, NULL);
+        if (g_file_test(path, G_FILE_TEST_IS_REGULAR) &&
+            !g_file_test(path, G_FILE_TEST_IS_SYMLINK) && g_unlink(path) == 0)
+            n++;
+    }
+    return n;
+}
+
+/* ---- fingerprints -------------------------------------------------------- */
 
 /* One length-prefixed field of a fingerprint, so that no two different
  * field lists hash the same bytes. */
@@ -599,38 +680,159 @@ fingerprint_field(GChecksum *ck, const char *s, gsize len)
     g_checksum_update(ck, (const guchar *)s, len);
 }
 
+static void
+fingerprint_str(GChecksum *ck, const char *s)
+{
+    fingerprint_field(ck, s ? s : "", s ? strlen(s) : 0);
+}
+
+/* SHA-256 of this program's executable, "exe:" and 32 hex digits, or
+ * NULL. */
+static char *
+revision_of_exe(void)
+{
+    FILE *f = fopen("/proc/self/exe", "rbe");
+    if (!f)
+        return NULL;
+    g_autoptr(GChecksum) ck = g_checksum_new(G_CHECKSUM_SHA256);
+    g_autofree guchar *buf = g_malloc(1 << 16);
+    size_t n;
+    while ((n = fread(buf, 1, 1 << 16, f)) > 0)
+        g_checksum_update(ck, buf, n);
+    gboolean ok = !ferror(f);
+    fclose(f);
+    return ok ? g_strdup_printf("exe:%.32s", g_checksum_get_string(ck))
+              : NULL;
+}
+
+/**
+ * sim_out_revision:
+ *
+ * What produced a result, for fingerprints and completion markers:
+ * "src:" and the hash of the simulator's sources when the build defines
+ * SIM_SOURCE_HASH (a hash of every sim/, models/ and run/ source file),
+ * else "exe:" and the SHA-256 of the running executable (any rebuild that
+ * changes the code changes it), else "git:" and the git revision.
+ *
+ * Returns: (transfer none): the revision string.
+ */
+const char *
+sim_out_revision(void)
+{
+    static gsize once = 0;
+    static char *revision = NULL;
+    if (g_once_init_enter(&once)) {
+#ifdef SIM_SOURCE_HASH
+        revision = g_strdup("src:" SIM_SOURCE_HASH);
+#else
+        revision = revision_of_exe();
+        if (!revision)
+            revision = g_strdup_printf("git:%s", sim_out_git_revision());
+#endif
+        g_once_init_leave(&once, 1);
+    }
+    return revision;
+}
+
+/**
+ * sim_out_files_digest:
+ * @topo: a loaded topology
+ *
+ * The files a topology names and their contents (the cpu profile, the CA
+ * and node certificates and keys), as one checksum, so that a fingerprint
+ * changes when one of them is edited.  A file that cannot be read counts
+ * as its path alone.
+ *
+ * Returns: (transfer full) (nullable): "sha256:" and 64 hex digits, or
+ *   NULL when the topology names no file.
+ */
+char *
+sim_out_files_digest(const SimTopo *topo)
+{
+    GPtrArray *paths = g_ptr_array_new();
+    const char *top[] = { topo->simulation.cpu_profile, topo->pki.ca_file,
+                          topo->pki.ca_key_file };
+    for (guint i = 0; i < G_N_ELEMENTS(top); i++)
+        g_ptr_array_add(paths, (gpointer)top[i]);
+    for (guint i = 0; i < topo->n_nodes; i++) {
+        g_ptr_array_add(paths, topo->nodes[i].cert_file);
+        g_ptr_array_add(paths, topo->nodes[i].key_file);
+    }
+    g_autoptr(GChecksum) ck = g_checksum_new(G_CHECKSUM_SHA256);
+    guint n = 0;
+    for (guint i = 0; i < paths->len; i++) {
+        const char *p = g_ptr_array_index(paths, i);
+        g_autofree char *slot = g_strdup_printf("%u", i);
+        fingerprint_str(ck, slot);
+        fingerprint_str(ck, p);
+        if (!p)
+            continue;
+        n++;
+        g_autofree char *data = NULL;
+        gsize len = 0;
+        if (sim_input_read_file(p, SIM_INPUT_MAX_TOPOLOGY, &data, &len, NULL))
+            fingerprint_field(ck, data, len);
+        else
+            fingerprint_str(ck, "(unreadable)");
+    }
+    g_ptr_array_unref(paths);
+    return n ? g_strconcat("sha256:", g_checksum_get_string(ck), NULL) : NULL;
+}
+
 /**
  * sim_out_fingerprint:
- * @topo_text: the topology file's text as loaded (before overrides)
- * @topo_len: its length in bytes
- * @overrides: (nullable): the run's --set overrides, in order
- * @strategy: the run's strategy
- * @seed: the run's seed
+ * @in: what a run depends on
  *
- * What a run's results depend on, as one checksum: the program version, the
- * topology text, the overrides, the strategy and the seed.  Files the
- * topology names (certificates, a cpu profile) are not included.
+ * What a run's results depend on, as one checksum: the program revision
+ * (sim_out_revision() unless @in names one), the topology text as loaded,
+ * the digest of the files it names, the overrides, the strategy, the seed
+ * and whether the timing columns are written.
  *
  * Returns: (transfer full): "sha256:" and 64 hex digits.
  */
 char *
-sim_out_fingerprint(const char *topo_text, gsize topo_len,
-                    const char *const *overrides, const char *strategy,
-                    guint64 seed)
+sim_out_fingerprint(const SimOutFingerprint *in)
 {
     g_autoptr(GChecksum) ck = g_checksum_new(G_CHECKSUM_SHA256);
-    const char *version = "sipreuse " SIM_VERSION;
-    g_autofree char *s = g_strdup_printf("%" G_GUINT64_FORMAT, seed);
-    guint n = overrides ? g_strv_length((char **)overrides) : 0;
+    const char *version = "sipreuse " SIM_VERSION " fingerprint 2";
+    g_autofree char *s = g_strdup_printf("%" G_GUINT64_FORMAT, in->seed);
+    guint n = in->overrides ? g_strv_length((char **)in->overrides) : 0;
     g_autofree char *count = g_strdup_printf("%u overrides", n);
-    fingerprint_field(ck, version, strlen(version));
-    fingerprint_field(ck, topo_text ? topo_text : "", topo_text ? topo_len : 0);
-    fingerprint_field(ck, count, strlen(count));
+    fingerprint_str(ck, version);
+    fingerprint_str(ck, in->revision ? in->revision : sim_out_revision());
+    fingerprint_field(ck, in->topo_text ? in->topo_text : "",
+                      in->topo_text ? in->topo_len : 0);
+    fingerprint_str(ck, in->files_digest);
+    fingerprint_str(ck, count);
     for (guint i = 0; i < n; i++)
-        fingerprint_field(ck, overrides[i], strlen(overrides[i]));
-    fingerprint_field(ck, strategy, strlen(strategy));
-    fingerprint_field(ck, s, strlen(s));
+        fingerprint_str(ck, in->overrides[i]);
+    fingerprint_str(ck, in->strategy);
+    fingerprint_str(ck, s);
+    fingerprint_str(ck, in->no_timing ? "timing off" : "timing on");
     return g_strconcat("sha256:", g_checksum_get_string(ck), NULL);
+}
+
+/* The value of the first marker line "KEY VALUE", or NULL. */
+static char *
+marker_value(char **lines, const char *key)
+{
+    gsize k = strlen(key);
+    for (guint i = 0; lines[i]; i++)
+        if (g_str_has_prefix(lines[i], key) && lines[i][k] == ' ')
+            return g_strstrip(g_strdup(lines[i] + k + 1));
+    return NULL;
+}
+
+static char **
+marker_lines(const char *dir)
+{
+    g_autofree char *marker = g_build_filename(dir, SIM_OUT_COMPLETE, NULL);
+    g_autofree char *text = NULL;
+    if (!sim_input_read_file(marker, 1 << 16, &text, NULL, NULL))
+        return NULL;
+    if (!g_str_has_prefix(text, "complete\n"))
+        return NULL;
+    return g_strsplit(text, "\n", -1);
 }
 
 /**
@@ -644,22 +846,16 @@ sim_out_fingerprint(const char *topo_text, gsize topo_len,
 char *
 sim_out_run_fingerprint(const char *dir)
 {
-    g_autofree char *marker = g_build_filename(dir, SIM_OUT_COMPLETE, NULL);
-    g_autofree char *text = NULL;
-    if (!g_file_get_contents(marker, &text, NULL, NULL))
-        return NULL;
-    g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
-    for (guint i = 0; lines[i]; i++)
-        if (g_str_has_prefix(lines[i], "fingerprint "))
-            return g_strdup(g_strstrip(lines[i] + strlen("fingerprint ")));
-    return NULL;
+    g_auto(GStrv) lines = marker_lines(dir);
+    return lines ? marker_value(lines, "fingerprint") : NULL;
 }
 
 /**
  * sim_out_run_complete:
  * @dir: a run's folder
  *
- * Returns: TRUE if the folder holds a complete run (its marker exists).
+ * Returns: TRUE if the folder has a completion marker (see
+ *   sim_out_run_check() for whether its files agree with it).
  */
 gboolean
 sim_out_run_complete(const char *dir)
@@ -668,28 +864,46 @@ sim_out_run_complete(const char *dir)
     return g_file_test(marker, G_FILE_TEST_IS_REGULAR);
 }
 
-/**
- * sim_out_read_run_row:
- * @dir: a complete run's folder
- * @error: return location for a GError
- *
- * Returns: (transfer full): the fields of the run's runs.tsv row, checked
- *   against the current header, or NULL with @error set.
- */
-char **
-sim_out_read_run_row(const char *dir, GError **error)
+/* TRUE if @text is a whole number (digits only) or, for @real, a decimal
+ * number or "nan" as the writers print them. */
+static gboolean
+out_numeric(const char *text, gboolean real)
 {
-    g_autofree char *path = g_build_filename(dir, "runs.tsv", NULL);
-    g_autofree char *text = NULL;
-    if (!g_file_get_contents(path, &text, NULL, error))
-        return NULL;
+    if (!*text)
+        return FALSE;
+    if (real && g_str_equal(text, "nan"))
+        return TRUE;
+    const char *p = text;
+    if (real && *p == '-')
+        p++;
+    gboolean digits = FALSE, dot = FALSE;
+    for (; *p; p++) {
+        if (g_ascii_isdigit(*p))
+            digits = TRUE;
+        else if (real && *p == '.' && !dot)
+            dot = TRUE;
+        else
+            return FALSE;
+    }
+    return digits;
+}
+
+/* Checks the text of a run's runs.tsv and returns its row's fields. */
+static char **
+out_parse_run_row(const char *path, const char *text, GError **error)
+{
     g_autofree char *header = sim_out_runs_header();
-    g_auto(GStrv) lines = g_strsplit(text, "\n", 3);
+    g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
     g_autofree char *first = lines[0] ? g_strconcat(lines[0], "\n", NULL)
                                       : NULL;
     if (!first || !g_str_equal(first, header) || !lines[1]) {
         g_set_error(error, SIM_OUT_ERROR, SIM_OUT_ERROR_PARSE,
                     "%s: not a runs.tsv of this version", path);
+        return NULL;
+    }
+    if (g_strv_length(lines) != 3 || *lines[2]) {
+        g_set_error(error, SIM_OUT_ERROR, SIM_OUT_ERROR_PARSE,
+                    "%s: expected a header and one row", path);
         return NULL;
     }
     char **fields = g_strsplit(lines[1], "\t", -1);
@@ -699,7 +913,127 @@ sim_out_read_run_row(const char *dir, GError **error)
                     "%s: row has the wrong number of columns", path);
         return NULL;
     }
+    for (guint i = 0; i < N_COLUMNS; i++) {
+        if (out_columns[i].type == OUT_STR
+                ? *fields[i] != '\0'
+                : out_numeric(fields[i], out_columns[i].type == OUT_F64))
+            continue;
+        g_set_error(error, SIM_OUT_ERROR, SIM_OUT_ERROR_PARSE,
+                    "%s: %s is '%s', not a %s", path, out_columns[i].key,
+                    fields[i],
+                    out_columns[i].type == OUT_STR ? "name" : "number");
+        g_strfreev(fields);
+        return NULL;
+    }
     return fields;
+}
+
+/**
+ * sim_out_read_run_row:
+ * @dir: a complete run's folder
+ * @error: return location for a GError
+ *
+ * Returns: (transfer full): the fields of the run's runs.tsv row, checked
+ *   against the current header (every number a number), or NULL with
+ *   @error set.
+ */
+char **
+sim_out_read_run_row(const char *dir, GError **error)
+{
+    g_autofree char *path = g_build_filename(dir, "runs.tsv", NULL);
+    g_autofree char *text = NULL;
+    if (!sim_input_read_file(path, 1 << 20, &text, NULL, error))
+        return NULL;
+    return out_parse_run_row(path, text, error);
+}
+
+/* Every file the marker lists is there with its recorded SHA-256, and
+ * every file a run folder holds is listed. */
+static gboolean
+out_check_files(const char *dir, char **lines, GError **error)
+{
+    for (guint f = 0; out_run_files[f]; f++) {
+        g_autofree char *key = g_strdup_printf("file %s", out_run_files[f]);
+        g_autofree char *want = marker_value(lines, key);
+        g_autofree char *path = g_build_filename(dir, out_run_files[f], NULL);
+        g_autofree char *text = NULL;
+        gsize len = 0;
+        g_autoptr(GError) io = NULL;
+        if (!want) {
+            g_set_error(error, SIM_OUT_ERROR, SIM_OUT_ERROR_PARSE,
+                        "%s: the completion marker does not list %s (an "
+                        "older format)", dir, out_run_files[f]);
+            return FALSE;
+        }
+        if (!sim_input_read_file(path, SIM_INPUT_MAX_RESULTS, &text, &len,
+                                 &io)) {
+            g_set_error(error, SIM_OUT_ERROR, SIM_OUT_ERROR_PARSE,
+                        "%s is missing or unreadable: %s", path,
+                        io->message);
+            return FALSE;
+        }
+        g_autofree char *hex = sha256_hex(text, len);
+        if (!g_str_has_prefix(want, "sha256:") ||
+            !g_str_equal(want + strlen("sha256:"), hex)) {
+            g_set_error(error, SIM_OUT_ERROR, SIM_OUT_ERROR_PARSE,
+                        "%s does not match its completion marker (changed "
+                        "or damaged after it was written)", path);
+            return FALSE;
+        }
+    }
+    return TRUE;
+}
+
+/**
+ * sim_out_run_check:
+ * @dir: a run's folder
+ * @fingerprint: (nullable): the fingerprint the run must have
+ * @row: (out) (optional) (transfer full): with %SIM_OUT_RUN_OK, the
+ *   runs.tsv row's fields
+ * @revision: (out) (optional) (transfer full): the revision recorded in
+ *   the marker (NULL if none)
+ * @error: return location for why the folder is not usable
+ *
+ * Whether @dir holds a complete run of @fingerprint that can be reused as
+ * it is: its completion marker exists and records @fingerprint, every file
+ * the marker lists is present with the SHA-256 recorded there, and the
+ * runs.tsv row parses, with a number wherever one is expected.
+ *
+ * Returns: %SIM_OUT_RUN_OK, %SIM_OUT_RUN_ABSENT (no marker: never
+ *   finished), %SIM_OUT_RUN_STALE (complete, of another fingerprint or of
+ *   none), or %SIM_OUT_RUN_DAMAGED (@error says what is wrong).
+ */
+SimOutRunState
+sim_out_run_check(const char *dir, const char *fingerprint, char ***row,
+                  char **revision, GError **error)
+{
+    if (row)
+        *row = NULL;
+    if (revision)
+        *revision = NULL;
+    if (!sim_out_run_complete(dir))
+        return SIM_OUT_RUN_ABSENT;
+    g_auto(GStrv) lines = marker_lines(dir);
+    if (!lines) {
+        g_set_error(error, SIM_OUT_ERROR, SIM_OUT_ERROR_PARSE,
+                    "%s: unreadable completion marker", dir);
+        return SIM_OUT_RUN_DAMAGED;
+    }
+    if (revision)
+        *revision = marker_value(lines, "revision");
+    g_autofree char *fp = marker_value(lines, "fingerprint");
+    if (fingerprint && g_strcmp0(fp, fingerprint) != 0)
+        return SIM_OUT_RUN_STALE;
+    if (!out_check_files(dir, lines, error))
+        return SIM_OUT_RUN_DAMAGED;
+    char **fields = sim_out_read_run_row(dir, error);
+    if (!fields)
+        return SIM_OUT_RUN_DAMAGED;
+    if (row)
+        *row = fields;
+    else
+        g_strfreev(fields);
+    return SIM_OUT_RUN_OK;
 }
 
 /* Aggregation. */

@@ -8,13 +8,17 @@
  * formats in the C locale, so equal runs give equal bytes; only the
  * sim.wall_s and sim.events_per_s columns measure the wall clock, and
  * SimOutOptions.no_timing writes them as 0.  Every file is written to a
- * temporary name and renamed, so a reader never sees half a file.
+ * temporary name and renamed, so a reader never sees half a file; a run
+ * folder's completion marker records the run's fingerprint, the program
+ * revision and the SHA-256 of every file, so that `--resume` reuses only
+ * folders whose files are intact and of the same inputs and code.
  */
 #pragma once
 
 #include <glib.h>
 
 #include "run/result.h"
+#include "run/topo.h"
 
 G_BEGIN_DECLS
 
@@ -78,17 +82,51 @@ char *sim_out_pairs_tsv(const SimRunResult *r);
 char *sim_out_timeseries_tsv(const SimRunResult *r);
 char *sim_out_latency_tsv(const SimRunResult *r);
 
+/* What a run's results depend on (sim_out_fingerprint). */
+typedef struct {
+    /* The topology file's text as loaded (before overrides). */
+    const char *topo_text;
+    gsize topo_len;
+    /* (nullable): sim_out_files_digest() of the loaded topology. */
+    const char *files_digest;
+    /* (nullable): the run's overrides, in order. */
+    const char *const *overrides;
+    const char *strategy;
+    guint64 seed;
+    /* The timing columns are written as 0. */
+    gboolean no_timing;
+    /* (nullable): the program revision; NULL: sim_out_revision(). */
+    const char *revision;
+} SimOutFingerprint;
+
+/* What sim_out_run_check() finds in a run folder. */
+typedef enum {
+    /* No completion marker: the run never finished. */
+    SIM_OUT_RUN_ABSENT,
+    /* Complete, but of another fingerprint (an edited experiment, another
+     * build) or of none. */
+    SIM_OUT_RUN_STALE,
+    /* Marked complete, but its files do not agree with the marker. */
+    SIM_OUT_RUN_DAMAGED,
+    /* Complete and intact. */
+    SIM_OUT_RUN_OK,
+} SimOutRunState;
+
 /* Files. */
 gboolean sim_out_write_file(const char *path, const char *contents,
                             GError **error);
 gboolean sim_out_write_run(const SimRunResult *r, const char *dir,
                            const SimOutOptions *opt, GError **error);
 gboolean sim_out_run_complete(const char *dir);
-char *sim_out_fingerprint(const char *topo_text, gsize topo_len,
-                          const char *const *overrides, const char *strategy,
-                          guint64 seed);
+guint sim_out_clean_temps(const char *dir);
+const char *sim_out_revision(void);
+char *sim_out_files_digest(const SimTopo *topo);
+char *sim_out_fingerprint(const SimOutFingerprint *in);
 char *sim_out_run_fingerprint(const char *dir);
 char **sim_out_read_run_row(const char *dir, GError **error);
+SimOutRunState sim_out_run_check(const char *dir, const char *fingerprint,
+                                 char ***row, char **revision,
+                                 GError **error);
 
 /* Aggregation. */
 double sim_out_t975(guint dof);

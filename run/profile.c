@@ -10,6 +10,8 @@
 
 #include "run/profile.h"
 
+#include "run/input.h"
+
 #include <errno.h>
 #include <math.h>
 #include <stddef.h>
@@ -160,10 +162,17 @@ sim_cpu_profile_load(SimCpuProfile *p, const char *path, GError **error)
 {
     g_autoptr(GKeyFile) kf = g_key_file_new();
     GError *local = NULL;
+    g_autofree char *text = NULL;
+    gsize len = 0;
     sim_cpu_profile_init_defaults(p);
-    if (!g_key_file_load_from_file(kf, path, G_KEY_FILE_NONE, &local)) {
+    /* A regular file of at most 1 MiB (the loader's cap on files a
+     * topology names), so that a FIFO or a device is refused at once. */
+    if (!sim_input_read_file(path, 1u << 20, &text, &len, &local) ||
+        !g_key_file_load_from_data(kf, text, len, G_KEY_FILE_NONE, &local)) {
         g_set_error(error, SIM_PROFILE_ERROR, SIM_PROFILE_ERROR_FILE,
-                    "%s: %s", path, local->message);
+                    "%s%s%s", local->domain == SIM_INPUT_ERROR ? "" : path,
+                    local->domain == SIM_INPUT_ERROR ? "" : ": ",
+                    local->message);
         g_error_free(local);
         return FALSE;
     }

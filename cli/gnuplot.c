@@ -1,0 +1,393 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The gnuplot runner of `sipreuse plot` (see gnuplot.h for the rules).
+ * Why no value is ever spliced into gnuplot text: gnuplot's system(),
+ * backquotes, `load "<cmd"`, `set output "|cmd"` and data files named
+ * "<cmd" all run shell commands, and quoting a string for gnuplot is easy
+ * to get wrong.  So the only text this file hands gnuplot is fixed: the
+ * absolute path of a script (which starts with '/', never '<' or '|'),
+ * and the scripts open only fixed relative names in their working folder.
+ * gnuplot exits 0 when it cannot write an image (a full disk leaves a
+ * truncated file), so an image counts only if it is complete: a PNG from
+ * its signature to its IEND chunk, an SVG closed by </svg>.
+ */
+#define G_LOG_DOMAIN "sim-gnuplot"
+
+#include "cli/gnuplot.h"
+
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "run/input.h"
+
+G_DEFINE_QUARK(sim-gnuplot-error-quark, sim_gnuplot_error)
+
+/* The working folder's prefix inside plots/. */
+#define WORK_PREFIX ".gnuplot-"
+
+struct SimGnuplot {
+    /* Absolute path of the plots/ scripts folder. */
+    char *scripts;
+    const char *png_term;
+    char *plots;
+    /* The private working folder and the names made in it. */
+    char *work;
+    GPtrArray *names;
+    /* One line per image that could not be drawn. */
+    GString *failures;
+};
+
+/* Removes the files directly inside @dir, then @dir. */
+static void
+remove_flat_dir(const char *dir)
+{
+    g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+    const char *name;
+    while (d && (name = g_dir_read_name(d))) {
+        g_autofree char *p = g_build_filename(dir, name, NULL);
+        g_unlink(p);
+    }
+    g_rmdir(dir);
+}
+
+/* Working folders left by a plot that was killed. */
+static void
+remove_stale_work(const char *plots)
+{
+    g_autoptr(GDir) d = g_dir_open(plots, 0, NULL);
+    const char *name;
+    while (d && (name = g_dir_read_name(d))) {
+        if (!g_str_has_prefix(name, WORK_PREFIX))
+            continue;
+        g_autofree char *p = g_build_filename(plots, name, NULL);
+        if (g_file_test(p, G_FILE_TEST_IS_DIR) &&
+            !g_file_test(p, G_FILE_TEST_IS_SYMLINK))
+            remove_flat_dir(p);
+    }
+}
+
+static char *
+scripts_dir(void)
+{
+    const char *env = g_getenv("SIPREUSE_PLOTS");
+    if (env && *env)
+        return g_canonicalize_filename(env, NULL);
+    g_autofree char *exe = g_file_read_link("/proc/self/exe", NULL);
+    g_autofree char *bin = exe ? g_path_get_dirname(exe) : g_strdup(".");
+    char *cands[] = {
+        g_strdup("plots"),
+        g_build_filename(bin, "plots", NULL),
+        g_build_filename(bin, "..", "plots", NULL),
+        g_build_filename(bin, "..", "share", "sipreuse", "plots", NULL),
+    };
+    char *found = NULL;
+    for (guint i = 0; i < G_N_ELEMENTS(cands); i++) {
+        g_autofree char *probe = g_build_filename(cands[i], "sweep.gp", NULL);
+        if (!found && g_file_test(probe, G_FILE_TEST_IS_REGULAR))
+            found = g_canonicalize_filename(cands[i], NULL);
+        g_free(cands[i]);
+    }
+    return found;
+}
+
+static const char *
+png_terminal(void)
+{
+    const char *argv[] = { "gnuplot", "-e", "set terminal pngcairo", NULL };
+    gint status = 0;
+    if (g_spawn_sync(NULL, (char **)argv, NULL,
+                     G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL |
+                         G_SPAWN_STDERR_TO_DEV_NULL,
+                     NULL, NULL, NULL, NULL, &status, NULL) &&
+        g_spawn_check_wait_status(status, NULL))
+        return "pngcairo";
+    return "png";
+}
+
+/**
+ * sim_gnuplot_new:
+ * @plots: the folder the images go to (created if missing)
+ * @error: return location for a GError
+ *
+ * Finds gnuplot and the scripts, removes working folders a killed plot
+ * left in @plots and makes a fresh one.
+ *
+ * Returns: (transfer full) (nullable): the runner, or NULL with @error
+ *   set (%SIM_GNUPLOT_ERROR_MISSING, or a %G_FILE_ERROR).
+ */
+SimGnuplot *
+sim_gnuplot_new(const char *plots, GError **error)
+{
+    g_autofree char *gp = g_find_program_in_path("gnuplot");
+    if (!gp) {
+        g_set_error(error, SIM_GNUPLOT_ERROR, SIM_GNUPLOT_ERROR_MISSING,
+                    "gnuplot not found (install gnuplot-nox)");
+        return NULL;
+    }
+    g_autofree char *scripts = scripts_dir();
+    if (!scripts) {
+        g_set_error(error, SIM_GNUPLOT_ERROR, SIM_GNUPLOT_ERROR_MISSING,
+                    "the plots/ scripts folder was not found (set "
+                    "$SIPREUSE_PLOTS)");
+        return NULL;
+    }
+    if (g_mkdir_with_parents(plots, 0755) != 0) {
+        int e = errno;
+        g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(e),
+                    "cannot create %s: %s", plots, g_strerror(e));
+        return NULL;
+    }
+    remove_stale_work(plots);
+    g_autofree char *tmpl = g_build_filename(plots, WORK_PREFIX "XXXXXX",
+                                             NULL);
+    if (!g_mkdtemp(tmpl)) {
+        int e = errno;
+        g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(e),
+                    "cannot create a working folder in %s: %s", plots,
+                    g_strerror(e));
+        return NULL;
+    }
+    SimGnuplot *g = g_new0(SimGnuplot, 1);
+    g->scripts = g_steal_pointer(&scripts);
+    g->png_term = png_terminal();
+    g->plots = g_strdup(plots);
+    g->work = g_steal_pointer(&tmpl);
+    g->names = g_ptr_array_new_with_free_func(g_free);
+    g->failures = g_string_new(NULL);
+    return g;
+}
+
+/* Copies @target to @path (when a symbolic link cannot be made). */
+static gboolean
+copy_file(const char *target, const char *path, GError **error)
+{
+    g_autofree char *data = NULL;
+    gsize len = 0;
+    return sim_input_read_file(target, SIM_INPUT_MAX_RESULTS, &data, &len,
+                               error) &&
+           g_file_set_contents(path, data, (gssize)len, error);
+}
+
+/**
+ * sim_gnuplot_link:
+ * @gp: the runner
+ * @name: a fixed file name the scripts open ("aggregate.tsv")
+ * @target: the file it stands for, any path
+ * @error: return location for a GError
+ *
+ * Makes @name in the working folder refer to @target (a symbolic link to
+ * its absolute path, or a copy), so that @target's path never reaches
+ * gnuplot.
+ *
+ * Returns: TRUE on success.
+ */
+gboolean
+sim_gnuplot_link(SimGnuplot *gp, const char *name, const char *target,
+                 GError **error)
+{
+    g_autofree char *path = g_build_filename(gp->work, name, NULL);
+    g_autofree char *abs = g_canonicalize_filename(target, NULL);
+    g_unlink(path);
+    g_ptr_array_add(gp->names, g_strdup(name));
+    if (symlink(abs, path) == 0)
+        return TRUE;
+    return copy_file(target, path, error);
+}
+
+/**
+ * sim_gnuplot_fail:
+ * @gp: the runner
+ * @image: the image ("compare.png")
+ * @why: what went wrong
+ *
+ * Records a failed image; sim_gnuplot_finish() then fails, naming it.
+ */
+void
+sim_gnuplot_fail(SimGnuplot *gp, const char *image, const char *why)
+{
+    g_string_append_printf(gp->failures, "%s%s/%s: %s",
+                           gp->failures->len ? "\n" : "", gp->plots, image,
+                           why);
+}
+
+static gboolean
+png_complete(const guchar *d, gsize n)
+{
+    static const guchar sig[8] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a,
+                                   '\n' };
+    static const guchar iend[12] = { 0, 0, 0, 0, 'I', 'E', 'N', 'D',
+                                      0xae, 0x42, 0x60, 0x82 };
+    return n >= sizeof sig + sizeof iend && memcmp(d, sig, sizeof sig) == 0 &&
+           memcmp(d + n - sizeof iend, iend, sizeof iend) == 0;
+}
+
+static gboolean
+svg_complete(const char *d, gsize n)
+{
+    while (n && g_ascii_isspace(d[n - 1]))
+        n--;
+    return n > 6 && memcmp(d + n - 6, "</svg>", 6) == 0 &&
+           g_strstr_len(d, (gssize)MIN(n, 4096), "<svg") != NULL;
+}
+
+/**
+ * sim_gnuplot_image_ok:
+ * @path: an image file
+ * @svg: TRUE for SVG, FALSE for PNG
+ * @error: return location for why it is not a complete image
+ *
+ * Returns: TRUE if @path is a complete PNG (signature to IEND chunk) or a
+ *   complete SVG (an <svg> element closed at the end of the file).
+ */
+gboolean
+sim_gnuplot_image_ok(const char *path, gboolean svg, GError **error)
+{
+    g_autofree char *data = NULL;
+    gsize len = 0;
+    if (!sim_input_read_file(path, 256u << 20, &data, &len, error))
+        return FALSE;
+    if (len == 0) {
+        g_set_error(error, SIM_GNUPLOT_ERROR, SIM_GNUPLOT_ERROR_FAILED,
+                    "gnuplot wrote an empty file");
+        return FALSE;
+    }
+    if (svg ? svg_complete(data, len)
+            : png_complete((const guchar *)data, len))
+        return TRUE;
+    g_set_error(error, SIM_GNUPLOT_ERROR, SIM_GNUPLOT_ERROR_FAILED,
+                "gnuplot wrote an incomplete %s (%" G_GSIZE_FORMAT
+                " bytes; is the disk full?)",
+                svg ? "SVG" : "PNG", len);
+    return FALSE;
+}
+
+/* The lines of gnuplot's error output that say a plot went wrong, or NULL
+ * if there are none (warnings about data, such as "Skipping data file
+ * with no valid points", are not failures). */
+static char *
+gnuplot_complaints(const char *err)
+{
+    static const char *const bad[] = { "error", "cannot", "can't", "could not",
+                                       "output", "no space", "write",
+                                       "undefined", NULL };
+    if (!err)
+        return NULL;
+    g_autofree char *low = g_ascii_strdown(err, -1);
+    for (guint i = 0; bad[i]; i++)
+        if (strstr(low, bad[i]))
+            return g_strstrip(g_strdup(err));
+    return NULL;
+}
+
+/* Draws one image: gnuplot -c SCRIPT SCRIPTS TERM ARGS... in the working
+ * folder, then checks and renames "image" to plots/@image. */
+static void
+draw_one(SimGnuplot *gp, const char *script, const char *term,
+         const char *image, const char *const *args)
+{
+    g_autofree char *path = g_build_filename(gp->scripts, script, NULL);
+    g_autofree char *out = g_build_filename(gp->work, "image", NULL);
+    g_autofree char *dest = g_build_filename(gp->plots, image, NULL);
+    const char *argv[5 + SIM_GNUPLOT_MAX_ARGS + 1] = {
+        "gnuplot", "-c", path, gp->scripts, term,
+    };
+    guint n = 5;
+    for (guint i = 0; args && args[i] && i < SIM_GNUPLOT_MAX_ARGS; i++)
+        argv[n++] = args[i];
+    argv[n] = NULL;
+    g_unlink(out);
+    g_autofree char *err = NULL;
+    g_autoptr(GError) error = NULL;
+    gint status = 0;
+    g_autofree char *complaint = NULL;
+    gboolean ok =
+        g_spawn_sync(gp->work, (char **)argv, NULL,
+                     G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL |
+                         G_SPAWN_STDIN_FROM_DEV_NULL,
+                     NULL, NULL, NULL, &err, &status, &error) &&
+        g_spawn_check_wait_status(status, &error);
+    if (ok && (complaint = gnuplot_complaints(err)) != NULL)
+        g_set_error(&error, SIM_GNUPLOT_ERROR, SIM_GNUPLOT_ERROR_FAILED,
+                    "gnuplot: %s", complaint);
+    else if (!ok && err && *err)
+        g_prefix_error(&error, "%s: ", g_strstrip(err));
+    ok = ok && !error && sim_gnuplot_image_ok(out, g_str_has_suffix(image,
+                                                                    ".svg"),
+                                              &error);
+    if (ok && g_rename(out, dest) != 0) {
+        int e = errno;
+        g_set_error(&error, G_FILE_ERROR, g_file_error_from_errno(e),
+                    "cannot write the image: %s", g_strerror(e));
+        ok = FALSE;
+    }
+    if (ok)
+        return;
+    g_unlink(out);
+    /* An older image of the same name would pass for this one. */
+    if (g_file_test(dest, G_FILE_TEST_IS_REGULAR))
+        g_unlink(dest);
+    sim_gnuplot_fail(gp, image, error ? error->message : "not drawn");
+}
+
+/**
+ * sim_gnuplot_draw:
+ * @gp: the runner
+ * @script: a script of plots/ ("compare.gp")
+ * @image: the image's base name in plots/ ("compare"): NAME.png and
+ *   NAME.svg are drawn
+ * @args: (nullable): up to %SIM_GNUPLOT_MAX_ARGS strings, NULL-terminated,
+ *   the script's ARG3 ... (ARG1 is the scripts folder, ARG2 the terminal)
+ *
+ * Draws @image as PNG and SVG.  A failure is recorded (see
+ * sim_gnuplot_finish()) and leaves no image of that name.
+ */
+void
+sim_gnuplot_draw(SimGnuplot *gp, const char *script, const char *image,
+                 const char *const *args)
+{
+    g_autofree char *png = g_strdup_printf("%s.png", image);
+    g_autofree char *svg = g_strdup_printf("%s.svg", image);
+    draw_one(gp, script, gp->png_term, png, args);
+    draw_one(gp, script, "svg", svg, args);
+}
+
+/**
+ * sim_gnuplot_finish:
+ * @gp: the runner
+ * @error: return location for the failed images
+ *
+ * Returns: TRUE if every image was drawn; FALSE with a
+ *   %SIM_GNUPLOT_ERROR_FAILED naming each one that was not.
+ */
+gboolean
+sim_gnuplot_finish(SimGnuplot *gp, GError **error)
+{
+    if (!gp->failures->len)
+        return TRUE;
+    g_set_error(error, SIM_GNUPLOT_ERROR, SIM_GNUPLOT_ERROR_FAILED,
+                "%s", gp->failures->str);
+    return FALSE;
+}
+
+/**
+ * sim_gnuplot_free:
+ * @gp: (nullable): the runner
+ *
+ * Removes the working folder and frees @gp.
+ */
+void
+sim_gnuplot_free(SimGnuplot *gp)
+{
+    if (!gp)
+        return;
+    remove_flat_dir(gp->work);
+    g_free(gp->scripts);
+    g_free(gp->plots);
+    g_free(gp->work);
+    g_ptr_array_unref(gp->names);
+    g_string_free(gp->failures, TRUE);
+    g_free(gp);
+}
