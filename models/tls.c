@@ -198,6 +198,12 @@ struct _TlsConn {
     GQueue early;
     /* (nullable): the running CPU job. */
     TlsJob *job;
+    /* Server: the peer's close (close_notify, or the lower connection's
+     * end) arrived during the last handshake CPU step, behind application
+     * records still queued in early: like a real TLS stack, which reads
+     * records in order, it is acted on once those are delivered. */
+    gboolean close_deferred;
+    SimCloseReason deferred_reason;
     /* Handshake bytes written and read. */
     SimTlsHandshakeBytes hs;
     /* The pending reap event. */
@@ -581,13 +587,33 @@ tls_established(TlsConn *tc)
     tc->base.resumed = tc->resumed;
     sim_conn_set_mem(&tc->base, TLS_ENDPOINT_MEM);
     sim_conn_notify_connected(&tc->base);
-    /* The server delivers what arrived during its last CPU step. */
+    /* The server delivers what arrived during its last CPU step, then
+     * acts on a close that arrived behind it. */
     while (tc->state == SIM_TLSS_ESTABLISHED &&
            !g_queue_is_empty(&tc->early)) {
         TlsRecord *r = g_queue_pop_head(&tc->early);
         tls_deliver(tc, r);
         sim_msg_unref(&r->msg);
     }
+    if (tc->close_deferred && tc->state == SIM_TLSS_ESTABLISHED) {
+        tc->close_deferred = FALSE;
+        tls_finish(tc, tc->deferred_reason, FALSE);
+    }
+}
+
+/* Server: TRUE if a close from the peer must wait for the handshake CPU
+ * step in progress (records are read in order, RFC 8446 5 / RFC 5246 6);
+ * it is then remembered with @reason. */
+static gboolean
+tls_defer_close(TlsConn *tc, SimCloseReason reason)
+{
+    if (tc->base.initiator || tc->state != SIM_TLSS_CPU)
+        return FALSE;
+    if (!tc->close_deferred) {
+        tc->close_deferred = TRUE;
+        tc->deferred_reason = reason;
+    }
+    return TRUE;
 }
 
 /* Client: checks what the server proved (RFC 5922 7.3, R15). */
@@ -806,7 +832,8 @@ tls_server_complete(TlsConn *tc)
         TlsRecord *fin = tls_record_new(TLS_REC_SERVER_FINISHED, len);
         fin->session = ticket ? tls_session_ref(ticket->session) : NULL;
         tls_send_record(tc, fin, TRUE);
-        sim_msg_unref(&ticket->msg);
+        if (ticket)
+            sim_msg_unref(&ticket->msg);
         ticket = NULL;
     }
     tls_count(tc->resumed ? tc->priv->resumed : tc->priv->full);
@@ -871,7 +898,8 @@ tls_lower_message(SimConn *lower, guint stream, SimMsg *m, gpointer user)
             tls_finish(tc, SIM_CLOSE_TLS_FAILED, FALSE);
         break;
     case TLS_REC_CLOSE_NOTIFY:
-        if (tc->state != SIM_TLSS_CLOSED)
+        if (tc->state != SIM_TLSS_CLOSED &&
+            !tls_defer_close(tc, SIM_CLOSE_PEER))
             tls_finish(tc, SIM_CLOSE_PEER, FALSE);
         break;
     }
@@ -892,7 +920,10 @@ tls_lower_closed(SimConn *lower, SimCloseReason reason, gpointer user)
     tc->lower_closed = TRUE;
     if (tc->state != SIM_TLSS_CLOSED) {
         /* Without close_notify a graceful end is still the peer's doing;
-         * a failure before the handshake keeps the lower reason. */
+         * a failure before the handshake keeps the lower reason.  A
+         * graceful end behind records still queued waits for them. */
+        if (reason == SIM_CLOSE_PEER && tls_defer_close(tc, reason))
+            return;
         tls_finish(tc, reason, FALSE);
         return;
     }

@@ -562,6 +562,87 @@ test_resumption_tls12(void)
     check_resumption(12);
 }
 
+/* TLS 1.2 with resumption off on both sides: no ticket is issued, and the
+ * full handshake still completes (the server's Finished went out with a
+ * ticket it did not have: a crash).  SPEC 3.1: first request at 3.5 R. */
+static void
+test_tls12_no_resumption(void)
+{
+    const SimTransportOps *ops = ops_or_skip("tls");
+    if (!ops)
+        return;
+    SimStackConfig ca = config(12, creds_a), cb = config(12, creds_b);
+    ca.resumption = FALSE;
+    cb.resumption = FALSE;
+    World *w = world_new(ops, &ca, &cb, SIM_MS(DELAY_MS));
+    world_connect(w, "example.net");
+    sim_evq_run_until(w->ctx.evq, SIM_S(5));
+    g_assert_cmpuint(w->request_at, ==, 7 * SIM_MS(DELAY_MS));
+    g_assert_cmpuint(counter(w, "handshakes.tls_full"), ==, 1);
+    g_assert_cmpuint(counter(w, "handshakes.failed"), ==, 0);
+    world_free(w);
+}
+
+/* The client sends a request and closes right after its handshake flight,
+ * while the server is still in its last handshake CPU step.  TLS reads
+ * records in order, so the request is delivered and only then the close
+ * (the server discarded the queued request at close_notify: a third of
+ * per-transaction ACKs vanished under a loaded CPU).  With R = 100 ms and
+ * the server's 10 ms handshake CPU split 5 + 5 (client 0): ClientHello
+ * leaves at 1 R, the server flight at 1.5 R + 5 ms, the client's flight,
+ * request and close_notify at 2 R + 5 ms, delivered at 2.5 R + 10 ms. */
+static void
+cli_connected_send_close(SimConn *c, gpointer user)
+{
+    World *w = user;
+    w->connected_at = sim_ctx_now(&w->ctx);
+    SimMsg *m = test_msg_new(REQ_LEN);
+    sim_conn_send(c, 0, m);
+    sim_msg_unref(m);
+    sim_conn_close(c);
+}
+
+static const SimConnCallbacks cli_send_close_cb = {
+    .connected = cli_connected_send_close,
+    .closed = cli_closed,
+};
+
+static void
+check_close_behind_request(guint version)
+{
+    const SimTransportOps *ops = ops_or_skip("tls");
+    if (!ops)
+        return;
+    SimStackConfig ca = config(version, creds_a), cb = config(version,
+                                                              creds_b);
+    sim_stack_config_set_tls_cost(&cb, SIM_MS(10), SIM_MS(10));
+    World *w = world_new(ops, &ca, &cb, SIM_MS(DELAY_MS));
+    SimConnectParams p = { .ip = w->b->ip, .port = 5061,
+                           .server_name = "example.net", .streams = 1 };
+    w->client = sim_transport_connect(ops, w->a, &p, &cli_send_close_cb, w);
+    sim_evq_run_until(w->ctx.evq, SIM_S(5));
+    SimTime r = 2 * SIM_MS(DELAY_MS);
+    /* TLS 1.2 full takes one round trip more than 1.3. */
+    SimTime extra = version == 12 ? r : 0;
+    g_assert_cmpuint(w->request_at, ==, 5 * r / 2 + extra + SIM_MS(10));
+    g_assert_true(w->server_closed);
+    g_assert_cmpint(w->server_reason, ==, SIM_CLOSE_PEER);
+    g_assert_cmpuint(counter(w, "handshakes.tls_full"), ==, 1);
+    world_free(w);
+}
+
+static void
+test_close_behind_request_tls13(void)
+{
+    check_close_behind_request(13);
+}
+
+static void
+test_close_behind_request_tls12(void)
+{
+    check_close_behind_request(12);
+}
+
 /* ---- authentication --------------------------------------------------------- */
 
 static void
@@ -798,6 +879,11 @@ main(int argc, char **argv)
     g_test_add_func("/tls/bytes/app-record/tls13", test_app_bytes_tls13);
     g_test_add_func("/tls/resumption/tls13", test_resumption_tls13);
     g_test_add_func("/tls/resumption/tls12", test_resumption_tls12);
+    g_test_add_func("/tls/resumption/tls12-off", test_tls12_no_resumption);
+    g_test_add_func("/tls/close/behind-request-in-cpu/tls13",
+                    test_close_behind_request_tls13);
+    g_test_add_func("/tls/close/behind-request-in-cpu/tls12",
+                    test_close_behind_request_tls12);
     g_test_add_func("/tls/auth/client-without-cert",
                     test_client_without_cert);
     g_test_add_func("/tls/auth/name-mismatch", test_name_mismatch);
