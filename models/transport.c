@@ -271,9 +271,12 @@ conn_idle_arm(SimConn *c)
 {
     if (c->idle_timer || !c->idle_timeout || c->state != SIM_CONNS_OPEN)
         return;
-    c->idle_timer = sim_evq_at(c->stack->ctx->evq,
-                               c->last_activity + c->idle_timeout,
-                               conn_idle_fire, c, NULL);
+    /* A timeout set (or shortened) after the connection has been idle
+     * longer than it expires now, not in the past. */
+    SimTime when = MAX(c->last_activity + c->idle_timeout,
+                       sim_evq_now(c->stack->ctx->evq));
+    c->idle_timer = sim_evq_at(c->stack->ctx->evq, when, conn_idle_fire, c,
+                               NULL);
 }
 
 static void

@@ -321,10 +321,18 @@ static void
 txn_rebranch(SimSipClientTxn *t)
 {
     SimSipTxnLayer *l = t->l;
-    SimSipVia *v = &t->req->via[0];
     gboolean hashed = t->in_hash;
     if (hashed)
         g_hash_table_remove(l->clients, t->key);
+    /* A copy already sent may still be on its way to the old target (a
+     * transmit queue, the network): it keeps its own branch and intended
+     * target, so the new attempt is a new message. */
+    if (t->sent) {
+        SimSipMsg *fresh = sim_sip_msg_copy(t->req);
+        sim_sip_msg_unref(t->req);
+        t->req = fresh;
+    }
+    SimSipVia *v = &t->req->via[0];
     char *dot = strrchr(v->branch, '~');
     if (dot)
         *dot = '\0';
@@ -875,9 +883,11 @@ sim_sip_txn_layer_reset(SimSipTxnLayer *l)
     for (guint i = 0; i < all->len; i++) {
         SimSipClientTxn *t = g_ptr_array_index(all, i);
         t->func = NULL;
-        txn_cancel(l, &t->timer_d);
         if (!t->done)
             txn_complete(t, FALSE);
+        /* After completing: over UDP, completing arms the linger timer
+         * (Timer D/K), which would fire on a freed transaction. */
+        txn_cancel(l, &t->timer_d);
         txn_unhash(t);
         txn_unref(t);
     }

@@ -475,6 +475,26 @@ test_idle_close(Fx *fx, gconstpointer data)
     g_assert_cmpuint(fx->sb.closed_at, ==, SIM_MS(10150));
 }
 
+/* An idle timeout set when the connection has already been idle longer
+ * than it: A connects at 100 ms (the last activity) with no timeout, and
+ * at 5 s gets one of 2 s, which expired at 2.1 s.  The connection closes
+ * at once (5 s), as a stack arming an expired timer does; it used to be
+ * scheduled in the past, which aborts the run ("event scheduled before
+ * now"). */
+static void
+test_idle_set_late(Fx *fx, gconstpointer data)
+{
+    SimConn *c = fx_connect(fx, B_IP, SIP_PORT);
+    fx_run(fx, SIM_S(5));
+    g_assert_false(fx->ca.closed);
+    sim_conn_set_idle_timeout(c, SIM_S(2));
+    fx_run(fx, SIM_S(30));
+    g_assert_cmpint(fx->ca.reason, ==, SIM_CLOSE_IDLE);
+    g_assert_cmpuint(fx->ca.closed_at, ==, SIM_S(5) + SIM_MS(100));
+    g_assert_cmpint(fx->sb.reason, ==, SIM_CLOSE_PEER);
+    g_assert_cmpuint(fx->sb.closed_at, ==, SIM_S(5) + SIM_MS(50));
+}
+
 /* Abort: RST; B hears RESET after R / 2. */
 static void
 test_abort(Fx *fx, gconstpointer data)
@@ -729,6 +749,7 @@ main(int argc, char **argv)
         { "/tcp/close/fin-both-ends", test_fin_close },
         { "/tcp/close/fin-spurious-timeout", test_fin_spurious_timeout },
         { "/tcp/close/idle", test_idle_close },
+        { "/tcp/close/idle-set-late", test_idle_set_late },
         { "/tcp/close/abort-rst", test_abort },
         { "/tcp/close/crash", test_crash },
         { "/tcp/hol/rto", test_hol_rto },

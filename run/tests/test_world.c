@@ -621,6 +621,28 @@ test_failover_on_timeout(void)
     g_assert_cmpfloat(failovers, >, 0);
 }
 
+/* Failover under loss never misdelivers: on the carrier trunk with 10%
+ * loss (seed 2), requests time out and fail over to the next SRV target
+ * (RFC 3263 4.3) while a copy sent to the first target may still be on
+ * its way; that copy must arrive with its own branch and intended target,
+ * so under rfc3261, which never aliases, no request is hijacked.  The
+ * shared message once took the new target's name and 8 such copies
+ * counted as hijacked. */
+static void
+test_failover_no_hijack(void)
+{
+    const char *src = g_getenv("SIPREUSE_SRCDIR");
+    g_autofree char *path = g_build_filename(src ? src : ".", "topologies",
+                                             "trunk.topo", NULL);
+    const char *ov[] = { "network.loss=10%", NULL };
+    g_autoptr(GError) error = NULL;
+    g_autoptr(SimTopo) topo = sim_topo_load(path, ov, &error);
+    g_assert_no_error(error);
+    g_autoptr(SimRunResult) r = world_run_ok(topo, "rfc3261", 2);
+    g_assert_cmpfloat(world_extra(r, "requests.failover"), >, 0);
+    g_assert_cmpuint(r->requests_hijacked, ==, 0);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -634,6 +656,7 @@ main(int argc, char **argv)
     g_test_add_func("/world/run/warmup", test_warmup);
     g_test_add_func("/world/run/warmup-cohort", test_warmup_cohort);
     g_test_add_func("/world/run/failover", test_failover);
+    g_test_add_func("/world/run/failover-no-hijack", test_failover_no_hijack);
     g_test_add_func("/world/run/failover-on-timeout",
                     test_failover_on_timeout);
     g_test_add_func("/world/nodes/memory", test_node_memory);
