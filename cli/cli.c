@@ -291,3 +291,29 @@ sim_cli_cache(const char *verb, gboolean needed, char **cache_dir)
     sim_cli_error(verb, "%s", error->message);
     return SIM_EXIT_FAILURE;
 }
+
+/**
+ * sim_cli_printable:
+ * @text: text from a file or the command line
+ *
+ * Returns: (transfer full): @text fit for a one-line message: valid UTF-8
+ *   kept as it is, control characters written as \n, \t or \xNN.
+ */
+char *
+sim_cli_printable(const char *text)
+{
+    g_autofree char *valid = g_utf8_make_valid(text ? text : "", -1);
+    GString *s = g_string_new(NULL);
+    for (const char *c = valid; *c; c++) {
+        unsigned char u = (unsigned char)*c;
+        if (u == '\n')
+            g_string_append(s, "\\n");
+        else if (u == '\t')
+            g_string_append(s, "\\t");
+        else if (u < 0x20 || u == 0x7f)
+            g_string_append_printf(s, "\\x%02x", u);
+        else
+            g_string_append_c(s, *c);
+    }
+    return g_string_free(s, FALSE);
+}

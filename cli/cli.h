@@ -51,6 +51,7 @@ int sim_cli_seed(const char *verb, const char *text, guint64 *seed);
 void sim_cli_error(const char *verb, const char *fmt, ...)
     G_GNUC_PRINTF(2, 3);
 gboolean sim_cli_name_ok(const char *name);
+char *sim_cli_printable(const char *text);
 int sim_cli_max_memory(const char *verb, const char *text, guint64 *bytes);
 int sim_cli_check_runs(const char *verb, const char *what, guint64 runs,
                        gboolean force);

@@ -228,8 +228,8 @@ plot_groups(const char *dir, gboolean single, GError **error)
         for (const char *c = seed; *c; c++)
             digits &= g_ascii_isdigit(*c);
         if (!sim_cli_name_ok(s) || !digits) {
-            g_autofree char *es = g_strescape(s, NULL);
-            g_autofree char *ed = g_strescape(seed, NULL);
+            g_autofree char *es = sim_cli_printable(s);
+            g_autofree char *ed = sim_cli_printable(seed);
             g_set_error(error, G_KEY_FILE_ERROR,
                         G_KEY_FILE_ERROR_INVALID_VALUE,
                         "%s: row %u: expected a strategy name "
@@ -507,7 +507,7 @@ spec_fail(GError **error, const char *path, const char *group,
     va_start(ap, fmt);
     g_autofree char *msg = g_strdup_vprintf(fmt, ap);
     va_end(ap);
-    g_autofree char *eg = g_strescape(group, NULL);
+    g_autofree char *eg = sim_cli_printable(group);
     g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
                 "%s: [%s]%s%s: %s", path, eg, key ? " " : "", key ? key : "",
                 msg);
@@ -787,7 +787,9 @@ spec_data(const PlotEnv *env, const PlotSpec *p, const Table *agg,
     }
     g_autoptr(GPtrArray) series = spec_series(agg, cx, cn);
     g_autoptr(GString) dat = g_string_new(NULL);
-    g_autoptr(GString) knee = g_string_new(NULL);
+    /* The knee file has a header line like every data file: the scripts
+     * read the first line of each file as column headers. */
+    g_autoptr(GString) knee = g_string_new("x\ty\tline\n");
     for (guint b = 0; b < series->len; b++) {
         const char *sname = g_ptr_array_index(series, b);
         GArray *rows = spec_block(p, agg, sname, cx, cn, error);
@@ -800,7 +802,7 @@ spec_data(const PlotEnv *env, const PlotSpec *p, const Table *agg,
     g_autofree char *dp = g_strdup_printf("%s/%s.dat", env->plots, p->name);
     g_autofree char *kp = g_strdup_printf("%s/%s.knee.dat", env->plots,
                                           p->name);
-    if (!knee->len)
+    if (!strchr(strchr(knee->str, '\n') + 1, '\n'))
         g_string_append(knee, "nan\tnan\t\"\"\n");
     return sim_out_write_file(dp, dat->str, error) &&
            sim_out_write_file(kp, knee->str, error) &&
