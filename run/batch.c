@@ -344,8 +344,7 @@ sim_batch_report_resume(GPtrArray *jobs, const char *who)
                                 GUINT_TO_POINTER(n + 1));
         }
         if (job->damaged && damaged++ < 10)
-            fprintf(stderr, "%s: %s: run again: %s\n", who, job->dir,
-                    job->damaged);
+            fprintf(stderr, "%s: run again: %s\n", who, job->damaged);
     }
     if (damaged > 10)
         fprintf(stderr, "%s: ... and %u more damaged run folders, run "

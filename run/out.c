@@ -968,7 +968,7 @@ out_check_files(const char *dir, char **lines, GError **error)
         if (!sim_input_read_file(path, SIM_INPUT_MAX_RESULTS, &text, &len,
                                  &io)) {
             g_set_error(error, SIM_OUT_ERROR, SIM_OUT_ERROR_PARSE,
-                        "%s is missing or unreadable: %s", path,
+                        "%s (a file the completion marker lists)",
                         io->message);
             return FALSE;
         }
