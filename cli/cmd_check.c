@@ -112,8 +112,7 @@ sim_cmd_check(int argc, char **argv)
      * huge file is refused at once. */
     if (!sim_input_read_file(argv[1], SIM_INPUT_MAX_TOPOLOGY, &text, &len,
                              &error))
-        return sim_cli_usage_error("check", "expected a readable topology "
-                                   "file: %s", error->message);
+        return sim_cli_usage_error("check", "topology %s", error->message);
     g_autoptr(SimTopo) topo = sim_topo_load_data_full(
         argv[1], text, len, (const char *const *)sets, SIM_TOPO_LOAD_DEFAULT,
         &error);

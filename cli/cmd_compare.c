@@ -169,8 +169,8 @@ compare_main(const char *path, CompareArgs *a)
     gsize len = 0;
     if (!sim_input_read_file(path, SIM_INPUT_MAX_TOPOLOGY, &text, &len,
                              &error))
-        return sim_cli_usage_error("compare", "expected a readable "
-                                   "topology file: %s", error->message);
+        return sim_cli_usage_error("compare", "topology %s",
+                                   error->message);
     /* compare picks its strategies: [simulation] strategy is not used. */
     g_autoptr(SimTopo) topo = sim_topo_load_data_full(
         path, text, len, (const char *const *)a->sets,

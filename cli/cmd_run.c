@@ -98,8 +98,7 @@ run_main(const char *path, RunArgs *a)
     gsize len = 0;
     if (!sim_input_read_file(path, SIM_INPUT_MAX_TOPOLOGY, &text, &len,
                              &error))
-        return sim_cli_usage_error("run", "expected a readable topology "
-                                   "file: %s", error->message);
+        return sim_cli_usage_error("run", "topology %s", error->message);
     /* With --strategy, [simulation] strategy is not the run's: it need
      * not run over the transport. */
     g_autoptr(SimTopo) topo = sim_topo_load_data_full(

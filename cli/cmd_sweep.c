@@ -196,8 +196,10 @@ experiment_load(Experiment *e, const char *path, GError **error)
     g_autofree char *data = NULL;
     gsize data_len = 0;
     if (!sim_input_read_file(path, SIM_INPUT_MAX_EXPERIMENT, &data,
-                             &data_len, error))
+                             &data_len, error)) {
+        g_prefix_error(error, "experiment ");
         return FALSE;
+    }
     if (!g_key_file_load_from_data(kf, data, data_len, G_KEY_FILE_NONE,
                                    error)) {
         g_prefix_error(error, "%s: ", path);
