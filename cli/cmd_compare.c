@@ -13,6 +13,7 @@
  */
 #include "cli/cli.h"
 
+#include <errno.h>
 #include <stdio.h>
 
 #include "models/strategy/strategy.h"
@@ -227,6 +228,11 @@ compare_main(const char *path, CompareArgs *a)
     printf("%s (%s), %d replication%s per strategy\n%s\nresults: %s\n",
            topo->name, sim_protocol_name(topo->transport.protocol), a->reps,
            a->reps == 1 ? "" : "s", table, out);
+    if (fflush(stdout) != 0) {
+        sim_cli_error("compare", "cannot write the table: %s",
+                      g_strerror(errno));
+        rc = MAX(rc, SIM_EXIT_FAILURE);
+    }
     if (!a->no_plots && !sim_plot_dir(out, &error)) {
         sim_cli_error("compare", "plots: %s", error->message);
         rc = MAX(rc, SIM_EXIT_FAILURE);

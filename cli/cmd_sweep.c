@@ -20,6 +20,7 @@
  */
 #include "cli/cli.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -594,6 +595,11 @@ sweep_main(const char *path, const SweepArgs *a)
         rc = MAX(rc, SIM_EXIT_FAILURE);
     }
     printf("results: %s\n", out);
+    if (fflush(stdout) != 0) {
+        sim_cli_error("sweep", "cannot write to the standard output: %s",
+                      g_strerror(errno));
+        rc = MAX(rc, SIM_EXIT_FAILURE);
+    }
     experiment_clear(&e);
     return rc;
 }

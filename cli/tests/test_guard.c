@@ -447,12 +447,29 @@ test_bad_input_status(void)
     g_assert_false(g_file_test(out, G_FILE_TEST_EXISTS));
 }
 
+/* The new options are in every running verb's --help. */
+static void
+test_help(void)
+{
+    if (!hcli_have())
+        return;
+    const char *verbs[] = { "run", "compare", "sweep" };
+    for (guint i = 0; i < G_N_ELEMENTS(verbs); i++) {
+        g_auto(HCli) c = { 0 };
+        hcli_run(&c, NULL, verbs[i], "--help", NULL);
+        g_assert_cmpint(c.status, ==, 0);
+        g_assert_nonnull(strstr(c.out, "--max-memory=SIZE"));
+        g_assert_nonnull(strstr(c.out, "--force"));
+    }
+}
+
 int
 main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_summary("Locks, unusable folders, bounded inputs, memory and "
                    "run-count limits and the exit statuses of every verb.");
+    g_test_add_func("/guard/help", test_help);
     g_test_add_func("/guard/lock", test_lock);
     g_test_add_func("/guard/out-unusable", test_out_unusable);
     g_test_add_func("/guard/bounded-inputs", test_bounded_inputs);
