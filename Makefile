@@ -10,6 +10,8 @@
 #   make results    the main job: strategy comparison on topologies/trunk.topo
 #   make plots      redraw the plots of every results folder
 #   make fuzz       fuzz the topology loader (FUZZ_SECONDS, default 60)
+#   make fuzz-model fuzz the simulation: random valid topologies, laws checked
+#   make matrix     the full combinatorial matrix under ASan + UBSan
 #   make regen-golden   rewrite run/tests/golden/ from the current code
 
 BUILD ?= build
@@ -59,7 +61,8 @@ CLI := $(BUILD)/sipreuse
 
 .SECONDARY:
 
-.PHONY: FORCE all check asan valgrind bench results plots fuzz regen-golden clean help
+.PHONY: FORCE all check asan valgrind bench results plots fuzz fuzz-model \
+        matrix matrix-run regen-golden clean help
 .DEFAULT_GOAL := all
 
 all: $(CLI) $(if $(filter build,$(BUILD)),sipreuse)
@@ -147,6 +150,36 @@ fuzz:
 build-fuzz/fuzz_topo: $(BUILD)/obj/run/tests/fuzz/fuzz_topo.o $(LIB)
 	$(CC) $(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LIBS)
 
+# The simulation fuzzed: util_gentopo.c turns each input into a valid
+# topology, which runs under ASan/UBSan with its laws checked.  A failure
+# leaves crash-* (the input) and fuzz-model-failure.topo (the topology);
+# see docs/testing.md for minimising it into run/tests/data/model/.
+fuzz-model:
+	@sh scripts/deps.sh fuzz
+	$(MAKE) BUILD=build-fuzz CC=clang OPT=-O1 \
+	  SAN="-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer" \
+	  build-fuzz/fuzz_model
+	@mkdir -p build-fuzz/corpus-model build-fuzz/cache
+	SIPREUSE_CACHE=$(abspath build-fuzz/cache) \
+	  build-fuzz/fuzz_model -max_total_time=$(FUZZ_SECONDS) -timeout=120 \
+	  -rss_limit_mb=4096 -max_len=512 build-fuzz/corpus-model
+
+build-fuzz/fuzz_model: $(BUILD)/obj/run/tests/fuzz/fuzz_model.o \
+                       $(BUILD)/obj/run/tests/util_gentopo.o $(LIB)
+	$(CC) $(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LIBS)
+
+# Every combination of the matrix (SIPREUSE_MATRIX=full), under ASan.
+matrix:
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	$(MAKE) BUILD=$(ASAN_BUILD) OPT=-O1 \
+	  SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
+	  matrix-run
+
+matrix-run: $(CLI) $(BUILD)/tests/test_matrix
+	@mkdir -p $(BUILD)/tmp
+	$(TEST_ENV) SIPREUSE_MATRIX=full prove -e '' $(BUILD)/tests/test_matrix
+
 regen-golden: $(CLI) $(BUILD)/tests/test_golden
 	$(TEST_ENV) SIPREUSE_REGEN_GOLDEN=1 $(BUILD)/tests/test_golden
 
@@ -154,7 +187,7 @@ clean:
 	rm -rf build build-* sipreuse
 
 help:
-	@sed -n '2,15p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,17p' Makefile | sed 's/^# \{0,1\}//'
 
 -include $(LIB_OBJS:.o=.d) $(BUILD)/obj/cli/main.d \
   $(wildcard $(foreach l,$(LAYERS),$(BUILD)/obj/$(l)/tests/*.d) \

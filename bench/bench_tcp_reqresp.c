@@ -134,8 +134,10 @@ world_new(gboolean reuse, guint txns, guint nclients)
     w->ctx.stats = sim_stats_new();
     w->reuse = reuse;
     w->txns = txns;
-    w->req = (SimMsg){ BENCH_REQ_LEN, 1, msg_keep };
-    w->resp = (SimMsg){ BENCH_RESP_LEN, 1, msg_keep };
+    w->req = (SimMsg){ .len = BENCH_REQ_LEN, .refcount = 1,
+                       .free = msg_keep };
+    w->resp = (SimMsg){ .len = BENCH_RESP_LEN, .refcount = 1,
+                        .free = msg_keep };
     SimPathParams path = { .delay = SIM_MS(10),
                            .bandwidth_bps = 1000000000ull,
                            .mtu = 1500 };

@@ -423,6 +423,8 @@ sim_net_path(SimNet *net, SimIp a, SimIp b)
     return p ? p : &net->defaults;
 }
 
+static void net_drop(SimNet *net, SimPacket *pkt, SimNetDrop why);
+
 static void
 net_deliver(SimEvq *q, gpointer data)
 {
@@ -430,10 +432,21 @@ net_deliver(SimEvq *q, gpointer data)
     SimNet *net = pkt->net;
     NetIface *ifc = net_iface(net, pkt->dst);
     if (!ifc || !ifc->up || !ifc->handlers[pkt->proto].func) {
-        sim_net_packet_free(net, pkt);
+        net_drop(net, pkt, !ifc ? SIM_NET_DROP_NO_ROUTE
+                           : !ifc->up ? SIM_NET_DROP_DOWN
+                                      : SIM_NET_DROP_NO_HANDLER);
         return;
     }
     ifc->handlers[pkt->proto].func(net, pkt, ifc->handlers[pkt->proto].data);
+}
+
+/* Drops @pkt for @why: its protocol hears it, then the packet is freed. */
+static void
+net_drop(SimNet *net, SimPacket *pkt, SimNetDrop why)
+{
+    if (pkt->payload_dropped && pkt->payload)
+        pkt->payload_dropped(pkt->payload, why);
+    sim_net_packet_free(net, pkt);
 }
 
 static NetQueue *
@@ -493,7 +506,7 @@ sim_net_send(SimNet *net, SimPacket *pkt)
     NetIface *src = net_iface(net, pkt->src);
     NetIface *dst = net_iface(net, pkt->dst);
     if (G_UNLIKELY(!src || !src->up)) {
-        sim_net_packet_free(net, pkt);
+        net_drop(net, pkt, src ? SIM_NET_DROP_DOWN : SIM_NET_DROP_NO_ROUTE);
         return;
     }
     if (net->bytes_wire) {
@@ -516,11 +529,11 @@ sim_net_send(SimNet *net, SimPacket *pkt)
         (net->drop_hook && net->drop_hook(net, pkt, net->drop_hook_data))) {
         if (net->packets_lost)
             net->packets_lost->value++;
-        sim_net_packet_free(net, pkt);
+        net_drop(net, pkt, SIM_NET_DROP_LOSS);
         return;
     }
     if (!dst) {
-        sim_net_packet_free(net, pkt);
+        net_drop(net, pkt, SIM_NET_DROP_NO_ROUTE);
         return;
     }
     arrival = MAX(arrival, nq->last_arrival);

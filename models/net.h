@@ -43,6 +43,18 @@ typedef struct {
     guint mtu;
 } SimPathParams;
 
+/* Why the network dropped a packet. */
+typedef enum {
+    /* The path's loss draw (or the fault-injection hook). */
+    SIM_NET_DROP_LOSS,
+    /* The source or the destination interface is down. */
+    SIM_NET_DROP_DOWN,
+    /* No interface has the destination address. */
+    SIM_NET_DROP_NO_ROUTE,
+    /* The destination has no handler for the protocol. */
+    SIM_NET_DROP_NO_HANDLER,
+} SimNetDrop;
+
 /* One packet in flight.  Owned by the network from sim_net_send() until it
  * is handed to the receiving handler, which then owns it and must release it
  * with sim_net_packet_free(). */
@@ -60,6 +72,9 @@ typedef struct _SimPacket {
     gpointer payload;
     /* Frees payload when the packet is dropped or freed. */
     GDestroyNotify payload_free;
+    /* (nullable): told, before payload_free, when the network drops the
+     * packet (a protocol whose payload is a message it accounts for). */
+    void (*payload_dropped)(gpointer payload, SimNetDrop why);
     /* Next packet in a free list or queue (network-internal). */
     struct _SimPacket *next;
     /* The network carrying it (network-internal). */

@@ -219,9 +219,22 @@ typedef struct {
 typedef struct _SctpStack SctpStack;
 
 /* One association endpoint; the SimConn comes first. */
+/* The life of one association as the run counts it (connections.open,
+ * .opened, .closed): from the first of its endpoints established (the
+ * acceptor, at COOKIE-ECHO) to the last one closed.  Both endpoints
+ * share it; the acceptor finds it on the opener's association. */
+typedef struct {
+    /* Endpoints referring to it. */
+    guint refs;
+    /* Endpoints counted open. */
+    guint ends_open;
+} SctpLife;
+
 typedef struct _SctpAssoc {
     /* Common connection state. */
     SimConn conn;
+    /* The association's life, shared with the other endpoint. */
+    SctpLife *life;
     /* The stack it belongs to. */
     SctpStack *ss;
     /* Demultiplexing key: local port, remote port, remote IP. */
@@ -642,13 +655,49 @@ sctp_assoc_new(SctpStack *ss, gboolean initiator, guint16 lport, SimIp rip,
     ss->assocs = a;
     g_hash_table_insert(ss->ep->assocs, &a->key, a);
     sim_conn_set_mem(&a->conn, SIM_SCTP_ASSOC_MEM);
+    a->life = g_new0(SctpLife, 1);
+    a->life->refs = 1;
     return a;
+}
+
+/* The accepting end of an association the node opened to itself. */
+static gboolean
+sctp_self_acceptor(const SctpAssoc *a)
+{
+    return !a->conn.initiator && a->conn.remote.ip == a->ss->st->ip;
+}
+
+static void
+sctp_life_unref(SctpLife *life)
+{
+    if (life && --life->refs == 0)
+        g_free(life);
+}
+
+/* The acceptor @a shares the life of the opener's association, if that is
+ * still there. */
+static void
+sctp_life_join(SctpAssoc *a)
+{
+    SimStack *st = a->ss->st;
+    SctpEp *peer = sim_net_get_handler_data(st->net, a->conn.remote.ip,
+                                            SIM_IPPROTO_SCTP);
+    if (!peer)
+        return;
+    guint64 key = sctp_key(a->conn.remote.port, st->ip, a->conn.local.port);
+    SctpAssoc *opener = g_hash_table_lookup(peer->assocs, &key);
+    if (!opener || !opener->conn.initiator)
+        return;
+    sctp_life_unref(a->life);
+    a->life = opener->life;
+    a->life->refs++;
 }
 
 static void
 sctp_assoc_free(SctpAssoc *a)
 {
     SctpStack *ss = a->ss;
+    sctp_life_unref(a->life);
     if (a->prev)
         a->prev->next = a->next;
     else
@@ -699,6 +748,12 @@ sctp_terminate(SctpAssoc *a, SimCloseReason reason)
     a->dead = TRUE;
     a->reason = reason;
     a->state = SIM_SCTPS_CLOSED;
+    /* A message whose last fragment is not acknowledged may never arrive
+     * (one still in the network that does counts delivered after all). */
+    SimDropReason why = sim_drop_reason_of_close(reason);
+    for (guint i = 0; i < a->tx_len; i++)
+        if (sctp_tx_at(a, i)->frag & SIM_SCTP_FLAG_E)
+            sim_msg_acct_drop(sctp_tx_at(a, i)->msg, why);
     a->conn.state = SIM_CONNS_CLOSED;
     sctp_cancel(a, &a->t1);
     sctp_cancel(a, &a->t2);
@@ -708,9 +763,10 @@ sctp_terminate(SctpAssoc *a, SimCloseReason reason)
     g_hash_table_remove(ep->assocs, &a->key);
     if (a->counted_open) {
         a->counted_open = FALSE;
-        if (a->ss->node_open)
+        if (a->ss->node_open && !sctp_self_acceptor(a))
             sim_gauge_add(a->ss->node_open, sim_ctx_now(ctx), -1);
-        if (a->conn.initiator) {
+        /* The life ends with its last endpoint closed. */
+        if (--a->life->ends_open == 0) {
             ep->closed->value++;
             if (ep->open)
                 sim_gauge_add(ep->open, sim_ctx_now(ctx), -1);
@@ -719,10 +775,10 @@ sctp_terminate(SctpAssoc *a, SimCloseReason reason)
     a->reap = sim_evq_after(ctx->evq, 0, sctp_reap, a, NULL);
 }
 
-/* The association reached ESTABLISHED: count it (connections and
- * handshakes once per association, at the opener, as TCP does; the node
- * gauge at both ends) and tell the upper layer; FALSE if the upper layer
- * closed it from its callback. */
+/* The association reached ESTABLISHED: count it (handshakes at the opener,
+ * as TCP does; connections when its life begins; the node gauge at both
+ * ends) and tell the upper layer; FALSE if the upper layer closed it from
+ * its callback. */
 static gboolean
 sctp_established(SctpAssoc *a, const SctpListener *lst)
 {
@@ -730,13 +786,17 @@ sctp_established(SctpAssoc *a, const SctpListener *lst)
     SimTime now = sim_ctx_now(ep->ctx);
     a->state = SIM_SCTPS_ESTABLISHED;
     a->counted_open = TRUE;
-    if (a->ss->node_open)
+    /* A node's connections: one to itself counts once. */
+    if (a->ss->node_open && !sctp_self_acceptor(a))
         sim_gauge_add(a->ss->node_open, now, 1);
-    if (a->conn.initiator) {
+    /* The life begins with its first endpoint established. */
+    if (a->life->ends_open++ == 0) {
         ep->opened->value++;
-        ep->handshakes->value++;
         if (ep->open)
             sim_gauge_add(ep->open, now, 1);
+    }
+    if (a->conn.initiator) {
+        ep->handshakes->value++;
         sim_conn_notify_connected(&a->conn);
     } else if (lst && lst->func) {
         a->conn.state = SIM_CONNS_OPEN;
@@ -1449,6 +1509,7 @@ sctp_sf_cookie_echo(SctpRx *rx, const SctpChunk *ch)
     }
     SctpAssoc *a = sctp_assoc_new(lst->ss, FALSE, rx->pkt->dport,
                                   rx->pkt->src, rx->pkt->sport);
+    sctp_life_join(a);
     a->my_tag = ck->my_tag;
     a->peer_tag = ck->peer_tag;
     a->os = ck->os;
@@ -1723,6 +1784,7 @@ sctp_send(SimConn *c, guint stream, SimMsg *m)
     SctpAssoc *a = (SctpAssoc *)c;
     if (a->dead || a->state > SIM_SCTPS_ESTABLISHED || stream >= a->os) {
         a->ss->ep->dropped->value++;
+        sim_msg_acct_drop(m, SIM_DROP_CONN_CLOSED);
         return;
     }
     guint32 maxf = (a->mtu - SIM_IPV4_HEADER - SIM_SCTP_COMMON_HEADER -

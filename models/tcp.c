@@ -94,6 +94,18 @@ static const char *const tcp_state_names[SIM_TCPS_N_STATES] = {
     [SIM_TCPS_LAST_ACK] = "LAST_ACK",
 };
 
+/* The life of one connection as the run counts it (connections.open,
+ * .opened, .closed): from the first of its endpoints established to the
+ * last one closed, since either end may outlive the other (a crashed peer,
+ * a lost FIN).  Both endpoints share it; the acceptor finds it on the
+ * opener's endpoint when the SYN arrives. */
+typedef struct {
+    /* Endpoints referring to it. */
+    guint refs;
+    /* Endpoints counted open. */
+    guint ends_open;
+} TcpLife;
+
 typedef struct _TcpSeg TcpSeg;
 typedef struct _TcpHost TcpHost;
 typedef struct _TcpStack TcpStack;
@@ -249,6 +261,8 @@ struct _TcpConn {
     SimCloseReason reason;
     /* The pending reap event (deferred notify and free). */
     SimEventId reap_ev;
+    /* The connection's life, shared with the other endpoint. */
+    TcpLife *life;
 };
 
 const SimTransportOps sim_transport_tcp;
@@ -358,8 +372,16 @@ tcp_host_get(SimNet *net, SimIp ip)
 }
 
 static void
+tcp_life_unref(TcpLife *life)
+{
+    if (life && --life->refs == 0)
+        g_free(life);
+}
+
+static void
 tcp_conn_free(TcpConn *c)
 {
+    tcp_life_unref(c->life);
     for (guint32 i = 0; i < c->q_len; i++)
         sim_msg_unref(c->q[(c->q_head + i) % c->q_cap].m);
     g_free(c->q);
@@ -468,7 +490,29 @@ tcp_conn_new(TcpStack *ts, gboolean initiator, SimIp rip, guint16 rport)
     if (ts->conns)
         ts->conns->prev = c;
     ts->conns = c;
+    c->life = g_new0(TcpLife, 1);
+    c->life->refs = 1;
     return c;
+}
+
+/* The acceptor @c shares the life of the opener's endpoint, if that is
+ * still there (it is, unless it already gave up). */
+static void
+tcp_life_join(TcpConn *c)
+{
+    SimNet *net = c->ts->st->net;
+    TcpHost *peer = sim_net_get_handler_data(net, c->base.remote.ip,
+                                             SIM_IPPROTO_TCP);
+    if (!peer)
+        return;
+    guint64 key = tcp_key(c->ts->st->ip, c->base.local.port,
+                          c->base.remote.port);
+    TcpConn *opener = g_hash_table_lookup(peer->conns, &key);
+    if (!opener || !opener->base.initiator)
+        return;
+    tcp_life_unref(c->life);
+    c->life = opener->life;
+    c->life->refs++;
 }
 
 static void
@@ -491,20 +535,30 @@ tcp_update_mem(TcpConn *c)
         sim_conn_set_mem(&c->base, (guint32)MIN(bytes, G_MAXUINT32));
 }
 
+/* The accepting end of a connection the node opened to itself. */
+static gboolean
+tcp_self_acceptor(const TcpConn *c)
+{
+    return !c->base.initiator && c->base.remote.ip == c->ts->st->ip;
+}
+
 static void
 tcp_count_open(TcpConn *c)
 {
     TcpStack *ts = c->ts;
     SimTime now = tcp_now(c);
     c->counted_open = TRUE;
-    if (ts->node_open_gauge)
+    /* A node's connections: a connection to itself counts once. */
+    if (ts->node_open_gauge && !tcp_self_acceptor(c))
         sim_gauge_add(ts->node_open_gauge, now, 1);
-    if (!c->base.initiator)
-        return;
-    ts->opened->value++;
-    ts->handshakes->value++;
-    if (ts->open_gauge)
-        sim_gauge_add(ts->open_gauge, now, 1);
+    if (c->base.initiator)
+        ts->handshakes->value++;
+    /* The connection's life begins with its first endpoint open. */
+    if (c->life->ends_open++ == 0) {
+        ts->opened->value++;
+        if (ts->open_gauge)
+            sim_gauge_add(ts->open_gauge, now, 1);
+    }
 }
 
 /* Tells the upper layer once, and takes the endpoint out of the gauges. */
@@ -515,9 +569,10 @@ tcp_notify_closed(TcpConn *c, SimCloseReason reason)
     if (c->counted_open) {
         SimTime now = tcp_now(c);
         c->counted_open = FALSE;
-        if (ts->node_open_gauge)
+        if (ts->node_open_gauge && !tcp_self_acceptor(c))
             sim_gauge_add(ts->node_open_gauge, now, -1);
-        if (c->base.initiator) {
+        /* ... and ends with its last endpoint closed. */
+        if (--c->life->ends_open == 0) {
             ts->closed->value++;
             if (ts->open_gauge)
                 sim_gauge_add(ts->open_gauge, now, -1);
@@ -582,6 +637,11 @@ tcp_finish(TcpConn *c, SimCloseReason reason)
             tcp_state_names[c->state], sim_close_reason_name(reason));
     c->state = SIM_TCPS_CLOSED;
     c->reason = reason;
+    /* What is not acknowledged may never arrive (a copy still in the
+     * network that does is counted delivered after all). */
+    SimDropReason why = sim_drop_reason_of_close(reason);
+    for (guint32 i = 0; i < c->q_len; i++)
+        sim_msg_acct_drop(c->q[(c->q_head + i) % c->q_cap].m, why);
     if (c->base.state != SIM_CONNS_CLOSED)
         c->base.state = SIM_CONNS_CLOSING;
     if (c->timer_ev)
@@ -1176,6 +1236,7 @@ tcp_input_listen(TcpListener *l, const SimPacket *pkt, const TcpSeg *s)
 {
     TcpConn *c = tcp_conn_new(l->ts, FALSE, pkt->src, pkt->sport);
     c->base.local.port = pkt->dport;
+    tcp_life_join(c);
     c->accept_func = l->func;
     c->accept_user = l->user;
     tcp_insert(c);
@@ -1295,6 +1356,7 @@ tcp_send(SimConn *conn, guint stream, SimMsg *m)
     if (c->state == SIM_TCPS_CLOSED || c->fin_queued) {
         g_debug("conn %" G_GUINT64_FORMAT ": send after close dropped",
                 conn->id);
+        sim_msg_acct_drop(m, SIM_DROP_CONN_CLOSED);
         return;
     }
     c->snd_end += m->len;

@@ -437,8 +437,12 @@ tls_conn_free(TlsConn *tc)
 {
     if (tc->job)
         tc->job->tc = NULL;
-    while (!g_queue_is_empty(&tc->early))
-        sim_msg_unref(g_queue_pop_head(&tc->early));
+    /* Records held for a handshake that never completed. */
+    while (!g_queue_is_empty(&tc->early)) {
+        SimMsg *m = g_queue_pop_head(&tc->early);
+        sim_msg_acct_drop(m, SIM_DROP_TLS_FAILED);
+        sim_msg_unref(m);
+    }
     g_queue_unlink(&tc->priv->conns, &tc->link);
     tls_session_unref(tc->session);
     sim_peer_id_unref(tc->base.peer);
@@ -477,6 +481,8 @@ tls_send_record(TlsConn *tc, TlsRecord *r, gboolean handshake)
         (tc->lower->state == SIM_CONNS_OPEN ||
          tc->lower->state == SIM_CONNS_CONNECTING))
         sim_conn_send(tc->lower, 0, &r->msg);
+    else
+        sim_msg_acct_drop(&r->msg, SIM_DROP_CONN_CLOSED);
     sim_msg_unref(&r->msg);
 }
 
@@ -859,6 +865,8 @@ tls_on_app(TlsConn *tc, TlsRecord *r)
         tls_deliver(tc, r);
     else if (!tc->base.initiator && tc->state != SIM_TLSS_CLOSED)
         g_queue_push_tail(&tc->early, sim_msg_ref(&r->msg));
+    else
+        sim_msg_acct_drop(&r->msg, SIM_DROP_CONN_CLOSED);
 }
 
 static void
@@ -1030,11 +1038,14 @@ static void
 tls_send(SimConn *c, guint stream, SimMsg *m)
 {
     TlsConn *tc = (TlsConn *)c;
-    if (tc->state == SIM_TLSS_CLOSED)
+    if (tc->state == SIM_TLSS_CLOSED) {
+        sim_msg_acct_drop(m, SIM_DROP_CONN_CLOSED);
         return;
+    }
     TlsRecord *r = tls_record_new(
         TLS_REC_APP, m->len + sim_tls_record_overhead(tc->version, m->len));
     r->app = sim_msg_ref(m);
+    r->msg.carried = m;
     r->stream = stream;
     sim_conn_touch(c);
     tls_send_record(tc, r, FALSE);

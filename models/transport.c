@@ -362,6 +362,8 @@ sim_conn_notify_message(SimConn *c, guint stream, SimMsg *m)
     sim_conn_touch(c);
     if (c->cb && c->cb->message)
         c->cb->message(c, stream, m, c->user);
+    else
+        sim_msg_acct_drop(m, SIM_DROP_CONN_CLOSED);
 }
 
 /**
@@ -426,4 +428,218 @@ sim_conn_clear(SimConn *c)
     }
     if (c->mem_bytes)
         sim_conn_set_mem(c, 0);
+}
+
+/* ---- message accounting ------------------------------------------------ */
+
+static const char *const drop_reason_names[SIM_DROP_N_REASONS] = {
+    [SIM_DROP_UNKNOWN] = "unknown",
+    [SIM_DROP_LOSS] = "loss",
+    [SIM_DROP_HOST_DOWN] = "host-down",
+    [SIM_DROP_NO_ROUTE] = "no-route",
+    [SIM_DROP_NO_LISTENER] = "no-listener",
+    [SIM_DROP_CONN_CLOSED] = "conn-closed",
+    [SIM_DROP_RESET] = "reset",
+    [SIM_DROP_REFUSED] = "refused",
+    [SIM_DROP_TIMEOUT] = "timeout",
+    [SIM_DROP_ABORTED] = "aborted",
+    [SIM_DROP_TLS_FAILED] = "tls-failed",
+};
+
+/**
+ * sim_drop_reason_name:
+ * @reason: a drop reason
+ *
+ * Returns: its name in statistics ("sip.dropped.<name>").
+ */
+const char *
+sim_drop_reason_name(SimDropReason reason)
+{
+    g_return_val_if_fail(reason < SIM_DROP_N_REASONS, "?");
+    return drop_reason_names[reason];
+}
+
+/**
+ * sim_drop_reason_of_close:
+ * @reason: why a connection ended
+ *
+ * Returns: why a message still on it when it ended is lost.
+ */
+SimDropReason
+sim_drop_reason_of_close(SimCloseReason reason)
+{
+    switch (reason) {
+    case SIM_CLOSE_RESET: return SIM_DROP_RESET;
+    case SIM_CLOSE_REFUSED: return SIM_DROP_REFUSED;
+    case SIM_CLOSE_TIMEOUT: return SIM_DROP_TIMEOUT;
+    case SIM_CLOSE_TLS_FAILED: return SIM_DROP_TLS_FAILED;
+    case SIM_CLOSE_HOST_DOWN: return SIM_DROP_HOST_DOWN;
+    case SIM_CLOSE_LOCAL:
+    case SIM_CLOSE_IDLE: return SIM_DROP_ABORTED;
+    case SIM_CLOSE_PEER:
+    default: return SIM_DROP_CONN_CLOSED;
+    }
+}
+
+static void
+msg_open_link(SimMsg *m)
+{
+    SimMsgAcct *a = m->acct;
+    m->open_prev = NULL;
+    m->open_next = a->open_head;
+    if (a->open_head)
+        a->open_head->open_prev = m;
+    a->open_head = m;
+}
+
+static void
+msg_open_unlink(SimMsg *m)
+{
+    SimMsgAcct *a = m->acct;
+    if (m->open_prev)
+        m->open_prev->open_next = m->open_next;
+    else
+        a->open_head = m->open_next;
+    if (m->open_next)
+        m->open_next->open_prev = m->open_prev;
+    m->open_prev = m->open_next = NULL;
+}
+
+/**
+ * sim_msg_track_clear:
+ * @m: a message being made (or copied)
+ *
+ * Clears its accounting: no account, nothing carried, no open send.
+ */
+void
+sim_msg_track_clear(SimMsg *m)
+{
+    m->acct = NULL;
+    m->carried = NULL;
+    m->open = 0;
+    m->last_drop = SIM_DROP_UNKNOWN;
+    m->open_prev = m->open_next = NULL;
+}
+
+/**
+ * sim_msg_acct_send:
+ * @m: a message about to be handed to a transport
+ * @acct: the sending node's account
+ *
+ * Opens one send of @m; it must end in sim_msg_acct_deliver() or
+ * sim_msg_acct_drop(), or be in flight when the run ends.
+ */
+void
+sim_msg_acct_send(SimMsg *m, SimMsgAcct *acct)
+{
+    /* A message changes hands only between sends. */
+    g_return_if_fail(m->open == 0 || m->acct == acct);
+    if (m->open == 0) {
+        m->acct = acct;
+        msg_open_link(m);
+    }
+    m->open++;
+    acct->sent++;
+}
+
+/* Closes one open send of @m (the last one unlinks it). */
+static void
+msg_close_send(SimMsg *m)
+{
+    if (--m->open == 0)
+        msg_open_unlink(m);
+}
+
+/**
+ * sim_msg_acct_deliver:
+ * @m: a message the upper layer at the far end received
+ *
+ * One send of @m was delivered.  A copy counted dropped earlier (its
+ * connection ended while it was still in the network, which delivered it
+ * after all) moves from that reason to delivered.
+ */
+void
+sim_msg_acct_deliver(SimMsg *m)
+{
+    SimMsgAcct *a = m->acct;
+    if (!a)
+        return;
+    if (m->open) {
+        msg_close_send(m);
+    } else {
+        g_return_if_fail(a->dropped[m->last_drop] > 0);
+        a->dropped[m->last_drop]--;
+    }
+    a->delivered++;
+}
+
+/**
+ * sim_msg_acct_drop:
+ * @m: a message a transport gives up on
+ * @reason: why
+ *
+ * One open send of @m (or of the message it carries, for a TLS record) is
+ * lost for @reason.  A message with no open send (already delivered, or
+ * not a tracked one) is left alone.
+ */
+void
+sim_msg_acct_drop(SimMsg *m, SimDropReason reason)
+{
+    for (; m; m = m->carried) {
+        if (!m->acct || !m->open)
+            continue;
+        m->acct->dropped[reason]++;
+        m->last_drop = reason;
+        msg_close_send(m);
+        return;
+    }
+}
+
+/**
+ * sim_msg_acct_lost:
+ * @m: a message freed with sends open
+ *
+ * Counts them as dropped for no named reason (a model bug the laws
+ * report), so that no send is left open on a freed message.
+ */
+void
+sim_msg_acct_lost(SimMsg *m)
+{
+    while (m->open) {
+        m->acct->dropped[SIM_DROP_UNKNOWN]++;
+        msg_close_send(m);
+    }
+}
+
+/**
+ * sim_msg_acct_dropped:
+ * @acct: an account
+ *
+ * Returns: sends dropped, all reasons.
+ */
+guint64
+sim_msg_acct_dropped(const SimMsgAcct *acct)
+{
+    guint64 n = 0;
+    for (guint i = 0; i < SIM_DROP_N_REASONS; i++)
+        n += acct->dropped[i];
+    return n;
+}
+
+/**
+ * sim_msg_acct_in_flight:
+ * @acct: an account
+ *
+ * Walks the messages with open sends (not the counters), so that the law
+ * sent = delivered + dropped + in flight compares two records.
+ *
+ * Returns: sends still open.
+ */
+guint64
+sim_msg_acct_in_flight(const SimMsgAcct *acct)
+{
+    guint64 n = 0;
+    for (const SimMsg *m = acct->open_head; m; m = m->open_next)
+        n += m->open;
+    return n;
 }

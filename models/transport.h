@@ -73,9 +73,47 @@ typedef enum {
     SIM_CLOSE_N_REASONS
 } SimCloseReason;
 
+/* Why a message handed to a transport never reached the other end. */
+typedef enum {
+    /* Nobody named a reason: the message was freed while still in
+     * flight.  Always a model bug (a broken law). */
+    SIM_DROP_UNKNOWN,
+    /* The path lost the datagram (UDP; stream transports retransmit). */
+    SIM_DROP_LOSS,
+    /* The sending or receiving node was down. */
+    SIM_DROP_HOST_DOWN,
+    /* No interface has the destination address. */
+    SIM_DROP_NO_ROUTE,
+    /* Nothing listens on the destination port (UDP). */
+    SIM_DROP_NO_LISTENER,
+    /* The connection was already closed or closing when it was sent. */
+    SIM_DROP_CONN_CLOSED,
+    /* The connection ended before the message got through: reset,
+     * refused, timed out, closed abortively by this side, or its TLS
+     * handshake failed. */
+    SIM_DROP_RESET,
+    SIM_DROP_REFUSED,
+    SIM_DROP_TIMEOUT,
+    SIM_DROP_ABORTED,
+    SIM_DROP_TLS_FAILED,
+    SIM_DROP_N_REASONS
+} SimDropReason;
+
+typedef struct _SimMsg SimMsg;
+
+/* A sender's account of the messages it handed to transports: every send
+ * ends delivered (to the upper layer at the other end), dropped for a
+ * named reason, or in flight, on the list of messages with open sends. */
+typedef struct {
+    guint64 sent;
+    guint64 delivered;
+    guint64 dropped[SIM_DROP_N_REASONS];
+    /* Messages with sends still open (SimMsg.open_next). */
+    SimMsg *open_head;
+} SimMsgAcct;
+
 /* A framed upper-layer message (a SIP message) as transports see it.  The
  * upper layer embeds it as the first member of its own message type. */
-typedef struct _SimMsg SimMsg;
 struct _SimMsg {
     /* Bytes of the message itself (the SIP text), without any framing. */
     guint32 len;
@@ -83,7 +121,21 @@ struct _SimMsg {
     guint32 refcount;
     /* Frees the enclosing object when the count drops to zero. */
     void (*free)(SimMsg *m);
+    /* (nullable): the account of the node that sent it (set by
+     * sim_msg_acct_send; only SIP messages have one). */
+    SimMsgAcct *acct;
+    /* (nullable): the message this one carries (a TLS record's SIP
+     * message), so that a lower layer's drop reaches the SIP account. */
+    SimMsg *carried;
+    /* Sends of this message not yet delivered nor dropped, and its place
+     * on acct's open list while there are any. */
+    guint16 open;
+    /* The reason of its last drop (undone if it arrives after all). */
+    guint8 last_drop;
+    SimMsg *open_prev, *open_next;
 };
+
+void sim_msg_acct_lost(SimMsg *m);
 
 static inline SimMsg *
 sim_msg_ref(SimMsg *m)
@@ -95,9 +147,23 @@ sim_msg_ref(SimMsg *m)
 static inline void
 sim_msg_unref(SimMsg *m)
 {
-    if (--m->refcount == 0)
+    if (--m->refcount == 0) {
+        /* Freed with sends open: a drop nobody named. */
+        if (G_UNLIKELY(m->open))
+            sim_msg_acct_lost(m);
         m->free(m);
+    }
 }
+
+/* Message accounting (sim_msg_acct_*). */
+void sim_msg_track_clear(SimMsg *m);
+void sim_msg_acct_send(SimMsg *m, SimMsgAcct *acct);
+void sim_msg_acct_deliver(SimMsg *m);
+void sim_msg_acct_drop(SimMsg *m, SimDropReason reason);
+SimDropReason sim_drop_reason_of_close(SimCloseReason reason);
+const char *sim_drop_reason_name(SimDropReason reason);
+guint64 sim_msg_acct_dropped(const SimMsgAcct *acct);
+guint64 sim_msg_acct_in_flight(const SimMsgAcct *acct);
 
 typedef struct _SimConn SimConn;
 typedef struct _SimStack SimStack;

@@ -241,6 +241,19 @@ udp_msg_unref(gpointer p)
     sim_msg_unref(p);
 }
 
+/* The network lost a datagram: its message's send is dropped. */
+static void
+udp_payload_dropped(gpointer p, SimNetDrop why)
+{
+    static const SimDropReason reasons[] = {
+        [SIM_NET_DROP_LOSS] = SIM_DROP_LOSS,
+        [SIM_NET_DROP_DOWN] = SIM_DROP_HOST_DOWN,
+        [SIM_NET_DROP_NO_ROUTE] = SIM_DROP_NO_ROUTE,
+        [SIM_NET_DROP_NO_HANDLER] = SIM_DROP_NO_LISTENER,
+    };
+    sim_msg_acct_drop(p, reasons[why]);
+}
+
 static void
 udp_host_recv(SimNet *net, SimPacket *pkt, gpointer data)
 {
@@ -252,6 +265,7 @@ udp_host_recv(SimNet *net, SimPacket *pkt, gpointer data)
         if (!l) {
             if (h->no_port)
                 h->no_port->value++;
+            sim_msg_acct_drop(pkt->payload, SIM_DROP_NO_LISTENER);
             sim_net_packet_free(net, pkt);
             return;
         }
@@ -267,6 +281,8 @@ udp_host_recv(SimNet *net, SimPacket *pkt, gpointer data)
     if (!c->dead) {
         c->us->received->value++;
         sim_conn_notify_message(&c->base, 0, pkt->payload);
+    } else {
+        sim_msg_acct_drop(pkt->payload, SIM_DROP_CONN_CLOSED);
     }
     sim_net_packet_free(net, pkt);
 }
@@ -344,8 +360,10 @@ static void
 udp_send(SimConn *conn, guint stream, SimMsg *m)
 {
     UdpConn *c = (UdpConn *)conn;
-    if (c->dead)
+    if (c->dead) {
+        sim_msg_acct_drop(m, SIM_DROP_CONN_CLOSED);
         return;
+    }
     SimNet *net = c->us->host->net;
     const SimPathParams *path = sim_net_path(net, conn->local.ip,
                                              conn->remote.ip);
@@ -362,6 +380,7 @@ udp_send(SimConn *conn, guint stream, SimMsg *m)
     pkt->size = payload + frags * SIM_IPV4_HEADER;
     pkt->payload = sim_msg_ref(m);
     pkt->payload_free = udp_msg_unref;
+    pkt->payload_dropped = udp_payload_dropped;
     c->us->sent->value++;
     sim_conn_touch(conn);
     sim_net_send(net, pkt);

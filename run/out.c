@@ -82,6 +82,17 @@ static const OutColumn out_columns[] = {
     COL("sim.events", OUT_U64, sim_events),
     COL_T("sim.wall_s", sim_wall_s),
     COL_T("sim.events_per_s", sim_events_per_s),
+    /* The laws (added after the first contract: appended, so that no
+     * column moves). */
+    COL("calls.cancelled", OUT_U64, calls_cancelled),
+    COL("calls.unfinished", OUT_U64, calls_unfinished),
+    COL("sip.sent", OUT_U64, sip_sent),
+    COL("sip.delivered", OUT_U64, sip_delivered),
+    COL("sip.dropped", OUT_U64, sip_dropped),
+    COL("sip.in_flight_end", OUT_U64, sip_in_flight_end),
+    COL("connections.opened_run", OUT_U64, connections_opened_run),
+    COL("connections.closed_run", OUT_U64, connections_closed_run),
+    COL("connections.open_end", OUT_U64, connections_open_end),
 };
 
 #define N_COLUMNS G_N_ELEMENTS(out_columns)
@@ -98,6 +109,10 @@ static const char *const out_keys[N_COLUMNS + 1] = {
     "alias.added", "alias.rejected", "alias.hits", "requests.hijacked",
     "cpu.util_max", "cpu.crypto_s", "bytes.wire", "memory.conn_bytes_peak",
     "sim.events", "sim.wall_s", "sim.events_per_s",
+    "calls.cancelled", "calls.unfinished",
+    "sip.sent", "sip.delivered", "sip.dropped", "sip.in_flight_end",
+    "connections.opened_run", "connections.closed_run",
+    "connections.open_end",
     NULL,
 };
 
@@ -334,10 +349,6 @@ sim_out_summary_json(const SimRunResult *r, const SimOutOptions *opt)
         g_string_append(s, ": ");
         put_column(s, r, &out_columns[i], opt, TRUE);
     }
-    json_key(s, "  ", "connections.opened_run");
-    g_string_append_printf(s, "%" G_GUINT64_FORMAT, r->connections_opened_run);
-    json_key(s, "  ", "connections.closed_run");
-    g_string_append_printf(s, "%" G_GUINT64_FORMAT, r->connections_closed_run);
     for (guint i = 0; r->extra_names && i < r->extra_names->len; i++) {
         double v = g_array_index(r->extra_values, double, i);
         json_key(s, "  ", g_array_index(r->extra_names, char *, i));
@@ -406,7 +417,11 @@ sim_out_nodes_tsv(const SimRunResult *r)
                               "requests.received\tconnections.peak\t"
                               "handshakes\tcpu.util\t"
                               "memory.conn_bytes_peak\tsrv.domain\t"
-                              "srv.share\n");
+                              "srv.share\tcalls.attempted\t"
+                              "calls.completed\tcalls.failed\t"
+                              "calls.cancelled\tcalls.unfinished\t"
+                              "sip.sent\tsip.delivered\tsip.dropped\t"
+                              "sip.in_flight_end\n");
     for (guint i = 0; i < r->n_nodes; i++) {
         const SimNodeResult *n = &r->nodes[i];
         put_tsv_string(s, n->node);
@@ -423,6 +438,13 @@ sim_out_nodes_tsv(const SimRunResult *r)
         put_tsv_string(s, n->srv_domain ? n->srv_domain : "-");
         g_string_append_c(s, '\t');
         put_double(s, n->srv_domain ? n->srv_share : NAN, FALSE);
+        const guint64 laws[] = { n->calls_attempted, n->calls_completed,
+                                 n->calls_failed, n->calls_cancelled,
+                                 n->calls_unfinished, n->sip_sent,
+                                 n->sip_delivered, n->sip_dropped,
+                                 n->sip_in_flight_end };
+        for (guint k = 0; k < G_N_ELEMENTS(laws); k++)
+            g_string_append_printf(s, "\t%" G_GUINT64_FORMAT, laws[k]);
         g_string_append_c(s, '\n');
     }
     return g_string_free(s, FALSE);

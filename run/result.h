@@ -27,6 +27,19 @@ typedef struct {
     /* Busy fraction of the node's cores over the window, in [0, 1]. */
     double cpu_util;
     guint64 memory_conn_bytes_peak;
+    /* The node's calls as their origin, in the window: attempted =
+     * completed + failed + cancelled + unfinished. */
+    guint64 calls_attempted;
+    guint64 calls_completed;
+    guint64 calls_failed;
+    guint64 calls_cancelled;
+    guint64 calls_unfinished;
+    /* SIP messages the node handed to its transport over the whole run:
+     * sent = delivered + dropped + in_flight_end. */
+    guint64 sip_sent;
+    guint64 sip_delivered;
+    guint64 sip_dropped;
+    guint64 sip_in_flight_end;
     /* (nullable): the domain of the node's SRV farm (the first domain whose
      * SRV records point at it), and its expected share of that domain's
      * SRV selections (weight / sum within the lowest priority; NAN when
@@ -87,6 +100,19 @@ typedef struct {
     guint64 calls_attempted;
     guint64 calls_completed;
     guint64 calls_failed;
+    /* The caller abandoned the call (CANCEL, 487). */
+    guint64 calls_cancelled;
+    /* Attempted in the window with no final outcome at the end. */
+    guint64 calls_unfinished;
+
+    /* sip.*: every SIP message a node handed to its transport over the
+     * whole run ends delivered (to the next proxy), dropped (for a named
+     * reason: sip.dropped.<reason> in the extras) or still in flight at
+     * the end. */
+    guint64 sip_sent;
+    guint64 sip_delivered;
+    guint64 sip_dropped;
+    guint64 sip_in_flight_end;
 
     /* latency.setup_ms.*: arrival at the origin proxy to the 200 there. */
     double latency_setup_ms_mean;
@@ -103,6 +129,8 @@ typedef struct {
     guint64 connections_per_node_peak_max;
     guint64 connections_opened_run;
     guint64 connections_closed_run;
+    /* Connections open at the end: opened_run - closed_run. */
+    guint64 connections_open_end;
 
     /* handshakes.* */
     guint64 handshakes_tcp;

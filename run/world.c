@@ -13,11 +13,13 @@
 
 #include "run/world.h"
 
+#include <math.h>
 #include <string.h>
 
 #include "models/fault.h"
 #include "models/sip/ua.h"
 #include "models/traffic.h"
+#include "run/laws.h"
 #include "run/pcap.h"
 #include "run/profile.h"
 
@@ -622,6 +624,45 @@ world_handshakes_per_conn(SimTransportKind kind)
 }
 
 /* Per-node rows; also the CPU and connection maxima over nodes. */
+/* The law figures of node @i (calls as their origin, SIP messages it
+ * sent), added into the run's too. */
+static void
+world_fill_node_laws(World *w, guint i, SimNodeResult *nr, SimRunResult *r)
+{
+    WorldNode *wn = &w->nodes[i];
+    const char *name = w->topo->nodes[i].name;
+    nr->calls_attempted = nr->calls_originated;
+    nr->calls_completed = world_node_counter(w, name, "calls.completed");
+    nr->calls_failed = world_node_counter(w, name, "calls.failed");
+    nr->calls_cancelled = world_node_counter(w, name, "calls.cancelled");
+    nr->calls_unfinished = sim_ua_calls_unfinished(wn->ua);
+    r->calls_unfinished += nr->calls_unfinished;
+    const SimMsgAcct *a = sim_proxy_acct(wn->proxy);
+    nr->sip_sent = a->sent;
+    nr->sip_delivered = a->delivered;
+    nr->sip_dropped = sim_msg_acct_dropped(a);
+    nr->sip_in_flight_end = sim_msg_acct_in_flight(a);
+    r->sip_sent += nr->sip_sent;
+    r->sip_delivered += nr->sip_delivered;
+    r->sip_dropped += nr->sip_dropped;
+    r->sip_in_flight_end += nr->sip_in_flight_end;
+}
+
+/* sip.dropped.<reason>, summed over the nodes (every reason listed, so a
+ * reader sees which were possible). */
+static void
+world_fill_drops(World *w, SimRunResult *r)
+{
+    for (guint k = 0; k < SIM_DROP_N_REASONS; k++) {
+        guint64 n = 0;
+        for (guint i = 0; i < w->topo->n_nodes; i++)
+            n += sim_proxy_acct(w->nodes[i].proxy)->dropped[k];
+        g_autofree char *name = g_strdup_printf("sip.dropped.%s",
+                                                sim_drop_reason_name(k));
+        sim_run_result_add_extra_count(r, name, n);
+    }
+}
+
 static void
 world_fill_nodes(World *w, SimRunResult *r)
 {
@@ -636,6 +677,7 @@ world_fill_nodes(World *w, SimRunResult *r)
         nr->calls_originated = world_node_counter(w, name,
                                                   "calls.originated");
         nr->calls_received = world_node_counter(w, name, "calls.received");
+        world_fill_node_laws(w, i, nr, r);
         nr->requests_received = world_node_counter(w, name,
                                                    "requests.received");
         /* The proxy counts the connections that came up at the node, as
@@ -732,11 +774,16 @@ static void
 world_fill_latency(World *w, SimRunResult *r)
 {
     SimHistogram *h = sim_stats_histogram(w->ctx.stats, "latency.setup");
-    r->latency_setup_ms_mean = sim_histogram_mean(h) / 1e6;
-    r->latency_setup_ms_p50 = sim_histogram_quantile(h, 0.50) / 1e6;
-    r->latency_setup_ms_p95 = sim_histogram_quantile(h, 0.95) / 1e6;
-    r->latency_setup_ms_p99 = sim_histogram_quantile(h, 0.99) / 1e6;
-    r->latency_setup_ms_max = sim_histogram_max(h) / 1e6;
+    /* No completed call, no latency: null, never 0. */
+    gboolean none = sim_histogram_count(h) == 0;
+    r->latency_setup_ms_mean = none ? NAN : sim_histogram_mean(h) / 1e6;
+    r->latency_setup_ms_p50 =
+        none ? NAN : sim_histogram_quantile(h, 0.50) / 1e6;
+    r->latency_setup_ms_p95 =
+        none ? NAN : sim_histogram_quantile(h, 0.95) / 1e6;
+    r->latency_setup_ms_p99 =
+        none ? NAN : sim_histogram_quantile(h, 0.99) / 1e6;
+    r->latency_setup_ms_max = none ? NAN : sim_histogram_max(h) / 1e6;
     GArray *b = g_array_new(FALSE, FALSE, sizeof(SimLatencyBucket));
     SimLatencyBucket lb;
     guint iter = 0;
@@ -749,7 +796,7 @@ world_fill_latency(World *w, SimRunResult *r)
 /* Names the fixed fields already report; the rest become extras. */
 static const char *const world_fixed[] = {
     "alias.added", "alias.hits", "alias.rejected", "bytes.wire",
-    "calls.attempted", "calls.completed", "calls.failed",
+    "calls.attempted", "calls.cancelled", "calls.completed", "calls.failed",
     "connections.closed", "connections.opened", "handshakes.failed",
     "handshakes.sctp", "handshakes.tcp", "handshakes.tls_full",
     "handshakes.tls_resumed", "requests.hijacked", NULL,
@@ -777,10 +824,13 @@ world_fill(World *w, SimRunResult *r)
     r->calls_attempted = world_counter(w, "calls.attempted");
     r->calls_completed = world_counter(w, "calls.completed");
     r->calls_failed = world_counter(w, "calls.failed");
+    r->calls_cancelled = world_counter(w, "calls.cancelled");
     r->connections_opened = world_counter(w, "connections.opened");
     r->connections_closed = world_counter(w, "connections.closed");
     r->connections_opened_run = world_counter_run(w, "connections.opened");
     r->connections_closed_run = world_counter_run(w, "connections.closed");
+    r->connections_open_end = (guint64)MAX(
+        sim_gauge_level(w->conns_open), 0);
     r->connections_peak = (guint64)MAX(sim_gauge_peak(w->conns_open), 0);
     r->connections_mean = sim_gauge_mean(w->conns_open);
     r->handshakes_tcp = world_counter(w, "handshakes.tcp");
@@ -799,6 +849,7 @@ world_fill(World *w, SimRunResult *r)
     world_fill_pairs(w, r);
     world_fill_latency(w, r);
     world_fill_extras(w, r);
+    world_fill_drops(w, r);
     world_fill_sample_cpu(w);
     r->sample_interval = w->sample_interval;
     r->n_samples = w->samples->len;
@@ -1024,5 +1075,9 @@ sim_world_run(const SimTopo *topo, const SimRunOptions *opt, GError **error)
     r->sim_events = sim_evq_executed(w->ctx.evq);
     r->sim_wall_s = wall;
     r->sim_events_per_s = wall > 0 ? r->sim_events / wall : 0;
+    /* A broken conservation law is a model bug: the run fails (exit 1)
+     * instead of reporting figures that do not add up. */
+    if (!sim_laws_check(r, error))
+        return NULL;
     return g_steal_pointer(&r);
 }

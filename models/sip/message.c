@@ -458,6 +458,8 @@ sim_sip_msg_copy(const SimSipMsg *m)
     memcpy(c->route, m->route, m->n_route * sizeof m->route[0]);
     memcpy(c->rr, m->rr, m->n_rr * sizeof m->rr[0]);
     c->base.refcount = 1;
+    /* The copy has sent nothing yet. */
+    sim_msg_track_clear(&c->base);
     return c;
 }
 

@@ -23,6 +23,9 @@ G_DEFINE_QUARK(sim-proxy-error-quark, sim_proxy_error)
 struct _SimProxy {
     SimCtx *ctx;
     SimProxyConfig cfg;
+    /* Every SIP message this node sends: delivered, dropped (by reason)
+     * or in flight (sip.* laws). */
+    SimMsgAcct acct;
     const SimStrategyOps *ops;
     gboolean up;
     /* The node's transport kind and its Record-Route host (R16). */
@@ -70,6 +73,10 @@ typedef struct _ProxyJob {
     SimSipMsg *msg;
     /* Next record in the proxy's free list. */
     struct _ProxyJob *next;
+    /* A send job, and whether it ran (one lost in a crash drops its
+     * message). */
+    gboolean send;
+    gboolean ran;
 } ProxyJob;
 
 static void proxy_conn_connected(SimConn *c, gpointer user);
@@ -240,7 +247,8 @@ proxy_job_new(SimProxy *p, SimProxyConn *pc, SimSipMsg *m)
         p->free_jobs = job->next;
     else
         job = g_new(ProxyJob, 1);
-    *job = (ProxyJob){ p, sim_conntab_conn_ref(pc), sim_sip_msg_ref(m), NULL };
+    *job = (ProxyJob){ p, sim_conntab_conn_ref(pc), sim_sip_msg_ref(m), NULL,
+                       FALSE, FALSE };
     return job;
 }
 
@@ -248,6 +256,8 @@ static void
 proxy_job_free(gpointer data)
 {
     ProxyJob *job = data;
+    if (job->send && !job->ran)
+        sim_msg_acct_drop(&job->msg->base, SIM_DROP_HOST_DOWN);
     sim_sip_msg_unref(job->msg);
     if (job->pc)
         sim_conntab_conn_unref(job->pc);
@@ -271,11 +281,15 @@ proxy_job_send(gpointer data)
 {
     ProxyJob *job = data;
     SimConn *c = job->pc->conn;
+    job->ran = TRUE;
     job->pc->sends--;
     if (c && sim_conn_can_send(c)) {
         if (job->p->cfg.trace)
             job->p->cfg.trace(c, job->msg, job->p->cfg.trace_data);
         sim_conn_send(c, sim_proxy_stream(c, job->msg), &job->msg->base);
+    } else {
+        /* Its connection ended while it waited for the CPU. */
+        sim_msg_acct_drop(&job->msg->base, SIM_DROP_CONN_CLOSED);
     }
     sim_conntab_settle(job->pc);
 }
@@ -313,6 +327,8 @@ static void
 proxy_emit(SimProxy *p, SimProxyConn *pc, SimSipMsg *m)
 {
     ProxyJob *job = proxy_job_new(p, pc, m);
+    job->send = TRUE;
+    sim_msg_acct_send(&m->base, &p->acct);
     pc->sends++;
     sim_cpu_submit(p->cfg.cpu, p->cfg.sip_cost, proxy_job_send, job,
                    proxy_job_free);
@@ -507,8 +523,11 @@ proxy_conn_message(SimConn *c, guint stream, SimMsg *m, gpointer user)
 {
     SimProxyConn *pc = user;
     SimProxy *p = proxy_of(pc);
-    if (!p->up)
+    if (!p->up) {
+        sim_msg_acct_drop(m, SIM_DROP_HOST_DOWN);
         return;
+    }
+    sim_msg_acct_deliver(m);
     ProxyJob *job = proxy_job_new(p, pc, sim_sip_msg_from_msg(m));
     sim_cpu_submit(p->cfg.cpu, p->cfg.sip_cost, proxy_job_receive, job,
                    proxy_job_free);
@@ -935,6 +954,19 @@ gboolean
 sim_proxy_is_up(const SimProxy *p)
 {
     return p->up;
+}
+
+/**
+ * sim_proxy_acct:
+ * @p: a proxy
+ *
+ * Returns: (transfer none): the account of the SIP messages it sent
+ *   (SimMsgAcct: sent, delivered, dropped by reason, in flight).
+ */
+const SimMsgAcct *
+sim_proxy_acct(const SimProxy *p)
+{
+    return &p->acct;
 }
 
 /**

@@ -154,6 +154,7 @@ SimSipServerTxn *sim_proxy_match_cancel(SimProxy *p,
 /* Queries. */
 const char *sim_proxy_node(const SimProxy *p);
 gboolean sim_proxy_is_up(const SimProxy *p);
+const SimMsgAcct *sim_proxy_acct(const SimProxy *p);
 SimCtx *sim_proxy_ctx(SimProxy *p);
 const SimProxyConfig *sim_proxy_config(const SimProxy *p);
 SimTransportKind sim_proxy_transport_kind(const SimProxy *p);

@@ -103,6 +103,8 @@ struct _SimUa {
     SimCounter *calls_cancelled;
     SimCounter *bye_completed, *bye_failed;
     SimCounter *n_originated, *n_received;
+    /* The same outcomes per node (its calls as their origin). */
+    SimCounter *n_completed, *n_failed, *n_cancelled;
     SimGauge *g_calls;
     SimHistogram *latency;
 };
@@ -125,6 +127,14 @@ ua_node_counter(SimUa *ua, const char *what)
     return ua_counter(ua, name);
 }
 
+/* One originated call's outcome, run-wide and at this node. */
+static void
+ua_failed(SimUa *ua)
+{
+    sim_counter_add(ua->calls_failed, 1);
+    sim_counter_add(ua->n_failed, 1);
+}
+
 static void
 ua_gauge_add(SimUa *ua, SimGauge *g, gint64 delta)
 {
@@ -143,6 +153,9 @@ ua_stats_init(SimUa *ua)
     ua->bye_failed = ua_counter(ua, "bye.failed");
     ua->n_originated = ua_node_counter(ua, "calls.originated");
     ua->n_received = ua_node_counter(ua, "calls.received");
+    ua->n_completed = ua_node_counter(ua, "calls.completed");
+    ua->n_failed = ua_node_counter(ua, "calls.failed");
+    ua->n_cancelled = ua_node_counter(ua, "calls.cancelled");
     if (!ua->ctx->stats)
         return;
     ua->g_calls = sim_stats_gauge(ua->ctx->stats, "calls.in_progress");
@@ -374,17 +387,19 @@ ua_on_invite_response(SimSipClientTxn *t, guint status,
     ua_call_stop_cancel(call);
     if (status >= 300) {
         /* 487 to a cancelled INVITE: the caller's own doing (9.1). */
-        if (counted)
-            sim_counter_add(call->cancel_sent && status == 487
-                                ? ua->calls_cancelled
-                                : ua->calls_failed,
-                            1);
+        if (counted && call->cancel_sent && status == 487) {
+            sim_counter_add(ua->calls_cancelled, 1);
+            sim_counter_add(ua->n_cancelled, 1);
+        } else if (counted) {
+            ua_failed(ua);
+        }
         ua_call_end(call);
         return;
     }
     call->answered = TRUE;
     if (counted) {
         sim_counter_add(ua->calls_completed, 1);
+        sim_counter_add(ua->n_completed, 1);
         if (ua->latency)
             sim_histogram_record(ua->latency,
                                  sim_ctx_now(ua->ctx) - call->t_start);
@@ -550,9 +565,18 @@ ua_on_cancel(SimUa *ua, SimSipServerTxn *stx, const SimSipMsg *m)
 static void
 ua_on_bye(SimUa *ua, SimSipServerTxn *stx, const SimSipMsg *m)
 {
-    UaCall *call = g_hash_table_lookup(ua->calls_out, m->call_id);
-    if (!call)
-        call = g_hash_table_lookup(ua->calls_in, m->call_id);
+    /* The dialog is the side whose local tag the BYE's To tag names (RFC
+     * 3261 12.2.2): a call between two domains of one node has both sides
+     * in this user agent under one Call-ID, and a Call-ID alone once
+     * ended the caller's side on the caller's own BYE (then again when
+     * the BYE's 200 came: a double free). */
+    UaCall *out = g_hash_table_lookup(ua->calls_out, m->call_id);
+    UaCall *in = g_hash_table_lookup(ua->calls_in, m->call_id);
+    UaCall *call = NULL;
+    if (out && g_str_equal(out->local_tag, m->to_tag))
+        call = out;
+    else if (in && g_str_equal(in->local_tag, m->to_tag))
+        call = in;
     /* No confirmed dialog yet at the caller (a callee sends no BYE on an
      * early dialog, RFC 3261 15): the INVITE transaction still refers to
      * the call, which must stay. */
@@ -628,7 +652,7 @@ ua_crashed(gpointer user)
     while (!g_queue_is_empty(&ua->calls)) {
         UaCall *call = g_queue_peek_head(&ua->calls);
         if (!call->callee && !call->answered && ua_call_in_window(call))
-            sim_counter_add(ua->calls_failed, 1);
+            ua_failed(ua);
         ua_call_end(call);
     }
 }
@@ -716,7 +740,7 @@ sim_ua_originate_call(SimUa *ua, const SimCallParams *call)
     sim_counter_add(ua->calls_attempted, 1);
     sim_counter_add(ua->n_originated, 1);
     if (!sim_proxy_is_up(p)) {
-        sim_counter_add(ua->calls_failed, 1);
+        ua_failed(ua);
         return;
     }
     gboolean sips = sim_strategy_kind_is_tls(ua->kind);
@@ -755,4 +779,26 @@ guint
 sim_ua_calls_active(const SimUa *ua)
 {
     return g_queue_get_length((GQueue *)&ua->calls);
+}
+
+/**
+ * sim_ua_calls_unfinished:
+ * @ua: a user agent
+ *
+ * Counts, by walking the calls it holds (not from the outcome counters),
+ * the calls it originated in the measurement window that have no final
+ * outcome yet: neither answered nor failed nor cancelled.
+ *
+ * Returns: those calls (calls.unfinished at the end of a run).
+ */
+guint64
+sim_ua_calls_unfinished(const SimUa *ua)
+{
+    guint64 n = 0;
+    for (GList *it = ua->calls.head; it; it = it->next) {
+        const UaCall *call = it->data;
+        if (!call->callee && !call->answered && ua_call_in_window(call))
+            n++;
+    }
+    return n;
 }

@@ -68,6 +68,7 @@ void sim_ua_originate_call(SimUa *ua, const SimCallParams *call);
 
 /* Queries (tests). */
 guint sim_ua_calls_active(const SimUa *ua);
+guint64 sim_ua_calls_unfinished(const SimUa *ua);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(SimUa, sim_ua_free)
 

@@ -37,7 +37,7 @@ static SimMsg *
 test_msg_new(guint32 len)
 {
     TestMsg *t = g_new0(TestMsg, 1);
-    t->msg = (SimMsg){ len, 1, test_msg_free };
+    t->msg = (SimMsg){ .len = len, .refcount = 1, .free = test_msg_free };
     return &t->msg;
 }
 

@@ -27,7 +27,7 @@ static void
 send_msg(SimConn *c, guint id, guint32 len)
 {
     TestMsg *t = g_new0(TestMsg, 1);
-    t->base = (SimMsg){ len, 1, test_msg_free };
+    t->base = (SimMsg){ .len = len, .refcount = 1, .free = test_msg_free };
     t->id = id;
     sim_conn_send(c, 0, &t->base);
     sim_msg_unref(&t->base);

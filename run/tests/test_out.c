@@ -25,7 +25,12 @@ static const char contract_header[] =
     "handshakes.tls_resumed\thandshakes.failed\t"
     "alias.added\talias.rejected\talias.hits\trequests.hijacked\t"
     "cpu.util_max\tcpu.crypto_s\tbytes.wire\tmemory.conn_bytes_peak\t"
-    "sim.events\tsim.wall_s\tsim.events_per_s\n";
+    "sim.events\tsim.wall_s\tsim.events_per_s\t"
+    /* The laws, appended (no earlier column moves). */
+    "calls.cancelled\tcalls.unfinished\t"
+    "sip.sent\tsip.delivered\tsip.dropped\tsip.in_flight_end\t"
+    "connections.opened_run\tconnections.closed_run\t"
+    "connections.open_end\n";
 
 static SimRunResult *
 make_result(void)
@@ -81,7 +86,7 @@ test_runs_header(void)
     g_autofree char *joined = g_strjoinv("\t", (char **)sim_out_run_keys());
     g_autofree char *line = g_strconcat(joined, "\n", NULL);
     g_assert_cmpstr(line, ==, contract_header);
-    g_assert_cmpuint(sim_out_n_run_keys(), ==, 33);
+    g_assert_cmpuint(sim_out_n_run_keys(), ==, 42);
 }
 
 static void
@@ -90,7 +95,7 @@ test_runs_row(void)
     g_autoptr(SimRunResult) r = make_result();
     g_autofree char *row = sim_out_runs_row(r, NULL);
     g_auto(GStrv) f = g_strsplit(row, "\t", -1);
-    g_assert_cmpuint(g_strv_length(f), ==, 33);
+    g_assert_cmpuint(g_strv_length(f), ==, 42);
     g_assert_cmpstr(f[0], ==, "trunk");
     g_assert_cmpstr(f[2], ==, "7");
     g_assert_cmpstr(f[5], ==, "98");
@@ -99,10 +104,11 @@ test_runs_row(void)
     g_assert_cmpstr(f[15], ==, "2.250000");
     g_assert_cmpstr(f[28], ==, "12345678901");
     g_assert_cmpstr(f[31], ==, "0.125000");
-    g_assert_cmpstr(f[32], ==, "8000.000000\n");
+    g_assert_cmpstr(f[32], ==, "8000.000000");
+    g_assert_cmpstr(f[41], ==, "0\n");
     SimOutOptions opt = { .no_timing = TRUE };
     g_autofree char *quiet = sim_out_runs_row(r, &opt);
-    g_assert_true(g_str_has_suffix(quiet, "\t1000\t0.000000\t0.000000\n"));
+    g_assert_nonnull(strstr(quiet, "\t1000\t0.000000\t0.000000\t"));
     /* Same values, same bytes. */
     g_autofree char *again = sim_out_runs_row(r, NULL);
     g_assert_cmpstr(row, ==, again);
@@ -144,10 +150,16 @@ test_side_tables(void)
                                       "\trequests.received\tconnections.peak"
                                       "\thandshakes\tcpu.util\t"
                                       "memory.conn_bytes_peak\tsrv.domain\t"
-                                      "srv.share\n"));
+                                      "srv.share\tcalls.attempted\t"
+                                      "calls.completed\tcalls.failed\t"
+                                      "calls.cancelled\tcalls.unfinished\t"
+                                      "sip.sent\tsip.delivered\t"
+                                      "sip.dropped\tsip.in_flight_end\n"));
     g_assert_nonnull(strstr(n, "\npa\t0\t0\t0\t0\t0\t0.500000\t0\t"
-                               "b.test\t0.250000\n"));
-    g_assert_nonnull(strstr(n, "\npb\t0\t0\t0\t0\t0\t0.000000\t0\t-\tnan\n"));
+                               "b.test\t0.250000\t0\t0\t0\t0\t0\t0\t0"
+                               "\t0\t0\n"));
+    g_assert_nonnull(strstr(n, "\npb\t0\t0\t0\t0\t0\t0.000000\t0\t-\tnan"
+                               "\t0\t0\t0\t0\t0\t0\t0\t0\t0\n"));
     g_autofree char *p = sim_out_pairs_tsv(r);
     g_assert_cmpstr(p, ==, "node\tpeer\tpeer_ip\tconnections.opened\t"
                            "connections.opened_run\n"
