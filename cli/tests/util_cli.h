@@ -34,6 +34,9 @@ typedef struct {
     const char *bin;
     /* RLIMIT_FSIZE in bytes (0: none). */
     guint64 fsize;
+    /* Seconds after which the child is killed (0: 60), so that a guard
+     * that stops working fails the test instead of hanging it. */
+    guint timeout;
 } HCliOpts;
 
 void hcli_clear(HCli *c);
