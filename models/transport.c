@@ -643,3 +643,22 @@ sim_msg_acct_in_flight(const SimMsgAcct *acct)
         n += m->open;
     return n;
 }
+
+/**
+ * sim_msg_acct_detach:
+ * @acct: an account about to be freed
+ *
+ * Forgets the sends still open (the run is over and its figures are
+ * taken): messages still held elsewhere no longer refer to @acct.
+ */
+void
+sim_msg_acct_detach(SimMsgAcct *acct)
+{
+    while (acct->open_head) {
+        SimMsg *m = acct->open_head;
+        acct->open_head = m->open_next;
+        m->open = 0;
+        m->acct = NULL;
+        m->open_prev = m->open_next = NULL;
+    }
+}

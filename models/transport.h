@@ -164,6 +164,7 @@ SimDropReason sim_drop_reason_of_close(SimCloseReason reason);
 const char *sim_drop_reason_name(SimDropReason reason);
 guint64 sim_msg_acct_dropped(const SimMsgAcct *acct);
 guint64 sim_msg_acct_in_flight(const SimMsgAcct *acct);
+void sim_msg_acct_detach(SimMsgAcct *acct);
 
 typedef struct _SimConn SimConn;
 typedef struct _SimStack SimStack;

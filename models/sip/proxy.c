@@ -839,6 +839,9 @@ sim_proxy_free(SimProxy *p)
     if (!p)
         return;
     p->up = FALSE;
+    /* Messages still in the network outlive the proxy: they forget its
+     * account (the run's figures are already taken). */
+    sim_msg_acct_detach(&p->acct);
     sim_strategy_finalize(p->ops, p->tab);
     while (!g_queue_is_empty(&p->lookups))
         proxy_lookup_free(g_queue_peek_head(&p->lookups));

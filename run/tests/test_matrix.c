@@ -300,6 +300,12 @@ topo_designed_failures(const SimTopo *t)
     return FALSE;
 }
 
+static gint
+strcmp_ptr(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 static double
 extra(const SimRunResult *r, const char *name)
 {
@@ -346,6 +352,45 @@ run_row(gconstpointer data)
     }
 }
 
+/* A regression topology kept from the model fuzzer: it runs with its own
+ * strategy and keeps its laws (under ASan in make asan, where the bug it
+ * found shows). */
+static void
+run_regression(gconstpointer data)
+{
+    const char *path = data;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(SimTopo) topo = sim_topo_load(path, NULL, &error);
+    g_assert_no_error(error);
+    SimRunOptions opt = { .cache_dir = g_getenv("SIPREUSE_CACHE") };
+    g_autoptr(SimRunResult) res = sim_world_run(topo, &opt, &error);
+    g_assert_no_error(error);
+    g_assert_nonnull(res);
+}
+
+/* Adds a test per regression topology in run/tests/data/model/. */
+static void
+add_regressions(void)
+{
+    const char *src = g_getenv("SIPREUSE_SRCDIR");
+    g_autofree char *dir = g_build_filename(src ? src : ".", "run", "tests",
+                                            "data", "model", NULL);
+    g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+    g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+    const char *n;
+    while (d && (n = g_dir_read_name(d)))
+        if (g_str_has_suffix(n, ".topo"))
+            g_ptr_array_add(names, g_strdup(n));
+    g_ptr_array_sort(names, (GCompareFunc)strcmp_ptr);
+    for (guint i = 0; i < names->len; i++) {
+        char *name = names->pdata[i];
+        g_autofree char *test = g_strdup_printf("/matrix/regression/%s",
+                                                name);
+        g_test_add_data_func_full(test, g_build_filename(dir, name, NULL),
+                                  run_regression, g_free);
+    }
+}
+
 int
 main(int argc, char **argv)
 {
@@ -369,5 +414,6 @@ main(int argc, char **argv)
             r->v[F_CPU] ? "loaded" : "light");
         g_test_add_data_func(name, r, run_row);
     }
+    add_regressions();
     return g_test_run();
 }
