@@ -75,10 +75,13 @@ scripts_dir(void)
     const char *env = g_getenv("SIPREUSE_PLOTS");
     if (env && *env)
         return g_canonicalize_filename(env, NULL);
+    /* Beside the program only: never the working folder, which may be a
+     * results folder someone else filled (its plots/ is ours to write). */
     g_autofree char *exe = g_file_read_link("/proc/self/exe", NULL);
-    g_autofree char *bin = exe ? g_path_get_dirname(exe) : g_strdup(".");
+    if (!exe)
+        return NULL;
+    g_autofree char *bin = g_path_get_dirname(exe);
     char *cands[] = {
-        g_strdup("plots"),
         g_build_filename(bin, "plots", NULL),
         g_build_filename(bin, "..", "plots", NULL),
         g_build_filename(bin, "..", "share", "sipreuse", "plots", NULL),
@@ -132,6 +135,12 @@ sim_gnuplot_new(const char *plots, GError **error)
         g_set_error(error, SIM_GNUPLOT_ERROR, SIM_GNUPLOT_ERROR_MISSING,
                     "the plots/ scripts folder was not found (set "
                     "$SIPREUSE_PLOTS)");
+        return NULL;
+    }
+    if (g_file_test(plots, G_FILE_TEST_IS_SYMLINK)) {
+        g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_EXIST,
+                    "%s is a symbolic link: images are written only into a "
+                    "folder of the results folder itself", plots);
         return NULL;
     }
     if (g_mkdir_with_parents(plots, 0755) != 0) {

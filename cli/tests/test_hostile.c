@@ -17,6 +17,7 @@
  */
 #include <glib/gstdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/tests/util_cli.h"
 
@@ -378,6 +379,63 @@ test_bad_runs_names(void)
     assert_no_canary(&fx);
 }
 
+/* A results folder that carries gnuplot scripts of its own in plots/
+ * (where the images go): `plot .` run inside it uses the program's
+ * scripts, never these.  A plots/ that is a symbolic link to elsewhere is
+ * refused (images are written only inside the results folder). */
+static void
+test_planted_scripts(void)
+{
+    if (!have_all())
+        return;
+    g_auto(Fx) fx = { 0 };
+    fx_init(&fx, "hostile-planted");
+    g_autofree char *out = g_build_filename(fx.dir, "cmp", NULL);
+    g_autofree char *topo = g_build_filename(g_getenv("SIPREUSE_SRCDIR"),
+                                             "topologies", "trunk.topo",
+                                             NULL);
+    HCliOpts o = { .cwd = fx.dir };
+    g_auto(HCli) c = { 0 };
+    hcli_run(&c, &o, "compare", topo, SHORT, "--strategies", "reuse",
+             "--reps", "1", "--no-plots", "--out", out, NULL);
+    g_assert_cmpint(c.status, ==, 0);
+    g_autofree char *plots = g_build_filename(out, "plots", NULL);
+    g_assert_cmpint(g_mkdir(plots, 0755), ==, 0);
+    const char *scripts[] = { "common.gp", "compare.gp", "latency_cdf.gp",
+                              "timeseries.gp", "nodes.gp", "sweep.gp" };
+    g_autofree char *evil = g_strdup_printf("system(\"touch %s\")\n",
+                                            fx.canary);
+    for (guint i = 0; i < G_N_ELEMENTS(scripts); i++) {
+        g_autofree char *p = g_build_filename(plots, scripts[i], NULL);
+        g_assert_true(g_file_set_contents(p, evil, -1, NULL));
+    }
+    HCliOpts inside = { .cwd = out };
+    g_auto(HCli) p = { 0 };
+    hcli_run(&p, &inside, "plot", ".", NULL);
+    g_test_message("%s", p.err);
+    g_assert_cmpint(p.status, ==, 0);
+    assert_no_canary(&fx);
+    for (guint i = 0; i < G_N_ELEMENTS(compare_images); i++)
+        hcli_assert_images(plots, compare_images[i]);
+    /* plots/ as a link to another folder. */
+    g_autofree char *elsewhere = g_build_filename(fx.dir, "elsewhere", NULL);
+    g_assert_cmpint(g_mkdir(elsewhere, 0755), ==, 0);
+    g_autofree char *out2 = g_build_filename(fx.dir, "cmp2", NULL);
+    g_auto(HCli) c2 = { 0 };
+    hcli_run(&c2, &o, "compare", topo, SHORT, "--strategies", "reuse",
+             "--reps", "1", "--no-plots", "--out", out2, NULL);
+    g_assert_cmpint(c2.status, ==, 0);
+    g_autofree char *link = g_build_filename(out2, "plots", NULL);
+    g_assert_cmpint(symlink(elsewhere, link), ==, 0);
+    g_auto(HCli) q = { 0 };
+    hcli_run(&q, &o, "plot", out2, NULL);
+    g_test_message("%s", q.err);
+    g_assert_cmpint(q.status, ==, 1);
+    g_assert_nonnull(strstr(q.err, "symbolic link"));
+    g_autoptr(GDir) d = g_dir_open(elsewhere, 0, NULL);
+    g_assert_null(g_dir_read_name(d));
+}
+
 /* No file in @plots is a PNG or an SVG (complete or not). */
 static void
 assert_no_images(const char *plots)
@@ -482,6 +540,7 @@ main(int argc, char **argv)
     g_test_add_func("/hostile/sweep", test_sweep_hostile);
     g_test_add_func("/hostile/plot-names", test_bad_plot_names);
     g_test_add_func("/hostile/runs-names", test_bad_runs_names);
+    g_test_add_func("/hostile/planted-scripts", test_planted_scripts);
     g_test_add_func("/hostile/unwritable-images", test_unwritable_images);
     return g_test_run();
 }
