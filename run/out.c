@@ -421,7 +421,7 @@ sim_out_nodes_tsv(const SimRunResult *r)
                               "calls.completed\tcalls.failed\t"
                               "calls.cancelled\tcalls.unfinished\t"
                               "sip.sent\tsip.delivered\tsip.dropped\t"
-                              "sip.in_flight_end\n");
+                              "sip.in_flight_end\tresponses.received\n");
     for (guint i = 0; i < r->n_nodes; i++) {
         const SimNodeResult *n = &r->nodes[i];
         put_tsv_string(s, n->node);
@@ -442,7 +442,8 @@ sim_out_nodes_tsv(const SimRunResult *r)
                                  n->calls_failed, n->calls_cancelled,
                                  n->calls_unfinished, n->sip_sent,
                                  n->sip_delivered, n->sip_dropped,
-                                 n->sip_in_flight_end };
+                                 n->sip_in_flight_end,
+                                 n->responses_received };
         for (guint k = 0; k < G_N_ELEMENTS(laws); k++)
             g_string_append_printf(s, "\t%" G_GUINT64_FORMAT, laws[k]);
         g_string_append_c(s, '\n');

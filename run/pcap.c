@@ -6,8 +6,8 @@
  * packet carrying its RFC 3261 text: a UDP datagram over UDP, a TCP segment
  * (PSH|ACK, sequence numbers counting the SIP bytes of each direction of
  * each connection) over TCP and TLS, an SCTP DATA chunk (RFC 9260 3.3.1,
- * stream 0, TSN and stream sequence per direction) over SCTP and
- * TLS-SCTP.  TLS payloads are written as the SIP they protect (as if
+ * on the message's stream, TSN per direction and stream sequence per
+ * direction and stream) over SCTP and TLS-SCTP.  TLS payloads are written as the SIP they protect (as if
  * decrypted), which is what a study of the signalling needs; handshakes,
  * ACKs and retransmissions are the transports' business and are not
  * written.  Every checksum is valid, so replay tools and Wireshark's
@@ -36,12 +36,16 @@ typedef struct {
     guint16 sport, dport;
 } PcapFlowKey;
 
+/* SCTP streams whose sequence numbers a flow keeps (RFC 4168 lets SIP
+ * ask for up to 65535; the model asks for a few). */
+#define PCAP_SCTP_STREAMS 256
+
 /* Per direction of a connection: the next TCP sequence number or SCTP
- * TSN and stream sequence. */
+ * TSN, and each SCTP stream's next stream sequence number. */
 typedef struct {
     PcapFlowKey key;
     guint32 seq;
-    guint16 ssn;
+    guint16 ssn[PCAP_SCTP_STREAMS];
 } PcapFlow;
 
 struct _SimPcap {
@@ -247,7 +251,7 @@ pcap_ipv4(GByteArray *b, const SimTuple *src, const SimTuple *dst,
 
 static void
 pcap_l4(SimPcap *pc, guint8 proto, const SimTuple *src, const SimTuple *dst,
-        guint32 len)
+        guint stream, guint32 len)
 {
     GByteArray *b = pc->buf;
     put16(b, src->port);
@@ -276,8 +280,8 @@ pcap_l4(SimPcap *pc, guint8 proto, const SimTuple *src, const SimTuple *dst,
     put8(b, 0x03); /* B | E: a whole message */
     put16(b, 16 + len);
     put32(b, f->seq++);
-    put16(b, 0);
-    put16(b, f->ssn++);
+    put16(b, (guint16)stream);
+    put16(b, f->ssn[stream % PCAP_SCTP_STREAMS]++);
     put32(b, 0); /* payload protocol identifier: unspecified */
 }
 
@@ -287,6 +291,7 @@ pcap_l4(SimPcap *pc, guint8 proto, const SimTuple *src, const SimTuple *dst,
  * @when: simulated time the message was handed to the transport
  * @src: sender's tuple (its transport chooses the IP protocol)
  * @dst: receiver's tuple
+ * @stream: the SCTP stream it goes on (0 for other transports)
  * @text: the message's RFC 3261 text
  * @len: its length in bytes
  *
@@ -294,7 +299,7 @@ pcap_l4(SimPcap *pc, guint8 proto, const SimTuple *src, const SimTuple *dst,
  */
 void
 sim_pcap_add(SimPcap *pc, SimTime when, const SimTuple *src,
-             const SimTuple *dst, const char *text, gsize len)
+             const SimTuple *dst, guint stream, const char *text, gsize len)
 {
     guint8 proto = pcap_proto(src->transport);
     guint hdr = 20 + pcap_l4_header_len(proto);
@@ -307,7 +312,7 @@ sim_pcap_add(SimPcap *pc, SimTime when, const SimTuple *src,
     put32_host(pc->buf, total);
     guint start = pc->buf->len;
     pcap_ipv4(pc->buf, src, dst, proto, total);
-    pcap_l4(pc, proto, src, dst, (guint32)len);
+    pcap_l4(pc, proto, src, dst, stream, (guint32)len);
     g_byte_array_append(pc->buf, (const guint8 *)text, len);
     static const guint8 zeros[4] = { 0 };
     g_byte_array_append(pc->buf, zeros, pad);

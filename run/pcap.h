@@ -26,7 +26,8 @@ typedef struct _SimPcap SimPcap;
 SimPcap *sim_pcap_new(void);
 void sim_pcap_free(SimPcap *pc);
 void sim_pcap_add(SimPcap *pc, SimTime when, const SimTuple *src,
-                  const SimTuple *dst, const char *text, gsize len);
+                  const SimTuple *dst, guint stream, const char *text,
+                  gsize len);
 gsize sim_pcap_n_records(const SimPcap *pc);
 gboolean sim_pcap_write(const SimPcap *pc, const char *path, GError **error);
 

@@ -22,6 +22,9 @@ typedef struct {
     guint64 calls_originated;
     guint64 calls_received;
     guint64 requests_received;
+    /* SIP responses the node's proxy received (retransmissions
+     * included). */
+    guint64 responses_received;
     guint64 connections_peak;
     guint64 handshakes;
     /* Busy fraction of the node's cores over the window, in [0, 1]. */

@@ -354,7 +354,7 @@ world_trace(const SimConn *c, const SimSipMsg *m, gpointer data)
     World *w = data;
     g_autofree char *text = sim_sip_msg_to_text(m);
     sim_pcap_add(w->pcap, sim_evq_now(w->ctx.evq), &c->local, &c->remote,
-                 text, strlen(text));
+                 sim_proxy_stream(c, m), text, strlen(text));
 }
 
 static gboolean
@@ -680,6 +680,8 @@ world_fill_nodes(World *w, SimRunResult *r)
         world_fill_node_laws(w, i, nr, r);
         nr->requests_received = world_node_counter(w, name,
                                                    "requests.received");
+        nr->responses_received = world_node_counter(w, name,
+                                                    "responses.received");
         /* The proxy counts the connections that came up at the node, as
          * opener or acceptor ("node.<name>.handshakes"); every one of the
          * run's connections uses the run's transport. */

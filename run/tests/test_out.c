@@ -154,12 +154,13 @@ test_side_tables(void)
                                       "calls.completed\tcalls.failed\t"
                                       "calls.cancelled\tcalls.unfinished\t"
                                       "sip.sent\tsip.delivered\t"
-                                      "sip.dropped\tsip.in_flight_end\n"));
+                                      "sip.dropped\tsip.in_flight_end\t"
+                                      "responses.received\n"));
     g_assert_nonnull(strstr(n, "\npa\t0\t0\t0\t0\t0\t0.500000\t0\t"
                                "b.test\t0.250000\t0\t0\t0\t0\t0\t0\t0"
-                               "\t0\t0\n"));
+                               "\t0\t0\t0\n"));
     g_assert_nonnull(strstr(n, "\npb\t0\t0\t0\t0\t0\t0.000000\t0\t-\tnan"
-                               "\t0\t0\t0\t0\t0\t0\t0\t0\t0\n"));
+                               "\t0\t0\t0\t0\t0\t0\t0\t0\t0\t0\n"));
     g_autofree char *p = sim_out_pairs_tsv(r);
     g_assert_cmpstr(p, ==, "node\tpeer\tpeer_ip\tconnections.opened\t"
                            "connections.opened_run\n"
