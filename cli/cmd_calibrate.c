@@ -13,8 +13,11 @@
 #include "cli/cli.h"
 #include "run/profile.h"
 
+#include <errno.h>
+#include <glib/gstdio.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Copies what calibration measured into the profile's figures. */
 static void
@@ -63,6 +66,31 @@ cal_print(SimKeyType t, const SimCpuKeyCosts *k)
            k->ecdh / 1e3);
 }
 
+/* The profile can be written at @path: checked before the measurements
+ * (which take seconds) by making and removing a file beside it.  Returns
+ * the exit status: 2 if @path is a folder or lies under a file, 1 if its
+ * folder cannot be written. */
+static int
+cal_check_out(const char *path)
+{
+    if (g_file_test(path, G_FILE_TEST_IS_DIR))
+        return sim_cli_usage_error("calibrate", "--out %s: expected a file "
+                                   "name, found a folder", path);
+    g_autofree char *dir = g_path_get_dirname(path);
+    g_autofree char *probe = g_build_filename(dir, ".sipreuse-probe-XXXXXX",
+                                              NULL);
+    int fd = g_mkstemp(probe);
+    if (fd < 0) {
+        int e = errno;
+        fprintf(stderr, "sipreuse calibrate: --out %s: cannot write in %s: "
+                        "%s\n", path, dir, g_strerror(e));
+        return e == ENOTDIR ? SIM_EXIT_USAGE : SIM_EXIT_FAILURE;
+    }
+    close(fd);
+    g_unlink(probe);
+    return SIM_EXIT_OK;
+}
+
 /**
  * sim_cmd_calibrate:
  * @argc: argument count
@@ -96,6 +124,9 @@ sim_cmd_calibrate(int argc, char **argv)
                         "ed25519)\n", only);
         return SIM_EXIT_USAGE;
     }
+    const char *path = out ? out : "cpu-profile.ini";
+    if ((rc = cal_check_out(path)))
+        return rc;
     SimTlsCalBudget b = quick ? (SimTlsCalBudget){ 0, 2, 2 }
                               : (SimTlsCalBudget){ SIM_MS(200), 5, 100000 };
     g_auto(SimCpuProfile) p = { 0 };
@@ -114,7 +145,6 @@ sim_cmd_calibrate(int argc, char **argv)
         cal_print(t, &p.key[t]);
     }
     g_autoptr(GError) error = NULL;
-    const char *path = out ? out : "cpu-profile.ini";
     if (!sim_cpu_profile_save(&p, path, &error)) {
         fprintf(stderr, "sipreuse calibrate: %s\n", error->message);
         return SIM_EXIT_FAILURE;

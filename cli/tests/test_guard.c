@@ -415,6 +415,36 @@ test_pki_cache(void)
     g_assert_cmpint(u.status, ==, 0);
 }
 
+/* calibrate checks its --out before measuring: a folder is bad input,
+ * an unwritable place a failure; both at once. */
+static void
+test_calibrate_out(void)
+{
+    if (!hcli_have())
+        return;
+    g_autofree char *dir = hcli_scratch("guard-cal");
+    g_auto(HCli) a = { 0 };
+    hcli_run(&a, NULL, "calibrate", "--out", dir, NULL);
+    g_test_message("%s", a.err);
+    g_assert_cmpint(a.status, ==, 2);
+    g_assert_cmpfloat(a.seconds, <, 2);
+    g_autofree char *file = g_build_filename(dir, "f", NULL);
+    g_assert_true(g_file_set_contents(file, "x", -1, NULL));
+    g_autofree char *under = g_build_filename(file, "p.ini", NULL);
+    g_auto(HCli) b = { 0 };
+    hcli_run(&b, NULL, "calibrate", "--out", under, NULL);
+    g_test_message("%s", b.err);
+    g_assert_cmpint(b.status, ==, 2);
+    g_assert_cmpfloat(b.seconds, <, 2);
+    if (g_file_test("/sys/kernel", G_FILE_TEST_IS_DIR)) {
+        g_auto(HCli) c = { 0 };
+        hcli_run(&c, NULL, "calibrate", "--out", "/sys/sipreuse.ini", NULL);
+        g_test_message("%s", c.err);
+        g_assert_cmpint(c.status, ==, 1);
+        g_assert_cmpfloat(c.seconds, <, 2);
+    }
+}
+
 /* Bad input names what is wrong, with exit 2, for every verb. */
 static void
 test_bad_input_status(void)
@@ -478,5 +508,6 @@ main(int argc, char **argv)
     g_test_add_func("/guard/run-count", test_run_count);
     g_test_add_func("/guard/pki-cache", test_pki_cache);
     g_test_add_func("/guard/bad-input-status", test_bad_input_status);
+    g_test_add_func("/guard/calibrate-out", test_calibrate_out);
     return g_test_run();
 }
