@@ -33,9 +33,8 @@ struct SimGnuplot {
     char *scripts;
     const char *png_term;
     char *plots;
-    /* The private working folder and the names made in it. */
+    /* The private working folder. */
     char *work;
-    GPtrArray *names;
     /* One line per image that could not be drawn. */
     GString *failures;
 };
@@ -164,7 +163,6 @@ sim_gnuplot_new(const char *plots, GError **error)
     g->png_term = png_terminal();
     g->plots = g_strdup(plots);
     g->work = g_steal_pointer(&tmpl);
-    g->names = g_ptr_array_new_with_free_func(g_free);
     g->failures = g_string_new(NULL);
     return g;
 }
@@ -200,7 +198,6 @@ sim_gnuplot_link(SimGnuplot *gp, const char *name, const char *target,
     g_autofree char *path = g_build_filename(gp->work, name, NULL);
     g_autofree char *abs = g_canonicalize_filename(target, NULL);
     g_unlink(path);
-    g_ptr_array_add(gp->names, g_strdup(name));
     if (symlink(abs, path) == 0)
         return TRUE;
     return copy_file(target, path, error);
@@ -396,7 +393,6 @@ sim_gnuplot_free(SimGnuplot *gp)
     g_free(gp->scripts);
     g_free(gp->plots);
     g_free(gp->work);
-    g_ptr_array_unref(gp->names);
     g_string_free(gp->failures, TRUE);
     g_free(gp);
 }
