@@ -482,7 +482,7 @@ pki_init_cache(SimPki *pki, const SimPkiParams *params, GError **error)
     pki->cache_dir = g_build_filename(params->cache_dir, hash, NULL);
     if (g_mkdir_with_parents(pki->cache_dir, 0700) != 0) {
         int e = errno;
-        g_set_error(error, SIM_PKI_ERROR, SIM_PKI_ERROR_FILE,
+        g_set_error(error, SIM_PKI_ERROR, SIM_PKI_ERROR_CACHE,
                     "cannot create the PKI cache %s: %s", pki->cache_dir,
                     g_strerror(e));
         return FALSE;

@@ -28,6 +28,9 @@ typedef enum {
     SIM_PKI_ERROR_SAN,
     /* A certificate and key do not belong together. */
     SIM_PKI_ERROR_KEY_MISMATCH,
+    /* The generated-PKI cache folder cannot be created (a run-time
+     * failure, not bad input). */
+    SIM_PKI_ERROR_CACHE,
 } SimPkiError;
 
 typedef enum {
