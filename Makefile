@@ -9,7 +9,7 @@
 #   make bench      benchmarks, one `bench NAME key=value...` line per case
 #   make results    the main job: strategy comparison on topologies/trunk.topo
 #   make plots      redraw the plots of every results folder
-#   make fuzz       fuzz the topology loader (FUZZ_SECONDS, default 60)
+#   make fuzz       fuzz the input parsers (FUZZ_SECONDS each, default 60)
 #   make fuzz-model fuzz the simulation: random valid topologies, laws checked
 #   make matrix     the full combinatorial matrix under ASan + UBSan
 #   make regen-golden   rewrite run/tests/golden/ from the current code
@@ -137,15 +137,22 @@ results: $(CLI)
 plots: $(CLI)
 	@for d in results/*/; do [ -f "$$d/runs.tsv" ] && $(CLI) plot "$$d"; done; true
 
+# The input parsers under libFuzzer, FUZZ_SECONDS each: the topology
+# loader, then the PEM loaders (certificate and key files).
 fuzz:
 	@sh scripts/deps.sh fuzz
 	$(MAKE) BUILD=build-fuzz CC=clang OPT=-O1 \
 	  SAN="-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer" \
-	  build-fuzz/fuzz_topo
-	@mkdir -p build-fuzz/corpus
+	  build-fuzz/fuzz_topo build-fuzz/fuzz_pem
+	@mkdir -p build-fuzz/corpus build-fuzz/corpus-pem
 	build-fuzz/fuzz_topo -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
 	  -dict=run/tests/fuzz/topo.dict build-fuzz/corpus topologies \
 	  run/tests/data
+	build-fuzz/fuzz_pem -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
+	  -max_len=16384 build-fuzz/corpus-pem run/tests/data
+
+build-fuzz/fuzz_pem: $(BUILD)/obj/run/tests/fuzz/fuzz_pem.o $(LIB)
+	$(CC) $(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LIBS)
 
 build-fuzz/fuzz_topo: $(BUILD)/obj/run/tests/fuzz/fuzz_topo.o $(LIB)
 	$(CC) $(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LIBS)
