@@ -584,6 +584,42 @@ test_failover(void)
     g_assert_cmpint(up, ==, TRUE);
 }
 
+/* A node crashes over UDP while one of its non-INVITE client transactions
+ * (a BYE to a callee that went down first) is still retransmitting.
+ * Completing a UDP transaction arms its linger timer (Timer K, T4); a
+ * crash completed the transaction inside the layer reset, which then freed
+ * it with that timer armed, and the timer wrote to freed memory 5 s later
+ * (found under ASan; the normal build exits 0).  B goes down at 1.5 s,
+ * while the calls of 1 s hold are up; A's BYEs from then on retransmit
+ * into nothing until A itself crashes at 3 s.  The run must end cleanly
+ * with its laws kept (make asan checks the memory). */
+static const char world_udp_crash[] =
+    "[simulation]\nduration = 20s\nseed = 3\n"
+    "[transport]\nprotocol = udp\n"
+    "[network]\ndefault-delay = 10ms\n"
+    "[domain a.test]\n[domain b.test]\n"
+    "[node A]\nhost = pa.a.test\naddress = 10.1.0.1\ndomains = a.test\n"
+    "[node B]\nhost = pb.b.test\naddress = 10.2.0.1\ndomains = b.test\n"
+    "[traffic ab]\nfrom = a.test\nto = b.test\nrate = 20\nhold = 1s\n"
+    "stop = 1400ms\n"
+    "[fault crash-b]\nnode = B\nat = 1500ms\nduration = 10s\n"
+    "[fault crash-a]\nnode = A\nat = 3s\nduration = 10s\n";
+
+static void
+test_udp_crash_pending(void)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(SimTopo) topo = sim_topo_load_data(
+        "udp-crash", world_udp_crash, strlen(world_udp_crash), NULL, &error);
+    g_assert_no_error(error);
+    g_autoptr(SimRunResult) r = world_run_ok(topo, "rfc3261", 0);
+    /* Calls were up when B went down, so BYEs were pending at A. */
+    g_assert_cmpuint(r->calls_completed, >, 0);
+    g_assert_cmpfloat(world_extra(r, "bye.completed") +
+                          world_extra(r, "bye.failed"),
+                      <, (double)r->calls_completed);
+}
+
 /* A farm member that crashes silently: its peer's TCP connection to it
  * looks open, so requests sent on it meet no response until Timer B
  * (64 x T1 = 32 s).  That timeout is a failure of the target (RFC 3263
@@ -664,6 +700,7 @@ main(int argc, char **argv)
     g_test_add_func("/world/run/warmup", test_warmup);
     g_test_add_func("/world/run/warmup-cohort", test_warmup_cohort);
     g_test_add_func("/world/run/failover", test_failover);
+    g_test_add_func("/world/run/udp-crash-pending", test_udp_crash_pending);
     g_test_add_func("/world/run/failover-no-hijack", test_failover_no_hijack);
     g_test_add_func("/world/run/failover-on-timeout",
                     test_failover_on_timeout);
