@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "models/net.h"
+#include "run/input.h"
 #include "run/topo_priv.h"
 
 G_DEFINE_QUARK(sim-topo-error-quark, sim_topo_error)
@@ -624,6 +625,9 @@ topo_parse_node(TopoParser *p, const SimTopo *t, const TopoGroup *g,
     ok &= topo_token(p, g, "address", &n->address);
     ok &= topo_guint(p, g, "port", 1, 65535, &n->port);
     ok &= topo_bool(p, g, "advertise-port", &n->advertise_port);
+    guint rr = 0;
+    ok &= topo_enum(p, g, "record-route", topo_record_route_names, &rr);
+    n->record_route_domain = rr == 1;
     ok &= topo_token(p, g, "site", site);
     ok &= topo_parse_node_domains(p, t, g, n);
     ok &= topo_parse_node_san(p, t, g, n);
@@ -1028,10 +1032,12 @@ sim_topo_load_full(const char *path, const char *const *overrides,
     g_autofree char *data = NULL;
     gsize len = 0;
     g_autoptr(GError) io = NULL;
-    if (!g_file_get_contents(path, &data, &len, &io)) {
+    /* A regular file under the size cap: never /dev/zero, a FIFO or a
+     * file too large to be a topology. */
+    if (!sim_input_read_file(path, SIM_INPUT_MAX_TOPOLOGY, &data, &len,
+                             &io)) {
         g_set_error(error, SIM_TOPO_ERROR, SIM_TOPO_ERROR_FILE,
-                    "%s: expected a readable topology file: %s", path,
-                    io->message);
+                    "expected a readable topology file: %s", io->message);
         return NULL;
     }
     return sim_topo_load_data_full(path, data, len, overrides, flags, error);

@@ -172,6 +172,12 @@ typedef struct {
     char *address;
     guint port;
     gboolean advertise_port;
+    /* [node] record-route: FALSE (host, the default): the node
+     * Record-Routes with its own host, which its certificate proves (RFC
+     * 5922 7.5), so in-dialog requests come back to it; TRUE (domain):
+     * with its first served domain, for farms that share dialog state (a
+     * member that pops the domain's Route forwards on the Request-URI). */
+    gboolean record_route_domain;
     /* Index into SimTopo.sites. */
     guint site;
     /* Indices into SimTopo.domains. */

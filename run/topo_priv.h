@@ -151,6 +151,7 @@ extern const SimTransportKind topo_protocol_kinds[SIM_PROTO_N];
  * (NULL-terminated, in the order of their enums). */
 extern const char *const topo_srv_select_names[];
 extern const char *const topo_bye_by_names[];
+extern const char *const topo_record_route_names[];
 extern const char *const topo_pki_key_names[];
 
 const char **topo_key_names(const TopoKind *k);

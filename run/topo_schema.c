@@ -83,6 +83,7 @@ static const TopoKey topo_keys_node[] = {
     { "address", NULL, "10.0.0.1, 10.0.0.2, ... in file order" },
     { "port", NULL, "5061 for tls and tls-sctp, 5060 otherwise" },
     { "advertise-port", "true", NULL },
+    { "record-route", "host", NULL },
     { "site", NULL, "a site of the node's own name" },
     { "domains", NULL, "none" },
     { "cert-san", NULL, "URI:sip:HOST plus URI:sip:DOMAIN per domain" },
@@ -166,6 +167,9 @@ const SimTransportKind topo_protocol_kinds[SIM_PROTO_N] = {
 
 const char *const topo_srv_select_names[] = {
     "proportional", "rfc2782", NULL
+};
+const char *const topo_record_route_names[] = {
+    "host", "domain", NULL
 };
 const char *const topo_bye_by_names[] = {
     "caller", "callee", "random", NULL

@@ -260,8 +260,13 @@ world_build_pki(World *w, GError **error)
     }
     w->pki = sim_pki_new(&params, &local);
     if (!w->pki) {
-        g_set_error(error, SIM_WORLD_ERROR, SIM_WORLD_ERROR_PKI, "[pki]: %s",
-                    local->message);
+        /* An unusable cache folder is the machine's fault, not the
+         * topology's: a run-time failure (exit 1). */
+        g_set_error(error, SIM_WORLD_ERROR,
+                    g_error_matches(local, SIM_PKI_ERROR, SIM_PKI_ERROR_CACHE)
+                        ? SIM_WORLD_ERROR_FAILED
+                        : SIM_WORLD_ERROR_PKI,
+                    "[pki]: %s", local->message);
         return FALSE;
     }
     for (guint i = 0; i < topo->n_nodes; i++) {
@@ -409,6 +414,9 @@ world_build_node(World *w, guint i, const SimCpuProfile *profile,
         .spoof_as = n->spoof_as,
         .strict_3263 = topo->dns.strict_3263,
         .strategy = strategy,
+        .record_route_host = n->record_route_domain && wn->domains[0]
+                                 ? wn->domains[0]
+                                 : NULL,
         .trace = w->pcap ? world_trace : NULL,
         .trace_data = w,
     };

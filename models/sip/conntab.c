@@ -238,6 +238,44 @@ sim_conntab_set_strategy_priv(SimConnTab *t, gpointer priv)
 /* Connection records                                                  */
 
 /**
+ * sim_conntab_conn_proves:
+ * @pc: a connection record
+ * @domain: a domain a request is for (its RFC 3263 input host)
+ *
+ * Whether @pc may carry a request for @domain as far as identity goes:
+ * over TLS once authenticated, the peer's certificate proves @domain (RFC
+ * 5922 7.2: exact, case-insensitive, no wildcards); while still being set
+ * up, yes: the request waits for it and is routed again should the
+ * identity proven then not cover @domain (sim_sip_txn_conn_up).  Other
+ * transports prove nothing: the address alone decides.  Never a name
+ * compared as a string.
+ *
+ * Returns: %TRUE if @pc may carry it.
+ */
+gboolean
+sim_conntab_conn_proves(const SimProxyConn *pc, const char *domain)
+{
+    if (!ct_kind_is_tls(pc->key.transport) || !pc->up)
+        return TRUE;
+    return pc->conn && pc->conn->peer &&
+           sim_peer_id_matches(pc->conn->peer, domain);
+}
+
+/**
+ * sim_conntab_conn_usable:
+ * @pc: a connection record
+ *
+ * Returns: %TRUE when @pc is one this node opened that still takes new
+ *   requests: not closing, not retired, not bound to one transaction.
+ */
+gboolean
+sim_conntab_conn_usable(const SimProxyConn *pc)
+{
+    return pc->initiator && !pc->closing && !pc->retired && !pc->per_txn &&
+           pc->conn;
+}
+
+/**
  * sim_conntab_add:
  * @t: a table
  * @c: a transport connection the node opened or accepted (borrowed)

@@ -163,6 +163,10 @@ SimProxyConn *sim_conntab_next(SimConnTab *t, SimProxyConn *pc);
 SimProxyConn *sim_conntab_conn_ref(SimProxyConn *pc);
 void sim_conntab_conn_unref(SimProxyConn *pc);
 
+/* Matching by address and proven identity. */
+gboolean sim_conntab_conn_proves(const SimProxyConn *pc, const char *domain);
+gboolean sim_conntab_conn_usable(const SimProxyConn *pc);
+
 /* Connection life: idle timeouts, R20 closes, holds. */
 void sim_conntab_update_idle(SimConnTab *t, SimProxyConn *pc);
 void sim_conntab_settle(SimProxyConn *pc);

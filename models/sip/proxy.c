@@ -39,12 +39,15 @@ struct _SimProxy {
     SimProxyUaHooks ua;
     /* Outstanding proactive look-ups (two-connection). */
     GQueue lookups;
+    /* Requests forwarded on their Request-URI (ProxyFwd), waiting for
+     * the final response to relay. */
+    GQueue forwards;
     /* Ids for branches, Call-IDs and tags. */
     guint64 next_id;
     /* Statistics. */
     SimCounter dummy;
     SimCounter *alias_added, *alias_rejected, *alias_hits, *alias_misses;
-    SimCounter *r29, *hijacked, *failover;
+    SimCounter *r29, *hijacked, *failover, *forwarded;
     SimCounter *c_opened, *c_closed, *c_failed;
     SimCounter *n_requests, *n_responses;
     SimCounter *n_handshakes, *n_opened, *n_accepted;
@@ -65,6 +68,14 @@ typedef struct {
     GList link;
     char domain[SIM_SIP_HOST_MAX];
 } ProxyLookup;
+
+/* A request this node forwards (RFC 3261 16.6): the server transaction
+ * its final response is relayed to. */
+typedef struct {
+    SimProxy *p;
+    GList link;
+    SimSipServerTxn *stx;
+} ProxyFwd;
 
 /* A message waiting for the CPU. */
 typedef struct _ProxyJob {
@@ -134,6 +145,7 @@ proxy_stats_init(SimProxy *p)
     p->r29 = proxy_counter(p, "alias.r29_violations");
     p->hijacked = proxy_counter(p, "requests.hijacked");
     p->failover = proxy_counter(p, "requests.failover");
+    p->forwarded = proxy_counter(p, "requests.forwarded");
     p->c_opened = proxy_counter(p, "sip.connections.opened");
     p->c_closed = proxy_counter(p, "sip.connections.closed");
     p->c_failed = proxy_counter(p, "sip.connections.failed");
@@ -498,7 +510,8 @@ proxy_conn_closed(SimConn *c, SimCloseReason reason, gpointer user)
         sim_counter_add(p->c_failed, 1);
     }
     if (p->up)
-        sim_sip_txn_conn_down(p->txl, pc, was_up, discarded);
+        sim_sip_txn_conn_down(p->txl, pc, was_up, discarded,
+                              reason == SIM_CLOSE_TLS_FAILED);
     sim_strategy_on_conn_down(p->ops, p->tab, pc, reason);
     sim_conntab_conn_unref(pc);
 }
@@ -564,7 +577,14 @@ proxy_build_templates(SimProxy *p)
     g_strlcpy(v->host, host, sizeof v->host);
     v->port = p->cfg.spoof_port ? p->cfg.spoof_port : port;
     sim_sip_uri_set(&p->contact_ident, sips, "u", host, port, FALSE);
-    sim_sip_uri_set(&p->rr_uri, sips, NULL, p->rr_host, 0, TRUE);
+    /* A Record-Route naming the node's own host carries its port unless
+     * it is the transport's default (RFC 3263 4.2: no SRV for a host, so
+     * the port must be in the URI); a farm's domain goes by SRV. */
+    guint16 def = sips ? SIM_SIPS_PORT : SIM_SIP_PORT;
+    guint16 rr_port = p->cfg.record_route_host || p->cfg.port == def
+                          ? 0
+                          : p->cfg.port;
+    sim_sip_uri_set(&p->rr_uri, sips, NULL, p->rr_host, rr_port, TRUE);
 }
 
 /**
@@ -676,6 +696,75 @@ proxy_to_ua(SimProxy *p, SimSipServerTxn *stx, SimProxyConn *pc,
         proxy_respond(stx, m->method == SIM_SIP_INVITE ? 480 : 481);
 }
 
+static void
+proxy_fwd_free(ProxyFwd *f)
+{
+    g_queue_unlink(&f->p->forwards, &f->link);
+    g_clear_pointer(&f->stx, sim_sip_server_txn_unref);
+    g_free(f);
+}
+
+/* The forwarded request's final response (or local failure: 408, 503)
+ * goes back through the server transaction it came in on. */
+static void
+proxy_fwd_response(SimSipClientTxn *t, guint status, const SimSipMsg *resp,
+                   gpointer user)
+{
+    ProxyFwd *f = user;
+    if (status < 200)
+        return;
+    if (f->p->up) {
+        g_autoptr(SimSipMsg) r = sim_sip_server_txn_response(f->stx, status);
+        if (resp)
+            g_strlcpy(r->to_tag, resp->to_tag, sizeof r->to_tag);
+        sim_sip_server_txn_send(f->stx, r);
+    }
+    proxy_fwd_free(f);
+}
+
+/* RFC 3261 16.4-16.6: a request that names another hop after this node
+ * popped its own Route entry (a farm member Record-Routed with the farm's
+ * domain: the in-dialog request reached any member) goes on, statefully,
+ * to its next Route entry or its Request-URI (the dialog's remote target,
+ * a member's own host), with this node's Via on top.  An ACK goes on
+ * statelessly. */
+static void
+proxy_forward(SimProxy *p, SimSipServerTxn *stx, const SimSipMsg *m)
+{
+    SimSipMsg *fwd = sim_sip_msg_copy(m);
+    fwd->meta.has_intended = FALSE;
+    SimSipVia *v = sim_sip_msg_push_via(fwd);
+    *v = p->via_tpl;
+    SimSipText b;
+    sim_sip_text_init(&b, v->branch, sizeof v->branch);
+    sim_sip_text_add(&b, "z9hG4bK");
+    sim_sip_text_add(&b, p->cfg.node);
+    sim_sip_text_add(&b, ".");
+    sim_sip_text_add_uint(&b, ++p->next_id);
+    sim_counter_add(p->forwarded, 1);
+    const SimSipUri *hop = fwd->n_route ? &fwd->route[0] : &fwd->ruri;
+    if (!stx) {
+        sim_sip_txn_start(p->txl, fwd, hop->host, hop->port, NULL, NULL);
+        return;
+    }
+    ProxyFwd *f = g_new0(ProxyFwd, 1);
+    f->p = p;
+    f->link.data = f;
+    f->stx = sim_sip_server_txn_ref(stx);
+    g_queue_push_tail_link(&p->forwards, &f->link);
+    sim_sip_txn_start(p->txl, fwd, hop->host, hop->port, proxy_fwd_response,
+                      f);
+}
+
+/* TRUE when @m, an in-dialog request whose own Route entry is popped,
+ * still names another hop: a Route entry or a Request-URI that is not
+ * this node's. */
+static gboolean
+proxy_is_onward(SimProxy *p, const SimSipMsg *m)
+{
+    return m->n_route > 0 || !sim_proxy_is_own_host(p, m->ruri.host);
+}
+
 /* A new request, after the transaction layer matched no transaction. */
 static void
 proxy_txl_request(SimSipServerTxn *stx, SimProxyConn *pc, SimSipMsg *m,
@@ -698,6 +787,11 @@ proxy_txl_request(SimSipServerTxn *stx, SimProxyConn *pc, SimSipMsg *m,
     switch (m->method) {
     case SIM_SIP_ACK:
     case SIM_SIP_BYE:
+        if (proxy_is_onward(p, m))
+            proxy_forward(p, stx, m);
+        else
+            proxy_to_ua(p, stx, pc, m);
+        break;
     case SIM_SIP_CANCEL:
         proxy_to_ua(p, stx, pc, m);
         break;
@@ -731,7 +825,7 @@ proxy_lookup_done(SimDnsAnswer *answer, gpointer user)
     g_autoptr(SimDnsAnswer) a = answer;
     if (p->up && a->n > 0) {
         SimStrategyTarget st = { l->domain, &a->targets[0], NULL };
-        if (!sim_strategy_find_opened(p->tab, &st, FALSE))
+        if (!sim_strategy_find_opened(p->tab, &st))
             proxy_open(p, l->domain, &a->targets[0]);
     }
     proxy_lookup_free(l);
@@ -789,9 +883,11 @@ sim_proxy_new(SimCtx *ctx, const SimProxyConfig *cfg, GError **error)
         p->cfg.sctp_streams = 10;
     p->ops = cfg->strategy;
     p->kind = cfg->transport->kind;
+    /* RFC 3261 16.6 step 4, RFC 5922 7.5: a host that comes back to
+     * this node and that its certificate proves; a farm sharing dialog
+     * state names its domain instead (record_route_host). */
     p->rr_host = cfg->record_route_host ? cfg->record_route_host
-                 : (cfg->domains && cfg->domains[0]) ? cfg->domains[0]
-                                                     : cfg->host;
+                                        : cfg->host;
     SimConnTabConfig tcfg = {
         .domains = cfg->domains,
         .resolver = cfg->resolver,
@@ -846,6 +942,8 @@ sim_proxy_free(SimProxy *p)
     while (!g_queue_is_empty(&p->lookups))
         proxy_lookup_free(g_queue_peek_head(&p->lookups));
     g_clear_pointer(&p->txl, sim_sip_txn_layer_free);
+    while (!g_queue_is_empty(&p->forwards))
+        proxy_fwd_free(g_queue_peek_head(&p->forwards));
     g_clear_pointer(&p->tab, sim_conntab_free);
     while (p->free_jobs) {
         ProxyJob *job = p->free_jobs;
@@ -895,6 +993,8 @@ sim_proxy_crash(SimProxy *p)
         return;
     p->up = FALSE;
     sim_sip_txn_layer_reset(p->txl);
+    while (!g_queue_is_empty(&p->forwards))
+        proxy_fwd_free(g_queue_peek_head(&p->forwards));
     if (p->ua.crashed)
         p->ua.crashed(p->ua.user);
     sim_cpu_reset(p->cfg.cpu);
@@ -1014,7 +1114,7 @@ sim_proxy_transport_kind(const SimProxy *p)
  * @p: a proxy
  *
  * Returns: (transfer none): the host of its Record-Route (R16): the
- *   configured one, else its first served domain, else its host.
+ *   configured one (a farm's domain), else its own host.
  */
 const char *
 sim_proxy_record_route_host(const SimProxy *p)

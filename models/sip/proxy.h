@@ -23,6 +23,9 @@
  *   requests.hijacked: requests delivered to a node other than the one the
  *     sender's RFC 3263 choice designated (SPEC D5);
  *   requests.failover: a target failed and the next one was tried;
+ *   requests.forwarded: in-dialog requests this node forwarded on their
+ *     next Route entry or Request-URI after popping its own Route entry
+ *     (a farm Record-Routing with its domain, record_route_host);
  *   sip.connections.opened, sip.connections.closed, sip.connections.failed,
  *     sip.connections.open (gauge): counted once per connection, at the
  *     side that opened it (the transports feed connections.* themselves);
@@ -100,8 +103,11 @@ typedef struct {
     gboolean strict_3263;
     /* The node's strategy. */
     const SimStrategyOps *strategy;
-    /* (nullable): Record-Route URI host (R16); NULL: the first served
-     * domain, else the host. */
+    /* (nullable): Record-Route URI host (R16); NULL: the node's own host
+     * (RFC 3261 16.6 step 4: in-dialog requests come back to this node;
+     * RFC 5922 7.5: its certificate proves it), with its port unless the
+     * default.  A farm sharing dialog state sets its domain: members then
+     * forward in-dialog requests on their Request-URI. */
     const char *record_route_host;
     /* TRUE: originate connections from the listening port instead of an
      * ephemeral one ([node] source-port = listen), which lets a

@@ -571,7 +571,10 @@ txn_on_response(SimSipClientTxn *t, const SimSipMsg *m)
  * @l: the layer
  * @pc: a connection that just opened
  *
- * Sends the requests that were waiting for it.
+ * Sends the requests that were waiting for it.  A request that waited
+ * for it although it was opened for another name (same address) and
+ * whose domain the identity now proven does not cover is routed again
+ * to the same target: the strategy then opens a connection of its own.
  */
 void
 sim_sip_txn_conn_up(SimSipTxnLayer *l, SimProxyConn *pc)
@@ -582,8 +585,14 @@ sim_sip_txn_conn_up(SimSipTxnLayer *l, SimProxyConn *pc)
             g_ptr_array_add(ready, txn_ref(it->data));
     for (guint i = 0; i < ready->len; i++) {
         SimSipClientTxn *t = g_ptr_array_index(ready, i);
-        if (t->pc == pc && !t->sent && !t->done)
-            txn_transmit(t);
+        if (t->pc == pc && !t->sent && !t->done) {
+            if (sim_conntab_conn_proves(pc, t->aus)) {
+                txn_transmit(t);
+            } else {
+                txn_unbind(t);
+                txn_try(t, t->target);
+            }
+        }
         txn_unref(t);
     }
 }
@@ -604,11 +613,14 @@ sim_sip_txn_conn_up(SimSipTxnLayer *l, SimProxyConn *pc)
  * response (which R28 may bring on another connection) for 64*T1.  With
  * @discarded the target did not fail: its requests are sent to it again,
  * with a new branch, on another connection (R20: no new transaction on a
- * connection whose close alert arrived; nothing is lost).
+ * connection whose close alert arrived; nothing is lost).  With
+ * @auth_failed (the TLS handshake failed), a request not sent that waited
+ * on it while it authenticated another name is routed to the same target
+ * again, on a connection for its own name.
  */
 void
 sim_sip_txn_conn_down(SimSipTxnLayer *l, SimProxyConn *pc, gboolean was_up,
-                      gboolean discarded)
+                      gboolean discarded, gboolean auth_failed)
 {
     g_autoptr(GPtrArray) bound = g_ptr_array_new();
     for (GList *it = pc->waiters.head; it; it = it->next)
@@ -626,6 +638,13 @@ sim_sip_txn_conn_down(SimSipTxnLayer *l, SimProxyConn *pc, gboolean was_up,
         } else if (t->pc == pc && !t->done && discarded && was_up) {
             txn_unbind(t);
             txn_rebranch(t);
+            txn_try(t, t->target);
+        } else if (t->pc == pc && !t->done && auth_failed && !t->sent &&
+                   pc->aus && !sim_sip_host_equal(pc->aus, t->aus)) {
+            /* It waited on a connection authenticating another name of
+             * the same address: that name's failure is not its own.
+             * Routed again, it gets a connection for its own name. */
+            txn_unbind(t);
             txn_try(t, t->target);
         } else if (t->pc == pc && !t->done) {
             txn_unbind(t);

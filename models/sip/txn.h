@@ -72,7 +72,8 @@ void sim_sip_client_txn_unref(SimSipClientTxn *t);
 /* Events from the proxy. */
 void sim_sip_txn_conn_up(SimSipTxnLayer *l, SimProxyConn *pc);
 void sim_sip_txn_conn_down(SimSipTxnLayer *l, SimProxyConn *pc,
-                           gboolean was_up, gboolean discarded);
+                           gboolean was_up, gboolean discarded,
+                           gboolean auth_failed);
 void sim_sip_txn_receive(SimSipTxnLayer *l, SimProxyConn *pc,
                          const SimSipMsg *m);
 

@@ -91,7 +91,7 @@ struct _SimUa {
     /* Records of calls and of the requests this UA creates, for reuse. */
     UaCall *free_calls;
     SimSipMsgPool *msg_pool;
-    /* The caller's From URI (caller@ the node's Record-Route host) and the
+    /* The caller's From URI (caller@ the node's first domain, else its host) and the
      * Contact of the callee's 200 (its own host, never a spoofed one). */
     SimSipUri caller_uri;
     SimSipUri contact_self;
@@ -685,7 +685,9 @@ sim_ua_new(SimProxy *proxy)
     guint16 port = cfg->advertise_port ? cfg->port : 0;
     sim_sip_uri_set(&ua->contact_self, sips, "u", cfg->host, port, FALSE);
     sim_sip_uri_set(&ua->caller_uri, sips, "caller",
-                    sim_proxy_record_route_host(proxy), 0, FALSE);
+                    cfg->domains && cfg->domains[0] ? cfg->domains[0]
+                                                    : cfg->host,
+                    0, FALSE);
     ua_stats_init(ua);
     SimProxyUaHooks hooks = {
         .request = ua_request,

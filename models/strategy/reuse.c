@@ -33,8 +33,8 @@ reuse_tuple_row(SimConnTab *tab, const SimTuple *tuple)
 {
     for (SimProxyConn *pc = sim_conntab_first(tab); pc;
          pc = sim_conntab_next(tab, pc))
-        if (pc->initiator && !pc->closing && !pc->retired && !pc->per_txn &&
-            pc->aus && pc->key.ip == tuple->ip &&
+        if (sim_conntab_conn_usable(pc) && pc->aus &&
+            pc->key.ip == tuple->ip &&
             pc->key.port == tuple->port &&
             pc->key.transport == tuple->transport)
             return pc;
@@ -46,11 +46,9 @@ reuse_select_conn(SimConnTab *tab, const SimStrategyTarget *t)
 {
     SimProxyConn *row = reuse_tuple_row(tab, &t->target->tuple);
     if (row) {
-        /* R6(b): opened for this AUS (authenticated for it, or still
-         * connecting to prove it), or its server proved the AUS too. */
-        if (sim_sip_host_equal(row->aus, t->aus) ||
-            (row->up && row->conn && row->conn->peer &&
-             sim_peer_id_matches(row->conn->peer, t->aus)))
+        /* R6(b): its server proved the AUS, or it is still being set
+         * up (the request waits for it). */
+        if (sim_conntab_conn_proves(row, t->aus))
             return row;
     }
     SimProxyConn *alias = sim_strategy_find_alias(tab, t, FALSE);

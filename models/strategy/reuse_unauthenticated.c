@@ -14,7 +14,7 @@
 static SimProxyConn *
 reuse_unauthenticated_select_conn(SimConnTab *tab, const SimStrategyTarget *t)
 {
-    SimProxyConn *pc = sim_strategy_find_opened(tab, t, TRUE);
+    SimProxyConn *pc = sim_strategy_find_opened(tab, t);
     return pc ? pc : sim_strategy_find_alias(tab, t, TRUE);
 }
 

@@ -13,7 +13,7 @@
 static SimProxyConn *
 rfc3261_select_conn(SimConnTab *tab, const SimStrategyTarget *t)
 {
-    return sim_strategy_find_opened(tab, t, TRUE);
+    return sim_strategy_find_opened(tab, t);
 }
 
 const SimStrategyOps sim_strategy_rfc3261 = {

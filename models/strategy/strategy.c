@@ -99,34 +99,27 @@ strategy_tuple_equal(const SimTuple *a, const SimTuple *b)
  * sim_strategy_find_opened:
  * @tab: the node's connection table
  * @t: the request and its RFC 3263 target
- * @any_proven_domain: over TLS, accept a connection whose server proved
- *   t->aus even if it was opened for another domain (virtual servers,
- *   DC 7.8); otherwise it must have been opened for t->aus
  *
  * The client-side test (R6, R26): a connection this node opened to exactly
- * the target's tuple, not closing, not retired, not bound to one
- * transaction.
+ * the target's resolved tuple, not closing, not retired, not bound to one
+ * transaction, whose server proved t->aus over TLS (whatever name it was
+ * opened for: virtual servers, DC 7.8) or that is still being set up (the
+ * request waits for it rather than opening a second one, and is routed
+ * again if the identity proven does not cover t->aus).  Names are never
+ * compared as strings.
  *
  * Returns: (transfer none) (nullable): the connection (possibly still
  *   connecting), or %NULL.
  */
 SimProxyConn *
-sim_strategy_find_opened(SimConnTab *tab, const SimStrategyTarget *t,
-                         gboolean any_proven_domain)
+sim_strategy_find_opened(SimConnTab *tab, const SimStrategyTarget *t)
 {
     for (SimProxyConn *pc = sim_conntab_first(tab); pc;
-         pc = sim_conntab_next(tab, pc)) {
-        if (!pc->initiator || pc->closing || pc->retired || pc->per_txn ||
-            !pc->aus ||
-            !strategy_tuple_equal(&pc->key, &t->target->tuple))
-            continue;
-        if (!sim_strategy_kind_is_tls(pc->key.transport) ||
-            sim_sip_host_equal(pc->aus, t->aus))
+         pc = sim_conntab_next(tab, pc))
+        if (sim_conntab_conn_usable(pc) && pc->aus &&
+            strategy_tuple_equal(&pc->key, &t->target->tuple) &&
+            sim_conntab_conn_proves(pc, t->aus))
             return pc;
-        if (any_proven_domain && pc->up && pc->conn && pc->conn->peer &&
-            sim_peer_id_matches(pc->conn->peer, t->aus))
-            return pc;
-    }
     return NULL;
 }
 

@@ -93,8 +93,7 @@ void sim_strategy_check(const SimStrategyOps *ops);
 
 /* Helpers shared by strategy files (strategy.c). */
 SimProxyConn *sim_strategy_find_opened(SimConnTab *tab,
-                                       const SimStrategyTarget *t,
-                                       gboolean any_proven_domain);
+                                       const SimStrategyTarget *t);
 SimProxyConn *sim_strategy_find_alias(SimConnTab *tab,
                                       const SimStrategyTarget *t,
                                       gboolean by_name);

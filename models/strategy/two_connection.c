@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * `two-connection`: the draft-09 section 9.3 remedy for TCP and SCTP (R21).
- * On first contact from a peer domain, the node resolves that domain by
- * RFC 3263 and opens its own connection toward it at once, without waiting
- * for a backward request, and again after losing it; backward requests use
- * that connection, never the peer's, and no alias is ever sent.  Exception:
- * an accepted connection whose source address and port equal the peer's
- * DNS-resolved tuple may be reused.  Result: two connections per pair.
+ * On first contact from a peer, the node resolves the peer's name (the
+ * host of the request's topmost Record-Route, else its sent-by) by RFC
+ * 3263 and, unless a connection it opened to a resolved tuple already
+ * proves that name (or is still being set up), opens its own toward it at
+ * once, without waiting for a backward request, and again after losing
+ * it; backward requests use that connection, never the peer's, and no
+ * alias is ever sent.  Exception: an accepted connection whose source
+ * address and port equal the peer's DNS-resolved tuple may be reused.
+ * Result: two connections per pair.
  */
 #define G_LOG_DOMAIN "sim-strategy"
 
@@ -33,37 +36,41 @@ two_connection_find_inbound(SimConnTab *tab, const SimTuple *t)
 static SimProxyConn *
 two_connection_select_conn(SimConnTab *tab, const SimStrategyTarget *t)
 {
-    SimProxyConn *pc = sim_strategy_find_opened(tab, t, TRUE);
+    SimProxyConn *pc = sim_strategy_find_opened(tab, t);
     return pc ? pc : two_connection_find_inbound(tab, &t->target->tuple);
 }
 
-/* The peer's domain: the host of its Record-Route (R16), else its sent-by. */
+/* The peer's name: the host of the topmost Record-Route (R16: the hop
+ * that sent the request put it there; RFC 3261 16.6 step 4), else its
+ * sent-by. */
 static const char *
 two_connection_peer_domain(const SimSipMsg *m)
 {
     if (m->n_rr > 0)
-        return m->rr[m->n_rr - 1].host;
+        return m->rr[0].host;
     return m->n_via > 0 ? m->via[0].host : NULL;
 }
 
+/* Whether this node already has a connection of its own toward the peer:
+ * one it opened to a tuple @a resolved @domain to, whose server proved
+ * @domain (or that is still being set up).  By address and proven
+ * identity, never by comparing the name it was opened for. */
 static gboolean
-two_connection_have_opened(SimConnTab *tab, const char *domain)
+two_connection_have_opened(SimConnTab *tab, const SimDnsAnswer *a,
+                           const char *domain)
 {
-    for (SimProxyConn *pc = sim_conntab_first(tab); pc;
-         pc = sim_conntab_next(tab, pc))
-        if (pc->initiator && !pc->closing && pc->aus &&
-            sim_sip_host_equal(pc->aus, domain))
+    for (guint i = 0; a && i < a->n; i++) {
+        SimStrategyTarget st = { domain, &a->targets[i], NULL };
+        if (sim_strategy_find_opened(tab, &st))
             return TRUE;
+    }
     return FALSE;
 }
 
 /* R21 exception: the inbound source tuple is the peer's resolved tuple. */
 static gboolean
-two_connection_source_is_listener(SimConnTab *tab, SimProxyConn *pc,
-                                  const char *domain)
+two_connection_source_is_listener(const SimDnsAnswer *a, SimProxyConn *pc)
 {
-    g_autoptr(SimDnsAnswer) a = sim_resolver_resolve_now(
-        sim_conntab_resolver(tab), domain, 0, pc->key.transport);
     for (guint i = 0; a && i < a->n; i++)
         if (a->targets[i].tuple.ip == pc->key.ip &&
             a->targets[i].tuple.port == pc->key.port)
@@ -80,11 +87,13 @@ two_connection_on_request(SimConnTab *tab, SimProxyConn *pc,
         return;
     /* Checked once per accepted connection. */
     pc->strategy_data = GUINT_TO_POINTER(1);
-    if (two_connection_source_is_listener(tab, pc, domain)) {
+    g_autoptr(SimDnsAnswer) a = sim_resolver_resolve_now(
+        sim_conntab_resolver(tab), domain, 0, pc->key.transport);
+    if (two_connection_source_is_listener(a, pc)) {
         pc->reusable_inbound = TRUE;
         return;
     }
-    if (!two_connection_have_opened(tab, domain))
+    if (!two_connection_have_opened(tab, a, domain))
         sim_conntab_connect_toward(tab, domain);
 }
 
@@ -93,11 +102,14 @@ two_connection_on_conn_down(SimConnTab *tab, SimProxyConn *pc,
                             SimCloseReason reason)
 {
     /* Re-open a lost proactive connection (not one we closed, nor one that
-     * never opened: the next contact will try again). */
+     * never opened: the next contact will try again), unless another of
+     * this node's connections to the same address proves its name. */
     if (!pc->initiator || !pc->up || !pc->aus || reason == SIM_CLOSE_LOCAL ||
         reason == SIM_CLOSE_IDLE || reason == SIM_CLOSE_HOST_DOWN)
         return;
-    if (!two_connection_have_opened(tab, pc->aus))
+    SimDnsTarget target = { .tuple = pc->key, .host = pc->target_host };
+    SimStrategyTarget st = { pc->aus, &target, NULL };
+    if (!sim_strategy_find_opened(tab, &st))
         sim_conntab_connect_toward(tab, pc->aus);
 }
 
@@ -105,8 +117,10 @@ const SimStrategyOps sim_strategy_two_connection = {
     .name = "two-connection",
     .description =
         "Draft-09 remedy for TCP/SCTP: on first contact from a peer "
-        "domain each side proactively opens its own connection toward "
-        "the peer's RFC 3263 address (and again after a loss); backward "
+        "each side proactively opens its own connection toward the RFC "
+        "3263 address of the peer's Record-Route host, unless one it "
+        "opened to that address already proves the peer's identity (and "
+        "again after a loss); backward "
         "requests never ride the peer's connection, except when its source "
         "port is the peer's DNS-resolved port.  Never aliases.",
     .applicable = two_connection_applicable,

@@ -25,7 +25,7 @@ virtual_server_select_conn(SimConnTab *tab, const SimStrategyTarget *t)
 {
     if (!sim_strategy_kind_is_tls(t->target->tuple.transport))
         return NULL;
-    SimProxyConn *pc = sim_strategy_find_opened(tab, t, TRUE);
+    SimProxyConn *pc = sim_strategy_find_opened(tab, t);
     return pc ? pc : sim_strategy_find_alias(tab, t, FALSE);
 }
 

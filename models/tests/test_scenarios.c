@@ -323,7 +323,9 @@ test_identity_other_org(void)
 
 /* Scenario 11: only DNS:p1.example.com, so the identity set is
  * {p1.example.com}: a BYE routed by Record-Route sips:p1.example.com
- * reuses; one routed to example.com does not (and fails R15). */
+ * (the default: a node Record-Routes with its own host) reuses; one
+ * routed to example.com (record-route = domain) does not (and fails
+ * R15). */
 static void
 test_identity_dns_name(void)
 {
@@ -338,7 +340,9 @@ test_identity_dns_name(void)
     g_assert_cmpuint(ctr(w, "sip.connections.opened"), ==, 1);
     sim_test_world_free(w);
     static const SimTestNodeSpec by_domain[] = {
-        NODE_A_SAN(.san = { "DNS:p1.example.com", NULL }), NODE_B(),
+        NODE_A_SAN(.san = { "DNS:p1.example.com", NULL },
+                   .rr_host = "example.com"),
+        NODE_B(),
     };
     w = run_backward(by_domain);
     g_assert_cmpuint(ctr(w, "alias.hits"), ==, 0);

@@ -254,6 +254,7 @@ static const DefaultLine design_defaults[] = {
     { "node.address", "in file order", TRUE },
     { "node.port", "5061 for tls and tls-sctp, 5060 otherwise", TRUE },
     { "node.advertise-port", "true", FALSE },
+    { "node.record-route", "host", FALSE },
     { "node.site", "own name", TRUE },
     { "node.cert-san", "URI:sip:HOST plus URI:sip:DOMAIN", TRUE },
     { "node.client-cert", "true", FALSE },

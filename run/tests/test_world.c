@@ -666,7 +666,7 @@ test_failover_on_timeout(void)
 }
 
 /* Failover under loss never misdelivers: on the carrier trunk with 10%
- * loss (seed 2), requests time out and fail over to the next SRV target
+ * loss (seed 3: one whose losses time requests out), requests time out and fail over to the next SRV target
  * (RFC 3263 4.3) while a copy sent to the first target may still be on
  * its way; that copy must arrive with its own branch and intended target,
  * so under rfc3261, which never aliases, no request is hijacked.  The
@@ -682,9 +682,201 @@ test_failover_no_hijack(void)
     g_autoptr(GError) error = NULL;
     g_autoptr(SimTopo) topo = sim_topo_load(path, ov, &error);
     g_assert_no_error(error);
-    g_autoptr(SimRunResult) r = world_run_ok(topo, "rfc3261", 2);
+    g_autoptr(SimRunResult) r = world_run_ok(topo, "rfc3261", 3);
     g_assert_cmpfloat(world_extra(r, "requests.failover"), >, 0);
     g_assert_cmpuint(r->requests_hijacked, ==, 0);
+}
+
+/* ---- Farms and meshes: every call and every BYE, closed-form counts --- */
+
+/* Two SRV farms over %s (protocol): a.test has 2 members, b.test 3, all
+ * equal weight; a.test calls b.test from 0 to 10 s, b.test calls a.test
+ * from 5 s to 15 s (so each member pair's first calls do not cross: at
+ * 10 calls/s each of the 6 pairs is missed by the first 50 calls with
+ * probability under 6 (2/3)^25 < 3e-4), 2 s holds, BYEs by %s; the run
+ * lasts 30 s, so every BYE is over by its end.  The %s is a node key line
+ * added to every member ("" or "record-route = domain"). */
+static const char world_farms_fmt[] =
+    "[simulation]\nduration = 30s\nseed = 7\n"
+    "[transport]\nprotocol = %s\n"
+    "[network]\ndefault-delay = 10ms\n"
+    "[domain a.test]\nsrv = 10 10 * a1.a.test; 10 10 * a2.a.test\n"
+    "[domain b.test]\nsrv = 10 10 * b1.b.test; 10 10 * b2.b.test; "
+    "10 10 * b3.b.test\n"
+    "[node a1]\nhost = a1.a.test\ndomains = a.test\n%s\n"
+    "[node a2]\nhost = a2.a.test\ndomains = a.test\n%s\n"
+    "[node b1]\nhost = b1.b.test\ndomains = b.test\n%s\n"
+    "[node b2]\nhost = b2.b.test\ndomains = b.test\n%s\n"
+    "[node b3]\nhost = b3.b.test\ndomains = b.test\n%s\n"
+    "[traffic ab]\nfrom = a.test\nto = b.test\nrate = 10\nhold = 2s\n"
+    "stop = 10s\nbye-by = %s\n"
+    "[traffic ba]\nfrom = b.test\nto = a.test\nrate = 10\nhold = 2s\n"
+    "start = 5s\nstop = 15s\nbye-by = %s\n";
+
+static SimTopo *
+world_farms(const char *protocol, const char *bye_by, const char *node_key)
+{
+    g_autofree char *text =
+        g_strdup_printf(world_farms_fmt, protocol, node_key, node_key,
+                        node_key, node_key, node_key, bye_by, bye_by);
+    g_autoptr(GError) error = NULL;
+    SimTopo *topo = sim_topo_load_data("farms-test", text, strlen(text),
+                                       NULL, &error);
+    g_assert_no_error(error);
+    return topo;
+}
+
+/* Every call completes and every BYE with it: none failed, none answered
+ * 481, no dialog left to expire. */
+static void
+check_every_call_and_bye(const SimRunResult *r)
+{
+    g_assert_cmpuint(r->calls_attempted, >, 0);
+    g_assert_cmpuint(r->calls_failed, ==, 0);
+    g_assert_cmpuint(r->calls_completed, ==, r->calls_attempted);
+    g_assert_cmpfloat(world_extra(r, "bye.completed"), ==,
+                      (double)r->calls_completed);
+    g_assert_cmpfloat(MAX(world_extra(r, "bye.failed"), 0), ==, 0);
+    g_assert_cmpfloat(MAX(world_extra(r, "calls.teardown_failed"), 0), ==,
+                      0);
+    g_assert_cmpfloat(MAX(world_extra(r, "calls.callee_expired"), 0), ==, 0);
+    g_assert_cmpuint(r->requests_hijacked, ==, 0);
+}
+
+/* Issue 12: members Record-Route with their own host (RFC 3261 16.6 step
+ * 4, which their certificate proves, RFC 5922 7.5), so a callee's BYE
+ * reaches the member holding the caller's dialog.  Two farms of m = 2
+ * and n = 3 members calling each other, BYEs by caller, callee or either:
+ * every strategy completes every call and every BYE; connections follow
+ * the closed forms: 2mn = 12 (rfc3261: each member opens its own toward
+ * each member of the other farm it calls; two-connection: each side opens
+ * its own on first contact) and mn = 6 under reuse and virtual-server
+ * (TLS: the pair's one connection carries both ways). */
+static void
+test_farms(void)
+{
+    static const char *const protocols[] = { "tls", "tcp" };
+    static const char *const byes[] = { "caller", "callee", "random" };
+    const SimStrategyOps *const *all = sim_strategy_all();
+    for (guint p = 0; p < G_N_ELEMENTS(protocols); p++)
+        for (guint b = 0; b < G_N_ELEMENTS(byes); b++) {
+            g_autoptr(SimTopo) topo = world_farms(protocols[p], byes[b], "");
+            for (guint s = 0; all[s]; s++) {
+                const char *name = all[s]->name;
+                if (!sim_world_strategy_applicable(topo, name))
+                    continue;
+                g_test_message("farms %s bye-by %s %s", protocols[p],
+                               byes[b], name);
+                g_autoptr(SimRunResult) r = world_run_ok(topo, name, 0);
+                check_contract(topo, r, name);
+                check_every_call_and_bye(r);
+                guint64 want = 0;
+                if (g_str_equal(name, "rfc3261") ||
+                    g_str_equal(name, "two-connection"))
+                    want = 2 * 2 * 3;
+                else if (g_str_equal(name, "reuse") ||
+                         g_str_equal(name, "virtual-server"))
+                    want = 2 * 3;
+                if (want)
+                    g_assert_cmpuint(r->connections_opened_run, ==, want);
+            }
+        }
+}
+
+/* record-route = domain keeps the farm's domain in Record-Route, for
+ * farms that share dialog state: a callee's BYE reaches any member of
+ * the caller's farm by SRV, which pops its Route entry and forwards on
+ * the Request-URI (the caller's Contact, RFC 3261 16.4, 16.6) to the
+ * member holding the dialog; every BYE completes.  With BYEs by callee
+ * and 3 b.test members spreading them over 2 a.test members, about half
+ * of the a.test-bound BYEs land on the wrong member and are forwarded:
+ * Binomial(k, 1/2) for the k BYEs toward a.test, within 4 standard
+ * deviations. */
+static void
+test_farms_record_route_domain(void)
+{
+    g_autoptr(SimTopo) topo =
+        world_farms("tls", "callee", "record-route = domain");
+    g_autoptr(SimRunResult) r = world_run_ok(topo, "rfc3261", 0);
+    check_contract(topo, r, "rfc3261");
+    check_every_call_and_bye(r);
+    double fwd = world_extra(r, "requests.forwarded");
+    g_assert_cmpfloat(fwd, >, 0);
+    g_autoptr(SimTopo) host = world_farms("tls", "callee", "");
+    g_autoptr(SimRunResult) h = world_run_ok(host, "rfc3261", 0);
+    g_assert_cmpfloat(MAX(world_extra(h, "requests.forwarded"), 0), ==, 0);
+}
+
+/* A full mesh of @n proxies, each serving its own domain, calling every
+ * other; calls from a lower to a higher index start at 0, the others at
+ * 5 s, so that no pair's first calls cross.  BYEs by @bye_by. */
+static SimTopo *
+world_mesh(const char *protocol, guint n, const char *bye_by)
+{
+    GString *s = g_string_new(NULL);
+    g_string_append_printf(s,
+                           "[simulation]\nduration = 30s\nseed = 5\n"
+                           "[transport]\nprotocol = %s\n"
+                           "[network]\ndefault-delay = 10ms\n",
+                           protocol);
+    for (guint i = 0; i < n; i++)
+        g_string_append_printf(s,
+                               "[domain d%u.test]\n"
+                               "[node p%u]\nhost = p%u.d%u.test\n"
+                               "domains = d%u.test\n",
+                               i, i, i, i, i);
+    for (guint i = 0; i < n; i++)
+        for (guint j = 0; j < n; j++)
+            if (i != j)
+                g_string_append_printf(
+                    s,
+                    "[traffic t%u-%u]\nfrom = d%u.test\nto = d%u.test\n"
+                    "rate = 1\nhold = 2s\nbye-by = %s\n"
+                    "start = %s\nstop = %s\n",
+                    i, j, i, j, bye_by, i < j ? "0" : "5s",
+                    i < j ? "10s" : "15s");
+    g_autoptr(GError) error = NULL;
+    SimTopo *topo = sim_topo_load_data("mesh-test", s->str, s->len, NULL,
+                                       &error);
+    g_string_free(s, TRUE);
+    g_assert_no_error(error);
+    return topo;
+}
+
+/* Issue 12: a TLS or TCP full mesh of N proxies with calls both ways
+ * keeps N(N-1) connections under rfc3261 and two-connection (one each
+ * way per pair: two-connection matches "a connection to this peer" by
+ * resolved address and proven identity, not by the name it was opened
+ * for, which once opened 45 for N = 6) and N(N-1)/2 under reuse, for
+ * N = 4 and 6, BYEs by callee or either side; every call and BYE
+ * completes. */
+static void
+test_mesh(void)
+{
+    static const char *const protocols[] = { "tls", "tcp" };
+    static const char *const strategies[] = { "rfc3261", "two-connection",
+                                              "reuse" };
+    static const char *const byes[] = { "callee", "random" };
+    static const guint sizes[] = { 4, 6 };
+    for (guint z = 0; z < G_N_ELEMENTS(sizes); z++)
+        for (guint p = 0; p < G_N_ELEMENTS(protocols); p++)
+            for (guint b = 0; b < G_N_ELEMENTS(byes); b++) {
+                guint n = sizes[z];
+                g_autoptr(SimTopo) topo = world_mesh(protocols[p], n, byes[b]);
+                for (guint s = 0; s < G_N_ELEMENTS(strategies); s++) {
+                    const char *name = strategies[s];
+                    if (!sim_world_strategy_applicable(topo, name))
+                        continue;
+                    g_test_message("mesh N=%u %s bye-by %s %s", n,
+                                   protocols[p], byes[b], name);
+                    g_autoptr(SimRunResult) r = world_run_ok(topo, name, 0);
+                    check_every_call_and_bye(r);
+                    guint64 want = g_str_equal(name, "reuse")
+                                       ? n * (n - 1) / 2
+                                       : n * (n - 1);
+                    g_assert_cmpuint(r->connections_opened_run, ==, want);
+                }
+            }
 }
 
 int
@@ -707,6 +899,10 @@ main(int argc, char **argv)
     g_test_add_func("/world/nodes/memory", test_node_memory);
     g_test_add_func("/world/nodes/handshakes", test_node_handshakes);
     g_test_add_func("/world/pairs", test_pairs);
+    g_test_add_func("/world/farms/every-call-and-bye", test_farms);
+    g_test_add_func("/world/farms/record-route-domain",
+                    test_farms_record_route_domain);
+    g_test_add_func("/world/mesh/closed-form", test_mesh);
     g_test_add_func("/world/run/cancel", test_cancel);
     g_test_add_func("/world/nodes/srv-share", test_srv_share);
     g_test_add_func("/world/rng/streams-by-node", test_streams_by_node);
