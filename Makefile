@@ -85,6 +85,21 @@ $(BUILD)/obj/run/out.o: $(BUILD)/revision.h
 $(BUILD)/obj/run/out.o: ALL_CFLAGS += -include $(BUILD)/revision.h
 FORCE:
 
+# What produced a result (sim_out_revision in run/out.c): a hash of the
+# name and text of every simulator source (sim/, models/, run/), so that
+# `sweep --resume` reruns the runs of changed code and keeps those of an
+# unchanged rebuild.  Rewritten only when it changes.
+SOURCE_HASH_SRCS = $(sort $(wildcard sim/*.[ch] models/*.[ch] \
+                     models/sip/*.[ch] models/strategy/*.[ch] run/*.[ch]))
+$(BUILD)/source_hash.h: $(SOURCE_HASH_SRCS) $(CONFIG)
+	@mkdir -p $(BUILD)
+	@h=$$(for f in $(SOURCE_HASH_SRCS); do echo "$$f"; cat "$$f"; done | \
+	      sha256sum | cut -c1-32); \
+	 echo "#define SIM_SOURCE_HASH \"$$h\"" > $@.tmp
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+$(BUILD)/obj/run/out.o: $(BUILD)/source_hash.h
+$(BUILD)/obj/run/out.o: ALL_CFLAGS += -include $(BUILD)/source_hash.h
+
 $(LIB): $(LIB_OBJS)
 	@rm -f $@
 	ar rcs $@ $^

@@ -709,8 +709,9 @@ fingerprint_str(GChecksum *ck, const char *s)
     fingerprint_field(ck, s ? s : "", s ? strlen(s) : 0);
 }
 
+#ifndef SIM_SOURCE_HASH
 /* SHA-256 of this program's executable, "exe:" and 32 hex digits, or
- * NULL. */
+ * NULL (builds without the Makefile's source hash). */
 static char *
 revision_of_exe(void)
 {
@@ -727,6 +728,7 @@ revision_of_exe(void)
     return ok ? g_strdup_printf("exe:%.32s", g_checksum_get_string(ck))
               : NULL;
 }
+#endif
 
 /**
  * sim_out_revision:
