@@ -47,6 +47,7 @@ struct _SimProxy {
     /* Statistics. */
     SimCounter dummy;
     SimCounter *alias_added, *alias_rejected, *alias_hits, *alias_misses;
+    SimCounter *inbound_reuse;
     SimCounter *r29, *hijacked, *failover, *forwarded;
     SimCounter *c_opened, *c_closed, *c_failed;
     SimCounter *n_requests, *n_responses;
@@ -142,6 +143,7 @@ proxy_stats_init(SimProxy *p)
     p->alias_rejected = proxy_counter(p, "alias.rejected");
     p->alias_hits = proxy_counter(p, "alias.hits");
     p->alias_misses = proxy_counter(p, "alias.misses");
+    p->inbound_reuse = proxy_counter(p, "inbound.reuse");
     p->r29 = proxy_counter(p, "alias.r29_violations");
     p->hijacked = proxy_counter(p, "requests.hijacked");
     p->failover = proxy_counter(p, "requests.failover");
@@ -372,7 +374,12 @@ proxy_txl_route(SimSipClientTxn *t, const char *aus,
     SimStrategyTarget st = { aus, target, m };
     SimProxyConn *pc = sim_strategy_select_conn(p->ops, p->tab, &st);
     if (pc && !pc->initiator) {
-        sim_counter_add(p->alias_hits, 1);
+        /* An alias row's connection, or (R21 exception) an accepted one
+         * whose source is the peer's resolved tuple: counted apart. */
+        sim_counter_add(pc->aliased || !pc->reusable_inbound
+                            ? p->alias_hits
+                            : p->inbound_reuse,
+                        1);
         /* R29: an aliased send must reach the target RFC 3263 chose. */
         if (pc->key.ip != target->tuple.ip)
             sim_counter_add(p->r29, 1);

@@ -16,7 +16,9 @@
  *   alias.added, alias.rejected, alias.rejected.<reason> (reasons: policy,
  *     unsupported, transport, no-cert, unauthenticated,
  *     sent-by-not-in-cert), alias.hits (a request sent on an aliased
- *     connection), alias.misses (a request for which no row matched and a
+ *     connection), inbound.reuse (a request sent on an accepted connection
+ *     that is no alias: two-connection's R21 exception), alias.misses
+ *     (a request for which no row matched and a
  *     connection was opened although the node holds alias rows),
  *     alias.r29_violations (an aliased send whose connection does not
  *     reach the RFC 3263 target's IP; only the unsafe strategy has any);

@@ -279,9 +279,14 @@ txn_timer_a(SimEvq *q, gpointer data)
         return;
     l->hooks.transmit(t, t->pc, t->req, l->hooks.user);
     sim_counter_add(l->retrans, 1);
-    t->interval *= 2;
-    if (t->req->method != SIM_SIP_INVITE)
-        t->interval = MIN(t->interval, t->provisional ? SIP_T2 : SIP_T2);
+    /* Timer A doubles (17.1.1.2); Timer E doubles up to T2 while
+     * Trying, and is reset to T2 once Proceeding (17.1.2.2). */
+    if (t->req->method == SIM_SIP_INVITE)
+        t->interval *= 2;
+    else if (t->provisional)
+        t->interval = SIP_T2;
+    else
+        t->interval = MIN(2 * t->interval, SIP_T2);
     t->timer_a = sim_evq_after(l->ctx->evq, t->interval, txn_timer_a, t,
                                NULL);
 }

@@ -787,8 +787,9 @@ test_t2(void)
 }
 
 /* Scenario 28 (R21 exception): A originates from its listening port, so
- * B's DNS answer for A equals the inbound source: B reuses it, Conns = 1;
- * from an ephemeral port, Conns = 2. */
+ * B's DNS answer for A equals the inbound source: B reuses it, Conns = 1,
+ * and its BYE counts in inbound.reuse, not in alias.hits (no alias is
+ * involved); from an ephemeral port, Conns = 2. */
 static void
 run_r21(gboolean listen, guint64 conns)
 {
@@ -801,6 +802,8 @@ run_r21(gboolean listen, guint64 conns)
     g_assert_cmpuint(ctr(w, "bye.completed"), ==, 1);
     g_assert_cmpuint(ctr(w, "sip.connections.opened"), ==, conns);
     g_assert_cmpuint(ctr(w, "requests.hijacked"), ==, 0);
+    g_assert_cmpuint(ctr(w, "alias.hits"), ==, 0);
+    g_assert_cmpuint(ctr(w, "inbound.reuse"), ==, listen ? 1 : 0);
     sim_test_world_free(w);
 }
 
