@@ -1,7 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The DNS model: A records (several addresses per host, handed out round
- * robin: each resolver rotates a host's list by one per query) and SRV
+ * robin: each resolver rotates a host's list by one per new lookup, RFC
+ * 1794; an in-dialog request's lookup does not rotate and puts the
+ * dialog's peer first among the host's addresses, so it follows the
+ * dialog's remote target and route set to the node it was set up with,
+ * RFC 3261 12.2.1.1) and SRV
  * records per domain and transport, resolved as RFC 3263 section 4.2 says:
  * an explicit port gives an A lookup with that port; otherwise SRV for the
  * transport, sorted by priority and, within a priority, by a weighted draw
@@ -98,6 +102,9 @@ typedef struct {
     DnsQuery *query;
     SimDnsAnswerFunc func;
     gpointer user;
+    /* An in-dialog look-up: no rotation, the dialog's peer first. */
+    gboolean pinned;
+    SimIp peer;
     /* Its link in res->pending. */
     GList link;
     SimEventId event;
@@ -121,6 +128,10 @@ struct _SimResolver {
     GArray *blacklist;
     /* DnsPending in request order. */
     GQueue pending;
+    /* While an in-dialog answer is built: no rotation, and pin_ip first
+     * among a host's addresses. */
+    gboolean pin;
+    SimIp pin_ip;
     /* "dns.queries" and "dns.cache_hits" (or the local ones). */
     SimCounter *queries, *hits;
     SimCounter own_queries, own_hits;
@@ -456,7 +467,8 @@ dns_out_push(DnsOut *out, const SimDnsTarget *d)
 }
 
 /* Appends the addresses of @h (nullable), rotated by this resolver's
- * counter. */
+ * counter, which a new lookup advances (RFC 1794 round robin); an
+ * in-dialog one (res->pin) leaves it and puts the dialog's peer first. */
 static void
 dns_append_a(SimResolver *res, DnsOut *out, const DnsHost *h, guint16 port,
              SimTransportKind t, guint priority, guint weight)
@@ -464,7 +476,10 @@ dns_append_a(SimResolver *res, DnsOut *out, const DnsHost *h, guint16 port,
     if (!h || h->ips->len == 0)
         return;
     guint rot = GPOINTER_TO_UINT(g_hash_table_lookup(res->rotation, h));
-    g_hash_table_insert(res->rotation, (gpointer)h, GUINT_TO_POINTER(rot + 1));
+    if (!res->pin)
+        g_hash_table_insert(res->rotation, (gpointer)h,
+                            GUINT_TO_POINTER(rot + 1));
+    guint first = out->n;
     for (guint i = 0; i < h->ips->len; i++) {
         SimDnsTarget d = {
             .tuple = { g_array_index(h->ips, SimIp, (rot + i) % h->ips->len),
@@ -474,6 +489,15 @@ dns_append_a(SimResolver *res, DnsOut *out, const DnsHost *h, guint16 port,
             .weight = weight,
         };
         dns_out_push(out, &d);
+    }
+    for (guint i = first; res->pin && i < out->n; i++) {
+        if (out->v[i].tuple.ip != res->pin_ip)
+            continue;
+        SimDnsTarget peer = out->v[i];
+        memmove(&out->v[first + 1], &out->v[first],
+                (i - first) * sizeof peer);
+        out->v[first] = peer;
+        break;
     }
 }
 
@@ -601,7 +625,10 @@ static void
 dns_pending_fire(SimEvq *q, gpointer data)
 {
     DnsPending *pd = data;
+    pd->res->pin = pd->pinned;
+    pd->res->pin_ip = pd->peer;
     SimDnsAnswer *a = dns_answer(pd->res, pd->query);
+    pd->res->pin = FALSE;
     pd->func(a, pd->user);
 }
 
@@ -647,6 +674,36 @@ sim_resolver_resolve(SimResolver *res, const char *name, guint16 port,
     g_queue_push_tail_link(&res->pending, &pd->link);
     pd->event = sim_evq_after(res->ctx->evq, hit ? 0 : res->cfg.lookup_delay,
                               dns_pending_fire, pd, dns_pending_free);
+}
+
+/**
+ * sim_resolver_resolve_in_dialog:
+ * @res: a resolver
+ * @name: the host part of an in-dialog request's next hop (its top Route
+ *   or its remote target)
+ * @port: the URI's explicit port, or 0
+ * @transport: the transport
+ * @peer: the address of the node the dialog was set up with (0: none)
+ * @func: receives the answer (transfer full)
+ * @user: its argument
+ *
+ * Like sim_resolver_resolve(), for a request within a dialog (RFC 3261
+ * 12.2.1.1: it follows the dialog's remote target and route set): a
+ * host's A records are not rotated (round robin is for new lookups, RFC
+ * 1794), and among a host's addresses @peer, if there, comes first, so a
+ * name several nodes share leads back to the dialog's node.  SRV order
+ * is drawn as for any lookup.
+ */
+void
+sim_resolver_resolve_in_dialog(SimResolver *res, const char *name,
+                               guint16 port, SimTransportKind transport,
+                               SimIp peer, SimDnsAnswerFunc func,
+                               gpointer user)
+{
+    sim_resolver_resolve(res, name, port, transport, func, user);
+    DnsPending *pd = g_queue_peek_tail(&res->pending);
+    pd->pinned = TRUE;
+    pd->peer = peer;
 }
 
 /**

@@ -70,6 +70,10 @@ void sim_resolver_free(SimResolver *res);
 void sim_resolver_resolve(SimResolver *res, const char *name, guint16 port,
                           SimTransportKind transport, SimDnsAnswerFunc func,
                           gpointer user);
+void sim_resolver_resolve_in_dialog(SimResolver *res, const char *name,
+                                    guint16 port, SimTransportKind transport,
+                                    SimIp peer, SimDnsAnswerFunc func,
+                                    gpointer user);
 SimDnsAnswer *sim_resolver_resolve_now(SimResolver *res, const char *name,
                                        guint16 port,
                                        SimTransportKind transport);

@@ -84,6 +84,10 @@ typedef struct {
     SimTime answer_delay;
     SimTime hold;
     gboolean bye_by_callee;
+    /* In-dialog requests: the address of the node the dialog was set up
+     * with (0: unknown); its next hop's look-up puts it first among a
+     * host's addresses and does not rotate them. */
+    SimIp dialog_peer;
 } SimSipMeta;
 
 /* A free list of message records (one run, one thread). */

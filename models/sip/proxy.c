@@ -583,7 +583,9 @@ proxy_build_templates(SimProxy *p)
     v->transport = p->kind;
     g_strlcpy(v->host, host, sizeof v->host);
     v->port = p->cfg.spoof_port ? p->cfg.spoof_port : port;
-    sim_sip_uri_set(&p->contact_ident, sips, "u", host, port, FALSE);
+    /* advertise-port concerns the Via sent-by only: the Contact is where
+     * in-dialog requests go, so it always names the listening port. */
+    sim_sip_uri_set(&p->contact_ident, sips, "u", host, p->cfg.port, FALSE);
     /* A Record-Route naming the node's own host carries its port unless
      * it is the transport's default (RFC 3263 4.2: no SRV for a host, so
      * the port must be in the URI); a farm's domain goes by SRV. */
@@ -619,14 +621,19 @@ sim_proxy_new_tag(SimProxy *p, char *buf, gsize size)
  * @buf: (out): where the Call-ID goes
  * @size: the size of @buf (the Call-ID is truncated to it)
  *
- * Writes a new Call-ID, "<id>@<host>", its id drawn from the sequence the
- * node's branches and tags use.
+ * Writes a new Call-ID, "<node>.<id>@<host>", its id drawn from the
+ * sequence the node's branches and tags use.  The node's name keeps it
+ * unique (RFC 3261 8.1.1.4) when several nodes share a host name (A
+ * record round robin): "<id>@<host>" alone repeated across them, and a
+ * callee took the second call for a retransmission of the first.
  */
 void
 sim_proxy_new_call_id(SimProxy *p, char *buf, gsize size)
 {
     SimSipText t;
     sim_sip_text_init(&t, buf, size);
+    sim_sip_text_add(&t, p->cfg.node);
+    sim_sip_text_add(&t, ".");
     sim_sip_text_add_uint(&t, ++p->next_id);
     sim_sip_text_add(&t, "@");
     sim_sip_text_add(&t, p->cfg.host);
@@ -740,6 +747,7 @@ proxy_forward(SimProxy *p, SimSipServerTxn *stx, const SimSipMsg *m)
 {
     SimSipMsg *fwd = sim_sip_msg_copy(m);
     fwd->meta.has_intended = FALSE;
+    fwd->meta.dialog_peer = 0;
     SimSipVia *v = sim_sip_msg_push_via(fwd);
     *v = p->via_tpl;
     SimSipText b;

@@ -427,8 +427,15 @@ sim_sip_txn_start(SimSipTxnLayer *l, SimSipMsg *req, const char *host,
     } else {
         t->refcount = 0;
     }
-    sim_resolver_resolve(l->res, t->aus, port, l->kind, txn_on_answer,
-                         txn_ref(t));
+    /* A request within a dialog (its To has a tag) follows the dialog's
+     * route set and remote target, without rotating their addresses. */
+    if (req->to_tag[0])
+        sim_resolver_resolve_in_dialog(l->res, t->aus, port, l->kind,
+                                       req->meta.dialog_peer, txn_on_answer,
+                                       txn_ref(t));
+    else
+        sim_resolver_resolve(l->res, t->aus, port, l->kind, txn_on_answer,
+                             txn_ref(t));
 }
 
 /* TRUE while @pc carries the exchanges it has: open, and not closing
@@ -535,6 +542,21 @@ SimSipClientTxn *
 sim_sip_client_txn_ref(SimSipClientTxn *t)
 {
     return txn_ref(t);
+}
+
+/**
+ * sim_sip_client_txn_peer:
+ * @t: a client transaction
+ *
+ * Returns: the address of the target its request was last sent to, or 0
+ *   if it was never sent.
+ */
+SimIp
+sim_sip_client_txn_peer(const SimSipClientTxn *t)
+{
+    if (!t->answer || t->target >= t->answer->n)
+        return 0;
+    return t->answer->targets[t->target].tuple.ip;
 }
 
 /**

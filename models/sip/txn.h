@@ -68,6 +68,7 @@ void sim_sip_txn_start(SimSipTxnLayer *l, SimSipMsg *req, const char *host,
 gboolean sim_sip_txn_cancel(SimSipClientTxn *t);
 SimSipClientTxn *sim_sip_client_txn_ref(SimSipClientTxn *t);
 void sim_sip_client_txn_unref(SimSipClientTxn *t);
+SimIp sim_sip_client_txn_peer(const SimSipClientTxn *t);
 
 /* Events from the proxy. */
 void sim_sip_txn_conn_up(SimSipTxnLayer *l, SimProxyConn *pc);

@@ -39,6 +39,10 @@ typedef struct _UaCall {
     SimSipUri target;
     SimSipUri *route;
     guint n_route;
+    /* The address of the node at the other end of the dialog (the
+     * INVITE's target at the caller, its source at the callee): in-dialog
+     * look-ups lead back to it among a shared name's addresses. */
+    SimIp peer;
     guint32 cseq;
     SimCallParams params;
     /* When the call arrived at the origin; at the callee, when it sent
@@ -261,6 +265,7 @@ ua_call_request(UaCall *call, SimSipMethod method)
     memcpy(m->to_tag, call->remote_tag, sizeof m->to_tag);
     memcpy(m->call_id, call->call_id, sizeof m->call_id);
     m->cseq = method == SIM_SIP_ACK ? call->cseq : ++call->cseq;
+    m->meta.dialog_peer = call->peer;
     return m;
 }
 
@@ -406,6 +411,7 @@ ua_on_invite_response(SimSipClientTxn *t, guint status,
     }
     g_strlcpy(call->remote_tag, resp->to_tag, sizeof call->remote_tag);
     call->target = resp->has_contact ? resp->contact : call->remote_uri;
+    call->peer = sim_sip_client_txn_peer(t);
     ua_dialog_routes(call, resp, TRUE);
     SimSipMsg *ack = ua_call_request(call, SIM_SIP_ACK);
     sim_proxy_send_request(ua->proxy, ack, NULL, NULL);
@@ -498,6 +504,7 @@ ua_callee_invite(SimUa *ua, SimSipServerTxn *stx, SimProxyConn *pc,
     call->local_uri = m->to;
     call->remote_uri = m->from;
     call->target = m->has_contact ? m->contact : m->from;
+    call->peer = m->via[0].received;
     ua_dialog_routes(call, m, FALSE);
     call->cseq = 0;
     call->params.hold = m->meta.hold;
@@ -682,8 +689,10 @@ sim_ua_new(SimProxy *proxy)
     ua->calls_in = g_hash_table_new(sim_sip_key_hash, g_str_equal);
     ua->msg_pool = sim_sip_msg_pool_new();
     gboolean sips = sim_strategy_kind_is_tls(ua->kind);
-    guint16 port = cfg->advertise_port ? cfg->port : 0;
-    sim_sip_uri_set(&ua->contact_self, sips, "u", cfg->host, port, FALSE);
+    /* The Contact always names the listening port (advertise-port is
+     * about the Via sent-by only). */
+    sim_sip_uri_set(&ua->contact_self, sips, "u", cfg->host, cfg->port,
+                    FALSE);
     sim_sip_uri_set(&ua->caller_uri, sips, "caller",
                     cfg->domains && cfg->domains[0] ? cfg->domains[0]
                                                     : cfg->host,

@@ -231,6 +231,56 @@ test_round_robin(Fix *f, gconstpointer data)
     }
 }
 
+/* An in-dialog look-up's answer. */
+static void
+got_answer(SimDnsAnswer *a, gpointer user)
+{
+    SimDnsAnswer **out = user;
+    *out = a;
+}
+
+static SimDnsAnswer *
+resolve_in_dialog(Fix *f, SimIp peer)
+{
+    SimDnsAnswer *a = NULL;
+    sim_resolver_resolve_in_dialog(f->res, "farm.example.org", 0,
+                                   SIM_TRANSPORT_TCP, peer, got_answer, &a);
+    sim_evq_run_until(f->ctx.evq, sim_evq_now(f->ctx.evq) + SIM_S(1));
+    g_assert_nonnull(a);
+    return a;
+}
+
+/* New look-ups rotate a host's addresses (RFC 1794); in-dialog ones (RFC
+ * 3261 12.2.1.1: the dialog's remote target) do not: between new
+ * look-ups 0 and 1, three in-dialog ones leave the rotation where it was
+ * (the next new one starts at the second address), and each puts the
+ * dialog's peer first, the others in their rotated order; a peer that is
+ * not among the addresses changes nothing. */
+static void
+test_in_dialog_no_rotation(Fix *f, gconstpointer data)
+{
+    fix_resolver(f);
+    g_autoptr(SimDnsAnswer) a0 = sim_resolver_resolve_now(
+        f->res, "farm.example.org", 0, SIM_TRANSPORT_TCP);
+    g_assert_cmpuint(a0->targets[0].tuple.ip, ==, 0x0a000101);
+    for (guint i = 0; i < 3; i++) {
+        g_autoptr(SimDnsAnswer) d = resolve_in_dialog(f, 0x0a000103);
+        g_assert_cmpuint(d->n, ==, 3);
+        /* Rotated by one (0x102, 0x103, 0x101), the peer moved first. */
+        g_assert_cmpuint(d->targets[0].tuple.ip, ==, 0x0a000103);
+        g_assert_cmpuint(d->targets[1].tuple.ip, ==, 0x0a000102);
+        g_assert_cmpuint(d->targets[2].tuple.ip, ==, 0x0a000101);
+    }
+    g_autoptr(SimDnsAnswer) other = resolve_in_dialog(f, 0x0a0000ff);
+    g_assert_cmpuint(other->targets[0].tuple.ip, ==, 0x0a000102);
+    g_autoptr(SimDnsAnswer) a1 = sim_resolver_resolve_now(
+        f->res, "farm.example.org", 0, SIM_TRANSPORT_TCP);
+    g_assert_cmpuint(a1->targets[0].tuple.ip, ==, 0x0a000102);
+    g_autoptr(SimDnsAnswer) a2 = sim_resolver_resolve_now(
+        f->res, "farm.example.org", 0, SIM_TRANSPORT_TCP);
+    g_assert_cmpuint(a2->targets[0].tuple.ip, ==, 0x0a000103);
+}
+
 /* What an asynchronous resolution delivered, and when. */
 typedef struct {
     SimEvq *evq;
@@ -387,6 +437,7 @@ main(int argc, char **argv)
     ADD("/dns/a/fallback-default-port", test_a_fallback);
     ADD("/dns/a/explicit-port", test_explicit_port);
     ADD("/dns/a/round-robin", test_round_robin);
+    ADD("/dns/a/in-dialog-no-rotation", test_in_dialog_no_rotation);
     ADD("/dns/a/ip-literal", test_ip_literal);
     ADD("/dns/cache/ttl", test_ttl);
     ADD("/dns/blacklist/sorted-last", test_blacklist);

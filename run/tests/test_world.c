@@ -879,6 +879,93 @@ test_mesh(void)
             }
 }
 
+/* Two nodes share the host pool.b.test (two A records) behind b.test's
+ * one SRV record; a.test (one node) and b.test call each other for 10 s,
+ * 4 calls/s each way, 2 s holds, BYEs by either side. */
+static const char world_shared_host[] =
+    "[simulation]\nduration = 30s\nseed = 1\n"
+    "[transport]\nprotocol = tls\n"
+    "[network]\ndefault-delay = 10ms\n"
+    "[domain a.test]\nsrv = 10 10 * pa.a.test\n"
+    "[domain b.test]\nsrv = 10 10 * pool.b.test\n"
+    "[node a]\nhost = pa.a.test\ndomains = a.test\n"
+    "[node b1]\nhost = pool.b.test\ndomains = b.test\n"
+    "[node b2]\nhost = pool.b.test\ndomains = b.test\n"
+    "[traffic ab]\nfrom = a.test\nto = b.test\nrate = 4\nhold = 2s\n"
+    "stop = 10s\nbye-by = random\n"
+    "[traffic ba]\nfrom = b.test\nto = a.test\nrate = 4\nhold = 2s\n"
+    "stop = 10s\nbye-by = random\n";
+
+/* Issue 12: in-dialog requests follow the dialog's remote target and
+ * route set (RFC 3261 12.2.1.1) back to the node the dialog was set up
+ * with, though its host name is shared; only new look-ups rotate the A
+ * records (RFC 1794: once 32 of 40 ACKs reached the other node and BYEs
+ * were answered 481), and the two nodes' Call-IDs no longer collide.
+ * Every call and BYE completes under every safe strategy (the unsafe
+ * reuse-unauthenticated keys its rows by the shared name and hijacks, as
+ * threat T1 says it would); under rfc3261 the
+ * INVITEs are a's only look-ups of pool.b.test, which alternate between
+ * the two addresses: b1 and b2 receive within one call of each other. */
+static void
+test_shared_host_dialogs(void)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(SimTopo) topo =
+        sim_topo_load_data("shared-host", world_shared_host,
+                           strlen(world_shared_host), NULL, &error);
+    g_assert_no_error(error);
+    const SimStrategyOps *const *all = sim_strategy_all();
+    for (guint s = 0; all[s]; s++) {
+        const char *name = all[s]->name;
+        g_test_message("shared host %s", name);
+        g_autoptr(SimRunResult) r = world_run_ok(topo, name, 0);
+        if (g_str_equal(name, "reuse-unauthenticated")) {
+            g_assert_cmpuint(r->requests_hijacked, >, 0);
+            continue;
+        }
+        check_every_call_and_bye(r);
+        if (!g_str_equal(name, "rfc3261"))
+            continue;
+        g_assert_cmpstr(r->nodes[1].node, ==, "b1");
+        gint64 d = (gint64)r->nodes[1].calls_received -
+                   (gint64)r->nodes[2].calls_received;
+        g_assert_cmpint(ABS(d), <=, 1);
+        g_assert_cmpuint(r->nodes[1].calls_received, >, 0);
+    }
+}
+
+/* Issue 12: advertise-port = false leaves the port out of the Via
+ * sent-by only; the Contact names the listening port (5071 here, not the
+ * 5061 default), so the in-dialog requests reach it: every call and BYE
+ * completes (once 15 of 39 BYEs failed). */
+static void
+test_advertise_port_false(void)
+{
+    static const char text[] =
+        "[simulation]\nduration = 20s\n"
+        "[transport]\nprotocol = tls\n"
+        "[network]\ndefault-delay = 10ms\n"
+        "[domain a.test]\nsrv = 10 10 5071 pa.a.test\n"
+        "[domain b.test]\n"
+        "[node A]\nhost = pa.a.test\ndomains = a.test\nport = 5071\n"
+        "advertise-port = false\n"
+        "[node B]\nhost = pb.b.test\ndomains = b.test\n"
+        "[traffic ab]\nfrom = a.test\nto = b.test\nrate = 4\nhold = 2s\n"
+        "stop = 10s\nbye-by = random\n"
+        "[traffic ba]\nfrom = b.test\nto = a.test\nrate = 4\nhold = 2s\n"
+        "stop = 10s\nbye-by = random\n";
+    g_autoptr(GError) error = NULL;
+    g_autoptr(SimTopo) topo =
+        sim_topo_load_data("advertise", text, strlen(text), NULL, &error);
+    g_assert_no_error(error);
+    static const char *const names[] = { "rfc3261", "reuse",
+                                         "two-connection" };
+    for (guint s = 0; s < G_N_ELEMENTS(names); s++) {
+        g_autoptr(SimRunResult) r = world_run_ok(topo, names[s], 0);
+        check_every_call_and_bye(r);
+    }
+}
+
 int
 main(int argc, char **argv)
 {
@@ -903,6 +990,10 @@ main(int argc, char **argv)
     g_test_add_func("/world/farms/record-route-domain",
                     test_farms_record_route_domain);
     g_test_add_func("/world/mesh/closed-form", test_mesh);
+    g_test_add_func("/world/dns/shared-host-dialogs",
+                    test_shared_host_dialogs);
+    g_test_add_func("/world/sip/advertise-port-false",
+                    test_advertise_port_false);
     g_test_add_func("/world/run/cancel", test_cancel);
     g_test_add_func("/world/nodes/srv-share", test_srv_share);
     g_test_add_func("/world/rng/streams-by-node", test_streams_by_node);
