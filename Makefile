@@ -153,18 +153,23 @@ plots: $(CLI)
 	@for d in results/*/; do [ -f "$$d/runs.tsv" ] && $(CLI) plot "$$d"; done; true
 
 # The input parsers under libFuzzer, FUZZ_SECONDS each: the topology
-# loader, then the PEM loaders (certificate and key files).
+# loader, the experiment parser, the PEM loaders (certificates, keys).
 fuzz:
 	@sh scripts/deps.sh fuzz
 	$(MAKE) BUILD=build-fuzz CC=clang OPT=-O1 \
 	  SAN="-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer" \
-	  build-fuzz/fuzz_topo build-fuzz/fuzz_pem
-	@mkdir -p build-fuzz/corpus build-fuzz/corpus-pem
+	  build-fuzz/fuzz_topo build-fuzz/fuzz_experiment build-fuzz/fuzz_pem
+	@mkdir -p build-fuzz/corpus build-fuzz/corpus-exp build-fuzz/corpus-pem
 	build-fuzz/fuzz_topo -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
 	  -dict=run/tests/fuzz/topo.dict build-fuzz/corpus topologies \
 	  run/tests/data
+	build-fuzz/fuzz_experiment -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
+	  build-fuzz/corpus-exp topologies
 	build-fuzz/fuzz_pem -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
 	  -max_len=16384 build-fuzz/corpus-pem run/tests/data
+
+build-fuzz/fuzz_experiment: $(BUILD)/obj/run/tests/fuzz/fuzz_experiment.o $(LIB)
+	$(CC) $(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LIBS)
 
 build-fuzz/fuzz_pem: $(BUILD)/obj/run/tests/fuzz/fuzz_pem.o $(LIB)
 	$(CC) $(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LIBS)

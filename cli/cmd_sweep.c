@@ -26,27 +26,9 @@
 
 #include "models/strategy/strategy.h"
 #include "run/batch.h"
+#include "run/experiment.h"
 #include "run/input.h"
 #include "run/world.h"
-
-/* A parsed experiment. */
-typedef struct {
-    char *name;
-    char *topology;
-    /* The topology file's text, read once: every point loads it, the
-     * fingerprints hash it and the results folder keeps a copy. */
-    char *topo_text;
-    gsize topo_len;
-    /* (nullable): explicit strategies. */
-    char **strategies;
-    gint reps;
-    guint64 seed;
-    /* Fixed overrides. */
-    char **sets;
-    /* Varied keys and their values. */
-    char **keys;
-    GPtrArray *values;   /* of char ** */
-} Experiment;
 
 /* One grid point. */
 typedef struct {
@@ -62,19 +44,6 @@ typedef struct {
 } Point;
 
 static void
-experiment_clear(Experiment *e)
-{
-    g_free(e->name);
-    g_free(e->topology);
-    g_free(e->topo_text);
-    g_strfreev(e->strategies);
-    g_strfreev(e->sets);
-    g_strfreev(e->keys);
-    if (e->values)
-        g_ptr_array_unref(e->values);
-}
-
-static void
 point_free(gpointer p)
 {
     Point *pt = p;
@@ -87,170 +56,9 @@ point_free(gpointer p)
     g_free(pt);
 }
 
-/* A ';'- or ','-separated list, blanks trimmed, empties dropped. */
-static char **
-split_list(const char *text, const char *seps)
-{
-    g_auto(GStrv) parts = g_strsplit_set(text ? text : "", seps, -1);
-    GPtrArray *out = g_ptr_array_new();
-    for (guint i = 0; parts[i]; i++)
-        if (*g_strstrip(parts[i]))
-            g_ptr_array_add(out, g_strdup(parts[i]));
-    g_ptr_array_add(out, NULL);
-    return (char **)g_ptr_array_free(out, FALSE);
-}
-
-static gboolean
-experiment_check_keys(GKeyFile *kf, const char *path, GError **error)
-{
-    static const char *const known[] = { "topology", "strategies", "reps",
-                                         "seed", "set", NULL };
-    g_auto(GStrv) keys = g_key_file_get_keys(kf, "experiment", NULL, error);
-    if (!keys)
-        return FALSE;
-    for (guint i = 0; keys[i]; i++) {
-        if (!g_strv_contains(known, keys[i])) {
-            g_set_error(error, G_KEY_FILE_ERROR,
-                        G_KEY_FILE_ERROR_KEY_NOT_FOUND,
-                        "%s: [experiment] has no key '%s' (known: topology, "
-                        "strategies, reps, seed, set)", path, keys[i]);
-            return FALSE;
-        }
-    }
-    return TRUE;
-}
-
-static gboolean
-experiment_vary(Experiment *e, GKeyFile *kf, const char *path,
-                GError **error)
-{
-    e->values = g_ptr_array_new_with_free_func((GDestroyNotify)g_strfreev);
-    e->keys = g_key_file_has_group(kf, "vary")
-                  ? g_key_file_get_keys(kf, "vary", NULL, NULL)
-                  : g_new0(char *, 1);
-    for (guint i = 0; e->keys[i]; i++) {
-        g_autofree char *v = g_key_file_get_value(kf, "vary", e->keys[i],
-                                                  NULL);
-        char **vals = split_list(v, ",;");
-        g_ptr_array_add(e->values, vals);
-        if (!vals[0]) {
-            g_set_error(error, G_KEY_FILE_ERROR,
-                        G_KEY_FILE_ERROR_INVALID_VALUE,
-                        "%s: [vary] %s has no values", path, e->keys[i]);
-            return FALSE;
-        }
-    }
-    return TRUE;
-}
-
-
-/* [experiment] seed: decimal digits only, 0 to 2^64 - 1 (the range of a
- * topology's seed), and room for every replication's seed after it
- * (GKeyFile's own reader takes "-1" and wraps it). */
-static gboolean
-experiment_seed(Experiment *e, GKeyFile *kf, const char *path,
-                GError **error)
-{
-    g_autofree char *text = g_key_file_get_value(kf, "experiment", "seed",
-                                                 NULL);
-    e->seed = 1;
-    if (!text)
-        return TRUE;
-    g_strstrip(text);
-    gboolean digits = text[0] != '\0';
-    for (const char *c = text; *c; c++)
-        digits &= g_ascii_isdigit(*c);
-    if (!digits || !g_ascii_string_to_unsigned(text, 10, 0, G_MAXUINT64,
-                                               &e->seed, NULL) ||
-        e->seed > G_MAXUINT64 - (guint64)(e->reps - 1)) {
-        g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
-                    "%s: [experiment] seed: expected an integer from 0 to "
-                    "%" G_GUINT64_FORMAT " less the replications, found "
-                    "'%s'",
-                    path, G_MAXUINT64, text);
-        return FALSE;
-    }
-    return TRUE;
-}
-
-/* [experiment] strategies: each a registered strategy. */
-static gboolean
-experiment_strategies(Experiment *e, const char *path, GError **error)
-{
-    for (guint i = 0; e->strategies && e->strategies[i]; i++) {
-        g_autoptr(GError) bad = NULL;
-        if (!sim_strategy_by_name(e->strategies[i], &bad)) {
-            g_set_error(error, G_KEY_FILE_ERROR,
-                        G_KEY_FILE_ERROR_INVALID_VALUE,
-                        "%s: [experiment] strategies: %s", path,
-                        bad->message);
-            return FALSE;
-        }
-    }
-    return TRUE;
-}
-
-static gboolean
-experiment_load(Experiment *e, const char *path, GError **error)
-{
-    g_autoptr(GKeyFile) kf = g_key_file_new();
-    g_autofree char *data = NULL;
-    gsize data_len = 0;
-    if (!sim_input_read_file(path, SIM_INPUT_MAX_EXPERIMENT, &data,
-                             &data_len, error)) {
-        g_prefix_error(error, "experiment ");
-        return FALSE;
-    }
-    if (!g_key_file_load_from_data(kf, data, data_len, G_KEY_FILE_NONE,
-                                   error)) {
-        g_prefix_error(error, "%s: ", path);
-        return FALSE;
-    }
-    if (!experiment_check_keys(kf, path, error) ||
-        !sim_plot_check_experiment(kf, path, error))
-        return FALSE;
-    g_autofree char *topo = g_key_file_get_string(kf, "experiment",
-                                                  "topology", error);
-    if (!topo)
-        return FALSE;
-    g_autofree char *base = g_path_get_dirname(path);
-    e->topology = g_path_is_absolute(topo)
-                      ? g_strdup(topo)
-                      : g_build_filename(base, topo, NULL);
-    if (!sim_input_read_file(e->topology, SIM_INPUT_MAX_TOPOLOGY,
-                             &e->topo_text, &e->topo_len, error)) {
-        g_prefix_error(error, "%s: [experiment] topology: ", path);
-        return FALSE;
-    }
-    g_autofree char *file = g_path_get_basename(path);
-    char *dot = strrchr(file, '.');
-    e->name = dot ? g_strndup(file, dot - file) : g_strdup(file);
-    g_autofree char *st = g_key_file_get_string(kf, "experiment",
-                                                "strategies", NULL);
-    e->strategies = st ? split_list(st, ",;") : NULL;
-    if (!experiment_strategies(e, path, error))
-        return FALSE;
-    e->reps = g_key_file_has_key(kf, "experiment", "reps", NULL)
-                  ? g_key_file_get_integer(kf, "experiment", "reps", error)
-                  : 3;
-    if (e->reps < 1) {
-        if (!*error)
-            g_set_error(error, G_KEY_FILE_ERROR,
-                        G_KEY_FILE_ERROR_INVALID_VALUE,
-                        "%s: [experiment] reps must be at least 1", path);
-        return FALSE;
-    }
-    if (!experiment_seed(e, kf, path, error))
-        return FALSE;
-    g_autofree char *sets = g_key_file_get_string(kf, "experiment", "set",
-                                                  NULL);
-    e->sets = split_list(sets, ";");
-    return experiment_vary(e, kf, path, error);
-}
-
 /* A folder name for a point: "k=v,k=v" with '/' and blanks replaced. */
 static char *
-point_folder(const Experiment *e, char **labels)
+point_folder(const SimExperiment *e, char **labels)
 {
     GString *s = g_string_new(NULL);
     for (guint i = 0; e->keys[i]; i++)
@@ -263,7 +71,7 @@ point_folder(const Experiment *e, char **labels)
 }
 
 static char **
-point_strategies(const Experiment *e, const SimTopo *topo)
+point_strategies(const SimExperiment *e, const SimTopo *topo)
 {
     if (e->strategies)
         return g_strdupv(e->strategies);
@@ -277,7 +85,7 @@ point_strategies(const Experiment *e, const SimTopo *topo)
 
 /* Builds point @idx of the grid (mixed radix, last key fastest). */
 static Point *
-point_new(const Experiment *e, guint idx, GError **error)
+point_new(const SimExperiment *e, guint idx, GError **error)
 {
     guint nk = g_strv_length(e->keys);
     Point *pt = g_new0(Point, 1);
@@ -314,7 +122,7 @@ point_new(const Experiment *e, guint idx, GError **error)
 
 /* The number of grid points (saturating at G_MAXUINT64). */
 static guint64
-sweep_n_points(const Experiment *e)
+sweep_n_points(const SimExperiment *e)
 {
     guint64 n = 1;
     for (guint k = 0; k < e->values->len; k++) {
@@ -327,7 +135,7 @@ sweep_n_points(const Experiment *e)
 /* Every grid point, loaded; @n points (at most G_MAXUINT).  Two points
  * whose values map to the same folder name are bad input. */
 static GPtrArray *
-sweep_points(const Experiment *e, guint n, GError **error)
+sweep_points(const SimExperiment *e, guint n, GError **error)
 {
     g_autoptr(GPtrArray) points = g_ptr_array_new_with_free_func(point_free);
     g_autoptr(GHashTable) folders = g_hash_table_new(g_str_hash,
@@ -353,7 +161,7 @@ sweep_points(const Experiment *e, guint n, GError **error)
 }
 
 static GPtrArray *
-sweep_jobs(const Experiment *e, GPtrArray *points, const char *out,
+sweep_jobs(const SimExperiment *e, GPtrArray *points, const char *out,
            gboolean no_timing)
 {
     GPtrArray *jobs = g_ptr_array_new_with_free_func(
@@ -391,7 +199,7 @@ sweep_jobs(const Experiment *e, GPtrArray *points, const char *out,
 
 /* aggregate.tsv: one group per (point, strategy), in job order. */
 static char *
-sweep_aggregate(const Experiment *e, GPtrArray *points, GPtrArray *jobs)
+sweep_aggregate(const SimExperiment *e, GPtrArray *points, GPtrArray *jobs)
 {
     g_autoptr(GArray) groups = g_array_new(FALSE, TRUE, sizeof(SimOutGroup));
     guint j = 0;
@@ -431,7 +239,7 @@ sweep_aggregate(const Experiment *e, GPtrArray *points, GPtrArray *jobs)
 }
 
 static gboolean
-sweep_write(const Experiment *e, const char *exp_path, GPtrArray *points,
+sweep_write(const SimExperiment *e, const char *exp_path, GPtrArray *points,
             GPtrArray *jobs, const char *out, GError **error)
 {
     g_autofree char *runs = sim_batch_runs_tsv(
@@ -489,7 +297,7 @@ typedef struct {
 /* The number of runs of @points and the estimate of the biggest one,
  * with the point it belongs to. */
 static guint64
-sweep_estimate(const Experiment *e, GPtrArray *points, SimRunEstimate *big,
+sweep_estimate(const SimExperiment *e, GPtrArray *points, SimRunEstimate *big,
                const char **where)
 {
     guint64 runs = 0;
@@ -512,7 +320,7 @@ sweep_estimate(const Experiment *e, GPtrArray *points, SimRunEstimate *big,
  * the memory estimate, the results folder (created and locked) and the
  * PKI cache.  Returns the exit status (0: go). */
 static int
-sweep_preflight(const Experiment *e, const char *path, GPtrArray *points,
+sweep_preflight(const SimExperiment *e, const char *path, GPtrArray *points,
                 const SweepArgs *a, const char *out, SimLock **lock,
                 char **cache)
 {
@@ -542,18 +350,16 @@ static int
 sweep_main(const char *path, const SweepArgs *a)
 {
     g_autoptr(GError) error = NULL;
-    Experiment e = { 0 };
     g_autoptr(GPtrArray) points = NULL;
     int rc = SIM_EXIT_OK;
-    if (!experiment_load(&e, path, &error)) {
-        rc = sim_cli_usage_error("sweep", "%s", error->message);
-        experiment_clear(&e);
-        return rc;
-    }
+    g_autoptr(SimExperiment) ep = sim_experiment_load(path, &error);
+    if (!ep || !sim_plot_check_experiment(ep->kf, path, &error))
+        return sim_cli_usage_error("sweep", "%s", error->message);
+    const SimExperiment *e = ep;
     /* Refuse a grid too big to build before building it. */
-    guint64 n_points = sweep_n_points(&e);
-    guint64 per_point = (guint64)e.reps *
-                        (e.strategies ? MAX(g_strv_length(e.strategies), 1)
+    guint64 n_points = sweep_n_points(e);
+    guint64 per_point = (guint64)e->reps *
+                        (e->strategies ? MAX(g_strv_length(e->strategies), 1)
                                       : 1);
     g_autofree char *what = g_strdup_printf("the grid of %s", path);
     if ((rc = sim_cli_check_runs("sweep", what,
@@ -561,24 +367,21 @@ sweep_main(const char *path, const SweepArgs *a)
                                      ? G_MAXUINT64
                                      : n_points * per_point,
                                  a->force))) {
-        experiment_clear(&e);
         return rc;
     }
-    if (!(points = sweep_points(&e, (guint)n_points, &error))) {
+    if (!(points = sweep_points(e, (guint)n_points, &error))) {
         rc = sim_cli_usage_error("sweep", "%s", error->message);
-        experiment_clear(&e);
         return rc;
     }
     g_autofree char *out = a->out ? g_strdup(a->out)
-                                  : g_build_filename("results", e.name, NULL);
+                                  : g_build_filename("results", e->name, NULL);
     g_autoptr(SimLock) lock = NULL;
     g_autofree char *cache = NULL;
-    if ((rc = sweep_preflight(&e, path, points, a, out, &lock, &cache))) {
-        experiment_clear(&e);
+    if ((rc = sweep_preflight(e, path, points, a, out, &lock, &cache))) {
         return rc;
     }
     sim_out_clean_temps(out);
-    g_autoptr(GPtrArray) jobs = sweep_jobs(&e, points, out, a->no_timing);
+    g_autoptr(GPtrArray) jobs = sweep_jobs(e, points, out, a->no_timing);
     SimBatchOptions bo = { .jobs = a->jobs, .resume = a->resume,
                            .progress = TRUE, .out.no_timing = a->no_timing };
     sim_limits_watch_start(a->max_memory, "sipreuse sweep");
@@ -587,7 +390,7 @@ sweep_main(const char *path, const SweepArgs *a)
     if (a->resume)
         sim_batch_report_resume(jobs, "sipreuse sweep");
     rc = sweep_report(jobs);
-    if (!sweep_write(&e, path, points, jobs, out, &error)) {
+    if (!sweep_write(e, path, points, jobs, out, &error)) {
         fprintf(stderr, "sipreuse sweep: %s\n", error->message);
         rc = SIM_EXIT_FAILURE;
     } else if (!a->no_plots && !sim_plot_dir(out, &error)) {
@@ -600,7 +403,6 @@ sweep_main(const char *path, const SweepArgs *a)
                       g_strerror(errno));
         rc = MAX(rc, SIM_EXIT_FAILURE);
     }
-    experiment_clear(&e);
     return rc;
 }
 
