@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The connection table (R26) and the alias multimap (R11, R22) of one SIP
- * node, and the life of its connection records: idle timeouts (R4: an
- * aliased connection is kept up), retirement of a replaced row (`reuse`),
+ * node, and the life of its connection records: idle timeouts (an
+ * aliased connection idles out no sooner than 64*T1), retirement of a replaced row (`reuse`),
  * the graceful TLS close of R20 (RFC 5923 8.3) that lets the exchanges
  * still on a connection finish first, and the close of a per-transaction
  * connection once unused.  Invariants: rows are purged when their
@@ -162,6 +162,25 @@ SimTime
 sim_conntab_idle_timeout(const SimConnTab *t)
 {
     return t->cfg.idle_timeout;
+}
+
+/**
+ * sim_conntab_idle_timeout_aliased:
+ * @t: a table
+ *
+ * The idle timeout of a connection an alias was sent or honoured on: the
+ * node's, but never under the longest a transaction lasts (64*T1, R26:
+ * kept at least as long as a transaction can live after its last
+ * message); 0 (never) when the node's is never.
+ *
+ * Returns: the timeout.
+ */
+SimTime
+sim_conntab_idle_timeout_aliased(const SimConnTab *t)
+{
+    if (!t->cfg.idle_timeout)
+        return 0;
+    return MAX(t->cfg.idle_timeout, t->cfg.txn_limit);
 }
 
 /**
@@ -416,7 +435,8 @@ sim_conntab_conn_unref(SimProxyConn *pc)
  * @pc: one of its records
  *
  * Gives @pc's open connection the idle timeout its state calls for: the
- * strategy's (through the idle_timeout hook; R4 keeps aliased ones up),
+ * strategy's (through the idle_timeout hook; aliased ones no sooner than
+ * 64*T1),
  * or for a retired one the node's, at the latest once no transaction can
  * use it any more (R26: 64*T1).
  */
@@ -651,8 +671,8 @@ ct_row_exists(SimConnTab *t, const SimAliasRow *row)
  *   no row left); %FALSE: a multimap (R22)
  *
  * Adds @row last unless its connection already has a row for its tuple
- * (then @row is freed), marks the connection aliased and keeps it up
- * (R4, through the idle_timeout hook).
+ * (then @row is freed), marks the connection aliased and gives it the
+ * strategy's idle timeout for aliased connections (idle_timeout hook).
  *
  * Returns: %TRUE when @row was added.
  */

@@ -45,7 +45,8 @@ struct _SimProxyConn {
     char *target_host;
     /* TRUE once open (for TLS: authenticated). */
     gboolean up;
-    /* TRUE once this node sent ;alias on it (R4: keep it up). */
+    /* TRUE once this node sent ;alias on it (its idle timeout is then
+     * at least 64*T1). */
     gboolean alias_sent;
     /* TRUE while an alias row points at it. */
     gboolean aliased;
@@ -147,6 +148,7 @@ gpointer sim_conntab_user(SimConnTab *t);
 SimTransportKind sim_conntab_kind(const SimConnTab *t);
 SimResolver *sim_conntab_resolver(SimConnTab *t);
 SimTime sim_conntab_idle_timeout(const SimConnTab *t);
+SimTime sim_conntab_idle_timeout_aliased(const SimConnTab *t);
 gboolean sim_conntab_alias_insert_check(const SimConnTab *t);
 gboolean sim_conntab_serves(const SimConnTab *t, const char *domain);
 void sim_conntab_connect_toward(SimConnTab *t, const char *domain);

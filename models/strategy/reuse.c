@@ -11,10 +11,12 @@
  * exactly its tuple and the AUS domain is among its identities (R6, R12),
  * so SRV load balancing is unchanged (R23).  When that identity test fails
  * for a domain on the same tuple (a virtual host whose certificate does
- * not prove it), a new connection is opened and REPLACES the tuple's row:
- * the old one is retired and closes when idle (use `virtual-server` to
- * keep both).  Rows die with their connection (R18); aliased connections
- * are kept open (R4).  Never misdelivers: hijacked = 0.
+ * not prove it), a new connection is opened and, once it has
+ * authenticated, REPLACES the tuple's row: the old one is retired and
+ * closes when idle (use `virtual-server` to keep both); until then, and
+ * for good if the new one fails, the old row stays.  Rows die with their
+ * connection (R18); aliased connections idle out like others, never
+ * sooner than 64*T1 (R26).  Never misdelivers: hijacked = 0.
  */
 #define G_LOG_DOMAIN "sim-strategy"
 
@@ -26,38 +28,52 @@ reuse_applicable(SimTransportKind kind)
     return sim_strategy_kind_is_tls(kind);
 }
 
-/* The tuple's opener-side row, if any: the one live connection this node
- * opened to that tuple (others were retired when it replaced them). */
-static SimProxyConn *
-reuse_tuple_row(SimConnTab *tab, const SimTuple *tuple)
+static gboolean
+reuse_same_tuple(const SimProxyConn *pc, const SimTuple *tuple)
 {
-    for (SimProxyConn *pc = sim_conntab_first(tab); pc;
-         pc = sim_conntab_next(tab, pc))
-        if (sim_conntab_conn_usable(pc) && pc->aus &&
-            pc->key.ip == tuple->ip &&
-            pc->key.port == tuple->port &&
-            pc->key.transport == tuple->transport)
-            return pc;
-    return NULL;
+    return pc->key.ip == tuple->ip && pc->key.port == tuple->port &&
+           pc->key.transport == tuple->transport;
 }
 
+/* R6: the tuple's row if its server proved the AUS, else a connection to
+ * the tuple still being set up (the request waits for it: it may become
+ * the row), else an alias row proving the AUS (R12); NULL: a new
+ * connection, which replaces the row once authenticated. */
 static SimProxyConn *
 reuse_select_conn(SimConnTab *tab, const SimStrategyTarget *t)
 {
-    SimProxyConn *row = reuse_tuple_row(tab, &t->target->tuple);
-    if (row) {
-        /* R6(b): its server proved the AUS, or it is still being set
-         * up (the request waits for it). */
-        if (sim_conntab_conn_proves(row, t->aus))
-            return row;
+    SimProxyConn *pending = NULL;
+    for (SimProxyConn *pc = sim_conntab_first(tab); pc;
+         pc = sim_conntab_next(tab, pc)) {
+        if (!sim_conntab_conn_usable(pc) || !pc->aus ||
+            !reuse_same_tuple(pc, &t->target->tuple))
+            continue;
+        if (!pc->up) {
+            if (!pending)
+                pending = pc;
+        } else if (sim_conntab_conn_proves(pc, t->aus)) {
+            return pc;
+        }
     }
-    SimProxyConn *alias = sim_strategy_find_alias(tab, t, FALSE);
-    if (alias)
-        return alias;
-    /* A new connection for this tuple: it replaces the row. */
-    if (row)
-        sim_conntab_retire(tab, row);
-    return NULL;
+    if (pending)
+        return pending;
+    return sim_strategy_find_alias(tab, t, FALSE);
+}
+
+/* A connection this node opened has authenticated: it is now its
+ * tuple's row, and the one it replaces (opened earlier to the same
+ * tuple, for a domain this one was opened because that one did not
+ * prove) is retired. */
+static void
+reuse_on_conn_up(SimConnTab *tab, SimProxyConn *up)
+{
+    if (!up->initiator || up->per_txn || !up->aus)
+        return;
+    for (SimProxyConn *pc = sim_conntab_first(tab); pc;
+         pc = sim_conntab_next(tab, pc))
+        if (pc != up && pc->up && sim_conntab_conn_usable(pc) && pc->aus &&
+            reuse_same_tuple(pc, &up->key))
+            sim_conntab_retire(tab, pc);
 }
 
 static gboolean
@@ -69,8 +85,10 @@ reuse_want_alias(SimConnTab *tab, SimProxyConn *pc)
 static SimTime
 reuse_idle_timeout(SimConnTab *tab, SimProxyConn *pc)
 {
+    /* Aliased connections idle out like others, never sooner than a
+     * transaction can outlive its last message (64*T1, R26). */
     if (pc->alias_sent || pc->aliased)
-        return 0;
+        return sim_conntab_idle_timeout_aliased(tab);
     return sim_conntab_idle_timeout(tab);
 }
 
@@ -82,10 +100,12 @@ const SimStrategyOps sim_strategy_reuse = {
         "whose certificate proves the sent-by host; one row per tuple, "
         "used only when RFC 3263 yields exactly its tuple and the next-hop "
         "domain is among its identities; a domain the row does not prove "
-        "gets a new connection that replaces the row (the old one closes "
-        "when idle).  Aliased connections are kept open.",
+        "gets a new connection that replaces the row once it has "
+        "authenticated (the old one closes when idle).  Aliased "
+        "connections idle out like others, never sooner than 64*T1.",
     .applicable = reuse_applicable,
     .select_conn = reuse_select_conn,
+    .on_conn_up = reuse_on_conn_up,
     .want_alias = reuse_want_alias,
     .accept_alias = sim_strategy_tls_alias_row,
     .idle_timeout = reuse_idle_timeout,

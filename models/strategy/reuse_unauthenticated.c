@@ -41,8 +41,10 @@ reuse_unauthenticated_accept_alias(SimConnTab *tab, SimProxyConn *pc,
 static SimTime
 reuse_unauthenticated_idle_timeout(SimConnTab *tab, SimProxyConn *pc)
 {
+    /* Aliased connections idle out like others, never sooner than a
+     * transaction can outlive its last message (64*T1, R26). */
     if (pc->alias_sent || pc->aliased)
-        return 0;
+        return sim_conntab_idle_timeout_aliased(tab);
     return sim_conntab_idle_timeout(tab);
 }
 
@@ -52,7 +54,8 @@ const SimStrategyOps sim_strategy_reuse_unauthenticated = {
         "UNSAFE contrast (NAIVE-NAME): ;alias sent and honoured over any "
         "transport, rows keyed by the Via sent-by host name with no "
         "certificate and no address check.  Shows the hijacking threat: a "
-        "node claiming another's name receives its requests.",
+        "node claiming another's name receives its requests.  Aliased "
+        "connections idle out like others, never sooner than 64*T1.",
     .alias_multimap = TRUE,
     .select_conn = reuse_unauthenticated_select_conn,
     .want_alias = reuse_unauthenticated_want_alias,

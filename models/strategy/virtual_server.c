@@ -38,8 +38,10 @@ virtual_server_want_alias(SimConnTab *tab, SimProxyConn *pc)
 static SimTime
 virtual_server_idle_timeout(SimConnTab *tab, SimProxyConn *pc)
 {
+    /* Aliased connections idle out like others, never sooner than a
+     * transaction can outlive its last message (64*T1, R26). */
     if (pc->alias_sent || pc->aliased)
-        return 0;
+        return sim_conntab_idle_timeout_aliased(tab);
     return sim_conntab_idle_timeout(tab);
 }
 
@@ -51,7 +53,8 @@ const SimStrategyOps sim_strategy_virtual_server = {
         "connection; a connection is reused for any domain its peer's "
         "certificate proves, a domain none proves gets a new connection "
         "(SNI naming it) beside the others, and non-TLS connections are "
-        "never reused.",
+        "never reused.  Aliased connections idle out like others, "
+        "never sooner than 64*T1.",
     .alias_multimap = TRUE,
     .applicable = virtual_server_applicable,
     .select_conn = virtual_server_select_conn,

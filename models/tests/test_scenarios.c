@@ -136,6 +136,42 @@ test_vhost_alternating(void)
         run_alternating(&sim_strategy_virtual_server, vhost_both), ==, 1);
 }
 
+/* V's one certificate proves example.com only (no second one for
+ * example.org). */
+static const SimTestNodeSpec vhost_one_cert[] = {
+    { .name = "v", .host = "v.example.com", .ip = "192.0.2.1",
+      .domains = { "example.com", "example.org", NULL },
+      .san = { "URI:sip:example.com", "URI:sip:v.example.com", NULL } },
+    NODE_B(),
+};
+
+/* Issue 12: `reuse` replaces its tuple's row only once the new connection
+ * has authenticated.  B calls example.com (connection 1, the row), then
+ * example.org on the same tuple: the row does not prove it, so a second
+ * connection opens with SNI example.org and fails authentication (V
+ * cannot prove it: the call fails, one failed handshake); the row stays,
+ * and B's next call to example.com rides it: 2 connections opened, not 3
+ * (the old row was retired before the new one authenticated). */
+static void
+test_reuse_replace_after_auth(void)
+{
+    SimTestWorld *w = world(&sim_transport_tls, &sim_strategy_reuse, 13,
+                            vhost_one_cert, 2);
+    sim_test_call(w, 1, "example.com", SIM_S(100), SIM_BYE_FROM_CALLER);
+    run_to(w, SIM_S(1));
+    sim_test_call(w, 1, "example.org", SIM_S(100), SIM_BYE_FROM_CALLER);
+    run_to(w, SIM_S(2));
+    g_assert_cmpuint(ctr(w, "handshakes.failed"), ==, 1);
+    g_assert_cmpuint(ctr(w, "sip.connections.retired"), ==, 0);
+    sim_test_call(w, 1, "example.com", SIM_S(100), SIM_BYE_FROM_CALLER);
+    run_to(w, SIM_S(3));
+    g_assert_cmpuint(ctr(w, "node.b.sip.connections.opened"), ==, 2);
+    g_assert_cmpuint(ctr(w, "calls.completed"), ==, 2);
+    g_assert_cmpuint(ctr(w, "calls.failed"), ==, 1);
+    g_assert_cmpuint(open_conns(w, 1), ==, 1);
+    sim_test_world_free(w);
+}
+
 /* Scenario 29 as SPEC words it: V connects to B as example.com (alias row
  * at B); B then calls example.org on the same tuple: the row does not
  * prove it, so a new connection with SNI example.org opens (Conns = 2); a
@@ -545,16 +581,21 @@ test_idle_graceful(void)
     sim_test_world_free(w);
 }
 
-/* Scenario 21: idle close 32 s, then 60 s without traffic: BASE closed
- * both connections, REUSE keeps the aliased one (R4). */
+/* Scenario 21, as issue 12 has it: idle timeout @idle, one call whose
+ * BYE ends by about 1.2 s, then silence; open connections at A and B at
+ * @at.  BASE closes both @idle after the last message; REUSE's aliased
+ * connection idles out like them, but never sooner than 64*T1 = 32 s
+ * after its last message (R26), where SPEC scenario 21 kept it for good
+ * (R4). */
 static void
-run_idle(const SimStrategyOps *s, guint a_open, guint b_open)
+run_idle(const SimStrategyOps *s, SimTime idle, SimTime at, guint a_open,
+         guint b_open)
 {
     SimTestWorldOpts o = { .transport = &sim_transport_tls, .strategy = s,
-                           .one_way = ONE_WAY, .idle_timeout = SIM_S(32) };
+                           .one_way = ONE_WAY, .idle_timeout = idle };
     SimTestWorld *w = sim_test_world_new_opts(&o, pair, 2);
     sim_test_call(w, 0, "example.net", SIM_S(1), SIM_BYE_FROM_CALLEE);
-    run_to(w, SIM_S(62));
+    run_to(w, at);
     g_assert_cmpuint(ctr(w, "bye.completed"), ==, 1);
     g_assert_cmpuint(open_conns(w, 0), ==, a_open);
     g_assert_cmpuint(open_conns(w, 1), ==, b_open);
@@ -564,8 +605,13 @@ run_idle(const SimStrategyOps *s, guint a_open, guint b_open)
 static void
 test_idle(void)
 {
-    run_idle(&sim_strategy_rfc3261, 0, 0);
-    run_idle(&sim_strategy_reuse, 1, 1);
+    run_idle(&sim_strategy_rfc3261, SIM_S(32), SIM_S(62), 0, 0);
+    run_idle(&sim_strategy_reuse, SIM_S(32), SIM_S(62), 0, 0);
+    /* Idle timeout 2 s: BASE closes at about 3.2 s; the aliased
+     * connection lasts until about 33.2 s (64*T1 after the BYE). */
+    run_idle(&sim_strategy_rfc3261, SIM_S(2), SIM_S(20), 0, 0);
+    run_idle(&sim_strategy_reuse, SIM_S(2), SIM_S(20), 1, 1);
+    run_idle(&sim_strategy_reuse, SIM_S(2), SIM_S(40), 0, 0);
 }
 
 /* Scenario 22 (R28): the INVITE's connection dies after the 180, before
@@ -1821,6 +1867,8 @@ main(int argc, char **argv)
     g_test_add_func("/scenario/vhost/alternating", test_vhost_alternating);
     g_test_add_func("/scenario/vhost/29", test_vhost_scenario29);
     g_test_add_func("/scenario/vhost/30-both-domains", test_vhost_scenario30);
+    g_test_add_func("/scenario/vhost/reuse-replace-after-auth",
+                    test_reuse_replace_after_auth);
     g_test_add_func("/scenario/vhost/31-tcp", test_vhost_tcp);
     g_test_add_func("/scenario/reuse/5-many-dialogs", test_many_dialogs);
     g_test_add_func("/scenario/reuse/6-port", test_port_5071);
