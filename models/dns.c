@@ -89,11 +89,20 @@ struct _DnsQuery {
     DnsQuery *next;
 };
 
-/* A blacklisted tuple. */
+/* A blacklisted tuple: for every name (a transport failure or timeout),
+ * or for one name only (it failed to authenticate as that name). */
 typedef struct {
     SimTuple tuple;
     SimTime until;
+    /* (nullable): the one name; owned. */
+    char *name;
 } DnsBlack;
+
+static void
+dns_black_clear(gpointer p)
+{
+    g_free(((DnsBlack *)p)->name);
+}
 
 /* A resolution waiting for its lookup delay or its zero-delay hit event. */
 typedef struct {
@@ -283,6 +292,7 @@ sim_resolver_new(SimCtx *ctx, SimDns *dns, const char *node,
     res->memo = g_hash_table_new(g_str_hash, g_str_equal);
     res->rotation = g_hash_table_new(g_direct_hash, NULL);
     res->blacklist = g_array_new(FALSE, FALSE, sizeof(DnsBlack));
+    g_array_set_clear_func(res->blacklist, dns_black_clear);
     g_queue_init(&res->pending);
     res->queries = ctx->stats ? sim_stats_counter(ctx->stats, "dns.queries")
                               : &res->own_queries;
@@ -545,9 +555,11 @@ dns_order_srv(SimResolver *res, const DnsQuery *q, DnsOut *out)
                      q->transport, r[i].priority, r[i].weight);
 }
 
-/* Moves blacklisted targets after the others, keeping both orders. */
+/* Moves the targets blacklisted for @name after the others, keeping both
+ * orders. */
 static void
-dns_apply_blacklist(SimResolver *res, SimDnsTarget *t, guint n)
+dns_apply_blacklist(SimResolver *res, const char *name, SimDnsTarget *t,
+                    guint n)
 {
     if (res->blacklist->len == 0)
         return;
@@ -560,7 +572,8 @@ dns_apply_blacklist(SimResolver *res, SimDnsTarget *t, guint n)
             const DnsBlack *e = &g_array_index(res->blacklist, DnsBlack, b);
             black |= e->until > now && e->tuple.ip == t[i].tuple.ip &&
                      e->tuple.port == t[i].tuple.port &&
-                     e->tuple.transport == t[i].tuple.transport;
+                     e->tuple.transport == t[i].tuple.transport &&
+                     (!e->name || sim_pki_host_equal(e->name, name));
         }
         if (black)
             late[m++] = t[i];
@@ -603,7 +616,7 @@ dns_answer(SimResolver *res, DnsQuery *q)
     memcpy(a->targets, out.v, out.n * sizeof(SimDnsTarget));
     if (out.v != out.small)
         g_free(out.v);
-    dns_apply_blacklist(res, a->targets, a->n);
+    dns_apply_blacklist(res, q->name, a->targets, a->n);
     return a;
 }
 
@@ -740,17 +753,38 @@ sim_resolver_resolve_now(SimResolver *res, const char *name, guint16 port,
 void
 sim_resolver_mark_failed(SimResolver *res, const SimTuple *tuple)
 {
+    sim_resolver_mark_failed_for_name(res, tuple, NULL);
+}
+
+/**
+ * sim_resolver_mark_failed_for_name:
+ * @res: a resolver
+ * @tuple: a target that failed
+ * @name: (nullable): the name it failed for (its server did not
+ *   authenticate as that name, RFC 5922 7.2): only resolutions of @name
+ *   sort it last; %NULL: every resolution (a transport failure or
+ *   timeout, RFC 3263 4.3)
+ *
+ * Sorts @tuple after every other target of the resolutions concerned for
+ * blacklist_time from now.
+ */
+void
+sim_resolver_mark_failed_for_name(SimResolver *res, const SimTuple *tuple,
+                                  const char *name)
+{
     g_return_if_fail(res != NULL && tuple != NULL);
     SimTime until = sim_ctx_now(res->ctx) + res->cfg.blacklist_time;
     for (guint i = 0; i < res->blacklist->len; i++) {
         DnsBlack *e = &g_array_index(res->blacklist, DnsBlack, i);
         if (e->tuple.ip == tuple->ip && e->tuple.port == tuple->port &&
-            e->tuple.transport == tuple->transport) {
+            e->tuple.transport == tuple->transport &&
+            (e->name == name ||
+             (e->name && name && sim_pki_host_equal(e->name, name)))) {
             e->until = until;
             return;
         }
     }
-    DnsBlack e = { *tuple, until };
+    DnsBlack e = { *tuple, until, g_strdup(name) };
     g_array_append_val(res->blacklist, e);
 }
 

@@ -78,6 +78,9 @@ SimDnsAnswer *sim_resolver_resolve_now(SimResolver *res, const char *name,
                                        guint16 port,
                                        SimTransportKind transport);
 void sim_resolver_mark_failed(SimResolver *res, const SimTuple *tuple);
+void sim_resolver_mark_failed_for_name(SimResolver *res,
+                                       const SimTuple *tuple,
+                                       const char *name);
 void sim_dns_answer_free(SimDnsAnswer *answer);
 
 /* RFC 2782 ordering of one priority group (exported for tests). */

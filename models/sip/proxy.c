@@ -394,12 +394,18 @@ proxy_txl_route(SimSipClientTxn *t, const char *aus,
     return pc;
 }
 
+/* RFC 3263 4.3 by cause: a transport failure or timeout blacklists the
+ * target; an authentication failure only the target for that name (the
+ * same address may prove other names). */
 static void
-proxy_txl_failover(SimSipClientTxn *t, const SimTuple *tuple, gpointer user)
+proxy_txl_failover(SimSipClientTxn *t, const SimTuple *tuple,
+                   const char *auth_name, gpointer user)
 {
     SimProxy *p = user;
     sim_counter_add(p->failover, 1);
-    sim_resolver_mark_failed(p->cfg.resolver, tuple);
+    if (auth_name)
+        sim_counter_add(proxy_counter(p, "requests.failover.auth"), 1);
+    sim_resolver_mark_failed_for_name(p->cfg.resolver, tuple, auth_name);
 }
 
 static void

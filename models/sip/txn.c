@@ -236,7 +236,7 @@ txn_timeout_failover(SimSipClientTxn *t)
     SimSipTxnLayer *l = t->l;
     if (t->orphaned || !t->answer || t->target >= t->answer->n)
         return FALSE;
-    l->hooks.failover(t, &t->answer->targets[t->target].tuple,
+    l->hooks.failover(t, &t->answer->targets[t->target].tuple, NULL,
                       l->hooks.user);
     if (t->target + 1 >= t->answer->n)
         return FALSE;
@@ -676,7 +676,7 @@ sim_sip_txn_conn_down(SimSipTxnLayer *l, SimProxyConn *pc, gboolean was_up,
         } else if (t->pc == pc && !t->done) {
             txn_unbind(t);
             l->hooks.failover(t, &t->answer->targets[t->target].tuple,
-                              l->hooks.user);
+                              auth_failed ? t->aus : NULL, l->hooks.user);
             txn_rebranch(t);
             txn_try(t, t->target + 1);
         }

@@ -37,9 +37,12 @@ typedef struct {
     /* Put @m (a request) on the open @pc. */
     void (*transmit)(SimSipClientTxn *t, SimProxyConn *pc, SimSipMsg *m,
                      gpointer user);
-    /* @tuple failed; the next target is about to be tried. */
+    /* @tuple failed; the next target is about to be tried.  @auth_name:
+     * NULL for a transport failure or timeout (the target is down); the
+     * request's name when the target failed to authenticate as it (that
+     * target-and-name pair failed, RFC 3263 4.3, RFC 5922 7.2). */
     void (*failover)(SimSipClientTxn *t, const SimTuple *tuple,
-                     gpointer user);
+                     const char *auth_name, gpointer user);
     /* The transaction let go of @pc. */
     void (*unbind)(SimSipClientTxn *t, SimProxyConn *pc, gpointer user);
     /* A new request (@stx NULL for ACK); @m is the layer's copy, with

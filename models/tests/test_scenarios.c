@@ -172,6 +172,61 @@ test_reuse_replace_after_auth(void)
     sim_test_world_free(w);
 }
 
+/* Issue 12, item 6: failover and blacklisting by cause (RFC 3263 4.3).
+ * v (priority 10) and w (priority 20) both serve example.com and
+ * example.org; v's certificate proves example.com only.  B calls
+ * example.org: v fails to authenticate as it, the call fails over to w
+ * (one failover, counted as an authentication one) and completes.  B then
+ * calls example.com: v failed for example.org only, so it is still first
+ * for example.com and takes the call (with v blacklisted as a whole, w
+ * would have).  Then v crashes: B's next example.com call times out on v
+ * (a transport failure), fails over to w, and v is now last for every
+ * name: the following example.org call goes straight to w. */
+static const SimTestNodeSpec failover_by_cause[] = {
+    { .name = "v", .host = "v.example.com", .ip = "192.0.2.1",
+      .domains = { "example.com", "example.org", NULL },
+      .san = { "URI:sip:example.com", "URI:sip:v.example.com", NULL },
+      .priority = 10 },
+    { .name = "w", .host = "w.example.com", .ip = "192.0.2.2",
+      .domains = { "example.com", "example.org", NULL },
+      .san = { "URI:sip:example.com", "URI:sip:example.org",
+               "URI:sip:w.example.com", NULL },
+      .priority = 20 },
+    NODE_B(),
+};
+
+static void
+test_failover_by_cause(void)
+{
+    SimTestWorld *w = world(&sim_transport_tls, &sim_strategy_rfc3261, 13,
+                            failover_by_cause, 3);
+    sim_test_call(w, 2, "example.org", SIM_S(1), SIM_BYE_FROM_CALLER);
+    run_to(w, SIM_S(5));
+    g_assert_cmpuint(ctr(w, "calls.completed"), ==, 1);
+    g_assert_cmpuint(ctr(w, "requests.failover"), ==, 1);
+    g_assert_cmpuint(ctr(w, "requests.failover.auth"), ==, 1);
+    g_assert_cmpuint(ctr(w, "node.w.calls.received"), ==, 1);
+    sim_test_call(w, 2, "example.com", SIM_S(1), SIM_BYE_FROM_CALLER);
+    run_to(w, SIM_S(10));
+    g_assert_cmpuint(ctr(w, "calls.completed"), ==, 2);
+    g_assert_cmpuint(ctr(w, "requests.failover"), ==, 1);
+    g_assert_cmpuint(ctr(w, "node.v.calls.received"), ==, 1);
+    sim_proxy_crash(w->nodes[0].proxy);
+    sim_test_call(w, 2, "example.com", SIM_S(1), SIM_BYE_FROM_CALLER);
+    /* Timer B (64*T1 = 32 s) on v, then w answers. */
+    run_to(w, SIM_S(50));
+    g_assert_cmpuint(ctr(w, "calls.completed"), ==, 3);
+    g_assert_cmpuint(ctr(w, "requests.failover"), ==, 2);
+    g_assert_cmpuint(ctr(w, "requests.failover.auth"), ==, 1);
+    g_assert_cmpuint(ctr(w, "node.w.calls.received"), ==, 2);
+    sim_test_call(w, 2, "example.org", SIM_S(1), SIM_BYE_FROM_CALLER);
+    run_to(w, SIM_S(55));
+    g_assert_cmpuint(ctr(w, "calls.completed"), ==, 4);
+    g_assert_cmpuint(ctr(w, "requests.failover"), ==, 2);
+    g_assert_cmpuint(ctr(w, "node.w.calls.received"), ==, 3);
+    sim_test_world_free(w);
+}
+
 /* Scenario 29 as SPEC words it: V connects to B as example.com (alias row
  * at B); B then calls example.org on the same tuple: the row does not
  * prove it, so a new connection with SNI example.org opens (Conns = 2); a
@@ -1867,6 +1922,7 @@ main(int argc, char **argv)
     g_test_add_func("/scenario/vhost/alternating", test_vhost_alternating);
     g_test_add_func("/scenario/vhost/29", test_vhost_scenario29);
     g_test_add_func("/scenario/vhost/30-both-domains", test_vhost_scenario30);
+    g_test_add_func("/scenario/failover/by-cause", test_failover_by_cause);
     g_test_add_func("/scenario/vhost/reuse-replace-after-auth",
                     test_reuse_replace_after_auth);
     g_test_add_func("/scenario/vhost/31-tcp", test_vhost_tcp);

@@ -39,7 +39,8 @@ fx_transmit(SimSipClientTxn *t, SimProxyConn *pc, SimSipMsg *m,
 }
 
 static void
-fx_failover(SimSipClientTxn *t, const SimTuple *tuple, gpointer user)
+fx_failover(SimSipClientTxn *t, const SimTuple *tuple, const char *name,
+            gpointer user)
 {
 }
 
