@@ -93,6 +93,12 @@ static const OutColumn out_columns[] = {
     COL("connections.opened_run", OUT_U64, connections_opened_run),
     COL("connections.closed_run", OUT_U64, connections_closed_run),
     COL("connections.open_end", OUT_U64, connections_open_end),
+    /* Capacity (issue 14; appended): the completion ratio and set-up
+     * latency quantiles over every attempted call. */
+    COL("calls.completion_ratio", OUT_F64, calls_completion_ratio),
+    COL("latency.setup_ms.p50_all", OUT_F64, latency_setup_ms_p50_all),
+    COL("latency.setup_ms.p95_all", OUT_F64, latency_setup_ms_p95_all),
+    COL("latency.setup_ms.p99_all", OUT_F64, latency_setup_ms_p99_all),
 };
 
 #define N_COLUMNS G_N_ELEMENTS(out_columns)
@@ -113,6 +119,8 @@ static const char *const out_keys[N_COLUMNS + 1] = {
     "sip.sent", "sip.delivered", "sip.dropped", "sip.in_flight_end",
     "connections.opened_run", "connections.closed_run",
     "connections.open_end",
+    "calls.completion_ratio", "latency.setup_ms.p50_all",
+    "latency.setup_ms.p95_all", "latency.setup_ms.p99_all",
     NULL,
 };
 
@@ -120,8 +128,10 @@ static const char *const out_keys[N_COLUMNS + 1] = {
 static const char *const out_compare_rows[][2] = {
     { "calls.completed", "calls completed" },
     { "calls.failed", "calls failed" },
+    { "calls.completion_ratio", "completion ratio" },
     { "latency.setup_ms.mean", "setup latency mean (ms)" },
     { "latency.setup_ms.p95", "setup latency p95 (ms)" },
+    { "latency.setup_ms.p95_all", "setup p95, all calls (ms)" },
     { "connections.peak", "connections peak" },
     { "connections.mean", "connections mean" },
     { "handshakes.tcp", "TCP handshakes" },
@@ -1139,11 +1149,26 @@ sim_out_group_stat(const SimOutGroup *g, const char *key, SimOutStat *st)
     guint n = 0;
     for (guint i = 0; i < g->rows->len; i++) {
         char **row = g_ptr_array_index(g->rows, i);
-        if (g_strv_length(row) == N_COLUMNS)
-            x[n++] = g_ascii_strtod(row[k], NULL);
+        if (g_strv_length(row) != N_COLUMNS)
+            continue;
+        /* A null (nan) is no sample: it is left out, and st->n says how
+         * many runs had one. */
+        double v = g_ascii_strtod(row[k], NULL);
+        if (!isnan(v))
+            x[n++] = v;
     }
     sim_out_stat(x, n, st);
     return TRUE;
+}
+
+/* TRUE for a runs.tsv key that may be null (a figure over no samples):
+ * the aggregate shows how many runs had a value (KEY.n). */
+static gboolean
+key_nullable(guint k)
+{
+    return out_columns[k].type == OUT_F64 && !out_columns[k].timing &&
+           (g_str_has_prefix(out_keys[k], "latency.") ||
+            g_str_equal(out_keys[k], "calls.completion_ratio"));
 }
 
 /**
@@ -1166,6 +1191,9 @@ sim_out_aggregate_tsv(const char *const *label_names,
     for (guint k = SIM_OUT_N_LABEL_KEYS; k < N_COLUMNS; k++)
         g_string_append_printf(s, "\t%s.mean\t%s.ci95", out_keys[k],
                                out_keys[k]);
+    for (guint k = SIM_OUT_N_LABEL_KEYS; k < N_COLUMNS; k++)
+        if (key_nullable(k))
+            g_string_append_printf(s, "\t%s.n", out_keys[k]);
     g_string_append_c(s, '\n');
     for (guint gi = 0; gi < n_groups; gi++) {
         const SimOutGroup *g = &groups[gi];
@@ -1182,18 +1210,31 @@ sim_out_aggregate_tsv(const char *const *label_names,
             g_string_append_c(s, '\t');
             put_double(s, st.ci95, FALSE);
         }
+        for (guint k = SIM_OUT_N_LABEL_KEYS; k < N_COLUMNS; k++) {
+            if (!key_nullable(k))
+                continue;
+            SimOutStat st;
+            sim_out_group_stat(g, out_keys[k], &st);
+            g_string_append_printf(s, "\t%u", st.n);
+        }
         g_string_append_c(s, '\n');
     }
     return g_string_free(s, FALSE);
 }
 
+/* "mean ± ci"; "null" when no run had a value, and "(n=K)" after it
+ * when only K of the group's @runs had one. */
 static char *
-compare_cell(const SimOutStat *st)
+compare_cell(const SimOutStat *st, guint runs)
 {
+    if (st->n == 0)
+        return g_strdup("null");
     char m[G_ASCII_DTOSTR_BUF_SIZE], c[G_ASCII_DTOSTR_BUF_SIZE];
     const char *fmt = fabs(st->mean) >= 1000 ? "%.0f" : "%.3f";
     g_ascii_formatd(m, sizeof m, fmt, st->mean);
     g_ascii_formatd(c, sizeof c, fmt, st->ci95);
+    if (st->n < runs)
+        return g_strdup_printf("%s ± %s (n=%u)", m, c, st->n);
     return g_strdup_printf("%s ± %s", m, c);
 }
 
@@ -1225,7 +1266,7 @@ sim_out_compare_text(const SimOutGroup *groups, guint n_groups)
         for (guint r = 0; r < n_rows; r++) {
             SimOutStat st;
             sim_out_group_stat(&groups[g], out_compare_rows[r][0], &st);
-            cells[r * n_groups + g] = compare_cell(&st);
+            cells[r * n_groups + g] = compare_cell(&st, groups[g].rows->len);
             width[g] = MAX(width[g],
                            g_utf8_strlen(cells[r * n_groups + g], -1));
         }

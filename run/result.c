@@ -6,6 +6,8 @@
 
 #include "run/result.h"
 
+#include <math.h>
+
 /**
  * sim_run_result_new:
  *
@@ -94,4 +96,68 @@ sim_run_result_add_extra_count(SimRunResult *r, const char *name,
                                guint64 value)
 {
     result_add_extra(r, name, (double)value, TRUE);
+}
+
+/**
+ * sim_run_result_setup_quantile_all:
+ * @r: a result with its latency histogram, latency_min_ns, latency_max_ns
+ *   and calls_attempted filled
+ * @q: quantile in [0, 1]
+ *
+ * The q-quantile of the set-up latency over every call attempted in the
+ * window, N = calls_attempted of them: the ceil(q N)-th smallest (the
+ * first for q = 0), where the C completed calls are the histogram's and
+ * the N - C others (failed, cancelled, unfinished) rank above all of them.
+ * Within the histogram the value is reported as sim_histogram_quantile()
+ * does: its bucket's midpoint clamped to the exact minimum and maximum.
+ *
+ * Returns: the quantile in ms, or NAN when no call was attempted or the
+ *   rank falls among the calls that did not complete.
+ */
+double
+sim_run_result_setup_quantile_all(const SimRunResult *r, double q)
+{
+    guint64 completed = 0;
+    for (guint i = 0; i < r->n_latency; i++)
+        completed += r->latency[i].count;
+    guint64 n = MAX(r->calls_attempted, completed);
+    if (n == 0)
+        return NAN;
+    guint64 rank = (guint64)ceil(CLAMP(q, 0.0, 1.0) * (double)n);
+    rank = CLAMP(rank, 1, n);
+    if (rank > completed)
+        return NAN;
+    guint64 cum = 0;
+    for (guint i = 0; i < r->n_latency; i++) {
+        const SimLatencyBucket *b = &r->latency[i];
+        cum += b->count;
+        if (cum >= rank) {
+            guint64 mid = b->lo + (b->hi - b->lo) / 2;
+            if (r->latency_max_ns >= r->latency_min_ns &&
+                r->latency_max_ns > 0)
+                mid = CLAMP(mid, r->latency_min_ns, r->latency_max_ns);
+            return (double)mid / 1e6;
+        }
+    }
+    g_assert_not_reached();
+    return NAN;
+}
+
+/**
+ * sim_run_result_derive:
+ * @r: a result whose calls.* counts and latency histogram are filled
+ *
+ * Fills the figures computed from others: calls.completion_ratio and the
+ * latency.setup_ms.*_all quantiles.
+ */
+void
+sim_run_result_derive(SimRunResult *r)
+{
+    r->calls_completion_ratio =
+        r->calls_attempted
+            ? (double)r->calls_completed / (double)r->calls_attempted
+            : NAN;
+    r->latency_setup_ms_p50_all = sim_run_result_setup_quantile_all(r, 0.50);
+    r->latency_setup_ms_p95_all = sim_run_result_setup_quantile_all(r, 0.95);
+    r->latency_setup_ms_p99_all = sim_run_result_setup_quantile_all(r, 0.99);
 }

@@ -123,6 +123,21 @@ typedef struct {
     double latency_setup_ms_p95;
     double latency_setup_ms_p99;
     double latency_setup_ms_max;
+    /* latency.setup_ms.p50_all, .p95_all, .p99_all: quantiles over every
+     * call attempted in the window, a call that did not complete (failed,
+     * cancelled, unfinished) ranking above every completed one; NAN when
+     * the quantile's rank falls among those (sim_run_result_derive). */
+    double latency_setup_ms_p50_all;
+    double latency_setup_ms_p95_all;
+    double latency_setup_ms_p99_all;
+    /* Exact smallest and largest set-up latency of the window in ns (0
+     * with no completed call): quantiles are clamped to them.  Not result
+     * keys. */
+    guint64 latency_min_ns;
+    guint64 latency_max_ns;
+    /* calls.completion_ratio: completed / attempted, NAN with no attempt
+     * (sim_run_result_derive). */
+    double calls_completion_ratio;
 
     /* connections.* (window) and whole-run totals. */
     guint64 connections_opened;
@@ -198,6 +213,8 @@ void sim_run_result_add_extra(SimRunResult *r, const char *name,
                               double value);
 void sim_run_result_add_extra_count(SimRunResult *r, const char *name,
                                     guint64 value);
+double sim_run_result_setup_quantile_all(const SimRunResult *r, double q);
+void sim_run_result_derive(SimRunResult *r);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(SimRunResult, sim_run_result_free)
 

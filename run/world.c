@@ -794,6 +794,8 @@ world_fill_latency(World *w, SimRunResult *r)
     r->latency_setup_ms_p99 =
         none ? NAN : sim_histogram_quantile(h, 0.99) / 1e6;
     r->latency_setup_ms_max = none ? NAN : sim_histogram_max(h) / 1e6;
+    r->latency_min_ns = none ? 0 : sim_histogram_min(h);
+    r->latency_max_ns = none ? 0 : sim_histogram_max(h);
     GArray *b = g_array_new(FALSE, FALSE, sizeof(SimLatencyBucket));
     SimLatencyBucket lb;
     guint iter = 0;
@@ -858,6 +860,7 @@ world_fill(World *w, SimRunResult *r)
     world_fill_nodes(w, r);
     world_fill_pairs(w, r);
     world_fill_latency(w, r);
+    sim_run_result_derive(r);
     world_fill_extras(w, r);
     world_fill_drops(w, r);
     world_fill_sample_cpu(w);

@@ -30,7 +30,10 @@ static const char contract_header[] =
     "calls.cancelled\tcalls.unfinished\t"
     "sip.sent\tsip.delivered\tsip.dropped\tsip.in_flight_end\t"
     "connections.opened_run\tconnections.closed_run\t"
-    "connections.open_end\n";
+    "connections.open_end\t"
+    /* Capacity (issue 14), appended. */
+    "calls.completion_ratio\tlatency.setup_ms.p50_all\t"
+    "latency.setup_ms.p95_all\tlatency.setup_ms.p99_all\n";
 
 static SimRunResult *
 make_result(void)
@@ -48,6 +51,10 @@ make_result(void)
     r->calls_failed = 2;
     r->latency_setup_ms_mean = 12.5;
     r->latency_setup_ms_p95 = 1.0 / 3.0;
+    r->calls_completion_ratio = 0.98;
+    r->latency_setup_ms_p50_all = 1.5;
+    r->latency_setup_ms_p95_all = NAN;
+    r->latency_setup_ms_p99_all = NAN;
     r->connections_mean = 2.25;
     r->bytes_wire = G_GUINT64_CONSTANT(12345678901);
     r->sim_events = 1000;
@@ -86,7 +93,7 @@ test_runs_header(void)
     g_autofree char *joined = g_strjoinv("\t", (char **)sim_out_run_keys());
     g_autofree char *line = g_strconcat(joined, "\n", NULL);
     g_assert_cmpstr(line, ==, contract_header);
-    g_assert_cmpuint(sim_out_n_run_keys(), ==, 42);
+    g_assert_cmpuint(sim_out_n_run_keys(), ==, 46);
 }
 
 static void
@@ -95,7 +102,7 @@ test_runs_row(void)
     g_autoptr(SimRunResult) r = make_result();
     g_autofree char *row = sim_out_runs_row(r, NULL);
     g_auto(GStrv) f = g_strsplit(row, "\t", -1);
-    g_assert_cmpuint(g_strv_length(f), ==, 42);
+    g_assert_cmpuint(g_strv_length(f), ==, 46);
     g_assert_cmpstr(f[0], ==, "trunk");
     g_assert_cmpstr(f[2], ==, "7");
     g_assert_cmpstr(f[5], ==, "98");
@@ -105,7 +112,12 @@ test_runs_row(void)
     g_assert_cmpstr(f[28], ==, "12345678901");
     g_assert_cmpstr(f[31], ==, "0.125000");
     g_assert_cmpstr(f[32], ==, "8000.000000");
-    g_assert_cmpstr(f[41], ==, "0\n");
+    g_assert_cmpstr(f[41], ==, "0");
+    /* 98 of 100 calls completed; the quantiles over all calls are null
+     * here (make_result leaves them unset: 0 until derived). */
+    g_assert_cmpstr(f[42], ==, "0.980000");
+    g_assert_cmpstr(f[44], ==, "nan");
+    g_assert_cmpstr(f[45], ==, "nan\n");
     SimOutOptions opt = { .no_timing = TRUE };
     g_autofree char *quiet = sim_out_runs_row(r, &opt);
     g_assert_nonnull(strstr(quiet, "\t1000\t0.000000\t0.000000\t"));
@@ -321,6 +333,71 @@ test_aggregate(void)
     g_assert_nonnull(strstr(text, "3.000 ± 1.963"));
 }
 
+/* Means over replications leave nulls out: p95_all is 10, null, 20 in
+ * three runs, so its mean is 15 over n = 2 (t(0.975, 1) = 12.7062,
+ * s = 7.0711, ci = 12.7062 * 7.0711 / sqrt(2) = 63.531) and the aggregate
+ * says n = 2 in latency.setup_ms.p95_all.n; a key null in every run is
+ * nan with n = 0. */
+static void
+test_aggregate_nulls(void)
+{
+    g_autoptr(SimRunResult) r = make_result();
+    g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func(
+        (GDestroyNotify)g_strfreev);
+    const double p95[] = { 10, NAN, 20 };
+    for (guint i = 0; i < 3; i++) {
+        r->latency_setup_ms_p95_all = p95[i];
+        g_autofree char *row = sim_out_runs_row(r, NULL);
+        g_strchomp(row);
+        g_ptr_array_add(rows, g_strsplit(row, "\t", -1));
+    }
+    char *labels[] = { (char *)"reuse", NULL };
+    SimOutGroup g = { labels, rows };
+    SimOutStat st;
+    g_assert_true(sim_out_group_stat(&g, "latency.setup_ms.p95_all", &st));
+    g_assert_cmpuint(st.n, ==, 2);
+    g_assert_cmpfloat_with_epsilon(st.mean, 15.0, 1e-12);
+    g_assert_cmpfloat_with_epsilon(st.ci95, 63.531, 1e-3);
+    g_assert_true(sim_out_group_stat(&g, "latency.setup_ms.p99_all", &st));
+    g_assert_cmpuint(st.n, ==, 0);
+    g_assert_true(isnan(st.mean));
+    const char *names[] = { "strategy", NULL };
+    g_autofree char *agg = sim_out_aggregate_tsv(names, &g, 1);
+    g_auto(GStrv) lines = g_strsplit(agg, "\n", -1);
+    g_auto(GStrv) head = g_strsplit(lines[0], "\t", -1);
+    g_auto(GStrv) cells = g_strsplit(lines[1], "\t", -1);
+    g_assert_cmpuint(g_strv_length(head), ==, g_strv_length(cells));
+    gint mean = -1, n95 = -1, n99 = -1, nratio = -1;
+    for (guint i = 0; head[i]; i++) {
+        if (g_str_equal(head[i], "latency.setup_ms.p95_all.mean"))
+            mean = (gint)i;
+        if (g_str_equal(head[i], "latency.setup_ms.p95_all.n"))
+            n95 = (gint)i;
+        if (g_str_equal(head[i], "latency.setup_ms.p99_all.n"))
+            n99 = (gint)i;
+        if (g_str_equal(head[i], "calls.completion_ratio.n"))
+            nratio = (gint)i;
+        /* Counts never null: no n column for them. */
+        g_assert_cmpstr(head[i], !=, "calls.completed.n");
+    }
+    g_assert_cmpint(mean, >, 0);
+    /* The n columns come after every mean and ci column. */
+    g_assert_cmpint(n95, >, mean);
+    g_assert_cmpstr(head[g_strv_length(head) - 1], ==,
+                    "latency.setup_ms.p99_all.n");
+    g_assert_cmpstr(cells[mean], ==, "15.000000");
+    g_assert_cmpstr(cells[n95], ==, "2");
+    g_assert_cmpstr(cells[n99], ==, "0");
+    g_assert_cmpstr(cells[nratio], ==, "3");
+    /* The compare table: "(n=2)" where a run had no value, null where
+     * none had one. */
+    g_autofree char *text = sim_out_compare_text(&g, 1);
+    g_assert_nonnull(strstr(text, "setup p95, all calls (ms)"));
+    g_assert_nonnull(strstr(text, "15.000 ± 63.531 (n=2)"));
+    g_assert_nonnull(strstr(text, "completion ratio"));
+    g_assert_nonnull(strstr(text, "0.980 ± 0.000\n"));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -337,5 +414,6 @@ main(int argc, char **argv)
     g_test_add_func("/out/stat/t-ci", test_t_ci);
     g_test_add_func("/out/stat/t-quantiles", test_t_quantiles);
     g_test_add_func("/out/aggregate/tsv", test_aggregate);
+    g_test_add_func("/out/aggregate/nulls", test_aggregate_nulls);
     return g_test_run();
 }
