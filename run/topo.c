@@ -533,13 +533,34 @@ topo_parse_node_domains(TopoParser *p, const SimTopo *t, const TopoGroup *g,
     return ok;
 }
 
-/* cert-san: as written, else URI:sip:HOST plus URI:sip:DOMAIN each. */
+/* Every entry of @san (the value of @key) is a subjectAltName entry in
+ * OpenSSL syntax. */
+static gboolean
+topo_san_list_ok(TopoParser *p, const TopoGroup *g, const char *key,
+                 char **san)
+{
+    static const char *const prefixes[] = { "URI:", "DNS:", "IP:", "email:",
+                                            "RID:" };
+    for (guint i = 0; san[i]; i++) {
+        gboolean ok = FALSE;
+        for (guint j = 0; j < G_N_ELEMENTS(prefixes); j++)
+            ok |= g_str_has_prefix(san[i], prefixes[j]) &&
+                  san[i][strlen(prefixes[j])] != '\0';
+        if (!ok)
+            return topo_bad(p, g, key, san[i],
+                            "subjectAltName entries in OpenSSL syntax "
+                            "(URI:sip:example.com, DNS:p1.example.com, "
+                            "IP:10.0.0.1)");
+    }
+    return TRUE;
+}
+
+/* cert-san: as written, else URI:sip:HOST plus URI:sip:DOMAIN each;
+ * sni-cert-san: as written, else none. */
 static gboolean
 topo_parse_node_san(TopoParser *p, const SimTopo *t, const TopoGroup *g,
                     SimTopoNode *n)
 {
-    static const char *const prefixes[] = { "URI:", "DNS:", "IP:", "email:",
-                                            "RID:" };
     g_autofree char *v = topo_value(p, g, "cert-san");
     if (!v) {
         GPtrArray *a = g_ptr_array_new();
@@ -551,21 +572,16 @@ topo_parse_node_san(TopoParser *p, const SimTopo *t, const TopoGroup *g,
         }
         g_ptr_array_add(a, NULL);
         n->cert_san = (char **)g_ptr_array_free(a, FALSE);
+    } else {
+        n->cert_san = topo_split(v);
+        if (!topo_san_list_ok(p, g, "cert-san", n->cert_san))
+            return FALSE;
+    }
+    g_autofree char *sni = topo_value(p, g, "sni-cert-san");
+    if (!sni)
         return TRUE;
-    }
-    n->cert_san = topo_split(v);
-    for (guint i = 0; n->cert_san[i]; i++) {
-        gboolean ok = FALSE;
-        for (guint j = 0; j < G_N_ELEMENTS(prefixes); j++)
-            ok |= g_str_has_prefix(n->cert_san[i], prefixes[j]) &&
-                  n->cert_san[i][strlen(prefixes[j])] != '\0';
-        if (!ok)
-            return topo_bad(p, g, "cert-san", n->cert_san[i],
-                            "subjectAltName entries in OpenSSL syntax "
-                            "(URI:sip:example.com, DNS:p1.example.com, "
-                            "IP:10.0.0.1)");
-    }
-    return TRUE;
+    n->sni_cert_san = topo_split(sni);
+    return topo_san_list_ok(p, g, "sni-cert-san", n->sni_cert_san);
 }
 
 static gboolean
@@ -1096,6 +1112,7 @@ sim_topo_free(SimTopo *topo)
         g_free(n->address);
         g_free(n->domains);
         g_strfreev(n->cert_san);
+        g_strfreev(n->sni_cert_san);
         g_free(n->cert_file);
         g_free(n->key_file);
         g_free(n->strategy);

@@ -185,6 +185,10 @@ typedef struct {
     guint n_domains;
     /* subjectAltName entries in OpenSSL syntax (NULL-terminated). */
     char **cert_san;
+    /* (nullable): those of a second generated certificate, presented to
+     * a client whose SNI the first does not prove (a virtual host, R17,
+     * R22); NULL-terminated. */
+    char **sni_cert_san;
     gboolean client_cert;
     /* (nullable): PEM certificate chain and key to use instead. */
     char *cert_file;

@@ -87,6 +87,7 @@ static const TopoKey topo_keys_node[] = {
     { "site", NULL, "a site of the node's own name" },
     { "domains", NULL, "none" },
     { "cert-san", NULL, "URI:sip:HOST plus URI:sip:DOMAIN per domain" },
+    { "sni-cert-san", NULL, "none: one certificate for every SNI" },
     { "client-cert", "true", NULL },
     { "cert-file", NULL, "none: a certificate is generated" },
     { "key-file", NULL, "none" },

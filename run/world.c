@@ -41,6 +41,11 @@ typedef struct {
     const char **domains;
     /* (nullable): its certificate and key (TLS runs only). */
     SimPkiCreds *creds;
+    /* (nullable): its second certificate, for SNIs the first does not
+     * prove ([node] sni-cert-san), and the NULL-terminated list the
+     * stack takes. */
+    SimPkiCreds *sni_creds;
+    const SimPkiCreds *sni_list[2];
     /* Its models. */
     SimCpu *cpu;
     SimStack *stack;
@@ -277,6 +282,19 @@ world_build_pki(World *w, GError **error)
                         "node '%s': %s", n->name, local->message);
             return FALSE;
         }
+        if (!n->sni_cert_san)
+            continue;
+        g_autofree char *alt = g_strconcat(n->name, "-sni", NULL);
+        w->nodes[i].sni_creds = sim_pki_issue(
+            w->pki, alt, (const char *const *)n->sni_cert_san, FALSE, FALSE,
+            &local);
+        if (!w->nodes[i].sni_creds) {
+            g_set_error(error, SIM_WORLD_ERROR, SIM_WORLD_ERROR_PKI,
+                        "node '%s': sni-cert-san: %s", n->name,
+                        local->message);
+            return FALSE;
+        }
+        w->nodes[i].sni_list[0] = w->nodes[i].sni_creds;
     }
     return TRUE;
 }
@@ -321,6 +339,7 @@ world_stack_config(World *w, guint i)
         .client_cert = n->client_cert,
         .resumption = t->resumption,
         .creds = w->nodes[i].creds,
+        .sni_creds = w->nodes[i].sni_creds ? w->nodes[i].sni_list : NULL,
         .pki = w->pki,
     };
     return cfg;
@@ -899,6 +918,7 @@ world_free(World *w)
         sim_stack_free(wn->stack);
         sim_cpu_free(wn->cpu);
         sim_pki_creds_free(wn->creds);
+        sim_pki_creds_free(wn->sni_creds);
         g_free(wn->domains);
     }
     g_free(w->nodes);

@@ -1162,14 +1162,17 @@ sim_proxy_serves(const SimProxy *p, const char *domain)
  * @host: a URI host
  *
  * Returns: %TRUE when @host names this node: its host, its Record-Route
- *   host or a domain it serves (a Route entry it pops, a Record-Route
- *   entry a dialog skips).
+ *   host, a domain it serves (a Route entry it pops, a Record-Route entry
+ *   a dialog skips, a Request-URI it does not forward), or the host it
+ *   claims (spoof_as: its Contact names it, so in-dialog requests sent
+ *   to that Contact are its own).
  */
 gboolean
 sim_proxy_is_own_host(const SimProxy *p, const char *host)
 {
     return sim_sip_host_equal(host, p->cfg.host) ||
            sim_sip_host_equal(host, p->rr_host) ||
+           (p->cfg.spoof_as && sim_sip_host_equal(host, p->cfg.spoof_as)) ||
            sim_proxy_serves(p, host);
 }
 

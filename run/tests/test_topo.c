@@ -257,6 +257,7 @@ static const DefaultLine design_defaults[] = {
     { "node.record-route", "host", FALSE },
     { "node.site", "own name", TRUE },
     { "node.cert-san", "URI:sip:HOST plus URI:sip:DOMAIN", TRUE },
+    { "node.sni-cert-san", "none", TRUE },
     { "node.client-cert", "true", FALSE },
     { "node.cert-file", "generated", TRUE },
     { "node.accept-alias", "true", FALSE },
@@ -469,6 +470,40 @@ test_lists(void)
     g_assert_cmpuint(d->srv[1].port, ==, 5062);
     g_assert_cmpstr(d->srv[1].target, ==, "h2");
     g_assert_cmpuint(d->srv[2].weight, ==, 30);
+}
+
+/* Issue 12's node keys: record-route (host by default, or domain; any
+ * other value refused naming the choices) and sni-cert-san (none by
+ * default; entries in OpenSSL syntax, like cert-san). */
+static void
+test_issue12_node_keys(void)
+{
+    g_autoptr(SimTopo) t = load_ok(
+        "[domain a.t]\n"
+        "[node p1]\nhost = h1\ndomains = a.t\n"
+        "[node p2]\nhost = h2\ndomains = a.t\nrecord-route = domain\n"
+        "sni-cert-san = URI:sip:b.t, DNS:h2\n",
+        NULL);
+    g_assert_false(t->nodes[0].record_route_domain);
+    g_assert_null(t->nodes[0].sni_cert_san);
+    g_assert_true(t->nodes[1].record_route_domain);
+    g_assert_cmpstr(t->nodes[1].sni_cert_san[0], ==, "URI:sip:b.t");
+    g_assert_cmpstr(t->nodes[1].sni_cert_san[1], ==, "DNS:h2");
+    g_assert_null(t->nodes[1].sni_cert_san[2]);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(SimTopo) bad =
+        load_text("[node p1]\nrecord-route = farm\n", NULL, &error);
+    g_assert_null(bad);
+    g_assert_nonnull(error);
+    g_assert_nonnull(strstr(error->message, "record-route"));
+    g_assert_nonnull(strstr(error->message, "host|domain"));
+    g_clear_error(&error);
+    g_autoptr(SimTopo) bad2 =
+        load_text("[node p1]\nsni-cert-san = blog.example\n", NULL, &error);
+    g_assert_null(bad2);
+    g_assert_nonnull(error);
+    g_assert_nonnull(strstr(error->message, "sni-cert-san"));
+    g_assert_nonnull(strstr(error->message, "OpenSSL syntax"));
 }
 
 static void
@@ -1078,6 +1113,7 @@ main(int argc, char **argv)
     g_test_add_func("/topo/units/rate-and-loss", test_units_rate_loss);
     g_test_add_func("/topo/values/cancel-and-streams", test_cancel_streams);
     g_test_add_func("/topo/lists/domains-san-srv", test_lists);
+    g_test_add_func("/topo/node/issue12-keys", test_issue12_node_keys);
     g_test_add_func("/topo/lists/srv-any-port", test_srv_any_port);
     g_test_add_func("/topo/nodes/addresses", test_addresses);
     g_test_add_func("/topo/overrides/apply", test_overrides);

@@ -694,10 +694,11 @@ test_failover_no_hijack(void)
  * from 5 s to 15 s (so each member pair's first calls do not cross: at
  * 10 calls/s each of the 6 pairs is missed by the first 50 calls with
  * probability under 6 (2/3)^25 < 3e-4), 2 s holds, BYEs by %s; the run
- * lasts 30 s, so every BYE is over by its end.  The %s is a node key line
+ * lasts 60 s, so every BYE is over by its end (holds are exponential: one
+ * over 45 s has probability e^-22.5).  The %s is a node key line
  * added to every member ("" or "record-route = domain"). */
 static const char world_farms_fmt[] =
-    "[simulation]\nduration = 30s\nseed = 7\n"
+    "[simulation]\nduration = 60s\nseed = 7\n"
     "[transport]\nprotocol = %s\n"
     "[network]\ndefault-delay = 10ms\n"
     "[domain a.test]\nsrv = 10 10 * a1.a.test; 10 10 * a2.a.test\n"
@@ -815,7 +816,7 @@ world_mesh(const char *protocol, guint n, const char *bye_by)
 {
     GString *s = g_string_new(NULL);
     g_string_append_printf(s,
-                           "[simulation]\nduration = 30s\nseed = 5\n"
+                           "[simulation]\nduration = 60s\nseed = 5\n"
                            "[transport]\nprotocol = %s\n"
                            "[network]\ndefault-delay = 10ms\n",
                            protocol);
@@ -879,11 +880,72 @@ test_mesh(void)
             }
 }
 
+/* Issue 12: on every sample topology without faults (a crash loses the
+ * dialogs it held), with every applicable strategy and BYEs by caller,
+ * callee or either, shortened (5 calls/s per traffic group for 4 s, 1 s
+ * holds, exponential: a 40 s run),
+ * every call completes and every BYE with it; reuse-unauthenticated on
+ * hijack.topo is the threat T1 at work and is checked to hijack. */
+static void
+test_sample_topologies_byes(void)
+{
+    static const char *const byes[] = { "caller", "callee", "random" };
+    g_auto(GStrv) files = world_topology_files();
+    for (guint f = 0; files[f]; f++) {
+        g_autoptr(GKeyFile) kf = g_key_file_new();
+        g_assert_true(
+            g_key_file_load_from_file(kf, files[f], G_KEY_FILE_NONE, NULL));
+        g_auto(GStrv) groups = g_key_file_get_groups(kf, NULL);
+        gboolean faults = FALSE;
+        for (guint i = 0; groups[i]; i++)
+            faults |= g_str_has_prefix(groups[i], "fault ");
+        if (faults)
+            continue;
+        for (guint b = 0; b < G_N_ELEMENTS(byes); b++) {
+            g_autoptr(GPtrArray) ov = g_ptr_array_new_with_free_func(g_free);
+            g_ptr_array_add(ov, g_strdup("simulation.duration=40s"));
+            g_ptr_array_add(ov, g_strdup("simulation.warmup=0"));
+            for (guint i = 0; groups[i]; i++) {
+                if (!g_str_has_prefix(groups[i], "traffic "))
+                    continue;
+                const char *name = groups[i] + strlen("traffic ");
+                g_ptr_array_add(ov, g_strdup_printf("traffic.%s.hold=1s",
+                                                    name));
+                g_ptr_array_add(ov, g_strdup_printf("traffic.%s.rate=5",
+                                                    name));
+                g_ptr_array_add(ov, g_strdup_printf("traffic.%s.stop=4s",
+                                                    name));
+                g_ptr_array_add(ov, g_strdup_printf("traffic.%s.bye-by=%s",
+                                                    name, byes[b]));
+            }
+            g_ptr_array_add(ov, NULL);
+            g_autoptr(GError) error = NULL;
+            g_autoptr(SimTopo) topo = sim_topo_load(
+                files[f], (const char *const *)ov->pdata, &error);
+            g_assert_no_error(error);
+            const SimStrategyOps *const *all = sim_strategy_all();
+            for (guint s = 0; all[s]; s++) {
+                const char *name = all[s]->name;
+                if (!sim_world_strategy_applicable(topo, name))
+                    continue;
+                g_test_message("%s bye-by %s %s", files[f], byes[b], name);
+                g_autoptr(SimRunResult) r = world_run_ok(topo, name, 0);
+                if (g_str_has_suffix(files[f], "/hijack.topo") &&
+                    g_str_equal(name, "reuse-unauthenticated")) {
+                    g_assert_cmpuint(r->requests_hijacked, >, 0);
+                    continue;
+                }
+                check_every_call_and_bye(r);
+            }
+        }
+    }
+}
+
 /* Two nodes share the host pool.b.test (two A records) behind b.test's
  * one SRV record; a.test (one node) and b.test call each other for 10 s,
  * 4 calls/s each way, 2 s holds, BYEs by either side. */
 static const char world_shared_host[] =
-    "[simulation]\nduration = 30s\nseed = 1\n"
+    "[simulation]\nduration = 60s\nseed = 1\n"
     "[transport]\nprotocol = tls\n"
     "[network]\ndefault-delay = 10ms\n"
     "[domain a.test]\nsrv = 10 10 * pa.a.test\n"
@@ -942,7 +1004,7 @@ static void
 test_advertise_port_false(void)
 {
     static const char text[] =
-        "[simulation]\nduration = 20s\n"
+        "[simulation]\nduration = 60s\n"
         "[transport]\nprotocol = tls\n"
         "[network]\ndefault-delay = 10ms\n"
         "[domain a.test]\nsrv = 10 10 5071 pa.a.test\n"
@@ -990,6 +1052,8 @@ main(int argc, char **argv)
     g_test_add_func("/world/farms/record-route-domain",
                     test_farms_record_route_domain);
     g_test_add_func("/world/mesh/closed-form", test_mesh);
+    g_test_add_func("/world/topologies/every-call-and-bye",
+                    test_sample_topologies_byes);
     g_test_add_func("/world/dns/shared-host-dialogs",
                     test_shared_host_dialogs);
     g_test_add_func("/world/sip/advertise-port-false",
