@@ -4,7 +4,8 @@
  * topology without running it, then print a one-paragraph summary (exit 0)
  * or every problem the loader found, one per line naming file, line, group
  * and key, and their count (exit 2).  `sipreuse check --defaults` prints
- * the default of every key.
+ * the default of every key; with `--format markdown`, the whole reference
+ * of topology keys (docs/topology.md, which `make docs` writes with it).
  */
 #include "cli/cli.h"
 
@@ -13,6 +14,7 @@
 #include "models/strategy/strategy.h"
 #include "run/input.h"
 #include "run/topo.h"
+#include "run/topo_doc.h"
 #include "run/world.h"
 
 /* "N things" with the plural when N != 1. */
@@ -85,10 +87,16 @@ int
 sim_cmd_check(int argc, char **argv)
 {
     gboolean defaults = FALSE;
+    g_autofree char *format = NULL;
     g_auto(GStrv) sets = NULL;
     const GOptionEntry entries[] = {
         { "defaults", 0, 0, G_OPTION_ARG_NONE, &defaults,
           "Print every key's default value", NULL },
+        { "format", 0, 0, G_OPTION_ARG_STRING, &format,
+          "With --defaults: text (group.key = default lines, the default) "
+          "or markdown (every key with type, values, unit, default and "
+          "meaning: docs/topology.md)",
+          "text|markdown" },
         { "set", 0, 0, G_OPTION_ARG_STRING_ARRAY, &sets,
           "Override a topology key (repeatable)", "GROUP.KEY=VALUE" },
         G_OPTION_ENTRY_NULL
@@ -96,6 +104,24 @@ sim_cmd_check(int argc, char **argv)
     int rc = sim_cli_parse(sim_cli_context("check", entries), &argc, &argv);
     if (rc)
         return rc;
+    if (format && !defaults)
+        return sim_cli_usage_error("check", "--format goes with --defaults");
+    if (format && !g_str_equal(format, "text") &&
+        !g_str_equal(format, "markdown"))
+        return sim_cli_usage_error("check",
+                                   "--format: expected text or markdown, "
+                                   "found \"%s\"",
+                                   format);
+    if (defaults && format && g_str_equal(format, "markdown")) {
+        g_autoptr(GError) error = NULL;
+        g_autofree char *md = sim_topo_doc_markdown(&error);
+        if (!md) {
+            sim_cli_error("check", "%s", error->message);
+            return SIM_EXIT_FAILURE;
+        }
+        fputs(md, stdout);
+        return SIM_EXIT_OK;
+    }
     if (defaults) {
         g_autofree char *text = sim_topo_defaults_text();
         fputs(text, stdout);
