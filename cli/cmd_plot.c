@@ -7,9 +7,12 @@
  * reshapes what they need into data files beside the images: for sweeps,
  * aggregate.tsv as one data block per line (strategy and the values of the
  * other varied keys) sorted by the plot's x key read in its unit (the
- * topology loader's own parsers: "20ms" < "1s"), and the knee, the highest
- * x up to which every mean meets the plot's objective (e.g.
- * "latency.setup_ms.p95 < 500"); for compare and single runs, the load per
+ * topology loader's own parsers: "20ms" < "1s"), and each line's knee
+ * under the plot's criterion (e.g. "latency.setup_ms.p95 < 500 and
+ * calls.completion_ratio >= 0.99"), interpolated between the last point
+ * that meets it and the first that does not, or not reached, or below
+ * the range (also in the sweep's knees.tsv); for compare and single runs,
+ * the load per
  * node: requests received, mean and 95% CI over replications per
  * strategy, with each SRV farm member's expected share as a reference.
  * Result keys get human labels with units.
@@ -462,6 +465,49 @@ plot_runs(const PlotEnv *env, gboolean single, GError **error)
 
 /* Sweep layout. */
 
+/* One condition of a knee criterion: KEY OP VALUE. */
+typedef enum { KNEE_LT, KNEE_LE, KNEE_GT, KNEE_GE } KneeOp;
+
+typedef struct {
+    char *key;
+    KneeOp op;
+    double value;
+} KneeCond;
+
+static const char *const knee_op_text[] = { "<", "<=", ">", ">=" };
+
+/* TRUE if @v meets @c; a null (nan) never does. */
+static gboolean
+knee_holds(const KneeCond *c, double v)
+{
+    if (isnan(v))
+        return FALSE;
+    switch (c->op) {
+    case KNEE_LT:
+        return v < c->value;
+    case KNEE_LE:
+        return v <= c->value;
+    case KNEE_GT:
+        return v > c->value;
+    case KNEE_GE:
+        return v >= c->value;
+    }
+    return FALSE;
+}
+
+/* What the knee of one line is. */
+typedef enum {
+    /* Passes at a point, fails at the next: knee between them. */
+    KNEE_REACHED,
+    /* Holds at every point: no knee in the x range. */
+    KNEE_NOT_REACHED,
+    /* Fails at the first point already. */
+    KNEE_BELOW_RANGE,
+} KneeStatus;
+
+static const char *const knee_status_text[] = { "reached", "not-reached",
+                                                "below-range" };
+
 /* One [plot NAME] of an experiment. */
 typedef struct {
     char *name;
@@ -470,10 +516,9 @@ typedef struct {
     char *title, *xlabel, *ylabel;
     /* Logarithmic x axis. */
     gboolean logx;
-    /* Objective "KEY < VALUE" or "KEY > VALUE" (nullable). */
-    char *knee_key;
-    gboolean knee_less;
-    double knee_value;
+    /* The knee criterion: every condition holds (n_knee = 0: none). */
+    KneeCond *knee;
+    guint n_knee;
 } PlotSpec;
 
 static void
@@ -485,7 +530,9 @@ spec_clear(PlotSpec *p)
     g_free(p->title);
     g_free(p->xlabel);
     g_free(p->ylabel);
-    g_free(p->knee_key);
+    for (guint i = 0; i < p->n_knee; i++)
+        g_free(p->knee[i].key);
+    g_free(p->knee);
 }
 
 /* TRUE if @key is a numeric runs.tsv key (what a plot can draw). */
@@ -516,6 +563,42 @@ spec_fail(GError **error, const char *path, const char *group,
                 "%s: [%s]%s%s: %s", path, eg, key ? " " : "", key ? key : "",
                 msg);
     return FALSE;
+}
+
+/* Parses knee criterion @text into @p: "KEY OP VALUE [and KEY OP VALUE]
+ * ...", OP one of < <= > >=.  FALSE if it is not one. */
+static gboolean
+spec_knee_parse(PlotSpec *p, const char *text)
+{
+    g_autoptr(GRegex) re = g_regex_new("\\s+and\\s+", 0, 0, NULL);
+    g_auto(GStrv) parts = g_regex_split(re, text, 0);
+    guint n = g_strv_length(parts);
+    if (n == 0 || n > 16)
+        return FALSE;
+    p->knee = g_new0(KneeCond, n);
+    for (guint i = 0; i < n; i++) {
+        char *part = parts[i];
+        char *op = strpbrk(part, "<>");
+        if (!op)
+            return FALSE;
+        KneeCond *c = &p->knee[p->n_knee++];
+        gboolean eq = op[1] == '=';
+        c->op = *op == '<' ? (eq ? KNEE_LE : KNEE_LT)
+                           : (eq ? KNEE_GE : KNEE_GT);
+        c->key = g_strstrip(g_strndup(part, op - part));
+        const char *num = op + 1 + eq;
+        while (g_ascii_isspace(*num))
+            num++;
+        char *end = NULL;
+        c->value = g_ascii_strtod(num, &end);
+        if (!end || end == num)
+            return FALSE;
+        while (g_ascii_isspace(*end))
+            end++;
+        if (*end || !isfinite(c->value) || !spec_numeric_key(c->key))
+            return FALSE;
+    }
+    return TRUE;
 }
 
 /* Loads [plot NAME] @group of experiment @path, checked: NAME a name,
@@ -570,22 +653,11 @@ spec_load(PlotSpec *p, GKeyFile *kf, const char *path, const char *group,
                              "expected true or false");
     }
     g_autofree char *knee = g_key_file_get_string(kf, group, "knee", NULL);
-    if (knee) {
-        char *op = strpbrk(knee, "<>");
-        char *end = NULL;
-        if (op) {
-            p->knee_less = *op == '<';
-            p->knee_value = g_ascii_strtod(op + 1, &end);
-            p->knee_key = g_strstrip(g_strndup(knee, op - knee));
-        }
-        while (end && g_ascii_isspace(*end))
-            end++;
-        if (!op || !end || end == op + 1 || *end || !isfinite(p->knee_value) ||
-            !spec_numeric_key(p->knee_key))
-            return spec_fail(error, path, group, "knee",
-                             "expected KEY < VALUE or KEY > VALUE, KEY a "
-                             "numeric runs.tsv key and VALUE a number");
-    }
+    if (knee && !spec_knee_parse(p, knee))
+        return spec_fail(error, path, group, "knee",
+                         "expected KEY OP VALUE, several joined by 'and' "
+                         "(OP one of <, <=, >, >=; KEY a numeric runs.tsv "
+                         "key; VALUE a number)");
     return TRUE;
 }
 
@@ -631,6 +703,10 @@ sim_plot_check_experiment(GKeyFile *kf, const char *path, GError **error)
 typedef struct {
     double x;
     char *line;
+    /* The mean of the first y key, and of each knee condition's key (nan
+     * for null). */
+    double y1;
+    double *kv;
 } PlotLine;
 
 static gint
@@ -670,8 +746,19 @@ spec_x(const PlotSpec *p, const char *text, double *x, GError **error)
     return FALSE;
 }
 
+/* The mean of @key in aggregate row @r: nan for null or a non-number. */
+static double
+agg_mean(const Table *agg, guint r, const char *key)
+{
+    g_autofree char *m = g_strdup_printf("%s.mean", key);
+    const char *cell = table_get(agg, r, table_col(agg, m));
+    char *end = NULL;
+    double v = g_ascii_strtod(cell, &end);
+    return end != cell && *end == '\0' && isfinite(v) ? v : NAN;
+}
+
 /* One data line of aggregate row @r: x (in its unit), then mean and ci per
- * y key, then (with a knee objective) 1 if the row meets it, else 0. */
+ * y key. */
 static char *
 spec_line(const PlotSpec *p, const Table *agg, guint r, double x)
 {
@@ -693,12 +780,6 @@ spec_line(const PlotSpec *p, const Table *agg, guint r, double x)
                                        : "nan");
         }
     }
-    if (p->knee_key) {
-        g_autofree char *k = g_strdup_printf("%s.mean", p->knee_key);
-        double v = g_ascii_strtod(table_get(agg, r, table_col(agg, k)), NULL);
-        gboolean ok = p->knee_less ? v < p->knee_value : v > p->knee_value;
-        g_string_append_printf(line, "\t%d", ok);
-    }
     return g_string_free(line, FALSE);
 }
 
@@ -706,6 +787,7 @@ static void
 plot_line_clear(gpointer data)
 {
     g_free(((PlotLine *)data)->line);
+    g_free(((PlotLine *)data)->kv);
 }
 
 /* The distinct series of @agg, in order of first appearance. */
@@ -741,18 +823,84 @@ spec_block(const PlotSpec *p, const Table *agg, const char *sname, gint cx,
             return NULL;
         }
         pl.line = spec_line(p, agg, r, pl.x);
+        pl.y1 = agg_mean(agg, r, p->y[0]);
+        pl.kv = g_new(double, MAX(p->n_knee, 1));
+        for (guint k = 0; k < p->n_knee; k++)
+            pl.kv[k] = agg_mean(agg, r, p->knee[k].key);
         g_array_append_val(rows, pl);
     }
     g_array_sort(rows, x_cmp);
     return rows;
 }
 
-/* Appends block @sname to @dat (header naming its lines, then its rows)
- * and its knee, the highest x up to which every x meets the objective, to
- * @knee. */
+/* TRUE if line @l meets every condition of @p's knee criterion. */
+static gboolean
+spec_passes(const PlotSpec *p, const PlotLine *l)
+{
+    for (guint k = 0; k < p->n_knee; k++)
+        if (!knee_holds(&p->knee[k], l->kv[k]))
+            return FALSE;
+    return TRUE;
+}
+
+/**
+ * spec_knee:
+ * @p: a plot with a knee criterion
+ * @rows: (element-type PlotLine): one line's points, sorted by x (at least
+ *   one)
+ * @kx: (out): the knee's x (reached), or the last x (not reached) or the
+ *   first x (below the range), where the plot marks it
+ * @ky: (out): the first y key's mean there (interpolated for a knee)
+ *
+ * The knee lies between the last point that meets the criterion and the
+ * first that does not (j, after i = j - 1): each condition that fails at j
+ * crosses its value where its key, interpolated linearly in x between i
+ * and j, reaches the value (at x_i when either key value is null, the
+ * crossing being unknown); the knee is the lowest of these crossings.
+ *
+ * Returns: whether the knee is in the range.
+ */
+static KneeStatus
+spec_knee(const PlotSpec *p, GArray *rows, double *kx, double *ky)
+{
+    guint j = 0;
+    while (j < rows->len && spec_passes(p, &g_array_index(rows, PlotLine, j)))
+        j++;
+    if (j == rows->len || j == 0) {
+        const PlotLine *l = &g_array_index(rows, PlotLine,
+                                           j ? rows->len - 1 : 0);
+        *kx = l->x;
+        *ky = l->y1;
+        return j ? KNEE_NOT_REACHED : KNEE_BELOW_RANGE;
+    }
+    const PlotLine *a = &g_array_index(rows, PlotLine, j - 1);
+    const PlotLine *b = &g_array_index(rows, PlotLine, j);
+    double x = b->x;
+    for (guint k = 0; k < p->n_knee; k++) {
+        if (knee_holds(&p->knee[k], b->kv[k]))
+            continue;
+        double va = a->kv[k], vb = b->kv[k], c = a->x;
+        if (isfinite(va) && isfinite(vb) && vb != va) {
+            double t = CLAMP((p->knee[k].value - va) / (vb - va), 0.0, 1.0);
+            c = a->x + t * (b->x - a->x);
+        }
+        x = MIN(x, c);
+    }
+    *kx = x;
+    if (isfinite(a->y1) && isfinite(b->y1) && b->x != a->x)
+        *ky = a->y1 + (x - a->x) / (b->x - a->x) * (b->y1 - a->y1);
+    else
+        *ky = a->y1;
+    return KNEE_REACHED;
+}
+
+/* Appends block @sname to @dat (header naming its lines, then its rows),
+ * and with a knee criterion its knee to @knee (x, y, status, line), with
+ * @has[status] set to '1' if @has, and its knees.tsv row to @tsv if
+ * @tsv. */
 static void
 spec_append(const PlotSpec *p, const char *series, GArray *rows,
-            GString *dat, GString *knee)
+            GString *dat, GString *knee, GString *tsv, char *has)
 {
     g_autofree char *sname = plot_data_name(series);
     g_string_append(dat, "x");
@@ -761,19 +909,25 @@ spec_append(const PlotSpec *p, const char *series, GArray *rows,
                                p->y[1] ? ": " : "",
                                p->y[1] ? plot_key_label(p->y[j]) : "");
     g_string_append_c(dat, '\n');
-    const char *best = NULL;
-    gboolean missed = FALSE;
-    for (guint r = 0; r < rows->len; r++) {
-        const char *line = g_array_index(rows, PlotLine, r).line;
-        g_string_append_printf(dat, "%s\n", line);
-        missed = missed || !g_str_has_suffix(line, "\t1");
-        if (p->knee_key && !missed)
-            best = line;
-    }
+    for (guint r = 0; r < rows->len; r++)
+        g_string_append_printf(dat, "%s\n",
+                               g_array_index(rows, PlotLine, r).line);
     g_string_append(dat, "\n\n");
-    if (best) {
-        g_auto(GStrv) f = g_strsplit(best, "\t", -1);
-        g_string_append_printf(knee, "%s\t%s\t\"%s\"\n", f[0], f[1], sname);
+    if (!p->n_knee || !rows->len)
+        return;
+    double kx, ky;
+    KneeStatus st = spec_knee(p, rows, &kx, &ky);
+    if (has)
+        has[st] = '1';
+    char bx[G_ASCII_DTOSTR_BUF_SIZE], by[G_ASCII_DTOSTR_BUF_SIZE];
+    g_ascii_formatd(bx, sizeof bx, "%.9g", kx);
+    g_ascii_formatd(by, sizeof by, "%.9g", ky);
+    g_string_append_printf(knee, "%s\t%s\t%d\t\"%s\"\n", bx,
+                           isfinite(ky) ? by : "nan", (int)st, sname);
+    if (tsv) {
+        g_string_append_printf(tsv, "%s\t%s\t%s\t%s\n", p->name, sname,
+                               st == KNEE_REACHED ? bx : "nan",
+                               knee_status_text[st]);
     }
 }
 
@@ -781,7 +935,7 @@ spec_append(const PlotSpec *p, const char *series, GArray *rows,
  * sorted numerically) and plots/NAME.knee.dat. */
 static gboolean
 spec_data(const PlotEnv *env, const PlotSpec *p, const Table *agg,
-          guint *n_blocks, GError **error)
+          guint *n_blocks, GString *tsv, char *has, GError **error)
 {
     gint cx = table_col(agg, p->x), cn = table_col(agg, "n");
     if (cx < 0 || cn < 0) {
@@ -793,25 +947,44 @@ spec_data(const PlotEnv *env, const PlotSpec *p, const Table *agg,
     g_autoptr(GString) dat = g_string_new(NULL);
     /* The knee file has a header line like every data file: the scripts
      * read the first line of each file as column headers. */
-    g_autoptr(GString) knee = g_string_new("x\ty\tline\n");
+    g_autoptr(GString) knee = g_string_new("x\ty\tstatus\tline\n");
     for (guint b = 0; b < series->len; b++) {
         const char *sname = g_ptr_array_index(series, b);
         GArray *rows = spec_block(p, agg, sname, cx, cn, error);
         if (!rows)
             return FALSE;
-        spec_append(p, sname, rows, dat, knee);
+        spec_append(p, sname, rows, dat, knee, tsv, has);
         g_array_unref(rows);
     }
     *n_blocks = series->len;
+    if (!env)
+        return TRUE;
     g_autofree char *dp = g_strdup_printf("%s/%s.dat", env->plots, p->name);
     g_autofree char *kp = g_strdup_printf("%s/%s.knee.dat", env->plots,
                                           p->name);
     if (!strchr(strchr(knee->str, '\n') + 1, '\n'))
-        g_string_append(knee, "nan\tnan\t\"\"\n");
+        g_string_append(knee, "nan\tnan\tnan\t\"\"\n");
     return sim_out_write_file(dp, dat->str, error) &&
            sim_out_write_file(kp, knee->str, error) &&
            sim_gnuplot_link(env->gp, "data.dat", dp, error) &&
            sim_gnuplot_link(env->gp, "knee.dat", kp, error);
+}
+
+/* (transfer full): @p's knee criterion as text ("knee: A < 1 and B >=
+ * 2"), with the keys' human labels if @human. */
+static char *
+spec_knee_text(const PlotSpec *p, gboolean human)
+{
+    GString *s = g_string_new(human ? "knee: " : "");
+    for (guint k = 0; k < p->n_knee; k++) {
+        char v[G_ASCII_DTOSTR_BUF_SIZE];
+        g_ascii_formatd(v, sizeof v, "%g", p->knee[k].value);
+        g_string_append_printf(s, "%s%s %s %s", k ? " and " : "",
+                               human ? plot_key_label(p->knee[k].key)
+                                     : p->knee[k].key,
+                               knee_op_text[p->knee[k].op], v);
+    }
+    return g_string_free(s, FALSE);
 }
 
 /* (transfer full): the default y label: the human label of the one y key,
@@ -835,7 +1008,10 @@ plot_spec(const PlotEnv *env, const PlotSpec *p, const Table *agg,
           GError **error)
 {
     guint nb = 0;
-    if (!spec_data(env, p, agg, &nb, error))
+    /* Which knee statuses occur, for the legend: "101" = some lines
+     * reached, none not reached, some below the range. */
+    char has[4] = "000";
+    if (!spec_data(env, p, agg, &nb, NULL, has, error))
         return FALSE;
     g_autofree char *xdef = plot_x_label(p->x);
     g_autofree char *ydef = spec_ylabel(p);
@@ -844,29 +1020,28 @@ plot_spec(const PlotEnv *env, const PlotSpec *p, const Table *agg,
     g_autofree char *xl = plot_label(p->xlabel ? p->xlabel : xdef);
     g_autofree char *yl = plot_label(p->ylabel ? p->ylabel : ydef);
     g_autofree char *kl = NULL;
-    if (p->knee_key) {
-        char v[G_ASCII_DTOSTR_BUF_SIZE];
-        g_ascii_formatd(v, sizeof v, "%g", p->knee_value);
-        kl = g_strdup_printf("knee: %s %c %s", plot_key_label(p->knee_key),
-                             p->knee_less ? '<' : '>', v);
+    if (p->n_knee) {
+        g_autofree char *crit = spec_knee_text(p, TRUE);
+        kl = plot_label(crit);
     }
     g_autofree char *snb = g_strdup_printf("%u", nb);
     g_autofree char *sny = g_strdup_printf("%u", g_strv_length(p->y));
-    const char *args[] = { title, xl, yl, kl ? kl : "", snb, sny,
-                           p->logx ? "1" : "0", NULL };
+    g_autofree char *flags = g_strdup_printf("%c%s", p->logx ? '1' : '0',
+                                             has);
+    const char *args[] = { title, xl, yl, kl ? kl : "", snb, sny, flags,
+                           NULL };
     sim_gnuplot_draw(env->gp, "sweep.gp", p->name, args);
     return TRUE;
 }
 
+/* Loads experiment @exp (checked) and the aggregate of @dir. */
 static gboolean
-plot_sweep(const PlotEnv *env, const char *exp, GError **error)
+sweep_inputs(const char *dir, const char *exp, GKeyFile *kf, Table **agg,
+             GError **error)
 {
-    g_autoptr(GKeyFile) kf = g_key_file_new();
-    g_autofree char *agg_path = g_build_filename(env->dir, "aggregate.tsv",
-                                                 NULL);
+    g_autofree char *agg_path = g_build_filename(dir, "aggregate.tsv", NULL);
     g_autofree char *text = NULL;
     gsize len = 0;
-    g_autoptr(Table) agg = NULL;
     if (!sim_input_read_file(exp, SIM_INPUT_MAX_EXPERIMENT, &text, &len,
                              error))
         return FALSE;
@@ -874,8 +1049,88 @@ plot_sweep(const PlotEnv *env, const char *exp, GError **error)
         g_prefix_error(error, "%s: ", exp);
         return FALSE;
     }
-    if (!sim_plot_check_experiment(kf, exp, error) ||
-        !(agg = table_read(agg_path, error)))
+    return sim_plot_check_experiment(kf, exp, error) &&
+           (*agg = table_read(agg_path, error)) != NULL;
+}
+
+/**
+ * sim_plot_knees:
+ * @dir: a sweep's results folder (experiment.exp and aggregate.tsv)
+ * @text: (out) (optional) (transfer full): the knees as a table a person
+ *   reads (NULL when no plot has a knee)
+ * @error: return location for a GError
+ *
+ * Finds the knee of every line of every [plot NAME] with a knee criterion
+ * (see spec_knee()) and writes @dir/knees.tsv: `plot strategy knee_x
+ * status`, status `reached` (knee_x interpolated), `not-reached` (the
+ * criterion holds at every point; knee_x nan) or `below-range` (it fails
+ * at the first point; knee_x nan).  `strategy` names the line: the
+ * strategy, then any other varied key as KEY=VALUE.
+ *
+ * Returns: TRUE on success.
+ */
+gboolean
+sim_plot_knees(const char *dir, char **text, GError **error)
+{
+    if (text)
+        *text = NULL;
+    g_autoptr(GKeyFile) kf = g_key_file_new();
+    g_autoptr(Table) agg = NULL;
+    g_autofree char *exp = g_build_filename(dir, "experiment.exp", NULL);
+    if (!sweep_inputs(dir, exp, kf, &agg, error))
+        return FALSE;
+    g_auto(GStrv) varied = g_key_file_get_keys(kf, "vary", NULL, NULL);
+    const char *const none[] = { NULL };
+    g_auto(GStrv) groups = g_key_file_get_groups(kf, NULL);
+    g_autoptr(GString) tsv = g_string_new("plot\tstrategy\tknee_x\tstatus\n");
+    g_autoptr(GString) show = g_string_new(NULL);
+    for (guint i = 0; groups[i]; i++) {
+        if (!g_str_has_prefix(groups[i], "plot "))
+            continue;
+        PlotSpec p = { 0 };
+        guint nb = 0;
+        gsize before = tsv->len;
+        gboolean ok = spec_load(&p, kf, exp, groups[i],
+                                varied ? (const char *const *)varied : none,
+                                error) &&
+                      (!p.n_knee ||
+                       spec_data(NULL, &p, agg, &nb, tsv, NULL, error));
+        if (ok && p.n_knee) {
+            g_autofree char *crit = spec_knee_text(&p, FALSE);
+            g_string_append_printf(show, "[plot %s] knee: %s\n", p.name,
+                                   crit);
+            g_auto(GStrv) rows = g_strsplit(tsv->str + before, "\n", -1);
+            for (guint r = 0; rows[r]; r++) {
+                g_auto(GStrv) f = g_strsplit(rows[r], "\t", 4);
+                if (g_strv_length(f) != 4)
+                    continue;
+                g_autofree char *x = g_str_equal(f[2], "nan")
+                                         ? g_strdup("-")
+                                         : g_strdup_printf("%s %s", f[2],
+                                                           p.x);
+                g_string_append_printf(show, "  %-40s %-12s %s\n", f[1],
+                                       f[3], x);
+            }
+        }
+        spec_clear(&p);
+        if (!ok)
+            return FALSE;
+    }
+    g_autofree char *path = g_build_filename(dir, "knees.tsv", NULL);
+    if (!sim_out_write_file(path, tsv->str, error))
+        return FALSE;
+    if (text && show->len)
+        *text = g_strdup(show->str);
+    return TRUE;
+}
+
+static gboolean
+plot_sweep(const PlotEnv *env, const char *exp, GError **error)
+{
+    g_autoptr(GKeyFile) kf = g_key_file_new();
+    g_autoptr(Table) agg = NULL;
+    if (!sweep_inputs(env->dir, exp, kf, &agg, error) ||
+        !sim_plot_knees(env->dir, NULL, error))
         return FALSE;
     g_auto(GStrv) varied = g_key_file_get_keys(kf, "vary", NULL, NULL);
     const char *const none[] = { NULL };

@@ -47,4 +47,8 @@ gboolean sim_gnuplot_image_ok(const char *path, gboolean svg,
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(SimGnuplot, sim_gnuplot_free)
 
+/* Sweep knees (cli/cmd_plot.c, which prepares every plot's data): writes
+ * DIR/knees.tsv, also with --no-plots. */
+gboolean sim_plot_knees(const char *dir, char **text, GError **error);
+
 G_END_DECLS
