@@ -7,7 +7,8 @@
  * (full with mutual authentication, and resumed), each role's CPU apart.
  * Each figure repeats until it has used about 0.2 s of CPU (--quick: two
  * iterations), so the whole run takes roughly 10-15 s; --key measures one
- * key type and leaves the others at the SPEC 3.3 defaults.
+ * key type and leaves the others at the built-in defaults (the table in
+ * docs/model.md, "TLS sizes and CPU").
  */
 #include "models/tls.h"
 #include "cli/cli.h"
@@ -111,7 +112,8 @@ sim_cmd_calibrate(int argc, char **argv)
           "A few iterations only (tests; figures are rough)", NULL },
         { "key", 0, 0, G_OPTION_ARG_STRING, &only,
           "Measure this key type only (rsa-2048, rsa-3072, ecdsa-p256, "
-          "ed25519); the others keep the SPEC 3.3 defaults", "TYPE" },
+          "ed25519); the others keep the built-in defaults of "
+          "docs/model.md", "TYPE" },
         G_OPTION_ENTRY_NULL
     };
     int rc = sim_cli_parse(sim_cli_context("calibrate", entries), &argc, &argv);

@@ -2,8 +2,9 @@
 /*
  * `sipreuse list`: the strategies (from the strategy registry, with their
  * descriptions), the transports (sim_transport_all), the PKI key types and
- * the value types of topology keys (DESIGN.md section 7).  Everything is
- * read from the registries, so a new model shows up without editing this.
+ * the value types of topology keys (docs/topology.md has every key).
+ * Everything but the value types is read from the registries, so a new
+ * model shows up without editing this.
  */
 #include <stdio.h>
 #include <string.h>
@@ -12,13 +13,14 @@
 #include "models/strategy/strategy.h"
 #include "cli/cli.h"
 
-/* Value types of topology keys, as DESIGN section 7 writes them. */
+/* Value types of topology keys, as run/topo_values.c reads them. */
 static const char *const list_value_types[][2] = {
-    { "duration", "integer with ns, us, ms, s, min or h; bare = seconds" },
-    { "bandwidth", "integer with bps, Kbps, Mbps or Gbps" },
-    { "rate", "calls per second: N or N/s" },
+    { "duration", "number with ns, us, ms, s, min or h; bare = seconds" },
+    { "bandwidth", "number with bps, Kbps, Mbps or Gbps; bare = bps" },
+    { "rate", "calls per second: N or N/s (also N/min, N/h)" },
+    { "loss", "probability in [0, 1): 0.01 or 1%" },
     { "list", "values separated by ';' or ','" },
-    { "boolean", "true or false" },
+    { "boolean", "true or false (also yes/no, 1/0)" },
     { "address", "dotted IPv4" },
     { "srv", "PRIORITY WEIGHT PORT TARGET; ..." },
 };
@@ -76,5 +78,9 @@ sim_cmd_list(int argc, char **argv)
     for (guint i = 0; i < G_N_ELEMENTS(list_value_types); i++)
         printf("  %-10s %s\n", list_value_types[i][0],
                list_value_types[i][1]);
+    printf("\nThe rules (R), threats (T) and decisions (D) named above are "
+           "defined in\ndocs/model.md; every topology key with its type, "
+           "unit and default is in\ndocs/topology.md (sipreuse check "
+           "--defaults --format markdown).\n");
     return SIM_EXIT_OK;
 }

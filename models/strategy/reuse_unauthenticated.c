@@ -51,11 +51,12 @@ reuse_unauthenticated_idle_timeout(SimConnTab *tab, SimProxyConn *pc)
 const SimStrategyOps sim_strategy_reuse_unauthenticated = {
     .name = "reuse-unauthenticated",
     .description =
-        "UNSAFE contrast (NAIVE-NAME): ;alias sent and honoured over any "
-        "transport, rows keyed by the Via sent-by host name with no "
-        "certificate and no address check.  Shows the hijacking threat: a "
-        "node claiming another's name receives its requests.  Aliased "
-        "connections idle out like others, never sooner than 64*T1.",
+        "UNSAFE contrast (threat T1 in docs/model.md): ;alias sent and "
+        "honoured over any transport, rows keyed by the Via sent-by host "
+        "name with no certificate and no address check.  Shows the "
+        "hijacking threat: a node claiming another's name receives its "
+        "requests.  Aliased connections idle out like others, never "
+        "sooner than 64*T1.",
     .alias_multimap = TRUE,
     .select_conn = reuse_unauthenticated_select_conn,
     .want_alias = reuse_unauthenticated_want_alias,

@@ -22,6 +22,7 @@ const SimStrategyOps sim_strategy_rfc3261 = {
         "Plain RFC 3261: a request reuses only a connection this node "
         "opened to the same {IP, port, transport}; accepted connections "
         "carry only responses; no alias.  Two peering proxies end with "
-        "two connections (the BASE of the threat table).",
+        "two connections (the baseline of the threat table in "
+        "docs/model.md).",
     .select_conn = rfc3261_select_conn,
 };
