@@ -519,6 +519,9 @@ typedef struct {
     /* The knee criterion: every condition holds (n_knee = 0: none). */
     KneeCond *knee;
     guint n_knee;
+    /* (nullable, not owned): the sweep folder whose run folders hold the
+     * nodes.tsv files that per-node keys read. */
+    const char *dir;
 } PlotSpec;
 
 static void
@@ -535,7 +538,66 @@ spec_clear(PlotSpec *p)
     g_free(p->knee);
 }
 
-/* TRUE if @key is a numeric runs.tsv key (what a plot can draw). */
+/* Per-node keys of sweep plots, read from each run's nodes.tsv. */
+typedef enum {
+    /* Not a per-node key. */
+    NODE_KEY_NONE,
+    /* node[NAME].COLUMN: the node's value. */
+    NODE_KEY_NODE,
+    /* node.max.COLUMN: the highest over the nodes. */
+    NODE_KEY_MAX,
+    /* domain[DOMAIN].COLUMN: the sum over the nodes whose srv.domain is
+     * DOMAIN (its SRV farm's members). */
+    NODE_KEY_DOMAIN,
+} NodeKeyKind;
+
+/* TRUE if @col is a numeric nodes.tsv column (every column but node and
+ * srv.domain, as run/out.c writes the header). */
+static gboolean
+node_column_ok(const char *col)
+{
+    g_autoptr(SimRunResult) empty = sim_run_result_new();
+    g_autofree char *header = sim_out_nodes_tsv(empty);
+    g_strchomp(header);
+    g_auto(GStrv) cols = g_strsplit(header, "\t", -1);
+    return g_strv_contains((const char *const *)cols, col) &&
+           !g_str_equal(col, "node") && !g_str_equal(col, "srv.domain");
+}
+
+/* Parses per-node key @key into its kind, NAME or DOMAIN (@name, NULL for
+ * node.max) and nodes.tsv column (@col).  NODE_KEY_NONE if @key does not
+ * have the form of one or names no numeric nodes.tsv column. */
+static NodeKeyKind
+node_key_parse(const char *key, char **name, char **col)
+{
+    *name = *col = NULL;
+    NodeKeyKind kind = NODE_KEY_NONE;
+    const char *rest = NULL;
+    if (g_str_has_prefix(key, "node.max.")) {
+        kind = NODE_KEY_MAX;
+        rest = key + strlen("node.max.");
+    } else if (g_str_has_prefix(key, "node[") ||
+               g_str_has_prefix(key, "domain[")) {
+        kind = key[0] == 'n' ? NODE_KEY_NODE : NODE_KEY_DOMAIN;
+        const char *open = strchr(key, '[');
+        const char *close = strstr(open, "].");
+        if (!close || close == open + 1)
+            return NODE_KEY_NONE;
+        *name = g_strndup(open + 1, close - open - 1);
+        rest = close + 2;
+    } else {
+        return NODE_KEY_NONE;
+    }
+    if (!node_column_ok(rest)) {
+        g_clear_pointer(name, g_free);
+        return NODE_KEY_NONE;
+    }
+    *col = g_strdup(rest);
+    return kind;
+}
+
+/* TRUE if @key is a numeric runs.tsv key or a per-node key (what a plot
+ * can draw). */
 static gboolean
 spec_numeric_key(const char *key)
 {
@@ -543,7 +605,8 @@ spec_numeric_key(const char *key)
     for (guint i = SIM_OUT_N_LABEL_KEYS; keys[i]; i++)
         if (g_str_equal(keys[i], key))
             return TRUE;
-    return FALSE;
+    g_autofree char *name = NULL, *col = NULL;
+    return node_key_parse(key, &name, &col) != NODE_KEY_NONE;
 }
 
 static gboolean
@@ -636,7 +699,10 @@ spec_load(PlotSpec *p, GKeyFile *kf, const char *path, const char *group,
         g_strstrip(p->y[i]);
         if (!spec_numeric_key(p->y[i]))
             return spec_fail(error, path, group, "y",
-                             "'%s' is not a numeric runs.tsv key", p->y[i]);
+                             "'%s' is not a numeric runs.tsv key, nor "
+                             "node[NAME].COLUMN, node.max.COLUMN or "
+                             "domain[DOMAIN].COLUMN with COLUMN a numeric "
+                             "nodes.tsv column", p->y[i]);
         ny++;
     }
     if (!ny)
@@ -699,6 +765,73 @@ sim_plot_check_experiment(GKeyFile *kf, const char *path, GError **error)
     return TRUE;
 }
 
+/* Checks that per-node key @key of [plot] @group (@what: "y" or "knee")
+ * names a node or domain of @topo. */
+static gboolean
+spec_check_name(const char *key, const SimTopo *topo, const char *path,
+                const char *group, const char *what, GError **error)
+{
+    g_autofree char *name = NULL, *col = NULL;
+    NodeKeyKind kind = node_key_parse(key, &name, &col);
+    if (kind == NODE_KEY_NODE) {
+        for (guint i = 0; i < topo->n_nodes; i++)
+            if (g_str_equal(topo->nodes[i].name, name))
+                return TRUE;
+        g_autofree char *pn = sim_cli_printable(name);
+        return spec_fail(error, path, group, what,
+                         "'%s': the topology has no node '%s'", key, pn);
+    }
+    if (kind == NODE_KEY_DOMAIN) {
+        for (guint i = 0; i < topo->n_domains; i++)
+            if (g_str_equal(topo->domains[i].name, name))
+                return TRUE;
+        g_autofree char *pn = sim_cli_printable(name);
+        return spec_fail(error, path, group, what,
+                         "'%s': the topology has no domain '%s'", key, pn);
+    }
+    return TRUE;
+}
+
+/**
+ * sim_plot_check_names:
+ * @kf: an experiment, checked by sim_plot_check_experiment()
+ * @path: its file, for messages
+ * @topo: its topology
+ * @error: return location for a %G_KEY_FILE_ERROR
+ *
+ * Checks that every per-node key of its [plot NAME] groups (y and knee)
+ * names a node (node[NAME]) or domain (domain[DOMAIN]) of @topo.
+ *
+ * Returns: TRUE if they do.
+ */
+gboolean
+sim_plot_check_names(GKeyFile *kf, const char *path, const SimTopo *topo,
+                     GError **error)
+{
+    g_auto(GStrv) groups = g_key_file_get_groups(kf, NULL);
+    g_auto(GStrv) varied = g_key_file_has_group(kf, "vary")
+                               ? g_key_file_get_keys(kf, "vary", NULL, NULL)
+                               : NULL;
+    const char *const none[] = { NULL };
+    for (guint i = 0; groups[i]; i++) {
+        if (!g_str_has_prefix(groups[i], "plot "))
+            continue;
+        PlotSpec p = { 0 };
+        gboolean ok = spec_load(&p, kf, path, groups[i],
+                                varied ? (const char *const *)varied : none,
+                                error);
+        for (guint j = 0; ok && p.y[j]; j++)
+            ok = spec_check_name(p.y[j], topo, path, groups[i], "y", error);
+        for (guint k = 0; ok && k < p.n_knee; k++)
+            ok = spec_check_name(p.knee[k].key, topo, path, groups[i],
+                                 "knee", error);
+        spec_clear(&p);
+        if (!ok)
+            return FALSE;
+    }
+    return TRUE;
+}
+
 /* One data line of a sweep plot and its x in the x key's unit. */
 typedef struct {
     double x;
@@ -746,15 +879,116 @@ spec_x(const PlotSpec *p, const char *text, double *x, GError **error)
     return FALSE;
 }
 
-/* The mean of @key in aggregate row @r: nan for null or a non-number. */
+/* A number from a results file: nan for null or anything else. */
 static double
-agg_mean(const Table *agg, guint r, const char *key)
+cell_number(const char *cell)
 {
-    g_autofree char *m = g_strdup_printf("%s.mean", key);
-    const char *cell = table_get(agg, r, table_col(agg, m));
     char *end = NULL;
     double v = g_ascii_strtod(cell, &end);
     return end != cell && *end == '\0' && isfinite(v) ? v : NAN;
+}
+
+/* The value of per-node key (@kind, @name, @col) in one run's nodes.tsv
+ * @t: nan when no node matches or the cells are not numbers. */
+static double
+node_value(const Table *t, NodeKeyKind kind, const char *name,
+           const char *col)
+{
+    gint c = table_col(t, col), cd = table_col(t, "srv.domain");
+    double v = NAN;
+    for (guint r = 0; c >= 0 && r < t->rows->len; r++) {
+        double x = cell_number(table_get(t, r, c));
+        if (kind == NODE_KEY_NODE && g_str_equal(table_get(t, r, 0), name))
+            return x;
+        if (kind == NODE_KEY_MAX && !isnan(x))
+            v = isnan(v) ? x : MAX(v, x);
+        if (kind == NODE_KEY_DOMAIN && !isnan(x) &&
+            g_str_equal(table_get(t, r, cd), name))
+            v = isnan(v) ? x : v + x;
+    }
+    return v;
+}
+
+/* The folder of aggregate row @r's grid point under DIR/runs, named as the
+ * sweep names it: "KEY=VALUE,..." over the label columns between
+ * strategy and n, '/' and blanks as '_' ("default" without keys). */
+static char *
+agg_point_folder(const Table *agg, guint r)
+{
+    gint cn = table_col(agg, "n");
+    GString *s = g_string_new(NULL);
+    for (gint c = 1; c < cn; c++)
+        g_string_append_printf(s, "%s%s=%s", c > 1 ? "," : "",
+                               agg->header[c], table_get(agg, r, c));
+    if (!s->len)
+        g_string_append(s, "default");
+    g_strdelimit(s->str, "/ \t", '_');
+    return g_string_free(s, FALSE);
+}
+
+/* Mean and 95% half-width of per-node key @key over the complete runs of
+ * aggregate row @r (its strategy's replications at its point), nulls
+ * left out; nan without a value. */
+static void
+node_stat(const PlotSpec *p, const Table *agg, guint r, const char *key,
+          double *mean, double *ci)
+{
+    *mean = *ci = NAN;
+    g_autofree char *name = NULL, *col = NULL;
+    NodeKeyKind kind = node_key_parse(key, &name, &col);
+    if (kind == NODE_KEY_NONE || !p->dir)
+        return;
+    g_autofree char *folder = agg_point_folder(agg, r);
+    g_autofree char *point = g_build_filename(p->dir, "runs", folder, NULL);
+    g_autofree char *prefix = g_strdup_printf("%s-seed",
+                                              table_get(agg, r, 0));
+    g_autoptr(GDir) d = g_dir_open(point, 0, NULL);
+    g_autoptr(GArray) x = g_array_new(FALSE, FALSE, sizeof(double));
+    const char *e;
+    while (d && (e = g_dir_read_name(d))) {
+        const char *seed = e + strlen(prefix);
+        if (!g_str_has_prefix(e, prefix) || !*seed ||
+            strspn(seed, "0123456789") != strlen(seed))
+            continue;
+        g_autofree char *run = g_build_filename(point, e, NULL);
+        g_autofree char *nodes = g_build_filename(run, "nodes.tsv", NULL);
+        if (!sim_out_run_complete(run))
+            continue;
+        g_autoptr(Table) t = table_read(nodes, NULL);
+        double v = t ? node_value(t, kind, name, col) : NAN;
+        if (!isnan(v))
+            g_array_append_val(x, v);
+    }
+    if (!x->len)
+        return;
+    SimOutStat st;
+    sim_out_stat((const double *)x->data, x->len, &st);
+    *mean = st.mean;
+    *ci = st.ci95;
+}
+
+/* Mean and ci of @key in aggregate row @r: from the aggregate, or for a
+ * per-node key from the runs' nodes.tsv; nan for null. */
+static void
+row_stat(const PlotSpec *p, const Table *agg, guint r, const char *key,
+         double *mean, double *ci)
+{
+    g_autofree char *m = g_strdup_printf("%s.mean", key);
+    g_autofree char *c = g_strdup_printf("%s.ci95", key);
+    if (table_col(agg, m) < 0) {
+        node_stat(p, agg, r, key, mean, ci);
+        return;
+    }
+    *mean = cell_number(table_get(agg, r, table_col(agg, m)));
+    *ci = cell_number(table_get(agg, r, table_col(agg, c)));
+}
+
+static double
+row_mean(const PlotSpec *p, const Table *agg, guint r, const char *key)
+{
+    double m, c;
+    row_stat(p, agg, r, key, &m, &c);
+    return m;
 }
 
 /* One data line of aggregate row @r: x (in its unit), then mean and ci per
@@ -765,20 +999,15 @@ spec_line(const PlotSpec *p, const Table *agg, guint r, double x)
     char buf[G_ASCII_DTOSTR_BUF_SIZE];
     GString *line = g_string_new(g_ascii_formatd(buf, sizeof buf, "%.9g", x));
     for (guint j = 0; p->y[j]; j++) {
-        g_autofree char *m = g_strdup_printf("%s.mean", p->y[j]);
-        g_autofree char *c = g_strdup_printf("%s.ci95", p->y[j]);
-        const char *cells[] = { table_get(agg, r, table_col(agg, m)),
-                                table_get(agg, r, table_col(agg, c)) };
         /* Numbers only: the cells are data read from a file. */
-        for (guint k = 0; k < 2; k++) {
-            char *end = NULL;
-            double v = g_ascii_strtod(cells[k], &end);
-            gboolean num = end != cells[k] && *end == '\0' && isfinite(v);
+        double v[2];
+        row_stat(p, agg, r, p->y[j], &v[0], &v[1]);
+        for (guint k = 0; k < 2; k++)
             g_string_append_printf(line, "\t%s",
-                                   num ? g_ascii_formatd(buf, sizeof buf,
-                                                         "%.9g", v)
+                                   isfinite(v[k])
+                                       ? g_ascii_formatd(buf, sizeof buf,
+                                                         "%.9g", v[k])
                                        : "nan");
-        }
     }
     return g_string_free(line, FALSE);
 }
@@ -823,10 +1052,10 @@ spec_block(const PlotSpec *p, const Table *agg, const char *sname, gint cx,
             return NULL;
         }
         pl.line = spec_line(p, agg, r, pl.x);
-        pl.y1 = agg_mean(agg, r, p->y[0]);
+        pl.y1 = row_mean(p, agg, r, p->y[0]);
         pl.kv = g_new(double, MAX(p->n_knee, 1));
         for (guint k = 0; k < p->n_knee; k++)
-            pl.kv[k] = agg_mean(agg, r, p->knee[k].key);
+            pl.kv[k] = row_mean(p, agg, r, p->knee[k].key);
         g_array_append_val(rows, pl);
     }
     g_array_sort(rows, x_cmp);
@@ -1087,7 +1316,7 @@ sim_plot_knees(const char *dir, char **text, GError **error)
     for (guint i = 0; groups[i]; i++) {
         if (!g_str_has_prefix(groups[i], "plot "))
             continue;
-        PlotSpec p = { 0 };
+        PlotSpec p = { .dir = dir };
         guint nb = 0;
         gsize before = tsv->len;
         gboolean ok = spec_load(&p, kf, exp, groups[i],
@@ -1138,7 +1367,7 @@ plot_sweep(const PlotEnv *env, const char *exp, GError **error)
     for (guint i = 0; groups[i]; i++) {
         if (!g_str_has_prefix(groups[i], "plot "))
             continue;
-        PlotSpec p = { 0 };
+        PlotSpec p = { .dir = env->dir };
         gboolean ok = spec_load(&p, kf, exp, groups[i],
                                 varied ? (const char *const *)varied : none,
                                 error) &&

@@ -370,7 +370,11 @@ sweep_main(const char *path, const SweepArgs *a)
                                  a->force))) {
         return rc;
     }
-    if (!(points = sweep_points(e, (guint)n_points, &error))) {
+    if (!(points = sweep_points(e, (guint)n_points, &error)) ||
+        (points->len &&
+         !sim_plot_check_names(
+             e->kf, path, ((Point *)g_ptr_array_index(points, 0))->topo,
+             &error))) {
         rc = sim_cli_usage_error("sweep", "%s", error->message);
         return rc;
     }

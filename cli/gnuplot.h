@@ -16,6 +16,8 @@
 
 #include <glib.h>
 
+#include "run/topo.h"
+
 G_BEGIN_DECLS
 
 #define SIM_GNUPLOT_ERROR (sim_gnuplot_error_quark())
@@ -50,5 +52,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(SimGnuplot, sim_gnuplot_free)
 /* Sweep knees (cli/cmd_plot.c, which prepares every plot's data): writes
  * DIR/knees.tsv, also with --no-plots. */
 gboolean sim_plot_knees(const char *dir, char **text, GError **error);
+/* Per-node plot keys name nodes and domains of the topology. */
+gboolean sim_plot_check_names(GKeyFile *kf, const char *path,
+                              const SimTopo *topo, GError **error);
 
 G_END_DECLS
