@@ -19,7 +19,7 @@
  * --out folder (created and locked) and the PKI cache.
  */
 #include "cli/cli.h"
-#include "cli/gnuplot.h"
+#include "cli/sweep_plot.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -395,15 +395,18 @@ sweep_main(const char *path, const SweepArgs *a)
     if (a->resume)
         sim_batch_report_resume(jobs, "sipreuse sweep");
     rc = sweep_report(jobs);
-    g_autofree char *knees = NULL;
+    g_autofree char *knees = NULL, *summary = NULL;
     if (!sweep_write(e, path, points, jobs, out, &error) ||
-        !sim_plot_knees(out, &knees, &error)) {
+        !sim_plot_knees(out, &knees, &error) ||
+        !sim_plot_summary(out, &summary, &error)) {
         fprintf(stderr, "sipreuse sweep: %s\n", error->message);
         rc = SIM_EXIT_FAILURE;
     } else if (!a->no_plots && !sim_plot_dir(out, &error)) {
         sim_cli_error("sweep", "plots: %s", error->message);
         rc = MAX(rc, SIM_EXIT_FAILURE);
     }
+    if (summary)
+        printf("\n%s", summary);
     if (knees)
         printf("\nknees (line, status, x):\n%s\n", knees);
     printf("results: %s\n", out);

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "run/input.h"
+#include "run/topo.h"
 
 G_DEFINE_QUARK(sim-gnuplot-error-quark, sim_gnuplot_error)
 
@@ -395,4 +396,132 @@ sim_gnuplot_free(SimGnuplot *gp)
     g_free(gp->work);
     g_string_free(gp->failures, TRUE);
     g_free(gp);
+}
+
+/* Plot data helpers. */
+
+void
+sim_plot_table_free(SimPlotTable *t)
+{
+    if (!t)
+        return;
+    g_strfreev(t->header);
+    g_ptr_array_unref(t->rows);
+    g_free(t);
+}
+
+
+SimPlotTable *
+sim_plot_table_read(const char *path, GError **error)
+{
+    g_autofree char *text = NULL;
+    if (!sim_input_read_file(path, SIM_INPUT_MAX_RESULTS, &text, NULL,
+                             error))
+        return NULL;
+    g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+    SimPlotTable *t = g_new0(SimPlotTable, 1);
+    t->header = g_strsplit(lines[0], "\t", -1);
+    t->rows = g_ptr_array_new_with_free_func((GDestroyNotify)g_strfreev);
+    for (guint i = 1; lines[0] && lines[i]; i++)
+        if (*lines[i])
+            g_ptr_array_add(t->rows, g_strsplit(lines[i], "\t", -1));
+    return t;
+}
+
+gint
+sim_plot_table_col(const SimPlotTable *t, const char *name)
+{
+    for (guint i = 0; t->header[i]; i++)
+        if (g_str_equal(t->header[i], name))
+            return (gint)i;
+    return -1;
+}
+
+const char *
+sim_plot_table_get(const SimPlotTable *t, guint row, gint col)
+{
+    char **r = g_ptr_array_index(t->rows, row);
+    return col >= 0 && (guint)col < g_strv_length(r) ? r[col] : "";
+}
+
+/* Human labels of the common result keys, with units. */
+static const char *const plot_labels[][2] = {
+    { "calls.attempted", "calls attempted" },
+    { "calls.completed", "calls completed" },
+    { "calls.failed", "calls failed" },
+    { "latency.setup_ms.mean", "set-up latency mean (ms)" },
+    { "latency.setup_ms.p50", "set-up latency median (ms)" },
+    { "latency.setup_ms.p95", "set-up latency p95 (ms)" },
+    { "latency.setup_ms.p99", "set-up latency p99 (ms)" },
+    { "latency.setup_ms.max", "set-up latency max (ms)" },
+    { "latency.setup_ms.p50_all", "set-up latency median, all calls (ms)" },
+    { "latency.setup_ms.p95_all", "set-up latency p95, all calls (ms)" },
+    { "latency.setup_ms.p99_all", "set-up latency p99, all calls (ms)" },
+    { "calls.completion_ratio", "completion ratio (0-1)" },
+    { "connections.opened", "connections opened" },
+    { "connections.closed", "connections closed" },
+    { "connections.peak", "peak open connections" },
+    { "connections.mean", "mean open connections" },
+    { "connections.per_node_peak_max", "busiest node's peak open connections" },
+    { "handshakes.tcp", "TCP handshakes" },
+    { "handshakes.sctp", "SCTP handshakes" },
+    { "handshakes.tls_full", "full TLS handshakes" },
+    { "handshakes.tls_resumed", "resumed TLS handshakes" },
+    { "handshakes.failed", "failed handshakes" },
+    { "alias.added", "aliases added" },
+    { "alias.rejected", "aliases rejected" },
+    { "alias.hits", "alias hits" },
+    { "requests.hijacked", "requests hijacked" },
+    { "cpu.util_max", "busiest node CPU utilisation (0-1)" },
+    { "cpu.crypto_s", "crypto CPU (s)" },
+    { "bytes.wire", "bytes on the wire" },
+    { "memory.conn_bytes_peak", "connection memory peak (bytes)" },
+    { "sim.events", "simulator events" },
+};
+
+/* (transfer none): the human label of result key @key, or @key itself. */
+const char *
+sim_plot_key_label(const char *key)
+{
+    for (guint i = 0; i < G_N_ELEMENTS(plot_labels); i++)
+        if (g_str_equal(plot_labels[i][0], key))
+            return plot_labels[i][1];
+    return key;
+}
+
+/* (transfer full): the label of varied key @key: the key and the unit its
+ * values are read in ("link.west.east.delay (ms)"). */
+char *
+sim_plot_x_label(const char *key)
+{
+    const char *unit = sim_topo_unit_name(sim_topo_key_unit(key));
+    return unit ? g_strdup_printf("%s (%s)", key, unit) : g_strdup(key);
+}
+
+/* A plot label handed to gnuplot: at most 200 characters (a command-line
+ * argument has a size limit; a longer title does not fit an image). */
+char *
+sim_plot_label(const char *text)
+{
+    const char *s = text ? text : "";
+    if (!g_utf8_validate(s, -1, NULL))
+        return g_utf8_make_valid(s, -1);
+    if (g_utf8_strlen(s, -1) <= 200)
+        return g_strdup(s);
+    g_autofree char *head = g_utf8_substring(s, 0, 199);
+    return g_strconcat(head, "\u2026", NULL);
+}
+
+/* A name as it may appear inside a gnuplot data file's header: no tab,
+ * line break or double quote (which would end the field). */
+char *
+sim_plot_data_name(const char *text)
+{
+    char *s = g_strdup(text ? text : "");
+    for (char *c = s; *c; c++)
+        if (*c == '\t' || *c == '\n' || *c == '\r')
+            *c = ' ';
+        else if (*c == '"')
+            *c = '\'';
+    return s;
 }

@@ -49,11 +49,32 @@ gboolean sim_gnuplot_image_ok(const char *path, gboolean svg,
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(SimGnuplot, sim_gnuplot_free)
 
-/* Sweep knees (cli/cmd_plot.c, which prepares every plot's data): writes
- * DIR/knees.tsv, also with --no-plots. */
-gboolean sim_plot_knees(const char *dir, char **text, GError **error);
-/* Per-node plot keys name nodes and domains of the topology. */
-gboolean sim_plot_check_names(GKeyFile *kf, const char *path,
-                              const SimTopo *topo, GError **error);
+
+/* Plot data helpers shared by the layouts (cli/cmd_plot.c: compare and
+ * single runs; cli/sweep_plot.c: sweeps). */
+/* A TSV file with a header line. */
+typedef struct {
+    char **header;
+    GPtrArray *rows;   /* of char ** */
+} SimPlotTable;
+
+/* Where and how to draw. */
+typedef struct {
+    /* The results folder and its plots/ folder. */
+    char *dir;
+    char *plots;
+    SimGnuplot *gp;
+} SimPlotEnv;
+
+void sim_plot_table_free(SimPlotTable *t);
+SimPlotTable *sim_plot_table_read(const char *path, GError **error);
+gint sim_plot_table_col(const SimPlotTable *t, const char *name);
+const char *sim_plot_table_get(const SimPlotTable *t, guint row, gint col);
+const char *sim_plot_key_label(const char *key);
+char *sim_plot_x_label(const char *key);
+char *sim_plot_label(const char *text);
+char *sim_plot_data_name(const char *text);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(SimPlotTable, sim_plot_table_free)
 
 G_END_DECLS

@@ -3,7 +3,8 @@
  * Per-node keys in sweep plots (issue 14, item 3): y = node[NAME].COLUMN,
  * node.max.COLUMN (the highest over the nodes) and
  * domain[DOMAIN].COLUMN (the sum over the domain's SRV members), read
- * from every run's nodes.tsv.  A small sweep of srv-farm.topo is plotted
+ * from every run's nodes.tsv, and the sweep's closing table (item 4)
+ * with the same figures.  A small sweep of srv-farm.topo is plotted
  * and each plotted mean and 95% half-width is recomputed here from the
  * run folders' nodes.tsv files; a column nodes.tsv does not have, a node
  * or domain the topology does not have, or a malformed key stops the
@@ -125,7 +126,31 @@ test_node_keys(void)
             g_assert_cmpfloat_with_epsilon(got_c, ci,
                                            1e-4 * MAX(1, fabs(ci)));
         }
+        /* The closing table (item 4) has the same figures, as compare
+         * writes them: "%.3f ± %.3f" below 1000. */
+        double mean, ci;
+        two_stat(v[0][0], v[0][1], &mean, &ci);
+        g_autofree char *cell = g_strdup_printf("%.3f ± %.3f", mean, ci);
+        two_stat(v[3][0], v[3][1], &mean, &ci);
+        g_autofree char *cell3 = g_strdup_printf("%.3f ± %.3f", mean, ci);
+        g_autofree char *row = NULL;
+        g_auto(GStrv) out_lines = g_strsplit(c.out, "\n", -1);
+        g_autofree char *prefix = g_strdup_printf("reuse     %s", rates[p]);
+        for (guint i = 0; out_lines[i]; i++)
+            if (g_str_has_prefix(out_lines[i], "reuse") &&
+                strstr(out_lines[i], cell3) &&
+                g_str_has_prefix(out_lines[i] + strspn(out_lines[i] + 5,
+                                                       " ") + 5,
+                                 rates[p]))
+                row = g_strdup(out_lines[i]);
+        g_test_message("%s: %s / %s", prefix, cell, cell3);
+        g_assert_nonnull(row);
+        g_assert_nonnull(strstr(row, cell));
     }
+    g_assert_nonnull(strstr(c.out, "mean ± 95% CI over the replications\n"
+                                   "strategy"));
+    g_assert_nonnull(strstr(c.out, "node[s1].cpu.util"));
+    g_assert_nonnull(strstr(c.out, "domain[example.net].requests.received"));
 }
 
 static void
