@@ -24,7 +24,7 @@ static const TopoKey topo_keys_simulation[] = {
     { "warmup", "0", NULL },
     { "seed", "1", NULL },
     { "strategy", "reuse", NULL },
-    { "cpu-profile", NULL, "none: SPEC 3.3 costs" },
+    { "cpu-profile", NULL, "none: the built-in costs of docs/model.md" },
     { NULL, NULL, NULL },
 };
 
@@ -97,8 +97,10 @@ static const TopoKey topo_keys_node[] = {
     { "strategy", NULL, "the run's strategy" },
     { "cores", "1", NULL },
     { "sip-cost", "50us", NULL },
-    { "tls-full-cost", NULL, "from the cpu profile or SPEC 3.3" },
-    { "tls-resumed-cost", NULL, "from the cpu profile or SPEC 3.3" },
+    { "tls-full-cost", NULL,
+      "from the cpu profile or the built-in costs of docs/model.md" },
+    { "tls-resumed-cost", NULL,
+      "from the cpu profile or the built-in costs of docs/model.md" },
     { "up", "true", NULL },
     { "spoof-as", NULL, "none" },
     { NULL, NULL, NULL },

@@ -224,28 +224,6 @@ check_text(GString *bad, const char *name, const char *text,
     }
 }
 
-/* Wording in files other people own at the time of writing, tolerated
- * until they change it (then delete the entry): the comment of
- * topologies/virtual-hosting.topo and the notes of run/topo_schema.c
- * (printed by check --defaults and in docs/topology.md). */
-static const char *const pending[] = {
-    "SPEC scenarios 29",
-    "SPEC 3.3",
-};
-
-/* @text without the pending wording. */
-static char *
-without_pending(const char *text)
-{
-    char *s = g_strdup(text);
-    for (guint i = 0; i < G_N_ELEMENTS(pending); i++) {
-        g_auto(GStrv) parts = g_strsplit(s, pending[i], -1);
-        g_free(s);
-        s = g_strjoinv("", parts);
-    }
-    return s;
-}
-
 static void
 test_user_facing(void)
 {
@@ -257,11 +235,11 @@ test_user_facing(void)
     for (guint i = 0; i < files->len; i++) {
         const char *f = g_ptr_array_index(files, i);
         g_autofree char *raw = src_file(f);
-        g_autofree char *text = without_pending(raw);
+        g_autofree char *text = g_strdup(raw);
         check_text(bad, f, text, model);
     }
     g_autofree char *raw = cli_texts();
-    g_autofree char *cli = without_pending(raw);
+    g_autofree char *cli = g_strdup(raw);
     check_text(bad, "the CLI's output", cli, model);
     if (bad->len) {
         g_test_message("user-facing text refers to what users do not "

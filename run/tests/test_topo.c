@@ -211,9 +211,9 @@ static const DefaultLine design_defaults[] = {
     { "simulation.warmup", "0", FALSE },
     { "simulation.seed", "1", FALSE },
     { "simulation.strategy", "reuse", FALSE },
-    /* cpu-profile: without one, costs from SPEC 3.3 ("default from the
-     * cpu profile or SPEC 3.3/6"). */
-    { "simulation.cpu-profile", "SPEC 3.3", TRUE },
+    /* cpu-profile: without one, the built-in costs documented in
+     * docs/model.md ("default from the cpu profile or" those). */
+    { "simulation.cpu-profile", "built-in costs of docs/model.md", TRUE },
     /* "protocol tls, tls-version 1.3, mutual-auth true, resumption true,
      * idle-timeout 120s, t1 500ms, alias-insert-check true,
      * initial-window 10, rto-min 1s". */
@@ -264,8 +264,8 @@ static const DefaultLine design_defaults[] = {
     { "node.strategy", "the run's", TRUE },
     { "node.cores", "1", FALSE },
     { "node.sip-cost", "50us", FALSE },
-    { "node.tls-full-cost", "cpu profile or SPEC", TRUE },
-    { "node.tls-resumed-cost", "cpu profile or SPEC", TRUE },
+    { "node.tls-full-cost", "cpu profile or the built-in costs", TRUE },
+    { "node.tls-resumed-cost", "cpu profile or the built-in costs", TRUE },
     { "node.up", "true", FALSE },
     /* [link]: the [network] values where unset. */
     { "link.delay", "[network] default-delay", TRUE },
