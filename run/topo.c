@@ -644,6 +644,9 @@ topo_parse_node(TopoParser *p, const SimTopo *t, const TopoGroup *g,
     guint rr = 0;
     ok &= topo_enum(p, g, "record-route", topo_record_route_names, &rr);
     n->record_route_domain = rr == 1;
+    guint sp = 0;
+    ok &= topo_enum(p, g, "source-port", topo_source_port_names, &sp);
+    n->source_port_listen = sp == 1;
     ok &= topo_token(p, g, "site", site);
     ok &= topo_parse_node_domains(p, t, g, n);
     ok &= topo_parse_node_san(p, t, g, n);
@@ -821,6 +824,9 @@ topo_parse_one_traffic(TopoParser *p, const SimTopo *t, const TopoGroup *g,
     times &= topo_duration(p, g, "stop", TOPO_POSITIVE, &tr->stop);
     ok &= topo_uint(p, g, "count", 0, G_MAXUINT64, &tr->count);
     tr->bye_by = bye;
+    tr->via = G_MAXUINT;
+    if (ends)
+        ends = topo_traffic_via(p, t, g, tr);
     if (ends && tr->from == tr->to)
         ends = topo_fail(p, SIM_TOPO_ERROR_CONFLICT, g->group, "to",
                          "expected a domain other than from, found \"%s\" "

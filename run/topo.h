@@ -178,6 +178,11 @@ typedef struct {
      * with its first served domain, for farms that share dialog state (a
      * member that pops the domain's Route forwards on the Request-URI). */
     gboolean record_route_domain;
+    /* [node] source-port: TRUE (listen) opens connections from the
+     * listening port, so the peer sees the port DNS gives for the node
+     * (two-connection's R21 exception); FALSE (ephemeral, the default)
+     * from an ephemeral port. */
+    gboolean source_port_listen;
     /* Index into SimTopo.sites. */
     guint site;
     /* Indices into SimTopo.domains. */
@@ -241,6 +246,10 @@ typedef struct {
     SimTime stop;
     /* 0: no limit. */
     guint64 count;
+    /* [traffic] via: index into SimTopo.nodes of the node every call
+     * starts at (it serves from), or G_MAXUINT: round robin over the up
+     * nodes serving from. */
+    guint via;
 } SimTopoTraffic;
 
 /* [fault NAME]. */

@@ -263,7 +263,29 @@ topo_traffic_domain(TopoParser *p, const SimTopo *t, const TopoGroup *g,
                      v, from ? "" : " and which has no srv records");
 }
 
-/* The node a fault names, with a hint on failure. */
+/* The node @name (the value of @key) refers to, with a hint on
+ * failure. */
+static gboolean
+topo_node_ref(TopoParser *p, const SimTopo *t, const TopoGroup *g,
+              const char *key, const char *name, guint *out)
+{
+    gint n = sim_topo_node_index(t, name);
+    if (n >= 0) {
+        *out = (guint)n;
+        return TRUE;
+    }
+    g_autofree const char **names = g_new0(const char *, t->n_nodes + 1);
+    for (guint j = 0; j < t->n_nodes; j++)
+        names[j] = t->nodes[j].name;
+    g_autofree char *hint = topo_hint(name, names, t->n_nodes);
+    g_autofree char *q = topo_quote(name);
+    return topo_fail(p, SIM_TOPO_ERROR_BAD_REFERENCE, g->group, key,
+                     "expected the name of a [node NAME] group, found %s, "
+                     "which no group defines%s",
+                     q, hint);
+}
+
+/* The node a fault names. */
 gboolean
 topo_fault_node(TopoParser *p, const SimTopo *t, const TopoGroup *g,
                 guint *out)
@@ -273,20 +295,32 @@ topo_fault_node(TopoParser *p, const SimTopo *t, const TopoGroup *g,
         return topo_fail(p, SIM_TOPO_ERROR_MISSING, g->group, "node",
                          "expected the name of the node to fail, found no "
                          "node key");
-    gint n = sim_topo_node_index(t, node);
-    if (n >= 0) {
-        *out = (guint)n;
+    return topo_node_ref(p, t, g, "node", node, out);
+}
+
+/* [traffic] via: the node every call of the group starts at, which must
+ * serve the group's from domain (its callers' From names it). */
+gboolean
+topo_traffic_via(TopoParser *p, const SimTopo *t, const TopoGroup *g,
+                 SimTopoTraffic *tr)
+{
+    g_autofree char *via = topo_value(p, g, "via");
+    guint n;
+    if (!via)
         return TRUE;
-    }
-    g_autofree const char **names = g_new0(const char *, t->n_nodes + 1);
-    for (guint j = 0; j < t->n_nodes; j++)
-        names[j] = t->nodes[j].name;
-    g_autofree char *hint = topo_hint(node, names, t->n_nodes);
-    g_autofree char *q = topo_quote(node);
-    return topo_fail(p, SIM_TOPO_ERROR_BAD_REFERENCE, g->group, "node",
-                     "expected the name of a [node NAME] group, found %s, "
-                     "which no group defines%s",
-                     q, hint);
+    if (!topo_node_ref(p, t, g, "via", via, &n))
+        return FALSE;
+    const SimTopoNode *node = &t->nodes[n];
+    for (guint k = 0; k < node->n_domains; k++)
+        if (node->domains[k] == tr->from) {
+            tr->via = n;
+            return TRUE;
+        }
+    g_autofree char *q = topo_quote(via);
+    return topo_fail(p, SIM_TOPO_ERROR_CONFLICT, g->group, "via",
+                     "expected a node serving the from domain \"%s\", "
+                     "found %s, whose domains do not include it",
+                     t->domains[tr->from].name, q);
 }
 
 /* ---- Addresses and ports ---------------------------------------------- */

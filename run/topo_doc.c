@@ -200,6 +200,11 @@ static const DocKey doc_keys[] = {
       "What the proxy puts in Record-Route: `host` its own host and port, "
       "`domain` its first served domain (for farms that share dialog "
       "state)." },
+    { "node", "source-port", ENUM(topo_source_port_names), NULL,
+      "The port the proxy opens connections from: `ephemeral` a fresh "
+      "one per connection, `listen` its listening port, so a peer sees "
+      "the port DNS gives for it (`two-connection` may then reuse the "
+      "connection, R21)." },
     { "node", "site", T(DOC_NAME), NULL,
       "The site the proxy sits in (`[link]` groups join sites)." },
     { "node", "domains", T(DOC_LIST), "names of `[domain]` groups",
@@ -283,6 +288,10 @@ static const DocKey doc_keys[] = {
       "No call arrives from this instant on." },
     { "traffic", "count", INT(0, G_MAXUINT64), "0 = no limit",
       "Stop after this many calls." },
+    { "traffic", "via", T(DOC_NAME), "a `[node]` name serving from",
+      "The node every call of the group starts at (its origin proxy); "
+      "while it is down the group's calls fail at once. Without it, "
+      "calls start at the up nodes serving from in turn." },
     /* [fault NAME] */
     { "fault", "node", T(DOC_NAME), "a `[node]` name",
       "The node that crashes: it loses its connections and state and "

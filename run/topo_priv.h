@@ -147,11 +147,13 @@ extern const char *const topo_kind_names[];
 /* The values of [transport] protocol and the Via transport of each. */
 extern const char *const topo_protocol_names[SIM_PROTO_N + 1];
 extern const SimTransportKind topo_protocol_kinds[SIM_PROTO_N];
-/* The values of [dns] srv-select, [traffic] bye-by and [pki] key
+/* The values of [dns] srv-select, [traffic] bye-by, [node] record-route
+ * and source-port and [pki] key
  * (NULL-terminated, in the order of their enums). */
 extern const char *const topo_srv_select_names[];
 extern const char *const topo_bye_by_names[];
 extern const char *const topo_record_route_names[];
+extern const char *const topo_source_port_names[];
 extern const char *const topo_pki_key_names[];
 
 const char **topo_key_names(const TopoKind *k);
@@ -219,6 +221,8 @@ gboolean topo_traffic_domain(TopoParser *p, const SimTopo *t,
                              guint *out);
 gboolean topo_fault_node(TopoParser *p, const SimTopo *t, const TopoGroup *g,
                          guint *out);
+gboolean topo_traffic_via(TopoParser *p, const SimTopo *t, const TopoGroup *g,
+                          SimTopoTraffic *tr);
 gboolean topo_assign_addresses(TopoParser *p, SimTopo *t,
                                const TopoGroup **ng);
 gboolean topo_srv_node_port(TopoParser *p, const SimTopo *t,

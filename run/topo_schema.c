@@ -84,6 +84,7 @@ static const TopoKey topo_keys_node[] = {
     { "port", NULL, "5061 for tls and tls-sctp, 5060 otherwise" },
     { "advertise-port", "true", NULL },
     { "record-route", "host", NULL },
+    { "source-port", "ephemeral", NULL },
     { "site", NULL, "a site of the node's own name" },
     { "domains", NULL, "none" },
     { "cert-san", NULL, "URI:sip:HOST plus URI:sip:DOMAIN per domain" },
@@ -127,6 +128,7 @@ static const TopoKey topo_keys_traffic[] = {
     { "start", "0", NULL },
     { "stop", NULL, "the end of the run" },
     { "count", "0", NULL },
+    { "via", NULL, "round robin over the up nodes serving from" },
     { NULL, NULL, NULL },
 };
 
@@ -173,6 +175,9 @@ const char *const topo_srv_select_names[] = {
 };
 const char *const topo_record_route_names[] = {
     "host", "domain", NULL
+};
+const char *const topo_source_port_names[] = {
+    "ephemeral", "listen", NULL
 };
 const char *const topo_bye_by_names[] = {
     "caller", "callee", "random", NULL

@@ -433,6 +433,7 @@ world_build_node(World *w, guint i, const SimCpuProfile *profile,
         .spoof_as = n->spoof_as,
         .strict_3263 = topo->dns.strict_3263,
         .strategy = strategy,
+        .source_port_listen = n->source_port_listen,
         .record_route_host = n->record_route_domain && wn->domains[0]
                                  ? wn->domains[0]
                                  : NULL,
@@ -1007,7 +1008,9 @@ world_build_generators(World *w)
             .cancel_after = tt->cancel_after, .cancel = tt->cancel,
             .start = tt->start, .stop = tt->stop, .count = tt->count,
             .origins = origins,
-            .n_origins = world_domain_nodes(topo, tt->from, origins),
+            .n_origins = tt->via != G_MAXUINT
+                             ? (origins[0] = tt->via, 1)
+                             : world_domain_nodes(topo, tt->from, origins),
         };
         w->traffic[i] = sim_traffic_new(&w->ctx, &w->traffic_cfg[i],
                                         &world_traffic_hooks, w);

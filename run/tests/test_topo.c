@@ -255,6 +255,7 @@ static const DefaultLine design_defaults[] = {
     { "node.port", "5061 for tls and tls-sctp, 5060 otherwise", TRUE },
     { "node.advertise-port", "true", FALSE },
     { "node.record-route", "host", FALSE },
+    { "node.source-port", "ephemeral", FALSE },
     { "node.site", "own name", TRUE },
     { "node.cert-san", "URI:sip:HOST plus URI:sip:DOMAIN", TRUE },
     { "node.sni-cert-san", "none", TRUE },
@@ -282,6 +283,7 @@ static const DefaultLine design_defaults[] = {
     { "traffic.bye-by", "caller", FALSE },
     { "traffic.start", "0", FALSE },
     { "traffic.stop", "end of the run", TRUE },
+    { "traffic.via", "round robin", TRUE },
     /* [fault] node (required), at, duration. */
     { "fault.node", "required", TRUE },
 
@@ -504,6 +506,51 @@ test_issue12_node_keys(void)
     g_assert_nonnull(error);
     g_assert_nonnull(strstr(error->message, "sni-cert-san"));
     g_assert_nonnull(strstr(error->message, "OpenSSL syntax"));
+}
+
+/* Issue 12, item 7: [node] source-port (ephemeral by default, or
+ * listen; other values refused naming the choices) and [traffic] via
+ * (none by default; a node serving the group's from domain, else refused
+ * naming the key, with a hint for a misspelt node). */
+static void
+test_issue12_via_source_port(void)
+{
+    static const char base[] =
+        "[domain a.t]\n[domain b.t]\n"
+        "[node p1]\ndomains = a.t\n"
+        "[node p2]\ndomains = a.t\nsource-port = listen\n"
+        "[node p3]\ndomains = b.t\nsource-port = ephemeral\n"
+        "[traffic ab]\nfrom = a.t\nto = b.t\n%s"
+        "[traffic ba]\nfrom = b.t\nto = a.t\n";
+    g_autofree char *ok = g_strdup_printf(base, "via = p2\n");
+    g_autoptr(SimTopo) t = load_ok(ok, NULL);
+    g_assert_false(t->nodes[0].source_port_listen);
+    g_assert_true(t->nodes[1].source_port_listen);
+    g_assert_false(t->nodes[2].source_port_listen);
+    g_assert_cmpuint(t->traffic[0].via, ==, 1);
+    g_assert_cmpuint(t->traffic[1].via, ==, G_MAXUINT);
+    static const struct {
+        const char *via;
+        const char *key, *says;
+    } bad[] = {
+        { "via = p4\n", "via", "[node NAME]" },
+        { "via = p3\n", "via", "serving the from domain" },
+        { "", "source-port", "ephemeral|listen" },
+    };
+    for (guint i = 0; i < G_N_ELEMENTS(bad); i++) {
+        g_autofree char *text = g_strdup_printf(base, bad[i].via);
+        if (!*bad[i].via) {
+            g_free(text);
+            text = g_strdup("[node p1]\nsource-port = 5060\n");
+        }
+        g_autoptr(GError) error = NULL;
+        g_autoptr(SimTopo) b = load_text(text, NULL, &error);
+        g_assert_null(b);
+        g_assert_nonnull(error);
+        g_test_message("%s", error->message);
+        g_assert_nonnull(strstr(error->message, bad[i].key));
+        g_assert_nonnull(strstr(error->message, bad[i].says));
+    }
 }
 
 static void
@@ -1114,6 +1161,8 @@ main(int argc, char **argv)
     g_test_add_func("/topo/values/cancel-and-streams", test_cancel_streams);
     g_test_add_func("/topo/lists/domains-san-srv", test_lists);
     g_test_add_func("/topo/node/issue12-keys", test_issue12_node_keys);
+    g_test_add_func("/topo/issue12/via-and-source-port",
+                    test_issue12_via_source_port);
     g_test_add_func("/topo/lists/srv-any-port", test_srv_any_port);
     g_test_add_func("/topo/nodes/addresses", test_addresses);
     g_test_add_func("/topo/overrides/apply", test_overrides);

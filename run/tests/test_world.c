@@ -1028,6 +1028,75 @@ test_advertise_port_false(void)
     }
 }
 
+/* Issue 12, item 7: [traffic] via pins a group's calls to one origin
+ * node, and [node] source-port = listen opens connections from the
+ * listening port.  a.test is served by a1 and a2 (its SRV names a2
+ * only), b.test by b; over TCP, 4 calls/s for 10 s each way, 2 s holds,
+ * BYEs by either side.  Without via the round robin gives a1 and a2 half
+ * of a.test's calls each (within one).  With via = a2, a1 originates
+ * nothing and holds no connection; under two-connection, with ephemeral
+ * source ports b and a2 each open their own connection: 2; with
+ * source-port = listen on both each accepted connection comes from the
+ * port DNS gives for its peer, which R21 lets the acceptor reuse: 1
+ * connection in all, counted in inbound.reuse (scenario 28 from a
+ * topology file). */
+static const char world_via_fmt[] =
+    "[simulation]\nduration = 60s\n"
+    "[transport]\nprotocol = tcp\n"
+    "[network]\ndefault-delay = 10ms\n"
+    "[domain a.test]\nsrv = 10 10 5060 pa2.a.test\n"
+    "[domain b.test]\n"
+    "[node a1]\nhost = pa1.a.test\ndomains = a.test\n"
+    "[node a2]\nhost = pa2.a.test\ndomains = a.test\nsource-port = %s\n"
+    "[node b]\nhost = pb.b.test\ndomains = b.test\nsource-port = %s\n"
+    "[traffic ab]\nfrom = a.test\nto = b.test\nrate = 4\nhold = 2s\n"
+    "stop = 10s\nbye-by = random\n%s"
+    "[traffic ba]\nfrom = b.test\nto = a.test\nrate = 4\nhold = 2s\n"
+    "stop = 10s\nbye-by = random\n";
+
+static SimTopo *
+world_via(const char *source_port, const char *via)
+{
+    g_autofree char *text =
+        g_strdup_printf(world_via_fmt, source_port, source_port, via);
+    g_autoptr(GError) error = NULL;
+    SimTopo *topo =
+        sim_topo_load_data("via", text, strlen(text), NULL, &error);
+    g_assert_no_error(error);
+    return topo;
+}
+
+static void
+test_via_source_port(void)
+{
+    /* Round robin over a1 and a2 without via. */
+    g_autoptr(SimTopo) rr = world_via("ephemeral", "");
+    g_autoptr(SimRunResult) r0 = world_run_ok(rr, "rfc3261", 0);
+    check_every_call_and_bye(r0);
+    gint64 d = (gint64)r0->nodes[0].calls_originated -
+               (gint64)r0->nodes[1].calls_originated;
+    g_assert_cmpint(ABS(d), <=, 1);
+    g_assert_cmpuint(r0->nodes[0].calls_originated, >, 0);
+    static const char *const ports[] = { "ephemeral", "listen" };
+    for (guint k = 0; k < G_N_ELEMENTS(ports); k++) {
+        g_autoptr(SimTopo) topo = world_via(ports[k], "via = a2\n");
+        g_assert_cmpuint(topo->traffic[0].via, ==, 1);
+        g_assert_cmpuint(topo->traffic[1].via, ==, G_MAXUINT);
+        g_assert_true(topo->nodes[1].source_port_listen == (k == 1));
+        g_autoptr(SimRunResult) r = world_run_ok(topo, "two-connection", 0);
+        g_test_message("source-port %s: peak %" G_GUINT64_FORMAT, ports[k],
+                       r->connections_peak);
+        check_every_call_and_bye(r);
+        g_assert_cmpuint(r->nodes[0].calls_originated, ==, 0);
+        g_assert_cmpuint(r->nodes[0].connections_peak, ==, 0);
+        g_assert_cmpuint(r->nodes[1].calls_originated, >, 0);
+        g_assert_cmpuint(r->connections_peak, ==, k == 1 ? 1 : 2);
+        g_assert_cmpuint(r->connections_opened_run, ==, k == 1 ? 1 : 2);
+        if (k == 1)
+            g_assert_cmpfloat(world_extra(r, "inbound.reuse"), >, 0);
+    }
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1058,6 +1127,8 @@ main(int argc, char **argv)
                     test_shared_host_dialogs);
     g_test_add_func("/world/sip/advertise-port-false",
                     test_advertise_port_false);
+    g_test_add_func("/world/traffic/via-and-source-port",
+                    test_via_source_port);
     g_test_add_func("/world/run/cancel", test_cancel);
     g_test_add_func("/world/nodes/srv-share", test_srv_share);
     g_test_add_func("/world/rng/streams-by-node", test_streams_by_node);
