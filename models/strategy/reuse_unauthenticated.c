@@ -3,7 +3,10 @@
  * `reuse-unauthenticated`: the unsafe variant the drafts warn against
  * (SPEC D5, NAIVE-NAME): `;alias` is sent and honoured over any transport,
  * and the row is keyed by the sent-by host NAME with no proof and no
- * address check, as deployed practice comes close to (SPEC 6).  A rogue
+ * address check, as deployed practice comes close to (SPEC 6).  Being
+ * keyed by a name, a row matches only requests whose next-hop lookup
+ * goes through that name (an SRV target or the host itself), never a
+ * domain resolved by A record.  A rogue
  * node claiming another's host in its Via (spoof-as) captures the requests
  * meant for it, which the receiver counts as requests.hijacked (T1, T2).
  */
@@ -53,7 +56,11 @@ const SimStrategyOps sim_strategy_reuse_unauthenticated = {
     .description =
         "UNSAFE contrast (threat T1 in docs/model.md): ;alias sent and "
         "honoured over any transport, rows keyed by the Via sent-by host "
-        "name with no certificate and no address check.  Shows the "
+        "name with no certificate and no address check.  A row matches "
+        "only a request whose next-hop lookup goes through that name (an "
+        "SRV target, or a next hop naming the host itself, such as its "
+        "Record-Route entry) at the row's port and transport; requests "
+        "for a domain resolved by A record never use it.  Shows the "
         "hijacking threat: a node claiming another's name receives its "
         "requests.  Aliased connections idle out like others, never "
         "sooner than 64*T1.",
