@@ -518,6 +518,7 @@ sim_msg_track_clear(SimMsg *m)
     m->carried = NULL;
     m->open = 0;
     m->last_drop = SIM_DROP_UNKNOWN;
+    m->drop_undoable = FALSE;
     m->open_prev = m->open_next = NULL;
 }
 
@@ -556,7 +557,8 @@ msg_close_send(SimMsg *m)
  *
  * One send of @m was delivered.  A copy counted dropped earlier (its
  * connection ended while it was still in the network, which delivered it
- * after all) moves from that reason to delivered.
+ * after all) moves from that reason to delivered; a send delivered a
+ * second time counts as a duplicate, outside the law.
  */
 void
 sim_msg_acct_deliver(SimMsg *m)
@@ -566,9 +568,12 @@ sim_msg_acct_deliver(SimMsg *m)
         return;
     if (m->open) {
         msg_close_send(m);
-    } else {
-        g_return_if_fail(a->dropped[m->last_drop] > 0);
+    } else if (m->drop_undoable && a->dropped[m->last_drop] > 0) {
         a->dropped[m->last_drop]--;
+        m->drop_undoable = FALSE;
+    } else {
+        a->duplicates++;
+        return;
     }
     a->delivered++;
 }
@@ -590,6 +595,7 @@ sim_msg_acct_drop(SimMsg *m, SimDropReason reason)
             continue;
         m->acct->dropped[reason]++;
         m->last_drop = reason;
+        m->drop_undoable = TRUE;
         msg_close_send(m);
         return;
     }

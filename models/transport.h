@@ -108,6 +108,10 @@ typedef struct {
     guint64 sent;
     guint64 delivered;
     guint64 dropped[SIM_DROP_N_REASONS];
+    /* Deliveries of a send already delivered (not a send of their own:
+     * an SCTP COOKIE-ECHO retransmitted to a restarted node makes a new
+     * association that delivers its bundled DATA again). */
+    guint64 duplicates;
     /* Messages with sends still open (SimMsg.open_next). */
     SimMsg *open_head;
 } SimMsgAcct;
@@ -130,8 +134,10 @@ struct _SimMsg {
     /* Sends of this message not yet delivered nor dropped, and its place
      * on acct's open list while there are any. */
     guint16 open;
-    /* The reason of its last drop (undone if it arrives after all). */
+    /* The reason of its last drop, and whether that drop may still be
+     * undone (it arrives after all). */
     guint8 last_drop;
+    guint8 drop_undoable;
     SimMsg *open_prev, *open_next;
 };
 

@@ -689,6 +689,10 @@ world_fill_drops(World *w, SimRunResult *r)
                                                 sim_drop_reason_name(k));
         sim_run_result_add_extra_count(r, name, n);
     }
+    guint64 dup = 0;
+    for (guint i = 0; i < w->topo->n_nodes; i++)
+        dup += sim_proxy_acct(w->nodes[i].proxy)->duplicates;
+    sim_run_result_add_extra_count(r, "sip.duplicates", dup);
 }
 
 static void
