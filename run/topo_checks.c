@@ -305,7 +305,7 @@ topo_traffic_via(TopoParser *p, const SimTopo *t, const TopoGroup *g,
                  SimTopoTraffic *tr)
 {
     g_autofree char *via = topo_value(p, g, "via");
-    guint n;
+    guint n = 0;
     if (!via)
         return TRUE;
     if (!topo_node_ref(p, t, g, "via", via, &n))
