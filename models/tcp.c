@@ -4,8 +4,17 @@
  * the first data riding on the third segment, MSS = path MTU - 40, initial
  * window of cfg.initial_window segments (RFC 6928), slow start, congestion
  * avoidance and fast retransmit/recovery with NewReno partial ACKs (RFC 5681,
- * RFC 6582), the RFC 6298 retransmission timer (1 s initial, 3 s after a
- * timed-out SYN, Karn's rule, doubling to 60 s), FIN and RST.
+ * RFC 6582), the RFC 6298 retransmission timer (1 s initial, doubling to
+ * 60 s), FIN and RST, and timestamps as Linux uses them (RFC 7323): every
+ * segment carries the time it was sent and echoes the peer's TS.Recent, so
+ * every ACK of new data is an RTT sample, retransmitted segments and a
+ * retransmitted SYN or SYN-ACK included (in place of Karn's rule and RFC
+ * 6298 5.7's 3 s), and a retransmission whose ACK echoes a time before it
+ * was sent was spurious: the window cut it caused is undone (Eifel
+ * detection, RFC 3522, with RFC 4015's response; a handshake answered
+ * before its retransmission keeps the initial window, as Linux's
+ * tcp_try_undo_spurious_syn does).  At an RTT above the 1 s initial RTO
+ * (scenario 40) a new connection then costs its round trips and no more.
  *
  * Framing: SIP over TCP has no framing bytes (Content-Length delimits), so a
  * message costs exactly its len bytes of stream.  No byte is copied: the
@@ -20,8 +29,15 @@
  * window never limits the sender; no TIME_WAIT (the endpoint is freed when
  * both FINs are acknowledged); the passive side closes as soon as the peer's
  * FIN arrives (a SIP stack closes on read() = 0), so CLOSE_WAIT is never
- * observed; no SACK, no timestamps; wire size = 20 IP + 20 TCP (+20 option
- * bytes on SYN and SYN-ACK) + payload.
+ * observed; no SACK; wire size = 20 IP + 20 TCP (+20 option bytes on SYN
+ * and SYN-ACK) + payload: the 12 bytes of the timestamps option on other
+ * segments are not counted.
+ *
+ * Kept as one piece: the connection state machine, the send queue, the
+ * RFC 6298 / RFC 7323 timing and the congestion and undo state share one
+ * private endpoint struct whose sequence invariants no other module may see
+ * (as in sctp.c and the Linux stack); split, they would need a header
+ * exposing those internals.
  */
 #define G_LOG_DOMAIN "sim-tcp"
 
@@ -35,11 +51,11 @@
 /* Modelled kernel memory of one endpoint (struct tcp_sock and friends)
  * before buffered bytes. */
 #define SIM_TCP_MEM_BASE 2048
-/* RFC 6298 2.1 initial RTO, 5.5 cap (RFC 6298 allows any cap >= 60 s), and
- * 5.7 RTO after the SYN timed out. */
+/* RFC 6298 2.1 initial RTO and 5.5 cap (RFC 6298 allows any cap >= 60 s);
+ * with timestamps the handshake always gives a sample, so 5.7's 3 s after
+ * a timed-out SYN never applies. */
 #define SIM_TCP_RTO_INITIAL SIM_S(1)
 #define SIM_TCP_RTO_MAX SIM_S(60)
-#define SIM_TCP_RTO_AFTER_SYN SIM_S(3)
 /* Default minimum RTO when the stack leaves it at 0 (SPEC D7). */
 #define SIM_TCP_RTO_MIN_DEFAULT SIM_S(1)
 /* Default initial window in segments when the stack leaves it at 0. */
@@ -135,6 +151,9 @@ struct _TcpSeg {
     guint16 flags;
     /* Messages ending inside [seq, seq + len). */
     guint16 nmsgs;
+    /* RFC 7323 timestamps option: when the segment was sent (TSval) and
+     * the peer's TSval it echoes (TSecr). */
+    SimTime tsval, tsecr;
     /* Their references: inline_msgs or a heap array. */
     TcpMsgRef *msgs;
     /* Storage for the common case of few messages per segment. */
@@ -178,6 +197,8 @@ struct _TcpStack {
     /* Counters; they point at scratch when the run has no collector. */
     SimCounter *opened, *closed, *handshakes, *retransmits, *timeouts;
     SimCounter *fast_retransmits, *syn_retransmits, *resets, *failed;
+    /* Retransmissions found spurious and undone (RFC 3522). */
+    SimCounter *undos;
     /* Scratch counters for runs without statistics. */
     SimCounter scratch;
     /* Open connections opened here (run gauge) and open endpoints of
@@ -213,12 +234,13 @@ struct _TcpConn {
     guint ack_pending : 1;
     /* TRUE during fast recovery. */
     guint in_recovery : 1;
-    /* TRUE while one segment is being timed (RFC 6298 RTT sample). */
-    guint rtt_timing : 1;
     /* TRUE once an RTT sample was taken (SRTT and RTTVAR valid). */
     guint have_srtt : 1;
     /* TRUE if the SYN or SYN-ACK was retransmitted. */
     guint syn_rexmit : 1;
+    /* TRUE while undo_cwnd and undo_ssthresh hold the window before a
+     * retransmission (RFC 3522). */
+    guint undo_armed : 1;
     /* TRUE while counted in the open gauges. */
     guint counted_open : 1;
     /* TRUE while in the host's table. */
@@ -231,9 +253,15 @@ struct _TcpConn {
     guint64 snd_end;
     /* snd_max when fast recovery began (RFC 6582 "recover"). */
     guint64 recover;
-    /* End of the timed segment, and when it was sent. */
-    guint64 rtt_seq;
-    SimTime rtt_start;
+    /* When the first retransmission of the current episode (SYN,
+     * SYN-ACK, timeout or fast retransmit) was sent: an ACK echoing an
+     * earlier time was caused by the original (RFC 3522 2). */
+    SimTime rexmit_at;
+    /* The window and threshold before that retransmission. */
+    guint32 undo_cwnd, undo_ssthresh;
+    /* RFC 7323 4.3: the TSval to echo, and the ACK we last sent. */
+    SimTime ts_recent;
+    guint64 last_ack_sent;
     /* Next sequence number expected from the peer. */
     guint64 rcv_nxt;
     /* RFC 6298 state. */
@@ -436,6 +464,7 @@ tcp_stack_stats(TcpStack *ts)
     ts->syn_retransmits = tcp_counter(ts, "tcp.syn_retransmits");
     ts->resets = tcp_counter(ts, "tcp.resets_received");
     ts->failed = tcp_counter(ts, "tcp.connect_failed");
+    ts->undos = tcp_counter(ts, "tcp.spurious_undone");
     if (stats) {
         g_autofree char *node = g_strdup_printf("node.%s.connections.open",
                                                 ts->st->node);
@@ -768,26 +797,23 @@ tcp_xmit(TcpConn *c, guint flags, guint64 seq, guint32 len)
     if (c->state != SIM_TCPS_SYN_SENT)
         s->flags |= SIM_TCPF_ACK;
     s->ack = c->rcv_nxt;
+    s->tsval = tcp_now(c);
+    s->tsecr = c->ts_recent;
+    c->last_ack_sent = c->rcv_nxt;
     if (len)
         tcp_q_collect(c, s);
     c->ack_pending = FALSE;
     tcp_send_packet(c->ts->host, &c->base.local, &c->base.remote, s);
 }
 
-/* Sends data [seq, seq + len): times it (Karn: never a retransmission)
- * and starts the retransmission timer if it is stopped (RFC 6298 5.1). */
+/* Sends data [seq, seq + len) and starts the retransmission timer if it
+ * is stopped (RFC 6298 5.1); the ACK's echoed timestamp times it. */
 static void
 tcp_send_data(TcpConn *c, guint64 seq, guint32 len)
 {
     SimTime now = tcp_now(c);
-    if (seq < c->snd_max) {
+    if (seq < c->snd_max)
         c->ts->retransmits->value++;
-        c->rtt_timing = FALSE;
-    } else if (!c->rtt_timing) {
-        c->rtt_timing = TRUE;
-        c->rtt_seq = seq + len;
-        c->rtt_start = now;
-    }
     tcp_xmit(c, 0, seq, len);
     if (c->deadline == SIM_TIME_NEVER)
         tcp_timer_set(c, now + c->rto);
@@ -846,11 +872,32 @@ tcp_send_syn(TcpConn *c)
     guint flags = SIM_TCPF_SYN;
     if (c->state == SIM_TCPS_SYN_RECEIVED)
         flags |= SIM_TCPF_ACK;
-    c->rtt_start = tcp_now(c);
     tcp_xmit(c, flags, 0, 0);
 }
 
 /* ---- Timeouts ---------------------------------------------------------- */
+
+/* The SYN or SYN-ACK is about to go again: the first time, note when. */
+static void
+tcp_mark_syn_rexmit(TcpConn *c)
+{
+    if (!c->syn_rexmit)
+        c->rexmit_at = tcp_now(c);
+    c->syn_rexmit = TRUE;
+}
+
+/* A timeout or fast retransmit is about to cut the window: the first of
+ * an episode keeps the window to restore if it proves spurious. */
+static void
+tcp_arm_undo(TcpConn *c)
+{
+    if (c->undo_armed)
+        return;
+    c->undo_armed = TRUE;
+    c->undo_cwnd = c->cwnd;
+    c->undo_ssthresh = c->ssthresh;
+    c->rexmit_at = tcp_now(c);
+}
 
 static void
 tcp_timeout_syn(TcpConn *c)
@@ -866,7 +913,7 @@ tcp_timeout_syn(TcpConn *c)
         return;
     }
     c->retries++;
-    c->syn_rexmit = TRUE;
+    tcp_mark_syn_rexmit(c);
     c->ts->syn_retransmits->value++;
     tcp_rto_backoff(c);
     tcp_send_syn(c);
@@ -889,12 +936,12 @@ tcp_timeout_data(TcpConn *c)
     }
     c->retries++;
     ts->timeouts->value++;
+    tcp_arm_undo(c);
     guint64 flight = c->snd_max - c->snd_una;
     c->ssthresh = (guint32)MAX(flight / 2, 2 * (guint64)c->mss);
     c->cwnd = c->mss;
     c->in_recovery = FALSE;
     c->dupacks = 0;
-    c->rtt_timing = FALSE;
     tcp_rto_backoff(c);
     /* Go back: resend from the oldest unacknowledged byte. */
     c->snd_nxt = c->snd_una;
@@ -967,12 +1014,32 @@ static void
 tcp_fast_retransmit(TcpConn *c)
 {
     guint64 flight = c->snd_max - c->snd_una;
+    tcp_arm_undo(c);
     c->ssthresh = (guint32)MAX(flight / 2, 2 * (guint64)c->mss);
     c->recover = c->snd_max;
     c->in_recovery = TRUE;
     c->ts->fast_retransmits->value++;
     tcp_retransmit_head(c);
     c->cwnd = c->ssthresh + 3 * c->mss;
+}
+
+/* RFC 3522 2: the first ACK of new data after a retransmission echoes a
+ * time before it was sent, so the original arrived and the retransmission
+ * was spurious; RFC 4015's response restores the window and goes on with
+ * new data instead of resending what is in flight. */
+static void
+tcp_undo_spurious(TcpConn *c, const TcpSeg *s)
+{
+    if (!c->undo_armed)
+        return;
+    c->undo_armed = FALSE;
+    if (s->tsecr >= c->rexmit_at)
+        return;
+    c->ts->undos->value++;
+    c->cwnd = MAX(c->cwnd, c->undo_cwnd);
+    c->ssthresh = MAX(c->ssthresh, c->undo_ssthresh);
+    c->in_recovery = FALSE;
+    c->snd_nxt = c->snd_max;
 }
 
 static void
@@ -988,10 +1055,10 @@ tcp_ack(TcpConn *c, const TcpSeg *s)
         c->snd_nxt = MAX(c->snd_nxt, ack);
         c->retries = 0;
         c->dupacks = 0;
-        if (c->rtt_timing && ack >= c->rtt_seq) {
-            c->rtt_timing = FALSE;
-            tcp_rtt_sample(c, now - c->rtt_start);
-        }
+        /* RFC 7323 4.1: the echoed TSval times the ACK, retransmission
+         * or not. */
+        tcp_rtt_sample(c, now - MIN(s->tsecr, now));
+        tcp_undo_spurious(c, s);
         tcp_q_release(c);
         tcp_cc_ack(c, acked);
         /* RFC 6298 5.2 and 5.3. */
@@ -1105,18 +1172,24 @@ tcp_data(TcpConn *c, TcpSeg *s)
 
 /* ---- Receiving: handshake ---------------------------------------------- */
 
+/* @s completes the handshake (the SYN-ACK at the opener, the ACK at the
+ * acceptor); it echoes the TSval of the SYN or SYN-ACK it answers. */
 static void
-tcp_established_common(TcpConn *c)
+tcp_established_common(TcpConn *c, const TcpSeg *s)
 {
+    SimTime now = tcp_now(c);
     c->snd_una = 1;
     c->retries = 0;
     c->deadline = SIM_TIME_NEVER;
-    if (!c->syn_rexmit)
-        tcp_rtt_sample(c, tcp_now(c) - c->rtt_start);
-    else if (!c->have_srtt)
-        c->rto = SIM_TCP_RTO_AFTER_SYN;
-    /* RFC 6928 IW; one segment after a lost SYN or SYN-ACK (RFC 5681 3.1). */
-    c->cwnd = c->syn_rexmit ? c->mss : tcp_iw_bytes(c);
+    /* RFC 7323 4.1: a sample even when the SYN or SYN-ACK went again. */
+    tcp_rtt_sample(c, now - MIN(s->tsecr, now));
+    /* RFC 6928 IW; one segment after a lost SYN or SYN-ACK (RFC 5681
+     * 3.1), unless the answer echoes the original: then the
+     * retransmission was spurious and is undone (RFC 3522). */
+    gboolean lost = c->syn_rexmit && s->tsecr >= c->rexmit_at;
+    if (c->syn_rexmit && !lost)
+        c->ts->undos->value++;
+    c->cwnd = lost ? c->mss : tcp_iw_bytes(c);
     c->state = SIM_TCPS_ESTABLISHED;
     tcp_count_open(c);
 }
@@ -1125,16 +1198,16 @@ static void
 tcp_established_client(TcpConn *c, const TcpSeg *s)
 {
     c->rcv_nxt = s->seq + 1;
-    tcp_established_common(c);
+    tcp_established_common(c, s);
     c->ack_pending = TRUE;
     g_debug("conn %" G_GUINT64_FORMAT " ESTABLISHED (client)", c->base.id);
     sim_conn_notify_connected(&c->base);
 }
 
 static void
-tcp_established_server(TcpConn *c)
+tcp_established_server(TcpConn *c, const TcpSeg *s)
 {
-    tcp_established_common(c);
+    tcp_established_common(c, s);
     c->base.state = SIM_CONNS_OPEN;
     sim_conn_touch(&c->base);
     g_debug("conn %" G_GUINT64_FORMAT " ESTABLISHED (server)", c->base.id);
@@ -1160,12 +1233,13 @@ tcp_input_handshake(TcpConn *c, TcpSeg *s)
     }
     /* SYN_RECEIVED. */
     if (s->flags & SIM_TCPF_SYN) {
+        tcp_mark_syn_rexmit(c);
         tcp_send_syn(c);
         return TRUE;
     }
     if (!(s->flags & SIM_TCPF_ACK) || s->ack < 1)
         return TRUE;
-    tcp_established_server(c);
+    tcp_established_server(c, s);
     return c->state == SIM_TCPS_CLOSED;
 }
 
@@ -1182,6 +1256,10 @@ tcp_input(TcpConn *c, TcpSeg *s)
         tcp_seg_free(s);
         return;
     }
+    /* RFC 7323 4.3: echo the TSval of the segment that reached the left
+     * edge of the window we last acknowledged. */
+    if (s->seq <= c->last_ack_sent && s->tsval >= c->ts_recent)
+        c->ts_recent = s->tsval;
     if (c->state <= SIM_TCPS_SYN_RECEIVED &&
         (c->state == SIM_TCPS_CLOSED || tcp_input_handshake(c, s))) {
         tcp_seg_free(s);
@@ -1242,6 +1320,7 @@ tcp_input_listen(TcpListener *l, const SimPacket *pkt, const TcpSeg *s)
     tcp_insert(c);
     c->state = SIM_TCPS_SYN_RECEIVED;
     c->rcv_nxt = s->seq + 1;
+    c->ts_recent = s->tsval;
     tcp_send_syn(c);
     c->snd_nxt = c->snd_max = c->snd_end = 1;
     tcp_timer_set(c, tcp_now(c) + c->rto);

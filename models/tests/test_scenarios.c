@@ -7,10 +7,11 @@
  * binomial bounds for SRV shares.  Covers reuse against virtual-server
  * (29, 30), many dialogs (5), ports (6, 35), identities (10, 11, 14-16),
  * resumption (17), lifetime (18, 21, 22), TCP/SCTP (23-28), SRV farms
- * (32, 34, 35, 36), first-request arrival (38), timers (39, 41), the
- * per-transaction baseline, UDP retransmission (Timer A, the callee's
- * 2xx), the callee's BYE only after the ACK (RFC 3261 15.1.2), and a
- * caller abandoning its call (CANCEL, RFC 3261 9; scenario 20, R19).
+ * (32, 34, 35, 36), first-request arrival (38; at R = 10 s, 40), timers
+ * (39, 41), the per-transaction baseline, UDP retransmission (Timer A,
+ * the callee's 2xx), the callee's BYE only after the ACK (RFC 3261
+ * 15.1.2), and a caller abandoning its call (CANCEL, RFC 3261 9;
+ * scenario 20, R19).
  * Scenarios 1-4, 9 and the full-mesh closed forms are in test_proxy.c.
  */
 #include <math.h>
@@ -1018,6 +1019,61 @@ test_arrival(void)
         run_arrival(&arrival_cases[i]);
 }
 
+/* Scenario 40: TCP as Linux behaves at long RTT.  R = 10 s, ten times
+ * the 1 s initial RTO, so the opener's SYN times out at 1, 3 and 7 s and
+ * the acceptor's SYN-ACK at 1, 3 and 7 s after it leaves, all before the
+ * first answers arrive; and the first data of each side times out before
+ * its ACK can come back.  Timestamps (RFC 7323 4.1) tell which SYN a
+ * SYN-ACK answers, so the handshake gives an RTT sample of R and the
+ * data's RTO is R + 4 R/2 = 3R, and the spurious timeouts that do fire
+ * are undone (RFC 3522, RFC 5682): nothing is held back.  The first
+ * INVITE then costs the round trips of scenario 38 and no more: over
+ * TCP (k = 1) it reaches B at 3R/2 and its 200 is back at 2R = 20 s;
+ * over TLS 1.3 (k = 2) at 5R/2 and 3R = 30 s, inside Timer B (64*T1 =
+ * 32 s), where a Karn-bound RTO of 3 s once failed the call. */
+static void
+run_long_rtt(const SimTransportOps *t, SimTime k)
+{
+    const SimTime r = SIM_S(10);
+    SimTestWorldOpts o = { .transport = t,
+                           .strategy = &sim_strategy_rfc3261,
+                           .one_way = r / 2, .tls_version = 13 };
+    SimTestWorld *w = sim_test_world_new_opts(&o, pair, 2);
+    sim_test_call(w, 0, "example.net", SIM_S(100), SIM_BYE_FROM_CALLER);
+    SimTime at = step_until_count(w, "node.b.requests.received", 4 * r);
+    g_test_message("%s: INVITE at B after %.3f s, setup %.3f s", t->name,
+                   at / 1e9, setup_sum_ns(w) / 1e9);
+    g_assert_cmpuint(at, ==, k * r + r / 2);
+    run_to(w, SIM_S(60));
+    g_assert_cmpuint(ctr(w, "calls.completed"), ==, 1);
+    g_assert_cmpuint(ctr(w, "calls.failed"), ==, 0);
+    g_assert_cmpfloat(setup_sum_ns(w), ==, (double)((k + 1) * r));
+    g_test_message("%s: %" G_GUINT64_FORMAT " SYN retransmissions, %"
+                   G_GUINT64_FORMAT " undone, %" G_GUINT64_FORMAT
+                   " timeouts, %" G_GUINT64_FORMAT " fast retransmits",
+                   t->name, ctr(w, "tcp.syn_retransmits"),
+                   ctr(w, "tcp.spurious_undone"), ctr(w, "tcp.rto_timeouts"),
+                   ctr(w, "tcp.fast_retransmits"));
+    /* SYNs at 0, 1, 3, 7 s and SYN-ACKs at 5, 6, 8, 12 s (besides
+     * those answering the SYN copies): six timer retransmissions.  Both
+     * ends' handshake retransmissions are undone, and so is B's fast
+     * retransmit, set off by the ACKs A returns for the SYN-ACK copies
+     * while B's first answer is on its way; no data timeout (RTO = R + 4
+     * R/2 = 30 s from the handshake's sample). */
+    g_assert_cmpuint(ctr(w, "tcp.syn_retransmits"), ==, 6);
+    g_assert_cmpuint(ctr(w, "tcp.fast_retransmits"), ==, 1);
+    g_assert_cmpuint(ctr(w, "tcp.spurious_undone"), ==, 3);
+    g_assert_cmpuint(ctr(w, "tcp.rto_timeouts"), ==, 0);
+    sim_test_world_free(w);
+}
+
+static void
+test_long_rtt(void)
+{
+    run_long_rtt(&sim_transport_tcp, 1);
+    run_long_rtt(&sim_transport_tls, 2);
+}
+
 /* After A's call aliased its connection (reuse, TLS 1.3), B's call to
  * example.com rides it: its INVITE reaches A after R/2 (k = 0), the 200
  * is back after R. */
@@ -1960,6 +2016,7 @@ main(int argc, char **argv)
     g_test_add_func("/scenario/srv/36-priorities", test_farm_priorities);
     g_test_add_func("/scenario/latency/38-first-request", test_arrival);
     g_test_add_func("/scenario/latency/38-alias", test_arrival_alias);
+    g_test_add_func("/scenario/latency/40-long-rtt", test_long_rtt);
     g_test_add_func("/scenario/timer/39-no-sip-retransmissions",
                     test_no_sip_retransmissions);
     g_test_add_func("/scenario/timer/39-not-armed", test_timers_not_armed);

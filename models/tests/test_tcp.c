@@ -629,10 +629,13 @@ test_rto_backoff(Fx *fx, gconstpointer data)
     g_assert_cmpuint(fx->ca.closed_at, ==, SIM_S(664));
 }
 
-/* RFC 6298 5.7: the first SYN is lost, so the SYN-ACK (1.1 s) gives no
- * RTT sample (Karn) and the RTO becomes 3 s once established; the window
- * is one segment (RFC 5681 3.1).  Data at 2 s, dropped once, is resent at
- * 5 s and arrives at 5.05 s. */
+/* The first SYN is lost and the second (1 s) is answered at 1.1 s.  The
+ * SYN-ACK echoes the second SYN's timestamp (RFC 7323 4.1), so it is an
+ * RTT sample of 100 ms, where Karn's rule gave none and RFC 6298 5.7 a
+ * 3 s RTO: RTO = max(1 s, 100 + 4 * 50 ms) = 1 s.  The original SYN was
+ * lost (the echo is not earlier than the retransmission), so the window
+ * is one segment (RFC 5681 3.1) and nothing is undone.  Data at 2 s,
+ * dropped once, is resent at 3 s and arrives at 3.05 s. */
 static void
 test_rto_after_syn_timeout(Fx *fx, gconstpointer data)
 {
@@ -643,7 +646,66 @@ test_rto_after_syn_timeout(Fx *fx, gconstpointer data)
     fx_drop(fx, SIM_S(2), 1, 1);
     fx_send(c, 1, 500);
     fx_run(fx, SIM_S(20));
-    g_assert_cmpuint(arrival(&fx->sb, 0), ==, SIM_MS(5050));
+    g_assert_cmpuint(arrival(&fx->sb, 0), ==, SIM_MS(3050));
+    g_assert_cmpuint(counter(fx, "tcp.spurious_undone"), ==, 0);
+}
+
+/* A spurious timeout undone (RFC 3522 Eifel detection with timestamps,
+ * RFC 4015's response).  Handshake at R = 100 ms: RTO = max(1 s, 100 + 4
+ * * 50 ms) = 1 s.  At 0.5 s the path grows to R = 2 s; m1, sent at 1 s,
+ * times out at 2 s and goes again (window cut to one segment).  The
+ * original reaches B at 2 s and B's ACK, back at 3 s, echoes m1's first
+ * TSval (1 s), earlier than the retransmission: spurious, so the initial
+ * window of 10 segments comes back.  Eight one-segment messages queued at
+ * 3 s all leave at once (after the cut, slow start from one segment would
+ * have let 2 go) and arrive at 4 s; m1 is delivered once.  The ACK is also
+ * an RTT sample of 2 s (RFC 7323 4.1): RTTVAR = 3/4 * 50 + 1/4 * |100 -
+ * 2000| = 512.5 ms, SRTT = 7/8 * 100 + 1/8 * 2000 = 337.5 ms, RTO =
+ * 337.5 + 4 * 512.5 = 2387.5 ms (the duplicate's ACK at 4 s acknowledges
+ * nothing new and is no sample), where Karn's rule would have kept the
+ * doubled 2 s. */
+static void
+test_undo_spurious_timeout(Fx *fx, gconstpointer data)
+{
+    SimConn *c = fx_connect(fx, B_IP, SIP_PORT);
+    fx_run(fx, SIM_MS(500));
+    SimPathParams slow = { .delay = SIM_S(1), .mtu = 1500 };
+    sim_net_set_path(fx->net, fx->site_a, fx->site_b, &slow);
+    fx_run(fx, SIM_S(1));
+    fx_send(c, 1, 500);
+    fx_run(fx, SIM_S(3));
+    g_assert_cmpuint(counter(fx, "tcp.rto_timeouts"), ==, 1);
+    g_assert_cmpuint(counter(fx, "tcp.spurious_undone"), ==, 1);
+    guint before = fx->wire.times->len;
+    for (guint i = 0; i < 8; i++)
+        fx_send(c, 2 + i, 1400);
+    g_assert_cmpuint(fx->wire.times->len, ==, before + 8);
+    fx_run(fx, SIM_S(10));
+    g_assert_cmpuint(fx->sb.times->len, ==, 9);
+    g_assert_cmpuint(arrival(&fx->sb, 0), ==, SIM_S(2));
+    for (guint i = 1; i < 9; i++)
+        g_assert_cmpuint(arrival(&fx->sb, i), ==, SIM_S(4));
+    g_assert_cmpuint(counter(fx, "tcp.rto_timeouts"), ==, 1);
+    /* The eight ACKs at 5 s are eight more samples of 2 s (RFC 6298
+     * 2.3 in integer nanoseconds, as after the first); the RTO they leave
+     * shows on the next loss: m10 at 10 s into a black hole goes again one
+     * RTO later. */
+    SimTime srtt = SIM_US(337500), rttvar = SIM_US(512500);
+    for (guint i = 0; i < 8; i++) {
+        SimTime r = SIM_S(2);
+        rttvar = (3 * rttvar + (srtt > r ? srtt - r : r - srtt)) / 4;
+        srtt = (7 * srtt + r) / 8;
+    }
+    SimTime rto = srtt + 4 * rttvar;
+    g_test_message("RTO after nine samples of 2 s: %.3f ms", rto / 1e6);
+    g_assert_cmpuint(rto / SIM_MS(1), ==, 4872);
+    fx->wire.black_hole_at = SIM_S(10);
+    before = fx->wire.times->len;
+    fx_send(c, 10, 500);
+    fx_run(fx, SIM_S(16));
+    g_assert_cmpuint(fx->wire.times->len, ==, before + 2);
+    g_assert_cmpuint(g_array_index(fx->wire.times, SimTime, before + 1), ==,
+                     SIM_S(10) + rto);
 }
 
 /* Memory: 2048 bytes of kernel state per endpoint plus unacknowledged
@@ -757,6 +819,7 @@ main(int argc, char **argv)
         { "/tcp/rto/rfc6298-arithmetic", test_rto_arithmetic },
         { "/tcp/rto/backoff-black-hole", test_rto_backoff },
         { "/tcp/rto/after-syn-timeout", test_rto_after_syn_timeout },
+        { "/tcp/undo/spurious-timeout", test_undo_spurious_timeout },
         { "/tcp/memory/accounting", test_memory },
         { "/tcp/ports/local-port", test_local_port },
         { "/tcp/loss/in-order-exactly-once", test_lossy_order },

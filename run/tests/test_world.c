@@ -665,8 +665,10 @@ test_failover_on_timeout(void)
     g_assert_cmpfloat(failovers, >, 0);
 }
 
-/* Failover under loss never misdelivers: on the carrier trunk with 10%
- * loss (seed 3: one whose losses time requests out), requests time out and fail over to the next SRV target
+/* Failover under loss never misdelivers: on the carrier trunk with 20%
+ * loss (seed 3: one whose losses time requests out; at 10% TCP with
+ * timestamps and undo, issue 12 item 8, recovers every loss inside Timer
+ * B), requests time out and fail over to the next SRV target
  * (RFC 3263 4.3) while a copy sent to the first target may still be on
  * its way; that copy must arrive with its own branch and intended target,
  * so under rfc3261, which never aliases, no request is hijacked.  The
@@ -678,7 +680,7 @@ test_failover_no_hijack(void)
     const char *src = g_getenv("SIPREUSE_SRCDIR");
     g_autofree char *path = g_build_filename(src ? src : ".", "topologies",
                                              "trunk.topo", NULL);
-    const char *ov[] = { "network.loss=10%", NULL };
+    const char *ov[] = { "network.loss=20%", NULL };
     g_autoptr(GError) error = NULL;
     g_autoptr(SimTopo) topo = sim_topo_load(path, ov, &error);
     g_assert_no_error(error);
