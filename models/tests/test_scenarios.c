@@ -7,10 +7,10 @@
  * binomial bounds for SRV shares.  Covers reuse against virtual-server
  * (29, 30), many dialogs (5), ports (6, 35), identities (10, 11, 14-16),
  * resumption (17), lifetime (18, 21, 22), TCP/SCTP (23-28), SRV farms
- * (32, 34, 35, 36), first-request arrival (38; at R = 10 s, 40), timers
- * (39, 41), the per-transaction baseline, UDP retransmission (Timer A,
- * the callee's 2xx), the callee's BYE only after the ACK (RFC 3261
- * 15.1.2), and a caller abandoning its call (CANCEL, RFC 3261 9;
+ * (32-36, 33 a reverse one), first-request arrival (38; at R = 10 s, 40),
+ * timers (39, 41), the per-transaction baseline, UDP retransmission
+ * (Timer A, the callee's 2xx), the callee's BYE only after the ACK (RFC
+ * 3261 15.1.2), and a caller abandoning its call (CANCEL, RFC 3261 9;
  * scenario 20, R19).
  * Scenarios 1-4, 9 and the full-mesh closed forms are in test_proxy.c.
  */
@@ -249,6 +249,11 @@ run_scenario29(const SimStrategyOps *s)
     g_assert_cmpuint(ctr(w, "sip.connections.opened"), ==, 2);
     g_assert_cmpuint(ctr(w, "calls.completed"), ==, 3);
     g_assert_cmpuint(ctr(w, "requests.hijacked"), ==, 0);
+    /* The SNI connection succeeded: V answered it with its second
+     * certificate, which proves example.org (R17). */
+    g_assert_cmpuint(ctr(w, "handshakes.failed"), ==, 0);
+    g_assert_cmpuint(ctr(w, "requests.failover"), ==, 0);
+    g_assert_cmpuint(ctr(w, "node.v.calls.received"), ==, 2);
     sim_test_world_free(w);
 }
 
@@ -604,6 +609,46 @@ test_close_graceful(void)
     g_assert_cmpuint(ctr(w, "sip.connections.drained"), ==, 1);
     g_assert_cmpuint(ctr(w, "sip.connections.drain_abandoned"), ==, 0);
     g_assert_cmpuint(ctr(w, "responses.r28_fallback"), ==, 0);
+    sim_test_world_free(w);
+}
+
+/* Scenario 18 with the close an aliased connection now gets (D8): reuse
+ * over TLS 1.3, idle timeout 2 s, so the aliased connection of A's call
+ * (B's BYE rides it) idles out 64*T1 = 32 s after its last message.  Its
+ * last message at B is the BYE's 200, at t_bye; A's, the 200 leaving, at
+ * t_bye - R/2.  Whichever end's timer acts, B's row goes at t_bye + 64*T1:
+ * B's own timer fires then, and A's close_notify, sent 64*T1 after
+ * t_bye - R/2, arrives then.  Both ends close gracefully (drained, none
+ * abandoned).  B's next call, at 40 s, opens a new connection (+1) and
+ * completes; nothing failed or failed over. */
+static void
+test_close_notify_idle(void)
+{
+    SimTestWorldOpts o = { .transport = &sim_transport_tls,
+                           .strategy = &sim_strategy_reuse,
+                           .one_way = ONE_WAY, .idle_timeout = SIM_S(2) };
+    SimTestWorld *w = sim_test_world_new_opts(&o, pair, 2);
+    sim_test_call(w, 0, "example.net", SIM_S(1), SIM_BYE_FROM_CALLEE);
+    SimTime t_bye = step_until_count(w, "bye.completed", SIM_S(5));
+    g_assert_cmpuint(ctr(w, "alias.hits"), >=, 1);
+    g_assert_cmpuint(sim_conntab_n_rows(sim_test_tab(w, 1)), ==, 1);
+    SimTime at = step_until_rows(w, 1, 0, SIM_S(40));
+    g_assert_cmpuint(at, ==, t_bye + 64 * T1);
+    run_to(w, t_bye + 64 * T1 + RTT);
+    g_assert_cmpuint(open_conns(w, 0), ==, 0);
+    g_assert_cmpuint(open_conns(w, 1), ==, 0);
+    g_assert_cmpuint(ctr(w, "sip.connections.drained"), >=, 1);
+    g_assert_cmpuint(ctr(w, "sip.connections.drain_abandoned"), ==, 0);
+    sim_test_call_at(w, SIM_S(40), 1, "example.com", SIM_S(1),
+                     SIM_BYE_FROM_CALLER);
+    run_to(w, SIM_S(50));
+    g_assert_cmpuint(ctr(w, "node.b.sip.connections.opened"), ==, 1);
+    g_assert_cmpuint(ctr(w, "sip.connections.opened"), ==, 2);
+    g_assert_cmpuint(ctr(w, "calls.completed"), ==, 2);
+    g_assert_cmpuint(ctr(w, "bye.completed"), ==, 2);
+    g_assert_cmpuint(ctr(w, "calls.failed"), ==, 0);
+    g_assert_cmpuint(ctr(w, "requests.failover"), ==, 0);
+    g_assert_cmpuint(ctr(w, "calls.teardown_failed"), ==, 0);
     sim_test_world_free(w);
 }
 
@@ -1292,6 +1337,75 @@ assert_s1_refused(SimTestWorld *w, guint n, const char *reason)
     g_assert_cmpuint(ctr(w, "node.s2.calls.received") +
                          ctr(w, "node.s3.calls.received"),
                      ==, n);
+}
+
+/* Scenario 33, a reverse farm: S1, S2, S3 (priority 10, weight 10 each)
+ * prove only the service domain example.net, not their host names.  Each
+ * first calls A with alias; then A sends FARM_CALLS calls to
+ * sips:example.net.  With the insert-time check (D3) the members'
+ * aliases are refused (their sent-by host is not among their identities:
+ * each member's INVITE and ACK) and A opens its own connection to each
+ * member; without it each member's connection gets a row {its address,
+ * 5061, TLS} proving example.net, and A's INVITEs ride them.  A's ACKs go
+ * to the member's Contact host, which its certificate does not prove:
+ * they fail authentication (R15), and that blacklists the member for its
+ * host name only (D12), so every INVITE's target is still drawn as
+ * before (R23): each member's count is binomial(FARM_CALLS, 1/3), 1000
+ * +- 4 sd (sd = 25.8). */
+static void
+run_reverse_farm(gboolean insert_check)
+{
+#define REVERSE_NODE(n, addr)                                               \
+    { .name = "s" #n, .host = "s" #n ".example.net", .ip = addr,            \
+      .domains = { "example.net", NULL },                                   \
+      .san = { "URI:sip:example.net", NULL } }
+    const SimTestNodeSpec specs[] = {
+        NODE_A(.no_insert_check = !insert_check),
+        REVERSE_NODE(1, "192.0.2.11"),
+        REVERSE_NODE(2, "192.0.2.12"),
+        REVERSE_NODE(3, "192.0.2.13"),
+    };
+#undef REVERSE_NODE
+    SimTestWorld *w = world(&sim_transport_tls, &sim_strategy_reuse, 13,
+                            specs, G_N_ELEMENTS(specs));
+    for (guint i = 1; i <= 3; i++)
+        sim_test_call(w, i, "example.com", SIM_S(100), SIM_BYE_FROM_CALLER);
+    run_to(w, SIM_S(1));
+    g_assert_cmpuint(ctr(w, "node.a.calls.received"), ==, 3);
+    g_assert_cmpuint(sim_conntab_n_rows(sim_test_tab(w, 0)), ==,
+                     insert_check ? 0 : 3);
+    for (guint i = 0; i < FARM_CALLS; i++)
+        sim_test_call_at(w, SIM_S(1) + SIM_S(30) * i / FARM_CALLS, 0,
+                         "example.net", SIM_S(100), SIM_BYE_FROM_CALLER);
+    run_to(w, SIM_S(40));
+    g_assert_cmpuint(ctr(w, "calls.completed"), ==, FARM_CALLS + 3);
+    g_assert_cmpuint(ctr(w, "requests.hijacked"), ==, 0);
+    guint64 sum = 0;
+    for (guint i = 1; i <= 3; i++) {
+        g_autofree char *name =
+            g_strdup_printf("node.s%u.calls.received", i);
+        assert_binomial(ctr(w, name), FARM_CALLS, 1.0 / 3);
+        sum += ctr(w, name);
+    }
+    g_assert_cmpuint(sum, ==, FARM_CALLS);
+    g_assert_cmpuint(ctr(w, "tls.failed.name_mismatch"), >, 0);
+    if (insert_check) {
+        g_assert_cmpuint(ctr(w, "alias.rejected.sent-by-not-in-cert"), ==, 6);
+        g_assert_cmpuint(ctr(w, "alias.hits"), ==, 0);
+        for (guint i = 1; i <= 3; i++)
+            g_assert_cmpuint(peer_opened(w, "a", specs[i].ip), >=, 1);
+    } else {
+        g_assert_cmpuint(ctr(w, "alias.rejected"), ==, 0);
+        g_assert_cmpuint(ctr(w, "alias.hits"), >=, FARM_CALLS);
+    }
+    sim_test_world_free(w);
+}
+
+static void
+test_farm_reverse(void)
+{
+    run_reverse_farm(TRUE);
+    run_reverse_farm(FALSE);
 }
 
 #define FARM_SPACED_CALLS 24
@@ -1993,6 +2107,8 @@ main(int argc, char **argv)
                     test_identity_record_route);
     g_test_add_func("/scenario/identity/17-resumed", test_resumed_row);
     g_test_add_func("/scenario/lifetime/18-close", test_close_purges_row);
+    g_test_add_func("/scenario/lifetime/18-idle-close-notify",
+                    test_close_notify_idle);
     g_test_add_func("/scenario/lifetime/19-graceful-close",
                     test_close_graceful);
     g_test_add_func("/scenario/lifetime/19-idle-graceful",
@@ -2010,6 +2126,7 @@ main(int argc, char **argv)
                     test_two_connection_backward);
     g_test_add_func("/scenario/srv/32-shares", test_farm_shares);
     g_test_add_func("/scenario/srv/32-rfc2782", test_farm_rfc2782);
+    g_test_add_func("/scenario/srv/33-reverse-farm", test_farm_reverse);
     g_test_add_func("/scenario/srv/34-dns-only", test_farm_dns_only);
     g_test_add_func("/scenario/srv/34-strict-3263", test_farm_strict);
     g_test_add_func("/scenario/srv/35-ports", test_farm_ports);
