@@ -85,7 +85,7 @@ compare_strategies(const SimTopo *topo, const char *list, GError **error)
  * returns the table to print. */
 static char *
 compare_aggregate(GPtrArray *jobs, char **strategies, const char *out,
-                  const char *topo_text, GError **error)
+                  const char *topo_text, SimTime warmup, GError **error)
 {
     guint n = g_strv_length(strategies);
     g_autofree SimOutGroup *groups = g_new0(SimOutGroup, n);
@@ -108,7 +108,7 @@ compare_aggregate(GPtrArray *jobs, char **strategies, const char *out,
     if (sim_out_write_file(runs_path, runs, error) &&
         sim_out_write_file(agg_path, agg, error) &&
         sim_out_write_file(topo_path, topo_text, error))
-        table = sim_out_compare_text(groups, n);
+        table = sim_out_compare_text(groups, n, warmup);
     for (guint s = 0; s < n; s++)
         g_ptr_array_unref(groups[s].rows);
     return table;
@@ -219,8 +219,9 @@ compare_main(const char *path, CompareArgs *a)
     sim_batch_run(jobs, &bo);
     sim_limits_watch_stop();
     rc = compare_report_failures(jobs);
-    g_autofree char *table = compare_aggregate(jobs, strategies, out, text,
-                                               &error);
+    g_autofree char *table = compare_aggregate(
+        jobs, strategies, out, text,
+        MIN(topo->simulation.warmup, topo->simulation.duration), &error);
     if (!table) {
         fprintf(stderr, "sipreuse compare: %s\n", error->message);
         return SIM_EXIT_FAILURE;

@@ -5,7 +5,8 @@
  * PNG (pngcairo, or png when cairo is missing) and SVG images into
  * RESULTS_DIR/plots/.  The scripts read result files only; the driver
  * first reshapes what they need into data files beside the images.  This
- * file holds the compare and single-run layouts (the load per node:
+ * file holds the compare and single-run layouts (the latency CDF pooled
+ * over each strategy's replications; the load per node:
  * requests received, mean and 95% CI over replications per strategy, with
  * each SRV farm member's expected share as a reference) and chooses the
  * layout; the sweep layout (data blocks per line, knees, per-node keys,
@@ -269,6 +270,93 @@ plot_link_run(const SimPlotEnv *env, guint i, const char *dir, const char *file,
     return sim_gnuplot_link(env->gp, name, target, error);
 }
 
+/* One latency bucket pooled over replications. */
+typedef struct {
+    double lo;
+    char *lo_text, *hi_text;
+    guint64 count;
+} PoolBucket;
+
+static gint
+pool_cmp(gconstpointer a, gconstpointer b)
+{
+    double x = ((const PoolBucket *)a)->lo, y = ((const PoolBucket *)b)->lo;
+    return x < y ? -1 : x > y;
+}
+
+static void
+pool_clear(gpointer p)
+{
+    g_free(((PoolBucket *)p)->lo_text);
+    g_free(((PoolBucket *)p)->hi_text);
+}
+
+/* Pools the latency histograms (latency.tsv) of every run of @g: the
+ * counts of each bucket summed over the runs (every run's buckets come
+ * from the same log-linear scheme, so equal bounds are the same bucket),
+ * then the cumulative fractions recomputed over the pooled calls.
+ * Appends one block (header, rows by lower bound, two blank lines) to
+ * @s; a run without the file adds nothing.  Sets *@rows to the number of
+ * buckets. */
+static void
+plot_pool_latency(const PlotGroup *g, GString *s, guint *rows)
+{
+    g_autoptr(GArray) b = g_array_new(FALSE, FALSE, sizeof(PoolBucket));
+    g_array_set_clear_func(b, pool_clear);
+    g_autoptr(GHashTable) at = g_hash_table_new(g_str_hash, g_str_equal);
+    guint64 total = 0;
+    for (guint r = 0; r < g->dirs->len; r++) {
+        g_autofree char *p = g_build_filename(g_ptr_array_index(g->dirs, r),
+                                              "latency.tsv", NULL);
+        g_autoptr(SimPlotTable) t = sim_plot_table_read(p, NULL);
+        if (!t)
+            continue;
+        gint cl = sim_plot_table_col(t, "lo_ms"), ch = sim_plot_table_col(t, "hi_ms"),
+             cc = sim_plot_table_col(t, "count");
+        if (cl < 0 || ch < 0 || cc < 0)
+            continue;
+        for (guint i = 0; i < t->rows->len; i++) {
+            const char *lo = sim_plot_table_get(t, i, cl);
+            guint64 c = g_ascii_strtoull(sim_plot_table_get(t, i, cc), NULL,
+                                         10);
+            gpointer idx;
+            if (g_hash_table_lookup_extended(at, lo, NULL, &idx)) {
+                g_array_index(b, PoolBucket, GPOINTER_TO_UINT(idx)).count += c;
+            } else {
+                PoolBucket pb = { g_ascii_strtod(lo, NULL), g_strdup(lo),
+                                  g_strdup(sim_plot_table_get(t, i, ch)), c };
+                g_array_append_val(b, pb);
+                g_hash_table_insert(at, pb.lo_text,
+                                    GUINT_TO_POINTER(b->len - 1));
+            }
+            total += c;
+        }
+    }
+    g_hash_table_remove_all(at);
+    g_array_sort(b, pool_cmp);
+    g_string_append(s, "lo_ms\thi_ms\tcount\tcdf_lo\tcdf\n");
+    guint64 cum = 0;
+    for (guint i = 0; i < b->len; i++) {
+        const PoolBucket *x = &g_array_index(b, PoolBucket, i);
+        char c0[G_ASCII_DTOSTR_BUF_SIZE], c1[G_ASCII_DTOSTR_BUF_SIZE];
+        g_ascii_formatd(c0, sizeof c0, "%.6f", (double)cum / (double)total);
+        cum += x->count;
+        g_ascii_formatd(c1, sizeof c1, "%.6f", (double)cum / (double)total);
+        g_string_append_printf(s, "%s\t%s\t%" G_GUINT64_FORMAT "\t%s\t%s\n",
+                               x->lo_text, x->hi_text, x->count, c0, c1);
+    }
+    g_string_append(s, "\n\n");
+    *rows = b->len;
+}
+
+/* Every @k-th point of a curve of up to @rows points gets a marker,
+ * about a dozen per curve. */
+static guint
+plot_marker_step(guint rows)
+{
+    return MAX(rows / 12, 1);
+}
+
 /* Draws the plots of a compare folder (@single FALSE: also the key
  * metrics) or of a single run. */
 static gboolean
@@ -283,14 +371,34 @@ plot_runs(const SimPlotEnv *env, gboolean single, GError **error)
         return FALSE;
     }
     g_autoptr(GString) names = g_string_new(NULL);
+    g_autoptr(GString) styles = g_string_new(NULL);
+    g_autoptr(GString) cdf = g_string_new(NULL);
+    guint cdf_rows = 0, ts_rows = 0, pooled = 0;
     for (guint k = 0; k < groups->len; k++) {
         PlotGroup *g = g_ptr_array_index(groups, k);
         const char *d = g_ptr_array_index(g->dirs, 0);
+        guint rows = 0;
         g_string_append_printf(names, "%s%s", k ? " " : "", g->name);
-        if (!plot_link_run(env, k + 1, d, "latency.tsv", error) ||
-            !plot_link_run(env, k + 1, d, "timeseries.tsv", error))
+        g_string_append_printf(styles, "%s%u", k ? " " : "",
+                               sim_plot_style(g->name));
+        plot_pool_latency(g, cdf, &rows);
+        cdf_rows = MAX(cdf_rows, rows);
+        pooled = MAX(pooled, g->dirs->len);
+        g_autofree char *tp = g_build_filename(d, "timeseries.tsv", NULL);
+        g_autoptr(SimPlotTable) ts = sim_plot_table_read(tp, NULL);
+        if (ts)
+            ts_rows = MAX(ts_rows, ts->rows->len);
+        if (!plot_link_run(env, k + 1, d, "timeseries.tsv", error))
             return FALSE;
     }
+    g_autofree char *cdf_path = g_build_filename(env->plots,
+                                                 "latency-cdf.dat", NULL);
+    if (!sim_out_write_file(cdf_path, cdf->str, error) ||
+        !sim_gnuplot_link(env->gp, "cdf.dat", cdf_path, error))
+        return FALSE;
+    PlotGroup *g0 = g_ptr_array_index(groups, 0);
+    double warmup = sim_plot_run_warmup(g_ptr_array_index(g0->dirs, 0));
+    g_autofree char *window = sim_plot_window_text(warmup);
     guint reps = 0;
     gboolean farms = FALSE;
     g_autofree char *nodes = g_build_filename(env->plots,
@@ -301,19 +409,46 @@ plot_runs(const SimPlotEnv *env, gboolean single, GError **error)
         (!single && !sim_gnuplot_link(env->gp, "aggregate.tsv", agg, error)))
         return FALSE;
     g_autofree char *base = g_path_get_basename(env->dir);
+    /* Titles say which runs and, with a warm-up, that the figures
+     * cover the window after it; the time series shows the whole run
+     * with the warm-up shaded. */
+    const char *wsep = window ? ", " : "";
+    const char *wtext = window ? window : "";
     g_autofree char *scope = single
+        ? g_strdup_printf("run %s%s%s", base, wsep, wtext)
+        : g_strdup_printf("first replication of each strategy%s%s", wsep,
+                          wtext);
+    g_autofree char *cdf_scope = single
+        ? g_strdup(scope)
+        : g_strdup_printf("%u replication%s of each strategy pooled%s%s",
+                          pooled, pooled == 1 ? "" : "s", wsep, wtext);
+    g_autofree char *ts_scope = single
         ? g_strdup_printf("run %s", base)
         : g_strdup("first replication of each strategy");
     g_autofree char *label = sim_plot_label(scope);
+    g_autofree char *cdf_label = sim_plot_label(cdf_scope);
+    g_autofree char *ts_label = sim_plot_label(ts_scope);
+    g_autofree char *win_label = sim_plot_label(window ? window : "");
     g_autofree char *ns = g_strdup_printf("%u", groups->len);
     g_autofree char *nr = g_strdup_printf("%u", reps);
-    const char *runs_args[] = { label, names->str, ns, NULL };
-    const char *nodes_args[] = { label, ns, nr, farms ? "1" : "0", NULL };
+    g_autofree char *cdf_n = g_strdup_printf(
+        "%u %u", groups->len, plot_marker_step(cdf_rows));
+    g_autofree char *ts_n = g_strdup_printf(
+        "%u %u", groups->len, plot_marker_step(ts_rows));
+    char ws[G_ASCII_DTOSTR_BUF_SIZE];
+    g_ascii_formatd(ws, sizeof ws, "%.9g", isfinite(warmup) ? warmup : 0.0);
+    const char *cdf_args[] = { cdf_label, names->str, cdf_n, styles->str,
+                               NULL };
+    const char *ts_args[] = { ts_label, names->str, ts_n, styles->str, ws,
+                              NULL };
+    const char *nodes_args[] = { label, ns, nr, farms ? "1" : "0",
+                                 styles->str, win_label, NULL };
+    const char *compare_args[] = { win_label, styles->str, NULL };
     if (!single)
-        sim_gnuplot_draw(env->gp, "compare.gp", "compare", NULL);
-    sim_gnuplot_draw(env->gp, "latency_cdf.gp", "latency-cdf", runs_args);
+        sim_gnuplot_draw(env->gp, "compare.gp", "compare", compare_args);
+    sim_gnuplot_draw(env->gp, "latency_cdf.gp", "latency-cdf", cdf_args);
     sim_gnuplot_draw(env->gp, "timeseries.gp", "open-connections",
-                     runs_args);
+                     ts_args);
     sim_gnuplot_draw(env->gp, "nodes.gp", "load-per-node", nodes_args);
     return TRUE;
 }

@@ -16,12 +16,15 @@
 #include "cli/gnuplot.h"
 
 #include <errno.h>
+#include <math.h>
 #include <glib/gstdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "models/strategy/strategy.h"
 #include "run/input.h"
+#include "run/out.h"
 #include "run/topo.h"
 
 G_DEFINE_QUARK(sim-gnuplot-error-quark, sim_gnuplot_error)
@@ -474,6 +477,9 @@ static const char *const plot_labels[][2] = {
     { "requests.hijacked", "requests hijacked" },
     { "cpu.util_max", "busiest node CPU utilisation (0-1)" },
     { "cpu.crypto_s", "crypto CPU (s)" },
+    { "handshakes.per_s", "handshakes per second" },
+    { "cpu.crypto_cores_per_node", "crypto CPU (cores per node)" },
+    { "connections.opened_run", "connections opened, whole run" },
     { "bytes.wire", "bytes on the wire" },
     { "memory.conn_bytes_peak", "connection memory peak (bytes)" },
     { "sim.events", "simulator events" },
@@ -524,4 +530,64 @@ sim_plot_data_name(const char *text)
         else if (*c == '"')
             *c = '\'';
     return s;
+}
+
+/**
+ * sim_plot_style:
+ * @strategy: a strategy name
+ *
+ * The style (a linetype of plots/common.gp: colour, dash and marker) of
+ * @strategy in every plot: 1 + its place in the strategy registry, so a
+ * strategy looks the same in every image whichever others are drawn with
+ * it; a name the registry does not hold gets the last style.
+ *
+ * Returns: the linetype, 1 to %SIM_PLOT_N_STYLES.
+ */
+guint
+sim_plot_style(const char *strategy)
+{
+    guint i = 0;
+    for (const SimStrategyOps *const *s = sim_strategy_all(); *s; s++, i++)
+        if (strategy && g_str_equal((*s)->name, strategy))
+            return MIN(i + 1, SIM_PLOT_N_STYLES);
+    return SIM_PLOT_N_STYLES;
+}
+
+/**
+ * sim_plot_run_warmup:
+ * @run_dir: a run's folder
+ *
+ * Returns: the warm-up of the run in seconds, read from its summary.json
+ *   (meta.warmup_s), or NAN when the file or the value is missing.
+ */
+double
+sim_plot_run_warmup(const char *run_dir)
+{
+    g_autofree char *path = g_build_filename(run_dir, "summary.json", NULL);
+    g_autofree char *text = NULL;
+    gsize len = 0;
+    if (!sim_input_read_file(path, SIM_INPUT_MAX_RESULTS, &text, &len, NULL))
+        return NAN;
+    const char *k = strstr(text, "\"warmup_s\":");
+    if (!k)
+        return NAN;
+    char *end = NULL;
+    double v = g_ascii_strtod(k + strlen("\"warmup_s\":"), &end);
+    return end && end != k + strlen("\"warmup_s\":") && v >= 0 ? v : NAN;
+}
+
+/**
+ * sim_plot_window_text:
+ * @warmup_s: a warm-up in seconds (0 or NAN: none, or unknown)
+ *
+ * Returns: (transfer full) (nullable): "after 10 s warm-up", or NULL when
+ *   there is no warm-up to mention.
+ */
+char *
+sim_plot_window_text(double warmup_s)
+{
+    if (!isfinite(warmup_s) || warmup_s <= 0)
+        return NULL;
+    g_autofree char *w = sim_out_seconds_text((SimTime)llround(warmup_s * 1e9));
+    return g_strdup_printf("after %s s warm-up", w);
 }

@@ -75,6 +75,13 @@ char *sim_plot_x_label(const char *key);
 char *sim_plot_label(const char *text);
 char *sim_plot_data_name(const char *text);
 
+/* Linetypes plots/common.gp defines, one per strategy of the registry and
+ * one for any other name. */
+#define SIM_PLOT_N_STYLES 7
+guint sim_plot_style(const char *strategy);
+double sim_plot_run_warmup(const char *run_dir);
+char *sim_plot_window_text(double warmup_s);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(SimPlotTable, sim_plot_table_free)
 
 G_END_DECLS

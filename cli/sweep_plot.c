@@ -74,8 +74,8 @@ typedef struct {
     char *x;
     char **y;
     char *title, *xlabel, *ylabel;
-    /* Logarithmic x axis. */
-    gboolean logx;
+    /* Logarithmic x and y axes. */
+    gboolean logx, logy;
     /* The knee criterion: every condition holds (n_knee = 0: none). */
     KneeCond *knee;
     guint n_knee;
@@ -232,7 +232,8 @@ spec_load(PlotSpec *p, GKeyFile *kf, const char *path, const char *group,
           const char *const *varied, GError **error)
 {
     static const char *const known[] = { "x", "y", "title", "xlabel",
-                                         "ylabel", "logx", "knee", NULL };
+                                         "ylabel", "logx", "logy", "knee",
+                                         NULL };
     p->name = g_strdup(group + strlen("plot "));
     g_strstrip(p->name);
     if (!sim_cli_name_ok(p->name))
@@ -244,7 +245,7 @@ spec_load(PlotSpec *p, GKeyFile *kf, const char *path, const char *group,
         if (!g_strv_contains(known, keys[i]))
             return spec_fail(error, path, group, keys[i],
                              "unknown key (known: x, y, title, xlabel, "
-                             "ylabel, logx, knee)");
+                             "ylabel, logx, logy, knee)");
     p->x = g_key_file_get_string(kf, group, "x", NULL);
     if (!p->x || !g_strv_contains(varied, g_strstrip(p->x)))
         return spec_fail(error, path, group, "x",
@@ -276,6 +277,12 @@ spec_load(PlotSpec *p, GKeyFile *kf, const char *path, const char *group,
         p->logx = g_key_file_get_boolean(kf, group, "logx", &bad);
         if (bad)
             return spec_fail(error, path, group, "logx",
+                             "expected true or false");
+    }
+    if (g_key_file_has_key(kf, group, "logy", NULL)) {
+        p->logy = g_key_file_get_boolean(kf, group, "logy", &bad);
+        if (bad)
+            return spec_fail(error, path, group, "logy",
                              "expected true or false");
     }
     g_autofree char *knee = g_key_file_get_string(kf, group, "knee", NULL);
@@ -811,9 +818,33 @@ spec_ylabel(const PlotSpec *p)
     return g_string_free(s, FALSE);
 }
 
+/* (transfer full): the number of blocks, then per block of @agg's series
+ * (spec_data()'s order) its strategy's style and how many earlier blocks
+ * have the same style (a later block of a strategy, at another value of
+ * a further varied key, gets open markers and another dash):
+ * "NB S1 R1 S2 R2 ...". */
+static char *
+spec_styles(const SimPlotTable *agg, const PlotSpec *p)
+{
+    gint cx = sim_plot_table_col(agg, p->x), cn = sim_plot_table_col(agg, "n");
+    g_autoptr(GPtrArray) series = spec_series(agg, cx, cn);
+    GString *s = g_string_new(NULL);
+    g_autofree guint *seen = g_new0(guint, SIM_PLOT_N_STYLES + 1);
+    g_string_append_printf(s, "%u", series->len);
+    for (guint b = 0; b < series->len; b++) {
+        const char *sname = g_ptr_array_index(series, b);
+        const char *comma = strchr(sname, ',');
+        g_autofree char *strategy = comma ? g_strndup(sname, comma - sname)
+                                          : g_strdup(sname);
+        guint st = sim_plot_style(strategy);
+        g_string_append_printf(s, " %u %u", st, seen[st]++);
+    }
+    return g_string_free(s, FALSE);
+}
+
 static gboolean
 plot_spec(const SimPlotEnv *env, const PlotSpec *p, const SimPlotTable *agg,
-          GError **error)
+          const char *window, GError **error)
 {
     guint nb = 0;
     /* Which knee statuses occur, for the legend: "101" = some lines
@@ -824,7 +855,11 @@ plot_spec(const SimPlotEnv *env, const PlotSpec *p, const SimPlotTable *agg,
     g_autofree char *xdef = sim_plot_x_label(p->x);
     g_autofree char *ydef = spec_ylabel(p);
     g_autofree char *tdef = g_strdup_printf("%s against %s", ydef, p->x);
-    g_autofree char *title = sim_plot_label(p->title ? p->title : tdef);
+    g_autofree char *tfull = window
+        ? g_strdup_printf("%s\n(measured %s)", p->title ? p->title : tdef,
+                          window)
+        : g_strdup(p->title ? p->title : tdef);
+    g_autofree char *title = sim_plot_label(tfull);
     g_autofree char *xl = sim_plot_label(p->xlabel ? p->xlabel : xdef);
     g_autofree char *yl = sim_plot_label(p->ylabel ? p->ylabel : ydef);
     g_autofree char *kl = NULL;
@@ -832,14 +867,34 @@ plot_spec(const SimPlotEnv *env, const PlotSpec *p, const SimPlotTable *agg,
         g_autofree char *crit = spec_knee_text(p, TRUE);
         kl = sim_plot_label(crit);
     }
-    g_autofree char *snb = g_strdup_printf("%u", nb);
+    g_autofree char *snb = spec_styles(agg, p);
     g_autofree char *sny = g_strdup_printf("%u", g_strv_length(p->y));
-    g_autofree char *flags = g_strdup_printf("%c%s", p->logx ? '1' : '0',
-                                             has);
+    g_autofree char *flags = g_strdup_printf("%c%s%c", p->logx ? '1' : '0',
+                                             has, p->logy ? '1' : '0');
     const char *args[] = { title, xl, yl, kl ? kl : "", snb, sny, flags,
                            NULL };
     sim_gnuplot_draw(env->gp, "sweep.gp", p->name, args);
     return TRUE;
+}
+
+/* The warm-up of the sweep's runs in seconds: that of the first run
+ * folder found under the first grid point (NAN when there is none). */
+static double
+sweep_warmup(const char *dir, const SimPlotTable *agg)
+{
+    if (!agg->rows->len)
+        return NAN;
+    g_autofree char *point = agg_point_folder(agg, 0);
+    g_autofree char *pd = g_build_filename(dir, "runs", point, NULL);
+    g_autoptr(GDir) d = g_dir_open(pd, 0, NULL);
+    const char *e;
+    while (d && (e = g_dir_read_name(d)) != NULL) {
+        g_autofree char *rd = g_build_filename(pd, e, NULL);
+        double w = sim_plot_run_warmup(rd);
+        if (!isnan(w))
+            return w;
+    }
+    return NAN;
 }
 
 /* Loads experiment @exp (checked) and the aggregate of @dir. */
@@ -1064,6 +1119,13 @@ sim_plot_sweep(const SimPlotEnv *env, const char *exp, GError **error)
     g_auto(GStrv) varied = g_key_file_get_keys(kf, "vary", NULL, NULL);
     const char *const none[] = { NULL };
     g_auto(GStrv) groups = g_key_file_get_groups(kf, NULL);
+    /* Titles say "measured after N s warm-up" unless the warm-up is one
+     * of the varied keys. */
+    gboolean varies = FALSE;
+    for (guint i = 0; varied && varied[i]; i++)
+        varies |= g_str_equal(g_strstrip(varied[i]), "simulation.warmup");
+    g_autofree char *window =
+        varies ? NULL : sim_plot_window_text(sweep_warmup(env->dir, agg));
     for (guint i = 0; groups[i]; i++) {
         if (!g_str_has_prefix(groups[i], "plot "))
             continue;
@@ -1071,7 +1133,7 @@ sim_plot_sweep(const SimPlotEnv *env, const char *exp, GError **error)
         gboolean ok = spec_load(&p, kf, exp, groups[i],
                                 varied ? (const char *const *)varied : none,
                                 error) &&
-                      plot_spec(env, &p, agg, error);
+                      plot_spec(env, &p, agg, window, error);
         spec_clear(&p);
         if (!ok)
             return FALSE;

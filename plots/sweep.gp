@@ -6,18 +6,23 @@
 # and ci per y key), and plots/NAME.knee.dat (x, y, status of each
 # line's knee), linked as data.dat and knee.dat.
 # ARG1 scripts folder, ARG2 terminal, ARG3 title, ARG4 x label, ARG5 y
-# label, ARG6 knee title ('' when there is no knee), ARG7 blocks, ARG8 y
-# keys, ARG9 four flags, '1' or '0': a logarithmic x axis, then the knee
-# statuses present (below); gnuplot -c passes nine arguments at most.
+# label, ARG6 knee title ('' when there is no knee), ARG7 the number of
+# blocks, then per block its strategy's style (a linetype of common.gp)
+# and how many earlier blocks share it ("NB S1 R1 S2 R2 ..."), ARG8 y
+# keys, ARG9 five flags, '1' or '0': a logarithmic x axis, the knee
+# statuses present (below), a logarithmic y axis; gnuplot -c passes nine
+# arguments at most.
 scripts = ARG1
 term = ARG2
 title = ARG3
 xlabel = ARG4
 ylabel = ARG5
 kneetitle = ARG6
-nb = ARG7 + 0
+nb = word(ARG7, 1) + 0
+blocks = ARG7
 ny = ARG8 + 0
 logx = ARG9[1:1] eq '1'
+logy = strlen(ARG9) >= 5 && ARG9[5:5] eq '1'
 data = 'data.dat'
 knee = 'knee.dat'
 load scripts.'/common.gp'
@@ -29,6 +34,26 @@ set yrange [0:*]
 top = kneetitle eq '' ? 0.15 : 0.3
 set offsets 0, 0, graph top, 0
 if (logx) { set logscale x 2; set offsets graph 0.03, graph 0.03, graph top, 0 }
+if (logy) { set logscale y; set yrange [*:*] }
+# Styles: block b (from 0) of strategy style st(b); its y key j gets the
+# strategy's colour, dash and marker, except that a second y key, or a
+# later block of the same strategy (variant v > 0), gets the open marker
+# and another dash.
+st(b) = word(blocks, 2 + 2 * b) + 0
+rp(b) = word(blocks, 3 + 2 * b) + 0
+v(b, j) = (j - 1) + rp(b) * ny
+basept(s) = word("7 5 9 11 13 3 1", s) + 0
+basedt(s) = word("1 2 4 5 3 1 1", s) + 0
+pts(b, j) = v(b, j) == 0 ? basept(st(b)) : openpt(st(b))
+dts(b, j) = v(b, j) == 0 ? basedt(st(b)) : (basedt(st(b)) + v(b, j) - 1) % 5 + 1
+# Curves that coincide stay visible: each is shifted by a small x offset
+# (about half a marker; 0.03 of an octave on a log axis, 0.6% of the
+# range on a linear one), the knee marks stay at their x.
+nc = nb * ny
+stats data using 1 nooutput
+span = STATS_max > STATS_min ? STATS_max - STATS_min : 1
+c(b, j) = (b * ny + j - 1) - (nc - 1) / 2.0
+xo(x, b, j) = logx ? x * 2 ** (0.03 * c(b, j)) : x + 0.006 * span * c(b, j)
 set key inside top left opaque noenhanced
 # knee.dat: x y status line; status 0 reached (a circle at the knee,
 # interpolated between the last point meeting the criterion and the first
@@ -49,7 +74,7 @@ tb = hb ? 'knee below the range: fails at the first x' : ''
 # undefined, so each label plot is added only when its status occurs.  The
 # command is built from this script's own text only: every title is
 # referenced by its variable name, never pasted in.
-lines = "plot for [b=0:nb-1] for [j=1:ny] data index b using 1:(column(2*j)):(column(2*j+1)) with yerrorlines lt (b*ny+j) title columnheader(2*j)"
+lines = "plot for [b=0:nb-1] for [j=1:ny] data index b using (xo($1, b, j)):(column(2*j)):(column(2*j+1)) with yerrorlines lt st(b) pt pts(b, j) dt dts(b, j) ps 1.2 title columnheader(2*j)"
 if (kneetitle eq '') {
     eval lines
 } else {

@@ -99,6 +99,9 @@ static const OutColumn out_columns[] = {
     COL("latency.setup_ms.p50_all", OUT_F64, latency_setup_ms_p50_all),
     COL("latency.setup_ms.p95_all", OUT_F64, latency_setup_ms_p95_all),
     COL("latency.setup_ms.p99_all", OUT_F64, latency_setup_ms_p99_all),
+    /* The window made explicit (issue 14; appended): rates over it. */
+    COL("handshakes.per_s", OUT_F64, handshakes_per_s),
+    COL("cpu.crypto_cores_per_node", OUT_F64, cpu_crypto_cores_per_node),
 };
 
 #define N_COLUMNS G_N_ELEMENTS(out_columns)
@@ -121,10 +124,13 @@ static const char *const out_keys[N_COLUMNS + 1] = {
     "connections.open_end",
     "calls.completion_ratio", "latency.setup_ms.p50_all",
     "latency.setup_ms.p95_all", "latency.setup_ms.p99_all",
+    "handshakes.per_s", "cpu.crypto_cores_per_node",
     NULL,
 };
 
-/* The rows of the compare table: (key, label). */
+/* The rows of the compare table: (key, label).  A label starting with
+ * "+" is a whole-run figure shown under its window figure only when there
+ * is a warm-up (without one both are the same). */
 static const char *const out_compare_rows[][2] = {
     { "calls.completed", "calls completed" },
     { "calls.failed", "calls failed" },
@@ -134,13 +140,17 @@ static const char *const out_compare_rows[][2] = {
     { "latency.setup_ms.p95_all", "setup p95, all calls (ms)" },
     { "connections.peak", "connections peak" },
     { "connections.mean", "connections mean" },
+    { "connections.opened", "connections opened" },
+    { "connections.opened_run", "+  whole run, with warm-up" },
     { "handshakes.tcp", "TCP handshakes" },
     { "handshakes.tls_full", "TLS full handshakes" },
     { "handshakes.tls_resumed", "TLS resumed handshakes" },
+    { "handshakes.per_s", "handshakes per second" },
     { "alias.hits", "alias hits" },
     { "requests.hijacked", "requests hijacked" },
     { "cpu.util_max", "CPU utilisation max" },
     { "cpu.crypto_s", "crypto CPU (s)" },
+    { "cpu.crypto_cores_per_node", "crypto CPU (cores per node)" },
     { "bytes.wire", "wire bytes" },
     { "memory.conn_bytes_peak", "connection memory peak (B)" },
 };
@@ -499,15 +509,19 @@ char *
 sim_out_timeseries_tsv(const SimRunResult *r)
 {
     GString *s = g_string_new("time_s\topen_connections\tcpu_util\t"
-                              "calls_in_progress\n");
+                              "calls_in_progress\topen_connections_max\t"
+                              "open_connections_mean\n");
     for (guint i = 0; i < r->n_samples; i++) {
         const SimSample *x = &r->samples[i];
         put_double(s, (double)x->t / 1e9, FALSE);
         g_string_append_printf(s, "\t%" G_GUINT64_FORMAT "\t",
                                x->open_connections);
         put_double(s, x->cpu_util, FALSE);
-        g_string_append_printf(s, "\t%" G_GUINT64_FORMAT "\n",
-                               x->calls_in_progress);
+        g_string_append_printf(s, "\t%" G_GUINT64_FORMAT "\t%" G_GUINT64_FORMAT
+                               "\t", x->calls_in_progress,
+                               x->open_connections_max);
+        put_double(s, x->open_connections_mean, FALSE);
+        g_string_append_c(s, '\n');
     }
     return g_string_free(s, FALSE);
 }
@@ -1248,15 +1262,33 @@ pad_utf8(GString *s, const char *text, glong width)
 }
 
 /**
+ * sim_out_seconds_text:
+ * @t: a duration
+ *
+ * Returns: (transfer full): @t in seconds as a person writes it: "10",
+ *   "2.5", "0.001" (at most six significant digits, no trailing zeros).
+ */
+char *
+sim_out_seconds_text(SimTime t)
+{
+    char buf[G_ASCII_DTOSTR_BUF_SIZE];
+    return g_strdup(g_ascii_formatd(buf, sizeof buf, "%.6g", (double)t / 1e9));
+}
+
+/**
  * sim_out_compare_text:
  * @groups: one group per strategy (labels[0] is its name)
  * @n_groups: how many
+ * @warmup: the runs' warm-up (0: none)
  *
  * Returns: (transfer full): the side-by-side table of `sipreuse compare`:
- *   key metrics as rows, strategies as columns, "mean ± 95% CI".
+ *   key metrics as rows, strategies as columns, "mean ± 95% CI".  With a
+ *   warm-up, a first line says the figures cover the window after it, and
+ *   whole-run counts follow their window counts.
  */
 char *
-sim_out_compare_text(const SimOutGroup *groups, guint n_groups)
+sim_out_compare_text(const SimOutGroup *groups, guint n_groups,
+                     SimTime warmup)
 {
     const guint n_rows = G_N_ELEMENTS(out_compare_rows);
     g_autofree char **cells = g_new0(char *, n_rows * n_groups + 1);
@@ -1265,6 +1297,8 @@ sim_out_compare_text(const SimOutGroup *groups, guint n_groups)
         width[g] = g_utf8_strlen(groups[g].labels[0], -1);
         for (guint r = 0; r < n_rows; r++) {
             SimOutStat st;
+            if (out_compare_rows[r][1][0] == '+' && warmup == 0)
+                continue;
             sim_out_group_stat(&groups[g], out_compare_rows[r][0], &st);
             cells[r * n_groups + g] = compare_cell(&st, groups[g].rows->len);
             width[g] = MAX(width[g],
@@ -1272,6 +1306,11 @@ sim_out_compare_text(const SimOutGroup *groups, guint n_groups)
         }
     }
     GString *s = g_string_new(NULL);
+    if (warmup > 0) {
+        g_autofree char *w = sim_out_seconds_text(warmup);
+        g_string_append_printf(s, "measured after %s s warm-up (whole-run "
+                                  "rows include it)\n", w);
+    }
     /* 29 columns: "±" is two bytes but one column wide. */
     g_string_append_printf(s, "%-29s", "mean ± 95% CI");
     for (guint g = 0; g < n_groups; g++) {
@@ -1285,7 +1324,13 @@ sim_out_compare_text(const SimOutGroup *groups, guint n_groups)
         pad_utf8(s, n, width[g]);
     }
     for (guint r = 0; r < n_rows; r++) {
-        g_string_append_printf(s, "\n%-28s", out_compare_rows[r][1]);
+        const char *label = out_compare_rows[r][1];
+        if (label[0] == '+') {
+            if (warmup == 0)
+                continue;
+            label++;
+        }
+        g_string_append_printf(s, "\n%-28s", label);
         for (guint g = 0; g < n_groups; g++) {
             g_string_append(s, "  ");
             pad_utf8(s, cells[r * n_groups + g], width[g]);

@@ -135,6 +135,8 @@ gboolean sim_out_group_stat(const SimOutGroup *g, const char *key,
                             SimOutStat *st);
 char *sim_out_aggregate_tsv(const char *const *label_names,
                             const SimOutGroup *groups, guint n_groups);
-char *sim_out_compare_text(const SimOutGroup *groups, guint n_groups);
+char *sim_out_compare_text(const SimOutGroup *groups, guint n_groups,
+                           SimTime warmup);
+char *sim_out_seconds_text(SimTime t);
 
 G_END_DECLS

@@ -147,8 +147,10 @@ sim_run_result_setup_quantile_all(const SimRunResult *r, double q)
  * sim_run_result_derive:
  * @r: a result whose calls.* counts and latency histogram are filled
  *
- * Fills the figures computed from others: calls.completion_ratio and the
- * latency.setup_ms.*_all quantiles.
+ * Fills the figures computed from others: calls.completion_ratio, the
+ * latency.setup_ms.*_all quantiles, and (from duration, warmup, n_nodes,
+ * the handshake counts and cpu.crypto_s) handshakes.per_s and
+ * cpu.crypto_cores_per_node.
  */
 void
 sim_run_result_derive(SimRunResult *r)
@@ -160,4 +162,14 @@ sim_run_result_derive(SimRunResult *r)
     r->latency_setup_ms_p50_all = sim_run_result_setup_quantile_all(r, 0.50);
     r->latency_setup_ms_p95_all = sim_run_result_setup_quantile_all(r, 0.95);
     r->latency_setup_ms_p99_all = sim_run_result_setup_quantile_all(r, 0.99);
+    double window_s = r->duration > r->warmup
+                          ? (double)(r->duration - r->warmup) / 1e9
+                          : 0.0;
+    guint64 handshakes = r->handshakes_tcp + r->handshakes_sctp +
+                         r->handshakes_tls_full + r->handshakes_tls_resumed;
+    r->handshakes_per_s = window_s > 0 ? (double)handshakes / window_s : NAN;
+    r->cpu_crypto_cores_per_node =
+        window_s > 0 && r->n_nodes > 0
+            ? r->cpu_crypto_s / window_s / (double)r->n_nodes
+            : NAN;
 }

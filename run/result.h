@@ -73,6 +73,13 @@ typedef struct {
     /* Mean busy fraction over all nodes' cores during the interval. */
     double cpu_util;
     guint64 calls_in_progress;
+    /* Highest number of open connections during the interval that ends at
+     * the sample (and at the sample itself): the series' mean misses
+     * short-lived peaks. */
+    guint64 open_connections_max;
+    /* Time-weighted mean of open connections over that interval (the
+     * level itself for the sample at time 0). */
+    double open_connections_mean;
 } SimSample;
 
 /* One bucket of the call set-up latency histogram. */
@@ -166,6 +173,13 @@ typedef struct {
     /* cpu.*: highest node utilisation; crypto CPU seconds over all nodes. */
     double cpu_util_max;
     double cpu_crypto_s;
+    /* Rates over the window (sim_run_result_derive; NAN for an empty
+     * window): handshakes.per_s, the transport handshakes (tcp + sctp +
+     * tls_full + tls_resumed) per second, and cpu.crypto_cores_per_node,
+     * cpu.crypto_s / window seconds / nodes: the cores an average node
+     * keeps busy with handshake crypto. */
+    double handshakes_per_s;
+    double cpu_crypto_cores_per_node;
 
     /* bytes.wire: every byte put on the wire (IP headers included). */
     guint64 bytes_wire;

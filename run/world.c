@@ -581,16 +581,29 @@ world_sample(SimEvq *q, gpointer data)
         .calls_in_progress =
             (guint64)MAX(sim_gauge_level(w->calls_in_progress), 0),
     };
+    s.open_connections_max = s.open_connections;
+    s.open_connections_mean = (double)s.open_connections;
     g_array_append_val(w->samples, s);
     if (now + w->sample_interval <= w->topo->simulation.duration)
         sim_evq_at(q, now + w->sample_interval, world_sample, w, NULL);
 }
 
 /* CPU use of each sample: the busy fraction of all cores over the
- * interval that ends at the sample (series entry k - 1 for sample k). */
+ * interval that ends at the sample (series entry k - 1 for sample k); and
+ * the highest and the mean number of open connections in that interval. */
 static void
 world_fill_sample_cpu(World *w)
 {
+    for (guint k = 1; k < w->samples->len; k++) {
+        SimSample *x = &g_array_index(w->samples, SimSample, k);
+        if (k - 1 >= sim_gauge_n_samples(w->conns_open))
+            continue;
+        x->open_connections_max = (guint64)MAX(
+            (gint64)x->open_connections,
+            sim_gauge_sample_max(w->conns_open, k - 1));
+        x->open_connections_mean =
+            MAX(sim_gauge_sample_mean(w->conns_open, k - 1), 0.0);
+    }
     double cores = 0;
     for (guint i = 0; i < w->topo->n_nodes; i++)
         cores += sim_cpu_cores(w->nodes[i].cpu);

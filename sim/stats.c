@@ -45,9 +45,14 @@ struct _SimGauge {
     /* Where the current series interval ends (SIM_TIME_NEVER without a
      * series): updates before it only accumulate. */
     SimTime seg_end;
-    /* Series: time-weighted mean (double) and closing level (gint64). */
+    /* Highest level held in the current series interval (the level at its
+     * start counts). */
+    gint64 seg_max;
+    /* Series: time-weighted mean (double), closing level and highest level
+     * (gint64). */
     GArray *means;
     GArray *levels;
+    GArray *maxes;
 };
 
 struct _SimHistogram {
@@ -82,6 +87,7 @@ gauge_free(gpointer p)
     SimGauge *g = p;
     g_array_unref(g->means);
     g_array_unref(g->levels);
+    g_array_unref(g->maxes);
     g_free(g);
 }
 
@@ -199,8 +205,10 @@ gauge_set_interval(SimGauge *g, SimTime interval)
     g->seg_start = g->last;
     g->seg_acc = 0;
     g->seg_end = gauge_seg_end(g);
+    g->seg_max = g->level;
     g_array_set_size(g->means, 0);
     g_array_set_size(g->levels, 0);
+    g_array_set_size(g->maxes, 0);
 }
 
 /**
@@ -222,6 +230,7 @@ sim_stats_gauge(SimStats *s, const char *name)
     g->window_start = s->window_start;
     g->means = g_array_new(FALSE, FALSE, sizeof(double));
     g->levels = g_array_new(FALSE, FALSE, sizeof(gint64));
+    g->maxes = g_array_new(FALSE, FALSE, sizeof(gint64));
     gauge_set_interval(g, s->interval);
     return stats_register(s, SIM_STAT_GAUGE, name, g);
 }
@@ -256,6 +265,8 @@ gauge_series_advance(SimGauge *g, SimTime now)
         double mean = (double)g->seg_acc / (double)g->interval;
         g_array_append_val(g->means, mean);
         g_array_append_val(g->levels, g->level);
+        g_array_append_val(g->maxes, g->seg_max);
+        g->seg_max = g->level;
         g->seg_acc = 0;
         g->seg_start = boundary;
         boundary += g->interval;
@@ -298,6 +309,8 @@ sim_gauge_set(SimGauge *g, SimTime now, gint64 level)
         g->peak = level;
     if (level > g->peak_run)
         g->peak_run = level;
+    if (level > g->seg_max)
+        g->seg_max = level;
 }
 
 /**
@@ -475,6 +488,8 @@ sim_stats_finish(SimStats *s, SimTime end)
             double mean = (double)g->seg_acc / (double)(g->seg_start - from);
             g_array_append_val(g->means, mean);
             g_array_append_val(g->levels, g->level);
+            g_array_append_val(g->maxes, g->seg_max);
+            g->seg_max = g->level;
             g->seg_acc = 0;
             g->seg_start = from + g->interval;
             g->seg_end = gauge_seg_end(g);
@@ -685,6 +700,22 @@ sim_gauge_sample_level(const SimGauge *g, guint i)
 {
     g_return_val_if_fail(i < g->levels->len, 0);
     return g_array_index(g->levels, gint64, i);
+}
+
+/**
+ * sim_gauge_sample_max:
+ * @g: a gauge
+ * @i: entry index, below sim_gauge_n_samples()
+ *
+ * Returns: the highest level the gauge held or reached during interval
+ *   @i (the level at its start counts; a level set and changed again at
+ *   the same instant counts too, as it does for the peak).
+ */
+gint64
+sim_gauge_sample_max(const SimGauge *g, guint i)
+{
+    g_return_val_if_fail(i < g->maxes->len, 0);
+    return g_array_index(g->maxes, gint64, i);
 }
 
 /**

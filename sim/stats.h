@@ -87,11 +87,13 @@ gboolean sim_histogram_next_bucket(const SimHistogram *h, guint *iter,
 void sim_histogram_merge(SimHistogram *dst, const SimHistogram *src);
 
 /* Time series of a gauge (one entry per sample interval, warm-up
- * included): the time-weighted mean over the interval and the level at its
- * end.  The last entry may cover a partial interval. */
+ * included): the time-weighted mean over the interval, the level at its
+ * end and the highest level in it.  The last entry may cover a partial
+ * interval. */
 guint sim_gauge_n_samples(const SimGauge *g);
 double sim_gauge_sample_mean(const SimGauge *g, guint i);
 gint64 sim_gauge_sample_level(const SimGauge *g, guint i);
+gint64 sim_gauge_sample_max(const SimGauge *g, guint i);
 SimTime sim_stats_sample_interval(const SimStats *s);
 
 /* Sorted look-up: names of every statistic of one kind, in strcmp order

@@ -8,7 +8,10 @@
  * (ceil(q N) over N attempted calls, worked out here by hand); a small
  * overloaded run (one core, a large per-message cost) checks that a run
  * past saturation reports p95 over its few completed calls as a number
- * and p95_all as null, in the result, runs.tsv and summary.json.
+ * and p95_all as null, in the result, runs.tsv and summary.json.  The
+ * window's rates (handshakes.per_s, cpu.crypto_cores_per_node) from
+ * hand-made counts, and the time series' per-interval maximum and mean of
+ * open connections against a run's peak and mean.
  */
 #include "run/out.h"
 #include "run/world.h"
@@ -181,16 +184,119 @@ test_overloaded_run(void)
     g_auto(GStrv) rv = g_strsplit(g_strchomp(row), "\t", -1);
     guint nk = g_strv_length(hk);
     g_assert_cmpuint(nk, ==, g_strv_length(rv));
-    g_assert_cmpstr(hk[nk - 4], ==, "calls.completion_ratio");
-    g_assert_cmpstr(hk[nk - 2], ==, "latency.setup_ms.p95_all");
-    g_assert_cmpstr(rv[nk - 2], ==, "nan");
-    g_assert_cmpstr(rv[nk - 1], ==, "nan");
+    /* Appended after the laws' columns (connections.open_end), in this
+     * order; later columns follow them. */
+    guint at = 0;
+    while (at < nk && !g_str_equal(hk[at], "connections.open_end"))
+        at++;
+    g_assert_cmpuint(at + 4, <, nk);
+    g_assert_cmpstr(hk[at + 1], ==, "calls.completion_ratio");
+    g_assert_cmpstr(hk[at + 3], ==, "latency.setup_ms.p95_all");
+    g_assert_cmpstr(rv[at + 3], ==, "nan");
+    g_assert_cmpstr(rv[at + 4], ==, "nan");
     g_assert_cmpstr(rv[9], !=, "nan");
     g_autofree char *j = sim_out_summary_json(r, NULL);
     g_assert_nonnull(strstr(j, "\"latency.setup_ms.p95_all\": null,"));
     g_autofree char *ratio = g_strdup_printf(
         "\"calls.completion_ratio\": %.6f,", (double)c / (double)n);
     g_assert_nonnull(strstr(j, ratio));
+}
+
+/* Rates over the window, from figures chosen here: a 70 s run after a
+ * 10 s warm-up has a 60 s window; 30 TCP + 6 SCTP + 12 full + 12 resumed
+ * TLS handshakes are 60 in it, 1 per second; 3.6 s of crypto CPU on
+ * three nodes is 3.6 / 60 / 3 = 0.02 cores per node.  An empty window
+ * (warm-up as long as the run) has no rate: null. */
+static void
+test_window_rates(void)
+{
+    g_autoptr(SimRunResult) r = sim_run_result_new();
+    r->topology = g_strdup("t");
+    r->strategy = g_strdup("reuse");
+    r->protocol = g_strdup("tls");
+    r->duration = SIM_S(70);
+    r->warmup = SIM_S(10);
+    r->handshakes_tcp = 30;
+    r->handshakes_sctp = 6;
+    r->handshakes_tls_full = 12;
+    r->handshakes_tls_resumed = 12;
+    r->cpu_crypto_s = 3.6;
+    r->n_nodes = 3;
+    r->nodes = g_new0(SimNodeResult, 3);
+    sim_run_result_derive(r);
+    g_assert_cmpfloat_with_epsilon(r->handshakes_per_s, 1.0, 1e-12);
+    g_assert_cmpfloat_with_epsilon(r->cpu_crypto_cores_per_node, 0.02,
+                                   1e-12);
+    /* In runs.tsv, after the capacity columns. */
+    g_autofree char *header = sim_out_runs_header();
+    g_autofree char *row = sim_out_runs_row(r, NULL);
+    g_auto(GStrv) hk = g_strsplit(g_strchomp(header), "\t", -1);
+    g_auto(GStrv) rv = g_strsplit(g_strchomp(row), "\t", -1);
+    guint nk = g_strv_length(hk);
+    g_assert_cmpstr(hk[nk - 2], ==, "handshakes.per_s");
+    g_assert_cmpstr(hk[nk - 1], ==, "cpu.crypto_cores_per_node");
+    g_assert_cmpstr(hk[nk - 3], ==, "latency.setup_ms.p99_all");
+    g_assert_cmpstr(rv[nk - 2], ==, "1.000000");
+    g_assert_cmpstr(rv[nk - 1], ==, "0.020000");
+    r->warmup = r->duration;
+    sim_run_result_derive(r);
+    g_assert_true(isnan(r->handshakes_per_s));
+    g_assert_true(isnan(r->cpu_crypto_cores_per_node));
+}
+
+/* Per-transaction TLS connections come and go within a second, so the
+ * once-a-second sample misses peaks.  timeseries.tsv's
+ * open_connections_max holds each interval's highest level: never below
+ * the sampled level nor the interval's mean, and (no warm-up) its
+ * largest value over the run is connections.peak.  The mean column over
+ * the whole intervals averages to connections.mean (the run is a whole
+ * number of intervals and the window is the run). */
+static const char churn_topo[] =
+    "[simulation]\nduration = 20s\nseed = 3\n"
+    "[transport]\nprotocol = tls\n"
+    "[network]\ndefault-delay = 20ms\n"
+    "[domain a.test]\nsrv = 10 10 * pa.a.test\n"
+    "[domain b.test]\nsrv = 10 10 * pb.b.test\n"
+    "[node A]\nhost = pa.a.test\naddress = 10.1.0.1\ndomains = a.test\n"
+    "cert-san = URI:sip:a.test, URI:sip:pa.a.test\n"
+    "[node B]\nhost = pb.b.test\naddress = 10.2.0.1\ndomains = b.test\n"
+    "cert-san = URI:sip:b.test, URI:sip:pb.b.test\n"
+    "[traffic ab]\nfrom = a.test\nto = b.test\nrate = 40\nhold = 1s\n";
+
+static void
+test_series_max(void)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(SimTopo) topo = sim_topo_load_data(
+        "churn", churn_topo, strlen(churn_topo), NULL, &error);
+    g_assert_no_error(error);
+    SimRunOptions opt = { .strategy = "per-transaction" };
+    g_autoptr(SimRunResult) r = sim_world_run(topo, &opt, &error);
+    g_assert_no_error(error);
+    g_assert_cmpuint(r->n_samples, ==, 21);
+    guint64 top = 0;
+    guint above = 0;
+    double sum = 0;
+    for (guint k = 0; k < r->n_samples; k++) {
+        const SimSample *x = &r->samples[k];
+        g_assert_cmpuint(x->open_connections_max, >=, x->open_connections);
+        g_assert_cmpfloat(x->open_connections_max, >=,
+                          x->open_connections_mean - 1e-9);
+        top = MAX(top, x->open_connections_max);
+        above += x->open_connections_max > x->open_connections;
+        if (k > 0)
+            sum += x->open_connections_mean;
+    }
+    g_test_message("peak %" G_GUINT64_FORMAT ", intervals whose max "
+                   "exceeds the sample: %u", r->connections_peak, above);
+    g_assert_cmpuint(top, ==, r->connections_peak);
+    g_assert_cmpuint(above, >, 0);
+    g_assert_cmpfloat_with_epsilon(sum / 20.0, r->connections_mean, 1e-9);
+    /* The sampled level alone misses the peak here. */
+    guint64 sampled = 0;
+    for (guint k = 0; k < r->n_samples; k++)
+        sampled = MAX(sampled, r->samples[k].open_connections);
+    g_assert_cmpuint(sampled, <, r->connections_peak);
 }
 
 int
@@ -209,5 +315,7 @@ main(int argc, char **argv)
     g_test_add_func("/capacity/all/matches-histogram",
                     test_matches_histogram);
     g_test_add_func("/capacity/run/overloaded", test_overloaded_run);
+    g_test_add_func("/capacity/window/rates", test_window_rates);
+    g_test_add_func("/capacity/window/series-max", test_series_max);
     return g_test_run();
 }

@@ -33,7 +33,9 @@ static const char contract_header[] =
     "connections.open_end\t"
     /* Capacity (issue 14), appended. */
     "calls.completion_ratio\tlatency.setup_ms.p50_all\t"
-    "latency.setup_ms.p95_all\tlatency.setup_ms.p99_all\n";
+    "latency.setup_ms.p95_all\tlatency.setup_ms.p99_all\t"
+    /* Rates over the window (issue 14), appended. */
+    "handshakes.per_s\tcpu.crypto_cores_per_node\n";
 
 static SimRunResult *
 make_result(void)
@@ -81,7 +83,7 @@ make_result(void)
     r->latency[1] = (SimLatencyBucket){ 2000000, 2020000, 1 };
     r->n_samples = 1;
     r->samples = g_new0(SimSample, 1);
-    r->samples[0] = (SimSample){ 1000000000, 4, 0.25, 2 };
+    r->samples[0] = (SimSample){ 1000000000, 4, 0.25, 2, 7, 5.5 };
     return r;
 }
 
@@ -93,16 +95,18 @@ test_runs_header(void)
     g_autofree char *joined = g_strjoinv("\t", (char **)sim_out_run_keys());
     g_autofree char *line = g_strconcat(joined, "\n", NULL);
     g_assert_cmpstr(line, ==, contract_header);
-    g_assert_cmpuint(sim_out_n_run_keys(), ==, 46);
+    g_assert_cmpuint(sim_out_n_run_keys(), ==, 48);
 }
 
 static void
 test_runs_row(void)
 {
     g_autoptr(SimRunResult) r = make_result();
+    r->handshakes_per_s = 1.5;
+    r->cpu_crypto_cores_per_node = 0.25;
     g_autofree char *row = sim_out_runs_row(r, NULL);
     g_auto(GStrv) f = g_strsplit(row, "\t", -1);
-    g_assert_cmpuint(g_strv_length(f), ==, 46);
+    g_assert_cmpuint(g_strv_length(f), ==, 48);
     g_assert_cmpstr(f[0], ==, "trunk");
     g_assert_cmpstr(f[2], ==, "7");
     g_assert_cmpstr(f[5], ==, "98");
@@ -117,7 +121,9 @@ test_runs_row(void)
      * here (make_result leaves them unset: 0 until derived). */
     g_assert_cmpstr(f[42], ==, "0.980000");
     g_assert_cmpstr(f[44], ==, "nan");
-    g_assert_cmpstr(f[45], ==, "nan\n");
+    g_assert_cmpstr(f[45], ==, "nan");
+    g_assert_cmpstr(f[46], ==, "1.500000");
+    g_assert_cmpstr(f[47], ==, "0.250000\n");
     SimOutOptions opt = { .no_timing = TRUE };
     g_autofree char *quiet = sim_out_runs_row(r, &opt);
     g_assert_nonnull(strstr(quiet, "\t1000\t0.000000\t0.000000\t"));
@@ -179,8 +185,11 @@ test_side_tables(void)
                            "pa\tpb\t10.0.0.2\t1\t3\n"
                            "pb\tpa|pc\t10.0.0.1\t0\t1\n");
     g_autofree char *t = sim_out_timeseries_tsv(r);
+    /* The interval's highest and mean open connections appended. */
     g_assert_cmpstr(t, ==, "time_s\topen_connections\tcpu_util\t"
-                           "calls_in_progress\n1.000000\t4\t0.250000\t2\n");
+                           "calls_in_progress\topen_connections_max\t"
+                           "open_connections_mean\n"
+                           "1.000000\t4\t0.250000\t2\t7\t5.500000\n");
     /* CDF: 3 of 4 calls in the first bucket, all by the second. */
     g_autofree char *l = sim_out_latency_tsv(r);
     g_assert_cmpstr(l, ==, "lo_ms\thi_ms\tcount\tcdf_lo\tcdf\n"
@@ -328,7 +337,7 @@ test_aggregate(void)
                                              "calls.completed.mean\t"));
     g_assert_true(g_str_has_prefix(lines[1], "reuse\t5\t100.000000\t"
                                              "0.000000\t3.000000\t1.9632"));
-    g_autofree char *text = sim_out_compare_text(&g, 1);
+    g_autofree char *text = sim_out_compare_text(&g, 1, 0);
     g_assert_nonnull(strstr(text, "calls completed"));
     g_assert_nonnull(strstr(text, "3.000 ± 1.963"));
 }
@@ -391,11 +400,50 @@ test_aggregate_nulls(void)
     g_assert_cmpstr(cells[nratio], ==, "3");
     /* The compare table: "(n=2)" where a run had no value, null where
      * none had one. */
-    g_autofree char *text = sim_out_compare_text(&g, 1);
+    g_autofree char *text = sim_out_compare_text(&g, 1, 0);
     g_assert_nonnull(strstr(text, "setup p95, all calls (ms)"));
     g_assert_nonnull(strstr(text, "15.000 ± 63.531 (n=2)"));
     g_assert_nonnull(strstr(text, "completion ratio"));
     g_assert_nonnull(strstr(text, "0.980 ± 0.000\n"));
+}
+
+/* The compare table names its window: with a warm-up, a first line
+ * "measured after 10 s warm-up" and the whole-run count of opened
+ * connections under the window's; without one, neither.  The rates
+ * handshakes.per_s and cpu.crypto_cores_per_node have rows. */
+static void
+test_compare_window(void)
+{
+    g_autoptr(SimRunResult) r = make_result();
+    g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func(
+        (GDestroyNotify)g_strfreev);
+    r->connections_opened = 4;
+    r->connections_opened_run = 9;
+    r->handshakes_per_s = 2.5;
+    r->cpu_crypto_cores_per_node = 0.125;
+    g_autofree char *row = sim_out_runs_row(r, NULL);
+    g_strchomp(row);
+    g_ptr_array_add(rows, g_strsplit(row, "\t", -1));
+    char *labels[] = { (char *)"reuse", NULL };
+    SimOutGroup g = { labels, rows };
+    g_autofree char *with = sim_out_compare_text(&g, 1, SIM_S(10));
+    g_autofree char *without = sim_out_compare_text(&g, 1, 0);
+    g_assert_true(g_str_has_prefix(with, "measured after 10 s warm-up"));
+    g_assert_false(g_str_has_prefix(without, "measured"));
+    g_assert_nonnull(strstr(with, "\nconnections opened "));
+    g_assert_nonnull(strstr(without, "\nconnections opened "));
+    /* The whole-run row follows the window row at once. */
+    const char *w = strstr(with, "\nconnections opened ");
+    const char *next = strchr(w + 1, '\n');
+    g_assert_true(g_str_has_prefix(next, "\n  whole run, with warm-up"));
+    g_assert_nonnull(strstr(next, "9.000 ± 0.000\n"));
+    g_assert_null(strstr(without, "whole run"));
+    g_assert_nonnull(strstr(with, "handshakes per second"));
+    g_assert_nonnull(strstr(with, "2.500 ± 0.000"));
+    g_assert_nonnull(strstr(with, "crypto CPU (cores per node)"));
+    g_assert_nonnull(strstr(with, "0.125 ± 0.000"));
+    g_autofree char *half = sim_out_compare_text(&g, 1, SIM_MS(500));
+    g_assert_true(g_str_has_prefix(half, "measured after 0.5 s warm-up"));
 }
 
 int
@@ -415,5 +463,6 @@ main(int argc, char **argv)
     g_test_add_func("/out/stat/t-quantiles", test_t_quantiles);
     g_test_add_func("/out/aggregate/tsv", test_aggregate);
     g_test_add_func("/out/aggregate/nulls", test_aggregate_nulls);
+    g_test_add_func("/out/compare/window", test_compare_window);
     return g_test_run();
 }

@@ -209,6 +209,42 @@ test_gauge_series(void)
     g_assert_cmpuint(sim_stats_sample_interval(s), ==, 2 * S);
 }
 
+/* Per-interval maximum: a spike inside an interval, one that lasts no
+ * time at all, an interval with no update (its level at the start), a
+ * change exactly on a boundary (the next interval's), and the partial
+ * last interval.  Expected values read off the sequence by hand. */
+static void
+test_gauge_series_max(void)
+{
+    const SimTime MS = S / 1000;
+    g_autoptr(SimStats) s = sim_stats_new();
+    sim_stats_set_sample_interval(s, 1 * S);
+    SimGauge *g = sim_stats_gauge(s, "connections.open");
+    sim_gauge_set(g, 200 * MS, 3);
+    sim_gauge_set(g, 500 * MS, 9);   /* held 100 ms */
+    sim_gauge_set(g, 600 * MS, 1);
+    sim_gauge_set(g, 1500 * MS, 7);  /* held no time */
+    sim_gauge_set(g, 1500 * MS, 2);
+    sim_gauge_set(g, 3000 * MS, 4);  /* on the boundary: [3, 4); [2, 3)
+                                      * closes at level 2 */
+    sim_gauge_set(g, 3200 * MS, 0);
+    sim_stats_finish(s, 3500 * MS);
+    static const gint64 want_max[] = { 9, 7, 2, 4 };
+    static const gint64 want_level[] = { 1, 2, 2, 0 };
+    g_assert_cmpuint(sim_gauge_n_samples(g), ==, G_N_ELEMENTS(want_max));
+    for (guint i = 0; i < G_N_ELEMENTS(want_max); i++) {
+        g_assert_cmpint(sim_gauge_sample_max(g, i), ==, want_max[i]);
+        g_assert_cmpint(sim_gauge_sample_level(g, i), ==, want_level[i]);
+        g_assert_cmpint(sim_gauge_sample_max(g, i), >=,
+                        (gint64)sim_gauge_sample_mean(g, i));
+    }
+    /* [0,1): 0.2*0 + 0.3*3 + 0.1*9 + 0.4*1 = 2.2; the partial [3,3.5):
+     * (0.2*4 + 0.3*0) / 0.5 = 1.6. */
+    g_assert_cmpfloat_with_epsilon(sim_gauge_sample_mean(g, 0), 2.2, 1e-12);
+    g_assert_cmpfloat_with_epsilon(sim_gauge_sample_mean(g, 3), 1.6, 1e-12);
+    g_assert_cmpint(sim_gauge_peak(g), ==, 9);
+}
+
 static void
 test_counter_window(void)
 {
@@ -262,6 +298,7 @@ main(int argc, char **argv)
     g_test_add_func("/stats/gauge/mean", test_gauge_mean);
     g_test_add_func("/stats/gauge/warmup", test_gauge_window);
     g_test_add_func("/stats/gauge/series", test_gauge_series);
+    g_test_add_func("/stats/gauge/series-max", test_gauge_series_max);
     g_test_add_func("/stats/counter/warmup", test_counter_window);
     g_test_add_func("/stats/names/sorted", test_names_sorted);
     return g_test_run();
