@@ -343,6 +343,7 @@ tcp_seg_new(TcpHost *h)
     s->host = h;
     s->next = NULL;
     s->seq = s->ack = 0;
+    s->tsval = s->tsecr = 0;
     s->len = 0;
     s->flags = 0;
     s->nmsgs = 0;
