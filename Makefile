@@ -12,6 +12,7 @@
 #   make fuzz       fuzz the input parsers (FUZZ_SECONDS each, default 60)
 #   make fuzz-model fuzz the simulation: random valid topologies, laws checked
 #   make matrix     the full combinatorial matrix under ASan + UBSan
+#   make install    PREFIX=DIR (default /usr/local): program, scripts, samples
 #   make regen-golden   rewrite run/tests/golden/ from the current code
 #   make docs       regenerate docs/topology.md from the topology loader
 
@@ -150,8 +151,14 @@ bench: $(CLI) $(BENCHES)
 results: all
 	$(CLI) compare topologies/trunk.topo
 
+# Every results folder: sweeps (results/E/), compare folders
+# (results/T/compare/) and single runs (results/T/S-seedN/); a failed plot
+# fails the target.
 plots: $(CLI)
-	@for d in results/*/; do [ -f "$$d/runs.tsv" ] && $(CLI) plot "$$d"; done; true
+	@st=0; for d in results/*/ results/*/*/; do \
+	  [ -f "$$d/runs.tsv" ] || continue; \
+	  $(CLI) plot "$$d" || st=1; \
+	done; exit $$st
 
 # The reference of topology keys, printed by the loader itself;
 # cli/tests/test_docs.c fails while the committed file differs.
@@ -214,6 +221,19 @@ matrix-run: $(CLI) $(BUILD)/tests/test_matrix
 	@mkdir -p $(BUILD)/tmp
 	$(TEST_ENV) SIPREUSE_MATRIX=full prove -e '' $(BUILD)/tests/test_matrix
 
+# make install PREFIX=DIR: the program in DIR/bin, its plot scripts and the
+# sample topologies in DIR/share/sipreuse (where the program looks for its
+# scripts when they are not beside it).
+PREFIX ?= /usr/local
+install: $(CLI)
+	install -d $(DESTDIR)$(PREFIX)/bin \
+	  $(DESTDIR)$(PREFIX)/share/sipreuse/plots \
+	  $(DESTDIR)$(PREFIX)/share/sipreuse/topologies
+	install -m 755 $(CLI) $(DESTDIR)$(PREFIX)/bin/sipreuse
+	install -m 644 plots/*.gp $(DESTDIR)$(PREFIX)/share/sipreuse/plots
+	install -m 644 topologies/*.topo topologies/*.exp \
+	  $(DESTDIR)$(PREFIX)/share/sipreuse/topologies
+
 regen-golden: $(CLI) $(BUILD)/tests/test_golden
 	$(TEST_ENV) SIPREUSE_REGEN_GOLDEN=1 $(BUILD)/tests/test_golden
 
@@ -221,7 +241,7 @@ clean:
 	rm -rf build build-* sipreuse
 
 help:
-	@sed -n '2,18p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,17p' Makefile | sed 's/^# \{0,1\}//'
 
 -include $(LIB_OBJS:.o=.d) $(BUILD)/obj/cli/main.d \
   $(wildcard $(foreach l,$(LAYERS),$(BUILD)/obj/$(l)/tests/*.d) \

@@ -293,6 +293,13 @@ typedef struct {
     char *max_memory_text;
     guint64 max_memory;
     gboolean force;
+    /* Command-line overrides of the experiment: extra --set overrides
+     * (after its own), replications and first seed (0 and NULL: the
+     * experiment's). */
+    char **sets;
+    gint reps;
+    char *seed_text;
+    guint64 seed;
 } SweepArgs;
 
 /* The number of runs of @points and the estimate of the biggest one,
@@ -347,6 +354,28 @@ sweep_preflight(const SimExperiment *e, const char *path, GPtrArray *points,
     return 0;
 }
 
+/* The command line's --set, --reps and --seed over the experiment's. */
+static int
+sweep_apply_args(SimExperiment *e, const SweepArgs *a)
+{
+    if (a->reps > 0)
+        e->reps = a->reps;
+    if (a->seed_text)
+        e->seed = a->seed;
+    if (e->seed > G_MAXUINT64 - (guint64)(e->reps - 1))
+        return sim_cli_usage_error("sweep", "--seed %" G_GUINT64_FORMAT
+                                   " leaves no room for %d replications",
+                                   e->seed, e->reps);
+    if (a->sets && a->sets[0]) {
+        g_autoptr(GStrvBuilder) b = g_strv_builder_new();
+        g_strv_builder_addv(b, (const char **)e->sets);
+        g_strv_builder_addv(b, (const char **)a->sets);
+        g_strfreev(e->sets);
+        e->sets = g_strv_builder_end(b);
+    }
+    return SIM_EXIT_OK;
+}
+
 static int
 sweep_main(const char *path, const SweepArgs *a)
 {
@@ -356,6 +385,8 @@ sweep_main(const char *path, const SweepArgs *a)
     g_autoptr(SimExperiment) ep = sim_experiment_load(path, &error);
     if (!ep || !sim_plot_check_experiment(ep->kf, path, &error))
         return sim_cli_usage_error("sweep", "%s", error->message);
+    if ((rc = sweep_apply_args(ep, a)))
+        return rc;
     const SimExperiment *e = ep;
     /* Refuse a grid too big to build before building it. */
     guint64 n_points = sweep_n_points(e);
@@ -428,7 +459,7 @@ sweep_main(const char *path, const SweepArgs *a)
 int
 sim_cmd_sweep(int argc, char **argv)
 {
-    SweepArgs a = { .no_timing = sim_batch_no_timing_env() };
+    SweepArgs a = { .no_timing = sim_batch_no_timing_env(), .reps = -1 };
     const GOptionEntry entries[] = {
         { "jobs", 0, 0, G_OPTION_ARG_INT, &a.jobs,
           "Parallel runs (default: number of cores)", "N" },
@@ -440,6 +471,14 @@ sim_cmd_sweep(int argc, char **argv)
           "Write sim.wall_s and sim.events_per_s as 0", NULL },
         { "no-plots", 0, 0, G_OPTION_ARG_NONE, &a.no_plots,
           "Do not draw the plots", NULL },
+        { "set", 0, 0, G_OPTION_ARG_STRING_ARRAY, &a.sets,
+          "Override a topology key at every point, after the "
+          "experiment's own set (repeatable)", "GROUP.KEY=VALUE" },
+        { "reps", 0, 0, G_OPTION_ARG_INT, &a.reps,
+          "Replications per point and strategy (default: the "
+          "experiment's)", "N" },
+        { "seed", 0, 0, G_OPTION_ARG_STRING, &a.seed_text,
+          "First seed, 0 to 2^64-1 (default: the experiment's)", "N" },
         { "max-memory", 0, 0, G_OPTION_ARG_STRING, &a.max_memory_text,
           "Refuse runs estimated to need more memory, and stop if they use "
           "more (exit 1); K, M, G suffixes (default: half the physical "
@@ -454,11 +493,17 @@ sim_cmd_sweep(int argc, char **argv)
         rc = sim_cli_usage_error("sweep", "expected one EXPERIMENT");
     if (!rc && a.jobs < 0)
         rc = sim_cli_usage_error("sweep", "--jobs must be positive");
+    if (!rc && a.reps != -1 && a.reps < 1)
+        rc = sim_cli_usage_error("sweep", "--reps must be at least 1");
+    if (!rc && a.seed_text)
+        rc = sim_cli_seed("sweep", a.seed_text, &a.seed);
     if (!rc)
         rc = sim_cli_max_memory("sweep", a.max_memory_text, &a.max_memory);
     if (!rc)
         rc = sweep_main(argv[1], &a);
     g_free(a.out);
     g_free(a.max_memory_text);
+    g_strfreev(a.sets);
+    g_free(a.seed_text);
     return rc;
 }

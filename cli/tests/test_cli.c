@@ -648,6 +648,39 @@ sweep_out(const char *exp, const char *out, gboolean resume)
     return g_steal_pointer(&c.out);
 }
 
+/* sweep --reps, --seed and --set override the experiment: the stale
+ * experiment's two rfc3261 runs (seeds 1, 2) become one run of seed 9
+ * whose topology has the extra override, recorded in the run's
+ * summary.json after the experiment's own. */
+static void
+test_sweep_overrides(void)
+{
+    if (!have_cli())
+        return;
+    g_autofree char *tmp = scratch("sweep-args");
+    g_autofree char *exp = write_stale_experiment(tmp, "3s");
+    g_autofree char *out = g_build_filename(tmp, "out", NULL);
+    g_auto(Cli) c = { 0 }, bad = { 0 }, zero = { 0 };
+    cli_run(&c, "sweep", exp, "--out", out, "--jobs", "1", "--no-plots",
+            "--reps", "1", "--seed", "9", "--set", "node.a1.cores=3", NULL);
+    g_test_message("%s%s", c.out, c.err);
+    g_assert_cmpint(c.status, ==, 0);
+    g_autofree char *runs = read_file(out, "runs.tsv");
+    g_auto(GStrv) lines = g_strsplit(runs, "\n", -1);
+    g_assert_cmpuint(g_strv_length(lines), ==, 3);
+    g_assert_true(g_str_has_prefix(lines[1], "10\ttrunk\trfc3261\t9\t"));
+    g_autofree char *dir = g_build_filename(out, "runs",
+                                            "traffic.a-to-b.rate=10",
+                                            "rfc3261-seed9", NULL);
+    g_autofree char *json = read_file(dir, "summary.json");
+    g_assert_nonnull(strstr(json, "\"simulation.warmup=1s\", "
+                                  "\"node.a1.cores=3\""));
+    cli_run(&bad, "sweep", exp, "--out", out, "--seed", "-1", NULL);
+    g_assert_cmpint(bad.status, ==, 2);
+    cli_run(&zero, "sweep", exp, "--out", out, "--reps", "0", NULL);
+    g_assert_cmpint(zero.status, ==, 2);
+}
+
 /* --resume reuses a complete run only if its fingerprint (topology text,
  * overrides, strategy, seed, version) matches: no edit reruns nothing, a
  * marker without a fingerprint is stale, an edited fixed override makes
@@ -713,8 +746,12 @@ fake_compare(const char *dir)
         r->nodes[0].requests_received = 10;
         r->n_samples = 2;
         r->samples = g_new0(SimSample, 2);
-        r->samples[0] = (SimSample){ 1000000000, 1, 0.1, 1 };
-        r->samples[1] = (SimSample){ 2000000000, 2, 0.1, 1 };
+        r->samples[0] = (SimSample){ .t = 1000000000, .open_connections = 1,
+                                      .cpu_util = 0.1,
+                                      .calls_in_progress = 1 };
+        r->samples[1] = (SimSample){ .t = 2000000000, .open_connections = 2,
+                                      .cpu_util = 0.1,
+                                      .calls_in_progress = 1 };
         r->n_latency = 2;
         r->latency = g_new0(SimLatencyBucket, 2);
         r->latency[0] = (SimLatencyBucket){ 1000000, 1010000, 1 };
@@ -1314,6 +1351,7 @@ main(int argc, char **argv)
     g_test_add_func("/cli/sweep/resume", test_sweep_resume);
     g_test_add_func("/cli/sweep/bad-seed", test_sweep_bad_seed);
     g_test_add_func("/cli/sweep/stale", test_sweep_stale);
+    g_test_add_func("/cli/sweep/overrides", test_sweep_overrides);
     g_test_add_func("/cli/plot/images", test_plot_images);
     g_test_add_func("/cli/plot/sweep-units", test_plot_sweep_units);
     g_test_add_func("/cli/plot/single-run", test_plot_single_run);
