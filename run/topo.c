@@ -294,7 +294,38 @@ topo_override_group(TopoParser *p, const TopoKind *k, const char *ov,
     return NULL;
 }
 
-/* Applies one GROUP.KEY=VALUE override to the key file. */
+/* The groups of kind @k whose --set names match the glob @middle ('*' any
+ * run of characters, dots included; '?' one character), each once, in
+ * file order; records why when none does. */
+static GPtrArray *
+topo_override_glob(TopoParser *p, const TopoKind *k, const char *ov,
+                   const char *middle)
+{
+    g_autoptr(GPtrArray) groups = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GPtrArray) dotted = g_ptr_array_new_with_free_func(g_free);
+    topo_override_candidates(p, k, groups, dotted);
+    GPtrArray *hits = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GPatternSpec) ps = g_pattern_spec_new(middle);
+    for (guint i = 0; i < groups->len; i++) {
+        const char *g = g_ptr_array_index(groups, i);
+        if (g_pattern_spec_match_string(ps, g_ptr_array_index(dotted, i)) &&
+            !g_ptr_array_find_with_equal_func(hits, g, g_str_equal, NULL))
+            g_ptr_array_add(hits, g_strdup(g));
+    }
+    if (hits->len)
+        return hits;
+    g_ptr_array_unref(hits);
+    g_autofree char *q = topo_quote(ov);
+    topo_fail(p, SIM_TOPO_ERROR_OVERRIDE, NULL, NULL,
+              "--set %s: expected a pattern that matches %s groups of the "
+              "file (%u of them), found none it matches",
+              q, topo_kinds_form(k), groups->len);
+    return NULL;
+}
+
+/* Applies one GROUP.KEY=VALUE override to the key file.  The group name
+ * may be a glob ('*', '?'): the key is then set in every group of the kind
+ * it matches (at least one). */
 static gboolean
 topo_apply_override(TopoParser *p, const char *ov)
 {
@@ -347,12 +378,23 @@ topo_apply_override(TopoParser *p, const char *ov)
                                     : "the key right after the kind (the "
                                       "group takes no name)",
                          k->n_words ? "none" : "a name");
+    g_autofree char *value = g_strstrip(g_strdup(eq + 1));
+    if (k->n_words && strpbrk(middle, "*?")) {
+        g_autoptr(GPtrArray) hits = topo_override_glob(p, k, ov, middle);
+        for (guint i = 0; hits && i < hits->len; i++) {
+            const char *g = g_ptr_array_index(hits, i);
+            g_key_file_set_value(p->kf, g, key, value);
+            g_hash_table_insert(p->overridden,
+                                g_strdup_printf("%s\n%s", g, key),
+                                g_strdup(ov));
+        }
+        return hits != NULL;
+    }
     g_autofree char *group = k->n_words
                                  ? topo_override_group(p, k, ov, middle)
                                  : g_strdup(k->kind);
     if (!group)
         return FALSE;
-    g_autofree char *value = g_strstrip(g_strdup(eq + 1));
     g_key_file_set_value(p->kf, group, key, value);
     g_hash_table_insert(p->overridden, g_strdup_printf("%s\n%s", group, key),
                         g_strdup(ov));

@@ -647,6 +647,36 @@ test_overrides(void)
     g_assert_cmpuint(r->links[0].path.jitter, ==, 1000000ull);
 }
 
+/* A group name in --set may be a glob: the key goes to every group of the
+ * kind whose --set name it matches, and only to those. */
+static void
+test_override_globs(void)
+{
+    const char *const glob[] = {
+        "node.*.cores=3",
+        "node.p?.sip-cost=2ms",
+        "node.pb.sip-cost=7ms",
+        "traffic.*.rate=9",
+        "link.*.delay=4ms",
+        NULL,
+    };
+    g_autoptr(SimTopo) t = load_ok(topo_ov, glob);
+    for (guint i = 0; i < t->n_nodes; i++)
+        g_assert_cmpuint(t->nodes[i].cores, ==, 3);
+    /* A later exact override wins over the glob for its group. */
+    g_assert_cmpuint(t->nodes[0].sip_cost, ==, 2000000ull);
+    g_assert_cmpuint(t->nodes[1].sip_cost, ==, 7000000ull);
+    g_assert_cmpuint(t->nodes[2].sip_cost, ==, 2000000ull);
+    g_assert_cmpfloat(t->traffic[0].rate, ==, 9.0);
+    g_assert_cmpuint(t->links[0].path.delay, ==, 4000000ull);
+    /* Only the matching names: pc, not pa or pb. */
+    const char *const sub[] = { "node.*c.cores=5", NULL };
+    g_autoptr(SimTopo) u = load_ok(topo_ov, sub);
+    g_assert_cmpuint(u->nodes[0].cores, ==, 1);
+    g_assert_cmpuint(u->nodes[1].cores, ==, 1);
+    g_assert_cmpuint(u->nodes[2].cores, ==, 5);
+}
+
 /* [pki] verify-time = @v gives @t (seconds since the epoch, from
  * `date -u -d @v +%s`), in the file and through --set. */
 static void
@@ -727,6 +757,11 @@ test_override_errors(void)
                          "[link east west]?)");
     check_override_error("fault.x.at=1", "(there are none), found no "
                                          "[fault x] group");
+    /* A glob that matches no group of its kind. */
+    check_override_error("node.z*.cores=2",
+                         "expected a pattern that matches [node NAME] "
+                         "groups of the file (3 of them), found none it "
+                         "matches");
     /* Empty parts, names where none belong, unknown keys. */
     check_override_error("simulation..duration=1",
                          "no empty part between dots, found part 2 empty");
@@ -1167,6 +1202,7 @@ main(int argc, char **argv)
     g_test_add_func("/topo/nodes/addresses", test_addresses);
     g_test_add_func("/topo/overrides/apply", test_overrides);
     g_test_add_func("/topo/overrides/errors", test_override_errors);
+    g_test_add_func("/topo/overrides/globs", test_override_globs);
     g_test_add_func("/topo/pki/verify-time", test_verify_time);
     for (guint i = 0; i < G_N_ELEMENTS(fixtures); i++) {
         g_autofree char *name = g_strndup(fixtures[i].file,
