@@ -317,3 +317,25 @@ sim_cli_printable(const char *text)
     }
     return g_string_free(s, FALSE);
 }
+
+/**
+ * sim_cli_warnings:
+ * @verb: the verb
+ * @path: the topology file
+ * @warnings: (nullable): a loaded topology's warnings
+ * @seen: (nullable): warnings already printed (a sweep's points share
+ *   most of theirs), added to
+ *
+ * Prints each warning once on stderr ("sipreuse VERB: PATH: warning: ...").
+ */
+void
+sim_cli_warnings(const char *verb, const char *path,
+                 const char *const *warnings, GHashTable *seen)
+{
+    for (guint i = 0; warnings && warnings[i]; i++) {
+        if (seen && !g_hash_table_add(seen, g_strdup(warnings[i])))
+            continue;
+        fprintf(stderr, "sipreuse %s: %s: warning: %s\n", verb, path,
+                warnings[i]);
+    }
+}

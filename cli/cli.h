@@ -48,6 +48,8 @@ int sim_cli_parse(GOptionContext *ctx, int *argc, char ***argv);
 int sim_cli_usage_error(const char *verb, const char *fmt, ...)
     G_GNUC_PRINTF(2, 3);
 int sim_cli_seed(const char *verb, const char *text, guint64 *seed);
+void sim_cli_warnings(const char *verb, const char *path,
+                      const char *const *warnings, GHashTable *seen);
 void sim_cli_error(const char *verb, const char *fmt, ...)
     G_GNUC_PRINTF(2, 3);
 gboolean sim_cli_name_ok(const char *name);

@@ -178,6 +178,8 @@ compare_main(const char *path, CompareArgs *a)
         SIM_TOPO_LOAD_CALLER_STRATEGY, &error);
     if (!topo)
         return sim_cli_usage_error("compare", "%s", error->message);
+    sim_cli_warnings("compare", path, (const char *const *)topo->warnings,
+                     NULL);
     /* Replications use seeds base, base + 1, ...: all must be seeds. */
     guint64 base = a->seed_text ? a->seed : topo->simulation.seed;
     if (base > G_MAXUINT64 - (guint64)(a->reps - 1))

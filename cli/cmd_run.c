@@ -107,6 +107,7 @@ run_main(const char *path, RunArgs *a)
         &error);
     if (!topo)
         return sim_cli_usage_error("run", "%s", error->message);
+    sim_cli_warnings("run", path, (const char *const *)topo->warnings, NULL);
     const char *strategy = a->strategy ? a->strategy
                                        : topo->simulation.strategy;
     if (!sim_strategy_by_name(strategy, &error))

@@ -409,6 +409,15 @@ sweep_main(const char *path, const SweepArgs *a)
         rc = sim_cli_usage_error("sweep", "%s", error->message);
         return rc;
     }
+    /* Each distinct warning of the points, once. */
+    g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash,
+                                                       g_str_equal, g_free,
+                                                       NULL);
+    for (guint i = 0; i < points->len; i++) {
+        Point *pt = g_ptr_array_index(points, i);
+        sim_cli_warnings("sweep", e->topology,
+                         (const char *const *)pt->topo->warnings, seen);
+    }
     g_autofree char *out = a->out ? g_strdup(a->out)
                                   : g_build_filename("results", e->name, NULL);
     g_autoptr(SimLock) lock = NULL;

@@ -346,6 +346,14 @@ json_meta(GString *s, const SimRunResult *r, const SimOutOptions *opt)
         g_string_append(s, "null");
     json_key(s, "    ", "timing");
     g_string_append(s, opt && opt->no_timing ? "false" : "true");
+    json_key(s, "    ", "warnings");
+    g_string_append_c(s, '[');
+    for (guint i = 0; r->warnings && r->warnings[i]; i++) {
+        if (i)
+            g_string_append(s, ", ");
+        put_json_string(s, r->warnings[i]);
+    }
+    g_string_append_c(s, ']');
     g_string_append(s, "\n  }");
 }
 

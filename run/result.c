@@ -38,6 +38,7 @@ sim_run_result_free(SimRunResult *r)
     g_free(r->protocol);
     g_strfreev(r->overrides);
     g_free(r->pki_verify_time);
+    g_strfreev(r->warnings);
     for (guint i = 0; i < r->extra_names->len; i++)
         g_free(g_array_index(r->extra_names, char *, i));
     g_array_unref(r->extra_names);

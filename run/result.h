@@ -105,6 +105,9 @@ typedef struct {
      * at, ISO 8601 UTC ("2026-12-03T12:00:00Z"), which [pki] verify-time
      * takes to reproduce the run; NULL without a PKI. */
     char *pki_verify_time;
+    /* (nullable): the topology's warnings (keys ignored because they do
+     * not apply), NULL-terminated. */
+    char **warnings;
 
     /* calls.* */
     guint64 calls_attempted;

@@ -482,11 +482,18 @@ topo_parse_transport(TopoParser *p, SimTopo *t)
     gboolean tls = proto == SIM_PROTO_TLS || proto == SIM_PROTO_TLS_SCTP;
     if (!proto_ok)
         return FALSE;
-    if (!tls && topo_has(p, g, "tls-version"))
-        return topo_fail(p, SIM_TOPO_ERROR_CONFLICT, g->group, "tls-version",
-                         "expected no tls-version with protocol %s (only "
-                         "tls and tls-sctp use TLS), found it set",
-                         topo_protocol_names[proto]);
+    /* TLS keys without TLS are ignored with a warning, so that a topology
+     * written for TLS still runs, and sweeps, over udp, tcp or sctp. */
+    static const char *const tls_keys[] = { "tls-version", "mutual-auth",
+                                            "resumption" };
+    for (guint i = 0; !tls && i < G_N_ELEMENTS(tls_keys); i++)
+        if (topo_has(p, g, tls_keys[i]))
+            g_ptr_array_add(p->warnings,
+                            g_strdup_printf("[transport] %s does not apply "
+                                            "to protocol %s (only tls and "
+                                            "tls-sctp use TLS): ignored",
+                                            tls_keys[i],
+                                            topo_protocol_names[proto]));
     return ok;
 }
 
@@ -1041,6 +1048,7 @@ sim_topo_load_data_full(const char *name, const char *data, gsize len,
         .problems = g_ptr_array_new_with_free_func(topo_problem_free),
         .bad = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL),
         .flags = flags,
+        .warnings = g_ptr_array_new_with_free_func(g_free),
     };
     g_autofree char *base = g_path_get_basename(name);
     t->path = g_strdup(name);
@@ -1050,6 +1058,12 @@ sim_topo_load_data_full(const char *name, const char *data, gsize len,
     gboolean ok = topo_parse(&p, overrides, t);
     if (!ok)
         topo_set_error(&p, error);
+    if (ok && p.warnings->len) {
+        g_ptr_array_add(p.warnings, NULL);
+        t->warnings = (char **)g_ptr_array_free(
+            g_steal_pointer(&p.warnings), FALSE);
+    }
+    g_clear_pointer(&p.warnings, g_ptr_array_unref);
     topo_parser_clear(&p);
     return ok ? g_steal_pointer(&t) : NULL;
 }
@@ -1138,6 +1152,7 @@ sim_topo_free(SimTopo *topo)
         return;
     g_free(topo->name);
     g_free(topo->path);
+    g_strfreev(topo->warnings);
     g_free(topo->simulation.strategy);
     g_free(topo->simulation.cpu_profile);
     g_free(topo->pki.key);

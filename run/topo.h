@@ -286,6 +286,10 @@ typedef struct {
     guint n_traffic;
     SimTopoFault *faults;
     guint n_faults;
+    /* (nullable): keys set for what the topology does not use (TLS keys
+     * with a protocol without TLS), ignored: one sentence each,
+     * NULL-terminated.  The verbs print them once; runs record them. */
+    char **warnings;
 } SimTopo;
 
 /* How a load checks [simulation] strategy. */

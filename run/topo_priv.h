@@ -103,6 +103,8 @@ typedef struct {
     gboolean bad_ports;
     /* How [simulation] strategy is checked. */
     SimTopoLoadFlags flags;
+    /* Keys ignored because they do not apply (of char *). */
+    GPtrArray *warnings;
 } TopoParser;
 
 /* Flags of the numeric getters. */

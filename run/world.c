@@ -1124,6 +1124,7 @@ sim_world_run(const SimTopo *topo, const SimRunOptions *opt, GError **error)
             g_date_time_new_from_unix_utc(sim_pki_verify_time(w->pki));
         r->pki_verify_time = g_date_time_format(vt, "%Y-%m-%dT%H:%M:%SZ");
     }
+    r->warnings = g_strdupv(topo->warnings);
     world_fill(w, r);
     r->sim_events = sim_evq_executed(w->ctx.evq);
     r->sim_wall_s = wall;

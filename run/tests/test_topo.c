@@ -647,6 +647,39 @@ test_overrides(void)
     g_assert_cmpuint(r->links[0].path.jitter, ==, 1000000ull);
 }
 
+/* TLS keys with a protocol without TLS are ignored with a warning, not an
+ * error, so a topology pinned to TLS 1.2 still runs (and sweeps) over
+ * udp, tcp and sctp; over tls it has no warning. */
+static void
+test_tls_keys_warn(void)
+{
+    const char *src = g_getenv("SIPREUSE_SRCDIR");
+    g_autofree char *path = g_build_filename(src ? src : ".", "run", "tests",
+                                             "data", "tls-version-tcp.topo",
+                                             NULL);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(SimTopo) t = sim_topo_load(path, NULL, &error);
+    g_assert_no_error(error);
+    g_assert_nonnull(t->warnings);
+    g_assert_cmpuint(g_strv_length(t->warnings), ==, 1);
+    g_assert_nonnull(strstr(t->warnings[0], "[transport] tls-version does "
+                                            "not apply to protocol tcp"));
+    static const char *const protos[] = { "udp", "tcp", "sctp", "tls",
+                                          "tls-sctp" };
+    for (guint i = 0; i < G_N_ELEMENTS(protos); i++) {
+        g_autofree char *ov = g_strdup_printf("transport.protocol=%s",
+                                              protos[i]);
+        const char *const ovs[] = { ov, "transport.mutual-auth=false",
+                                    NULL };
+        g_autoptr(SimTopo) u = sim_topo_load(path, ovs, &error);
+        g_assert_no_error(error);
+        gboolean tls = g_str_has_prefix(protos[i], "tls");
+        g_assert_cmpuint(u->warnings ? g_strv_length(u->warnings) : 0, ==,
+                         tls ? 0 : 2);
+        g_assert_cmpuint(u->transport.tls_version, ==, 12);
+    }
+}
+
 /* A group name in --set may be a glob: the key goes to every group of the
  * kind whose --set name it matches, and only to those. */
 static void
@@ -823,8 +856,6 @@ static const Fixture fixtures[] = {
       "[fault crash]", "node", "found \"pc\"" },
     { "cert-unreadable.topo", SIM_TOPO_ERROR_CREDENTIALS, "[node pa]",
       "cert-file", "expected a readable file" },
-    { "tls-version-tcp.topo", SIM_TOPO_ERROR_CONFLICT, "[transport]",
-      "tls-version", "protocol tcp" },
     { "warmup-duration.topo", SIM_TOPO_ERROR_CONFLICT, "[simulation]",
       "warmup", "shorter than the duration" },
     { "pki-verify-time-bad.topo", SIM_TOPO_ERROR_BAD_VALUE, "[pki]",
@@ -958,12 +989,12 @@ test_all_problems(void)
     g_autoptr(GError) two = NULL;
     g_autoptr(SimTopo) t3 = load_text(
         "[simulation]\nduration = forever\nwarmup = 90s\n"
-        "[transport]\nprotocol = tcp\ntls-version = 1.2\n[node pa]\n",
+        "[pki]\nca-key-file = no-such-key.pem\n[node pa]\n",
         NULL, &two);
     g_auto(GStrv) two_lines = g_strsplit(two->message, "\n", -1);
     g_assert_cmpuint(g_strv_length(two_lines), ==, 2);
     g_assert_nonnull(strstr(two_lines[0], "[simulation] duration"));
-    g_assert_nonnull(strstr(two_lines[1], "[transport] tls-version"));
+    g_assert_nonnull(strstr(two_lines[1], "[pki] ca-key-file"));
 }
 
 /* What GKeyFile hides is reported with its line: every localized key (in
@@ -1203,6 +1234,7 @@ main(int argc, char **argv)
     g_test_add_func("/topo/overrides/apply", test_overrides);
     g_test_add_func("/topo/overrides/errors", test_override_errors);
     g_test_add_func("/topo/overrides/globs", test_override_globs);
+    g_test_add_func("/topo/transport/tls-keys-warn", test_tls_keys_warn);
     g_test_add_func("/topo/pki/verify-time", test_verify_time);
     for (guint i = 0; i < G_N_ELEMENTS(fixtures); i++) {
         g_autofree char *name = g_strndup(fixtures[i].file,
