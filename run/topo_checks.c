@@ -179,6 +179,21 @@ topo_check_strategies(TopoParser *p, const SimTopo *t)
 
 /* ---- References: domains, sites, traffic, faults ---------------------- */
 
+/* Records that @name (the value of @key) is none of the @n @names of the
+ * groups of @kind ("domain", "node"), with a hint; returns FALSE. */
+static gboolean
+topo_ref_fail(TopoParser *p, const TopoGroup *g, const char *key,
+              const char *kind, const char *const *names, guint n,
+              const char *name)
+{
+    g_autofree char *hint = topo_hint(name, names, n);
+    g_autofree char *q = topo_quote(name);
+    return topo_fail(p, SIM_TOPO_ERROR_BAD_REFERENCE, g->group, key,
+                     "expected the name of a [%s NAME] group, found %s, "
+                     "which no group defines%s",
+                     kind, q, hint);
+}
+
 /* A reference to a domain, with a hint on failure. */
 gboolean
 topo_domain_ref(TopoParser *p, const SimTopo *t, const TopoGroup *g,
@@ -192,12 +207,7 @@ topo_domain_ref(TopoParser *p, const SimTopo *t, const TopoGroup *g,
     g_autofree const char **names = g_new0(const char *, t->n_domains + 1);
     for (guint j = 0; j < t->n_domains; j++)
         names[j] = t->domains[j].name;
-    g_autofree char *hint = topo_hint(name, names, t->n_domains);
-    g_autofree char *q = topo_quote(name);
-    return topo_fail(p, SIM_TOPO_ERROR_BAD_REFERENCE, g->group, key,
-                     "expected the name of a [domain NAME] group, found "
-                     "%s, which no group defines%s",
-                     q, hint);
+    return topo_ref_fail(p, g, key, "domain", names, t->n_domains, name);
 }
 
 gboolean
@@ -277,12 +287,7 @@ topo_node_ref(TopoParser *p, const SimTopo *t, const TopoGroup *g,
     g_autofree const char **names = g_new0(const char *, t->n_nodes + 1);
     for (guint j = 0; j < t->n_nodes; j++)
         names[j] = t->nodes[j].name;
-    g_autofree char *hint = topo_hint(name, names, t->n_nodes);
-    g_autofree char *q = topo_quote(name);
-    return topo_fail(p, SIM_TOPO_ERROR_BAD_REFERENCE, g->group, key,
-                     "expected the name of a [node NAME] group, found %s, "
-                     "which no group defines%s",
-                     q, hint);
+    return topo_ref_fail(p, g, key, "node", names, t->n_nodes, name);
 }
 
 /* The node a fault names. */

@@ -234,12 +234,10 @@ test_user_facing(void)
     g_autoptr(GPtrArray) files = user_texts();
     for (guint i = 0; i < files->len; i++) {
         const char *f = g_ptr_array_index(files, i);
-        g_autofree char *raw = src_file(f);
-        g_autofree char *text = g_strdup(raw);
+        g_autofree char *text = src_file(f);
         check_text(bad, f, text, model);
     }
-    g_autofree char *raw = cli_texts();
-    g_autofree char *cli = g_strdup(raw);
+    g_autofree char *cli = cli_texts();
     check_text(bad, "the CLI's output", cli, model);
     if (bad->len) {
         g_test_message("user-facing text refers to what users do not "
