@@ -41,21 +41,64 @@ typedef struct {
     /* Whole TLS 1.3 resumed handshake, per role. */
     SimTime tls_resumed_server;
     SimTime tls_resumed_client;
-    /* The same four for TLS 1.2 (the SPEC 3.3 defaults equal 1.3's). */
+    /* The same four for TLS 1.2. */
     SimTime tls12_full_server;
     SimTime tls12_full_client;
     SimTime tls12_resumed_server;
     SimTime tls12_resumed_client;
+    /* Full handshakes without a client certificate (mutual-auth false, or
+     * a client that presents none), per version and role: the server
+     * verifies no client chain, the client signs nothing. */
+    SimTime tls_full_server_oneway;
+    SimTime tls_full_client_oneway;
+    SimTime tls12_full_server_oneway;
+    SimTime tls12_full_client_oneway;
     /* One signature, one verification, one X25519 key agreement. */
     SimTime sign;
     SimTime verify;
     SimTime ecdh;
 } SimCpuKeyCosts;
 
+/* What a SIP server spends apart from handshakes: CPU time of one core
+ * per unit of work, and memory per open connection.  Group [sip], [conn],
+ * [memory] and [overload] of a profile file. */
+typedef struct {
+    /* Per SIP message received or sent, by kind: an INVITE, any other
+     * request, a response. */
+    SimTime sip_invite;
+    SimTime sip_request;
+    SimTime sip_response;
+    /* Extra per message on a stream transport (TCP, SCTP, TLS): framing
+     * by Content-Length, the stream read/write system calls. */
+    SimTime stream_framing;
+    /* Per connection opened (connect), accepted (accept) and closed, on
+     * either end, TCP or SCTP (TLS adds its handshake). */
+    SimTime conn_connect;
+    SimTime conn_accept;
+    SimTime conn_close;
+    /* Per TLS application-data record sealed or opened, and per KiB of
+     * its payload (AEAD). */
+    SimTime tls_record;
+    SimTime tls_aead_per_kib;
+    /* CPU backlog beyond which a node refuses a new INVITE (503 with
+     * Retry-After on a connection, a drop over UDP). */
+    SimTime queue_limit;
+    /* Bytes per open connection: kernel socket, TLS library state (TLS
+     * connections only), the proxy's own record and read buffer. */
+    guint64 mem_socket;
+    guint64 mem_tls;
+    guint64 mem_proxy;
+} SimCpuHostCosts;
+
 /* A host's profile. */
 typedef struct {
     /* Costs per key type. */
     SimCpuKeyCosts key[SIM_KEY_N_TYPES];
+    /* Costs that do not depend on the key type. */
+    SimCpuHostCosts host_costs;
+    /* Name of the built-in profile this one started from ("proxy" or
+     * "bare-crypto"); static. */
+    const char *base;
     /* (nullable): free-form host description ([host] group), owned. */
     char *host;
 } SimCpuProfile;
