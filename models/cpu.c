@@ -173,6 +173,23 @@ sim_cpu_submit(SimCpu *cpu, SimTime cost, SimCpuDoneFunc done, gpointer data,
  * Accounts crypto CPU ("cpu.crypto_s"); the time itself is charged by
  * sim_cpu_submit().
  */
+/**
+ * sim_cpu_charge:
+ * @cpu: a CPU
+ * @cost: service time
+ *
+ * Work nothing waits for (a connect or close system call, a refused
+ * request's parsing): it occupies a core for @cost, so the jobs behind it
+ * wait, and nothing runs when it is done.  Nothing happens for a zero
+ * cost.
+ */
+void
+sim_cpu_charge(SimCpu *cpu, SimTime cost)
+{
+    if (cost)
+        sim_cpu_submit(cpu, cost, NULL, NULL, NULL);
+}
+
 void
 sim_cpu_add_crypto(SimCpu *cpu, SimTime cost)
 {

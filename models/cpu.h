@@ -21,6 +21,7 @@ SimCpu *sim_cpu_new(SimCtx *ctx, const char *node, guint cores);
 void sim_cpu_free(SimCpu *cpu);
 void sim_cpu_submit(SimCpu *cpu, SimTime cost, SimCpuDoneFunc done,
                     gpointer data, GDestroyNotify destroy);
+void sim_cpu_charge(SimCpu *cpu, SimTime cost);
 void sim_cpu_add_crypto(SimCpu *cpu, SimTime cost);
 void sim_cpu_reset(SimCpu *cpu);
 guint sim_cpu_cores(const SimCpu *cpu);

@@ -564,18 +564,28 @@ tls_after_cpu(TlsConn *tc, SimTime cost, void (*next)(TlsConn *tc))
 }
 
 /* This side's handshake CPU: its own role's cost for the connection's
- * version and handshake kind.  The server spends half before its flight
- * (signature, key exchange) and half on the client's flight
- * (verifications, Finished); the client spends all of it on the server's
- * flight (verifications, key exchange, its signature). */
+ * version and handshake kind, full handshakes without a client
+ * certificate (@oneway) at their own figure.  The server spends half
+ * before its flight (signature, key exchange) and the rest on the
+ * client's flight (verifications, Finished); the client spends all of it
+ * on the server's flight (verifications, key exchange, its signature). */
 static SimTime
-tls_cost(const TlsConn *tc, gboolean resumed)
+tls_cost(const TlsConn *tc, gboolean resumed, gboolean oneway)
 {
     const SimStackConfig *cfg = &tc->base.stack->cfg;
     SimTlsVersionIndex v = tc->version == 12 ? SIM_TLS_V12 : SIM_TLS_V13;
     SimTlsRole r = tc->base.initiator ? SIM_TLS_ROLE_CLIENT
                                       : SIM_TLS_ROLE_SERVER;
-    return resumed ? cfg->tls_cost[v][r].resumed : cfg->tls_cost[v][r].full;
+    const SimTlsCost *c = &cfg->tls_cost[v][r];
+    return resumed ? c->resumed : oneway ? c->full_oneway : c->full;
+}
+
+/* The server's first half: it knows whether it will ask for a client
+ * certificate, not yet whether one comes. */
+static SimTime
+tls_server_first_cost(const TlsConn *tc)
+{
+    return tls_cost(tc, tc->resumed, !tc->base.stack->cfg.mutual_auth) / 2;
 }
 
 /* ---- completion ----------------------------------------------------------------- */
@@ -742,7 +752,10 @@ tls_client_on_server_flight(TlsConn *tc, TlsRecord *r)
     tc->peer_creds = r->creds;
     if (!tc->resumed)
         g_clear_pointer(&tc->session, tls_session_unref);
-    tls_after_cpu(tc, tls_cost(tc, tc->resumed), tls_client_answer);
+    const SimStackConfig *cfg = &tc->base.stack->cfg;
+    gboolean sends_cert = tc->cert_request && cfg->client_cert && cfg->creds;
+    tls_after_cpu(tc, tls_cost(tc, tc->resumed, !sends_cert),
+                  tls_client_answer);
 }
 
 /* ---- server side --------------------------------------------------------------- */
@@ -804,7 +817,7 @@ tls_server_on_hello(TlsConn *tc, TlsRecord *r)
         tc->resumed = TRUE;
         tc->session = tls_session_ref(r->session);
     }
-    tls_after_cpu(tc, tls_cost(tc, tc->resumed) / 2, tls_server_send_flight);
+    tls_after_cpu(tc, tls_server_first_cost(tc), tls_server_send_flight);
 }
 
 /* The server's last CPU step is over: verify the client, complete. */
@@ -852,8 +865,9 @@ static void
 tls_server_on_client_flight(TlsConn *tc, TlsRecord *r)
 {
     tc->peer_creds = r->creds;
-    SimTime cost = tls_cost(tc, tc->resumed);
-    tls_after_cpu(tc, cost - cost / 2, tls_server_complete);
+    SimTime cost = tls_cost(tc, tc->resumed, r->creds == NULL);
+    SimTime first = tls_server_first_cost(tc);
+    tls_after_cpu(tc, cost > first ? cost - first : 0, tls_server_complete);
 }
 
 /* ---- records from the lower connection --------------------------------------------- */

@@ -145,8 +145,8 @@ sim_close_reason_name(SimCloseReason reason)
  * @full: CPU per full handshake
  * @resumed: CPU per resumed handshake
  *
- * Sets the same handshake CPU for both TLS versions and both roles (a
- * node's tls-full-cost / tls-resumed-cost, or a test's single figure).
+ * Sets the same handshake CPU for both TLS versions and both roles, with
+ * or without a client certificate (a test's single figure).
  */
 void
 sim_stack_config_set_tls_cost(SimStackConfig *cfg, SimTime full,
@@ -154,7 +154,7 @@ sim_stack_config_set_tls_cost(SimStackConfig *cfg, SimTime full,
 {
     for (guint v = 0; v < SIM_TLS_N_VERSIONS; v++)
         for (guint r = 0; r < SIM_TLS_N_ROLES; r++)
-            cfg->tls_cost[v][r] = (SimTlsCost){ full, resumed };
+            cfg->tls_cost[v][r] = (SimTlsCost){ full, resumed, full };
 }
 
 /**
@@ -444,6 +444,7 @@ static const char *const drop_reason_names[SIM_DROP_N_REASONS] = {
     [SIM_DROP_TIMEOUT] = "timeout",
     [SIM_DROP_ABORTED] = "aborted",
     [SIM_DROP_TLS_FAILED] = "tls-failed",
+    [SIM_DROP_OVERLOAD] = "overload",
 };
 
 /**

@@ -96,6 +96,8 @@ typedef enum {
     SIM_DROP_TIMEOUT,
     SIM_DROP_ABORTED,
     SIM_DROP_TLS_FAILED,
+    /* A new INVITE over UDP at a node past its queue limit. */
+    SIM_DROP_OVERLOAD,
     SIM_DROP_N_REASONS
 } SimDropReason;
 
@@ -276,6 +278,8 @@ typedef struct {
     SimTime full;
     /* Resumed handshake. */
     SimTime resumed;
+    /* Full handshake without a client certificate. */
+    SimTime full_oneway;
 } SimTlsCost;
 
 /* Settings of a node's transports (from [transport] and [node]). */

@@ -115,6 +115,7 @@ laws_no_data(GString *errs, const SimRunResult *r)
  * Checks: calls.attempted = completed + failed + cancelled + unfinished
  * (run and per node); sip.sent = delivered + dropped + in_flight_end (run
  * and per node), with sip.dropped the sum of its named reasons;
+ * calls.rejected a part of calls.failed and the sum of the nodes';
  * connections.opened_run - closed_run = open_end; the per-node connection
  * peak never above the run's; latency null exactly when no call completed.
  *
@@ -155,6 +156,15 @@ sim_laws_check(const SimRunResult *r, GError **error)
                     G_GUINT64_FORMAT " != open_end %" G_GUINT64_FORMAT,
                     r->connections_opened_run, r->connections_closed_run,
                     r->connections_open_end);
+    guint64 rej = 0;
+    for (guint i = 0; i < r->n_nodes; i++)
+        rej += r->nodes[i].calls_rejected;
+    if (r->calls_rejected > r->calls_failed || rej != r->calls_rejected)
+        laws_broken(errs, "calls",
+                    "rejected %" G_GUINT64_FORMAT " (nodes: %"
+                    G_GUINT64_FORMAT ") is not a part of failed %"
+                    G_GUINT64_FORMAT, r->calls_rejected, rej,
+                    r->calls_failed);
     if (r->connections_per_node_peak_max > r->connections_peak)
         laws_broken(errs, "connections",
                     "per_node_peak_max %" G_GUINT64_FORMAT " > peak %"

@@ -102,6 +102,10 @@ static const OutColumn out_columns[] = {
     /* The window made explicit (issue 14; appended): rates over it. */
     COL("handshakes.per_s", OUT_F64, handshakes_per_s),
     COL("cpu.crypto_cores_per_node", OUT_F64, cpu_crypto_cores_per_node),
+    /* The cost model (issue 13; appended): overload refusals and the
+     * memory real servers would hold. */
+    COL("calls.rejected", OUT_U64, calls_rejected),
+    COL("memory.node_bytes_peak", OUT_U64, memory_node_bytes_peak),
 };
 
 #define N_COLUMNS G_N_ELEMENTS(out_columns)
@@ -125,6 +129,7 @@ static const char *const out_keys[N_COLUMNS + 1] = {
     "calls.completion_ratio", "latency.setup_ms.p50_all",
     "latency.setup_ms.p95_all", "latency.setup_ms.p99_all",
     "handshakes.per_s", "cpu.crypto_cores_per_node",
+    "calls.rejected", "memory.node_bytes_peak",
     NULL,
 };
 
@@ -449,7 +454,8 @@ sim_out_nodes_tsv(const SimRunResult *r)
                               "calls.completed\tcalls.failed\t"
                               "calls.cancelled\tcalls.unfinished\t"
                               "sip.sent\tsip.delivered\tsip.dropped\t"
-                              "sip.in_flight_end\tresponses.received\n");
+                              "sip.in_flight_end\tresponses.received\t"
+                              "calls.rejected\tmemory.node_bytes_peak\n");
     for (guint i = 0; i < r->n_nodes; i++) {
         const SimNodeResult *n = &r->nodes[i];
         put_tsv_string(s, n->node);
@@ -471,7 +477,9 @@ sim_out_nodes_tsv(const SimRunResult *r)
                                  n->calls_unfinished, n->sip_sent,
                                  n->sip_delivered, n->sip_dropped,
                                  n->sip_in_flight_end,
-                                 n->responses_received };
+                                 n->responses_received,
+                                 n->calls_rejected,
+                                 n->memory_node_bytes_peak };
         for (guint k = 0; k < G_N_ELEMENTS(laws); k++)
             g_string_append_printf(s, "\t%" G_GUINT64_FORMAT, laws[k]);
         g_string_append_c(s, '\n');

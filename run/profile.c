@@ -31,15 +31,52 @@ static const ProfileKey profile_keys[] = {
     { "tls12-full-client", offsetof(SimCpuKeyCosts, tls12_full_client) },
     { "tls12-resumed-server", offsetof(SimCpuKeyCosts, tls12_resumed_server) },
     { "tls12-resumed-client", offsetof(SimCpuKeyCosts, tls12_resumed_client) },
+    { "tls-full-server-oneway",
+      offsetof(SimCpuKeyCosts, tls_full_server_oneway) },
+    { "tls-full-client-oneway",
+      offsetof(SimCpuKeyCosts, tls_full_client_oneway) },
+    { "tls12-full-server-oneway",
+      offsetof(SimCpuKeyCosts, tls12_full_server_oneway) },
+    { "tls12-full-client-oneway",
+      offsetof(SimCpuKeyCosts, tls12_full_client_oneway) },
     { "sign", offsetof(SimCpuKeyCosts, sign) },
     { "verify", offsetof(SimCpuKeyCosts, verify) },
     { "ecdh", offsetof(SimCpuKeyCosts, ecdh) },
 };
 
-/* SPEC 3.3 operation costs in microseconds: sign, verify.  RSA-2048 and
- * P-256 are the measured table; RSA-3072 and Ed25519 are typical
- * `openssl speed` ratios on the same class of core (RSA-3072 sign 3.1x,
- * verify 2.2x RSA-2048; Ed25519 sign 22 us, verify 66 us). */
+/* One key of the host groups and where it lives in SimCpuHostCosts;
+ * @bytes: a byte count, else microseconds. */
+typedef struct {
+    const char *group;
+    const char *name;
+    gsize offset;
+    gboolean bytes;
+} ProfileHostKey;
+
+static const ProfileHostKey profile_host_keys[] = {
+    { "sip", "invite", offsetof(SimCpuHostCosts, sip_invite), FALSE },
+    { "sip", "request", offsetof(SimCpuHostCosts, sip_request), FALSE },
+    { "sip", "response", offsetof(SimCpuHostCosts, sip_response), FALSE },
+    { "sip", "stream-framing", offsetof(SimCpuHostCosts, stream_framing),
+      FALSE },
+    { "conn", "connect", offsetof(SimCpuHostCosts, conn_connect), FALSE },
+    { "conn", "accept", offsetof(SimCpuHostCosts, conn_accept), FALSE },
+    { "conn", "close", offsetof(SimCpuHostCosts, conn_close), FALSE },
+    { "conn", "tls-record", offsetof(SimCpuHostCosts, tls_record), FALSE },
+    { "conn", "tls-aead-per-kib", offsetof(SimCpuHostCosts, tls_aead_per_kib),
+      FALSE },
+    { "overload", "queue-limit", offsetof(SimCpuHostCosts, queue_limit),
+      FALSE },
+    { "memory", "socket", offsetof(SimCpuHostCosts, mem_socket), TRUE },
+    { "memory", "tls", offsetof(SimCpuHostCosts, mem_tls), TRUE },
+    { "memory", "proxy", offsetof(SimCpuHostCosts, mem_proxy), TRUE },
+};
+
+/* The bare public-key operations of one core (`openssl speed`, AMD EPYC)
+ * in microseconds: sign, verify.  RSA-2048 and P-256 measured; RSA-3072
+ * and Ed25519 are typical `openssl speed` ratios on the same class of core
+ * (RSA-3072 sign 3.1x, verify 2.2x RSA-2048; Ed25519 sign 22 us, verify
+ * 66 us). */
 static const guint profile_default_ops[SIM_KEY_N_TYPES][2] = {
     [SIM_KEY_RSA_2048] = { 1050, 30 },
     [SIM_KEY_RSA_3072] = { 3250, 65 },
@@ -47,9 +84,29 @@ static const guint profile_default_ops[SIM_KEY_N_TYPES][2] = {
     [SIM_KEY_ED25519] = { 22, 66 },
 };
 
-/* X25519 and the resumed handshake per side (SPEC 3.3), microseconds. */
+/* X25519 and the bare-crypto resumed handshake per side, microseconds. */
 #define PROFILE_DEFAULT_ECDH_US 41
 #define PROFILE_DEFAULT_RESUMED_US 50
+
+/* The "proxy" profile's whole handshakes per side, microseconds: what a
+ * real proxy's TLS stack (OpenSSL 3.0 under Kamailio 5.6, measured on
+ * this class of machine) spends, not only the public-key math.  Full
+ * mutual-authentication handshakes: RSA-2048 server 4.5 ms, client
+ * 3.5 ms; ECDSA about 1 ms cheaper; RSA-3072 adds the dearer signature
+ * (2.2 ms more than RSA-2048) on the side that signs; Ed25519 as P-256
+ * less its cheaper operations.  Resumed: 2.0 ms server, 1.5 ms client (in
+ * the measured 1.3-2.6 ms).  Without a client certificate the server
+ * verifies no client chain and the client signs nothing: their bare
+ * operations are saved. */
+static const guint profile_proxy_full[SIM_KEY_N_TYPES][2] = {
+    /* server, client */
+    [SIM_KEY_RSA_2048] = { 4500, 3500 },
+    [SIM_KEY_RSA_3072] = { 6700, 5700 },
+    [SIM_KEY_ECDSA_P256] = { 3500, 2500 },
+    [SIM_KEY_ED25519] = { 3400, 2400 },
+};
+#define PROFILE_PROXY_RESUMED_SERVER_US 2000
+#define PROFILE_PROXY_RESUMED_CLIENT_US 1500
 
 G_DEFINE_QUARK(sim-profile-error-quark, sim_profile_error)
 
@@ -59,32 +116,139 @@ profile_field(SimCpuKeyCosts *k, guint i)
     return (SimTime *)((char *)k + profile_keys[i].offset);
 }
 
+/* The bare-crypto figures of one key type: per side, a full handshake
+ * costs sign + 3 verify + ECDH (peer CertificateVerify, leaf and CA
+ * signatures), the same for both roles and versions; one-way saves the
+ * client's signature and the server's two verifications of the client
+ * chain; resumed 50 us. */
+static void
+profile_bare_key(SimCpuKeyCosts *k, SimKeyType t)
+{
+    k->sign = SIM_US(profile_default_ops[t][0]);
+    k->verify = SIM_US(profile_default_ops[t][1]);
+    k->ecdh = SIM_US(PROFILE_DEFAULT_ECDH_US);
+    k->tls_full_server = k->sign + 3 * k->verify + k->ecdh;
+    k->tls_full_client = k->tls_full_server;
+    k->tls_resumed_server = SIM_US(PROFILE_DEFAULT_RESUMED_US);
+    k->tls_resumed_client = SIM_US(PROFILE_DEFAULT_RESUMED_US);
+    k->tls_full_server_oneway = k->tls_full_server - 2 * k->verify;
+    k->tls_full_client_oneway = k->tls_full_client - k->sign;
+    k->tls12_full_server = k->tls_full_server;
+    k->tls12_full_client = k->tls_full_client;
+    k->tls12_resumed_server = k->tls_resumed_server;
+    k->tls12_resumed_client = k->tls_resumed_client;
+    k->tls12_full_server_oneway = k->tls_full_server_oneway;
+    k->tls12_full_client_oneway = k->tls_full_client_oneway;
+}
+
+/**
+ * sim_cpu_profile_init_bare:
+ * @p: a profile to fill
+ *
+ * Fills @p with the "bare-crypto" profile: handshakes cost only their
+ * public-key operations (per side, sign + 3 verify + ECDH: RSA-2048
+ * 1.181 ms, P-256 0.383 ms, RSA-3072 3.486 ms, Ed25519 0.261 ms; resumed
+ * 50 us), every SIP message 50 us whatever its kind and transport, and
+ * nothing else: no connection, framing or record CPU, no memory beyond
+ * the simulator's own records, no queue limit.  The model before the
+ * cost model; kept for comparison.
+ */
+void
+sim_cpu_profile_init_bare(SimCpuProfile *p)
+{
+    *p = (SimCpuProfile){ 0 };
+    p->base = "bare-crypto";
+    for (guint t = 0; t < SIM_KEY_N_TYPES; t++)
+        profile_bare_key(&p->key[t], t);
+    SimCpuHostCosts *h = &p->host_costs;
+    h->sip_invite = h->sip_request = h->sip_response = SIM_US(50);
+}
+
 /**
  * sim_cpu_profile_init_defaults:
  * @p: a profile to fill
  *
- * Fills @p with the SPEC 3.3 defaults: per side, a full handshake costs
- * sign + 3 verify + ECDH (RSA-2048 1.181 ms, P-256 0.383 ms, RSA-3072
- * 3.486 ms, Ed25519 0.261 ms), a resumed one 50 us.
+ * Fills @p with the "proxy" profile, the default: what a real SIP proxy
+ * spends (docs/model.md, "The cost model", gives each figure's source).
+ * Per message 150 us for an INVITE, 70 us for another request, 50 us
+ * for a response, plus 10 us of framing on a stream transport; 30 us per
+ * connect or accept and 15 us per close; per TLS record 4 us plus 0.7 us
+ * per KiB; whole handshakes of 2.4-6.7 ms per side (the table above);
+ * 4 KiB of kernel socket, 36 KiB of TLS state and 4.5 KiB of proxy state
+ * per connection; new INVITEs refused beyond 200 ms of CPU backlog.  The
+ * bare operation figures (sign, verify, ecdh) are those of
+ * sim_cpu_profile_init_bare().
  */
 void
 sim_cpu_profile_init_defaults(SimCpuProfile *p)
 {
     *p = (SimCpuProfile){ 0 };
+    p->base = "proxy";
     for (guint t = 0; t < SIM_KEY_N_TYPES; t++) {
         SimCpuKeyCosts *k = &p->key[t];
-        k->sign = SIM_US(profile_default_ops[t][0]);
-        k->verify = SIM_US(profile_default_ops[t][1]);
-        k->ecdh = SIM_US(PROFILE_DEFAULT_ECDH_US);
-        k->tls_full_server = k->sign + 3 * k->verify + k->ecdh;
-        k->tls_full_client = k->tls_full_server;
-        k->tls_resumed_server = SIM_US(PROFILE_DEFAULT_RESUMED_US);
-        k->tls_resumed_client = SIM_US(PROFILE_DEFAULT_RESUMED_US);
+        profile_bare_key(k, t);
+        k->tls_full_server = SIM_US(profile_proxy_full[t][0]);
+        k->tls_full_client = SIM_US(profile_proxy_full[t][1]);
+        k->tls_resumed_server = SIM_US(PROFILE_PROXY_RESUMED_SERVER_US);
+        k->tls_resumed_client = SIM_US(PROFILE_PROXY_RESUMED_CLIENT_US);
+        k->tls_full_server_oneway =
+            k->tls_full_server - 2 * k->verify;
+        k->tls_full_client_oneway =
+            k->tls_full_client - k->sign;
         k->tls12_full_server = k->tls_full_server;
         k->tls12_full_client = k->tls_full_client;
         k->tls12_resumed_server = k->tls_resumed_server;
         k->tls12_resumed_client = k->tls_resumed_client;
+        k->tls12_full_server_oneway = k->tls_full_server_oneway;
+        k->tls12_full_client_oneway = k->tls_full_client_oneway;
     }
+    SimCpuHostCosts *h = &p->host_costs;
+    h->sip_invite = SIM_US(150);
+    h->sip_request = SIM_US(70);
+    h->sip_response = SIM_US(50);
+    h->stream_framing = SIM_US(10);
+    h->conn_connect = SIM_US(30);
+    h->conn_accept = SIM_US(30);
+    h->conn_close = SIM_US(15);
+    h->tls_record = SIM_US(4);
+    h->tls_aead_per_kib = 700;
+    h->queue_limit = SIM_MS(200);
+    h->mem_socket = 4096;
+    h->mem_tls = 36864;
+    h->mem_proxy = 4608;
+}
+
+/**
+ * sim_cpu_profile_init_named:
+ * @p: a profile to fill
+ * @name: "proxy" or "bare-crypto"
+ *
+ * Fills @p with a built-in profile.
+ *
+ * Returns: %FALSE (and @p the default) if @name is not one.
+ */
+gboolean
+sim_cpu_profile_init_named(SimCpuProfile *p, const char *name)
+{
+    if (g_strcmp0(name, "bare-crypto") == 0) {
+        sim_cpu_profile_init_bare(p);
+        return TRUE;
+    }
+    sim_cpu_profile_init_defaults(p);
+    return g_strcmp0(name, "proxy") == 0;
+}
+
+/**
+ * sim_cpu_profile_is_builtin:
+ * @name: a cpu-profile value
+ *
+ * Returns: %TRUE if @name names a built-in profile, not a file.
+ */
+gboolean
+sim_cpu_profile_is_builtin(const char *name)
+{
+    return g_strcmp0(name, "proxy") == 0 ||
+           g_strcmp0(name, "bare-crypto") == 0;
 }
 
 /**
@@ -145,15 +309,85 @@ profile_load_group(SimCpuProfile *p, GKeyFile *kf, const char *path,
     return TRUE;
 }
 
+/* Parses a byte count. */
+static gboolean
+profile_parse_bytes(const char *text, guint64 *out)
+{
+    char *end = NULL;
+    if (!text || !g_ascii_isdigit(*text))
+        return FALSE;
+    errno = 0;
+    guint64 v = g_ascii_strtoull(text, &end, 10);
+    if (errno || *end || v > (G_GUINT64_CONSTANT(1) << 40))
+        return FALSE;
+    *out = v;
+    return TRUE;
+}
+
+/* A key of a host group ([sip], [conn], [overload], [memory]). */
+static gboolean
+profile_load_host_key(SimCpuProfile *p, GKeyFile *kf, const char *path,
+                      const char *group, const char *key, GError **error)
+{
+    for (guint i = 0; i < G_N_ELEMENTS(profile_host_keys); i++) {
+        const ProfileHostKey *hk = &profile_host_keys[i];
+        if (!g_str_equal(hk->group, group) || !g_str_equal(hk->name, key))
+            continue;
+        g_autofree char *v = g_key_file_get_value(kf, group, key, NULL);
+        char *field = (char *)&p->host_costs + hk->offset;
+        if (hk->bytes ? profile_parse_bytes(v, (guint64 *)field)
+                      : profile_parse_us(v, (SimTime *)field))
+            return TRUE;
+        return profile_bad(error, SIM_PROFILE_ERROR_BAD_VALUE, path, group,
+                           key,
+                           hk->bytes ? "expected a number of bytes"
+                                     : "expected a non-negative number of "
+                                       "microseconds");
+    }
+    return profile_bad(error, SIM_PROFILE_ERROR_UNKNOWN, path, group, key,
+                       "unknown key");
+}
+
+static gboolean
+profile_is_host_group(const char *group)
+{
+    for (guint i = 0; i < G_N_ELEMENTS(profile_host_keys); i++)
+        if (g_str_equal(profile_host_keys[i].group, group))
+            return TRUE;
+    return FALSE;
+}
+
+/* [profile] base = proxy | bare-crypto: the built-in profile the file's
+ * figures start from (default proxy). */
+static gboolean
+profile_load_base(SimCpuProfile *p, GKeyFile *kf, const char *path,
+                  GError **error)
+{
+    g_auto(GStrv) keys = g_key_file_get_keys(kf, "profile", NULL, NULL);
+    for (guint j = 0; keys && keys[j]; j++) {
+        if (!g_str_equal(keys[j], "base"))
+            return profile_bad(error, SIM_PROFILE_ERROR_UNKNOWN, path,
+                               "profile", keys[j], "unknown key");
+        g_autofree char *v = g_key_file_get_value(kf, "profile", "base",
+                                                  NULL);
+        if (!sim_cpu_profile_init_named(p, v))
+            return profile_bad(error, SIM_PROFILE_ERROR_BAD_VALUE, path,
+                               "profile", "base",
+                               "expected proxy or bare-crypto");
+    }
+    return TRUE;
+}
+
 /**
  * sim_cpu_profile_load:
- * @p: the profile to fill (starts from the defaults)
- * @path: a file written by `sipreuse calibrate`
+ * @p: the profile to fill (starts from the built-in profile the file's
+ *   [profile] base names, "proxy" if none)
+ * @path: a file written by `sipreuse calibrate` or by hand
  * @error: return location for a %SIM_PROFILE_ERROR naming the file, group
  *   and key
  *
- * Reads a profile; key types or keys absent from the file keep their
- * defaults.  On failure @p holds the defaults.
+ * Reads a profile; groups or keys absent from the file keep the base
+ * profile's figures.  On failure @p holds the defaults.
  *
  * Returns: %TRUE on success.
  */
@@ -176,29 +410,37 @@ sim_cpu_profile_load(SimCpuProfile *p, const char *path, GError **error)
         g_error_free(local);
         return FALSE;
     }
+    gboolean ok = profile_load_base(p, kf, path, error);
     g_auto(GStrv) groups = g_key_file_get_groups(kf, NULL);
-    for (guint g = 0; groups[g]; g++) {
+    for (guint g = 0; ok && groups[g]; g++) {
         SimKeyType t;
-        gboolean ok = TRUE;
         if (g_str_equal(groups[g], "host")) {
             g_free(p->host);
             p->host = g_key_file_get_value(kf, "host", "cpu", NULL);
+        } else if (g_str_equal(groups[g], "profile")) {
             continue;
-        }
-        if (!sim_key_type_from_name(groups[g], &t)) {
+        } else if (profile_is_host_group(groups[g])) {
+            g_auto(GStrv) keys = g_key_file_get_keys(kf, groups[g], NULL,
+                                                     NULL);
+            for (guint j = 0; ok && keys && keys[j]; j++)
+                ok = profile_load_host_key(p, kf, path, groups[g], keys[j],
+                                           error);
+        } else if (sim_key_type_from_name(groups[g], &t)) {
+            ok = profile_load_group(p, kf, path, groups[g], t, error);
+        } else {
             g_set_error(error, SIM_PROFILE_ERROR, SIM_PROFILE_ERROR_UNKNOWN,
-                        "%s: [%s]: unknown group (expected host or a key "
-                        "type: rsa-2048, rsa-3072, ecdsa-p256, ed25519)",
+                        "%s: [%s]: unknown group (expected profile, host, "
+                        "sip, conn, overload, memory or a key type: "
+                        "rsa-2048, rsa-3072, ecdsa-p256, ed25519)",
                         path, groups[g]);
             ok = FALSE;
         }
-        if (!ok || !profile_load_group(p, kf, path, groups[g], t, error)) {
-            sim_cpu_profile_clear(p);
-            sim_cpu_profile_init_defaults(p);
-            return FALSE;
-        }
     }
-    return TRUE;
+    if (!ok) {
+        sim_cpu_profile_clear(p);
+        sim_cpu_profile_init_defaults(p);
+    }
+    return ok;
 }
 
 static void
@@ -215,7 +457,8 @@ profile_set_us(GKeyFile *kf, const char *group, const char *key, SimTime ns)
  * @path: where to write it (atomically: temporary file + rename)
  * @error: return location for a %SIM_PROFILE_ERROR
  *
- * Writes @p in the format sim_cpu_profile_load() reads.
+ * Writes @p in the format sim_cpu_profile_load() reads: every figure, so
+ * the file does not depend on the built-in profile it started from.
  *
  * Returns: %TRUE on success.
  */
@@ -226,9 +469,24 @@ sim_cpu_profile_save(const SimCpuProfile *p, const char *path,
     g_autoptr(GKeyFile) kf = g_key_file_new();
     g_key_file_set_comment(kf, NULL, NULL,
                            " sipreuse CPU profile: CPU time of one core in "
-                           "microseconds, per key type", NULL);
+                           "microseconds ([memory]: bytes per connection)",
+                           NULL);
+    g_key_file_set_value(kf, "profile", "base",
+                         p->base ? p->base : "proxy");
     if (p->host)
         g_key_file_set_value(kf, "host", "cpu", p->host);
+    for (guint i = 0; i < G_N_ELEMENTS(profile_host_keys); i++) {
+        const ProfileHostKey *hk = &profile_host_keys[i];
+        const char *field = (const char *)&p->host_costs + hk->offset;
+        if (hk->bytes) {
+            char buf[32];
+            g_snprintf(buf, sizeof buf, "%" G_GUINT64_FORMAT,
+                       *(const guint64 *)field);
+            g_key_file_set_value(kf, hk->group, hk->name, buf);
+        } else {
+            profile_set_us(kf, hk->group, hk->name, *(const SimTime *)field);
+        }
+    }
     for (guint t = 0; t < SIM_KEY_N_TYPES; t++) {
         const char *group = sim_key_type_name(t);
         for (guint i = 0; i < G_N_ELEMENTS(profile_keys); i++)
@@ -263,12 +521,16 @@ sim_cpu_profile_tls_costs(const SimCpuProfile *p, SimKeyType key,
 {
     g_return_if_fail(key < SIM_KEY_N_TYPES);
     const SimCpuKeyCosts *k = &p->key[key];
-    out[SIM_TLS_V13][SIM_TLS_ROLE_SERVER] =
-        (SimTlsCost){ k->tls_full_server, k->tls_resumed_server };
-    out[SIM_TLS_V13][SIM_TLS_ROLE_CLIENT] =
-        (SimTlsCost){ k->tls_full_client, k->tls_resumed_client };
+    out[SIM_TLS_V13][SIM_TLS_ROLE_SERVER] = (SimTlsCost){
+        k->tls_full_server, k->tls_resumed_server, k->tls_full_server_oneway
+    };
+    out[SIM_TLS_V13][SIM_TLS_ROLE_CLIENT] = (SimTlsCost){
+        k->tls_full_client, k->tls_resumed_client, k->tls_full_client_oneway
+    };
     out[SIM_TLS_V12][SIM_TLS_ROLE_SERVER] =
-        (SimTlsCost){ k->tls12_full_server, k->tls12_resumed_server };
+        (SimTlsCost){ k->tls12_full_server, k->tls12_resumed_server,
+                      k->tls12_full_server_oneway };
     out[SIM_TLS_V12][SIM_TLS_ROLE_CLIENT] =
-        (SimTlsCost){ k->tls12_full_client, k->tls12_resumed_client };
+        (SimTlsCost){ k->tls12_full_client, k->tls12_resumed_client,
+                      k->tls12_full_client_oneway };
 }

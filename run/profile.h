@@ -105,6 +105,9 @@ typedef struct {
 
 /* Life cycle. */
 void sim_cpu_profile_init_defaults(SimCpuProfile *p);
+void sim_cpu_profile_init_bare(SimCpuProfile *p);
+gboolean sim_cpu_profile_init_named(SimCpuProfile *p, const char *name);
+gboolean sim_cpu_profile_is_builtin(const char *name);
 void sim_cpu_profile_clear(SimCpuProfile *p);
 
 /* Files. */

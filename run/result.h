@@ -30,6 +30,11 @@ typedef struct {
     /* Busy fraction of the node's cores over the window, in [0, 1]. */
     double cpu_util;
     guint64 memory_conn_bytes_peak;
+    /* Peak memory of the node's open connections as a real server holds
+     * it (kernel socket, TLS state, proxy record: the cost model). */
+    guint64 memory_node_bytes_peak;
+    /* Its originated calls an overloaded node refused (503). */
+    guint64 calls_rejected;
     /* The node's calls as their origin, in the window: attempted =
      * completed + failed + cancelled + unfinished. */
     guint64 calls_attempted;
@@ -117,6 +122,12 @@ typedef struct {
     guint64 calls_cancelled;
     /* Attempted in the window with no final outcome at the end. */
     guint64 calls_unfinished;
+    /* Failed calls an overloaded node refused (503 with Retry-After, or
+     * the origin's own refusal); a part of calls_failed. */
+    guint64 calls_rejected;
+    /* Peak memory of all nodes' open connections as real servers hold it
+     * (the cost model: kernel socket, TLS state, proxy record). */
+    guint64 memory_node_bytes_peak;
 
     /* sip.*: every SIP message a node handed to its transport over the
      * whole run ends delivered (to the next proxy), dropped (for a named

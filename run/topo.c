@@ -24,6 +24,7 @@
 
 #include "models/net.h"
 #include "run/input.h"
+#include "run/profile.h"
 #include "run/topo_priv.h"
 
 G_DEFINE_QUARK(sim-topo-error-quark, sim_topo_error)
@@ -445,7 +446,14 @@ topo_parse_simulation(TopoParser *p, SimTopo *t)
     gboolean ok = topo_uint(p, g, "seed", 0, G_MAXUINT64, &s->seed);
     ok &= topo_strategy(p, g, "strategy", &s->strategy);
     s->strategy_set = topo_has(p, g, "strategy");
-    ok &= topo_file(p, g, "cpu-profile", TOPO_FILE_PROFILE, &s->cpu_profile);
+    g_autofree char *prof = topo_value(p, g, "cpu-profile");
+    if (prof && sim_cpu_profile_is_builtin(prof)) {
+        g_free(s->cpu_profile);
+        s->cpu_profile = g_steal_pointer(&prof);
+    } else {
+        ok &= topo_file(p, g, "cpu-profile", TOPO_FILE_PROFILE,
+                        &s->cpu_profile);
+    }
     if (!times)
         return FALSE;
     if (s->warmup >= s->duration)
@@ -671,8 +679,22 @@ topo_parse_node_cpu(TopoParser *p, const TopoGroup *g, SimTopoNode *n)
     ok &= topo_duration(p, g, "tls-resumed-cost", 0, &n->tls_resumed_cost);
     ok &= topo_bool(p, g, "up", &n->up);
     ok &= topo_token(p, g, "spoof-as", &n->spoof_as);
+    n->sip_cost_set = topo_has(p, g, "sip-cost");
     n->tls_full_cost_set = topo_has(p, g, "tls-full-cost");
     n->tls_resumed_cost_set = topo_has(p, g, "tls-resumed-cost");
+    for (guint i = 0; i < SIM_TOPO_N_COSTS; i++) {
+        if (!topo_has(p, g, sim_topo_cost_keys[i]))
+            continue;
+        ok &= topo_duration(p, g, sim_topo_cost_keys[i], 0, &n->cost[i]);
+        n->cost_set |= 1u << i;
+    }
+    for (guint i = 0; i < SIM_TOPO_N_MEMORY; i++) {
+        if (!topo_has(p, g, sim_topo_memory_keys[i]))
+            continue;
+        ok &= topo_uint(p, g, sim_topo_memory_keys[i], 0,
+                        G_GUINT64_CONSTANT(1) << 40, &n->memory[i]);
+        n->memory_set |= 1u << i;
+    }
     return ok;
 }
 

@@ -163,6 +163,36 @@ typedef struct {
     guint n_srv;
 } SimTopoDomain;
 
+/* The cost-model keys of [node] that are durations, in schema order. */
+typedef enum {
+    SIM_TOPO_COST_SIP_INVITE,
+    SIM_TOPO_COST_SIP_REQUEST,
+    SIM_TOPO_COST_SIP_RESPONSE,
+    SIM_TOPO_COST_STREAM_FRAMING,
+    SIM_TOPO_COST_CONNECT,
+    SIM_TOPO_COST_ACCEPT,
+    SIM_TOPO_COST_CLOSE,
+    SIM_TOPO_COST_TLS_RECORD,
+    SIM_TOPO_COST_TLS_AEAD,
+    SIM_TOPO_COST_TLS_FULL_SERVER,
+    SIM_TOPO_COST_TLS_FULL_CLIENT,
+    SIM_TOPO_COST_TLS_RESUMED_SERVER,
+    SIM_TOPO_COST_TLS_RESUMED_CLIENT,
+    SIM_TOPO_COST_QUEUE_LIMIT,
+    SIM_TOPO_N_COSTS
+} SimTopoCost;
+
+/* The memory keys of [node]. */
+typedef enum {
+    SIM_TOPO_MEMORY_SOCKET,
+    SIM_TOPO_MEMORY_TLS,
+    SIM_TOPO_MEMORY_PROXY,
+    SIM_TOPO_N_MEMORY
+} SimTopoMemory;
+
+extern const char *const sim_topo_cost_keys[SIM_TOPO_N_COSTS];
+extern const char *const sim_topo_memory_keys[SIM_TOPO_N_MEMORY];
+
 /* [node NAME]. */
 typedef struct {
     char *name;
@@ -204,13 +234,25 @@ typedef struct {
     /* (nullable): this node's own strategy. */
     char *strategy;
     guint cores;
+    /* CPU per SIP message of any kind; with sip_cost_set FALSE the cpu
+     * profile's per-kind figures apply. */
     SimTime sip_cost;
-    /* CPU per full / resumed handshake per side; 0 with *_set FALSE
-     * means "from the cpu profile or the SPEC defaults". */
+    gboolean sip_cost_set;
+    /* CPU per full / resumed handshake per side, both roles; 0 with *_set
+     * FALSE means "from the cpu profile". */
     SimTime tls_full_cost;
     gboolean tls_full_cost_set;
     SimTime tls_resumed_cost;
     gboolean tls_resumed_cost_set;
+    /* The other cost-model keys (SimTopoCost); bit i of cost_set: cost[i]
+     * was given, else the cpu profile's figure applies.  A more specific
+     * key wins over sip-cost, tls-full-cost and tls-resumed-cost. */
+    SimTime cost[SIM_TOPO_N_COSTS];
+    guint32 cost_set;
+    /* memory-socket, memory-tls, memory-proxy in bytes (SimTopoMemory);
+     * bit i of memory_set: given. */
+    guint64 memory[SIM_TOPO_N_MEMORY];
+    guint32 memory_set;
     gboolean up;
     /* (nullable): attack: the host name it claims in its Via sent-by. */
     char *spoof_as;

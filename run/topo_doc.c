@@ -91,10 +91,14 @@ static const DocKey doc_keys[] = {
     { "simulation", "strategy", T(DOC_STRATEGY), NULL,
       "The run's connection strategy, when `run` gets no `--strategy`; "
       "`compare` and `sweep` choose their own." },
-    { "simulation", "cpu-profile", T(DOC_FILE), "written by `sipreuse "
-      "calibrate`",
-      "Handshake CPU costs measured on a real host, used for every node "
-      "that sets no cost of its own." },
+    { "simulation", "cpu-profile", T(DOC_FILE), "`proxy`, `bare-crypto`, "
+      "or a file written by `sipreuse calibrate` (or by hand)",
+      "The cost model's figures (CPU per message, connection, record and "
+      "handshake; memory per connection; the queue limit) for every node "
+      "that sets no cost of its own. `proxy`, the default, stands for a "
+      "real SIP proxy; `bare-crypto` charges handshakes only their "
+      "public-key operations and nothing but a flat 50 us per message "
+      "otherwise. `profiles/` holds both as files." },
     /* [transport] */
     { "transport", "protocol", ENUM(topo_protocol_names), NULL,
       "The transport every proxy listens on and connects with "
@@ -237,11 +241,50 @@ static const DocKey doc_keys[] = {
     { "node", "cores", INT(1, 4096), NULL,
       "CPU cores serving the proxy's FIFO job queue." },
     { "node", "sip-cost", T(DOC_DURATION), NULL,
-      "CPU time per SIP message handled." },
+      "CPU time per SIP message received or sent, whatever its kind "
+      "(replaces the three per-kind costs below)." },
+    { "node", "sip-invite-cost", T(DOC_DURATION), NULL,
+      "CPU time per INVITE received or sent." },
+    { "node", "sip-request-cost", T(DOC_DURATION), NULL,
+      "CPU time per other request received or sent." },
+    { "node", "sip-response-cost", T(DOC_DURATION), NULL,
+      "CPU time per response received or sent (also what refusing an "
+      "INVITE under overload costs)." },
+    { "node", "stream-framing-cost", T(DOC_DURATION), NULL,
+      "Added per message on TCP, SCTP and TLS: stream reads and writes, "
+      "framing by Content-Length." },
+    { "node", "connect-cost", T(DOC_DURATION), NULL,
+      "CPU time per connection this node opens (TCP or SCTP)." },
+    { "node", "accept-cost", T(DOC_DURATION), NULL,
+      "CPU time per connection this node accepts." },
+    { "node", "close-cost", T(DOC_DURATION), NULL,
+      "CPU time per connection end this node closes." },
+    { "node", "tls-record-cost", T(DOC_DURATION), NULL,
+      "TLS: CPU time per application record sealed or opened." },
+    { "node", "tls-aead-cost", T(DOC_DURATION), "per KiB",
+      "TLS: CPU time per KiB of application data sealed or opened." },
     { "node", "tls-full-cost", T(DOC_DURATION), NULL,
-      "CPU time per full TLS handshake, per side." },
+      "CPU time per full TLS handshake, per side, both roles." },
     { "node", "tls-resumed-cost", T(DOC_DURATION), NULL,
-      "CPU time per resumed TLS handshake, per side." },
+      "CPU time per resumed TLS handshake, per side, both roles." },
+    { "node", "tls-full-server-cost", T(DOC_DURATION), NULL,
+      "CPU time per full handshake this node accepts." },
+    { "node", "tls-full-client-cost", T(DOC_DURATION), NULL,
+      "CPU time per full handshake this node opens." },
+    { "node", "tls-resumed-server-cost", T(DOC_DURATION), NULL,
+      "CPU time per resumed handshake this node accepts." },
+    { "node", "tls-resumed-client-cost", T(DOC_DURATION), NULL,
+      "CPU time per resumed handshake this node opens." },
+    { "node", "queue-limit", T(DOC_DURATION), "0: unbounded",
+      "Overload: past this much queued CPU work the node answers a new "
+      "INVITE 503 with Retry-After (drops it over UDP); its own callers' "
+      "new calls are refused too (`calls.rejected`)." },
+    { "node", "memory-socket", INT(0, 1099511627776), "bytes",
+      "Memory per open connection in the kernel (`memory.node_bytes`)." },
+    { "node", "memory-tls", INT(0, 1099511627776), "bytes",
+      "Memory per open TLS connection in the TLS library." },
+    { "node", "memory-proxy", INT(0, 1099511627776), "bytes",
+      "Memory per open connection in the proxy (record, read buffer)." },
     { "node", "up", T(DOC_BOOL), NULL,
       "`false`: the node is down from the start (see `[fault]` for "
       "crashes during a run)." },

@@ -19,12 +19,36 @@
 
 /* ---- The schema ------------------------------------------------------- */
 
+/* [node] cost keys by SimTopoCost and SimTopoMemory. */
+const char *const sim_topo_cost_keys[SIM_TOPO_N_COSTS] = {
+    [SIM_TOPO_COST_SIP_INVITE] = "sip-invite-cost",
+    [SIM_TOPO_COST_SIP_REQUEST] = "sip-request-cost",
+    [SIM_TOPO_COST_SIP_RESPONSE] = "sip-response-cost",
+    [SIM_TOPO_COST_STREAM_FRAMING] = "stream-framing-cost",
+    [SIM_TOPO_COST_CONNECT] = "connect-cost",
+    [SIM_TOPO_COST_ACCEPT] = "accept-cost",
+    [SIM_TOPO_COST_CLOSE] = "close-cost",
+    [SIM_TOPO_COST_TLS_RECORD] = "tls-record-cost",
+    [SIM_TOPO_COST_TLS_AEAD] = "tls-aead-cost",
+    [SIM_TOPO_COST_TLS_FULL_SERVER] = "tls-full-server-cost",
+    [SIM_TOPO_COST_TLS_FULL_CLIENT] = "tls-full-client-cost",
+    [SIM_TOPO_COST_TLS_RESUMED_SERVER] = "tls-resumed-server-cost",
+    [SIM_TOPO_COST_TLS_RESUMED_CLIENT] = "tls-resumed-client-cost",
+    [SIM_TOPO_COST_QUEUE_LIMIT] = "queue-limit",
+};
+
+const char *const sim_topo_memory_keys[SIM_TOPO_N_MEMORY] = {
+    [SIM_TOPO_MEMORY_SOCKET] = "memory-socket",
+    [SIM_TOPO_MEMORY_TLS] = "memory-tls",
+    [SIM_TOPO_MEMORY_PROXY] = "memory-proxy",
+};
+
 static const TopoKey topo_keys_simulation[] = {
     { "duration", "60s", NULL },
     { "warmup", "0", NULL },
     { "seed", "1", NULL },
     { "strategy", "reuse", NULL },
-    { "cpu-profile", NULL, "none: the built-in costs of docs/model.md" },
+    { "cpu-profile", NULL, "proxy (built in; bare-crypto is the other)" },
     { NULL, NULL, NULL },
 };
 
@@ -97,11 +121,36 @@ static const TopoKey topo_keys_node[] = {
     { "accept-alias", "true", NULL },
     { "strategy", NULL, "the run's strategy" },
     { "cores", "1", NULL },
-    { "sip-cost", "50us", NULL },
+    { "sip-cost", NULL,
+      "the cpu profile's per-kind costs (proxy: 150us INVITE, 70us other "
+      "requests, 50us responses)" },
+    { "sip-invite-cost", NULL, "sip-cost, else the cpu profile (proxy: 150us)" },
+    { "sip-request-cost", NULL,
+      "sip-cost, else the cpu profile (proxy: 70us)" },
+    { "sip-response-cost", NULL,
+      "sip-cost, else the cpu profile (proxy: 50us)" },
+    { "stream-framing-cost", NULL, "the cpu profile (proxy: 10us)" },
+    { "connect-cost", NULL, "the cpu profile (proxy: 30us)" },
+    { "accept-cost", NULL, "the cpu profile (proxy: 30us)" },
+    { "close-cost", NULL, "the cpu profile (proxy: 15us)" },
+    { "tls-record-cost", NULL, "the cpu profile (proxy: 4us)" },
+    { "tls-aead-cost", NULL, "the cpu profile (proxy: 0.7us per KiB)" },
     { "tls-full-cost", NULL,
-      "from the cpu profile or the built-in costs of docs/model.md" },
+      "the cpu profile, per role, version, key type and client "
+      "authentication (proxy, P-256: 3.5ms server, 2.5ms client)" },
     { "tls-resumed-cost", NULL,
-      "from the cpu profile or the built-in costs of docs/model.md" },
+      "the cpu profile, per role and version (proxy: 2ms server, 1.5ms "
+      "client)" },
+    { "tls-full-server-cost", NULL, "tls-full-cost, else the cpu profile" },
+    { "tls-full-client-cost", NULL, "tls-full-cost, else the cpu profile" },
+    { "tls-resumed-server-cost", NULL,
+      "tls-resumed-cost, else the cpu profile" },
+    { "tls-resumed-client-cost", NULL,
+      "tls-resumed-cost, else the cpu profile" },
+    { "queue-limit", NULL, "the cpu profile (proxy: 200ms; 0: unbounded)" },
+    { "memory-socket", NULL, "the cpu profile (proxy: 4096)" },
+    { "memory-tls", NULL, "the cpu profile (proxy: 36864)" },
+    { "memory-proxy", NULL, "the cpu profile (proxy: 4608)" },
     { "up", "true", NULL },
     { "spoof-as", NULL, "none" },
     { NULL, NULL, NULL },
@@ -221,6 +270,20 @@ static const struct {
     { "node", "sip-cost", SIM_TOPO_UNIT_DURATION },
     { "node", "tls-full-cost", SIM_TOPO_UNIT_DURATION },
     { "node", "tls-resumed-cost", SIM_TOPO_UNIT_DURATION },
+    { "node", "sip-invite-cost", SIM_TOPO_UNIT_DURATION },
+    { "node", "sip-request-cost", SIM_TOPO_UNIT_DURATION },
+    { "node", "sip-response-cost", SIM_TOPO_UNIT_DURATION },
+    { "node", "stream-framing-cost", SIM_TOPO_UNIT_DURATION },
+    { "node", "connect-cost", SIM_TOPO_UNIT_DURATION },
+    { "node", "accept-cost", SIM_TOPO_UNIT_DURATION },
+    { "node", "close-cost", SIM_TOPO_UNIT_DURATION },
+    { "node", "tls-record-cost", SIM_TOPO_UNIT_DURATION },
+    { "node", "tls-aead-cost", SIM_TOPO_UNIT_DURATION },
+    { "node", "tls-full-server-cost", SIM_TOPO_UNIT_DURATION },
+    { "node", "tls-full-client-cost", SIM_TOPO_UNIT_DURATION },
+    { "node", "tls-resumed-server-cost", SIM_TOPO_UNIT_DURATION },
+    { "node", "tls-resumed-client-cost", SIM_TOPO_UNIT_DURATION },
+    { "node", "queue-limit", SIM_TOPO_UNIT_DURATION },
     { "link", "delay", SIM_TOPO_UNIT_DURATION },
     { "link", "jitter", SIM_TOPO_UNIT_DURATION },
     { "link", "bandwidth", SIM_TOPO_UNIT_BANDWIDTH },

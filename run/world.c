@@ -345,9 +345,10 @@ world_stack_config(World *w, guint i)
     return cfg;
 }
 
-/* Handshake CPU per version and role from the cpu profile (or SPEC 3.3
- * defaults) for the node's key type; the node's tls-full-cost and
- * tls-resumed-cost replace it for both versions and both roles. */
+/* Handshake CPU per version and role from the cpu profile for the node's
+ * key type; the node's tls-full-cost and tls-resumed-cost replace it for
+ * both versions and both roles (one-way full handshakes included), and
+ * its per-role keys replace those. */
 static void
 world_tls_costs(World *w, const SimCpuProfile *profile, guint i,
                 SimStackConfig *cfg)
@@ -359,14 +360,73 @@ world_tls_costs(World *w, const SimCpuProfile *profile, guint i,
     else
         sim_key_type_from_name(w->topo->pki.key, &key);
     sim_cpu_profile_tls_costs(profile, key, cfg->tls_cost);
+    static const SimTopoCost full[SIM_TLS_N_ROLES] = {
+        [SIM_TLS_ROLE_SERVER] = SIM_TOPO_COST_TLS_FULL_SERVER,
+        [SIM_TLS_ROLE_CLIENT] = SIM_TOPO_COST_TLS_FULL_CLIENT,
+    };
+    static const SimTopoCost resumed[SIM_TLS_N_ROLES] = {
+        [SIM_TLS_ROLE_SERVER] = SIM_TOPO_COST_TLS_RESUMED_SERVER,
+        [SIM_TLS_ROLE_CLIENT] = SIM_TOPO_COST_TLS_RESUMED_CLIENT,
+    };
     for (guint v = 0; v < SIM_TLS_N_VERSIONS; v++) {
         for (guint r = 0; r < SIM_TLS_N_ROLES; r++) {
-            if (n->tls_full_cost_set)
-                cfg->tls_cost[v][r].full = n->tls_full_cost;
-            if (n->tls_resumed_cost_set)
-                cfg->tls_cost[v][r].resumed = n->tls_resumed_cost;
+            SimTlsCost *c = &cfg->tls_cost[v][r];
+            if (n->cost_set & (1u << full[r]))
+                c->full = c->full_oneway = n->cost[full[r]];
+            else if (n->tls_full_cost_set)
+                c->full = c->full_oneway = n->tls_full_cost;
+            if (n->cost_set & (1u << resumed[r]))
+                c->resumed = n->cost[resumed[r]];
+            else if (n->tls_resumed_cost_set)
+                c->resumed = n->tls_resumed_cost;
         }
     }
+}
+
+/* A cost of node @n: its own key, else @fallback. */
+static SimTime
+world_cost(const SimTopoNode *n, SimTopoCost k, SimTime fallback)
+{
+    return n->cost_set & (1u << k) ? n->cost[k] : fallback;
+}
+
+static guint64
+world_memory(const SimTopoNode *n, SimTopoMemory k, guint64 fallback)
+{
+    return n->memory_set & (1u << k) ? n->memory[k] : fallback;
+}
+
+/* The node's CPU and memory costs: its [node] keys over the profile's
+ * (sip-cost over the per-kind figures, a per-kind key over sip-cost). */
+static SimProxyCosts
+world_proxy_costs(const World *w, const SimTopoNode *n,
+                  const SimCpuProfile *profile)
+{
+    const SimCpuHostCosts *h = &profile->host_costs;
+    SimTime inv = n->sip_cost_set ? n->sip_cost : h->sip_invite;
+    SimTime req = n->sip_cost_set ? n->sip_cost : h->sip_request;
+    SimTime resp = n->sip_cost_set ? n->sip_cost : h->sip_response;
+    gboolean tls = sim_strategy_kind_is_tls(w->kind);
+    guint64 mem = world_memory(n, SIM_TOPO_MEMORY_SOCKET, h->mem_socket) +
+                  world_memory(n, SIM_TOPO_MEMORY_PROXY, h->mem_proxy) +
+                  (tls ? world_memory(n, SIM_TOPO_MEMORY_TLS, h->mem_tls)
+                       : 0);
+    return (SimProxyCosts){
+        .invite = world_cost(n, SIM_TOPO_COST_SIP_INVITE, inv),
+        .request = world_cost(n, SIM_TOPO_COST_SIP_REQUEST, req),
+        .response = world_cost(n, SIM_TOPO_COST_SIP_RESPONSE, resp),
+        .framing = world_cost(n, SIM_TOPO_COST_STREAM_FRAMING,
+                              h->stream_framing),
+        .connect = world_cost(n, SIM_TOPO_COST_CONNECT, h->conn_connect),
+        .accept = world_cost(n, SIM_TOPO_COST_ACCEPT, h->conn_accept),
+        .close = world_cost(n, SIM_TOPO_COST_CLOSE, h->conn_close),
+        .tls_record = world_cost(n, SIM_TOPO_COST_TLS_RECORD, h->tls_record),
+        .tls_aead_per_kib = world_cost(n, SIM_TOPO_COST_TLS_AEAD,
+                                       h->tls_aead_per_kib),
+        .queue_limit = world_cost(n, SIM_TOPO_COST_QUEUE_LIMIT,
+                                  h->queue_limit),
+        .conn_memory = mem,
+    };
 }
 
 /* CPU, stack, resolver and proxy of node @i. */
@@ -424,7 +484,7 @@ world_build_node(World *w, guint i, const SimCpuProfile *profile,
         .advertise_port = n->advertise_port,
         .resolver = wn->resolver,
         .cpu = wn->cpu,
-        .sip_cost = n->sip_cost,
+        .costs = world_proxy_costs(w, n, profile),
         .t1 = topo->transport.t1,
         .sctp_streams = topo->transport.sctp_streams,
         .idle_timeout = topo->transport.idle_timeout,
@@ -738,6 +798,11 @@ world_fill_nodes(World *w, SimRunResult *r)
                                                name);
         nr->memory_conn_bytes_peak = (guint64)MAX(
             sim_gauge_peak(sim_stats_gauge(w->ctx.stats, mem)), 0);
+        g_autofree char *nmem = g_strdup_printf("node.%s.memory.node_bytes",
+                                                name);
+        nr->memory_node_bytes_peak = (guint64)MAX(
+            sim_gauge_peak(sim_stats_gauge(w->ctx.stats, nmem)), 0);
+        nr->calls_rejected = world_node_counter(w, name, "calls.rejected");
         gint farm = sim_topo_srv_share(topo, i, &nr->srv_share);
         if (farm >= 0)
             nr->srv_domain = g_strdup(topo->domains[farm].name);
@@ -874,6 +939,10 @@ world_fill(World *w, SimRunResult *r)
     r->calls_completed = world_counter(w, "calls.completed");
     r->calls_failed = world_counter(w, "calls.failed");
     r->calls_cancelled = world_counter(w, "calls.cancelled");
+    r->calls_rejected = world_counter(w, "calls.rejected");
+    r->memory_node_bytes_peak = (guint64)MAX(
+        sim_gauge_peak(sim_stats_gauge(w->ctx.stats, "memory.node_bytes")),
+        0);
     r->connections_opened = world_counter(w, "connections.opened");
     r->connections_closed = world_counter(w, "connections.closed");
     r->connections_opened_run = world_counter_run(w, "connections.opened");
@@ -1047,9 +1116,10 @@ world_build(World *w, const char *strategy, GError **error)
     g_auto(SimCpuProfile) profile = { 0 };
     g_autoptr(GError) local = NULL;
     sim_cpu_profile_init_defaults(&profile);
-    if (topo->simulation.cpu_profile &&
-        !sim_cpu_profile_load(&profile, topo->simulation.cpu_profile,
-                              &local)) {
+    const char *prof = topo->simulation.cpu_profile;
+    if (prof && sim_cpu_profile_is_builtin(prof)) {
+        sim_cpu_profile_init_named(&profile, prof);
+    } else if (prof && !sim_cpu_profile_load(&profile, prof, &local)) {
         g_set_error(error, SIM_WORLD_ERROR, SIM_WORLD_ERROR_PKI,
                     "[simulation] cpu-profile: %s", local->message);
         return FALSE;

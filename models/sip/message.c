@@ -245,6 +245,11 @@ sip_write(const SimSipMsg *m, SipWriter *w)
         sip_lit(w, "Allow: INVITE, ACK, CANCEL, OPTIONS, BYE\r\n"
                    "Supported: replaces, timer\r\n"
                    "Session-Expires: 1800\r\n");
+    if (m->retry_after) {
+        sip_lit(w, "Retry-After: ");
+        sip_put_uint(w, m->retry_after);
+        sip_lit(w, "\r\n");
+    }
     sip_lit(w, "User-Agent: sipreuse/0.1\r\n");
     if (m->body_len)
         sip_lit(w, "Content-Type: application/sdp\r\n");

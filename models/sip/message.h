@@ -88,6 +88,9 @@ typedef struct {
      * with (0: unknown); its next hop's look-up puts it first among a
      * host's addresses and does not rotate them. */
     SimIp dialog_peer;
+    /* Responses: a node past its queue limit refused the request (the
+     * caller counts calls.rejected). */
+    gboolean overload;
 } SimSipMeta;
 
 /* A free list of message records (one run, one thread). */
@@ -127,6 +130,8 @@ typedef struct {
     guint max_forwards;
     /* Bytes of body (SDP); its text is generated for captures. */
     guint body_len;
+    /* Retry-After in seconds (RFC 3261 20.33); 0: absent. */
+    guint retry_after;
     /* Not on the wire. */
     SimSipMeta meta;
     /* Via stack, topmost first (entries past n_via are undefined). */

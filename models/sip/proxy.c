@@ -53,6 +53,12 @@ struct _SimProxy {
     SimCounter *n_requests, *n_responses;
     SimCounter *n_handshakes, *n_opened, *n_accepted;
     SimGauge *g_conns, *g_node_conns;
+    /* Overload: refused INVITEs (503) and those dropped over UDP. */
+    SimCounter *ov_rejected, *ov_dropped, *n_ov_rejected, *n_ov_dropped;
+    /* Memory of the node's open connections (the cost model's). */
+    SimGauge *g_mem, *g_node_mem;
+    /* TRUE while a refused INVITE goes through the transaction layer. */
+    gboolean rejecting;
     /* Records of CPU jobs, for reuse. */
     struct _ProxyJob *free_jobs;
     /* What every request of this node carries, built once: its Via
@@ -89,6 +95,8 @@ typedef struct _ProxyJob {
      * message). */
     gboolean send;
     gboolean ran;
+    /* A receive job for a new INVITE the node refuses (queue limit). */
+    gboolean reject;
 } ProxyJob;
 
 static void proxy_conn_connected(SimConn *c, gpointer user);
@@ -156,12 +164,79 @@ proxy_stats_init(SimProxy *p)
     p->n_handshakes = proxy_node_counter(p, "handshakes");
     p->n_opened = proxy_node_counter(p, "sip.connections.opened");
     p->n_accepted = proxy_node_counter(p, "sip.connections.accepted");
+    p->ov_rejected = proxy_counter(p, "overload.rejected");
+    p->ov_dropped = proxy_counter(p, "overload.dropped");
+    p->n_ov_rejected = proxy_node_counter(p, "overload.rejected");
+    p->n_ov_dropped = proxy_node_counter(p, "overload.dropped");
     if (!s)
         return;
     g_autofree char *g = g_strdup_printf("node.%s.sip.connections.open",
                                          p->cfg.node);
+    g_autofree char *m = g_strdup_printf("node.%s.memory.node_bytes",
+                                         p->cfg.node);
     p->g_conns = sim_stats_gauge(s, "sip.connections.open");
     p->g_node_conns = sim_stats_gauge(s, g);
+    p->g_mem = sim_stats_gauge(s, "memory.node_bytes");
+    p->g_node_mem = sim_stats_gauge(s, m);
+}
+
+/* ------------------------------------------------------------------ */
+/* The cost model                                                      */
+
+/* CPU for handling @m (received or sent) on this node's transport: its
+ * kind's cost, the stream framing, and on TLS the records' sealing or
+ * opening (one record per 16 KiB of text, RFC 8446 5.1). */
+static SimTime
+proxy_msg_cost(const SimProxy *p, const SimSipMsg *m)
+{
+    const SimProxyCosts *k = &p->cfg.costs;
+    SimTime cost = !m->is_request                  ? k->response
+                   : m->method == SIM_SIP_INVITE ? k->invite
+                                                 : k->request;
+    if (p->kind == SIM_TRANSPORT_UDP)
+        return cost;
+    cost += k->framing;
+    if (sim_strategy_kind_is_tls(p->kind)) {
+        guint64 len = m->base.len;
+        cost += k->tls_record * MAX((len + 16383) / 16384, 1) +
+                k->tls_aead_per_kib * len / 1024;
+    }
+    return cost;
+}
+
+/* TRUE when the node refuses new INVITEs: its CPU backlog is past its
+ * queue limit. */
+static gboolean
+proxy_overloaded(const SimProxy *p)
+{
+    return p->cfg.costs.queue_limit &&
+           sim_cpu_backlog(p->cfg.cpu) > p->cfg.costs.queue_limit;
+}
+
+/* A request that starts a dialog: an INVITE without a To tag. */
+static gboolean
+proxy_is_new_invite(const SimSipMsg *m)
+{
+    return m->is_request && m->method == SIM_SIP_INVITE && !m->to_tag[0];
+}
+
+/* Connections cost memory at their node (not UDP's flows). */
+static void
+proxy_conn_memory(SimProxy *p, gint sign)
+{
+    if (p->kind == SIM_TRANSPORT_UDP || !p->cfg.costs.conn_memory)
+        return;
+    gint64 d = sign * (gint64)p->cfg.costs.conn_memory;
+    proxy_gauge_add(p, p->g_mem, d);
+    proxy_gauge_add(p, p->g_node_mem, d);
+}
+
+/* Connection set-up and tear-down CPU (not UDP's flows). */
+static void
+proxy_conn_charge(SimProxy *p, SimTime cost)
+{
+    if (p->kind != SIM_TRANSPORT_UDP)
+        sim_cpu_charge(p->cfg.cpu, cost);
 }
 
 /* ------------------------------------------------------------------ */
@@ -172,6 +247,7 @@ proxy_conn_add(SimProxy *p, SimConn *c, gboolean initiator)
 {
     SimProxyConn *pc = sim_conntab_add(p->tab, c, initiator);
     sim_conn_set_callbacks(c, &proxy_conn_callbacks, pc);
+    proxy_conn_memory(p, 1);
     return pc;
 }
 
@@ -202,6 +278,7 @@ proxy_open(SimProxy *p, const char *aus, const SimDnsTarget *t)
     SimConn *c = sim_transport_connect(p->cfg.transport, p->cfg.stack, &cp,
                                        &proxy_conn_callbacks, NULL);
     SimProxyConn *pc = proxy_conn_add(p, c, TRUE);
+    proxy_conn_charge(p, p->cfg.costs.connect);
     pc->key = t->tuple;
     pc->key.transport = p->kind;
     pc->aus = g_strdup(aus);
@@ -261,7 +338,8 @@ proxy_job_new(SimProxy *p, SimProxyConn *pc, SimSipMsg *m)
         p->free_jobs = job->next;
     else
         job = g_new(ProxyJob, 1);
-    *job = (ProxyJob){ p, sim_conntab_conn_ref(pc), sim_sip_msg_ref(m), NULL,
+    *job = (ProxyJob){ p,     sim_conntab_conn_ref(pc), sim_sip_msg_ref(m),
+                       NULL,  FALSE,
                        FALSE, FALSE };
     return job;
 }
@@ -287,7 +365,9 @@ proxy_job_receive(gpointer data)
         return;
     if (!job->msg->is_request)
         sim_counter_add(job->p->n_responses, 1);
+    job->p->rejecting = job->reject;
     sim_sip_txn_receive(job->p->txl, job->pc, job->msg);
+    job->p->rejecting = FALSE;
 }
 
 static void
@@ -344,7 +424,7 @@ proxy_emit(SimProxy *p, SimProxyConn *pc, SimSipMsg *m)
     job->send = TRUE;
     sim_msg_acct_send(&m->base, &p->acct);
     pc->sends++;
-    sim_cpu_submit(p->cfg.cpu, p->cfg.sip_cost, proxy_job_send, job,
+    sim_cpu_submit(p->cfg.cpu, proxy_msg_cost(p, m), proxy_job_send, job,
                    proxy_job_free);
 }
 
@@ -496,6 +576,7 @@ proxy_accept(SimStack *st, SimConn *c, gpointer user)
 {
     SimProxy *p = user;
     SimProxyConn *pc = proxy_conn_add(p, c, FALSE);
+    proxy_conn_charge(p, p->cfg.costs.accept);
     pc->key = c->remote;
     sim_counter_add(p->n_accepted, 1);
     proxy_conn_up(p, pc);
@@ -513,6 +594,9 @@ proxy_conn_closed(SimConn *c, SimCloseReason reason, gpointer user)
     /* Its rows go (R18) and it leaves the table; the table's reference
      * is dropped last. */
     sim_conntab_remove(p->tab, pc);
+    proxy_conn_memory(p, -1);
+    if (p->up)
+        proxy_conn_charge(p, p->cfg.costs.close);
     if (was_up) {
         proxy_gauge_add(p, p->g_node_conns, -1);
         if (pc->initiator) {
@@ -553,10 +637,24 @@ proxy_conn_message(SimConn *c, guint stream, SimMsg *m, gpointer user)
         sim_msg_acct_drop(m, SIM_DROP_HOST_DOWN);
         return;
     }
+    SimSipMsg *sm = sim_sip_msg_from_msg(m);
+    gboolean reject = proxy_is_new_invite(sm) && proxy_overloaded(p);
+    if (reject && p->kind == SIM_TRANSPORT_UDP) {
+        /* Over UDP an overloaded server sheds the request; the caller's
+         * retransmissions (Timer A) try again. */
+        sim_counter_add(p->ov_dropped, 1);
+        sim_counter_add(p->n_ov_dropped, 1);
+        sim_msg_acct_drop(m, SIM_DROP_OVERLOAD);
+        return;
+    }
     sim_msg_acct_deliver(m);
-    ProxyJob *job = proxy_job_new(p, pc, sim_sip_msg_from_msg(m));
-    sim_cpu_submit(p->cfg.cpu, p->cfg.sip_cost, proxy_job_receive, job,
-                   proxy_job_free);
+    ProxyJob *job = proxy_job_new(p, pc, sm);
+    job->reject = reject;
+    /* A refused INVITE is parsed and answered, not processed: it costs
+     * what a response does. */
+    sim_cpu_submit(p->cfg.cpu,
+                   reject ? p->cfg.costs.response : proxy_msg_cost(p, sm),
+                   proxy_job_receive, job, proxy_job_free);
 }
 
 /* ------------------------------------------------------------------ */
@@ -703,6 +801,21 @@ proxy_respond(SimSipServerTxn *stx, guint status)
     sim_sip_server_txn_send(stx, r);
 }
 
+/* RFC 3261 21.5.4: a node past its queue limit answers a new INVITE 503
+ * with Retry-After, the seconds of CPU work it has queued (at least 1). */
+static void
+proxy_refuse(SimProxy *p, SimSipServerTxn *stx)
+{
+    g_autoptr(SimSipMsg) r = sim_sip_server_txn_response(stx, 503);
+    SimTime backlog = sim_cpu_backlog(p->cfg.cpu);
+    r->retry_after = (guint)MAX((backlog + SIM_S(1) - 1) / SIM_S(1), 1);
+    r->meta.overload = TRUE;
+    sim_proxy_new_tag(p, r->to_tag, sizeof r->to_tag);
+    sim_counter_add(p->ov_rejected, 1);
+    sim_counter_add(p->n_ov_rejected, 1);
+    sim_sip_server_txn_send(stx, r);
+}
+
 /* A request that ends at this node goes to its user agent; without one,
  * a request is answered as if no call existed (BYE, CANCEL: 481) or could
  * be taken (INVITE: 480). */
@@ -735,8 +848,10 @@ proxy_fwd_response(SimSipClientTxn *t, guint status, const SimSipMsg *resp,
         return;
     if (f->p->up) {
         g_autoptr(SimSipMsg) r = sim_sip_server_txn_response(f->stx, status);
-        if (resp)
+        if (resp) {
             g_strlcpy(r->to_tag, resp->to_tag, sizeof r->to_tag);
+            r->meta.overload = resp->meta.overload;
+        }
         sim_sip_server_txn_send(f->stx, r);
     }
     proxy_fwd_free(f);
@@ -793,6 +908,10 @@ proxy_txl_request(SimSipServerTxn *stx, SimProxyConn *pc, SimSipMsg *m,
 {
     SimProxy *p = user;
     sim_counter_add(p->n_requests, 1);
+    if (p->rejecting && proxy_is_new_invite(m)) {
+        proxy_refuse(p, stx);
+        return;
+    }
     if (m->meta.has_intended &&
         (m->meta.intended.ip != p->cfg.stack->ip ||
          m->meta.intended.port != p->cfg.port))
@@ -997,6 +1116,19 @@ sim_proxy_start(SimProxy *p, GError **error)
     }
     p->up = TRUE;
     return TRUE;
+}
+
+/**
+ * sim_proxy_overloaded:
+ * @p: a proxy
+ *
+ * Returns: %TRUE while the node refuses new INVITEs: its CPU backlog is
+ *   past its queue limit (its user agent refuses new calls too).
+ */
+gboolean
+sim_proxy_overloaded(const SimProxy *p)
+{
+    return proxy_overloaded(p);
 }
 
 /**

@@ -65,6 +65,30 @@ typedef enum {
 typedef void (*SimSipTraceFunc)(const SimConn *c, const SimSipMsg *m,
                                 gpointer user);
 
+/* What the node's CPU and memory spend (the cost model: a cpu profile
+ * and the [node] cost keys).  All zero: nothing costs anything. */
+typedef struct {
+    /* Per SIP message received or sent: an INVITE, another request, a
+     * response. */
+    SimTime invite;
+    SimTime request;
+    SimTime response;
+    /* Added per message on a stream transport (TCP, SCTP, TLS). */
+    SimTime framing;
+    /* Per connection this end opens, accepts, closes (not UDP). */
+    SimTime connect;
+    SimTime accept;
+    SimTime close;
+    /* TLS: per application record sealed or opened, and per KiB of it. */
+    SimTime tls_record;
+    SimTime tls_aead_per_kib;
+    /* CPU backlog beyond which a new INVITE is refused; 0: never. */
+    SimTime queue_limit;
+    /* Bytes per open connection at this node (kernel socket, TLS state,
+     * the proxy's record and buffer; 0 over UDP). */
+    guint64 conn_memory;
+} SimProxyCosts;
+
 /* A node's proxy settings (from [node], [transport], [dns]); every pointer
  * is borrowed and must outlive the proxy. */
 typedef struct {
@@ -83,8 +107,8 @@ typedef struct {
     /* The node's RFC 3263 resolver and CPU. */
     SimResolver *resolver;
     SimCpu *cpu;
-    /* CPU per SIP message received or sent. */
-    SimTime sip_cost;
+    /* CPU and memory per unit of work. */
+    SimProxyCosts costs;
     /* SIP T1 (Timer B/F = 64*T1); 0 = 500 ms. */
     SimTime t1;
     /* SCTP: outbound streams asked for on opened associations (RFC 4168);
@@ -162,6 +186,7 @@ SimSipServerTxn *sim_proxy_match_cancel(SimProxy *p,
 /* Queries. */
 const char *sim_proxy_node(const SimProxy *p);
 gboolean sim_proxy_is_up(const SimProxy *p);
+gboolean sim_proxy_overloaded(const SimProxy *p);
 const SimMsgAcct *sim_proxy_acct(const SimProxy *p);
 SimCtx *sim_proxy_ctx(SimProxy *p);
 const SimProxyConfig *sim_proxy_config(const SimProxy *p);

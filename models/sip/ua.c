@@ -104,11 +104,11 @@ struct _SimUa {
     /* Statistics. */
     SimCounter dummy;
     SimCounter *calls_attempted, *calls_completed, *calls_failed;
-    SimCounter *calls_cancelled;
+    SimCounter *calls_cancelled, *calls_rejected;
     SimCounter *bye_completed, *bye_failed;
     SimCounter *n_originated, *n_received;
     /* The same outcomes per node (its calls as their origin). */
-    SimCounter *n_completed, *n_failed, *n_cancelled;
+    SimCounter *n_completed, *n_failed, *n_cancelled, *n_rejected;
     SimGauge *g_calls;
     SimHistogram *latency;
 };
@@ -139,6 +139,14 @@ ua_failed(SimUa *ua)
     sim_counter_add(ua->n_failed, 1);
 }
 
+/* A failed call that an overloaded node refused (a subset of failed). */
+static void
+ua_rejected(SimUa *ua)
+{
+    sim_counter_add(ua->calls_rejected, 1);
+    sim_counter_add(ua->n_rejected, 1);
+}
+
 static void
 ua_gauge_add(SimUa *ua, SimGauge *g, gint64 delta)
 {
@@ -153,6 +161,8 @@ ua_stats_init(SimUa *ua)
     ua->calls_completed = ua_counter(ua, "calls.completed");
     ua->calls_failed = ua_counter(ua, "calls.failed");
     ua->calls_cancelled = ua_counter(ua, "calls.cancelled");
+    ua->calls_rejected = ua_counter(ua, "calls.rejected");
+    ua->n_rejected = ua_node_counter(ua, "calls.rejected");
     ua->bye_completed = ua_counter(ua, "bye.completed");
     ua->bye_failed = ua_counter(ua, "bye.failed");
     ua->n_originated = ua_node_counter(ua, "calls.originated");
@@ -397,6 +407,8 @@ ua_on_invite_response(SimSipClientTxn *t, guint status,
             sim_counter_add(ua->n_cancelled, 1);
         } else if (counted) {
             ua_failed(ua);
+            if (resp && resp->meta.overload)
+                ua_rejected(ua);
         }
         ua_call_end(call);
         return;
@@ -752,6 +764,13 @@ sim_ua_originate_call(SimUa *ua, const SimCallParams *call)
     sim_counter_add(ua->n_originated, 1);
     if (!sim_proxy_is_up(p)) {
         ua_failed(ua);
+        return;
+    }
+    /* The origin itself is past its queue limit: it refuses the call as
+     * it would a caller's INVITE (503). */
+    if (sim_proxy_overloaded(p)) {
+        ua_failed(ua);
+        ua_rejected(ua);
         return;
     }
     gboolean sips = sim_strategy_kind_is_tls(ua->kind);

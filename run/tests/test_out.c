@@ -35,7 +35,9 @@ static const char contract_header[] =
     "calls.completion_ratio\tlatency.setup_ms.p50_all\t"
     "latency.setup_ms.p95_all\tlatency.setup_ms.p99_all\t"
     /* Rates over the window (issue 14), appended. */
-    "handshakes.per_s\tcpu.crypto_cores_per_node\n";
+    "handshakes.per_s\tcpu.crypto_cores_per_node\t"
+    /* The cost model (issue 13), appended. */
+    "calls.rejected\tmemory.node_bytes_peak\n";
 
 static SimRunResult *
 make_result(void)
@@ -95,7 +97,7 @@ test_runs_header(void)
     g_autofree char *joined = g_strjoinv("\t", (char **)sim_out_run_keys());
     g_autofree char *line = g_strconcat(joined, "\n", NULL);
     g_assert_cmpstr(line, ==, contract_header);
-    g_assert_cmpuint(sim_out_n_run_keys(), ==, 48);
+    g_assert_cmpuint(sim_out_n_run_keys(), ==, 50);
 }
 
 static void
@@ -106,7 +108,7 @@ test_runs_row(void)
     r->cpu_crypto_cores_per_node = 0.25;
     g_autofree char *row = sim_out_runs_row(r, NULL);
     g_auto(GStrv) f = g_strsplit(row, "\t", -1);
-    g_assert_cmpuint(g_strv_length(f), ==, 48);
+    g_assert_cmpuint(g_strv_length(f), ==, 50);
     g_assert_cmpstr(f[0], ==, "trunk");
     g_assert_cmpstr(f[2], ==, "7");
     g_assert_cmpstr(f[5], ==, "98");
@@ -123,7 +125,10 @@ test_runs_row(void)
     g_assert_cmpstr(f[44], ==, "nan");
     g_assert_cmpstr(f[45], ==, "nan");
     g_assert_cmpstr(f[46], ==, "1.500000");
-    g_assert_cmpstr(f[47], ==, "0.250000\n");
+    g_assert_cmpstr(f[47], ==, "0.250000");
+    /* calls.rejected, memory.node_bytes_peak (unset here). */
+    g_assert_cmpstr(f[48], ==, "0");
+    g_assert_cmpstr(f[49], ==, "0\n");
     SimOutOptions opt = { .no_timing = TRUE };
     g_autofree char *quiet = sim_out_runs_row(r, &opt);
     g_assert_nonnull(strstr(quiet, "\t1000\t0.000000\t0.000000\t"));
@@ -173,12 +178,13 @@ test_side_tables(void)
                                       "calls.cancelled\tcalls.unfinished\t"
                                       "sip.sent\tsip.delivered\t"
                                       "sip.dropped\tsip.in_flight_end\t"
-                                      "responses.received\n"));
+                                      "responses.received\tcalls.rejected\t"
+                                      "memory.node_bytes_peak\n"));
     g_assert_nonnull(strstr(n, "\npa\t0\t0\t0\t0\t0\t0.500000\t0\t"
                                "b.test\t0.250000\t0\t0\t0\t0\t0\t0\t0"
-                               "\t0\t0\t0\n"));
+                               "\t0\t0\t0\t0\t0\n"));
     g_assert_nonnull(strstr(n, "\npb\t0\t0\t0\t0\t0\t0.000000\t0\t-\tnan"
-                               "\t0\t0\t0\t0\t0\t0\t0\t0\t0\t0\n"));
+                               "\t0\t0\t0\t0\t0\t0\t0\t0\t0\t0\t0\t0\n"));
     g_autofree char *p = sim_out_pairs_tsv(r);
     g_assert_cmpstr(p, ==, "node\tpeer\tpeer_ip\tconnections.opened\t"
                            "connections.opened_run\n"

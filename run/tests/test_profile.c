@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Tests of the CPU profile: the SPEC 3.3 defaults (sign + 3 verify + X25519
- * per side, the same for both roles and versions), a save/load round trip,
- * partial files keeping defaults, every error code with the file, group
+ * Tests of the CPU profile: the built-in profiles (bare-crypto: sign + 3
+ * verify + X25519 per side, the same for both roles and versions; proxy:
+ * the real-stack handshake figures and the per-message, connection and
+ * memory costs), a save/load round trip, partial files keeping the base
+ * profile's figures, every error code with the file, group
  * and key in the message, and whole runs charging each node its own
  * role's cost for the run's TLS version.
  */
@@ -14,10 +16,10 @@
 #include <string.h>
 
 static void
-test_defaults(void)
+test_bare(void)
 {
     g_auto(SimCpuProfile) p = { 0 };
-    sim_cpu_profile_init_defaults(&p);
+    g_assert_true(sim_cpu_profile_init_named(&p, "bare-crypto"));
     /* RSA-2048: 1050 + 3 * 30 + 41 us; P-256: 36 + 3 * 102 + 41 us. */
     g_assert_cmpuint(p.key[SIM_KEY_RSA_2048].tls_full_server, ==,
                      SIM_US(1181));
@@ -39,7 +41,69 @@ test_defaults(void)
                 g_assert_cmpuint(c[v][r].full, ==, want[i].full);
                 g_assert_cmpuint(c[v][r].resumed, ==, SIM_US(50));
             }
+        /* One-way: the server verifies no client chain (2 verify), the
+         * client makes no signature. */
+        const SimCpuKeyCosts *k = &p.key[want[i].key];
+        g_assert_cmpuint(c[SIM_TLS_V13][SIM_TLS_ROLE_SERVER].full_oneway, ==,
+                         want[i].full - 2 * k->verify);
+        g_assert_cmpuint(c[SIM_TLS_V12][SIM_TLS_ROLE_CLIENT].full_oneway, ==,
+                         want[i].full - k->sign);
     }
+    /* Nothing but handshakes and a flat 50 us per message. */
+    const SimCpuHostCosts *h = &p.host_costs;
+    g_assert_cmpuint(h->sip_invite, ==, SIM_US(50));
+    g_assert_cmpuint(h->sip_request, ==, SIM_US(50));
+    g_assert_cmpuint(h->sip_response, ==, SIM_US(50));
+    g_assert_cmpuint(h->stream_framing + h->conn_connect + h->conn_accept +
+                         h->conn_close + h->tls_record +
+                         h->tls_aead_per_kib + h->queue_limit,
+                     ==, 0);
+    g_assert_cmpuint(h->mem_socket + h->mem_tls + h->mem_proxy, ==, 0);
+}
+
+/* The default "proxy" profile: the real-stack handshake figures of a TLS
+ * proxy (full mutual-auth handshake 3-5 ms per side; RSA-2048 server
+ * 4.5 ms, client 3.5 ms, ECDSA 1 ms less; resumed 1.3-2.6 ms) and the
+ * per-message, connection, record and memory figures of docs/model.md. */
+static void
+test_proxy(void)
+{
+    g_auto(SimCpuProfile) p = { 0 };
+    sim_cpu_profile_init_defaults(&p);
+    g_assert_cmpstr(p.base, ==, "proxy");
+    g_assert_true(sim_cpu_profile_is_builtin("proxy"));
+    g_assert_true(sim_cpu_profile_is_builtin("bare-crypto"));
+    g_assert_false(sim_cpu_profile_is_builtin("proxy.profile"));
+    SimTlsCost c[SIM_TLS_N_VERSIONS][SIM_TLS_N_ROLES];
+    sim_cpu_profile_tls_costs(&p, SIM_KEY_RSA_2048, c);
+    g_assert_cmpuint(c[SIM_TLS_V13][SIM_TLS_ROLE_SERVER].full, ==,
+                     SIM_US(4500));
+    g_assert_cmpuint(c[SIM_TLS_V13][SIM_TLS_ROLE_CLIENT].full, ==,
+                     SIM_US(3500));
+    sim_cpu_profile_tls_costs(&p, SIM_KEY_ECDSA_P256, c);
+    for (guint v = 0; v < SIM_TLS_N_VERSIONS; v++) {
+        g_assert_cmpuint(c[v][SIM_TLS_ROLE_SERVER].full, ==, SIM_US(3500));
+        g_assert_cmpuint(c[v][SIM_TLS_ROLE_CLIENT].full, ==, SIM_US(2500));
+        for (guint r = 0; r < SIM_TLS_N_ROLES; r++) {
+            g_assert_cmpuint(c[v][r].resumed, >=, SIM_US(1300));
+            g_assert_cmpuint(c[v][r].resumed, <=, SIM_US(2600));
+            g_assert_cmpuint(c[v][r].full_oneway, <, c[v][r].full);
+        }
+        /* P-256: server saves two 102 us verifications, client one 36 us
+         * signature. */
+        g_assert_cmpuint(c[v][SIM_TLS_ROLE_SERVER].full_oneway, ==,
+                         SIM_US(3500 - 204));
+        g_assert_cmpuint(c[v][SIM_TLS_ROLE_CLIENT].full_oneway, ==,
+                         SIM_US(2500 - 36));
+    }
+    const SimCpuHostCosts *h = &p.host_costs;
+    g_assert_cmpuint(h->sip_invite, ==, SIM_US(150));
+    g_assert_cmpuint(h->sip_request, ==, SIM_US(70));
+    g_assert_cmpuint(h->sip_response, ==, SIM_US(50));
+    g_assert_cmpuint(h->stream_framing, ==, SIM_US(10));
+    g_assert_cmpuint(h->queue_limit, ==, SIM_MS(200));
+    g_assert_cmpuint(h->mem_socket + h->mem_tls + h->mem_proxy, ==,
+                     4096 + 36864 + 4608);
 }
 
 static char *
@@ -71,6 +135,8 @@ test_roundtrip(void)
     p.host = g_strdup("Test CPU @ 1 GHz");
     p.key[SIM_KEY_RSA_3072].tls_full_server = SIM_NS(4500123);
     p.key[SIM_KEY_RSA_3072].tls_resumed_client = SIM_NS(1300500);
+    p.host_costs.conn_close = SIM_NS(17250);
+    p.host_costs.mem_tls = 12345;
     g_autofree char *path = tmp_file("profile.ini", NULL);
     g_autoptr(GError) error = NULL;
     g_assert_true(sim_cpu_profile_save(&p, path, &error));
@@ -78,17 +144,20 @@ test_roundtrip(void)
     g_assert_no_error(error);
     g_assert_cmpstr(q.host, ==, "Test CPU @ 1 GHz");
     g_assert_cmpmem(q.key, sizeof q.key, p.key, sizeof p.key);
+    g_assert_cmpmem(&q.host_costs, sizeof q.host_costs, &p.host_costs,
+                    sizeof p.host_costs);
+    g_assert_cmpstr(q.base, ==, "proxy");
     /* Each role keeps its own figure (no averaging). */
     SimTlsCost c[SIM_TLS_N_VERSIONS][SIM_TLS_N_ROLES];
     sim_cpu_profile_tls_costs(&q, SIM_KEY_RSA_3072, c);
     g_assert_cmpuint(c[SIM_TLS_V13][SIM_TLS_ROLE_SERVER].full, ==,
                      SIM_NS(4500123));
     g_assert_cmpuint(c[SIM_TLS_V13][SIM_TLS_ROLE_CLIENT].full, ==,
-                     SIM_US(3486));
+                     SIM_US(5700));
     g_assert_cmpuint(c[SIM_TLS_V13][SIM_TLS_ROLE_CLIENT].resumed, ==,
                      SIM_NS(1300500));
     g_assert_cmpuint(c[SIM_TLS_V12][SIM_TLS_ROLE_SERVER].full, ==,
-                     SIM_US(3486));
+                     SIM_US(6700));
     tmp_remove(path);
 }
 
@@ -97,15 +166,33 @@ test_partial(void)
 {
     g_auto(SimCpuProfile) p = { 0 };
     g_autofree char *path =
-        tmp_file("p.ini", "[ecdsa-p256]\ntls-full-server = 2500.5\n");
+        tmp_file("p.ini", "[ecdsa-p256]\ntls-full-server = 2500.5\n"
+                          "[sip]\ninvite = 99\n[memory]\ntls = 1000\n");
     g_autoptr(GError) error = NULL;
     g_assert_true(sim_cpu_profile_load(&p, path, &error));
     g_assert_cmpuint(p.key[SIM_KEY_ECDSA_P256].tls_full_server, ==,
                      SIM_NS(2500500));
+    /* The rest from the proxy profile. */
     g_assert_cmpuint(p.key[SIM_KEY_ECDSA_P256].tls_full_client, ==,
-                     SIM_US(383));
+                     SIM_US(2500));
     g_assert_cmpuint(p.key[SIM_KEY_RSA_2048].sign, ==, SIM_US(1050));
+    g_assert_cmpuint(p.host_costs.sip_invite, ==, SIM_US(99));
+    g_assert_cmpuint(p.host_costs.sip_request, ==, SIM_US(70));
+    g_assert_cmpuint(p.host_costs.mem_tls, ==, 1000);
     tmp_remove(path);
+    /* [profile] base = bare-crypto: the rest from the bare profile. */
+    g_auto(SimCpuProfile) b = { 0 };
+    g_autofree char *bpath =
+        tmp_file("b.ini", "[profile]\nbase = bare-crypto\n"
+                          "[conn]\naccept = 12\n");
+    g_assert_true(sim_cpu_profile_load(&b, bpath, &error));
+    g_assert_no_error(error);
+    g_assert_cmpstr(b.base, ==, "bare-crypto");
+    g_assert_cmpuint(b.key[SIM_KEY_ECDSA_P256].tls_full_client, ==,
+                     SIM_US(383));
+    g_assert_cmpuint(b.host_costs.conn_accept, ==, SIM_US(12));
+    g_assert_cmpuint(b.host_costs.conn_connect, ==, 0);
+    tmp_remove(bpath);
 }
 
 typedef struct {
@@ -126,6 +213,15 @@ test_errors(void)
           "[ed25519] signe" },
         { "[dsa-1024]\nsign = 3\n", SIM_PROFILE_ERROR_UNKNOWN, "[dsa-1024]" },
         { "sign = 3\n", SIM_PROFILE_ERROR_FILE, "" },
+        { "[sip]\ninvite = slow\n", SIM_PROFILE_ERROR_BAD_VALUE,
+          "[sip] invite" },
+        { "[conn]\nopen = 3\n", SIM_PROFILE_ERROR_UNKNOWN, "[conn] open" },
+        { "[memory]\ntls = 1.5\n", SIM_PROFILE_ERROR_BAD_VALUE,
+          "[memory] tls" },
+        { "[profile]\nbase = fast\n", SIM_PROFILE_ERROR_BAD_VALUE,
+          "[profile] base" },
+        { "[profile]\nbasis = proxy\n", SIM_PROFILE_ERROR_UNKNOWN,
+          "[profile] basis" },
     };
     for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
         g_auto(SimCpuProfile) p = { 0 };
@@ -150,6 +246,7 @@ test_errors(void)
  * TLS 1.3 full server 3000, client 1000; TLS 1.2 full server 5000, client
  * 2000; resumed ones that no run below uses. */
 static const char role_profile[] =
+    "[profile]\nbase = bare-crypto\n"
     "[ecdsa-p256]\n"
     "tls-full-server = 3000\ntls-full-client = 1000\n"
     "tls-resumed-server = 300\ntls-resumed-client = 100\n"
@@ -209,6 +306,10 @@ test_run_roles(void)
     check_role_run(path, "1.3", "", 1000e-6, 3000e-6);
     check_role_run(path, "1.2", "", 2000e-6, 5000e-6);
     check_role_run(path, "1.3", "tls-full-cost = 7ms\n", 7e-3, 3000e-6);
+    /* A role's own key wins over tls-full-cost. */
+    check_role_run(path, "1.3",
+                   "tls-full-cost = 7ms\ntls-full-client-cost = 4ms\n", 4e-3,
+                   3000e-6);
     tmp_remove(path);
 }
 
@@ -216,8 +317,10 @@ int
 main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
-    g_test_summary("CPU profile: SPEC 3.3 defaults, file round trip, errors");
-    g_test_add_func("/profile/defaults/spec", test_defaults);
+    g_test_summary("CPU profile: the built-in proxy and bare-crypto "
+                   "profiles, file round trip, errors");
+    g_test_add_func("/profile/builtin/bare-crypto", test_bare);
+    g_test_add_func("/profile/builtin/proxy", test_proxy);
     g_test_add_func("/profile/file/roundtrip", test_roundtrip);
     g_test_add_func("/profile/file/partial", test_partial);
     g_test_add_func("/profile/file/errors", test_errors);

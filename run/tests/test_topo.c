@@ -103,7 +103,9 @@ test_defaults(void)
     g_assert_true(n->accept_alias);
     g_assert_null(n->strategy);
     g_assert_cmpuint(n->cores, ==, 1);
-    g_assert_cmpuint(n->sip_cost, ==, 50000ull);
+    g_assert_false(n->sip_cost_set);
+    g_assert_cmpuint(n->cost_set, ==, 0);
+    g_assert_cmpuint(n->memory_set, ==, 0);
     g_assert_false(n->tls_full_cost_set);
     g_assert_false(n->tls_resumed_cost_set);
     g_assert_true(n->up);
@@ -211,9 +213,9 @@ static const DefaultLine design_defaults[] = {
     { "simulation.warmup", "0", FALSE },
     { "simulation.seed", "1", FALSE },
     { "simulation.strategy", "reuse", FALSE },
-    /* cpu-profile: without one, the built-in costs documented in
-     * docs/model.md ("default from the cpu profile or" those). */
-    { "simulation.cpu-profile", "built-in costs of docs/model.md", TRUE },
+    /* cpu-profile: the built-in "proxy" profile of the cost model
+     * (issue 13), "bare-crypto" the other built-in one. */
+    { "simulation.cpu-profile", "proxy (built in; bare-crypto", TRUE },
     /* "protocol tls, tls-version 1.3, mutual-auth true, resumption true,
      * idle-timeout 120s, t1 500ms, alias-insert-check true,
      * initial-window 10, rto-min 1s". */
@@ -248,8 +250,7 @@ static const DefaultLine design_defaults[] = {
      * site of its own name", cert-san "default URI:sip:HOST plus
      * URI:sip:DOMAIN for each served domain", "client-cert true",
      * cert-file "instead of a generated certificate", "accept-alias
-     * true", strategy "overriding the run's", "cores 1, sip-cost 50us",
-     * tls-*-cost "default from the cpu profile or SPEC", "up (default
+     * true", strategy "overriding the run's", "cores 1", "up (default
      * true)". */
     { "node.address", "in file order", TRUE },
     { "node.port", "5061 for tls and tls-sctp, 5060 otherwise", TRUE },
@@ -264,9 +265,29 @@ static const DefaultLine design_defaults[] = {
     { "node.accept-alias", "true", FALSE },
     { "node.strategy", "the run's", TRUE },
     { "node.cores", "1", FALSE },
-    { "node.sip-cost", "50us", FALSE },
-    { "node.tls-full-cost", "cpu profile or the built-in costs", TRUE },
-    { "node.tls-resumed-cost", "cpu profile or the built-in costs", TRUE },
+    /* The cost model (issue 13): sip-cost is no longer a flat 50us but
+     * the profile's per-kind figures; every cost key defaults to the cpu
+     * profile. */
+    { "node.sip-cost", "per-kind costs (proxy: 150us INVITE", TRUE },
+    { "node.sip-invite-cost", "cpu profile (proxy: 150us)", TRUE },
+    { "node.sip-request-cost", "cpu profile (proxy: 70us)", TRUE },
+    { "node.sip-response-cost", "cpu profile (proxy: 50us)", TRUE },
+    { "node.stream-framing-cost", "cpu profile (proxy: 10us)", TRUE },
+    { "node.connect-cost", "cpu profile (proxy: 30us)", TRUE },
+    { "node.accept-cost", "cpu profile (proxy: 30us)", TRUE },
+    { "node.close-cost", "cpu profile (proxy: 15us)", TRUE },
+    { "node.tls-record-cost", "cpu profile (proxy: 4us)", TRUE },
+    { "node.tls-aead-cost", "cpu profile (proxy: 0.7us per KiB)", TRUE },
+    { "node.tls-full-cost", "cpu profile, per role", TRUE },
+    { "node.tls-resumed-cost", "cpu profile, per role", TRUE },
+    { "node.tls-full-server-cost", "tls-full-cost, else", TRUE },
+    { "node.tls-full-client-cost", "tls-full-cost, else", TRUE },
+    { "node.tls-resumed-server-cost", "tls-resumed-cost, else", TRUE },
+    { "node.tls-resumed-client-cost", "tls-resumed-cost, else", TRUE },
+    { "node.queue-limit", "cpu profile (proxy: 200ms", TRUE },
+    { "node.memory-socket", "cpu profile (proxy: 4096)", TRUE },
+    { "node.memory-tls", "cpu profile (proxy: 36864)", TRUE },
+    { "node.memory-proxy", "cpu profile (proxy: 4608)", TRUE },
     { "node.up", "true", FALSE },
     /* [link]: the [network] values where unset. */
     { "link.delay", "[network] default-delay", TRUE },
