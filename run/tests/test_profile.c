@@ -313,6 +313,31 @@ test_run_roles(void)
     tmp_remove(path);
 }
 
+/* The shipped files profiles/NAME.profile hold the built-in profiles'
+ * figures exactly. */
+static void
+test_shipped(void)
+{
+    const char *src = g_getenv("SIPREUSE_SRCDIR");
+    const char *names[] = { "proxy", "bare-crypto" };
+    for (guint i = 0; i < G_N_ELEMENTS(names); i++) {
+        g_autofree char *file = g_strdup_printf("%s.profile", names[i]);
+        g_autofree char *path =
+            g_build_filename(src ? src : ".", "profiles", file, NULL);
+        g_auto(SimCpuProfile) shipped = { 0 };
+        g_auto(SimCpuProfile) builtin = { 0 };
+        g_autoptr(GError) error = NULL;
+        g_assert_true(sim_cpu_profile_load(&shipped, path, &error));
+        g_assert_no_error(error);
+        g_assert_true(sim_cpu_profile_init_named(&builtin, names[i]));
+        g_assert_cmpstr(shipped.base, ==, names[i]);
+        g_assert_cmpmem(shipped.key, sizeof shipped.key, builtin.key,
+                        sizeof builtin.key);
+        g_assert_cmpmem(&shipped.host_costs, sizeof shipped.host_costs,
+                        &builtin.host_costs, sizeof builtin.host_costs);
+    }
+}
+
 int
 main(int argc, char **argv)
 {
@@ -322,6 +347,7 @@ main(int argc, char **argv)
     g_test_add_func("/profile/builtin/bare-crypto", test_bare);
     g_test_add_func("/profile/builtin/proxy", test_proxy);
     g_test_add_func("/profile/file/roundtrip", test_roundtrip);
+    g_test_add_func("/profile/file/shipped", test_shipped);
     g_test_add_func("/profile/file/partial", test_partial);
     g_test_add_func("/profile/file/errors", test_errors);
     g_test_add_func("/profile/run/per-role-per-version", test_run_roles);
