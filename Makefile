@@ -228,8 +228,11 @@ PREFIX ?= /usr/local
 install: $(CLI)
 	install -d $(DESTDIR)$(PREFIX)/bin \
 	  $(DESTDIR)$(PREFIX)/share/sipreuse/plots \
-	  $(DESTDIR)$(PREFIX)/share/sipreuse/topologies
+	  $(DESTDIR)$(PREFIX)/share/sipreuse/topologies \
+	  $(DESTDIR)$(PREFIX)/share/sipreuse/profiles
 	install -m 755 $(CLI) $(DESTDIR)$(PREFIX)/bin/sipreuse
+	install -m 644 profiles/*.profile \
+	  $(DESTDIR)$(PREFIX)/share/sipreuse/profiles
 	install -m 644 plots/*.gp $(DESTDIR)$(PREFIX)/share/sipreuse/plots
 	install -m 644 topologies/*.topo topologies/*.exp \
 	  $(DESTDIR)$(PREFIX)/share/sipreuse/topologies
