@@ -139,6 +139,7 @@ static const char *const out_keys[N_COLUMNS + 1] = {
 static const char *const out_compare_rows[][2] = {
     { "calls.completed", "calls completed" },
     { "calls.failed", "calls failed" },
+    { "calls.rejected", "  refused (overload, 503)" },
     { "calls.completion_ratio", "completion ratio" },
     { "latency.setup_ms.mean", "setup latency mean (ms)" },
     { "latency.setup_ms.p95", "setup latency p95 (ms)" },
@@ -158,6 +159,7 @@ static const char *const out_compare_rows[][2] = {
     { "cpu.crypto_cores_per_node", "crypto CPU (cores per node)" },
     { "bytes.wire", "wire bytes" },
     { "memory.conn_bytes_peak", "connection memory peak (B)" },
+    { "memory.node_bytes_peak", "server memory peak (B)" },
 };
 
 /* Contract. */
