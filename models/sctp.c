@@ -1434,6 +1434,9 @@ sctp_sf_init(SctpRx *rx, const SctpChunk *ch)
         sctp_reply(ep, rx->pkt, SIM_SCTP_CID_ABORT, 0, ch->u.init.tag);
         return FALSE;
     }
+    /* A full accept queue ignores the INIT; the opener resends it. */
+    if (!sim_stack_admits(lst->ss->st))
+        return FALSE;
     SimRng *rng = &lst->ss->st->rng;
     SctpPkt *p = sctp_pkt_new(ep);
     SctpCookie ck = {

@@ -1343,8 +1343,11 @@ tcp_host_recv(SimNet *net, SimPacket *pkt, gpointer data)
     }
     TcpListener *l = tcp_listener(h, pkt->dport);
     if (l && (s->flags & (SIM_TCPF_SYN | SIM_TCPF_ACK | SIM_TCPF_RST)) ==
-                 SIM_TCPF_SYN)
-        tcp_input_listen(l, pkt, s);
+                 SIM_TCPF_SYN) {
+        /* A full accept queue ignores the SYN; the opener resends it. */
+        if (sim_stack_admits(l->ts->st))
+            tcp_input_listen(l, pkt, s);
+    }
     else if (!(s->flags & SIM_TCPF_RST))
         tcp_reply_rst(h, pkt, s);
     sim_net_packet_free(net, pkt);

@@ -223,6 +223,45 @@ sim_stack_set_accept(SimStack *st, SimAcceptFunc func, gpointer user)
 }
 
 /**
+ * sim_stack_set_admit:
+ * @st: a stack
+ * @func: (nullable): says whether the node takes new connections now
+ * @user: its argument
+ *
+ * Sets the stack's admission check: while @func returns %FALSE its
+ * listeners ignore SYNs and SCTP INITs, as a full accept queue does
+ * (Linux with tcp_abort_on_overflow = 0): the opener retransmits them.
+ */
+void
+sim_stack_set_admit(SimStack *st, SimAdmitFunc func, gpointer user)
+{
+    st->admit = func;
+    st->admit_user = user;
+    if (func && !st->syn_dropped && st->ctx->stats)
+        st->syn_dropped =
+            sim_stats_counter(st->ctx->stats, "overload.syn_dropped");
+}
+
+/**
+ * sim_stack_admits:
+ * @st: a stack
+ *
+ * A listener asks this before answering a connection attempt; a refusal
+ * is counted in "overload.syn_dropped".
+ *
+ * Returns: %TRUE if the node takes a new connection now.
+ */
+gboolean
+sim_stack_admits(SimStack *st)
+{
+    if (!st->admit || st->admit(st->admit_user))
+        return TRUE;
+    if (st->syn_dropped)
+        sim_counter_add(st->syn_dropped, 1);
+    return FALSE;
+}
+
+/**
  * sim_stack_crash:
  * @st: a stack
  *

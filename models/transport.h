@@ -196,6 +196,9 @@ typedef struct {
 /* Receives each inbound connection once it is open (for TLS: after the
  * handshake).  The handler sets the connection's callbacks. */
 typedef void (*SimAcceptFunc)(SimStack *st, SimConn *c, gpointer user);
+/* FALSE while the node takes no new connections (its accept queue is
+ * full: the node is past its queue limit). */
+typedef gboolean (*SimAdmitFunc)(gpointer user);
 
 typedef struct _SimTransportOps SimTransportOps;
 
@@ -332,6 +335,11 @@ struct _SimStack {
     /* Inbound connections go here. */
     SimAcceptFunc accept;
     gpointer accept_user;
+    /* (nullable): asked before a listener answers a SYN or INIT. */
+    SimAdmitFunc admit;
+    gpointer admit_user;
+    /* Connection attempts refused by admit ("overload.syn_dropped"). */
+    SimCounter *syn_dropped;
     /* Transport-private per-stack state, indexed by kind. */
     gpointer priv[SIM_TRANSPORT_N];
     /* Frees priv[kind] at sim_stack_free. */
@@ -406,6 +414,8 @@ SimStack *sim_stack_new(SimCtx *ctx, SimNet *net, const char *node, SimIp ip,
                         SimCpu *cpu, const SimStackConfig *cfg);
 void sim_stack_free(SimStack *st);
 void sim_stack_set_accept(SimStack *st, SimAcceptFunc func, gpointer user);
+void sim_stack_set_admit(SimStack *st, SimAdmitFunc func, gpointer user);
+gboolean sim_stack_admits(SimStack *st);
 void sim_stack_crash(SimStack *st);
 
 /* Helpers for transport implementations. */

@@ -213,6 +213,14 @@ proxy_overloaded(const SimProxy *p)
            sim_cpu_backlog(p->cfg.cpu) > p->cfg.costs.queue_limit;
 }
 
+/* SimStack.admit: a node past its queue limit takes no new
+ * connections. */
+static gboolean
+proxy_admit(gpointer user)
+{
+    return !proxy_overloaded(user);
+}
+
 /* A request that starts a dialog: an INVITE without a To tag. */
 static gboolean
 proxy_is_new_invite(const SimSipMsg *m)
@@ -1106,6 +1114,8 @@ gboolean
 sim_proxy_start(SimProxy *p, GError **error)
 {
     sim_stack_set_accept(p->cfg.stack, proxy_accept, p);
+    if (p->cfg.costs.queue_limit)
+        sim_stack_set_admit(p->cfg.stack, proxy_admit, p);
     if (!p->cfg.transport->listen(p->cfg.stack, p->cfg.port, error)) {
         g_prefix_error(error, "node %s: ", p->cfg.node);
         if (error && *error) {
