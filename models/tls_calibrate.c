@@ -203,47 +203,6 @@ cal_handshake(CalCtx *cc, SSL_SESSION **session, SimTime cpu[2],
     return ok;
 }
 
-/* Mean per-role CPU of full (@resumed FALSE) or resumed handshakes, put in
- * srv and cli; what they exchanged in run.  Fails if a handshake fails or
- * resumes (full) or does not (resumed). */
-static gboolean
-cal_handshakes(CalCtx *cc, gboolean resumed, const SimTlsCalBudget *b,
-               SimTlsCost *srv, SimTlsCost *cli, SimTlsCalRun *run)
-{
-    SSL_SESSION *session = NULL;
-    SimTime cpu[SIM_TLS_N_ROLES] = { 0 };
-    *run = (SimTlsCalRun){ 0 };
-    /* A first full handshake, untimed, warms OpenSSL's lazy
-     * initialisation up and gives the session to resume. */
-    if (!cal_handshake(cc, &session, cpu, run)) {
-        SSL_SESSION_free(session);
-        return FALSE;
-    }
-    if (!resumed)
-        g_clear_pointer(&session, SSL_SESSION_free);
-    cpu[0] = cpu[1] = 0;
-    *run = (SimTlsCalRun){ 0 };
-    guint iter = 0;
-    gboolean ok = TRUE;
-    while (ok && cal_more(b, iter, cpu[0] + cpu[1])) {
-        SSL_SESSION *use = resumed ? session : NULL;
-        ok = cal_handshake(cc, &use, cpu, run);
-        if (resumed)
-            session = use;
-        else
-            SSL_SESSION_free(use);
-        iter++;
-    }
-    SSL_SESSION_free(session);
-    if (!ok || !iter || run->reused != (resumed ? run->n : 0))
-        return FALSE;
-    SimTime *sf = resumed ? &srv->resumed : &srv->full;
-    SimTime *cf = resumed ? &cli->resumed : &cli->full;
-    *sf = cpu[SIM_TLS_ROLE_SERVER] / iter;
-    *cf = cpu[SIM_TLS_ROLE_CLIENT] / iter;
-    return TRUE;
-}
-
 static int
 cal_verify_cb(int ok, X509_STORE_CTX *x)
 {
@@ -361,25 +320,65 @@ cal_ctx_clear(CalCtx *cc)
     SSL_CTX_free(cc->client);
 }
 
-/* Full then resumed handshakes of one version and authentication, both
- * roles. */
-static gboolean
-cal_version(const CalFiles *f, int version, gboolean mutual,
-            const SimTlsCalBudget *b, SimTlsCost cost[SIM_TLS_N_ROLES],
-            SimTlsCalRun runs[SIM_TLS_CAL_N_KINDS])
+/* One handshake configuration being timed: a context pair, full or
+ * resumed, and what its handshakes have used so far. */
+typedef struct {
+    CalCtx *cc;
+    gboolean resumed;
+    /* The session the next resumed handshake offers. */
+    SSL_SESSION *session;
+    SimTime cpu[SIM_TLS_N_ROLES];
+    guint iter;
+    gboolean ok;
+    SimTlsCalRun *run;
+    SimTlsCost *srv, *cli;
+} CalConf;
+
+/* A first full handshake, untimed, warms OpenSSL's lazy initialisation up
+ * and gives a resumed configuration its session. */
+static void
+cal_conf_start(CalConf *c)
 {
-    CalCtx cc = cal_ctx_pair(f, version, mutual);
-    SimTlsCost *srv = &cost[SIM_TLS_ROLE_SERVER];
-    SimTlsCost *cli = &cost[SIM_TLS_ROLE_CLIENT];
-    gboolean ok = cal_handshakes(&cc, FALSE, b, srv, cli,
-                                 &runs[SIM_TLS_CAL_FULL]) &&
-                  cal_handshakes(&cc, TRUE, b, srv, cli,
-                                 &runs[SIM_TLS_CAL_RESUMED]);
-    cal_ctx_clear(&cc);
-    return ok;
+    SimTime scratch[SIM_TLS_N_ROLES] = { 0 };
+    c->ok = cal_handshake(c->cc, &c->session, scratch, c->run);
+    if (!c->resumed)
+        g_clear_pointer(&c->session, SSL_SESSION_free);
+    *c->run = (SimTlsCalRun){ 0 };
 }
 
-/* Every handshake configuration of one key type. */
+static void
+cal_conf_step(CalConf *c)
+{
+    SSL_SESSION *use = c->resumed ? c->session : NULL;
+    c->ok = cal_handshake(c->cc, &use, c->cpu, c->run);
+    if (c->resumed)
+        c->session = use;
+    else
+        SSL_SESSION_free(use);
+    c->iter++;
+}
+
+/* Mean per-role CPU into srv and cli.  Fails if a handshake failed, or a
+ * full one resumed, or a resumed one did not. */
+static gboolean
+cal_conf_finish(CalConf *c)
+{
+    g_clear_pointer(&c->session, SSL_SESSION_free);
+    if (!c->ok || !c->iter ||
+        c->run->reused != (c->resumed ? c->run->n : 0))
+        return FALSE;
+    SimTime s = c->cpu[SIM_TLS_ROLE_SERVER] / c->iter;
+    SimTime k = c->cpu[SIM_TLS_ROLE_CLIENT] / c->iter;
+    *(c->resumed ? &c->srv->resumed : &c->srv->full) = s;
+    *(c->resumed ? &c->cli->resumed : &c->cli->full) = k;
+    return TRUE;
+}
+
+/* Every handshake configuration of one key type: TLS 1.2 and 1.3, mutual
+ * and one-way, full and resumed.  They take turns, one handshake each per
+ * round, until each has used its budget: a slow spell of the host (other
+ * processes sharing its caches) then weighs on all of them alike rather
+ * than on whichever was being timed. */
 static gboolean
 cal_all_handshakes(const CalFiles *f, const SimTlsCalBudget *b,
                    SimTlsCalibration *out)
@@ -388,14 +387,44 @@ cal_all_handshakes(const CalFiles *f, const SimTlsCalBudget *b,
         [SIM_TLS_V12] = TLS1_2_VERSION,
         [SIM_TLS_V13] = TLS1_3_VERSION,
     };
+    enum { N = SIM_TLS_CAL_N_AUTH * SIM_TLS_N_VERSIONS * SIM_TLS_CAL_N_KINDS };
+    CalCtx cc[SIM_TLS_CAL_N_AUTH][SIM_TLS_N_VERSIONS];
+    CalConf conf[N];
+    guint n = 0;
+    for (guint a = 0; a < SIM_TLS_CAL_N_AUTH; a++) {
+        for (guint v = 0; v < SIM_TLS_N_VERSIONS; v++) {
+            gboolean mutual = a == SIM_TLS_CAL_MUTUAL;
+            cc[a][v] = cal_ctx_pair(f, versions[v], mutual);
+            SimTlsCost *cost = mutual ? out->handshake[v] : out->oneway[v];
+            for (guint k = 0; k < SIM_TLS_CAL_N_KINDS; k++)
+                conf[n++] = (CalConf){
+                    .cc = &cc[a][v],
+                    .resumed = k == SIM_TLS_CAL_RESUMED,
+                    .run = &out->runs[a][v][k],
+                    .srv = &cost[SIM_TLS_ROLE_SERVER],
+                    .cli = &cost[SIM_TLS_ROLE_CLIENT],
+                };
+        }
+    }
+    for (guint i = 0; i < N; i++)
+        cal_conf_start(&conf[i]);
+    for (gboolean more = TRUE; more;) {
+        more = FALSE;
+        for (guint i = 0; i < N; i++) {
+            CalConf *c = &conf[i];
+            if (c->ok && cal_more(b, c->iter, c->cpu[0] + c->cpu[1])) {
+                cal_conf_step(c);
+                more = TRUE;
+            }
+        }
+    }
+    gboolean ok = TRUE;
+    for (guint i = 0; i < N; i++)
+        ok = cal_conf_finish(&conf[i]) && ok;
     for (guint a = 0; a < SIM_TLS_CAL_N_AUTH; a++)
         for (guint v = 0; v < SIM_TLS_N_VERSIONS; v++)
-            if (!cal_version(f, versions[v], a == SIM_TLS_CAL_MUTUAL, b,
-                             a == SIM_TLS_CAL_MUTUAL ? out->handshake[v]
-                                                     : out->oneway[v],
-                             out->runs[a][v]))
-                return FALSE;
-    return TRUE;
+            cal_ctx_clear(&cc[a][v]);
+    return ok;
 }
 
 /**
