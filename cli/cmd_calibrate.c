@@ -17,6 +17,7 @@
 #include "models/sock_calibrate.h"
 #include "models/tls.h"
 #include "cli/cli.h"
+#include "run/batch.h"
 #include "run/profile.h"
 
 #include <errno.h>
@@ -136,8 +137,8 @@ static void
 cal_print_host(SimKeyType t, const SimTlsHostCalibration *h,
                const SimSockCalibration *k, const SimCpuHostCosts *c)
 {
-    printf("\nTLS 1.3 application records (%s, %u B to %u KiB, %" G_GUINT64_FORMAT
-           " records): CPU in microseconds\n",
+    printf("\nTLS 1.3 application records (%s, %u B to %u KiB, "
+           "%" G_GUINT64_FORMAT " records): CPU in microseconds\n",
            h->cipher ? h->cipher : "?", h->min_size, h->max_size / 1024,
            h->records);
     printf("%-26s %11s %9s\n", "", "per record", "per KiB");
@@ -279,6 +280,12 @@ sim_cmd_calibrate(int argc, char **argv)
     g_auto(SimCpuProfile) p = { 0 };
     sim_cpu_profile_init_defaults(&p);
     p.host = cal_host_info();
+    /* The lab chains come from the PKI cache runs use, when it can be
+     * written (key generation, RSA-3072's above all, is slower than a
+     * quick calibration); otherwise they are generated each time. */
+    g_autofree char *cache = sim_batch_cache_dir();
+    if (!sim_batch_cache_ready(cache, NULL))
+        g_clear_pointer(&cache, g_free);
     SimKeyType types[SIM_KEY_N_TYPES];
     SimTlsCalibration m[SIM_KEY_N_TYPES];
     guint n = 0;
@@ -287,7 +294,7 @@ sim_cmd_calibrate(int argc, char **argv)
         if (only && t != one)
             continue;
         g_autoptr(GError) error = NULL;
-        if (!sim_tls_calibrate(t, &b, &m[n], &error)) {
+        if (!sim_tls_calibrate(t, cache, &b, &m[n], &error)) {
             fprintf(stderr, "sipreuse calibrate: %s\n", error->message);
             return SIM_EXIT_FAILURE;
         }
@@ -303,7 +310,7 @@ sim_cmd_calibrate(int argc, char **argv)
     SimTlsHostCalibration h;
     SimSockCalibration k;
     g_autoptr(GError) herror = NULL;
-    if (!sim_tls_calibrate_host(hk, &b, &h, &herror) ||
+    if (!sim_tls_calibrate_host(hk, cache, &b, &h, &herror) ||
         !sim_sock_calibrate(b.budget, b.min_iter, b.max_iter, &k, &herror)) {
         fprintf(stderr, "sipreuse calibrate: %s\n", herror->message);
         return SIM_EXIT_FAILURE;

@@ -120,9 +120,11 @@ SimTlsHandshakeBytes sim_tls_conn_handshake_bytes(const SimConn *c);
 guint sim_tls_record_overhead(guint tls_version, guint64 len);
 
 /* Measurement of this host with the real OpenSSL (sipreuse calibrate). */
-gboolean sim_tls_calibrate(SimKeyType key, const SimTlsCalBudget *budget,
+gboolean sim_tls_calibrate(SimKeyType key, const char *cache_dir,
+                           const SimTlsCalBudget *budget,
                            SimTlsCalibration *out, GError **error);
-gboolean sim_tls_calibrate_host(SimKeyType key, const SimTlsCalBudget *budget,
+gboolean sim_tls_calibrate_host(SimKeyType key, const char *cache_dir,
+                                const SimTlsCalBudget *budget,
                                 SimTlsHostCalibration *out, GError **error);
 const char *sim_tls_library_version(void);
 

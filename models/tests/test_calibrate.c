@@ -86,7 +86,8 @@ test_handshakes(gconstpointer data)
     SimKeyType kt = GPOINTER_TO_UINT(data);
     g_autoptr(GError) error = NULL;
     SimTlsCalibration m;
-    g_assert_true(sim_tls_calibrate(kt, &quick, &m, &error));
+    g_assert_true(sim_tls_calibrate(kt, g_getenv("SIPREUSE_CACHE"), &quick,
+                                    &m, &error));
     g_assert_no_error(error);
     g_assert_cmpuint(m.sign, >, 0);
     g_assert_cmpuint(m.verify, >, 0);
@@ -109,8 +110,9 @@ test_records_memory(void)
 {
     g_autoptr(GError) error = NULL;
     SimTlsHostCalibration h;
-    g_assert_true(sim_tls_calibrate_host(SIM_KEY_ECDSA_P256, &quick, &h,
-                                         &error));
+    g_assert_true(sim_tls_calibrate_host(SIM_KEY_ECDSA_P256,
+                                         g_getenv("SIPREUSE_CACHE"), &quick,
+                                         &h, &error));
     g_assert_no_error(error);
     g_test_message("%s: seal %" G_GUINT64_FORMAT " ns + %" G_GUINT64_FORMAT
                    " ns/KiB, open %" G_GUINT64_FORMAT " + %" G_GUINT64_FORMAT
