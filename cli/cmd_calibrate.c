@@ -178,10 +178,10 @@ cal_print_host(SimKeyType t, const SimTlsHostCalibration *h,
 
 /* What calibration cannot measure: the built-in profile's figures. */
 static void
-cal_print_builtin(const SimCpuHostCosts *c)
+cal_print_builtin(const SimCpuHostCosts *c, const char *base)
 {
-    printf("\nNot measured here (the built-in profile's figures are "
-           "written):\n");
+    printf("\nNot measured here (the %s profile's figures are written):\n",
+           base ? base : "built-in");
     printf("  SIP message CPU: INVITE %.1f us, other request %.1f us, "
            "response %.1f us;\n  stream framing %.1f us per message; "
            "queue limit %.1f ms;\n  memory per connection: kernel socket "
@@ -260,7 +260,7 @@ sim_cmd_calibrate(int argc, char **argv)
         "[simulation] cpu-profile.\n"
         "SIP message costs, stream framing, the queue limit, and kernel "
         "socket and\nproxy memory per connection cannot be measured "
-        "here: the built-in profile's\nfigures are written.  The full "
+        "here: the proxy profile's\nfigures are written.  The full "
         "run takes about 15 s of CPU; calibrate an idle host.");
     int rc = sim_cli_parse(ctx, &argc, &argv);
     if (rc)
@@ -317,7 +317,7 @@ sim_cmd_calibrate(int argc, char **argv)
     }
     cal_host_to_profile(&h, &k, &p.host_costs);
     cal_print_host(hk, &h, &k, &p.host_costs);
-    cal_print_builtin(&p.host_costs);
+    cal_print_builtin(&p.host_costs, p.base);
     g_autoptr(GError) error = NULL;
     if (!sim_cpu_profile_save(&p, path, &error)) {
         fprintf(stderr, "sipreuse calibrate: %s\n", error->message);
