@@ -24,7 +24,7 @@ const SimCmd sim_cmds[] = {
       sim_cmd_check },
     { "list", "", "list strategies, transports and topology key types",
       sim_cmd_list },
-    { "calibrate", "", "measure this host's TLS crypto costs with OpenSSL",
+    { "calibrate", "", "measure this host's TLS, TCP and memory costs",
       sim_cmd_calibrate },
     { NULL, NULL, NULL, NULL },
 };

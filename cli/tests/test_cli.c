@@ -1250,6 +1250,101 @@ test_calibrate_profile(void)
                            (s12 + c12) / 1e6), <, 1e-6);
 }
 
+/* The figure after @label at the start of a line of @out (a table
+ * row). */
+static double
+cal_table_value(const char *out, const char *label)
+{
+    g_autofree char *row = g_strconcat("\n", label, " ", NULL);
+    const char *p = strstr(out, row);
+    g_assert_nonnull(p);
+    return g_ascii_strtod(p + strlen(row), NULL);
+}
+
+/* `calibrate --quick --key ecdsa-p256` prints every figure it measures:
+ * four handshake rows (TLS 1.3 and 1.2, mutual and one-way) of four
+ * positive figures each, records, loopback TCP and memory, and says which
+ * figures come from the built-in profile; the profile it writes holds the
+ * measured connection, record, memory and one-way figures, and the shipped
+ * proxy profile's for what it cannot measure. */
+static void
+test_calibrate_table(void)
+{
+    if (!have_cli())
+        return;
+    g_autofree char *dir = scratch("cal-table");
+    g_autofree char *prof = g_build_filename(dir, "host.profile", NULL);
+    g_auto(Cli) c = { 0 };
+    cli_run(&c, "calibrate", "--quick", "--key", "ecdsa-p256", "--out",
+            prof, NULL);
+    g_test_message("%s%s", c.out, c.err);
+    g_assert_cmpint(c.status, ==, 0);
+    const char *const rows[] = { "1.3     mutual", "1.3     one-way",
+                                 "1.2     mutual", "1.2     one-way" };
+    for (guint i = 0; i < G_N_ELEMENTS(rows); i++) {
+        g_autofree char *row = g_strconcat("ecdsa-p256 ", rows[i], NULL);
+        const char *p = strstr(c.out, row);
+        g_assert_nonnull(p);
+        p += strlen(row);
+        for (guint j = 0; j < 4; j++) {
+            char *end = NULL;
+            double v = g_ascii_strtod(p, &end);
+            g_assert_true(end > p);
+            g_assert_cmpfloat(v, >, 0);
+            p = end;
+        }
+    }
+    const char *const labels[] = {
+        "seal (SSL_write)", "open (SSL_read)", "per side (profile)",
+        "connect", "accept", "close, connecting end", "close, accepted end",
+        "close per end (profile)",
+    };
+    for (guint i = 0; i < G_N_ELEMENTS(labels); i++)
+        g_assert_cmpfloat(cal_table_value(c.out, labels[i]), >, 0);
+    g_assert_cmpfloat(
+        cal_table_value(c.out, "default mode, buffers kept (profile)"), >, 0);
+    g_assert_nonnull(strstr(c.out, "Not measured here"));
+    g_assert_nonnull(strstr(c.out, "SIP message CPU"));
+    /* The profile holds what was measured... */
+    g_autoptr(GKeyFile) kf = g_key_file_new();
+    g_autoptr(GError) error = NULL;
+    g_assert_true(g_key_file_load_from_file(kf, prof, 0, &error));
+    const char *const conn[] = { "connect", "accept", "close", "tls-record",
+                                 "tls-aead-per-kib" };
+    for (guint i = 0; i < G_N_ELEMENTS(conn); i++)
+        g_assert_cmpfloat(cal_us(kf, "conn", conn[i]), >, 0);
+    const char *const oneway[] = {
+        "tls-full-server-oneway", "tls-full-client-oneway",
+        "tls12-full-server-oneway", "tls12-full-client-oneway"
+    };
+    for (guint i = 0; i < G_N_ELEMENTS(oneway); i++)
+        g_assert_cmpfloat(cal_us(kf, "ecdsa-p256", oneway[i]), >, 0);
+    /* [memory] tls is the mean of the two ends printed (third figure). */
+    const char *row = strstr(c.out, "\ndefault mode, buffers kept (profile)");
+    g_assert_nonnull(row);
+    char *p = (char *)row + strlen("\ndefault mode, buffers kept (profile)");
+    double mean = 0;
+    for (guint j = 0; j < 3; j++)
+        mean = g_ascii_strtod(p, &p);
+    g_assert_cmpfloat(mean, >, 0);
+    g_assert_cmpfloat(cal_us(kf, "memory", "tls"), ==, mean);
+    /* ...and, for what cannot be measured here, the shipped proxy
+     * profile's figures. */
+    g_autofree char *shipped = g_build_filename(
+        g_getenv("SIPREUSE_SRCDIR"), "profiles", "proxy.profile", NULL);
+    g_autoptr(GKeyFile) pk = g_key_file_new();
+    g_assert_true(g_key_file_load_from_file(pk, shipped, 0, &error));
+    const char *const builtin[][2] = {
+        { "sip", "invite" },        { "sip", "request" },
+        { "sip", "response" },      { "sip", "stream-framing" },
+        { "overload", "queue-limit" }, { "memory", "socket" },
+        { "memory", "proxy" },
+    };
+    for (guint i = 0; i < G_N_ELEMENTS(builtin); i++)
+        g_assert_cmpfloat(cal_us(kf, builtin[i][0], builtin[i][1]), ==,
+                          cal_us(pk, builtin[i][0], builtin[i][1]));
+}
+
 /* ---- the PKI cache of test runs ------------------------------------------- */
 
 /* Names in folder @dir (empty if it does not exist). */
@@ -1346,6 +1441,7 @@ main(int argc, char **argv)
     g_test_add_func("/cli/run/pcap", test_run_pcap);
     g_test_add_func("/cli/run/pki-files-now", test_run_pem_now);
     g_test_add_func("/cli/calibrate/profile-run", test_calibrate_profile);
+    g_test_add_func("/cli/calibrate/table", test_calibrate_table);
     g_test_add_func("/cli/env/pki-cache-under-tmpdir",
                     test_cache_under_tmpdir);
     g_test_add_func("/cli/compare/jobs", test_compare_jobs);
