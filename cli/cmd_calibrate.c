@@ -46,6 +46,10 @@ cal_to_profile(const SimTlsCalibration *m, SimCpuKeyCosts *k)
     k->tls_full_client_oneway = o13[SIM_TLS_ROLE_CLIENT].full;
     k->tls12_full_server_oneway = o12[SIM_TLS_ROLE_SERVER].full;
     k->tls12_full_client_oneway = o12[SIM_TLS_ROLE_CLIENT].full;
+    k->tls_resumed_server_oneway = o13[SIM_TLS_ROLE_SERVER].resumed;
+    k->tls_resumed_client_oneway = o13[SIM_TLS_ROLE_CLIENT].resumed;
+    k->tls12_resumed_server_oneway = o12[SIM_TLS_ROLE_SERVER].resumed;
+    k->tls12_resumed_client_oneway = o12[SIM_TLS_ROLE_CLIENT].resumed;
     k->sign = m->sign;
     k->verify = m->verify;
     k->ecdh = m->ecdh;

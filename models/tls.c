@@ -577,15 +577,28 @@ tls_cost(const TlsConn *tc, gboolean resumed, gboolean oneway)
     SimTlsRole r = tc->base.initiator ? SIM_TLS_ROLE_CLIENT
                                       : SIM_TLS_ROLE_SERVER;
     const SimTlsCost *c = &cfg->tls_cost[v][r];
-    return resumed ? c->resumed : oneway ? c->full_oneway : c->full;
+    if (resumed)
+        return oneway ? c->resumed_oneway : c->resumed;
+    return oneway ? c->full_oneway : c->full;
+}
+
+/* A resumed handshake is one-way when the session had no client
+ * certificate. */
+static gboolean
+tls_session_oneway(const TlsConn *tc)
+{
+    return !tc->session || !tc->session->client_presented_cert;
 }
 
 /* The server's first half: it knows whether it will ask for a client
- * certificate, not yet whether one comes. */
+ * certificate (or, resuming, whether the session had one), not yet
+ * whether one comes. */
 static SimTime
 tls_server_first_cost(const TlsConn *tc)
 {
-    return tls_cost(tc, tc->resumed, !tc->base.stack->cfg.mutual_auth) / 2;
+    gboolean oneway = tc->resumed ? tls_session_oneway(tc)
+                                  : !tc->base.stack->cfg.mutual_auth;
+    return tls_cost(tc, tc->resumed, oneway) / 2;
 }
 
 /* ---- completion ----------------------------------------------------------------- */
@@ -754,8 +767,8 @@ tls_client_on_server_flight(TlsConn *tc, TlsRecord *r)
         g_clear_pointer(&tc->session, tls_session_unref);
     const SimStackConfig *cfg = &tc->base.stack->cfg;
     gboolean sends_cert = tc->cert_request && cfg->client_cert && cfg->creds;
-    tls_after_cpu(tc, tls_cost(tc, tc->resumed, !sends_cert),
-                  tls_client_answer);
+    gboolean oneway = tc->resumed ? tls_session_oneway(tc) : !sends_cert;
+    tls_after_cpu(tc, tls_cost(tc, tc->resumed, oneway), tls_client_answer);
 }
 
 /* ---- server side --------------------------------------------------------------- */
@@ -865,7 +878,9 @@ static void
 tls_server_on_client_flight(TlsConn *tc, TlsRecord *r)
 {
     tc->peer_creds = r->creds;
-    SimTime cost = tls_cost(tc, tc->resumed, r->creds == NULL);
+    SimTime cost =
+        tls_cost(tc, tc->resumed,
+                 tc->resumed ? tls_session_oneway(tc) : r->creds == NULL);
     SimTime first = tls_server_first_cost(tc);
     tls_after_cpu(tc, cost > first ? cost - first : 0, tls_server_complete);
 }

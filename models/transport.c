@@ -154,7 +154,7 @@ sim_stack_config_set_tls_cost(SimStackConfig *cfg, SimTime full,
 {
     for (guint v = 0; v < SIM_TLS_N_VERSIONS; v++)
         for (guint r = 0; r < SIM_TLS_N_ROLES; r++)
-            cfg->tls_cost[v][r] = (SimTlsCost){ full, resumed, full };
+            cfg->tls_cost[v][r] = (SimTlsCost){ full, resumed, full, resumed };
 }
 
 /**

@@ -283,6 +283,9 @@ typedef struct {
     SimTime resumed;
     /* Full handshake without a client certificate. */
     SimTime full_oneway;
+    /* Resumed handshake of a session without a client certificate (a
+     * TLS 1.3 ticket then carries no client chain to decode). */
+    SimTime resumed_oneway;
 } SimTlsCost;
 
 /* Settings of a node's transports (from [transport] and [node]). */

@@ -16,22 +16,27 @@
 #   TCP alone 2-4x dearer on OpenSER of the time; modern stacks much less:
 #   here +14% per call).
 # - [conn]: connect/accept/close system calls and the kernel's connection
-#   set-up, and per TLS record the AEAD set-up plus 0.7 us per KiB
-#   (AES-128-GCM with AES-NI); `sipreuse calibrate` measures all of them on
-#   your host.
+#   set-up (calibrate: connect 25-31 us, accept 4-5 us, close 12-15 us;
+#   accept adds the proxy's hand-off of the socket to a worker), and per
+#   TLS record 4 us (calibrate: 0.9-1.4 us in memory; a proxy also reads
+#   headers and copies text) plus 0.5 us per KiB (AES-256-GCM).
 # - [overload] queue-limit: past 200 ms of queued CPU work a node answers
 #   new INVITEs 503 with Retry-After (RFC 3261 21.5.4), drops them over UDP
 #   (RFC 3261 asks a proxy to send 100 Trying within 200 ms).
 # - [memory]: per connection, an idle kernel TCP socket (about 4 KiB), an
-#   OpenSSL 3 connection with its default read and write buffers (36 KiB;
-#   calibrate measures it) and the proxy's record and 4 KiB read buffer.
+#   OpenSSL 3 connection with its default read and write buffers (56 KiB,
+#   measured by calibrate) and the proxy's record and 4 KiB read buffer.
 # - Key types: whole handshakes per side as a real TLS stack spends them
 #   (OpenSSL 3.0 under a Kamailio 5.6 proxy on a 2-core x86-64 host):
 #   a full mutual-authentication handshake RSA-2048 4.5 ms server, 3.5 ms
 #   client, ECDSA about 1 ms less, resumed 2.0 and 1.5 ms; RSA-3072 adds
 #   its dearer signature, Ed25519 is P-256 less its cheaper operations.
-#   Without a client certificate (*-oneway) the server skips the client
-#   chain's two verifications and the client its signature.  sign, verify
+#   Without a client certificate (*-oneway): the shares of the mutual
+#   figure calibrate measured (P-256: server 29%, client 92%; RSA-2048:
+#   52%, 54%; RSA-3072: 70%, 29%; Ed25519: 29%, 89%); resuming a session
+#   that had no client certificate costs the server 44% of a resumption
+#   after mutual authentication (its ticket carries no client chain to
+#   decode), the client the same.  sign, verify
 #   and ecdh are the bare operations (`openssl speed`), kept for reference.
 
 [profile]
@@ -48,14 +53,14 @@ connect=30.000
 accept=30.000
 close=15.000
 tls-record=4.000
-tls-aead-per-kib=0.700
+tls-aead-per-kib=0.500
 
 [overload]
 queue-limit=200000.000
 
 [memory]
 socket=4096
-tls=36864
+tls=57344
 proxy=4608
 
 [rsa-2048]
@@ -67,10 +72,14 @@ tls12-full-server=4500.000
 tls12-full-client=3500.000
 tls12-resumed-server=2000.000
 tls12-resumed-client=1500.000
-tls-full-server-oneway=4440.000
-tls-full-client-oneway=2450.000
-tls12-full-server-oneway=4440.000
-tls12-full-client-oneway=2450.000
+tls-full-server-oneway=2340.000
+tls-full-client-oneway=1890.000
+tls12-full-server-oneway=2340.000
+tls12-full-client-oneway=1890.000
+tls-resumed-server-oneway=880.000
+tls-resumed-client-oneway=1500.000
+tls12-resumed-server-oneway=880.000
+tls12-resumed-client-oneway=1500.000
 sign=1050.000
 verify=30.000
 ecdh=41.000
@@ -84,10 +93,14 @@ tls12-full-server=6700.000
 tls12-full-client=5700.000
 tls12-resumed-server=2000.000
 tls12-resumed-client=1500.000
-tls-full-server-oneway=6570.000
-tls-full-client-oneway=2450.000
-tls12-full-server-oneway=6570.000
-tls12-full-client-oneway=2450.000
+tls-full-server-oneway=4690.000
+tls-full-client-oneway=1653.000
+tls12-full-server-oneway=4690.000
+tls12-full-client-oneway=1653.000
+tls-resumed-server-oneway=880.000
+tls-resumed-client-oneway=1500.000
+tls12-resumed-server-oneway=880.000
+tls12-resumed-client-oneway=1500.000
 sign=3250.000
 verify=65.000
 ecdh=41.000
@@ -101,10 +114,14 @@ tls12-full-server=3500.000
 tls12-full-client=2500.000
 tls12-resumed-server=2000.000
 tls12-resumed-client=1500.000
-tls-full-server-oneway=3296.000
-tls-full-client-oneway=2464.000
-tls12-full-server-oneway=3296.000
-tls12-full-client-oneway=2464.000
+tls-full-server-oneway=1015.000
+tls-full-client-oneway=2300.000
+tls12-full-server-oneway=1015.000
+tls12-full-client-oneway=2300.000
+tls-resumed-server-oneway=880.000
+tls-resumed-client-oneway=1500.000
+tls12-resumed-server-oneway=880.000
+tls12-resumed-client-oneway=1500.000
 sign=36.000
 verify=102.000
 ecdh=41.000
@@ -118,10 +135,14 @@ tls12-full-server=3400.000
 tls12-full-client=2400.000
 tls12-resumed-server=2000.000
 tls12-resumed-client=1500.000
-tls-full-server-oneway=3268.000
-tls-full-client-oneway=2378.000
-tls12-full-server-oneway=3268.000
-tls12-full-client-oneway=2378.000
+tls-full-server-oneway=986.000
+tls-full-client-oneway=2136.000
+tls12-full-server-oneway=986.000
+tls12-full-client-oneway=2136.000
+tls-resumed-server-oneway=880.000
+tls-resumed-client-oneway=1500.000
+tls12-resumed-server-oneway=880.000
+tls12-resumed-client-oneway=1500.000
 sign=22.000
 verify=66.000
 ecdh=41.000

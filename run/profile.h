@@ -53,6 +53,12 @@ typedef struct {
     SimTime tls_full_client_oneway;
     SimTime tls12_full_server_oneway;
     SimTime tls12_full_client_oneway;
+    /* Resumed handshakes of sessions without a client certificate, per
+     * version and role. */
+    SimTime tls_resumed_server_oneway;
+    SimTime tls_resumed_client_oneway;
+    SimTime tls12_resumed_server_oneway;
+    SimTime tls12_resumed_client_oneway;
     /* One signature, one verification, one X25519 key agreement. */
     SimTime sign;
     SimTime verify;

@@ -134,7 +134,7 @@ static const TopoKey topo_keys_node[] = {
     { "accept-cost", NULL, "the cpu profile (proxy: 30us)" },
     { "close-cost", NULL, "the cpu profile (proxy: 15us)" },
     { "tls-record-cost", NULL, "the cpu profile (proxy: 4us)" },
-    { "tls-aead-cost", NULL, "the cpu profile (proxy: 0.7us per KiB)" },
+    { "tls-aead-cost", NULL, "the cpu profile (proxy: 0.5us per KiB)" },
     { "tls-full-cost", NULL,
       "the cpu profile, per role, version, key type and client "
       "authentication (proxy, P-256: 3.5ms server, 2.5ms client)" },
@@ -149,7 +149,7 @@ static const TopoKey topo_keys_node[] = {
       "tls-resumed-cost, else the cpu profile" },
     { "queue-limit", NULL, "the cpu profile (proxy: 200ms; 0: unbounded)" },
     { "memory-socket", NULL, "the cpu profile (proxy: 4096)" },
-    { "memory-tls", NULL, "the cpu profile (proxy: 36864)" },
+    { "memory-tls", NULL, "the cpu profile (proxy: 57344)" },
     { "memory-proxy", NULL, "the cpu profile (proxy: 4608)" },
     { "up", "true", NULL },
     { "spoof-as", NULL, "none" },

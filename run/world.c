@@ -376,9 +376,9 @@ world_tls_costs(World *w, const SimCpuProfile *profile, guint i,
             else if (n->tls_full_cost_set)
                 c->full = c->full_oneway = n->tls_full_cost;
             if (n->cost_set & (1u << resumed[r]))
-                c->resumed = n->cost[resumed[r]];
+                c->resumed = c->resumed_oneway = n->cost[resumed[r]];
             else if (n->tls_resumed_cost_set)
-                c->resumed = n->tls_resumed_cost;
+                c->resumed = c->resumed_oneway = n->tls_resumed_cost;
         }
     }
 }

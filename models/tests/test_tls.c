@@ -784,7 +784,7 @@ set_role_costs(SimStackConfig *cfg)
         for (guint r = 0; r < SIM_TLS_N_ROLES; r++)
             cfg->tls_cost[v][r] = (SimTlsCost){
                 SIM_US(role_cost_us[v][r][0]), SIM_US(role_cost_us[v][r][1]),
-                SIM_US(role_cost_us[v][r][0])
+                SIM_US(role_cost_us[v][r][0]), SIM_US(role_cost_us[v][r][1])
             };
 }
 

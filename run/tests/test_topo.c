@@ -277,7 +277,7 @@ static const DefaultLine design_defaults[] = {
     { "node.accept-cost", "cpu profile (proxy: 30us)", TRUE },
     { "node.close-cost", "cpu profile (proxy: 15us)", TRUE },
     { "node.tls-record-cost", "cpu profile (proxy: 4us)", TRUE },
-    { "node.tls-aead-cost", "cpu profile (proxy: 0.7us per KiB)", TRUE },
+    { "node.tls-aead-cost", "cpu profile (proxy: 0.5us per KiB)", TRUE },
     { "node.tls-full-cost", "cpu profile, per role", TRUE },
     { "node.tls-resumed-cost", "cpu profile, per role", TRUE },
     { "node.tls-full-server-cost", "tls-full-cost, else", TRUE },
@@ -286,7 +286,7 @@ static const DefaultLine design_defaults[] = {
     { "node.tls-resumed-client-cost", "tls-resumed-cost, else", TRUE },
     { "node.queue-limit", "cpu profile (proxy: 200ms", TRUE },
     { "node.memory-socket", "cpu profile (proxy: 4096)", TRUE },
-    { "node.memory-tls", "cpu profile (proxy: 36864)", TRUE },
+    { "node.memory-tls", "cpu profile (proxy: 57344)", TRUE },
     { "node.memory-proxy", "cpu profile (proxy: 4608)", TRUE },
     { "node.up", "true", FALSE },
     /* [link]: the [network] values where unset. */
