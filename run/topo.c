@@ -108,6 +108,20 @@ topo_hint(const char *word, const char *const *cand, gsize n)
                 : g_strdup("");
 }
 
+/**
+ * sim_topo_hint:
+ * @word: a misspelt name
+ * @cand: the valid names, NULL-terminated
+ *
+ * Returns: (transfer full): " (did you mean \"X\"?)" with the nearest
+ *   valid name by edit distance, or "" when none is close.
+ */
+char *
+sim_topo_hint(const char *word, const char *const *cand)
+{
+    return topo_hint(word, cand, G_MAXSIZE);
+}
+
 /* A value quoted for a message: escaped and shortened. */
 char *
 topo_quote(const char *value)
@@ -169,14 +183,17 @@ topo_fail(TopoParser *p, SimTopoError code, const char *group,
     if (p->n_problems++ >= TOPO_MAX_PROBLEMS)
         return FALSE;
     g_autofree char *where = NULL;
-    const char *set = NULL;
+    const char *set = NULL, *from = NULL;
     if (group && key) {
         g_autofree char *k = g_strdup_printf("%s\n%s", group, key);
         set = g_hash_table_lookup(p->overridden, k);
+        from = set ? NULL : g_hash_table_lookup(p->inherited, k);
     }
-    guint line = group && !set ? topo_line(p, group, key) : 0;
+    guint line = from             ? topo_line(p, from, key)
+                 : group && !set ? topo_line(p, group, key)
+                                 : 0;
     if (line == 0 && key && !set)
-        line = topo_line(p, group, NULL);
+        line = topo_line(p, from ? from : group, NULL);
     where = line ? g_strdup_printf("%s:%u", p->file, line)
                  : g_strdup(p->file);
     TopoProblem *pb = g_new(TopoProblem, 1);
@@ -187,8 +204,11 @@ topo_fail(TopoParser *p, SimTopoError code, const char *group,
         pb->text = g_strdup_printf("%s: [%s]: %s", where, group, msg);
     else
         pb->text = g_strdup_printf("%s: [%s] %s%s%s%s: %s", where, group, key,
-                                   set ? " (from --set " : "",
-                                   set ? set : "", set ? ")" : "", msg);
+                                   set    ? " (from --set "
+                                   : from ? " (from ["
+                                          : "",
+                                   set ? set : from ? from : "",
+                                   set ? ")" : from ? "])" : "", msg);
     g_ptr_array_add(p->problems, pb);
     return FALSE;
 }
@@ -246,8 +266,8 @@ topo_override_display(const TopoKind *k, const char *middle)
 /* Finds the one group an override's middle part names (transfer full), or
  * records why there is none. */
 static char *
-topo_override_group(TopoParser *p, const TopoKind *k, const char *ov,
-                    const char *middle)
+topo_override_group(TopoParser *p, const char *opt, const TopoKind *k,
+                    const char *ov, const char *middle)
 {
     g_autoptr(GPtrArray) groups = g_ptr_array_new_with_free_func(g_free);
     g_autoptr(GPtrArray) dotted = g_ptr_array_new_with_free_func(g_free);
@@ -274,9 +294,9 @@ topo_override_group(TopoParser *p, const TopoKind *k, const char *ov,
     g_autofree char *all = g_string_free(list, FALSE);
     if (hits->len > 1) {
         topo_fail(p, SIM_TOPO_ERROR_OVERRIDE, NULL, NULL,
-                  "--set %s: expected one group named %s, found several "
+                  "%s %s: expected one group named %s, found several "
                   "(%s): rename one",
-                  q, want, all);
+                  opt, q, want, all);
         return NULL;
     }
     g_ptr_array_add(dotted, NULL);
@@ -288,10 +308,10 @@ topo_override_group(TopoParser *p, const TopoKind *k, const char *ov,
             hint = g_strdup_printf(" (did you mean [%s]?)",
                                    (char *)g_ptr_array_index(groups, i));
     topo_fail(p, SIM_TOPO_ERROR_OVERRIDE, NULL, NULL,
-              "--set %s: expected the name of a %s group of the file (%s), "
+              "%s %s: expected the name of a %s group of the file (%s), "
               "found no %s group%s",
-              q, topo_kinds_form(k), all[0] ? all : "there are none", want,
-              hint ? hint : "");
+              opt, q, topo_kinds_form(k), all[0] ? all : "there are none",
+              want, hint ? hint : "");
     return NULL;
 }
 
@@ -299,8 +319,8 @@ topo_override_group(TopoParser *p, const TopoKind *k, const char *ov,
  * run of characters, dots included; '?' one character), each once, in
  * file order; records why when none does. */
 static GPtrArray *
-topo_override_glob(TopoParser *p, const TopoKind *k, const char *ov,
-                   const char *middle)
+topo_override_glob(TopoParser *p, const char *opt, const TopoKind *k,
+                   const char *ov, const char *middle)
 {
     g_autoptr(GPtrArray) groups = g_ptr_array_new_with_free_func(g_free);
     g_autoptr(GPtrArray) dotted = g_ptr_array_new_with_free_func(g_free);
@@ -318,17 +338,123 @@ topo_override_glob(TopoParser *p, const TopoKind *k, const char *ov,
     g_ptr_array_unref(hits);
     g_autofree char *q = topo_quote(ov);
     topo_fail(p, SIM_TOPO_ERROR_OVERRIDE, NULL, NULL,
-              "--set %s: expected a pattern that matches %s groups of the "
+              "%s %s: expected a pattern that matches %s groups of the "
               "file (%u of them), found none it matches",
-              q, topo_kinds_form(k), groups->len);
+              opt, q, topo_kinds_form(k), groups->len);
     return NULL;
 }
 
-/* Applies one GROUP.KEY=VALUE override to the key file.  The group name
- * may be a glob ('*', '?'): the key is then set in every group of the kind
- * it matches (at least one). */
+/* The target of @lhs ("GROUP.KEY" of option @opt, "--set" or "--unset";
+ * @ov is the option's text for messages): the key (*key) and the groups
+ * it names, as written in the key file (a singleton's or a [defaults
+ * KIND] group's name even when the file has none), each once, in file
+ * order; NULL with the problem recorded when it names none.  The group
+ * name may be a glob ('*', '?'), which must match at least one group. */
+static GPtrArray *
+topo_override_target(TopoParser *p, const char *opt, const char *ov,
+                     const char *lhs, char **key_out)
+{
+    g_autofree char *q = topo_quote(ov);
+    g_autofree char *copy = g_strstrip(g_strdup(lhs));
+    g_auto(GStrv) parts = g_strsplit(copy, ".", -1);
+    guint n = g_strv_length(parts);
+    for (guint i = 0; i < n; i++)
+        if (!parts[i][0]) {
+            topo_fail(p, SIM_TOPO_ERROR_OVERRIDE, NULL, NULL,
+                      "%s %s: expected GROUP.KEY with no empty part "
+                      "between dots, found part %u empty",
+                      opt, q, i + 1);
+            return NULL;
+        }
+    gboolean defaults = n >= 1 && g_str_equal(parts[0], "defaults");
+    if (defaults && (n != 3 || !g_strv_contains(topo_defaults_kinds,
+                                                parts[1]))) {
+        topo_fail(p, SIM_TOPO_ERROR_OVERRIDE, NULL, NULL,
+                  "%s %s: expected defaults.KIND.KEY with KIND node, "
+                  "traffic or link",
+                  opt, q);
+        return NULL;
+    }
+    const TopoKind *k = defaults ? topo_kind_find(parts[1])
+                        : n >= 2 ? topo_kind_find(parts[0])
+                                 : NULL;
+    if (!k) {
+        g_autofree char *hint =
+            topo_hint(parts[0] ? parts[0] : "", topo_kind_names, G_MAXSIZE);
+        g_autofree char *kinds = g_strjoinv(", ", (char **)topo_kind_names);
+        g_autofree char *first = topo_quote(parts[0] ? parts[0] : "");
+        topo_fail(p, SIM_TOPO_ERROR_OVERRIDE, NULL, NULL,
+                  "%s %s: expected GROUP.KEY%s with a group kind first (%s, "
+                  "or defaults.KIND), found %s%s%s",
+                  opt, q, g_str_equal(opt, "--set") ? "=VALUE" : "", kinds,
+                  n >= 2 ? "the unknown kind " : "no '.'",
+                  n >= 2 ? first : "", hint);
+        return NULL;
+    }
+    const char *key = parts[n - 1];
+    if (!topo_key_find(k, key)) {
+        g_autofree const char **names = topo_key_names(k);
+        g_autofree char *hint = topo_hint(key, names, G_MAXSIZE);
+        g_autofree char *keys = g_strjoinv(", ", (char **)names);
+        g_autofree char *kq = topo_quote(key);
+        topo_fail(p, SIM_TOPO_ERROR_OVERRIDE, NULL, NULL,
+                  "%s %s: expected a key of %s groups (%s), found %s%s", opt,
+                  q, topo_kinds_form(k), keys, kq, hint);
+        return NULL;
+    }
+    *key_out = g_strdup(key);
+    GPtrArray *groups = g_ptr_array_new_with_free_func(g_free);
+    if (defaults) {
+        g_ptr_array_add(groups, g_strdup_printf("defaults %s", k->kind));
+        return groups;
+    }
+    g_free(parts[n - 1]);
+    parts[n - 1] = NULL;
+    g_autofree char *middle = g_strjoinv(".", parts + 1);
+    if ((k->n_words == 0) != (middle[0] == '\0')) {
+        topo_fail(p, SIM_TOPO_ERROR_OVERRIDE, NULL, NULL,
+                  "%s %s: expected %s, found %s", opt, q,
+                  k->n_words ? "a group name between kind and key "
+                               "(groups of this kind need a name)"
+                             : "the key right after the kind (the "
+                               "group takes no name)",
+                  k->n_words ? "none" : "a name");
+        g_clear_pointer(key_out, g_free);
+        g_ptr_array_unref(groups);
+        return NULL;
+    }
+    if (k->n_words && strpbrk(middle, "*?")) {
+        g_ptr_array_unref(groups);
+        groups = topo_override_glob(p, opt, k, ov, middle);
+    } else {
+        char *group = k->n_words ? topo_override_group(p, opt, k, ov, middle)
+                                 : g_strdup(k->kind);
+        if (group)
+            g_ptr_array_add(groups, group);
+        else
+            g_clear_pointer(&groups, g_ptr_array_unref);
+    }
+    if (!groups)
+        g_clear_pointer(key_out, g_free);
+    return groups;
+}
+
+/* A value of a file key given in an override: relative to the working
+ * directory (the topology's own values are relative to its folder). */
+static char *
+topo_override_path(const char *kind, const char *key, const char *value)
+{
+    g_autofree char *name = g_strdup_printf("%s.x.%s", kind, key);
+    if (!value[0] || g_path_is_absolute(value) ||
+        !sim_topo_key_is_file(name))
+        return g_strdup(value);
+    return g_canonicalize_filename(value, NULL);
+}
+
+/* Applies one GROUP.KEY=VALUE override to the key file: the key is set in
+ * every group it names (topo_override_target). */
 static gboolean
-topo_apply_override(TopoParser *p, const char *ov)
+topo_apply_set(TopoParser *p, const char *ov)
 {
     const char *eq = strchr(ov, '=');
     g_autofree char *q = topo_quote(ov);
@@ -337,69 +463,94 @@ topo_apply_override(TopoParser *p, const char *ov)
                          "--set %s: expected GROUP.KEY=VALUE, found no '='",
                          q);
     g_autofree char *lhs = g_strndup(ov, eq - ov);
-    g_auto(GStrv) parts = g_strsplit(g_strstrip(lhs), ".", -1);
-    guint n = g_strv_length(parts);
-    for (guint i = 0; i < n; i++)
-        if (!parts[i][0])
-            return topo_fail(p, SIM_TOPO_ERROR_OVERRIDE, NULL, NULL,
-                             "--set %s: expected GROUP.KEY=VALUE with no "
-                             "empty part between dots, found part %u empty",
-                             q, i + 1);
-    const TopoKind *k = n >= 2 ? topo_kind_find(parts[0]) : NULL;
-    if (!k) {
-        g_autofree char *hint =
-            topo_hint(parts[0] ? parts[0] : "", topo_kind_names, G_MAXSIZE);
-        g_autofree char *kinds = g_strjoinv(", ", (char **)topo_kind_names);
-        g_autofree char *first = topo_quote(parts[0] ? parts[0] : "");
-        return topo_fail(p, SIM_TOPO_ERROR_OVERRIDE, NULL, NULL,
-                         "--set %s: expected GROUP.KEY=VALUE with a group "
-                         "kind first (%s), found %s%s%s",
-                         q, kinds, n >= 2 ? "the unknown kind " : "no '.'",
-                         n >= 2 ? first : "", hint);
-    }
-    g_autofree char *key = g_strdup(parts[n - 1]);
-    if (!topo_key_find(k, key)) {
-        g_autofree const char **names = topo_key_names(k);
-        g_autofree char *hint = topo_hint(key, names, G_MAXSIZE);
-        g_autofree char *keys = g_strjoinv(", ", (char **)names);
-        g_autofree char *kq = topo_quote(key);
-        return topo_fail(p, SIM_TOPO_ERROR_OVERRIDE, NULL, NULL,
-                         "--set %s: expected a key of %s groups (%s), found "
-                         "%s%s",
-                         q, topo_kinds_form(k), keys, kq, hint);
-    }
-    g_free(parts[n - 1]);
-    parts[n - 1] = NULL;
-    g_autofree char *middle = g_strjoinv(".", parts + 1);
-    if ((k->n_words == 0) != (middle[0] == '\0'))
-        return topo_fail(p, SIM_TOPO_ERROR_OVERRIDE, NULL, NULL,
-                         "--set %s: expected %s, found %s", q,
-                         k->n_words ? "a group name between kind and key "
-                                      "(groups of this kind need a name)"
-                                    : "the key right after the kind (the "
-                                      "group takes no name)",
-                         k->n_words ? "none" : "a name");
-    g_autofree char *value = g_strstrip(g_strdup(eq + 1));
-    if (k->n_words && strpbrk(middle, "*?")) {
-        g_autoptr(GPtrArray) hits = topo_override_glob(p, k, ov, middle);
-        for (guint i = 0; hits && i < hits->len; i++) {
-            const char *g = g_ptr_array_index(hits, i);
-            g_key_file_set_value(p->kf, g, key, value);
-            g_hash_table_insert(p->overridden,
-                                g_strdup_printf("%s\n%s", g, key),
-                                g_strdup(ov));
-        }
-        return hits != NULL;
-    }
-    g_autofree char *group = k->n_words
-                                 ? topo_override_group(p, k, ov, middle)
-                                 : g_strdup(k->kind);
-    if (!group)
+    g_autofree char *key = NULL;
+    g_autoptr(GPtrArray) hits = topo_override_target(p, "--set", ov, lhs,
+                                                     &key);
+    if (!hits)
         return FALSE;
-    g_key_file_set_value(p->kf, group, key, value);
-    g_hash_table_insert(p->overridden, g_strdup_printf("%s\n%s", group, key),
-                        g_strdup(ov));
+    g_autofree char *value = g_strstrip(g_strdup(eq + 1));
+    for (guint i = 0; i < hits->len; i++) {
+        const char *g = g_ptr_array_index(hits, i);
+        g_auto(GStrv) w = topo_words(g);
+        g_autofree char *v = topo_override_path(
+            g_str_equal(w[0], "defaults") && w[1] ? w[1] : w[0], key, value);
+        g_key_file_set_value(p->kf, g, key, v);
+        g_hash_table_insert(p->overridden, g_strdup_printf("%s\n%s", g, key),
+                            g_strdup(ov));
+    }
     return TRUE;
+}
+
+/* Applies one --unset GROUP.KEY: the key is removed from every group it
+ * names, so it takes its default; a group that does not set it is a
+ * warning (nothing to unset), a group that does not exist an error. */
+static gboolean
+topo_apply_unset(TopoParser *p, const char *what)
+{
+    g_autofree char *key = NULL;
+    g_autoptr(GPtrArray) hits = topo_override_target(p, "--unset", what,
+                                                     what, &key);
+    if (!hits)
+        return FALSE;
+    for (guint i = 0; i < hits->len; i++) {
+        const char *g = g_ptr_array_index(hits, i);
+        g_autofree char *k = g_strdup_printf("%s\n%s", g, key);
+        g_hash_table_remove(p->overridden, k);
+        if (!g_key_file_remove_key(p->kf, g, key, NULL))
+            g_ptr_array_add(p->warnings,
+                            g_strdup_printf("--unset %s: [%s] does not set "
+                                            "%s: nothing to unset",
+                                            what, g, key));
+    }
+    return TRUE;
+}
+
+static gboolean
+topo_apply_override(TopoParser *p, const char *ov)
+{
+    if (g_str_has_prefix(ov, SIM_TOPO_UNSET))
+        return topo_apply_unset(p, ov + strlen(SIM_TOPO_UNSET));
+    return topo_apply_set(p, ov);
+}
+
+/* Gives the keys of every [defaults KIND] group to the groups of KIND
+ * that do not set them (after the overrides: --set defaults.node.cores
+ * reaches every node without cores of its own, --set node.a.cores only
+ * a).  A problem with an inherited value names the [defaults] group. */
+static void
+topo_apply_defaults(TopoParser *p)
+{
+    g_auto(GStrv) groups = g_key_file_get_groups(p->kf, NULL);
+    for (guint i = 0; groups[i]; i++) {
+        g_auto(GStrv) w = topo_words(groups[i]);
+        const TopoKind *k = NULL;
+        if (!w[0] || !g_str_equal(w[0], "defaults") ||
+            (topo_check_defaults_group(p, groups[i], &k), !k))
+            continue;
+        g_auto(GStrv) keys = g_key_file_get_keys(p->kf, groups[i], NULL,
+                                                 NULL);
+        for (guint j = 0; groups[j]; j++) {
+            g_auto(GStrv) wj = topo_words(groups[j]);
+            if (!wj[0] || !g_str_equal(wj[0], k->kind))
+                continue;
+            for (guint n = 0; keys && keys[n]; n++) {
+                if (!topo_key_find(k, keys[n]) ||
+                    g_key_file_has_key(p->kf, groups[j], keys[n], NULL))
+                    continue;
+                g_autofree char *v = g_key_file_get_value(p->kf, groups[i],
+                                                          keys[n], NULL);
+                g_key_file_set_value(p->kf, groups[j], keys[n], v);
+                g_autofree char *from = g_strdup_printf("%s\n%s", groups[i],
+                                                        keys[n]);
+                char *to = g_strdup_printf("%s\n%s", groups[j], keys[n]);
+                const char *set = g_hash_table_lookup(p->overridden, from);
+                if (set)
+                    g_hash_table_insert(p->overridden, g_strdup(to),
+                                        g_strdup(set));
+                g_hash_table_insert(p->inherited, to, g_strdup(groups[i]));
+            }
+        }
+    }
 }
 
 /* ---- Sections --------------------------------------------------------- */
@@ -454,6 +605,7 @@ topo_parse_simulation(TopoParser *p, SimTopo *t)
         ok &= topo_file(p, g, "cpu-profile", TOPO_FILE_PROFILE,
                         &s->cpu_profile);
     }
+    ok &= topo_factor(p, g, "rate-scale", &s->rate_scale);
     if (!times)
         return FALSE;
     if (s->warmup >= s->duration)
@@ -462,6 +614,81 @@ topo_parse_simulation(TopoParser *p, SimTopo *t)
                          "(%.9g s), found %.9g s",
                          s->duration / 1e9, s->warmup / 1e9);
     return ok;
+}
+
+/* A key that only some protocols use. */
+typedef struct {
+    const char *key;
+    /* Bit (1 << SimProtocol) of each protocol that uses it. */
+    guint protocols;
+    /* Which protocols use it, for the warning. */
+    const char *why;
+} TopoScoped;
+
+#define TOPO_P(x) (1u << SIM_PROTO_##x)
+#define TOPO_P_TLS (TOPO_P(TLS) | TOPO_P(TLS_SCTP))
+#define TOPO_P_CONN (TOPO_P(TCP) | TOPO_P(SCTP) | TOPO_P_TLS)
+
+static const TopoScoped topo_transport_scoped[] = {
+    { "tls-version", TOPO_P_TLS, "only tls and tls-sctp use TLS" },
+    { "mutual-auth", TOPO_P_TLS, "only tls and tls-sctp use TLS" },
+    { "resumption", TOPO_P_TLS, "only tls and tls-sctp use TLS" },
+    { "sctp-bundle", TOPO_P(SCTP) | TOPO_P(TLS_SCTP),
+      "only sctp and tls-sctp use SCTP" },
+    { "sctp-streams", TOPO_P(SCTP) | TOPO_P(TLS_SCTP),
+      "only sctp and tls-sctp use SCTP" },
+    { "initial-window", TOPO_P(TCP) | TOPO_P(TLS),
+      "only tcp and tls use TCP" },
+    { "rto-min", TOPO_P_CONN, "udp has no transport retransmissions" },
+    { "connect-timeout", TOPO_P_CONN, "udp opens no connections" },
+    { "idle-timeout", TOPO_P_CONN, "udp has no connections" },
+};
+
+/* The [node] keys only TLS uses: warned once per key over another
+ * protocol, with the number of groups that set it. */
+static const char *const topo_node_tls_keys[] = {
+    "client-cert", "cert-san", "sni-cert-san", "cert-file", "key-file",
+    "cert-expired", "cert-untrusted", "tls-full-cost", "tls-resumed-cost",
+};
+
+/* Warnings for [node] keys that do not apply: TLS keys over a protocol
+ * without TLS; alias keys are recorded for the strategy check. */
+static void
+topo_node_scoped(TopoParser *p, const SimTopo *t)
+{
+    SimProtocol proto = t->transport.protocol;
+    gboolean tls = proto == SIM_PROTO_TLS || proto == SIM_PROTO_TLS_SCTP;
+    for (guint k = 0; k < G_N_ELEMENTS(topo_node_tls_keys); k++) {
+        guint n = 0;
+        const char *one = NULL;
+        for (guint i = 0; !tls && i < p->n_groups; i++)
+            if (p->groups[i].kind == &topo_kinds[TOPO_NODE] &&
+                topo_has(p, &p->groups[i], topo_node_tls_keys[k])) {
+                one = p->groups[i].group;
+                n++;
+            }
+        if (n == 1)
+            g_ptr_array_add(p->warnings,
+                            g_strdup_printf("[%s] %s does not apply to "
+                                            "protocol %s (only tls and "
+                                            "tls-sctp use TLS): ignored",
+                                            one, topo_node_tls_keys[k],
+                                            topo_protocol_names[proto]));
+        else if (n > 1)
+            g_ptr_array_add(p->warnings,
+                            g_strdup_printf("[node] %s (set in %u node "
+                                            "groups) does not apply to "
+                                            "protocol %s (only tls and "
+                                            "tls-sctp use TLS): ignored",
+                                            topo_node_tls_keys[k], n,
+                                            topo_protocol_names[proto]));
+    }
+    for (guint i = 0; i < p->n_groups; i++)
+        if (p->groups[i].kind == &topo_kinds[TOPO_NODE] &&
+            topo_has(p, &p->groups[i], "accept-alias"))
+            g_ptr_array_add(p->alias_keys,
+                            g_strdup_printf("[%s] accept-alias",
+                                            p->groups[i].group));
 }
 
 static gboolean
@@ -487,21 +714,24 @@ topo_parse_transport(TopoParser *p, SimTopo *t)
     ok &= topo_guint(p, g, "sctp-streams", 1, 65535, &tr->sctp_streams);
     tr->protocol = proto;
     tr->tls_version = version ? 13 : 12;
-    gboolean tls = proto == SIM_PROTO_TLS || proto == SIM_PROTO_TLS_SCTP;
     if (!proto_ok)
         return FALSE;
-    /* TLS keys without TLS are ignored with a warning, so that a topology
-     * written for TLS still runs, and sweeps, over udp, tcp or sctp. */
-    static const char *const tls_keys[] = { "tls-version", "mutual-auth",
-                                            "resumption" };
-    for (guint i = 0; !tls && i < G_N_ELEMENTS(tls_keys); i++)
-        if (topo_has(p, g, tls_keys[i]))
+    /* Keys of a transport the protocol does not use are ignored with a
+     * warning, so that a topology written for one protocol still runs,
+     * and sweeps, over every other. */
+    for (guint i = 0; i < G_N_ELEMENTS(topo_transport_scoped); i++) {
+        const TopoScoped *sc = &topo_transport_scoped[i];
+        if (!(sc->protocols & (1u << proto)) && topo_has(p, g, sc->key))
             g_ptr_array_add(p->warnings,
                             g_strdup_printf("[transport] %s does not apply "
-                                            "to protocol %s (only tls and "
-                                            "tls-sctp use TLS): ignored",
-                                            tls_keys[i],
-                                            topo_protocol_names[proto]));
+                                            "to protocol %s (%s): ignored",
+                                            sc->key,
+                                            topo_protocol_names[proto],
+                                            sc->why));
+    }
+    if (topo_has(p, g, "alias-insert-check"))
+        g_ptr_array_add(p->alias_keys,
+                        g_strdup("[transport] alias-insert-check"));
     return ok;
 }
 
@@ -887,6 +1117,7 @@ topo_parse_one_traffic(TopoParser *p, const SimTopo *t, const TopoGroup *g,
     gboolean ends = topo_traffic_domain(p, t, g, "from", &tr->from);
     ends &= topo_traffic_domain(p, t, g, "to", &tr->to);
     gboolean ok = topo_rate(p, g, "rate", &tr->rate);
+    tr->rate *= t->simulation.rate_scale;
     ok &= topo_duration(p, g, "hold", TOPO_POSITIVE, &tr->hold);
     ok &= topo_duration(p, g, "answer-delay", 0, &tr->answer_delay);
     ok &= topo_enum(p, g, "bye-by", topo_bye_by_names, &bye);
@@ -959,6 +1190,7 @@ topo_parser_clear(TopoParser *p)
     g_free(p->groups);
     g_clear_pointer(&p->kf, g_key_file_free);
     g_clear_pointer(&p->overridden, g_hash_table_unref);
+    g_clear_pointer(&p->inherited, g_hash_table_unref);
     g_clear_pointer(&p->hosts, g_hash_table_unref);
     g_clear_pointer(&p->sites, g_hash_table_unref);
     g_clear_pointer(&p->problems, g_ptr_array_unref);
@@ -1011,6 +1243,7 @@ topo_parse(TopoParser *p, const char *const *overrides, SimTopo *t)
     topo_check_duplicates(p);
     for (guint i = 0; overrides && overrides[i]; i++)
         topo_apply_override(p, overrides[i]);
+    topo_apply_defaults(p);
     topo_classify(p);
     topo_parse_simulation(p, t);
     topo_parse_transport(p, t);
@@ -1020,6 +1253,9 @@ topo_parse(TopoParser *p, const char *const *overrides, SimTopo *t)
     topo_parse_pki_dns(p, t);
     topo_parse_domain_names(p, t);
     topo_parse_nodes(p, t);
+    if (!topo_is_bad(p, topo_singleton(p, TOPO_TRANSPORT, &tmp)->group,
+                     "protocol"))
+        topo_node_scoped(p, t);
     topo_check_strategies(p, t);
     topo_parse_srv(p, t);
     topo_parse_links(p, t);
@@ -1065,12 +1301,15 @@ sim_topo_load_data_full(const char *name, const char *data, gsize len,
         .len = len,
         .overridden = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
                                             g_free),
+        .inherited = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                           g_free),
         .hosts = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL),
         .sites = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL),
         .problems = g_ptr_array_new_with_free_func(topo_problem_free),
         .bad = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL),
         .flags = flags,
         .warnings = g_ptr_array_new_with_free_func(g_free),
+        .alias_keys = g_ptr_array_new_with_free_func(g_free),
     };
     g_autofree char *base = g_path_get_basename(name);
     t->path = g_strdup(name);
@@ -1085,7 +1324,13 @@ sim_topo_load_data_full(const char *name, const char *data, gsize len,
         t->warnings = (char **)g_ptr_array_free(
             g_steal_pointer(&p.warnings), FALSE);
     }
+    if (ok && p.alias_keys->len) {
+        g_ptr_array_add(p.alias_keys, NULL);
+        t->alias_keys = (char **)g_ptr_array_free(
+            g_steal_pointer(&p.alias_keys), FALSE);
+    }
     g_clear_pointer(&p.warnings, g_ptr_array_unref);
+    g_clear_pointer(&p.alias_keys, g_ptr_array_unref);
     topo_parser_clear(&p);
     return ok ? g_steal_pointer(&t) : NULL;
 }
@@ -1175,6 +1420,7 @@ sim_topo_free(SimTopo *topo)
     g_free(topo->name);
     g_free(topo->path);
     g_strfreev(topo->warnings);
+    g_strfreev(topo->alias_keys);
     g_free(topo->simulation.strategy);
     g_free(topo->simulation.cpu_profile);
     g_free(topo->pki.key);
