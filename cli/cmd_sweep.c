@@ -4,7 +4,8 @@
  * file: [experiment] names the topology (relative to the experiment's
  * folder), the strategies, replications, first seed and fixed overrides;
  * [vary] lists values per topology key (the cartesian product, first key
- * slowest); [plot NAME] groups ask for plots (cli/cmd_plot.c).  Every run
+ * slowest) and each [zip NAME] keys whose values move together (one
+ * axis); [plot NAME] groups ask for plots (cli/cmd_plot.c).  Every run
  * has its own folder runs/<point>/<strategy>-seed<N>/ with a completion
  * marker that records the run's fingerprint (program revision, topology
  * text and the files it names, overrides, strategy, seed, timing flag) and
