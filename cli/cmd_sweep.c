@@ -410,6 +410,49 @@ sweep_apply_args(SimExperiment *e, const SweepArgs *a)
     return SIM_EXIT_OK;
 }
 
+/* Where in the experiment the overrides a topology error names come
+ * from: "\n(from FILE:LINE: [GROUP] KEY)" per varied key or set item that
+ * @message quotes, or "". */
+static char *
+sweep_blame(const SimExperiment *e, const char *path, const char *message)
+{
+    g_autofree char *text = NULL;
+    gsize len = 0;
+    GString *s = g_string_new(NULL);
+    if (!sim_input_read_file(path, SIM_INPUT_MAX_EXPERIMENT, &text, &len,
+                             NULL))
+        return g_string_free(s, FALSE);
+    g_auto(GStrv) groups = g_key_file_get_groups(e->kf, NULL);
+    for (guint g = 0; groups[g]; g++) {
+        g_auto(GStrv) keys = g_key_file_get_keys(e->kf, groups[g], NULL,
+                                                 NULL);
+        gboolean varied = g_str_equal(groups[g], "vary") ||
+                          g_str_has_prefix(groups[g], "zip ");
+        for (guint k = 0; keys && keys[k]; k++) {
+            g_autofree char *quoted = g_strdup_printf("\"%s=", keys[k]);
+            gboolean hit = varied && strstr(message, quoted);
+            if (!varied && g_str_equal(groups[g], "experiment") &&
+                (g_str_equal(keys[k], "set") ||
+                 g_str_equal(keys[k], "unset"))) {
+                g_autofree char *v = g_key_file_get_value(
+                    e->kf, groups[g], keys[k], NULL);
+                g_auto(GStrv) items = g_strsplit_set(v ? v : "", ";,", -1);
+                for (guint i = 0; items[i] && !hit; i++) {
+                    g_strstrip(items[i]);
+                    g_autofree char *q = g_strdup_printf("\"%s", items[i]);
+                    hit = items[i][0] && strstr(message, q);
+                }
+            }
+            if (hit)
+                g_string_append_printf(
+                    s, "\n(from %s:%u: [%s] %s)", path,
+                    sim_experiment_line(text, len, groups[g], keys[k]),
+                    groups[g], keys[k]);
+        }
+    }
+    return g_string_free(s, FALSE);
+}
+
 static int
 sweep_main(const char *path, const SweepArgs *a)
 {
@@ -440,7 +483,8 @@ sweep_main(const char *path, const SweepArgs *a)
          !sim_plot_check_names(
              e->kf, path, ((Point *)g_ptr_array_index(points, 0))->topo,
              &error))) {
-        rc = sim_cli_usage_error("sweep", "%s", error->message);
+        g_autofree char *where = sweep_blame(e, path, error->message);
+        rc = sim_cli_usage_error("sweep", "%s%s", error->message, where);
         return rc;
     }
     if ((rc = sweep_applicability(e, path, points)))

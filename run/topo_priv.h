@@ -137,6 +137,7 @@ typedef enum {
 /* ---- run/topo.c: problems and sections --------------------------------- */
 
 /* topo_fail() records a problem and returns FALSE; loading goes on. */
+const char *topo_nearest(const char *word, const char *const *cand, gsize n);
 char *topo_hint(const char *word, const char *const *cand, gsize n);
 char *topo_quote(const char *value);
 guint topo_line(const TopoParser *p, const char *group, const char *key);
@@ -146,6 +147,13 @@ gboolean topo_fail(TopoParser *p, SimTopoError code, const char *group,
 gboolean topo_is_bad(const TopoParser *p, const char *group,
                      const char *key);
 const TopoGroup *topo_singleton(TopoParser *p, guint kind, TopoGroup *tmp);
+
+/* ---- run/topo_overrides.c: --set, --unset, [defaults KIND] ------------ */
+
+/* Applies one override (GROUP.KEY=VALUE, or SIM_TOPO_UNSET "GROUP.KEY"). */
+gboolean topo_apply_override(TopoParser *p, const char *ov);
+/* Gives the keys of the [defaults KIND] groups to the groups of KIND. */
+void topo_apply_defaults(TopoParser *p);
 
 /* ---- run/topo_schema.c: the schema and group/key recognition ----------- */
 
