@@ -14,6 +14,7 @@
 
 #include "models/strategy/strategy.h"
 #include "run/input.h"
+#include "run/profile.h"
 #include "run/topo.h"
 
 /* The keys of [experiment]. */
@@ -366,7 +367,8 @@ exp_resolve(const char *path, const char *key, const char *value)
 {
     g_autofree char *base = g_path_get_dirname(path);
     if (!sim_topo_key_is_file(key) || !value[0] ||
-        g_path_is_absolute(value) || g_str_equal(base, "."))
+        g_path_is_absolute(value) || g_str_equal(base, ".") ||
+        sim_cpu_profile_is_builtin(value))
         return g_strdup(value);
     return g_build_filename(base, value, NULL);
 }

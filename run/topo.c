@@ -312,44 +312,66 @@ static const TopoScoped topo_transport_scoped[] = {
     { "idle-timeout", TOPO_P_CONN, "udp has no connections" },
 };
 
-/* The [node] keys only TLS uses: warned once per key over another
- * protocol, with the number of groups that set it. */
-static const char *const topo_node_tls_keys[] = {
-    "client-cert", "cert-san", "sni-cert-san", "cert-file", "key-file",
-    "cert-expired", "cert-untrusted", "tls-full-cost", "tls-resumed-cost",
+/* The [node] keys only some protocols use: warned once per key over
+ * another protocol, with the number of groups that set it. */
+static const TopoScoped topo_node_scoped_keys[] = {
+    { "client-cert", TOPO_P_TLS, "only tls and tls-sctp use TLS" },
+    { "cert-san", TOPO_P_TLS, "only tls and tls-sctp use TLS" },
+    { "sni-cert-san", TOPO_P_TLS, "only tls and tls-sctp use TLS" },
+    { "cert-file", TOPO_P_TLS, "only tls and tls-sctp use TLS" },
+    { "key-file", TOPO_P_TLS, "only tls and tls-sctp use TLS" },
+    { "cert-expired", TOPO_P_TLS, "only tls and tls-sctp use TLS" },
+    { "cert-untrusted", TOPO_P_TLS, "only tls and tls-sctp use TLS" },
+    { "tls-full-cost", TOPO_P_TLS, "only tls and tls-sctp use TLS" },
+    { "tls-resumed-cost", TOPO_P_TLS, "only tls and tls-sctp use TLS" },
+    { "tls-full-server-cost", TOPO_P_TLS, "only tls and tls-sctp use TLS" },
+    { "tls-full-client-cost", TOPO_P_TLS, "only tls and tls-sctp use TLS" },
+    { "tls-resumed-server-cost", TOPO_P_TLS,
+      "only tls and tls-sctp use TLS" },
+    { "tls-resumed-client-cost", TOPO_P_TLS,
+      "only tls and tls-sctp use TLS" },
+    { "tls-record-cost", TOPO_P_TLS, "only tls and tls-sctp use TLS" },
+    { "tls-aead-cost", TOPO_P_TLS, "only tls and tls-sctp use TLS" },
+    { "memory-tls", TOPO_P_TLS, "only tls and tls-sctp use TLS" },
+    { "stream-framing-cost", TOPO_P_CONN, "udp has no streams" },
+    { "connect-cost", TOPO_P_CONN, "udp has no connections" },
+    { "accept-cost", TOPO_P_CONN, "udp has no connections" },
+    { "close-cost", TOPO_P_CONN, "udp has no connections" },
 };
 
-/* Warnings for [node] keys that do not apply: TLS keys over a protocol
- * without TLS; alias keys are recorded for the strategy check. */
+/* Warnings for [node] keys that do not apply to the protocol; alias keys
+ * are recorded for the strategy check. */
 static void
 topo_node_scoped(TopoParser *p, const SimTopo *t)
 {
     SimProtocol proto = t->transport.protocol;
-    gboolean tls = proto == SIM_PROTO_TLS || proto == SIM_PROTO_TLS_SCTP;
-    for (guint k = 0; k < G_N_ELEMENTS(topo_node_tls_keys); k++) {
+    for (guint k = 0; k < G_N_ELEMENTS(topo_node_scoped_keys); k++) {
+        const TopoScoped *sc = &topo_node_scoped_keys[k];
         guint n = 0;
         const char *one = NULL;
-        for (guint i = 0; !tls && i < p->n_groups; i++)
+        for (guint i = 0; !(sc->protocols & (1u << proto)) &&
+                          i < p->n_groups;
+             i++)
             if (p->groups[i].kind == &topo_kinds[TOPO_NODE] &&
-                topo_has(p, &p->groups[i], topo_node_tls_keys[k])) {
+                topo_has(p, &p->groups[i], sc->key)) {
                 one = p->groups[i].group;
                 n++;
             }
         if (n == 1)
             g_ptr_array_add(p->warnings,
                             g_strdup_printf("[%s] %s does not apply to "
-                                            "protocol %s (only tls and "
-                                            "tls-sctp use TLS): ignored",
-                                            one, topo_node_tls_keys[k],
-                                            topo_protocol_names[proto]));
+                                            "protocol %s (%s): ignored",
+                                            one, sc->key,
+                                            topo_protocol_names[proto],
+                                            sc->why));
         else if (n > 1)
             g_ptr_array_add(p->warnings,
                             g_strdup_printf("[node] %s (set in %u node "
                                             "groups) does not apply to "
-                                            "protocol %s (only tls and "
-                                            "tls-sctp use TLS): ignored",
-                                            topo_node_tls_keys[k], n,
-                                            topo_protocol_names[proto]));
+                                            "protocol %s (%s): ignored",
+                                            sc->key, n,
+                                            topo_protocol_names[proto],
+                                            sc->why));
     }
     for (guint i = 0; i < p->n_groups; i++)
         if (p->groups[i].kind == &topo_kinds[TOPO_NODE] &&

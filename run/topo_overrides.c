@@ -6,7 +6,9 @@
  * takes its default) and the keys of [defaults node|traffic|link] groups,
  * given to every group of the kind that does not set them.  Each change
  * is recorded so that a problem with the value names where it came from
- * (--set, or the [defaults] line).
+ * (--set, or the [defaults] line).  A file name given in --set is
+ * relative to the working directory (a built-in profile name is not a
+ * file).
  */
 #define G_LOG_DOMAIN "sim-topo"
 
@@ -14,6 +16,7 @@
 
 #include <string.h>
 
+#include "run/profile.h"
 #include "run/topo_priv.h"
 
 /* ---- Overrides (--set) ------------------------------------------------ */
@@ -241,7 +244,7 @@ topo_override_path(const char *kind, const char *key, const char *value)
 {
     g_autofree char *name = g_strdup_printf("%s.x.%s", kind, key);
     if (!value[0] || g_path_is_absolute(value) ||
-        !sim_topo_key_is_file(name))
+        !sim_topo_key_is_file(name) || sim_cpu_profile_is_builtin(value))
         return g_strdup(value);
     return g_canonicalize_filename(value, NULL);
 }

@@ -941,6 +941,11 @@ test_override_paths(void)
     g_assert_true(sim_topo_key_is_file("defaults.node.key-file"));
     g_assert_true(sim_topo_key_is_file("simulation.cpu-profile"));
     g_assert_false(sim_topo_key_is_file("node.a.cores"));
+    /* A built-in profile's name is not a file name. */
+    const char *const builtin[] = { "simulation.cpu-profile=bare-crypto",
+                                    NULL };
+    g_autoptr(SimTopo) w = load_ok(topo_ov, builtin);
+    g_assert_cmpstr(w->simulation.cpu_profile, ==, "bare-crypto");
 }
 
 /* [pki] verify-time = @v gives @t (seconds since the epoch, from
