@@ -147,9 +147,12 @@ sim_cmd_check(int argc, char **argv)
     g_autoptr(SimTopo) topo = sim_topo_load_data_full(
         argv[1], text, len, (const char *const *)sets, SIM_TOPO_LOAD_DEFAULT,
         &error);
-    if (topo)
+    if (topo) {
         sim_cli_warnings("check", argv[1],
                          (const char *const *)topo->warnings, NULL);
+        sim_cli_strategy_warnings("check", argv[1], topo,
+                                  topo->simulation.strategy, NULL);
+    }
     if (!topo) {
         g_auto(GStrv) lines = g_strsplit(error->message, "\n", -1);
         for (guint i = 0; lines[i]; i++)

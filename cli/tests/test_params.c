@@ -172,7 +172,7 @@ test_sweep_zip(void)
     g_autofree char *exp = g_build_filename(dir, "zip.exp", NULL);
     g_autofree char *text = g_strdup_printf(
         "[experiment]\ntopology = %s\nstrategies = reuse, rfc3261\nreps = 1\n"
-        "set = simulation.duration=2s\n"
+        "set = simulation.duration=2s\nunset = transport.tls-version\n"
         "[vary]\ntransport.protocol = tls, tcp\n"
         "[zip load]\ntraffic.a-to-b.rate = 1, 2/s\n"
         "traffic.b-to-a.rate = 0.5, 60/min\n"
@@ -186,6 +186,11 @@ test_sweep_zip(void)
     g_assert_cmpint(c.status, ==, 0);
     g_assert_cmpuint(count(c.err, "reuse is not run at the points over "
                                   "transport tcp"),
+                     ==, 1);
+    /* [experiment] unset of a key pair.topo does not set: one warning
+     * for every point. */
+    g_assert_cmpuint(count(c.err, "--unset transport.tls-version: "
+                                  "[transport] does not set tls-version"),
                      ==, 1);
     g_autofree char *runs = hcli_read(out, "runs.tsv");
     g_auto(GStrv) lines = g_strsplit(runs, "\n", -1);
