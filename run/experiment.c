@@ -24,13 +24,35 @@ static const char *const exp_keys[] = { "topology", "strategies", "reps",
 static const char *const exp_groups[] = { "experiment", "vary", "zip",
                                           "plot", NULL };
 
+/* One problem: its line (0: none) and text. */
+typedef struct {
+    guint line;
+    char *text;
+} ExpProblem;
+
+static void
+exp_problem_free(gpointer data)
+{
+    g_free(((ExpProblem *)data)->text);
+    g_free(data);
+}
+
+/* File order; problems without a line first, else in the order found. */
+static gint
+exp_problem_cmp(gconstpointer a, gconstpointer b)
+{
+    const ExpProblem *x = *(ExpProblem *const *)a;
+    const ExpProblem *y = *(ExpProblem *const *)b;
+    return (x->line > y->line) - (x->line < y->line);
+}
+
 /* One load: the text for line numbers and the problems found. */
 typedef struct {
     const char *path;
     const char *text;
     gsize len;
-    GString *problems;
-    guint n;
+    /* Of ExpProblem. */
+    GPtrArray *problems;
 } ExpParser;
 
 /**
@@ -98,12 +120,12 @@ exp_fail_at(ExpParser *p, guint line, const char *group, const char *key,
         line = sim_experiment_line(p->text, p->len, group, NULL);
     g_autofree char *where = line ? g_strdup_printf("%s:%u", p->path, line)
                                   : g_strdup(p->path);
-    g_string_append_printf(p->problems, "%s%s: ", p->n++ ? "\n" : "",
-                           where);
-    if (group)
-        g_string_append_printf(p->problems, "[%s]%s%s: ", group,
-                               key ? " " : "", key ? key : "");
-    g_string_append(p->problems, msg);
+    ExpProblem *pb = g_new(ExpProblem, 1);
+    pb->line = line;
+    pb->text = group ? g_strdup_printf("%s: [%s]%s%s: %s", where, group,
+                                       key ? " " : "", key ? key : "", msg)
+                     : g_strdup_printf("%s: %s", where, msg);
+    g_ptr_array_add(p->problems, pb);
 }
 
 #define exp_fail(p, group, key, ...) \
@@ -521,8 +543,10 @@ sim_experiment_load_data(const char *path, const char *data, gsize len,
         g_prefix_error(error, "%s: ", path);
         return NULL;
     }
+    g_autoptr(GPtrArray) problems =
+        g_ptr_array_new_with_free_func(exp_problem_free);
     ExpParser p = { .path = path, .text = data, .len = len,
-                    .problems = g_string_new(NULL) };
+                    .problems = problems };
     e->path = g_strdup(path);
     exp_duplicates(&p);
     exp_groups_known(&p, e->kf);
@@ -535,13 +559,19 @@ sim_experiment_load_data(const char *path, const char *data, gsize len,
     exp_reps_seed(&p, e);
     exp_sets(&p, e);
     exp_vary(&p, e);
-    if (p.n) {
+    if (problems->len) {
+        /* One per line, in file order (g_ptr_array_sort is stable). */
+        g_ptr_array_sort(problems, exp_problem_cmp);
+        GString *all = g_string_new(NULL);
+        for (guint i = 0; i < problems->len; i++)
+            g_string_append_printf(
+                all, "%s%s", i ? "\n" : "",
+                ((ExpProblem *)g_ptr_array_index(problems, i))->text);
         g_set_error_literal(error, G_KEY_FILE_ERROR,
-                            G_KEY_FILE_ERROR_INVALID_VALUE, p.problems->str);
-        g_string_free(p.problems, TRUE);
+                            G_KEY_FILE_ERROR_INVALID_VALUE, all->str);
+        g_string_free(all, TRUE);
         return NULL;
     }
-    g_string_free(p.problems, TRUE);
     return g_steal_pointer(&e);
 }
 
