@@ -7,9 +7,11 @@
 #include "cli/cli.h"
 
 #include <stdio.h>
+#include <unistd.h>
 
 #include "run/batch.h"
 #include "run/input.h"
+#include "run/world.h"
 
 const SimCmd sim_cmds[] = {
     { "run", "TOPOLOGY", "simulate one topology with one strategy and seed",
@@ -338,4 +340,171 @@ sim_cli_warnings(const char *verb, const char *path,
         fprintf(stderr, "sipreuse %s: %s: warning: %s\n", verb, path,
                 warnings[i]);
     }
+}
+
+/**
+ * sim_cli_add_unsets:
+ * @sets: (inout) (transfer full) (nullable): the --set overrides
+ * @unsets: (nullable): the --unset GROUP.KEY options
+ *
+ * Appends each --unset as a loader override (SIM_TOPO_UNSET "GROUP.KEY")
+ * after the --set ones, so that an unset wins over a set of the same key.
+ */
+void
+sim_cli_add_unsets(char ***sets, char **unsets)
+{
+    if (!unsets || !unsets[0])
+        return;
+    g_autoptr(GStrvBuilder) b = g_strv_builder_new();
+    if (*sets)
+        g_strv_builder_addv(b, (const char **)*sets);
+    for (guint i = 0; unsets[i]; i++) {
+        g_autofree char *u = g_strconcat(SIM_TOPO_UNSET,
+                                         g_strstrip(unsets[i]), NULL);
+        g_strv_builder_add(b, u);
+    }
+    g_strfreev(*sets);
+    *sets = g_strv_builder_end(b);
+}
+
+/**
+ * sim_cli_strategy_warnings:
+ * @verb: the verb
+ * @path: the topology file
+ * @topo: the loaded topology
+ * @strategy: a strategy it runs with
+ * @seen: (nullable): warnings already printed, added to
+ *
+ * Prints the keys of @topo that do not apply under @strategy
+ * (sim_world_strategy_warnings()), each once.
+ */
+void
+sim_cli_strategy_warnings(const char *verb, const char *path,
+                          const SimTopo *topo, const char *strategy,
+                          GHashTable *seen)
+{
+    g_auto(GStrv) w = sim_world_strategy_warnings(topo, strategy);
+    sim_cli_warnings(verb, path, (const char *const *)w, seen);
+}
+
+/**
+ * sim_cli_numeric_columns:
+ * @tsv: a table with a header line (runs.tsv, aggregate.tsv of a sweep)
+ * @first: the column of the first varied key
+ * @keys: the varied keys, in column order from @first
+ *
+ * Appends, at the end of every line, one numeric column per varied key
+ * with a unit (sim_topo_numeric_column(): `link.a.b.delay_ms` = 10 for
+ * "10ms"), so that tools sort and plot the values as numbers; the text
+ * columns stay where they are.  A value that does not parse is nan.
+ *
+ * Returns: (transfer full): the table with the columns added (a copy of
+ *   @tsv when no key has a unit).
+ */
+char *
+sim_cli_numeric_columns(const char *tsv, guint first, const char *const *keys)
+{
+    guint nk = keys ? g_strv_length((char **)keys) : 0;
+    g_autofree char **cols = g_new0(char *, nk + 1);
+    gboolean any = FALSE;
+    for (guint k = 0; k < nk; k++)
+        any |= (cols[k] = sim_topo_numeric_column(keys[k])) != NULL;
+    if (!any) {
+        g_free(cols[nk]);
+        return g_strdup(tsv);
+    }
+    GString *out = g_string_new(NULL);
+    g_auto(GStrv) lines = g_strsplit(tsv, "\n", -1);
+    for (guint i = 0; lines[i]; i++) {
+        if (!lines[i][0]) {
+            if (lines[i + 1])
+                g_string_append_c(out, '\n');
+            continue;
+        }
+        g_auto(GStrv) cells = g_strsplit(lines[i], "\t", -1);
+        guint nc = g_strv_length(cells);
+        g_string_append(out, lines[i]);
+        for (guint k = 0; k < nk; k++) {
+            if (!cols[k])
+                continue;
+            if (i == 0) {
+                g_string_append_printf(out, "\t%s", cols[k]);
+                continue;
+            }
+            double x = 0;
+            const char *text = first + k < nc ? cells[first + k] : "";
+            if (sim_topo_unit_value(sim_topo_key_unit(keys[k]), text, &x)) {
+                char buf[G_ASCII_DTOSTR_BUF_SIZE];
+                g_ascii_formatd(buf, sizeof buf, "%.12g", x);
+                g_string_append_printf(out, "\t%s", buf);
+            } else {
+                g_string_append(out, "\tnan");
+            }
+        }
+        g_string_append_c(out, '\n');
+    }
+    for (guint k = 0; k < nk; k++)
+        g_free(cols[k]);
+    return g_string_free(out, FALSE);
+}
+
+/**
+ * sim_cli_progress_wanted:
+ * @force: --progress was given
+ * @quiet: --quiet was given
+ *
+ * Returns: whether to report progress on stderr: never with --quiet,
+ *   always with --progress, else when stderr is a terminal.
+ */
+gboolean
+sim_cli_progress_wanted(gboolean force, gboolean quiet)
+{
+    return !quiet && (force || isatty(STDERR_FILENO));
+}
+
+/**
+ * sim_cli_run_progress:
+ * @now: simulated time reached
+ * @end: the run's end
+ * @data: a SimCliRunProgress
+ *
+ * The progress of one long run (SimRunOptions.progress): after a few
+ * seconds of wall clock, the simulated time reached, its share of the
+ * run and an ETA, redrawn on a terminal, else a line at most every few
+ * seconds.  Wall clock only here, in the CLI: never in results.
+ */
+void
+sim_cli_run_progress(SimTime now, SimTime end, gpointer data)
+{
+    SimCliRunProgress *pr = data;
+    gint64 wall = g_get_monotonic_time();
+    if (!pr->start)
+        pr->start = wall;
+    double elapsed = (double)(wall - pr->start) / 1e6;
+    gboolean tty = isatty(STDERR_FILENO);
+    if (elapsed < pr->after_s ||
+        (double)(wall - pr->printed) / 1e6 < (tty ? 0.25 : 2.0))
+        return;
+    pr->printed = wall;
+    double share = end ? (double)now / (double)end : 1;
+    double eta = share > 0 ? elapsed * (1 - share) / share : 0;
+    fprintf(stderr, "%s%s: simulated %.1f s of %.1f s (%.0f%%), ETA "
+                    "%dm%02ds%s",
+            tty ? "\r" : "", pr->what, now / 1e9, end / 1e9, 100 * share,
+            (int)eta / 60, (int)eta % 60, tty ? "\033[K" : "\n");
+    pr->drawn = TRUE;
+    fflush(stderr);
+}
+
+/**
+ * sim_cli_run_progress_end:
+ * @pr: the progress of a run that ended
+ *
+ * Ends a progress line drawn in place on a terminal.
+ */
+void
+sim_cli_run_progress_end(SimCliRunProgress *pr)
+{
+    if (pr->drawn && isatty(STDERR_FILENO))
+        fputc('\n', stderr);
 }

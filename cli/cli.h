@@ -11,6 +11,7 @@
 #include "run/limits.h"
 #include "run/lock.h"
 #include "run/status.h"
+#include "run/topo.h"
 
 G_BEGIN_DECLS
 
@@ -48,6 +49,26 @@ int sim_cli_parse(GOptionContext *ctx, int *argc, char ***argv);
 int sim_cli_usage_error(const char *verb, const char *fmt, ...)
     G_GNUC_PRINTF(2, 3);
 int sim_cli_seed(const char *verb, const char *text, guint64 *seed);
+void sim_cli_add_unsets(char ***sets, char **unsets);
+gboolean sim_cli_progress_wanted(gboolean force, gboolean quiet);
+
+/* The progress of one run (sim_cli_run_progress()). */
+typedef struct {
+    /* What is running, for the line ("sipreuse run"). */
+    const char *what;
+    /* Wall-clock seconds before the first report. */
+    double after_s;
+    /* Monotonic times (us) of the start and of the last report. */
+    gint64 start, printed;
+    gboolean drawn;
+} SimCliRunProgress;
+void sim_cli_run_progress(SimTime now, SimTime end, gpointer data);
+void sim_cli_run_progress_end(SimCliRunProgress *pr);
+char *sim_cli_numeric_columns(const char *tsv, guint first,
+                              const char *const *keys);
+void sim_cli_strategy_warnings(const char *verb, const char *path,
+                               const SimTopo *topo, const char *strategy,
+                               GHashTable *seen);
 void sim_cli_warnings(const char *verb, const char *path,
                       const char *const *warnings, GHashTable *seen);
 void sim_cli_error(const char *verb, const char *fmt, ...)

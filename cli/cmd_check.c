@@ -89,6 +89,7 @@ sim_cmd_check(int argc, char **argv)
     gboolean defaults = FALSE;
     g_autofree char *format = NULL;
     g_auto(GStrv) sets = NULL;
+    g_auto(GStrv) unsets = NULL;
     const GOptionEntry entries[] = {
         { "defaults", 0, 0, G_OPTION_ARG_NONE, &defaults,
           "Print every key's default value", NULL },
@@ -99,11 +100,15 @@ sim_cmd_check(int argc, char **argv)
           "text|markdown" },
         { "set", 0, 0, G_OPTION_ARG_STRING_ARRAY, &sets,
           "Override a topology key (repeatable)", "GROUP.KEY=VALUE" },
+        { "unset", 0, 0, G_OPTION_ARG_STRING_ARRAY, &unsets,
+          "Remove a topology key: it takes its default (repeatable)",
+          "GROUP.KEY" },
         G_OPTION_ENTRY_NULL
     };
     int rc = sim_cli_parse(sim_cli_context("check", entries), &argc, &argv);
     if (rc)
         return rc;
+    sim_cli_add_unsets(&sets, unsets);
     if (format && !defaults)
         return sim_cli_usage_error("check", "--format goes with --defaults");
     if (format && !g_str_equal(format, "text") &&
@@ -142,9 +147,12 @@ sim_cmd_check(int argc, char **argv)
     g_autoptr(SimTopo) topo = sim_topo_load_data_full(
         argv[1], text, len, (const char *const *)sets, SIM_TOPO_LOAD_DEFAULT,
         &error);
-    if (topo)
+    if (topo) {
         sim_cli_warnings("check", argv[1],
                          (const char *const *)topo->warnings, NULL);
+        sim_cli_strategy_warnings("check", argv[1], topo,
+                                  topo->simulation.strategy, NULL);
+    }
     if (!topo) {
         g_auto(GStrv) lines = g_strsplit(error->message, "\n", -1);
         for (guint i = 0; lines[i]; i++)

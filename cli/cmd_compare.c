@@ -31,7 +31,11 @@ typedef struct {
     guint64 seed;
     char *out;
     char **sets;
+    char **unsets;
     gboolean no_timing;
+    /* --progress, --quiet. */
+    gboolean progress;
+    gboolean quiet;
     gboolean no_plots;
     char *max_memory_text;
     guint64 max_memory;
@@ -45,7 +49,33 @@ compare_args_clear(CompareArgs *a)
     g_free(a->seed_text);
     g_free(a->out);
     g_strfreev(a->sets);
+    g_strfreev(a->unsets);
     g_free(a->max_memory_text);
+}
+
+/* A strategy of --strategies: named once, and able to run over the
+ * topology's transport (decided before anything runs). */
+static gboolean
+compare_strategy_ok(const SimTopo *topo, const char *name, GPtrArray *names,
+                    GError **error)
+{
+    if (g_ptr_array_find_with_equal_func(names, name, g_str_equal, NULL)) {
+        g_set_error(error, SIM_WORLD_ERROR, SIM_WORLD_ERROR_STRATEGY,
+                    "--strategies names %s twice", name);
+        return FALSE;
+    }
+    if (sim_world_strategy_applicable(topo, name))
+        return TRUE;
+    g_autoptr(GString) can = g_string_new(NULL);
+    for (const SimStrategyOps *const *s = sim_strategy_all(); *s; s++)
+        if (sim_world_strategy_applicable(topo, (*s)->name))
+            g_string_append_printf(can, "%s%s", can->len ? ", " : "",
+                                   (*s)->name);
+    g_set_error(error, SIM_WORLD_ERROR, SIM_WORLD_ERROR_NOT_APPLICABLE,
+                "--strategies: %s cannot run over transport %s; expected "
+                "strategies among %s",
+                name, sim_protocol_name(topo->transport.protocol), can->str);
+    return FALSE;
 }
 
 /* The strategies to run: --strategies as given, or every registered one
@@ -60,16 +90,26 @@ compare_strategies(const SimTopo *topo, const char *list, GError **error)
             const char *n = g_strstrip(parts[i]);
             if (!*n)
                 continue;
-            if (!sim_strategy_by_name(n, error)) {
+            if (!sim_strategy_by_name(n, error) ||
+                !compare_strategy_ok(topo, n, names, error)) {
                 g_ptr_array_free(names, TRUE);
                 return NULL;
             }
             g_ptr_array_add(names, g_strdup(n));
         }
     } else {
+        g_autoptr(GString) dropped = g_string_new(NULL);
         for (const SimStrategyOps *const *s = sim_strategy_all(); *s; s++)
             if (sim_world_strategy_applicable(topo, (*s)->name))
                 g_ptr_array_add(names, g_strdup((*s)->name));
+            else
+                g_string_append_printf(dropped, "%s%s",
+                                       dropped->len ? ", " : "", (*s)->name);
+        if (dropped->len)
+            fprintf(stderr, "sipreuse compare: %s: not compared: %s (they "
+                            "cannot run over transport %s)\n",
+                    topo->path, dropped->str,
+                    sim_protocol_name(topo->transport.protocol));
     }
     if (!names->len) {
         g_set_error(error, SIM_WORLD_ERROR, SIM_WORLD_ERROR_NOT_APPLICABLE,
@@ -192,6 +232,10 @@ compare_main(const char *path, CompareArgs *a)
                                                   &error);
     if (!strategies)
         return sim_cli_usage_error("compare", "%s", error->message);
+    g_autoptr(GHashTable) seen = g_hash_table_new_full(
+        g_str_hash, g_str_equal, g_free, NULL);
+    for (guint s = 0; strategies[s]; s++)
+        sim_cli_strategy_warnings("compare", path, topo, strategies[s], seen);
     g_autofree char *out = a->out ? g_strdup(a->out)
                                   : g_build_filename("results", topo->name,
                                                      "compare", NULL);
@@ -215,7 +259,9 @@ compare_main(const char *path, CompareArgs *a)
     sim_out_clean_temps(out);
     g_autoptr(GPtrArray) jobs = compare_jobs(topo, text, len, strategies, a,
                                              out);
-    SimBatchOptions bo = { .jobs = a->jobs, .progress = TRUE,
+    SimBatchOptions bo = { .jobs = a->jobs,
+                           .progress = sim_cli_progress_wanted(a->progress,
+                                                               a->quiet),
                            .out.no_timing = a->no_timing };
     sim_limits_watch_start(a->max_memory, "sipreuse compare");
     sim_batch_run(jobs, &bo);
@@ -267,6 +313,14 @@ sim_cmd_compare(int argc, char **argv)
           "Results folder (default results/<topology>/compare)", "DIR" },
         { "set", 0, 0, G_OPTION_ARG_STRING_ARRAY, &a.sets,
           "Override a topology key (repeatable)", "GROUP.KEY=VALUE" },
+        { "unset", 0, 0, G_OPTION_ARG_STRING_ARRAY, &a.unsets,
+          "Remove a topology key: it takes its default (repeatable)",
+          "GROUP.KEY" },
+        { "progress", 0, 0, G_OPTION_ARG_NONE, &a.progress,
+          "Report progress on stderr even when it is not a terminal",
+          NULL },
+        { "quiet", 0, 0, G_OPTION_ARG_NONE, &a.quiet,
+          "Report no progress", NULL },
         { "no-timing", 0, 0, G_OPTION_ARG_NONE, &a.no_timing,
           "Write sim.wall_s and sim.events_per_s as 0", NULL },
         { "no-plots", 0, 0, G_OPTION_ARG_NONE, &a.no_plots,
@@ -281,6 +335,7 @@ sim_cmd_compare(int argc, char **argv)
         G_OPTION_ENTRY_NULL
     };
     int rc = sim_cli_parse(sim_cli_context("compare", entries), &argc, &argv);
+    sim_cli_add_unsets(&a.sets, a.unsets);
     if (!rc && argc != 2)
         rc = sim_cli_usage_error("compare", "expected one TOPOLOGY");
     if (!rc && a.reps < 1)

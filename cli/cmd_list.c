@@ -23,6 +23,7 @@ static const char *const list_value_types[][2] = {
     { "boolean", "true or false (also yes/no, 1/0)" },
     { "address", "dotted IPv4" },
     { "srv", "PRIORITY WEIGHT PORT TARGET; ..." },
+    { "number", "a plain decimal number ([simulation] rate-scale)" },
 };
 
 static void

@@ -26,10 +26,14 @@ typedef struct {
     char *seed_text;
     guint64 seed;
     char **sets;
+    char **unsets;
     char *out;
     char *format;
     char *pcap;
     gboolean no_timing;
+    /* --progress, --quiet. */
+    gboolean progress;
+    gboolean quiet;
     char *max_memory_text;
     guint64 max_memory;
     gboolean force;
@@ -41,6 +45,7 @@ run_args_clear(RunArgs *a)
     g_free(a->strategy);
     g_free(a->seed_text);
     g_strfreev(a->sets);
+    g_strfreev(a->unsets);
     g_free(a->out);
     g_free(a->format);
     g_free(a->pcap);
@@ -114,6 +119,7 @@ run_main(const char *path, RunArgs *a)
         return sim_cli_usage_error("run", "%s", error->message);
     if (!sim_world_strategy_applicable(topo, strategy))
         return run_not_applicable(path, topo, strategy, a->strategy != NULL);
+    sim_cli_strategy_warnings("run", path, topo, strategy, NULL);
     guint64 seed = a->seed_text ? a->seed : topo->simulation.seed;
     g_autofree char *dir = NULL;
     if (a->out) {
@@ -151,9 +157,18 @@ run_main(const char *path, RunArgs *a)
         .cache_dir = cache,
         .pcap = a->pcap,
     };
+    /* Progress of a run longer than a few seconds (from the start with
+     * --progress). */
+    SimCliRunProgress pr = { .what = "sipreuse run",
+                             .after_s = a->progress ? 0 : 3 };
+    if (sim_cli_progress_wanted(a->progress, a->quiet)) {
+        ro.progress = sim_cli_run_progress;
+        ro.progress_data = &pr;
+    }
     sim_limits_watch_start(a->max_memory, "sipreuse run");
     g_autoptr(SimRunResult) r = sim_world_run(topo, &ro, &error);
     sim_limits_watch_stop();
+    sim_cli_run_progress_end(&pr);
     if (!r) {
         fprintf(stderr, "sipreuse run: %s\n", error->message);
         return sim_batch_exit_status(error);
@@ -184,6 +199,14 @@ sim_cmd_run(int argc, char **argv)
           "Random seed, 0 to 2^64-1 (default: the topology's)", "N" },
         { "set", 0, 0, G_OPTION_ARG_STRING_ARRAY, &a.sets,
           "Override a topology key (repeatable)", "GROUP.KEY=VALUE" },
+        { "unset", 0, 0, G_OPTION_ARG_STRING_ARRAY, &a.unsets,
+          "Remove a topology key: it takes its default (repeatable)",
+          "GROUP.KEY" },
+        { "progress", 0, 0, G_OPTION_ARG_NONE, &a.progress,
+          "Report progress on stderr even when it is not a terminal",
+          NULL },
+        { "quiet", 0, 0, G_OPTION_ARG_NONE, &a.quiet,
+          "Report no progress", NULL },
         { "out", 0, 0, G_OPTION_ARG_FILENAME, &a.out,
           "Results folder (default results/<topology>/<strategy>-seed<N>)",
           "DIR" },
@@ -204,6 +227,7 @@ sim_cmd_run(int argc, char **argv)
         G_OPTION_ENTRY_NULL
     };
     int rc = sim_cli_parse(sim_cli_context("run", entries), &argc, &argv);
+    sim_cli_add_unsets(&a.sets, a.unsets);
     if (!rc && argc != 2)
         rc = sim_cli_usage_error("run", "expected one TOPOLOGY, got %d "
                                  "arguments", argc - 1);

@@ -4,7 +4,8 @@
  * file: [experiment] names the topology (relative to the experiment's
  * folder), the strategies, replications, first seed and fixed overrides;
  * [vary] lists values per topology key (the cartesian product, first key
- * slowest); [plot NAME] groups ask for plots (cli/cmd_plot.c).  Every run
+ * slowest) and each [zip NAME] keys whose values move together (one
+ * axis); [plot NAME] groups ask for plots (cli/cmd_plot.c).  Every run
  * has its own folder runs/<point>/<strategy>-seed<N>/ with a completion
  * marker that records the run's fingerprint (program revision, topology
  * text and the files it names, overrides, strategy, seed, timing flag) and
@@ -71,40 +72,76 @@ point_folder(const SimExperiment *e, char **labels)
     return g_string_free(s, FALSE);
 }
 
+/* The strategies of a point: those of [experiment] strategies (else every
+ * registered one) that can run over the point's transport
+ * (sweep_applicability() says which were left out). */
 static char **
 point_strategies(const SimExperiment *e, const SimTopo *topo)
 {
-    if (e->strategies)
-        return g_strdupv(e->strategies);
     GPtrArray *names = g_ptr_array_new();
-    for (const SimStrategyOps *const *s = sim_strategy_all(); *s; s++)
-        if (sim_world_strategy_applicable(topo, (*s)->name))
-            g_ptr_array_add(names, g_strdup((*s)->name));
+    if (e->strategies) {
+        for (guint i = 0; e->strategies[i]; i++)
+            if (sim_world_strategy_applicable(topo, e->strategies[i]))
+                g_ptr_array_add(names, g_strdup(e->strategies[i]));
+    } else {
+        for (const SimStrategyOps *const *s = sim_strategy_all(); *s; s++)
+            if (sim_world_strategy_applicable(topo, (*s)->name))
+                g_ptr_array_add(names, g_strdup((*s)->name));
+    }
     g_ptr_array_add(names, NULL);
     return (char **)g_ptr_array_free(names, FALSE);
 }
 
-/* Builds point @idx of the grid (mixed radix, last key fastest). */
+/* Strategy x transport, decided before the first run: a strategy of
+ * [experiment] strategies that can run at no point is bad input (exit 2);
+ * one left out at some points, and the registered strategies a sweep
+ * without strategies leaves out, are said once per transport. */
+static int
+sweep_applicability(const SimExperiment *e, const char *path,
+                    GPtrArray *points)
+{
+    g_autoptr(GHashTable) said = g_hash_table_new_full(g_str_hash,
+                                                       g_str_equal, g_free,
+                                                       NULL);
+    for (const SimStrategyOps *const *s = sim_strategy_all(); *s; s++) {
+        const char *name = (*s)->name;
+        if (e->strategies &&
+            !g_strv_contains((const char *const *)e->strategies, name))
+            continue;
+        guint runs = 0;
+        for (guint p = 0; p < points->len; p++) {
+            Point *pt = g_ptr_array_index(points, p);
+            if (g_strv_contains((const char *const *)pt->strategies, name)) {
+                runs++;
+                continue;
+            }
+            const char *proto =
+                sim_protocol_name(pt->topo->transport.protocol);
+            g_autofree char *k = g_strdup_printf("%s %s", name, proto);
+            if (g_hash_table_add(said, g_steal_pointer(&k)))
+                fprintf(stderr, "sipreuse sweep: %s: %s is not run at the "
+                                "points over transport %s (it cannot run "
+                                "there)\n",
+                        path, name, proto);
+        }
+        if (e->strategies && runs == 0)
+            return sim_cli_usage_error(
+                "sweep", "%s: [experiment] strategies: %s cannot run over "
+                "the transport of any point (%s)",
+                path, name,
+                sim_protocol_name(((Point *)g_ptr_array_index(points, 0))
+                                      ->topo->transport.protocol));
+    }
+    return SIM_EXIT_OK;
+}
+
+/* Builds point @idx of the grid (mixed radix over the axes, the last
+ * fastest; the keys of a [zip] group share one axis). */
 static Point *
 point_new(const SimExperiment *e, guint idx, GError **error)
 {
-    guint nk = g_strv_length(e->keys);
     Point *pt = g_new0(Point, 1);
-    pt->labels = g_new0(char *, nk + 1);
-    GPtrArray *ov = g_ptr_array_new();
-    for (guint i = 0; e->sets[i]; i++)
-        g_ptr_array_add(ov, g_strdup(e->sets[i]));
-    for (guint k = nk; k-- > 0;) {
-        char **vals = g_ptr_array_index(e->values, k);
-        guint nv = g_strv_length(vals);
-        pt->labels[k] = g_strdup(vals[idx % nv]);
-        idx /= nv;
-    }
-    for (guint k = 0; k < nk; k++)
-        g_ptr_array_add(ov, g_strdup_printf("%s=%s", e->keys[k],
-                                            pt->labels[k]));
-    g_ptr_array_add(ov, NULL);
-    pt->overrides = (char **)g_ptr_array_free(ov, FALSE);
+    sim_experiment_point(e, idx, &pt->labels, &pt->overrides);
     pt->folder = point_folder(e, pt->labels);
     /* A sweep picks its strategies: [simulation] strategy is not used. */
     pt->topo = sim_topo_load_data_full(
@@ -119,18 +156,6 @@ point_new(const SimExperiment *e, guint idx, GError **error)
     pt->strategies = point_strategies(e, pt->topo);
     pt->files = sim_out_files_digest(pt->topo);
     return pt;
-}
-
-/* The number of grid points (saturating at G_MAXUINT64). */
-static guint64
-sweep_n_points(const SimExperiment *e)
-{
-    guint64 n = 1;
-    for (guint k = 0; k < e->values->len; k++) {
-        guint64 v = g_strv_length(g_ptr_array_index(e->values, k));
-        n = v && n > G_MAXUINT64 / v ? G_MAXUINT64 : n * v;
-    }
-    return n;
 }
 
 /* Every grid point, loaded; @n points (at most G_MAXUINT).  Two points
@@ -243,9 +268,14 @@ static gboolean
 sweep_write(const SimExperiment *e, const char *exp_path, GPtrArray *points,
             GPtrArray *jobs, const char *out, GError **error)
 {
-    g_autofree char *runs = sim_batch_runs_tsv(
+    g_autofree char *runs_text = sim_batch_runs_tsv(
         jobs, (const char *const *)e->keys);
-    g_autofree char *agg = sweep_aggregate(e, points, jobs);
+    g_autofree char *agg_text = sweep_aggregate(e, points, jobs);
+    /* Varied values with units also as numbers, in trailing columns. */
+    g_autofree char *runs = sim_cli_numeric_columns(
+        runs_text, 0, (const char *const *)e->keys);
+    g_autofree char *agg = sim_cli_numeric_columns(
+        agg_text, 1, (const char *const *)e->keys);
     g_autofree char *text = NULL;
     g_autofree char *p_runs = g_build_filename(out, "runs.tsv", NULL);
     g_autofree char *p_agg = g_build_filename(out, "aggregate.tsv", NULL);
@@ -289,6 +319,9 @@ typedef struct {
     gint jobs;
     gboolean resume;
     gboolean no_timing;
+    /* --progress, --quiet. */
+    gboolean progress;
+    gboolean quiet;
     gboolean no_plots;
     char *max_memory_text;
     guint64 max_memory;
@@ -297,6 +330,7 @@ typedef struct {
      * (after its own), replications and first seed (0 and NULL: the
      * experiment's). */
     char **sets;
+    char **unsets;
     gint reps;
     char *seed_text;
     guint64 seed;
@@ -376,6 +410,49 @@ sweep_apply_args(SimExperiment *e, const SweepArgs *a)
     return SIM_EXIT_OK;
 }
 
+/* Where in the experiment the overrides a topology error names come
+ * from: "\n(from FILE:LINE: [GROUP] KEY)" per varied key or set item that
+ * @message quotes, or "". */
+static char *
+sweep_blame(const SimExperiment *e, const char *path, const char *message)
+{
+    g_autofree char *text = NULL;
+    gsize len = 0;
+    GString *s = g_string_new(NULL);
+    if (!sim_input_read_file(path, SIM_INPUT_MAX_EXPERIMENT, &text, &len,
+                             NULL))
+        return g_string_free(s, FALSE);
+    g_auto(GStrv) groups = g_key_file_get_groups(e->kf, NULL);
+    for (guint g = 0; groups[g]; g++) {
+        g_auto(GStrv) keys = g_key_file_get_keys(e->kf, groups[g], NULL,
+                                                 NULL);
+        gboolean varied = g_str_equal(groups[g], "vary") ||
+                          g_str_has_prefix(groups[g], "zip ");
+        for (guint k = 0; keys && keys[k]; k++) {
+            g_autofree char *quoted = g_strdup_printf("\"%s=", keys[k]);
+            gboolean hit = varied && strstr(message, quoted);
+            if (!varied && g_str_equal(groups[g], "experiment") &&
+                (g_str_equal(keys[k], "set") ||
+                 g_str_equal(keys[k], "unset"))) {
+                g_autofree char *v = g_key_file_get_value(
+                    e->kf, groups[g], keys[k], NULL);
+                g_auto(GStrv) items = g_strsplit_set(v ? v : "", ";,", -1);
+                for (guint i = 0; items[i] && !hit; i++) {
+                    g_strstrip(items[i]);
+                    g_autofree char *q = g_strdup_printf("\"%s", items[i]);
+                    hit = items[i][0] && strstr(message, q);
+                }
+            }
+            if (hit)
+                g_string_append_printf(
+                    s, "\n(from %s:%u: [%s] %s)", path,
+                    sim_experiment_line(text, len, groups[g], keys[k]),
+                    groups[g], keys[k]);
+        }
+    }
+    return g_string_free(s, FALSE);
+}
+
 static int
 sweep_main(const char *path, const SweepArgs *a)
 {
@@ -389,7 +466,7 @@ sweep_main(const char *path, const SweepArgs *a)
         return rc;
     const SimExperiment *e = ep;
     /* Refuse a grid too big to build before building it. */
-    guint64 n_points = sweep_n_points(e);
+    guint64 n_points = sim_experiment_n_points(e);
     guint64 per_point = (guint64)e->reps *
                         (e->strategies ? MAX(g_strv_length(e->strategies), 1)
                                       : 1);
@@ -406,9 +483,12 @@ sweep_main(const char *path, const SweepArgs *a)
          !sim_plot_check_names(
              e->kf, path, ((Point *)g_ptr_array_index(points, 0))->topo,
              &error))) {
-        rc = sim_cli_usage_error("sweep", "%s", error->message);
+        g_autofree char *where = sweep_blame(e, path, error->message);
+        rc = sim_cli_usage_error("sweep", "%s%s", error->message, where);
         return rc;
     }
+    if ((rc = sweep_applicability(e, path, points)))
+        return rc;
     /* Each distinct warning of the points, once. */
     g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash,
                                                        g_str_equal, g_free,
@@ -417,6 +497,9 @@ sweep_main(const char *path, const SweepArgs *a)
         Point *pt = g_ptr_array_index(points, i);
         sim_cli_warnings("sweep", e->topology,
                          (const char *const *)pt->topo->warnings, seen);
+        for (guint s = 0; pt->strategies[s]; s++)
+            sim_cli_strategy_warnings("sweep", e->topology, pt->topo,
+                                      pt->strategies[s], seen);
     }
     g_autofree char *out = a->out ? g_strdup(a->out)
                                   : g_build_filename("results", e->name, NULL);
@@ -428,7 +511,9 @@ sweep_main(const char *path, const SweepArgs *a)
     sim_out_clean_temps(out);
     g_autoptr(GPtrArray) jobs = sweep_jobs(e, points, out, a->no_timing);
     SimBatchOptions bo = { .jobs = a->jobs, .resume = a->resume,
-                           .progress = TRUE, .out.no_timing = a->no_timing };
+                           .progress = sim_cli_progress_wanted(a->progress,
+                                                               a->quiet),
+                           .out.no_timing = a->no_timing };
     sim_limits_watch_start(a->max_memory, "sipreuse sweep");
     sim_batch_run(jobs, &bo);
     sim_limits_watch_stop();
@@ -483,6 +568,14 @@ sim_cmd_sweep(int argc, char **argv)
         { "set", 0, 0, G_OPTION_ARG_STRING_ARRAY, &a.sets,
           "Override a topology key at every point, after the "
           "experiment's own set (repeatable)", "GROUP.KEY=VALUE" },
+        { "unset", 0, 0, G_OPTION_ARG_STRING_ARRAY, &a.unsets,
+          "Remove a topology key: it takes its default (repeatable)",
+          "GROUP.KEY" },
+        { "progress", 0, 0, G_OPTION_ARG_NONE, &a.progress,
+          "Report progress on stderr even when it is not a terminal",
+          NULL },
+        { "quiet", 0, 0, G_OPTION_ARG_NONE, &a.quiet,
+          "Report no progress", NULL },
         { "reps", 0, 0, G_OPTION_ARG_INT, &a.reps,
           "Replications per point and strategy (default: the "
           "experiment's)", "N" },
@@ -498,6 +591,7 @@ sim_cmd_sweep(int argc, char **argv)
         G_OPTION_ENTRY_NULL
     };
     int rc = sim_cli_parse(sim_cli_context("sweep", entries), &argc, &argv);
+    sim_cli_add_unsets(&a.sets, a.unsets);
     if (!rc && argc != 2)
         rc = sim_cli_usage_error("sweep", "expected one EXPERIMENT");
     if (!rc && a.jobs < 0)
@@ -513,6 +607,7 @@ sim_cmd_sweep(int argc, char **argv)
     g_free(a.out);
     g_free(a.max_memory_text);
     g_strfreev(a.sets);
+    g_strfreev(a.unsets);
     g_free(a.seed_text);
     return rc;
 }

@@ -21,6 +21,7 @@
 
 #include "cli/cli.h"
 #include "run/batch.h"
+#include "run/experiment.h"
 #include "run/input.h"
 #include "run/out.h"
 #include "run/topo.h"
@@ -82,6 +83,9 @@ typedef struct {
     /* (nullable, not owned): the sweep folder whose run folders hold the
      * nodes.tsv files that per-node keys read. */
     const char *dir;
+    /* The keys that move with x (x and its [zip NAME] partners): they do
+     * not tell lines apart. */
+    char **together;
 } PlotSpec;
 
 static void
@@ -96,6 +100,7 @@ spec_clear(PlotSpec *p)
     for (guint i = 0; i < p->n_knee; i++)
         g_free(p->knee[i].key);
     g_free(p->knee);
+    g_strfreev(p->together);
 }
 
 /* Per-node keys of sweep plots, read from each run's nodes.tsv. */
@@ -182,9 +187,21 @@ spec_fail(GError **error, const char *path, const char *group,
     g_autofree char *msg = g_strdup_vprintf(fmt, ap);
     va_end(ap);
     g_autofree char *eg = sim_cli_printable(group);
+    /* The line, read back from the file (only on failure). */
+    g_autofree char *text = NULL;
+    gsize len = 0;
+    guint line = 0;
+    if (sim_input_read_file(path, SIM_INPUT_MAX_EXPERIMENT, &text, &len,
+                            NULL)) {
+        line = key ? sim_experiment_line(text, len, group, key) : 0;
+        if (!line)
+            line = sim_experiment_line(text, len, group, NULL);
+    }
+    g_autofree char *where = line ? g_strdup_printf("%s:%u", path, line)
+                                  : g_strdup(path);
     g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
-                "%s: [%s]%s%s: %s", path, eg, key ? " " : "", key ? key : "",
-                msg);
+                "%s: [%s]%s%s: %s", where, eg, key ? " " : "",
+                key ? key : "", msg);
     return FALSE;
 }
 
@@ -242,14 +259,22 @@ spec_load(PlotSpec *p, GKeyFile *kf, const char *path, const char *group,
                          "and '-' (1 to 64 of them)");
     g_auto(GStrv) keys = g_key_file_get_keys(kf, group, NULL, NULL);
     for (guint i = 0; keys && keys[i]; i++)
-        if (!g_strv_contains(known, keys[i]))
+        if (!g_strv_contains(known, keys[i])) {
+            g_autofree char *hint = sim_topo_hint(keys[i], known);
             return spec_fail(error, path, group, keys[i],
-                             "unknown key (known: x, y, title, xlabel, "
-                             "ylabel, logx, logy, knee)");
+                             "unknown key%s (known: x, y, title, xlabel, "
+                             "ylabel, logx, logy, knee)",
+                             hint);
+        }
     p->x = g_key_file_get_string(kf, group, "x", NULL);
-    if (!p->x || !g_strv_contains(varied, g_strstrip(p->x)))
+    if (!p->x || !g_strv_contains(varied, g_strstrip(p->x))) {
+        g_autofree char *hint =
+            p->x ? sim_topo_hint(p->x, varied) : g_strdup("");
         return spec_fail(error, path, group, "x",
-                         "expected one of the keys of [vary]");
+                         "expected one of the keys of [vary] or [zip NAME]%s",
+                         hint);
+    }
+    p->together = sim_experiment_axis_keys(kf, p->x);
     g_autofree char *y = g_key_file_get_string(kf, group, "y", NULL);
     if (!y)
         return spec_fail(error, path, group, "y",
@@ -309,18 +334,18 @@ gboolean
 sim_plot_check_experiment(GKeyFile *kf, const char *path, GError **error)
 {
     g_auto(GStrv) groups = g_key_file_get_groups(kf, NULL);
-    g_auto(GStrv) varied = g_key_file_has_group(kf, "vary")
-                               ? g_key_file_get_keys(kf, "vary", NULL, NULL)
-                               : NULL;
+    g_auto(GStrv) varied = sim_experiment_varied_keys(kf);
     const char *const none[] = { NULL };
     for (guint i = 0; groups[i]; i++) {
         if (g_str_equal(groups[i], "experiment") ||
             g_str_equal(groups[i], "vary"))
             continue;
+        if (g_str_has_prefix(groups[i], "zip "))
+            continue;
         if (!g_str_has_prefix(groups[i], "plot "))
             return spec_fail(error, path, groups[i], NULL,
                              "unknown group (known: [experiment], [vary], "
-                             "[plot NAME])");
+                             "[zip NAME], [plot NAME])");
         PlotSpec p = { 0 };
         gboolean ok = spec_load(&p, kf, path, groups[i],
                                 varied ? (const char *const *)varied : none,
@@ -376,9 +401,7 @@ sim_plot_check_names(GKeyFile *kf, const char *path, const SimTopo *topo,
                      GError **error)
 {
     g_auto(GStrv) groups = g_key_file_get_groups(kf, NULL);
-    g_auto(GStrv) varied = g_key_file_has_group(kf, "vary")
-                               ? g_key_file_get_keys(kf, "vary", NULL, NULL)
-                               : NULL;
+    g_auto(GStrv) varied = sim_experiment_varied_keys(kf);
     const char *const none[] = { NULL };
     for (guint i = 0; groups[i]; i++) {
         if (!g_str_has_prefix(groups[i], "plot "))
@@ -419,11 +442,14 @@ x_cmp(gconstpointer a, gconstpointer b)
 /* The series label of aggregate row @r: strategy and the other varied
  * keys (columns between strategy and n, except x). */
 static char *
-series_of(const SimPlotTable *agg, guint r, gint cx, gint cn)
+series_of(const PlotSpec *p, const SimPlotTable *agg, guint r, gint cx,
+          gint cn)
 {
     GString *s = g_string_new(sim_plot_table_get(agg, r, 0));
     for (gint c = 1; c < cn; c++)
-        if (c != cx)
+        if (c != cx && !(p->together &&
+                         g_strv_contains((const char *const *)p->together,
+                                         agg->header[c])))
             g_string_append_printf(s, ",%s=%s", agg->header[c],
                                    sim_plot_table_get(agg, r, c));
     return g_string_free(s, FALSE);
@@ -607,11 +633,11 @@ plot_line_clear(gpointer data)
 
 /* The distinct series of @agg, in order of first appearance. */
 static GPtrArray *
-spec_series(const SimPlotTable *agg, gint cx, gint cn)
+spec_series(const PlotSpec *p, const SimPlotTable *agg, gint cx, gint cn)
 {
     GPtrArray *series = g_ptr_array_new_with_free_func(g_free);
     for (guint r = 0; r < agg->rows->len; r++) {
-        char *s = series_of(agg, r, cx, cn);
+        char *s = series_of(p, agg, r, cx, cn);
         if (g_ptr_array_find_with_equal_func(series, s, g_str_equal, NULL))
             g_free(s);
         else
@@ -629,7 +655,7 @@ spec_block(const PlotSpec *p, const SimPlotTable *agg, const char *sname, gint c
     GArray *rows = g_array_new(FALSE, FALSE, sizeof(PlotLine));
     g_array_set_clear_func(rows, plot_line_clear);
     for (guint r = 0; r < agg->rows->len; r++) {
-        g_autofree char *s = series_of(agg, r, cx, cn);
+        g_autofree char *s = series_of(p, agg, r, cx, cn);
         PlotLine pl;
         if (!g_str_equal(s, sname))
             continue;
@@ -758,7 +784,7 @@ spec_data(const SimPlotEnv *env, const PlotSpec *p, const SimPlotTable *agg,
                     "[plot %s]: x = %s is not a varied key", p->name, p->x);
         return FALSE;
     }
-    g_autoptr(GPtrArray) series = spec_series(agg, cx, cn);
+    g_autoptr(GPtrArray) series = spec_series(p, agg, cx, cn);
     g_autoptr(GString) dat = g_string_new(NULL);
     /* The knee file has a header line like every data file: the scripts
      * read the first line of each file as column headers. */
@@ -827,7 +853,7 @@ static char *
 spec_styles(const SimPlotTable *agg, const PlotSpec *p)
 {
     gint cx = sim_plot_table_col(agg, p->x), cn = sim_plot_table_col(agg, "n");
-    g_autoptr(GPtrArray) series = spec_series(agg, cx, cn);
+    g_autoptr(GPtrArray) series = spec_series(p, agg, cx, cn);
     GString *s = g_string_new(NULL);
     g_autofree guint *seen = g_new0(guint, SIM_PLOT_N_STYLES + 1);
     g_string_append_printf(s, "%u", series->len);
@@ -942,7 +968,7 @@ sim_plot_knees(const char *dir, char **text, GError **error)
     g_autofree char *exp = g_build_filename(dir, "experiment.exp", NULL);
     if (!sweep_inputs(dir, exp, kf, &agg, error))
         return FALSE;
-    g_auto(GStrv) varied = g_key_file_get_keys(kf, "vary", NULL, NULL);
+    g_auto(GStrv) varied = sim_experiment_varied_keys(kf);
     const char *const none[] = { NULL };
     g_auto(GStrv) groups = g_key_file_get_groups(kf, NULL);
     g_autoptr(GString) tsv = g_string_new("plot\tstrategy\tknee_x\tstatus\n");
@@ -1039,7 +1065,7 @@ sim_plot_summary(const char *dir, char **text, GError **error)
     g_autofree char *exp = g_build_filename(dir, "experiment.exp", NULL);
     if (!sweep_inputs(dir, exp, kf, &agg, error))
         return FALSE;
-    g_auto(GStrv) varied = g_key_file_get_keys(kf, "vary", NULL, NULL);
+    g_auto(GStrv) varied = sim_experiment_varied_keys(kf);
     const char *const none[] = { NULL };
     g_auto(GStrv) groups = g_key_file_get_groups(kf, NULL);
     g_autoptr(GPtrArray) keys = g_ptr_array_new_with_free_func(g_free);
@@ -1116,7 +1142,7 @@ sim_plot_sweep(const SimPlotEnv *env, const char *exp, GError **error)
     if (!sweep_inputs(env->dir, exp, kf, &agg, error) ||
         !sim_plot_knees(env->dir, NULL, error))
         return FALSE;
-    g_auto(GStrv) varied = g_key_file_get_keys(kf, "vary", NULL, NULL);
+    g_auto(GStrv) varied = sim_experiment_varied_keys(kf);
     const char *const none[] = { NULL };
     g_auto(GStrv) groups = g_key_file_get_groups(kf, NULL);
     /* Titles say "measured after N s warm-up" unless the warm-up is one

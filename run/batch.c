@@ -31,6 +31,8 @@ typedef struct {
     /* Next job to hand out and jobs finished, under lock. */
     guint next;
     guint done;
+    /* The job that finished last (progress: the current point). */
+    guint last;
 } BatchState;
 
 /**
@@ -175,39 +177,73 @@ batch_worker(gpointer data)
         batch_do(g_ptr_array_index(st->jobs, i), st->opt);
         g_mutex_lock(&st->lock);
         st->done++;
+        st->last = i;
         g_cond_signal(&st->cond);
         g_mutex_unlock(&st->lock);
     }
 }
 
+/* The last two parts of a job's folder ("POINT/STRATEGY-seedN" of a
+ * sweep, "compare/STRATEGY-seedN"), for the progress line. */
+static char *
+batch_job_name(const SimBatchJob *job)
+{
+    g_autofree char *leaf = g_path_get_basename(job->dir);
+    g_autofree char *up = g_path_get_dirname(job->dir);
+    g_autofree char *point = g_path_get_basename(up);
+    return g_strdup_printf("%s/%s", point, leaf);
+}
+
+/* One progress report: a bar redrawn in place on a terminal, else a line
+ * per report (--progress into a file or pipe).  Wall-clock ETA: CLI
+ * plumbing, never written into results. */
 static void
-batch_progress(guint done, guint total, gint64 start)
+batch_progress(guint done, guint total, gint64 start, const char *current,
+               gboolean tty)
 {
     const int width = 30;
     int fill = total ? (int)((guint64)done * width / total) : width;
     double elapsed = (double)(g_get_monotonic_time() - start) / 1e6;
-    fprintf(stderr, "\r[%.*s%*s] %u/%u runs", fill,
-            "##############################", width - fill, "", done, total);
+    if (tty)
+        fprintf(stderr, "\r[%.*s%*s] ", fill,
+                "##############################", width - fill, "");
+    else
+        fprintf(stderr, "progress: ");
+    fprintf(stderr, "%u/%u runs", done, total);
     if (done && done < total) {
         double eta = elapsed * (total - done) / done;
-        fprintf(stderr, ", ETA %dm%02ds ", (int)eta / 60, (int)eta % 60);
+        fprintf(stderr, ", ETA %dm%02ds", (int)eta / 60, (int)eta % 60);
     } else {
-        fprintf(stderr, ", %.0fs         ", elapsed);
+        fprintf(stderr, ", %.0fs", elapsed);
     }
+    if (current && done < total)
+        fprintf(stderr, ", last %s", current);
+    fprintf(stderr, tty ? "\033[K" : "\n");
     fflush(stderr);
 }
 
-/* Waits for every job, drawing the progress bar if asked. */
+/* Waits for every job, reporting progress if asked: on a terminal redrawn
+ * four times a second, else a line whenever runs finished, at most one
+ * a second. */
 static void
 batch_wait(BatchState *st, gboolean bar)
 {
-    gint64 start = g_get_monotonic_time();
+    gint64 start = g_get_monotonic_time(), printed = 0;
+    gboolean tty = isatty(STDERR_FILENO);
+    guint shown = G_MAXUINT;
     g_mutex_lock(&st->lock);
     while (st->done < st->jobs->len) {
-        if (bar) {
-            guint done = st->done;
+        guint done = st->done;
+        gint64 now = g_get_monotonic_time();
+        if (bar && (tty || (done != shown &&
+                            now - printed >= G_TIME_SPAN_SECOND))) {
+            g_autofree char *current =
+                done ? batch_job_name(g_ptr_array_index(st->jobs, st->last))
+                     : NULL;
             g_mutex_unlock(&st->lock);
-            batch_progress(done, st->jobs->len, start);
+            batch_progress(done, st->jobs->len, start, current, tty);
+            shown = done;
+            printed = now;
             g_mutex_lock(&st->lock);
         }
         g_cond_wait_until(&st->cond, &st->lock,
@@ -215,8 +251,9 @@ batch_wait(BatchState *st, gboolean bar)
     }
     g_mutex_unlock(&st->lock);
     if (bar) {
-        batch_progress(st->jobs->len, st->jobs->len, start);
-        fputc('\n', stderr);
+        batch_progress(st->jobs->len, st->jobs->len, start, NULL, tty);
+        if (tty)
+            fputc('\n', stderr);
     }
 }
 
@@ -246,7 +283,7 @@ sim_batch_run(GPtrArray *jobs, const SimBatchOptions *options)
     g_autofree GThread **threads = g_new(GThread *, n);
     for (gint i = 0; i < n; i++)
         threads[i] = g_thread_new("sipreuse-run", batch_worker, &st);
-    batch_wait(&st, opt->progress && isatty(STDERR_FILENO));
+    batch_wait(&st, opt->progress);
     for (gint i = 0; i < n; i++)
         g_thread_join(threads[i]);
     g_mutex_clear(&st.lock);

@@ -56,7 +56,9 @@ typedef struct {
     /* Skip jobs whose folder holds a complete, intact run of the same
      * fingerprint (sim_out_run_check()). */
     gboolean resume;
-    /* Progress bar on stderr (only drawn when it is a terminal). */
+    /* Progress on stderr: runs done, ETA, the last run finished (a bar
+     * on a terminal, else lines); the verbs set it on a terminal or with
+     * --progress, never with --quiet. */
     gboolean progress;
     SimOutOptions out;
     /* Unix time at which every run validates certificate files when [pki]

@@ -2,8 +2,8 @@
 /*
  * The topology loader (DESIGN.md section 7): a GKeyFile in, the plain
  * structs of run/topo.h out, with every validation done by the loader.
- * This file drives a load: it reads the text, applies the --set overrides,
- * parses each section into a SimTopo and turns the problems found into one
+ * This file drives a load: it reads the text, applies the --set overrides
+ * and [defaults KIND] groups (run/topo_overrides.c), parses each section into a SimTopo and turns the problems found into one
  * error.  Every problem names the file, the line when it can be found, the
  * group and the key, what was expected and what was found, and suggests
  * the nearest valid name for a misspelling.  A load goes on past problems
@@ -83,7 +83,7 @@ topo_distance(const char *a, const char *b)
 }
 
 /* The nearest of @n candidates to @word, or NULL if none is close. */
-static const char *
+const char *
 topo_nearest(const char *word, const char *const *cand, gsize n)
 {
     const char *best = NULL;
@@ -106,6 +106,20 @@ topo_hint(const char *word, const char *const *cand, gsize n)
     const char *near = topo_nearest(word, cand, n);
     return near ? g_strdup_printf(" (did you mean \"%s\"?)", near)
                 : g_strdup("");
+}
+
+/**
+ * sim_topo_hint:
+ * @word: a misspelt name
+ * @cand: the valid names, NULL-terminated
+ *
+ * Returns: (transfer full): " (did you mean \"X\"?)" with the nearest
+ *   valid name by edit distance, or "" when none is close.
+ */
+char *
+sim_topo_hint(const char *word, const char *const *cand)
+{
+    return topo_hint(word, cand, G_MAXSIZE);
 }
 
 /* A value quoted for a message: escaped and shortened. */
@@ -169,14 +183,17 @@ topo_fail(TopoParser *p, SimTopoError code, const char *group,
     if (p->n_problems++ >= TOPO_MAX_PROBLEMS)
         return FALSE;
     g_autofree char *where = NULL;
-    const char *set = NULL;
+    const char *set = NULL, *from = NULL;
     if (group && key) {
         g_autofree char *k = g_strdup_printf("%s\n%s", group, key);
         set = g_hash_table_lookup(p->overridden, k);
+        from = set ? NULL : g_hash_table_lookup(p->inherited, k);
     }
-    guint line = group && !set ? topo_line(p, group, key) : 0;
+    guint line = from             ? topo_line(p, from, key)
+                 : group && !set ? topo_line(p, group, key)
+                                 : 0;
     if (line == 0 && key && !set)
-        line = topo_line(p, group, NULL);
+        line = topo_line(p, from ? from : group, NULL);
     where = line ? g_strdup_printf("%s:%u", p->file, line)
                  : g_strdup(p->file);
     TopoProblem *pb = g_new(TopoProblem, 1);
@@ -187,8 +204,11 @@ topo_fail(TopoParser *p, SimTopoError code, const char *group,
         pb->text = g_strdup_printf("%s: [%s]: %s", where, group, msg);
     else
         pb->text = g_strdup_printf("%s: [%s] %s%s%s%s: %s", where, group, key,
-                                   set ? " (from --set " : "",
-                                   set ? set : "", set ? ")" : "", msg);
+                                   set    ? " (from --set "
+                                   : from ? " (from ["
+                                          : "",
+                                   set ? set : from ? from : "",
+                                   set ? ")" : from ? "])" : "", msg);
     g_ptr_array_add(p->problems, pb);
     return FALSE;
 }
@@ -199,207 +219,6 @@ topo_is_bad(const TopoParser *p, const char *group, const char *key)
 {
     g_autofree char *k = g_strdup_printf("%s\n%s", group, key ? key : "");
     return g_hash_table_contains(p->bad, k);
-}
-
-/* ---- Overrides (--set) ------------------------------------------------ */
-
-/* The group's name words with blanks written as dots (override matching). */
-static char *
-topo_dotted(char **words)
-{
-    return g_strjoinv(".", words);
-}
-
-/* The groups of kind @k (their names as written) and, in the same order,
- * their names as --set writes them (words joined by dots; a link also in
- * the other order of its sites). */
-static void
-topo_override_candidates(TopoParser *p, const TopoKind *k, GPtrArray *groups,
-                         GPtrArray *dotted)
-{
-    g_auto(GStrv) all = g_key_file_get_groups(p->kf, NULL);
-    for (guint i = 0; all[i]; i++) {
-        g_auto(GStrv) w = topo_words(all[i]);
-        if (!w[0] || !g_str_equal(w[0], k->kind))
-            continue;
-        g_ptr_array_add(groups, g_strdup(all[i]));
-        g_ptr_array_add(dotted, topo_dotted(w + 1));
-        if (k->n_words == 2 && w[1] && w[2] && !w[3]) {
-            g_ptr_array_add(groups, g_strdup(all[i]));
-            g_ptr_array_add(dotted, g_strdup_printf("%s.%s", w[2], w[1]));
-        }
-    }
-}
-
-/* "[kind a b]" for the group an override's middle part names, as far as
- * the dots allow telling its words apart. */
-static char *
-topo_override_display(const TopoKind *k, const char *middle)
-{
-    const char *dot = strchr(middle, '.');
-    if (k->n_words == 2 && dot && !strchr(dot + 1, '.'))
-        return g_strdup_printf("[%s %.*s %s]", k->kind, (int)(dot - middle),
-                               middle, dot + 1);
-    return g_strdup_printf("[%s %s]", k->kind, middle);
-}
-
-/* Finds the one group an override's middle part names (transfer full), or
- * records why there is none. */
-static char *
-topo_override_group(TopoParser *p, const TopoKind *k, const char *ov,
-                    const char *middle)
-{
-    g_autoptr(GPtrArray) groups = g_ptr_array_new_with_free_func(g_free);
-    g_autoptr(GPtrArray) dotted = g_ptr_array_new_with_free_func(g_free);
-    topo_override_candidates(p, k, groups, dotted);
-    g_autoptr(GPtrArray) hits = g_ptr_array_new();
-    for (guint i = 0; i < groups->len; i++)
-        if (g_str_equal(g_ptr_array_index(dotted, i), middle) &&
-            !g_ptr_array_find_with_equal_func(
-                hits, g_ptr_array_index(groups, i), g_str_equal, NULL))
-            g_ptr_array_add(hits, g_ptr_array_index(groups, i));
-    if (hits->len == 1)
-        return g_strdup(g_ptr_array_index(hits, 0));
-    g_autofree char *q = topo_quote(ov);
-    g_autofree char *want = topo_override_display(k, middle);
-    GString *list = g_string_new(NULL);
-    GPtrArray *shown = hits->len ? hits : groups;
-    for (guint i = 0; i < shown->len && i < 8; i++)
-        if (!i || !g_str_equal(g_ptr_array_index(shown, i),
-                               g_ptr_array_index(shown, i - 1)))
-            g_string_append_printf(list, "%s[%s]", list->len ? ", " : "",
-                                   (char *)g_ptr_array_index(shown, i));
-    if (shown->len > 8)
-        g_string_append(list, ", ...");
-    g_autofree char *all = g_string_free(list, FALSE);
-    if (hits->len > 1) {
-        topo_fail(p, SIM_TOPO_ERROR_OVERRIDE, NULL, NULL,
-                  "--set %s: expected one group named %s, found several "
-                  "(%s): rename one",
-                  q, want, all);
-        return NULL;
-    }
-    g_ptr_array_add(dotted, NULL);
-    const char *near = topo_nearest(middle, (const char *const *)dotted->pdata,
-                                    dotted->len - 1);
-    g_autofree char *hint = NULL;
-    for (guint i = 0; near && i < groups->len; i++)
-        if (g_ptr_array_index(dotted, i) == near)
-            hint = g_strdup_printf(" (did you mean [%s]?)",
-                                   (char *)g_ptr_array_index(groups, i));
-    topo_fail(p, SIM_TOPO_ERROR_OVERRIDE, NULL, NULL,
-              "--set %s: expected the name of a %s group of the file (%s), "
-              "found no %s group%s",
-              q, topo_kinds_form(k), all[0] ? all : "there are none", want,
-              hint ? hint : "");
-    return NULL;
-}
-
-/* The groups of kind @k whose --set names match the glob @middle ('*' any
- * run of characters, dots included; '?' one character), each once, in
- * file order; records why when none does. */
-static GPtrArray *
-topo_override_glob(TopoParser *p, const TopoKind *k, const char *ov,
-                   const char *middle)
-{
-    g_autoptr(GPtrArray) groups = g_ptr_array_new_with_free_func(g_free);
-    g_autoptr(GPtrArray) dotted = g_ptr_array_new_with_free_func(g_free);
-    topo_override_candidates(p, k, groups, dotted);
-    GPtrArray *hits = g_ptr_array_new_with_free_func(g_free);
-    g_autoptr(GPatternSpec) ps = g_pattern_spec_new(middle);
-    for (guint i = 0; i < groups->len; i++) {
-        const char *g = g_ptr_array_index(groups, i);
-        if (g_pattern_spec_match_string(ps, g_ptr_array_index(dotted, i)) &&
-            !g_ptr_array_find_with_equal_func(hits, g, g_str_equal, NULL))
-            g_ptr_array_add(hits, g_strdup(g));
-    }
-    if (hits->len)
-        return hits;
-    g_ptr_array_unref(hits);
-    g_autofree char *q = topo_quote(ov);
-    topo_fail(p, SIM_TOPO_ERROR_OVERRIDE, NULL, NULL,
-              "--set %s: expected a pattern that matches %s groups of the "
-              "file (%u of them), found none it matches",
-              q, topo_kinds_form(k), groups->len);
-    return NULL;
-}
-
-/* Applies one GROUP.KEY=VALUE override to the key file.  The group name
- * may be a glob ('*', '?'): the key is then set in every group of the kind
- * it matches (at least one). */
-static gboolean
-topo_apply_override(TopoParser *p, const char *ov)
-{
-    const char *eq = strchr(ov, '=');
-    g_autofree char *q = topo_quote(ov);
-    if (!eq)
-        return topo_fail(p, SIM_TOPO_ERROR_OVERRIDE, NULL, NULL,
-                         "--set %s: expected GROUP.KEY=VALUE, found no '='",
-                         q);
-    g_autofree char *lhs = g_strndup(ov, eq - ov);
-    g_auto(GStrv) parts = g_strsplit(g_strstrip(lhs), ".", -1);
-    guint n = g_strv_length(parts);
-    for (guint i = 0; i < n; i++)
-        if (!parts[i][0])
-            return topo_fail(p, SIM_TOPO_ERROR_OVERRIDE, NULL, NULL,
-                             "--set %s: expected GROUP.KEY=VALUE with no "
-                             "empty part between dots, found part %u empty",
-                             q, i + 1);
-    const TopoKind *k = n >= 2 ? topo_kind_find(parts[0]) : NULL;
-    if (!k) {
-        g_autofree char *hint =
-            topo_hint(parts[0] ? parts[0] : "", topo_kind_names, G_MAXSIZE);
-        g_autofree char *kinds = g_strjoinv(", ", (char **)topo_kind_names);
-        g_autofree char *first = topo_quote(parts[0] ? parts[0] : "");
-        return topo_fail(p, SIM_TOPO_ERROR_OVERRIDE, NULL, NULL,
-                         "--set %s: expected GROUP.KEY=VALUE with a group "
-                         "kind first (%s), found %s%s%s",
-                         q, kinds, n >= 2 ? "the unknown kind " : "no '.'",
-                         n >= 2 ? first : "", hint);
-    }
-    g_autofree char *key = g_strdup(parts[n - 1]);
-    if (!topo_key_find(k, key)) {
-        g_autofree const char **names = topo_key_names(k);
-        g_autofree char *hint = topo_hint(key, names, G_MAXSIZE);
-        g_autofree char *keys = g_strjoinv(", ", (char **)names);
-        g_autofree char *kq = topo_quote(key);
-        return topo_fail(p, SIM_TOPO_ERROR_OVERRIDE, NULL, NULL,
-                         "--set %s: expected a key of %s groups (%s), found "
-                         "%s%s",
-                         q, topo_kinds_form(k), keys, kq, hint);
-    }
-    g_free(parts[n - 1]);
-    parts[n - 1] = NULL;
-    g_autofree char *middle = g_strjoinv(".", parts + 1);
-    if ((k->n_words == 0) != (middle[0] == '\0'))
-        return topo_fail(p, SIM_TOPO_ERROR_OVERRIDE, NULL, NULL,
-                         "--set %s: expected %s, found %s", q,
-                         k->n_words ? "a group name between kind and key "
-                                      "(groups of this kind need a name)"
-                                    : "the key right after the kind (the "
-                                      "group takes no name)",
-                         k->n_words ? "none" : "a name");
-    g_autofree char *value = g_strstrip(g_strdup(eq + 1));
-    if (k->n_words && strpbrk(middle, "*?")) {
-        g_autoptr(GPtrArray) hits = topo_override_glob(p, k, ov, middle);
-        for (guint i = 0; hits && i < hits->len; i++) {
-            const char *g = g_ptr_array_index(hits, i);
-            g_key_file_set_value(p->kf, g, key, value);
-            g_hash_table_insert(p->overridden,
-                                g_strdup_printf("%s\n%s", g, key),
-                                g_strdup(ov));
-        }
-        return hits != NULL;
-    }
-    g_autofree char *group = k->n_words
-                                 ? topo_override_group(p, k, ov, middle)
-                                 : g_strdup(k->kind);
-    if (!group)
-        return FALSE;
-    g_key_file_set_value(p->kf, group, key, value);
-    g_hash_table_insert(p->overridden, g_strdup_printf("%s\n%s", group, key),
-                        g_strdup(ov));
-    return TRUE;
 }
 
 /* ---- Sections --------------------------------------------------------- */
@@ -454,6 +273,7 @@ topo_parse_simulation(TopoParser *p, SimTopo *t)
         ok &= topo_file(p, g, "cpu-profile", TOPO_FILE_PROFILE,
                         &s->cpu_profile);
     }
+    ok &= topo_factor(p, g, "rate-scale", &s->rate_scale);
     if (!times)
         return FALSE;
     if (s->warmup >= s->duration)
@@ -462,6 +282,103 @@ topo_parse_simulation(TopoParser *p, SimTopo *t)
                          "(%.9g s), found %.9g s",
                          s->duration / 1e9, s->warmup / 1e9);
     return ok;
+}
+
+/* A key that only some protocols use. */
+typedef struct {
+    const char *key;
+    /* Bit (1 << SimProtocol) of each protocol that uses it. */
+    guint protocols;
+    /* Which protocols use it, for the warning. */
+    const char *why;
+} TopoScoped;
+
+#define TOPO_P(x) (1u << SIM_PROTO_##x)
+#define TOPO_P_TLS (TOPO_P(TLS) | TOPO_P(TLS_SCTP))
+#define TOPO_P_CONN (TOPO_P(TCP) | TOPO_P(SCTP) | TOPO_P_TLS)
+
+static const TopoScoped topo_transport_scoped[] = {
+    { "tls-version", TOPO_P_TLS, "only tls and tls-sctp use TLS" },
+    { "mutual-auth", TOPO_P_TLS, "only tls and tls-sctp use TLS" },
+    { "resumption", TOPO_P_TLS, "only tls and tls-sctp use TLS" },
+    { "sctp-bundle", TOPO_P(SCTP) | TOPO_P(TLS_SCTP),
+      "only sctp and tls-sctp use SCTP" },
+    { "sctp-streams", TOPO_P(SCTP) | TOPO_P(TLS_SCTP),
+      "only sctp and tls-sctp use SCTP" },
+    { "initial-window", TOPO_P(TCP) | TOPO_P(TLS),
+      "only tcp and tls use TCP" },
+    { "rto-min", TOPO_P_CONN, "udp has no transport retransmissions" },
+    { "connect-timeout", TOPO_P_CONN, "udp opens no connections" },
+    { "idle-timeout", TOPO_P_CONN, "udp has no connections" },
+};
+
+/* The [node] keys only some protocols use: warned once per key over
+ * another protocol, with the number of groups that set it. */
+static const TopoScoped topo_node_scoped_keys[] = {
+    { "client-cert", TOPO_P_TLS, "only tls and tls-sctp use TLS" },
+    { "cert-san", TOPO_P_TLS, "only tls and tls-sctp use TLS" },
+    { "sni-cert-san", TOPO_P_TLS, "only tls and tls-sctp use TLS" },
+    { "cert-file", TOPO_P_TLS, "only tls and tls-sctp use TLS" },
+    { "key-file", TOPO_P_TLS, "only tls and tls-sctp use TLS" },
+    { "cert-expired", TOPO_P_TLS, "only tls and tls-sctp use TLS" },
+    { "cert-untrusted", TOPO_P_TLS, "only tls and tls-sctp use TLS" },
+    { "tls-full-cost", TOPO_P_TLS, "only tls and tls-sctp use TLS" },
+    { "tls-resumed-cost", TOPO_P_TLS, "only tls and tls-sctp use TLS" },
+    { "tls-full-server-cost", TOPO_P_TLS, "only tls and tls-sctp use TLS" },
+    { "tls-full-client-cost", TOPO_P_TLS, "only tls and tls-sctp use TLS" },
+    { "tls-resumed-server-cost", TOPO_P_TLS,
+      "only tls and tls-sctp use TLS" },
+    { "tls-resumed-client-cost", TOPO_P_TLS,
+      "only tls and tls-sctp use TLS" },
+    { "tls-record-cost", TOPO_P_TLS, "only tls and tls-sctp use TLS" },
+    { "tls-aead-cost", TOPO_P_TLS, "only tls and tls-sctp use TLS" },
+    { "memory-tls", TOPO_P_TLS, "only tls and tls-sctp use TLS" },
+    { "stream-framing-cost", TOPO_P_CONN, "udp has no streams" },
+    { "connect-cost", TOPO_P_CONN, "udp has no connections" },
+    { "accept-cost", TOPO_P_CONN, "udp has no connections" },
+    { "close-cost", TOPO_P_CONN, "udp has no connections" },
+};
+
+/* Warnings for [node] keys that do not apply to the protocol; alias keys
+ * are recorded for the strategy check. */
+static void
+topo_node_scoped(TopoParser *p, const SimTopo *t)
+{
+    SimProtocol proto = t->transport.protocol;
+    for (guint k = 0; k < G_N_ELEMENTS(topo_node_scoped_keys); k++) {
+        const TopoScoped *sc = &topo_node_scoped_keys[k];
+        guint n = 0;
+        const char *one = NULL;
+        for (guint i = 0; !(sc->protocols & (1u << proto)) &&
+                          i < p->n_groups;
+             i++)
+            if (p->groups[i].kind == &topo_kinds[TOPO_NODE] &&
+                topo_has(p, &p->groups[i], sc->key)) {
+                one = p->groups[i].group;
+                n++;
+            }
+        if (n == 1)
+            g_ptr_array_add(p->warnings,
+                            g_strdup_printf("[%s] %s does not apply to "
+                                            "protocol %s (%s): ignored",
+                                            one, sc->key,
+                                            topo_protocol_names[proto],
+                                            sc->why));
+        else if (n > 1)
+            g_ptr_array_add(p->warnings,
+                            g_strdup_printf("[node] %s (set in %u node "
+                                            "groups) does not apply to "
+                                            "protocol %s (%s): ignored",
+                                            sc->key, n,
+                                            topo_protocol_names[proto],
+                                            sc->why));
+    }
+    for (guint i = 0; i < p->n_groups; i++)
+        if (p->groups[i].kind == &topo_kinds[TOPO_NODE] &&
+            topo_has(p, &p->groups[i], "accept-alias"))
+            g_ptr_array_add(p->alias_keys,
+                            g_strdup_printf("[%s] accept-alias",
+                                            p->groups[i].group));
 }
 
 static gboolean
@@ -487,21 +404,24 @@ topo_parse_transport(TopoParser *p, SimTopo *t)
     ok &= topo_guint(p, g, "sctp-streams", 1, 65535, &tr->sctp_streams);
     tr->protocol = proto;
     tr->tls_version = version ? 13 : 12;
-    gboolean tls = proto == SIM_PROTO_TLS || proto == SIM_PROTO_TLS_SCTP;
     if (!proto_ok)
         return FALSE;
-    /* TLS keys without TLS are ignored with a warning, so that a topology
-     * written for TLS still runs, and sweeps, over udp, tcp or sctp. */
-    static const char *const tls_keys[] = { "tls-version", "mutual-auth",
-                                            "resumption" };
-    for (guint i = 0; !tls && i < G_N_ELEMENTS(tls_keys); i++)
-        if (topo_has(p, g, tls_keys[i]))
+    /* Keys of a transport the protocol does not use are ignored with a
+     * warning, so that a topology written for one protocol still runs,
+     * and sweeps, over every other. */
+    for (guint i = 0; i < G_N_ELEMENTS(topo_transport_scoped); i++) {
+        const TopoScoped *sc = &topo_transport_scoped[i];
+        if (!(sc->protocols & (1u << proto)) && topo_has(p, g, sc->key))
             g_ptr_array_add(p->warnings,
                             g_strdup_printf("[transport] %s does not apply "
-                                            "to protocol %s (only tls and "
-                                            "tls-sctp use TLS): ignored",
-                                            tls_keys[i],
-                                            topo_protocol_names[proto]));
+                                            "to protocol %s (%s): ignored",
+                                            sc->key,
+                                            topo_protocol_names[proto],
+                                            sc->why));
+    }
+    if (topo_has(p, g, "alias-insert-check"))
+        g_ptr_array_add(p->alias_keys,
+                        g_strdup("[transport] alias-insert-check"));
     return ok;
 }
 
@@ -887,6 +807,7 @@ topo_parse_one_traffic(TopoParser *p, const SimTopo *t, const TopoGroup *g,
     gboolean ends = topo_traffic_domain(p, t, g, "from", &tr->from);
     ends &= topo_traffic_domain(p, t, g, "to", &tr->to);
     gboolean ok = topo_rate(p, g, "rate", &tr->rate);
+    tr->rate *= t->simulation.rate_scale;
     ok &= topo_duration(p, g, "hold", TOPO_POSITIVE, &tr->hold);
     ok &= topo_duration(p, g, "answer-delay", 0, &tr->answer_delay);
     ok &= topo_enum(p, g, "bye-by", topo_bye_by_names, &bye);
@@ -959,6 +880,7 @@ topo_parser_clear(TopoParser *p)
     g_free(p->groups);
     g_clear_pointer(&p->kf, g_key_file_free);
     g_clear_pointer(&p->overridden, g_hash_table_unref);
+    g_clear_pointer(&p->inherited, g_hash_table_unref);
     g_clear_pointer(&p->hosts, g_hash_table_unref);
     g_clear_pointer(&p->sites, g_hash_table_unref);
     g_clear_pointer(&p->problems, g_ptr_array_unref);
@@ -1011,6 +933,7 @@ topo_parse(TopoParser *p, const char *const *overrides, SimTopo *t)
     topo_check_duplicates(p);
     for (guint i = 0; overrides && overrides[i]; i++)
         topo_apply_override(p, overrides[i]);
+    topo_apply_defaults(p);
     topo_classify(p);
     topo_parse_simulation(p, t);
     topo_parse_transport(p, t);
@@ -1020,6 +943,9 @@ topo_parse(TopoParser *p, const char *const *overrides, SimTopo *t)
     topo_parse_pki_dns(p, t);
     topo_parse_domain_names(p, t);
     topo_parse_nodes(p, t);
+    if (!topo_is_bad(p, topo_singleton(p, TOPO_TRANSPORT, &tmp)->group,
+                     "protocol"))
+        topo_node_scoped(p, t);
     topo_check_strategies(p, t);
     topo_parse_srv(p, t);
     topo_parse_links(p, t);
@@ -1065,12 +991,15 @@ sim_topo_load_data_full(const char *name, const char *data, gsize len,
         .len = len,
         .overridden = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
                                             g_free),
+        .inherited = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                           g_free),
         .hosts = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL),
         .sites = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL),
         .problems = g_ptr_array_new_with_free_func(topo_problem_free),
         .bad = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL),
         .flags = flags,
         .warnings = g_ptr_array_new_with_free_func(g_free),
+        .alias_keys = g_ptr_array_new_with_free_func(g_free),
     };
     g_autofree char *base = g_path_get_basename(name);
     t->path = g_strdup(name);
@@ -1085,7 +1014,13 @@ sim_topo_load_data_full(const char *name, const char *data, gsize len,
         t->warnings = (char **)g_ptr_array_free(
             g_steal_pointer(&p.warnings), FALSE);
     }
+    if (ok && p.alias_keys->len) {
+        g_ptr_array_add(p.alias_keys, NULL);
+        t->alias_keys = (char **)g_ptr_array_free(
+            g_steal_pointer(&p.alias_keys), FALSE);
+    }
     g_clear_pointer(&p.warnings, g_ptr_array_unref);
+    g_clear_pointer(&p.alias_keys, g_ptr_array_unref);
     topo_parser_clear(&p);
     return ok ? g_steal_pointer(&t) : NULL;
 }
@@ -1175,6 +1110,7 @@ sim_topo_free(SimTopo *topo)
     g_free(topo->name);
     g_free(topo->path);
     g_strfreev(topo->warnings);
+    g_strfreev(topo->alias_keys);
     g_free(topo->simulation.strategy);
     g_free(topo->simulation.cpu_profile);
     g_free(topo->pki.key);

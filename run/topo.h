@@ -80,6 +80,9 @@ typedef struct {
     gboolean strategy_set;
     /* (nullable): path of a `sipreuse calibrate` profile. */
     char *cpu_profile;
+    /* [simulation] rate-scale: every [traffic] rate below is already
+     * multiplied by it (a load sweep over several traffic groups). */
+    double rate_scale;
 } SimTopoSimulation;
 
 /* [transport]. */
@@ -329,9 +332,15 @@ typedef struct {
     SimTopoFault *faults;
     guint n_faults;
     /* (nullable): keys set for what the topology does not use (TLS keys
-     * with a protocol without TLS), ignored: one sentence each,
+     * with a protocol without TLS, SCTP keys without SCTP, ...), ignored,
+     * and --unset of keys the topology does not set: one sentence each,
      * NULL-terminated.  The verbs print them once; runs record them. */
     char **warnings;
+    /* (nullable): the alias keys set explicitly ("[transport]
+     * alias-insert-check", "[node a] accept-alias", ...), NULL-terminated:
+     * ignored with a warning under a strategy that keeps no alias table
+     * (sim_world_strategy_warnings()). */
+    char **alias_keys;
 } SimTopo;
 
 /* How a load checks [simulation] strategy. */
@@ -344,6 +353,11 @@ typedef enum {
      * over the transport either way. */
     SIM_TOPO_LOAD_CALLER_STRATEGY = 1 << 0,
 } SimTopoLoadFlags;
+
+/* An override entry that removes a key (the key reverts to its default):
+ * SIM_TOPO_UNSET "GROUP.KEY", e.g. "unset transport.tls-version" (what
+ * --unset and [experiment] unset pass to the loader). */
+#define SIM_TOPO_UNSET "unset "
 
 /* Loading. */
 SimTopo *sim_topo_load(const char *path, const char *const *overrides,
@@ -379,6 +393,14 @@ SimTopoUnit sim_topo_key_unit(const char *key);
 gboolean sim_topo_unit_value(SimTopoUnit unit, const char *text,
                              double *out);
 const char *sim_topo_unit_name(SimTopoUnit unit);
+char *sim_topo_numeric_column(const char *key);
+/* TRUE if @key (as --set writes it) names a file (cert-file, cpu-profile,
+ * ...): a relative path resolves against the topology's folder in the
+ * file, against the working directory in an override. */
+gboolean sim_topo_key_is_file(const char *key);
+
+/* " (did you mean \"X\"?)" for a misspelling, or "". */
+char *sim_topo_hint(const char *word, const char *const *cand);
 
 /* The defaults of DESIGN section 7 as `group.key = value` lines. */
 char *sim_topo_defaults_text(void);

@@ -36,6 +36,7 @@ typedef enum {
     DOC_DATE,
     DOC_TEXT,
     DOC_SRV,
+    DOC_NUMBER,
 } DocType;
 
 static const char *const doc_type_names[] = {
@@ -54,6 +55,7 @@ static const char *const doc_type_names[] = {
     [DOC_DATE] = "date",
     [DOC_TEXT] = "text",
     [DOC_SRV] = "SRV records",
+    [DOC_NUMBER] = "number",
 };
 
 /* The values of [transport] tls-version (run/topo.c keeps its own). */
@@ -99,6 +101,10 @@ static const DocKey doc_keys[] = {
       "real SIP proxy; `bare-crypto` charges handshakes only their "
       "public-key operations and nothing but a flat 50 us per message "
       "otherwise. `profiles/` holds both as files." },
+    { "simulation", "rate-scale", T(DOC_NUMBER), "positive, at most 1e6",
+      "Multiplies the rate of every `[traffic]` group: a load sweep over "
+      "several traffic groups varies `simulation.rate-scale` and keeps "
+      "their proportions." },
     /* [transport] */
     { "transport", "protocol", ENUM(topo_protocol_names), NULL,
       "The transport every proxy listens on and connects with "
@@ -425,6 +431,7 @@ static const char doc_values[] =
     "`2026-12-03T12:00:00Z`. |\n"
     "| text | the rest of the line. |\n"
     "| SRV records | see `[domain NAME] srv`. |\n"
+    "| number | a plain decimal number (`0.5`, `2`, `1e3`). |\n"
     "\n"
     "## Overriding keys: `--set`\n"
     "\n"
@@ -444,7 +451,52 @@ static const char doc_values[] =
     "still\n"
     "wins for its group. Overriding a key or group that does not exist, "
     "or a\n"
-    "glob that matches no group, is an error.\n"
+    "glob that matches no group, is an error. A key that does not apply "
+    "to the\n"
+    "protocol or strategy of a run (`tls-version` over `tcp`, "
+    "`sctp-streams`\n"
+    "over `tls`, `accept-alias` under a strategy without aliases) is "
+    "ignored with\n"
+    "a warning, printed once and recorded in `summary.json` "
+    "(`meta.warnings`),\n"
+    "so that any key can be swept.\n"
+    "\n"
+    "`--unset GROUP.KEY` (in `run`, `compare`, `sweep` and `check`; `unset "
+    "=` in an\n"
+    "experiment's `[experiment]` group) removes a key, which then takes "
+    "its\n"
+    "default: `--unset transport.tls-version`. The group may be a glob too; "
+    "a\n"
+    "group that does not exist is an error, a group that does not set the "
+    "key a\n"
+    "warning. Paths given in `--set` (`cert-file`, `cpu-profile`, ...) "
+    "are\n"
+    "relative to the working directory; those written in the file, to "
+    "the\n"
+    "file's folder.\n"
+    "\n"
+    "## Defaults for many groups: `[defaults KIND]`\n"
+    "\n"
+    "`[defaults node]`, `[defaults traffic]` and `[defaults link]` hold "
+    "keys of\n"
+    "that kind's groups; every group of the kind that does not set a key "
+    "takes\n"
+    "it from there, parsed and checked as if written in the group (a "
+    "problem\n"
+    "names both). An unknown key there is an error. `--set "
+    "defaults.node.cores=2`\n"
+    "sets it; a group's own key, or `--set node.a.cores=4`, still wins "
+    "for that\n"
+    "group.\n"
+    "\n"
+    "```\n"
+    "[defaults node]\n"
+    "cores = 4\n"
+    "sip-cost = 80us\n"
+    "\n"
+    "[defaults traffic]\n"
+    "hold = 120s\n"
+    "```\n"
     "\n"
     "## Keys\n"
     "\n"

@@ -59,6 +59,9 @@ typedef struct {
     const TopoKind *kind;
     /* (nullable): the words after the kind (owned by the parser). */
     char **words;
+    /* TRUE for a [defaults KIND] group (kind NULL): its keys were given
+     * to the groups of KIND that do not set them (topo_apply_defaults). */
+    gboolean defaults;
 } TopoGroup;
 
 /* State of one load. */
@@ -74,6 +77,8 @@ typedef struct {
     gsize len;
     /* "group\nkey" -> the --set text that set it. */
     GHashTable *overridden;
+    /* "group\nkey" -> the [defaults KIND] group it was inherited from. */
+    GHashTable *inherited;
     /* Groups in file order. */
     TopoGroup *groups;
     guint n_groups;
@@ -105,6 +110,8 @@ typedef struct {
     SimTopoLoadFlags flags;
     /* Keys ignored because they do not apply (of char *). */
     GPtrArray *warnings;
+    /* Alias keys set explicitly (of char *; SimTopo.alias_keys). */
+    GPtrArray *alias_keys;
 } TopoParser;
 
 /* Flags of the numeric getters. */
@@ -130,6 +137,7 @@ typedef enum {
 /* ---- run/topo.c: problems and sections --------------------------------- */
 
 /* topo_fail() records a problem and returns FALSE; loading goes on. */
+const char *topo_nearest(const char *word, const char *const *cand, gsize n);
 char *topo_hint(const char *word, const char *const *cand, gsize n);
 char *topo_quote(const char *value);
 guint topo_line(const TopoParser *p, const char *group, const char *key);
@@ -139,6 +147,13 @@ gboolean topo_fail(TopoParser *p, SimTopoError code, const char *group,
 gboolean topo_is_bad(const TopoParser *p, const char *group,
                      const char *key);
 const TopoGroup *topo_singleton(TopoParser *p, guint kind, TopoGroup *tmp);
+
+/* ---- run/topo_overrides.c: --set, --unset, [defaults KIND] ------------ */
+
+/* Applies one override (GROUP.KEY=VALUE, or SIM_TOPO_UNSET "GROUP.KEY"). */
+gboolean topo_apply_override(TopoParser *p, const char *ov);
+/* Gives the keys of the [defaults KIND] groups to the groups of KIND. */
+void topo_apply_defaults(TopoParser *p);
 
 /* ---- run/topo_schema.c: the schema and group/key recognition ----------- */
 
@@ -165,6 +180,12 @@ const char *topo_kinds_form(const TopoKind *k);
 const TopoKind *topo_kind_find(const char *kind);
 const TopoKey *topo_key_find(const TopoKind *k, const char *key);
 gboolean topo_check_duplicates(TopoParser *p);
+/* The kinds a [defaults KIND] group may name (NULL-terminated). */
+extern const char *const topo_defaults_kinds[];
+/* Checks a [defaults KIND] group's name and keys (unknown ones reported
+ * with a hint); TRUE if its keys can be given to the groups of KIND. */
+gboolean topo_check_defaults_group(TopoParser *p, const char *group,
+                                   const TopoKind **kind);
 char **topo_words(const char *group);
 /* Fills TopoParser.groups: each group's kind and name words; reports
  * unknown kinds and keys, wrong name words and groups named twice. */
@@ -187,6 +208,8 @@ gboolean topo_bandwidth(TopoParser *p, const TopoGroup *g, const char *key,
                         guint64 *out);
 gboolean topo_rate(TopoParser *p, const TopoGroup *g, const char *key,
                    double *out);
+gboolean topo_factor(TopoParser *p, const TopoGroup *g, const char *key,
+                     double *out);
 gboolean topo_loss(TopoParser *p, const TopoGroup *g, const char *key,
                    double *out);
 gboolean topo_fraction(TopoParser *p, const TopoGroup *g, const char *key,

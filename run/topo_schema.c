@@ -49,6 +49,7 @@ static const TopoKey topo_keys_simulation[] = {
     { "seed", "1", NULL },
     { "strategy", "reuse", NULL },
     { "cpu-profile", NULL, "proxy (built in; bare-crypto is the other)" },
+    { "rate-scale", "1", NULL },
     { NULL, NULL, NULL },
 };
 
@@ -242,6 +243,10 @@ const char *const topo_kind_names[] = {
     "domain", "node", "link", "traffic", "fault", NULL
 };
 
+/* The kinds whose groups a [defaults KIND] group gives keys to. */
+const char *const topo_defaults_kinds[] = { "node", "traffic", "link",
+                                            NULL };
+
 /* The form of each kind's groups (same order as topo_kinds). */
 static const char *const topo_kind_forms[TOPO_N_KINDS] = {
     "[simulation]", "[transport]", "[network]", "[pki]", "[dns]",
@@ -421,21 +426,68 @@ topo_words(const char *group)
     return (char **)g_ptr_array_free(a, FALSE);
 }
 
+/* A [defaults KIND] group: KIND one of topo_defaults_kinds, every key
+ * one of KIND's.  *kind is set when KIND is valid (its known keys can be
+ * given then, even if others are unknown). */
+gboolean
+topo_check_defaults_group(TopoParser *p, const char *group,
+                          const TopoKind **kind)
+{
+    g_auto(GStrv) w = topo_words(group);
+    *kind = NULL;
+    if (g_strv_length(w) != 2 ||
+        !g_strv_contains(topo_defaults_kinds, w[1])) {
+        g_autofree char *hint =
+            w[1] ? topo_hint(w[1], topo_defaults_kinds, G_MAXSIZE)
+                 : g_strdup("");
+        return topo_fail(p, SIM_TOPO_ERROR_UNKNOWN_GROUP, group, NULL,
+                         "expected [defaults node], [defaults traffic] or "
+                         "[defaults link] (keys given to every group of "
+                         "that kind that does not set them)%s",
+                         hint);
+    }
+    *kind = topo_kind_find(w[1]);
+    g_auto(GStrv) keys = g_key_file_get_keys(p->kf, group, NULL, NULL);
+    gboolean ok = TRUE;
+    for (guint i = 0; keys && keys[i]; i++) {
+        if (topo_key_find(*kind, keys[i]))
+            continue;
+        g_autofree const char **names = topo_key_names(*kind);
+        g_autofree char *hint = topo_hint(keys[i], names, G_MAXSIZE);
+        g_autofree char *all = g_strjoinv(", ", (char **)names);
+        ok = topo_fail(p, SIM_TOPO_ERROR_UNKNOWN_KEY, group, keys[i],
+                       "unknown key%s; expected one of the keys of %s "
+                       "groups: %s",
+                       hint, topo_kinds_form(*kind), all);
+    }
+    return ok;
+}
+
 /* Classifies every group: kind, name words, keys. */
 static gboolean
 topo_check_group(TopoParser *p, TopoGroup *tg)
 {
     g_auto(GStrv) w = topo_words(tg->group);
+    /* Checked when its keys were given (topo_apply_defaults). */
+    if (w[0] && g_str_equal(w[0], "defaults")) {
+        tg->defaults = TRUE;
+        return TRUE;
+    }
     if (!w[0])
         return topo_fail(p, SIM_TOPO_ERROR_UNKNOWN_GROUP, tg->group, NULL,
                          "expected a group kind, found an empty name");
     const TopoKind *kind = topo_kind_find(w[0]);
     if (!kind) {
-        g_autofree char *hint =
-            topo_hint(w[0], topo_kind_names, G_MAXSIZE);
+        g_autofree char *hint = topo_hint(w[0], topo_kind_names, G_MAXSIZE);
+        if (!hint[0]) {
+            g_free(hint);
+            hint = topo_hint(w[0], (const char *const[]){ "defaults", NULL },
+                             1);
+        }
         g_autofree char *all = g_strjoinv(", ", (char **)topo_kind_names);
         return topo_fail(p, SIM_TOPO_ERROR_UNKNOWN_GROUP, tg->group, NULL,
-                         "unknown group kind \"%s\"%s; expected one of %s",
+                         "unknown group kind \"%s\"%s; expected one of %s, "
+                         "defaults",
                          w[0], hint, all);
     }
     guint nw = g_strv_length(w) - 1;
@@ -483,6 +535,8 @@ topo_classify(TopoParser *p)
         TopoGroup *tg = &p->groups[i];
         tg->group = g_strdup(groups[i]);
         ok &= topo_check_group(p, tg);
+        if (tg->defaults)
+            continue;
         if (!tg->kind) {
             p->bad_groups = TRUE;
             continue;
@@ -533,6 +587,8 @@ SimTopoUnit
 sim_topo_key_unit(const char *key)
 {
     g_return_val_if_fail(key != NULL, SIM_TOPO_UNIT_NONE);
+    if (g_str_has_prefix(key, "defaults.") && strchr(key + 9, '.'))
+        key += strlen("defaults.");
     const char *dot = strchr(key, '.');
     const char *last = strrchr(key, '.');
     if (!dot)
@@ -543,6 +599,34 @@ sim_topo_key_unit(const char *key)
             g_str_equal(topo_key_units[i].key, last + 1))
             return topo_key_units[i].unit;
     return SIM_TOPO_UNIT_NONE;
+}
+
+/**
+ * sim_topo_key_is_file:
+ * @key: a key as --set writes it: GROUP-KIND[.NAME...].KEY
+ *
+ * Returns: TRUE if the key's value is a file name (certificates, keys,
+ *   profiles).
+ */
+gboolean
+sim_topo_key_is_file(const char *key)
+{
+    static const char *const files[] = {
+        "simulation.cpu-profile", "pki.ca-file", "pki.ca-key-file",
+        "node.cert-file", "node.key-file", NULL
+    };
+    g_return_val_if_fail(key != NULL, FALSE);
+    const char *dot = strchr(key, '.');
+    const char *last = strrchr(key, '.');
+    if (!dot)
+        return FALSE;
+    if (g_str_has_prefix(key, "defaults.") && dot != last) {
+        key = dot + 1;
+        dot = strchr(key, '.');
+    }
+    g_autofree char *name = g_strdup_printf("%.*s%s", (int)(dot - key), key,
+                                            last);
+    return g_strv_contains(files, name);
 }
 
 /**

@@ -224,6 +224,26 @@ topo_rate(TopoParser *p, const TopoGroup *g, const char *key, double *out)
                     "N/s, N/min or N/h, e.g. 20/s)");
 }
 
+/* A positive factor: a plain number in (0, 1e6] ([simulation]
+ * rate-scale). */
+gboolean
+topo_factor(TopoParser *p, const TopoGroup *g, const char *key, double *out)
+{
+    static const TopoUnit units[] = { { "", 1 } };
+    g_autofree char *v = topo_value(p, g, key);
+    double x;
+    if (!v || (topo_scaled(v, units, 1, &x) && x > 0 && x <= 1e6)) {
+        if (v)
+            *out = x;
+        return TRUE;
+    }
+    const char *def = topo_default(g, key);
+    if (def)
+        topo_scaled(def, units, 1, out);
+    return topo_bad(p, g, key, v,
+                    "a positive number of at most 1e6 (e.g. 0.5 or 2)");
+}
+
 static gboolean
 topo_loss_text(const char *v, double *out)
 {
@@ -528,6 +548,29 @@ sim_topo_unit_value(SimTopoUnit unit, const char *text, double *out)
         *out = x;
         return TRUE;
     }
+    }
+}
+
+/**
+ * sim_topo_numeric_column:
+ * @key: a key as --set writes it
+ *
+ * Returns: (transfer full) (nullable): the name of the numeric column that
+ *   holds @key's values in its unit: KEY_ms for durations, KEY_Mbps for
+ *   bandwidths, KEY_per_s for rates; %NULL for keys without a unit.
+ */
+char *
+sim_topo_numeric_column(const char *key)
+{
+    switch (sim_topo_key_unit(key)) {
+    case SIM_TOPO_UNIT_DURATION:
+        return g_strconcat(key, "_ms", NULL);
+    case SIM_TOPO_UNIT_BANDWIDTH:
+        return g_strconcat(key, "_Mbps", NULL);
+    case SIM_TOPO_UNIT_RATE:
+        return g_strconcat(key, "_per_s", NULL);
+    default:
+        return NULL;
     }
 }
 

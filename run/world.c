@@ -118,6 +118,43 @@ sim_world_strategy_applicable(const SimTopo *topo, const char *strategy)
     return ops && sim_strategy_applicable(ops, kind);
 }
 
+/**
+ * sim_world_strategy_warnings:
+ * @topo: a topology
+ * @strategy: the run's strategy name
+ *
+ * The keys @topo sets that do not apply under @strategy: the alias keys
+ * (alias-insert-check, accept-alias) when neither the strategy nor any
+ * node's own strategy keeps an alias table (RFC 5923 aliases).
+ *
+ * Returns: (transfer full) (nullable): one sentence per key,
+ *   NULL-terminated, or %NULL when there are none.
+ */
+char **
+sim_world_strategy_warnings(const SimTopo *topo, const char *strategy)
+{
+    g_return_val_if_fail(topo && strategy, NULL);
+    const SimStrategyOps *ops = sim_strategy_by_name(strategy, NULL);
+    if (!topo->alias_keys || !ops || ops->accept_alias)
+        return NULL;
+    for (guint i = 0; i < topo->n_nodes; i++) {
+        const SimStrategyOps *own =
+            topo->nodes[i].strategy
+                ? sim_strategy_by_name(topo->nodes[i].strategy, NULL)
+                : NULL;
+        if (own && own->accept_alias)
+            return NULL;
+    }
+    GPtrArray *w = g_ptr_array_new();
+    for (guint i = 0; topo->alias_keys[i]; i++)
+        g_ptr_array_add(w, g_strdup_printf("%s does not apply to strategy "
+                                           "%s (it keeps no alias table): "
+                                           "ignored",
+                                           topo->alias_keys[i], strategy));
+    g_ptr_array_add(w, NULL);
+    return (char **)g_ptr_array_free(w, FALSE);
+}
+
 /* The run's strategy, or an error naming the valid ones. */
 static const SimStrategyOps *
 world_strategy(const SimTopo *topo, const char *name, GError **error)
@@ -1144,6 +1181,16 @@ world_loop(World *w)
     sim_fault_start(w->fault);
     for (guint i = 0; i < w->topo->n_traffic; i++)
         sim_traffic_start(w->traffic[i], end);
+    /* With a progress callback the run goes in slices: every event at or
+     * before a slice's end runs before the next slice, so the order is
+     * the same as in one call. */
+    if (w->opt->progress) {
+        SimTime step = MAX(end / 100, 1);
+        for (SimTime t = step; t < end; t += step) {
+            sim_evq_run_until(q, t);
+            w->opt->progress(t, end, w->opt->progress_data);
+        }
+    }
     sim_evq_run_until(q, end);
     sim_stats_finish(w->ctx.stats, end);
 }
@@ -1194,7 +1241,15 @@ sim_world_run(const SimTopo *topo, const SimRunOptions *opt, GError **error)
             g_date_time_new_from_unix_utc(sim_pki_verify_time(w->pki));
         r->pki_verify_time = g_date_time_format(vt, "%Y-%m-%dT%H:%M:%SZ");
     }
-    r->warnings = g_strdupv(topo->warnings);
+    g_auto(GStrv) own = sim_world_strategy_warnings(topo, strategy);
+    g_autoptr(GStrvBuilder) wb = g_strv_builder_new();
+    if (topo->warnings)
+        g_strv_builder_addv(wb, (const char **)topo->warnings);
+    if (own)
+        g_strv_builder_addv(wb, (const char **)own);
+    r->warnings = g_strv_builder_end(wb);
+    if (!r->warnings[0])
+        g_clear_pointer(&r->warnings, g_strfreev);
     world_fill(w, r);
     r->sim_events = sim_evq_executed(w->ctx.evq);
     r->sim_wall_s = wall;

@@ -46,6 +46,11 @@ typedef struct {
      * verify-time is unset; 0: when the run starts.  A batch gives all its
      * runs one instant. */
     gint64 files_verify_time;
+    /* (nullable): called with the simulated time now and at the end of
+     * the run, about every hundredth of the run (the CLI's progress; the
+     * events run are the same with or without it). */
+    void (*progress)(SimTime now, SimTime end, gpointer data);
+    gpointer progress_data;
 } SimRunOptions;
 
 SimRunResult *sim_world_run(const SimTopo *topo, const SimRunOptions *opt,
@@ -54,5 +59,7 @@ SimTime sim_world_sample_interval(SimTime duration);
 SimResolverConfig sim_world_resolver_config(const SimTopo *topo);
 gboolean sim_world_strategy_applicable(const SimTopo *topo,
                                        const char *strategy);
+char **sim_world_strategy_warnings(const SimTopo *topo,
+                                   const char *strategy);
 
 G_END_DECLS

@@ -585,11 +585,13 @@ test_sweep_resume(void)
         g_autofree char *tb = read_file(cut, files[i]);
         g_assert_cmpstr(ta, ==, tb);
     }
-    /* runs.tsv leads with the varied key, then the contract columns; rows
-     * in point, strategy, seed order. */
+    /* runs.tsv leads with the varied key, then the contract columns, then
+     * the varied rate as a number in calls/s; rows in point, strategy,
+     * seed order. */
     g_autofree char *runs = read_file(full, "runs.tsv");
-    g_autofree char *contract = sim_out_runs_header();
+    g_autofree char *contract = g_strchomp(sim_out_runs_header());
     g_autofree char *header = g_strconcat("traffic.a-to-b.rate\t", contract,
+                                          "\ttraffic.a-to-b.rate_per_s\n",
                                           NULL);
     g_assert_true(g_str_has_prefix(runs, header));
     g_auto(GStrv) lines = g_strsplit(runs, "\n", -1);
@@ -600,7 +602,9 @@ test_sweep_resume(void)
     g_assert_true(g_str_has_prefix(lines[12], "40\ttrunk\trfc3261\t6\t"));
     for (guint i = 1; i < 13; i++) {
         g_auto(GStrv) f = g_strsplit(lines[i], "\t", -1);
-        g_assert_cmpuint(g_strv_length(f), ==, 1 + sim_out_n_run_keys());
+        g_assert_cmpuint(g_strv_length(f), ==, 2 + sim_out_n_run_keys());
+        /* The trailing numeric column is the rate of the leading one. */
+        g_assert_cmpstr(f[1 + sim_out_n_run_keys()], ==, f[0]);
     }
     /* The folder keeps the experiment and the topology file. */
     g_autofree char *src = g_build_filename(g_getenv("SIPREUSE_SRCDIR"),

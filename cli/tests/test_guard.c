@@ -466,7 +466,7 @@ test_bad_input_status(void)
         { "plot", dir, NULL },
     };
     const char *expect[] = { "[traffic a-to-b] rate", "[node a1] cores",
-                             "bad.exp: [plot p] logx", "traffic", dir };
+                             "bad.exp:11: [plot p] logx", "traffic", dir };
     for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
         g_auto(HCli) c = { 0 };
         hcli_runv(&c, NULL, cases[i]);

@@ -298,7 +298,7 @@ test_bad_plot_names(void)
         hcli_run(&c, &o, "sweep", exp, "--out", out, NULL);
         g_test_message("case %u: %s", i, c.err);
         g_assert_cmpint(c.status, ==, 2);
-        g_assert_nonnull(strstr(c.err, "bad.exp: [plot "));
+        g_assert_nonnull(strstr(c.err, "bad.exp:8: [plot "));
         g_assert_false(g_file_test(out, G_FILE_TEST_EXISTS));
         assert_no_canary(&fx);
     }
@@ -322,7 +322,8 @@ test_bad_plot_names(void)
         hcli_run(&c, &o, "sweep", exp, "--out", out, NULL);
         g_test_message("spec %u: %s", i, c.err);
         g_assert_cmpint(c.status, ==, 2);
-        g_assert_nonnull(strstr(c.err, "bad.exp: [plot"));
+        g_assert_nonnull(strstr(c.err, "bad.exp:"));
+        g_assert_nonnull(strstr(c.err, ": [plot"));
         g_assert_false(g_file_test(out, G_FILE_TEST_EXISTS));
     }
     /* A good sweep, then its copied experiment edited. */
@@ -345,7 +346,7 @@ test_bad_plot_names(void)
     hcli_run(&p, &o, "plot", out, NULL);
     g_test_message("%s", p.err);
     g_assert_cmpint(p.status, ==, 2);
-    g_assert_nonnull(strstr(p.err, "experiment.exp: [plot x'"));
+    g_assert_nonnull(strstr(p.err, "experiment.exp:8: [plot x'"));
     assert_no_canary(&fx);
 }
 

@@ -185,7 +185,7 @@ test_knee_bad(void)
         hcli_run(&c, &o, "sweep", exp, "--out", out, NULL);
         g_test_message("case %u: %s", i, c.err);
         g_assert_cmpint(c.status, ==, 2);
-        g_assert_nonnull(strstr(c.err, "bad.exp: [plot x] knee: "));
+        g_assert_nonnull(strstr(c.err, "bad.exp:10: [plot x] knee: "));
         g_assert_false(g_file_test(out, G_FILE_TEST_EXISTS));
     }
 }

@@ -179,7 +179,8 @@ test_node_keys_bad(void)
         hcli_run(&c, &o, "sweep", exp, "--out", out, NULL);
         g_test_message("case %u: %s", i, c.err);
         g_assert_cmpint(c.status, ==, 2);
-        g_assert_nonnull(strstr(c.err, "farm.exp: [plot x] y: "));
+        g_assert_nonnull(strstr(c.err, "farm.exp:"));
+        g_assert_nonnull(strstr(c.err, ": [plot x] y: "));
         g_assert_false(g_file_test(out, G_FILE_TEST_EXISTS));
     }
     /* In a knee too. */
@@ -191,7 +192,8 @@ test_node_keys_bad(void)
     HCliOpts o = { 0 };
     hcli_run(&c, &o, "sweep", exp, "--out", out, NULL);
     g_assert_cmpint(c.status, ==, 2);
-    g_assert_nonnull(strstr(c.err, "farm.exp: [plot x] knee: "));
+    g_assert_nonnull(strstr(c.err, "farm.exp:"));
+    g_assert_nonnull(strstr(c.err, ": [plot x] knee: "));
     g_assert_false(g_file_test(out, G_FILE_TEST_EXISTS));
 }
 

@@ -331,6 +331,8 @@ static const DefaultLine design_defaults[] = {
     { "transport.sctp-streams", "10", FALSE },
     { "traffic.cancel-after", "never", TRUE },
     { "traffic.cancel", "1", FALSE },
+    /* A load factor that leaves every rate as written. */
+    { "simulation.rate-scale", "1", FALSE },
 };
 
 /* `check --defaults` prints exactly one line per key, each with the
@@ -729,6 +731,221 @@ test_override_globs(void)
     g_assert_cmpuint(u->nodes[0].cores, ==, 1);
     g_assert_cmpuint(u->nodes[1].cores, ==, 1);
     g_assert_cmpuint(u->nodes[2].cores, ==, 5);
+}
+
+/* [defaults node], [defaults traffic], [defaults link]: every group of
+ * the kind that does not set a key takes it; a group's own key, and an
+ * exact --set, win; --set defaults.KIND.KEY reaches the groups without
+ * the key. */
+static const char topo_defs[] =
+    "[defaults node]\ncores = 4\nsip-cost = 80us\n"
+    "[defaults traffic]\nhold = 30s\nrate = 6\n"
+    "[defaults link]\njitter = 2ms\n"
+    "[domain a.test]\n[domain b.test]\n"
+    "[node pa]\ndomains = a.test\nsite = east\n"
+    "[node pb]\nhost = pb.b.test\ndomains = b.test\nsite = west\ncores = 2\n"
+    "[node pc]\nhost = pc.b.test\ndomains = b.test\nsite = west\n"
+    "[link east west]\ndelay = 20ms\n"
+    "[traffic a-to-b]\nfrom = a.test\nto = b.test\n"
+    "[traffic b-to-a]\nfrom = b.test\nto = a.test\nrate = 2\n";
+
+static void
+test_defaults_groups(void)
+{
+    g_autoptr(SimTopo) t = load_ok(topo_defs, NULL);
+    g_assert_cmpuint(t->nodes[0].cores, ==, 4);
+    g_assert_cmpuint(t->nodes[1].cores, ==, 2);
+    g_assert_cmpuint(t->nodes[2].cores, ==, 4);
+    for (guint i = 0; i < 3; i++)
+        g_assert_cmpuint(t->nodes[i].sip_cost, ==, 80000ull);
+    g_assert_cmpuint(t->traffic[0].hold, ==, 30000000000ull);
+    g_assert_cmpuint(t->traffic[1].hold, ==, 30000000000ull);
+    g_assert_cmpfloat(t->traffic[0].rate, ==, 6.0);
+    g_assert_cmpfloat(t->traffic[1].rate, ==, 2.0);
+    g_assert_cmpuint(t->links[0].path.jitter, ==, 2000000ull);
+    g_assert_cmpuint(t->links[0].path.delay, ==, 20000000ull);
+    const char *const ov[] = { "defaults.node.cores=8", "node.pc.cores=3",
+                               NULL };
+    g_autoptr(SimTopo) u = load_ok(topo_defs, ov);
+    g_assert_cmpuint(u->nodes[0].cores, ==, 8);
+    g_assert_cmpuint(u->nodes[1].cores, ==, 2);
+    g_assert_cmpuint(u->nodes[2].cores, ==, 3);
+    /* A [defaults] group the file does not have is made by --set. */
+    const char *const mk[] = { "defaults.link.loss=1%", NULL };
+    g_autoptr(SimTopo) v = load_ok(topo_ov, mk);
+    g_assert_cmpfloat(v->links[0].path.loss, ==, 0.01);
+}
+
+/* Each case: a [defaults] problem and what the message must say. */
+static void
+test_defaults_groups_bad(void)
+{
+    static const struct {
+        const char *text;
+        const char *const ov[2];
+        SimTopoError code;
+        const char *needle;
+    } cases[] = {
+        { "[defaults node]\ncors = 2\n[node pa]\n", { NULL },
+          SIM_TOPO_ERROR_UNKNOWN_KEY,
+          "test.topo:2: [defaults node] cors: unknown key (did you mean "
+          "\"cores\"?)" },
+        { "[defaults fault]\nat = 1s\n[node pa]\n", { NULL },
+          SIM_TOPO_ERROR_UNKNOWN_GROUP,
+          "test.topo:1: [defaults fault]: expected [defaults node]" },
+        { "[defaults node]\ncores = many\n[node pa]\n[node pb]\n", { NULL },
+          SIM_TOPO_ERROR_BAD_VALUE,
+          "test.topo:2: [node pa] cores (from [defaults node]): expected "
+          "an integer" },
+        { "[node pa]\n", { "defaults.fault.at=1s" },
+          SIM_TOPO_ERROR_OVERRIDE, "expected defaults.KIND.KEY" },
+        { "[node pa]\n", { "defaults.node.corez=1" },
+          SIM_TOPO_ERROR_OVERRIDE, "did you mean \"cores\"?" },
+    };
+    for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autoptr(GError) error = NULL;
+        g_autoptr(SimTopo) t = load_text(cases[i].text, cases[i].ov, &error);
+        g_assert_null(t);
+        g_test_message("%s", error->message);
+        g_assert_error(error, SIM_TOPO_ERROR, (gint)cases[i].code);
+        g_assert_nonnull(strstr(error->message, cases[i].needle));
+    }
+}
+
+/* --unset GROUP.KEY: the key takes its default ([defaults KIND]'s first);
+ * a group that does not set it is a warning; a group that does not exist
+ * an error. */
+static void
+test_unset(void)
+{
+    const char *const ov[] = { SIM_TOPO_UNSET "node.pb.cores",
+                               SIM_TOPO_UNSET "link.east.west.delay",
+                               SIM_TOPO_UNSET "transport.t1", NULL };
+    g_autoptr(SimTopo) t = load_ok(topo_defs, ov);
+    g_assert_cmpuint(t->nodes[1].cores, ==, 4);
+    /* [network] default-delay: 10ms. */
+    g_assert_cmpuint(t->links[0].path.delay, ==, 10000000ull);
+    g_assert_nonnull(t->warnings);
+    g_assert_cmpuint(g_strv_length(t->warnings), ==, 1);
+    g_assert_nonnull(strstr(t->warnings[0], "--unset transport.t1: "
+                                            "[transport] does not set t1"));
+    /* Set then unset: unset wins; a glob reaches every node. */
+    const char *const glob[] = { "node.pa.cores=7",
+                                 SIM_TOPO_UNSET "node.*.cores", NULL };
+    g_autoptr(SimTopo) u = load_ok(topo_ov, glob);
+    for (guint i = 0; i < u->n_nodes; i++)
+        g_assert_cmpuint(u->nodes[i].cores, ==, 1);
+    g_assert_cmpuint(g_strv_length(u->warnings), ==, 2);
+    const char *const bad[] = { SIM_TOPO_UNSET "node.zz.cores", NULL };
+    g_autoptr(GError) error = NULL;
+    g_autoptr(SimTopo) v = load_text(topo_ov, bad, &error);
+    g_assert_null(v);
+    g_assert_error(error, SIM_TOPO_ERROR, SIM_TOPO_ERROR_OVERRIDE);
+    g_assert_nonnull(strstr(error->message, "--unset \"node.zz.cores\""));
+}
+
+/* Keys of a transport the protocol does not use are warnings, each once;
+ * alias keys are recorded for the strategy check. */
+static void
+test_scoped_warnings(void)
+{
+    static const struct {
+        const char *proto;
+        guint warnings;
+    } cases[] = {
+        /* idle-timeout, rto-min, sctp-streams, tls-version, cert-san. */
+        { "udp", 5 },
+        /* sctp-streams, tls-version, cert-san. */
+        { "tcp", 3 },
+        /* tls-version, cert-san. */
+        { "sctp", 2 },
+        /* sctp-streams. */
+        { "tls", 1 },
+        { "tls-sctp", 0 },
+    };
+    const char *text =
+        "[transport]\nidle-timeout = 30s\nrto-min = 200ms\n"
+        "sctp-streams = 4\ntls-version = 1.2\nalias-insert-check = false\n"
+        "[node pa]\ncert-san = DNS:pa\naccept-alias = false\n"
+        "[node pb]\ncert-san = DNS:pb\n";
+    for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autofree char *ov = g_strdup_printf("transport.protocol=%s",
+                                              cases[i].proto);
+        const char *const ovs[] = { ov, NULL };
+        g_autoptr(SimTopo) t = load_ok(text, ovs);
+        guint n = t->warnings ? g_strv_length(t->warnings) : 0;
+        for (guint k = 0; k < n; k++)
+            g_test_message("%s: %s", cases[i].proto, t->warnings[k]);
+        g_assert_cmpuint(n, ==, cases[i].warnings);
+        g_assert_cmpuint(g_strv_length(t->alias_keys), ==, 2);
+        g_assert_cmpstr(t->alias_keys[0], ==,
+                        "[transport] alias-insert-check");
+        g_assert_cmpstr(t->alias_keys[1], ==, "[node pa] accept-alias");
+    }
+}
+
+/* [simulation] rate-scale multiplies every traffic group's rate. */
+static void
+test_rate_scale(void)
+{
+    const char *const ov[] = { "simulation.rate-scale=2.5",
+                               "traffic.a-to-b.rate=4", NULL };
+    g_autoptr(SimTopo) t = load_ok(topo_ov, ov);
+    g_assert_cmpfloat(t->simulation.rate_scale, ==, 2.5);
+    g_assert_cmpfloat(t->traffic[0].rate, ==, 10.0);
+    g_autoptr(SimTopo) u = load_ok(topo_ov, NULL);
+    g_assert_cmpfloat(u->traffic[0].rate, ==, 1.0);
+    static const char *const bad[] = { "0", "-1", "x", "2e7", "" };
+    for (guint i = 0; i < G_N_ELEMENTS(bad); i++) {
+        g_autofree char *o = g_strdup_printf("simulation.rate-scale=%s",
+                                             bad[i]);
+        const char *const ovs[] = { o, NULL };
+        g_autoptr(GError) error = NULL;
+        g_autoptr(SimTopo) v = load_text(topo_ov, ovs, &error);
+        g_assert_null(v);
+        g_assert_nonnull(strstr(error->message,
+                                "[simulation] rate-scale (from --set"));
+    }
+}
+
+/* File keys: relative to the working directory in --set, to the
+ * topology's folder in the file. */
+static void
+test_override_paths(void)
+{
+    const char *src = g_getenv("SIPREUSE_SRCDIR");
+    g_autofree char *old = g_get_current_dir();
+    g_autofree char *tests = g_build_filename(src ? src : ".", "run",
+                                              "tests", NULL);
+    g_assert_cmpint(g_chdir(tests), ==, 0);
+    const char *const ov[] = { "node.pa.cert-file=data/pem-a.crt",
+                               "node.pa.key-file=data/pem-a.key", NULL };
+    g_autoptr(GError) error = NULL;
+    /* The topology's own folder has no data/ beside it. */
+    g_autoptr(SimTopo) t = sim_topo_load_data("elsewhere/x.topo", topo_ov,
+                                              strlen(topo_ov), ov, &error);
+    g_assert_no_error(error);
+    g_assert_true(g_path_is_absolute(t->nodes[0].cert_file));
+    g_assert_true(g_str_has_suffix(t->nodes[0].cert_file,
+                                   "/run/tests/data/pem-a.crt"));
+    /* Written in the file: relative to its folder (run/tests/data). */
+    g_autoptr(SimTopo) u = sim_topo_load_data(
+        "data/x.topo",
+        "[node pa]\ncert-file = pem-a.crt\nkey-file = pem-a.key\n",
+        strlen("[node pa]\ncert-file = pem-a.crt\nkey-file = pem-a.key\n"),
+        NULL, &error);
+    g_assert_no_error(error);
+    g_assert_cmpstr(u->nodes[0].cert_file, ==, "data/pem-a.crt");
+    g_assert_cmpint(g_chdir(old), ==, 0);
+    g_assert_true(sim_topo_key_is_file("node.a.b.cert-file"));
+    g_assert_true(sim_topo_key_is_file("defaults.node.key-file"));
+    g_assert_true(sim_topo_key_is_file("simulation.cpu-profile"));
+    g_assert_false(sim_topo_key_is_file("node.a.cores"));
+    /* A built-in profile's name is not a file name. */
+    const char *const builtin[] = { "simulation.cpu-profile=bare-crypto",
+                                    NULL };
+    g_autoptr(SimTopo) w = load_ok(topo_ov, builtin);
+    g_assert_cmpstr(w->simulation.cpu_profile, ==, "bare-crypto");
 }
 
 /* [pki] verify-time = @v gives @t (seconds since the epoch, from
@@ -1256,6 +1473,12 @@ main(int argc, char **argv)
     g_test_add_func("/topo/overrides/errors", test_override_errors);
     g_test_add_func("/topo/overrides/globs", test_override_globs);
     g_test_add_func("/topo/transport/tls-keys-warn", test_tls_keys_warn);
+    g_test_add_func("/topo/defaults-groups", test_defaults_groups);
+    g_test_add_func("/topo/defaults-groups/bad", test_defaults_groups_bad);
+    g_test_add_func("/topo/overrides/unset", test_unset);
+    g_test_add_func("/topo/transport/scoped-warnings", test_scoped_warnings);
+    g_test_add_func("/topo/rate-scale", test_rate_scale);
+    g_test_add_func("/topo/overrides/paths", test_override_paths);
     g_test_add_func("/topo/pki/verify-time", test_verify_time);
     for (guint i = 0; i < G_N_ELEMENTS(fixtures); i++) {
         g_autofree char *name = g_strndup(fixtures[i].file,
