@@ -20,6 +20,8 @@ const SimCmd sim_cmds[] = {
       sim_cmd_sweep },
     { "plot", "RESULTS_DIR", "draw the plots of a results folder with gnuplot",
       sim_cmd_plot },
+    { "export", "RESULTS_DIR", "a results folder's tables as CSV, JSON or SQLite",
+      sim_cmd_export },
     { "check", "TOPOLOGY", "validate a topology without running it",
       sim_cmd_check },
     { "list", "", "list strategies, transports and topology key types",

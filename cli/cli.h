@@ -38,6 +38,7 @@ int sim_cmd_run(int argc, char **argv);
 int sim_cmd_compare(int argc, char **argv);
 int sim_cmd_sweep(int argc, char **argv);
 int sim_cmd_plot(int argc, char **argv);
+int sim_cmd_export(int argc, char **argv);
 int sim_cmd_check(int argc, char **argv);
 int sim_cmd_list(int argc, char **argv);
 int sim_cmd_calibrate(int argc, char **argv);

@@ -29,6 +29,7 @@
 #include "run/batch.h"
 #include "run/experiment.h"
 #include "run/input.h"
+#include "run/sqlite.h"
 #include "run/world.h"
 
 /* One grid point. */
@@ -256,7 +257,8 @@ sweep_write(const SimExperiment *e, const char *exp_path, GPtrArray *points,
            sim_out_write_file(p_exp, text, error) &&
            sim_out_write_file(p_topo, e->topo_text, error) &&
            sim_out_write_file(p_runs, runs, error) &&
-           sim_out_write_file(p_agg, agg, error);
+           sim_out_write_file(p_agg, agg, error) &&
+           sim_sqlite_write_dir(out, error);
 }
 
 static int
