@@ -19,7 +19,6 @@
 #include "models/strategy/strategy.h"
 #include "run/batch.h"
 #include "run/input.h"
-#include "run/sqlite.h"
 #include "run/world.h"
 
 /* The parsed command line. */
@@ -82,8 +81,8 @@ compare_strategies(const SimTopo *topo, const char *list, GError **error)
     return (char **)g_ptr_array_free(names, FALSE);
 }
 
-/* Writes runs.tsv, aggregate.tsv, topology.topo (@topo_text) and
- * results.sqlite and returns the table to print. */
+/* Writes runs.tsv, aggregate.tsv and topology.topo (@topo_text) and
+ * returns the table to print. */
 static char *
 compare_aggregate(GPtrArray *jobs, char **strategies, const char *out,
                   const char *topo_text, SimTime warmup, GError **error)
@@ -108,8 +107,7 @@ compare_aggregate(GPtrArray *jobs, char **strategies, const char *out,
     char *table = NULL;
     if (sim_out_write_file(runs_path, runs, error) &&
         sim_out_write_file(agg_path, agg, error) &&
-        sim_out_write_file(topo_path, topo_text, error) &&
-        sim_sqlite_write_dir(out, error))
+        sim_out_write_file(topo_path, topo_text, error))
         table = sim_out_compare_text(groups, n, warmup);
     for (guint s = 0; s < n; s++)
         g_ptr_array_unref(groups[s].rows);
@@ -230,6 +228,7 @@ compare_main(const char *path, CompareArgs *a)
         fprintf(stderr, "sipreuse compare: %s\n", error->message);
         return SIM_EXIT_FAILURE;
     }
+    rc = MAX(rc, sim_cli_database("compare", out));
     printf("%s (%s), %d replication%s per strategy\n%s\nresults: %s\n",
            topo->name, sim_protocol_name(topo->transport.protocol), a->reps,
            a->reps == 1 ? "" : "s", table, out);

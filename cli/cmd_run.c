@@ -17,7 +17,6 @@
 #include "run/batch.h"
 #include "run/input.h"
 #include "run/out.h"
-#include "run/sqlite.h"
 #include "run/world.h"
 
 /* The parsed command line. */
@@ -160,12 +159,12 @@ run_main(const char *path, RunArgs *a)
         return sim_batch_exit_status(error);
     }
     SimOutOptions o = { .no_timing = a->no_timing, .fingerprint = fp };
-    if (!sim_out_write_run(r, dir, &o, &error) ||
-        !sim_sqlite_write_dir(dir, &error)) {
+    if (!sim_out_write_run(r, dir, &o, &error)) {
         fprintf(stderr, "sipreuse run: %s\n", error->message);
         return SIM_EXIT_FAILURE;
     }
-    return run_print(r, a, &o, dir);
+    rc = sim_cli_database("run", dir);
+    return MAX(rc, run_print(r, a, &o, dir));
 }
 
 /**

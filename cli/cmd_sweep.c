@@ -29,7 +29,6 @@
 #include "run/batch.h"
 #include "run/experiment.h"
 #include "run/input.h"
-#include "run/sqlite.h"
 #include "run/world.h"
 
 /* One grid point. */
@@ -257,8 +256,7 @@ sweep_write(const SimExperiment *e, const char *exp_path, GPtrArray *points,
            sim_out_write_file(p_exp, text, error) &&
            sim_out_write_file(p_topo, e->topo_text, error) &&
            sim_out_write_file(p_runs, runs, error) &&
-           sim_out_write_file(p_agg, agg, error) &&
-           sim_sqlite_write_dir(out, error);
+           sim_out_write_file(p_agg, agg, error);
 }
 
 static int
@@ -443,9 +441,12 @@ sweep_main(const char *path, const SweepArgs *a)
         !sim_plot_summary(out, &summary, &error)) {
         fprintf(stderr, "sipreuse sweep: %s\n", error->message);
         rc = SIM_EXIT_FAILURE;
-    } else if (!a->no_plots && !sim_plot_dir(out, &error)) {
-        sim_cli_error("sweep", "plots: %s", error->message);
-        rc = MAX(rc, SIM_EXIT_FAILURE);
+    } else {
+        rc = MAX(rc, sim_cli_database("sweep", out));
+        if (!a->no_plots && !sim_plot_dir(out, &error)) {
+            sim_cli_error("sweep", "plots: %s", error->message);
+            rc = MAX(rc, SIM_EXIT_FAILURE);
+        }
     }
     if (summary)
         printf("\n%s", summary);

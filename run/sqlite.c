@@ -3,24 +3,19 @@
  * The SQLite result store (run/sqlite.h).  One table per results table,
  * columns declared INTEGER, REAL or TEXT as run/tables.c types them, a
  * null for every value the TSVs write as nan; the per-run tables get an
- * index on their run column.  The database is written in one transaction
- * with journal and syncing off into a fresh temporary file
- * (results.sqlite.XXXXXX, which sim_out_clean_temps() removes if a write
- * is interrupted), synced once and renamed over the final name, so a
- * reader sees the old database or the new one.  Nothing in it depends on
- * the clock or the path: the page size is fixed and rows come in table
- * order.
+ * index on their run column.  The database is built in memory in one
+ * transaction and its image (sqlite3_serialize) written to a temporary
+ * file beside the final name, synced and renamed over it, so a reader sees
+ * the old database or the new one, and an interrupted write leaves
+ * results.sqlite.XXXXXX, which sim_out_clean_temps() removes.  Nothing in
+ * it depends on the clock or the path: the page size is fixed and rows
+ * come in table order.
  */
 #define G_LOG_DOMAIN "sim-sqlite"
 
 #include "run/sqlite.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <glib/gstdio.h>
 #include <sqlite3.h>
-#include <stdio.h>
-#include <unistd.h>
 
 G_DEFINE_QUARK(sim-sqlite-error-quark, sim_sqlite_error)
 
@@ -148,38 +143,19 @@ sq_table(sqlite3 *db, SimTables *t, const char *table, const char *path,
     return sq_exec(db, path, idx->str, error);
 }
 
-/* Fills the database @db (a new, empty file). */
+/* Fills the database @db (new and empty). */
 static gboolean
 sq_fill(sqlite3 *db, SimTables *t, const char *path, GError **error)
 {
     g_autofree char *pragmas = g_strdup_printf(
-        "PRAGMA page_size = 4096; PRAGMA journal_mode = OFF; "
-        "PRAGMA synchronous = OFF; PRAGMA locking_mode = EXCLUSIVE; "
-        "PRAGMA encoding = 'UTF-8'; BEGIN; PRAGMA user_version = %d",
-        SIM_SQLITE_FORMAT);
+        "PRAGMA page_size = 4096; PRAGMA encoding = 'UTF-8'; BEGIN; "
+        "PRAGMA user_version = %d", SIM_SQLITE_FORMAT);
     if (!sq_exec(db, path, pragmas, error))
         return FALSE;
     for (const char *const *n = sim_tables_names(); *n; n++)
         if (!sq_table(db, t, *n, path, error))
             return FALSE;
     return sq_exec(db, path, "COMMIT", error);
-}
-
-/* Flushes @path to the disk. */
-static gboolean
-sq_sync(const char *path, GError **error)
-{
-    int fd = g_open(path, O_RDONLY | O_CLOEXEC, 0);
-    if (fd < 0 || fsync(fd) != 0) {
-        int e = errno;
-        if (fd >= 0)
-            close(fd);
-        g_set_error(error, SIM_SQLITE_ERROR, SIM_SQLITE_ERROR_FAILED,
-                    "%s: cannot write: %s", path, g_strerror(e));
-        return FALSE;
-    }
-    close(fd);
-    return TRUE;
 }
 
 /**
@@ -190,7 +166,10 @@ sq_sync(const char *path, GError **error)
  *   whose files are malformed, %SIM_SQLITE_ERROR when writing fails
  *
  * Writes every table of @t into a new SQLite database at @path (PRAGMA
- * user_version %SIM_SQLITE_FORMAT), through a temporary file beside it.
+ * user_version %SIM_SQLITE_FORMAT).  The database is built in memory and
+ * its image written like every result file (sim_out_write_file(): a
+ * temporary file beside @path renamed over it), since SQLite cannot open
+ * every path the kernel can (it refuses paths over 512 bytes).
  *
  * Returns: TRUE on success; on failure @path is untouched.
  */
@@ -198,33 +177,26 @@ gboolean
 sim_sqlite_write(SimTables *t, const char *path, GError **error)
 {
     g_return_val_if_fail(t && path, FALSE);
-    g_autofree char *tmp = g_strconcat(path, ".XXXXXX", NULL);
-    int fd = g_mkstemp_full(tmp, O_RDWR | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        int e = errno;
-        g_set_error(error, SIM_SQLITE_ERROR, SIM_SQLITE_ERROR_FAILED,
-                    "%s: cannot create: %s", path, g_strerror(e));
-        return FALSE;
-    }
-    close(fd);
     sqlite3 *db = NULL;
     gboolean ok;
-    if (sqlite3_open_v2(tmp, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK)
+    if (sqlite3_open_v2(":memory:", &db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+                        NULL) != SQLITE_OK)
         ok = sq_fail(db, path, "open", error);
     else
         ok = sq_fill(db, t, path, error);
-    if (sqlite3_close(db) != SQLITE_OK && ok)
-        ok = sq_fail(db, path, "close", error);
-    if (ok)
-        ok = sq_sync(tmp, error);
-    if (ok && g_rename(tmp, path) != 0) {
-        int e = errno;
-        g_set_error(error, SIM_SQLITE_ERROR, SIM_SQLITE_ERROR_FAILED,
-                    "%s: cannot rename into place: %s", path, g_strerror(e));
+    sqlite3_int64 size = 0;
+    unsigned char *image = ok ? sqlite3_serialize(db, "main", &size, 0)
+                              : NULL;
+    if (ok && !image)
+        ok = sq_fail(db, path, "serialize", error);
+    sqlite3_close(db);
+    if (ok && !g_file_set_contents_full(path, (const char *)image,
+                                        (gssize)size,
+                                        G_FILE_SET_CONTENTS_CONSISTENT,
+                                        0644, error))
         ok = FALSE;
-    }
-    if (!ok)
-        g_unlink(tmp);
+    sqlite3_free(image);
     return ok;
 }
 

@@ -751,6 +751,20 @@ test_bad_input(void)
     g_assert_cmpint(c.status, ==, 1);
     g_assert_false(g_file_test(db, G_FILE_TEST_EXISTS));
     assert_no_temps(dir);
+    /* compare on a full disk: the TSVs (all small) are written, the
+     * database is not, and the verb says so and exits 1. */
+    g_autofree char *full = g_build_filename(dir, "full", NULL);
+    g_autofree char *topo = topo_path();
+    g_auto(HCli) d = { 0 };
+    hcli_run(&d, &small, "compare", topo, "--strategies", "rfc3261",
+             "--reps", "1", "--set", "simulation.duration=3s", "--set",
+             "simulation.warmup=1s", "--out", full, "--no-timing",
+             "--no-plots", NULL);
+    g_assert_cmpint(d.status, ==, 1);
+    g_assert_nonnull(strstr(d.err, "results.sqlite"));
+    g_autofree char *full_runs = g_build_filename(full, "runs.tsv", NULL);
+    g_assert_true(g_file_test(full_runs, G_FILE_TEST_IS_REGULAR));
+    assert_no_temps(full);
     /* A number that is not one, named with its file and line. */
     g_autofree char *nodes = g_build_filename(out, "reuse-seed2",
                                               "nodes.tsv", NULL);
