@@ -175,7 +175,7 @@ sim_cmd_export(int argc, char **argv)
         "revision and fingerprint, as key and value). A varied key\nwhose "
         "values carry a unit is a number in that unit, named with it "
         "(link.delay =\n10ms is link.delay_ms = 10; rates _per_s, "
-        "bandwidths _mbps); nan is null (an\nempty CSV field, JSON null, SQL "
+        "bandwidths _Mbps); nan is null (an\nempty CSV field, JSON null, SQL "
         "NULL).\n");
     int rc = sim_cli_parse(ctx, &argc, &argv);
     if (!rc && argc != 2)

@@ -110,6 +110,10 @@ struct SimTables {
      * in (SIM_TOPO_UNIT_NONE: as it is). */
     SimTablesType *types;
     SimTopoUnit *units;
+    /* Per varied key: the runs.tsv column that already holds its values
+     * as numbers in their unit (KEY_ms, after the contract columns, as
+     * sweeps may write it), or -1. */
+    gint *numeric;
     /* TablesRun, in runs.tsv order. */
     GPtrArray *runs;
     /* Indexes into a run's cells of its identifying columns (run, the
@@ -251,7 +255,7 @@ unit_suffix(SimTopoUnit unit)
     case SIM_TOPO_UNIT_DURATION:
         return "_ms";
     case SIM_TOPO_UNIT_BANDWIDTH:
-        return "_mbps";
+        return "_Mbps";
     case SIM_TOPO_UNIT_RATE:
         return "_per_s";
     case SIM_TOPO_UNIT_NONE:
@@ -312,6 +316,7 @@ sim_tables_free(SimTables *t)
     g_strfreev(t->header);
     g_free(t->types);
     g_free(t->units);
+    g_free(t->numeric);
     if (t->runs)
         g_ptr_array_unref(t->runs);
     if (t->id_index)
@@ -359,27 +364,60 @@ tables_detect(const char *dir)
     return NULL;
 }
 
+/* Finds, for each varied key with a unit, a later runs.tsv column named
+ * KEY plus the unit's suffix (any case): the key's values as numbers. */
+static void
+tables_find_numeric(SimTables *t)
+{
+    t->numeric = g_new(gint, MAX(t->n_labels, 1));
+    for (guint k = 0; k < t->n_labels; k++) {
+        SimTopoUnit unit = sim_topo_key_unit(t->header[k]);
+        g_autofree char *name = g_strconcat(t->header[k], unit_suffix(unit),
+                                            NULL);
+        t->numeric[k] = -1;
+        for (guint j = t->n_labels; unit && t->header[j]; j++)
+            if (!g_ascii_strcasecmp(t->header[j], name) &&
+                sim_out_run_key_type(t->header[j]) == SIM_OUT_KEY_UNKNOWN)
+                t->numeric[k] = (gint)j;
+    }
+}
+
+/* TRUE if runs.tsv column @j holds a varied key's values as numbers. */
+static gboolean
+tables_is_numeric(const SimTables *t, guint j)
+{
+    for (guint k = 0; k < t->n_labels; k++)
+        if (t->numeric[k] == (gint)j)
+            return TRUE;
+    return FALSE;
+}
+
 /* Types (and units) of the runs.tsv columns: the contract's for its
- * keys; for a varied key, REAL in its unit when every value reads in
- * it, else what the values are. */
+ * keys; REAL for a column holding a varied key's values in its unit; for
+ * a varied key without such a column, REAL in its unit when every value
+ * reads in it; else what the values are. */
 static void
 tables_type_runs(SimTables *t, GPtrArray *rows)
 {
     guint n = g_strv_length(t->header);
     t->types = g_new0(SimTablesType, n);
     t->units = g_new0(SimTopoUnit, n);
+    tables_find_numeric(t);
     for (guint k = 0; k < n; k++) {
         SimOutKeyType kt = k < t->n_labels ? SIM_OUT_KEY_UNKNOWN
                                            : sim_out_run_key_type(
                                                  t->header[k]);
+        if (tables_is_numeric(t, k))
+            kt = SIM_OUT_KEY_REAL;
         if (kt != SIM_OUT_KEY_UNKNOWN) {
             t->types[k] = kt == SIM_OUT_KEY_TEXT      ? T_TEXT
                           : kt == SIM_OUT_KEY_INTEGER ? T_INT
                                                       : T_REAL;
             continue;
         }
-        SimTopoUnit unit = k < t->n_labels ? sim_topo_key_unit(t->header[k])
-                                           : SIM_TOPO_UNIT_NONE;
+        SimTopoUnit unit = k < t->n_labels && t->numeric[k] < 0
+                               ? sim_topo_key_unit(t->header[k])
+                               : SIM_TOPO_UNIT_NONE;
         gboolean in_unit = unit != SIM_TOPO_UNIT_NONE && rows->len > 0;
         gint cls = 0;
         for (guint r = 0; r < rows->len; r++) {
@@ -470,8 +508,10 @@ tables_run_dir(const SimTables *t, char **fields, const char *path,
     return dir;
 }
 
-/* Checks that @r's folder holds the run: its runs.tsv row is the
- * folder's row (after the varied columns). */
+/* Checks that @r's folder holds the run: its runs.tsv header and row
+ * are the folder's, from the first column after the varied keys on
+ * (columns after them, such as the varied keys as numbers, are the
+ * folder's own). */
 static gboolean
 tables_check_run(const SimTables *t, const TablesRun *r, const char *path,
                  guint line, GError **error)
@@ -488,8 +528,20 @@ tables_check_run(const SimTables *t, const TablesRun *r, const char *path,
         return FALSE;
     }
     g_auto(GStrv) lines = split_lines(text);
-    g_autofree char *want = g_strjoinv("\t", r->fields + t->n_labels);
-    if (g_strv_length(lines) != 2 || !g_str_equal(lines[1], want)) {
+    g_auto(GStrv) head = lines[0] ? g_strsplit(lines[0], "\t", -1) : NULL;
+    guint m = head ? g_strv_length(head) : 0;
+    gboolean same = g_strv_length(lines) == 2 &&
+                    t->n_labels + m <= g_strv_length(t->header);
+    for (guint i = 0; same && i < m; i++)
+        same = g_str_equal(head[i], t->header[t->n_labels + i]);
+    if (same) {
+        g_auto(GStrv) want = g_new0(char *, m + 1);
+        for (guint i = 0; i < m; i++)
+            want[i] = g_strdup(r->fields[t->n_labels + i]);
+        g_autofree char *row = g_strjoinv("\t", want);
+        same = g_str_equal(lines[1], row);
+    }
+    if (!same) {
         g_set_error(error, SIM_TABLES_ERROR, SIM_TABLES_ERROR_PARSE,
                     "%s:%u: the run's own %s holds another row (a run "
                     "folder changed after the folder's runs.tsv was "
@@ -565,7 +617,7 @@ tables_id_columns(SimTables *t)
     t->id_columns = columns_new();
     g_array_append_val(t->id_index, idx[0]);
     for (guint k = 0; k < t->n_labels; k++) {
-        guint i = k + 1;
+        guint i = 1 + (guint)(t->numeric[k] >= 0 ? t->numeric[k] : (gint)k);
         g_array_append_val(t->id_index, i);
     }
     g_array_append_vals(t->id_index, idx + 1, 2);

@@ -14,6 +14,7 @@
  * a failed write 1, leaving nothing behind.
  */
 #include <glib/gstdio.h>
+#include <math.h>
 #include <sqlite3.h>
 #include <string.h>
 
@@ -68,13 +69,13 @@ static void
 varied_expect(const char *key, const char *label, char **name,
               const char **type, double *value)
 {
-    *value = 0;
+    *value = NAN;
     if (g_str_equal(key, "link.a-dc.b-dc.delay")) {
         *name = g_strdup("link.a-dc.b-dc.delay_ms");
         *type = "REAL";
         if (label)
             *value = g_str_equal(label, "10ms") ? 10.0
-                     : g_str_equal(label, "1s") ? 1000.0 : -1;
+                     : g_str_equal(label, "1s") ? 1000.0 : -1.0;
         return;
     }
     *name = g_strdup(key);
@@ -213,8 +214,56 @@ folder_run_dir(const Folder *f, guint r)
     return dir;
 }
 
-/* The runs table: "run", then runs.tsv's columns (varied ones renamed with
- * their unit), each row its runs.tsv row. */
+/* The column of runs.tsv header @h after the varied keys that holds
+ * varied key @k's values as numbers (KEY_ms), or -1. */
+static gint
+numeric_col(const Folder *f, guint k)
+{
+    char **h = ROW(f->runs, 0);
+    g_autofree char *name = g_strconcat(h[k], "_ms", NULL);
+    for (guint j = f->n_labels; h[j]; j++)
+        if (g_str_equal(h[j], name))
+            return (gint)j;
+    return -1;
+}
+
+/* What the runs table holds of runs.tsv column @k: its name, type and,
+ * for a varied duration, the value (ms) of row @r's label. */
+static void
+runs_expect(const Folder *f, guint k, guint r, char **name,
+            const char **type, double *value)
+{
+    char **h = ROW(f->runs, 0);
+    *value = NAN;
+    for (guint l = 0; l < f->n_labels; l++) {
+        if (numeric_col(f, l) == (gint)k) {
+            /* KEY_ms written by the sweep: REAL, equal to the label. */
+            g_autofree char *split = NULL;
+            varied_expect(h[l], r ? ROW(f->runs, r)[l] : NULL, &split,
+                          type, value);
+            *name = g_strdup(h[k]);
+            g_assert_cmpstr(split, ==, h[k]);
+            return;
+        }
+    }
+    if (k >= f->n_labels) {
+        *name = g_strdup(h[k]);
+        *type = doc_type(h[k]);
+        return;
+    }
+    varied_expect(h[k], r ? ROW(f->runs, r)[k] : NULL, name, type, value);
+    if (numeric_col(f, k) >= 0) {
+        /* The label stays as written: text. */
+        g_free(*name);
+        *name = g_strdup(h[k]);
+        *type = "TEXT";
+        *value = NAN;
+    }
+}
+
+/* The runs table: "run", then runs.tsv's columns (a varied key with a
+ * unit renamed with it and read in it, unless runs.tsv has that column
+ * already), each row its runs.tsv row. */
 static void
 check_runs(const Folder *f)
 {
@@ -229,10 +278,7 @@ check_runs(const Folder *f)
         g_autofree char *name = NULL;
         const char *type;
         double v;
-        if (k < f->n_labels)
-            varied_expect(h[k], NULL, &name, &type, &v);
-        else
-            name = g_strdup(h[k]), type = doc_type(h[k]);
+        runs_expect(f, k, 0, &name, &type, &v);
         g_assert_cmpstr(g_ptr_array_index(names, k + 1), ==, name);
         g_assert_cmpstr(g_ptr_array_index(types, k + 1), ==, type);
     }
@@ -246,16 +292,14 @@ check_runs(const Folder *f)
             g_autofree char *name = NULL;
             const char *type;
             double v;
-            if (k >= f->n_labels) {
-                assert_cell(st, (int)k + 1, ROW(f->runs, r)[k],
-                            g_ptr_array_index(types, k + 1), "runs");
-                continue;
-            }
-            varied_expect(h[k], ROW(f->runs, r)[k], &name, &type, &v);
-            if (g_str_equal(type, "REAL"))
+            runs_expect(f, k, r, &name, &type, &v);
+            if (!isnan(v)) {
+                g_assert_cmpint(sqlite3_column_type(st, (int)k + 1), ==,
+                                SQLITE_FLOAT);
                 g_assert_cmpfloat(sqlite3_column_double(st, (int)k + 1), ==,
                                   v);
-            else
+            }
+            if (k >= f->n_labels || isnan(v))
                 assert_cell(st, (int)k + 1, ROW(f->runs, r)[k], type,
                             "runs");
         }
@@ -469,6 +513,48 @@ test_sweep_tables(void)
                     ==, 4 * 5);
     g_assert_cmpint(db_count(f.db, "SELECT count(*) FROM meta WHERE run IS "
                                    "NULL AND key = 'varied'"), ==, 3);
+}
+
+/* A sweep whose runs.tsv already holds a varied duration as numbers in a
+ * trailing KEY_ms column (as a sweep may write it): the label stays text,
+ * the trailing column is REAL and identifies the runs in the per-run
+ * tables; the run folders' rows still match (their runs.tsv has no such
+ * column). */
+static void
+test_sweep_numeric_column(void)
+{
+    if (!hcli_have())
+        return;
+    g_autofree char *dir = hcli_scratch("export-numeric");
+    g_autofree char *out = g_build_filename(dir, "out", NULL);
+    make_sweep(dir, out);
+    g_autofree char *path = g_build_filename(out, "runs.tsv", NULL);
+    g_autoptr(GPtrArray) rows = tsv_read(path);
+    g_autoptr(GString) s = g_string_new(NULL);
+    for (guint r = 0; r < rows->len; r++) {
+        g_autofree char *line = g_strjoinv("\t", ROW(rows, r));
+        const char *label = ROW(rows, r)[0];
+        g_string_append_printf(s, "%s\t%s\n", line,
+                               r == 0 ? "link.a-dc.b-dc.delay_ms"
+                               : g_str_equal(label, "10ms") ? "10"
+                                                            : "1000");
+    }
+    g_assert_true(g_file_set_contents(path, s->str, -1, NULL));
+    g_auto(HCli) c = { 0 };
+    hcli_run(&c, NULL, "export", out, "--format", "sqlite", NULL);
+    g_test_message("%s", c.err);
+    g_assert_cmpint(c.status, ==, 0);
+    check_folder(out, "sweep");
+    g_auto(Folder) f = { 0 };
+    folder_open(&f, out, "sweep");
+    g_assert_cmpint(db_count(f.db, "SELECT count(*) FROM runs WHERE "
+                                   "\"link.a-dc.b-dc.delay\" = '1s' AND "
+                                   "\"link.a-dc.b-dc.delay_ms\" = 1000.0"),
+                    ==, 8);
+    g_assert_cmpint(db_count(f.db, "SELECT count(*) FROM latency WHERE "
+                                   "typeof(\"link.a-dc.b-dc.delay_ms\") = "
+                                   "'real'"), ==,
+                    db_count(f.db, "SELECT count(*) FROM latency"));
 }
 
 static void
@@ -814,6 +900,8 @@ main(int argc, char **argv)
                    "sqlite round-trip; bad input exits 2");
     g_test_add_func("/export/sqlite/compare", test_compare_tables);
     g_test_add_func("/export/sqlite/sweep", test_sweep_tables);
+    g_test_add_func("/export/sqlite/sweep-numeric-column",
+                    test_sweep_numeric_column);
     g_test_add_func("/export/sqlite/run", test_single_run);
     g_test_add_func("/export/sqlite/deterministic", test_deterministic);
     g_test_add_func("/export/sqlite/temp-cleaned", test_temp_cleaned);
