@@ -33,6 +33,17 @@ csv_field(GString *s, const char *text, gboolean is_text)
     g_string_append_c(s, '"');
 }
 
+/* A number's text: as written, with ".0" after a REAL value written
+ * without a decimal point or exponent, so that it reads back as a real
+ * number. */
+static void
+put_number(GString *s, const SimTablesCell *c)
+{
+    g_string_append(s, c->text);
+    if (c->type == SIM_TABLES_REAL && !strpbrk(c->text, ".eEn"))
+        g_string_append(s, ".0");
+}
+
 static gboolean
 csv_row(const SimTablesCell *cells, guint n, gpointer data, GError **error)
 {
@@ -40,8 +51,12 @@ csv_row(const SimTablesCell *cells, guint n, gpointer data, GError **error)
     for (guint k = 0; k < n; k++) {
         if (k)
             g_string_append_c(s, ',');
-        csv_field(s, cells[k].null ? NULL : cells[k].text,
-                  cells[k].type == SIM_TABLES_TEXT);
+        if (cells[k].null)
+            continue;
+        if (cells[k].type == SIM_TABLES_TEXT)
+            csv_field(s, cells[k].text, TRUE);
+        else
+            put_number(s, &cells[k]);
     }
     g_string_append(s, "\r\n");
     return TRUE;
@@ -119,7 +134,7 @@ json_row(const SimTablesCell *cells, guint n, gpointer data, GError **error)
         else if (cells[k].type == SIM_TABLES_TEXT)
             json_put_string(o->s, cells[k].text);
         else
-            g_string_append(o->s, cells[k].text);
+            put_number(o->s, &cells[k]);
     }
     g_string_append_c(o->s, '}');
     return TRUE;

@@ -477,6 +477,18 @@ assert_no_temps(const char *dir)
         g_assert_null(strstr(e, ".sqlite."));
 }
 
+static char *
+export_text(const char *out, const char *format, const char *table)
+{
+    g_auto(HCli) c = { 0 };
+    const char *args[] = { "export", out, "--format", format,
+                           table ? "--table" : NULL, table, NULL };
+    hcli_runv(&c, NULL, args);
+    g_test_message("%s", c.err);
+    g_assert_cmpint(c.status, ==, 0);
+    return g_steal_pointer(&c.out);
+}
+
 /* ---- tests ------------------------------------------------------------- */
 
 static void
@@ -555,6 +567,9 @@ test_sweep_numeric_column(void)
                                    "typeof(\"link.a-dc.b-dc.delay_ms\") = "
                                    "'real'"), ==,
                     db_count(f.db, "SELECT count(*) FROM latency"));
+    /* Written "1000" in runs.tsv, a real number in JSON. */
+    g_autofree char *json = export_text(out, "json", "runs");
+    g_assert_nonnull(strstr(json, "\"link.a-dc.b-dc.delay_ms\": 1000.0}"));
 }
 
 static void
@@ -681,18 +696,6 @@ check_csv(const char *out, const char *table, const char *csv)
     g_assert_cmpuint(r, ==, rows->len);
     sqlite3_finalize(st);
     sqlite3_close(db);
-}
-
-static char *
-export_text(const char *out, const char *format, const char *table)
-{
-    g_auto(HCli) c = { 0 };
-    const char *args[] = { "export", out, "--format", format,
-                           table ? "--table" : NULL, table, NULL };
-    hcli_runv(&c, NULL, args);
-    g_test_message("%s", c.err);
-    g_assert_cmpint(c.status, ==, 0);
-    return g_steal_pointer(&c.out);
 }
 
 /* CSV round trip, with a topology name that needs quoting. */
