@@ -33,32 +33,45 @@ csv_field(GString *s, const char *text, gboolean is_text)
     g_string_append_c(s, '"');
 }
 
-/* A number's text: as written, with ".0" after a REAL value written
- * without a decimal point or exponent, so that it reads back as a real
- * number. */
+/* What the row writers need. */
+typedef struct {
+    GString *s;
+    GPtrArray *columns;
+    guint rows;
+} TextOut;
+
+static SimTablesType
+column_type(const TextOut *o, guint k)
+{
+    return ((SimTablesColumn *)g_ptr_array_index(o->columns, k))->type;
+}
+
+/* A number's text: as written, with ".0" after a value of a REAL column
+ * written without a decimal point or exponent, so that it reads back as a
+ * real number (a seed too big for SQLite's integers stays as written). */
 static void
-put_number(GString *s, const SimTablesCell *c)
+put_number(GString *s, const SimTablesCell *c, SimTablesType column)
 {
     g_string_append(s, c->text);
-    if (c->type == SIM_TABLES_REAL && !strpbrk(c->text, ".eEn"))
+    if (column == SIM_TABLES_REAL && !strpbrk(c->text, ".eEn"))
         g_string_append(s, ".0");
 }
 
 static gboolean
 csv_row(const SimTablesCell *cells, guint n, gpointer data, GError **error)
 {
-    GString *s = data;
+    TextOut *o = data;
     for (guint k = 0; k < n; k++) {
         if (k)
-            g_string_append_c(s, ',');
+            g_string_append_c(o->s, ',');
         if (cells[k].null)
             continue;
         if (cells[k].type == SIM_TABLES_TEXT)
-            csv_field(s, cells[k].text, TRUE);
+            csv_field(o->s, cells[k].text, TRUE);
         else
-            put_number(s, &cells[k]);
+            put_number(o->s, &cells[k], column_type(o, k));
     }
-    g_string_append(s, "\r\n");
+    g_string_append(o->s, "\r\n");
     return TRUE;
 }
 
@@ -77,6 +90,7 @@ char *
 sim_tables_csv(SimTables *t, const char *table, GError **error)
 {
     g_autoptr(GPtrArray) cols = sim_tables_columns(t, table, error);
+    TextOut o = { NULL, cols, 0 };
     if (!cols)
         return NULL;
     GString *s = g_string_new(NULL);
@@ -87,7 +101,8 @@ sim_tables_csv(SimTables *t, const char *table, GError **error)
                   TRUE);
     }
     g_string_append(s, "\r\n");
-    if (!sim_tables_foreach(t, table, csv_row, s, error)) {
+    o.s = s;
+    if (!sim_tables_foreach(t, table, csv_row, &o, error)) {
         g_string_free(s, TRUE);
         return NULL;
     }
@@ -110,17 +125,10 @@ json_put_string(GString *s, const char *str)
     g_string_append_c(s, '"');
 }
 
-/* What json_row needs. */
-typedef struct {
-    GString *s;
-    GPtrArray *columns;
-    guint rows;
-} JsonOut;
-
 static gboolean
 json_row(const SimTablesCell *cells, guint n, gpointer data, GError **error)
 {
-    JsonOut *o = data;
+    TextOut *o = data;
     g_string_append(o->s, o->rows++ ? ",\n    {" : "\n    {");
     for (guint k = 0; k < n; k++) {
         if (k)
@@ -134,7 +142,7 @@ json_row(const SimTablesCell *cells, guint n, gpointer data, GError **error)
         else if (cells[k].type == SIM_TABLES_TEXT)
             json_put_string(o->s, cells[k].text);
         else
-            put_number(o->s, &cells[k]);
+            put_number(o->s, &cells[k], column_type(o, k));
     }
     g_string_append_c(o->s, '}');
     return TRUE;
@@ -157,7 +165,7 @@ sim_tables_json(SimTables *t, const char *const *tables, GError **error)
         tables = sim_tables_names();
     GString *s = g_string_new("{");
     for (guint i = 0; tables[i]; i++) {
-        JsonOut o = { s, sim_tables_columns(t, tables[i], error), 0 };
+        TextOut o = { s, sim_tables_columns(t, tables[i], error), 0 };
         if (!o.columns) {
             g_string_free(s, TRUE);
             return NULL;
