@@ -60,6 +60,8 @@ static const struct {
     { "nodes", "sip.dropped", T_INT },
     { "nodes", "sip.in_flight_end", T_INT },
     { "nodes", "responses.received", T_INT },
+    { "nodes", "calls.rejected", T_INT },
+    { "nodes", "memory.node_bytes_peak", T_INT },
     { "pairs", "node", T_TEXT },
     { "pairs", "peer", T_TEXT },
     { "pairs", "peer_ip", T_TEXT },
