@@ -44,8 +44,8 @@ endif
 $(CONFIG): scripts/deps.sh
 	@sh scripts/deps.sh build
 	@mkdir -p $(BUILD)
-	@{ echo "PKG_CFLAGS := $$(pkg-config --cflags glib-2.0 libssl libcrypto)"; \
-	   echo "PKG_LIBS := $$(pkg-config --libs glib-2.0 libssl libcrypto)"; \
+	@{ echo "PKG_CFLAGS := $$(pkg-config --cflags glib-2.0 libssl libcrypto sqlite3)"; \
+	   echo "PKG_LIBS := $$(pkg-config --libs glib-2.0 libssl libcrypto sqlite3)"; \
 	 } > $@.tmp && mv $@.tmp $@
 
 # The four layers (docs/architecture.md): sim/ < models/ < run/ < cli/.

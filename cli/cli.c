@@ -11,6 +11,7 @@
 
 #include "run/batch.h"
 #include "run/input.h"
+#include "run/sqlite.h"
 #include "run/world.h"
 
 const SimCmd sim_cmds[] = {
@@ -22,6 +23,8 @@ const SimCmd sim_cmds[] = {
       sim_cmd_sweep },
     { "plot", "RESULTS_DIR", "draw the plots of a results folder with gnuplot",
       sim_cmd_plot },
+    { "export", "RESULTS_DIR", "a results folder's tables as CSV, JSON or SQLite",
+      sim_cmd_export },
     { "check", "TOPOLOGY", "validate a topology without running it",
       sim_cmd_check },
     { "list", "", "list strategies, transports and topology key types",
@@ -289,6 +292,27 @@ sim_cli_cache(const char *verb, gboolean needed, char **cache_dir)
     *cache_dir = sim_batch_cache_dir();
     g_autoptr(GError) error = NULL;
     if (!needed || sim_batch_cache_ready(*cache_dir, &error))
+        return 0;
+    sim_cli_error(verb, "%s", error->message);
+    return SIM_EXIT_FAILURE;
+}
+
+/**
+ * sim_cli_database:
+ * @verb: the verb
+ * @dir: a results folder whose TSVs are written, locked by the caller
+ *
+ * Writes @dir/results.sqlite from the folder's TSVs (run/sqlite.h).  A
+ * failure does not stop the verb (its TSVs, table and plots are still
+ * good): it is printed and makes the exit status 1.
+ *
+ * Returns: 0, or 1 after printing why the database was not written.
+ */
+int
+sim_cli_database(const char *verb, const char *dir)
+{
+    g_autoptr(GError) error = NULL;
+    if (sim_sqlite_write_dir(dir, &error))
         return 0;
     sim_cli_error(verb, "%s", error->message);
     return SIM_EXIT_FAILURE;

@@ -39,6 +39,7 @@ int sim_cmd_run(int argc, char **argv);
 int sim_cmd_compare(int argc, char **argv);
 int sim_cmd_sweep(int argc, char **argv);
 int sim_cmd_plot(int argc, char **argv);
+int sim_cmd_export(int argc, char **argv);
 int sim_cmd_check(int argc, char **argv);
 int sim_cmd_list(int argc, char **argv);
 int sim_cmd_calibrate(int argc, char **argv);
@@ -83,6 +84,7 @@ int sim_cli_check_memory(const char *verb, const char *what,
                          guint64 max_bytes, gboolean force);
 int sim_cli_lock(const char *verb, const char *dir, SimLock **lock);
 int sim_cli_cache(const char *verb, gboolean needed, char **cache_dir);
+int sim_cli_database(const char *verb, const char *dir);
 
 /* Plots (cli/cmd_plot.c). */
 gboolean sim_plot_check_experiment(GKeyFile *kf, const char *path,

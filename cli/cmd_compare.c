@@ -274,6 +274,7 @@ compare_main(const char *path, CompareArgs *a)
         fprintf(stderr, "sipreuse compare: %s\n", error->message);
         return SIM_EXIT_FAILURE;
     }
+    rc = MAX(rc, sim_cli_database("compare", out));
     printf("%s (%s), %d replication%s per strategy\n%s\nresults: %s\n",
            topo->name, sim_protocol_name(topo->transport.protocol), a->reps,
            a->reps == 1 ? "" : "s", table, out);

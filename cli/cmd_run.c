@@ -178,7 +178,8 @@ run_main(const char *path, RunArgs *a)
         fprintf(stderr, "sipreuse run: %s\n", error->message);
         return SIM_EXIT_FAILURE;
     }
-    return run_print(r, a, &o, dir);
+    rc = sim_cli_database("run", dir);
+    return MAX(rc, run_print(r, a, &o, dir));
 }
 
 /**

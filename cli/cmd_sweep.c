@@ -526,9 +526,12 @@ sweep_main(const char *path, const SweepArgs *a)
         !sim_plot_summary(out, &summary, &error)) {
         fprintf(stderr, "sipreuse sweep: %s\n", error->message);
         rc = SIM_EXIT_FAILURE;
-    } else if (!a->no_plots && !sim_plot_dir(out, &error)) {
-        sim_cli_error("sweep", "plots: %s", error->message);
-        rc = MAX(rc, SIM_EXIT_FAILURE);
+    } else {
+        rc = MAX(rc, sim_cli_database("sweep", out));
+        if (!a->no_plots && !sim_plot_dir(out, &error)) {
+            sim_cli_error("sweep", "plots: %s", error->message);
+            rc = MAX(rc, SIM_EXIT_FAILURE);
+        }
     }
     if (summary)
         printf("\n%s", summary);

@@ -187,6 +187,33 @@ sim_out_n_run_keys(void)
 }
 
 /**
+ * sim_out_run_key_type:
+ * @key: a runs.tsv column name
+ *
+ * Returns: what the column holds, %SIM_OUT_KEY_UNKNOWN if @key is not one
+ *   of this version's runs.tsv keys.
+ */
+SimOutKeyType
+sim_out_run_key_type(const char *key)
+{
+    g_return_val_if_fail(key != NULL, SIM_OUT_KEY_UNKNOWN);
+    for (guint i = 0; i < N_COLUMNS; i++) {
+        if (!g_str_equal(out_columns[i].key, key))
+            continue;
+        switch (out_columns[i].type) {
+        case OUT_STR:
+            return SIM_OUT_KEY_TEXT;
+        case OUT_U64:
+            return SIM_OUT_KEY_INTEGER;
+        case OUT_F64:
+        default:
+            return SIM_OUT_KEY_REAL;
+        }
+    }
+    return SIM_OUT_KEY_UNKNOWN;
+}
+
+/**
  * sim_out_git_revision:
  *
  * Returns: (transfer none): the git revision compiled in via
@@ -689,7 +716,7 @@ static gboolean
 out_is_temp_name(const char *name)
 {
     static const char *const exts[] = { ".tsv", ".json", ".exp", ".topo",
-                                        ".dat", NULL };
+                                        ".dat", ".sqlite", NULL };
     gsize len = strlen(name);
     if (len < 8 || name[len - 7] != '.')
         return FALSE;

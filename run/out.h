@@ -38,6 +38,18 @@ typedef enum {
  * (topology strategy seed protocol). */
 #define SIM_OUT_N_LABEL_KEYS 4
 
+/* What a runs.tsv column holds (sim_out_run_key_type()). */
+typedef enum {
+    /* Not a runs.tsv key. */
+    SIM_OUT_KEY_UNKNOWN,
+    /* A name (topology, strategy, protocol). */
+    SIM_OUT_KEY_TEXT,
+    /* A whole number (0 to 2^64 - 1). */
+    SIM_OUT_KEY_INTEGER,
+    /* A real number, nan when there is no value. */
+    SIM_OUT_KEY_REAL,
+} SimOutKeyType;
+
 /* How to write. */
 typedef struct {
     /* Write sim.wall_s and sim.events_per_s as 0 (byte-identical output). */
@@ -70,6 +82,7 @@ typedef struct {
 /* Contract. */
 const char *const *sim_out_run_keys(void);
 guint sim_out_n_run_keys(void);
+SimOutKeyType sim_out_run_key_type(const char *key);
 const char *sim_out_git_revision(void);
 
 /* Per-run formats (transfer full strings). */

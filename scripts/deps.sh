@@ -23,9 +23,12 @@ build)
     if command -v pkg-config >/dev/null 2>&1; then
         pkg-config --atleast-version=2.74 glib-2.0 2>/dev/null || want libglib2.0-dev
         pkg-config --exists libssl libcrypto 2>/dev/null || want libssl-dev
+        # results.sqlite (run/sqlite.c).
+        pkg-config --exists sqlite3 2>/dev/null || want libsqlite3-dev
     else
         want libglib2.0-dev
         want libssl-dev
+        want libsqlite3-dev
     fi
     ;;
 fuzz)

@@ -155,7 +155,8 @@ static char *
 cli_texts(void)
 {
     static const char *const verbs[] = { "run", "compare", "sweep", "plot",
-                                         "check", "list", "calibrate" };
+                                         "export", "check", "list",
+                                         "calibrate" };
     GString *s = g_string_new(NULL);
     g_auto(HCli) top = { 0 };
     hcli_run(&top, NULL, "--help", NULL);
