@@ -50,7 +50,7 @@ $(CONFIG): scripts/deps.sh
 
 # The four layers (docs/architecture.md): sim/ < models/ < run/ < cli/.
 LAYERS := sim models run cli
-LIB_SRCS := $(filter-out cli/main.c %/tests/%,$(wildcard sim/*.c models/*.c models/*/*.c run/*.c cli/*.c))
+LIB_SRCS := $(filter-out cli/main.c $(wildcard */tests/*.c),$(wildcard sim/*.c models/*.c models/*/*.c run/*.c cli/*.c))
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 LIB := $(BUILD)/libsipreuse.a
 TESTUTIL_SRCS := $(foreach l,$(LAYERS),$(wildcard $(l)/tests/util_*.c))
