@@ -388,7 +388,7 @@ pcap_count(const char *data, gsize len, const char *prefix)
     return n;
 }
 
-/* --pcap writes every SIP message: one INVITE per call on this one-hop
+/* --pcap-sip writes every SIP message: one INVITE per call on this one-hop
  * topology and a 200 for each answered INVITE and each completed BYE, as
  * the run's own counters say; the same seed gives the same bytes. */
 static void
@@ -400,10 +400,10 @@ test_run_pcap(void)
     g_autofree char *cap = g_build_filename(dir, "a.pcap", NULL);
     g_autofree char *cap2 = g_build_filename(dir, "b.pcap", NULL);
     g_auto(Cli) x = { 0 }, y = { 0 };
-    cli_run(&x, "run", "topologies/pair.topo", "--out", dir, "--pcap", cap,
+    cli_run(&x, "run", "topologies/pair.topo", "--out", dir, "--pcap-sip", cap,
             "--no-timing", NULL);
     g_assert_cmpint(x.status, ==, 0);
-    cli_run(&y, "run", "topologies/pair.topo", "--out", dir, "--pcap", cap2,
+    cli_run(&y, "run", "topologies/pair.topo", "--out", dir, "--pcap-sip", cap2,
             "--no-timing", NULL);
     g_assert_cmpint(y.status, ==, 0);
     g_autofree char *json = read_file(dir, "summary.json");
@@ -420,10 +420,10 @@ test_run_pcap(void)
                          summary_value(json, "bye.completed"));
     /* An unwritable capture is a run-time failure with a message. */
     g_auto(Cli) z = { 0 };
-    cli_run(&z, "run", "topologies/pair.topo", "--out", dir, "--pcap",
+    cli_run(&z, "run", "topologies/pair.topo", "--out", dir, "--pcap-sip",
             "/nonexistent/dir/x.pcap", NULL);
     g_assert_cmpint(z.status, !=, 0);
-    g_assert_nonnull(strstr(z.err, "--pcap"));
+    g_assert_nonnull(strstr(z.err, "--pcap-sip"));
 }
 
 static void

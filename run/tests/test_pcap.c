@@ -178,7 +178,7 @@ witness(const char *file, const char *protocol, const char *strategy)
                                             tmp ? tmp : g_get_tmp_dir(),
                                             plain->name,
                                             protocol ? protocol : "own");
-    SimRunOptions opt = { .strategy = strategy, .pcap = path,
+    SimRunOptions opt = { .strategy = strategy, .pcap_sip = path,
                           .cache_dir = g_getenv("SIPREUSE_CACHE") };
     g_autoptr(SimRunResult) r = sim_world_run(topo, &opt, &error);
     g_assert_no_error(error);
