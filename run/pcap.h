@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Packet capture of the simulated SIP traffic (`sipreuse run --pcap`): one
+ * Packet capture of the simulated SIP traffic (`sipreuse run --pcap-sip`): one
  * libpcap record per SIP message handed to a transport, timestamped with
  * the simulated clock.
  */

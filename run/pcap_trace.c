@@ -99,8 +99,11 @@ struct _SimPcapTrace {
     GPtrArray *node_files;
     /* TraceFlow by TraceKey; looked up only, never iterated. */
     GHashTable *flows;
-    /* Next IP identification of fragmented datagrams, per source. */
+    /* Last IP identification of fragmented datagrams, per source. */
     GHashTable *ip_ids;
+    /* The identification of each fragmented datagram in flight, by
+     * packet, so its arrival shows the same one. */
+    GHashTable *in_flight_ids;
     /* Packets written (records, counting each IP fragment). */
     gsize n;
     /* Scratch for one packet. */
@@ -703,10 +706,30 @@ trace_sctp(SimPcapTrace *tr, const SimPacket *pkt, const SimPktInfo *d)
     set16(b, 2, (guint16)b->len);
 }
 
-/* Writes one packet (or its IP fragments) to @f. */
+/* The IP identification of a fragmented datagram: the next of its
+ * source when sent, the same when it arrives. */
+static guint16
+trace_frag_id(SimPcapTrace *tr, const SimPacket *pkt, SimNetCapPoint where)
+{
+    gpointer p = (gpointer)pkt;
+    if (where == SIM_NET_CAP_DELIVER) {
+        guint id = GPOINTER_TO_UINT(g_hash_table_lookup(tr->in_flight_ids,
+                                                        p));
+        g_hash_table_remove(tr->in_flight_ids, p);
+        return (guint16)id;
+    }
+    gpointer key = GUINT_TO_POINTER(pkt->src);
+    guint id = (GPOINTER_TO_UINT(g_hash_table_lookup(tr->ip_ids, key)) + 1) &
+               0xffff;
+    g_hash_table_replace(tr->ip_ids, key, GUINT_TO_POINTER(id));
+    g_hash_table_replace(tr->in_flight_ids, p, GUINT_TO_POINTER(id));
+    return (guint16)id;
+}
+
+/* Writes one packet (or its IP fragments, identified by @id) to @f. */
 static void
 trace_emit(SimPcapTrace *tr, TraceFile *f, SimTime when,
-           const SimPacket *pkt, const SimPktInfo *d)
+           const SimPacket *pkt, const SimPktInfo *d, guint16 id)
 {
     if (d->proto != SIM_IPPROTO_UDP) {
         trace_record(tr, f, when, tr->pkt->data, tr->pkt->len);
@@ -721,16 +744,13 @@ trace_emit(SimPcapTrace *tr, TraceFile *f, SimTime when,
         trace_record(tr, f, when, tr->pkt->data, tr->pkt->len);
         return;
     }
-    gpointer key = GUINT_TO_POINTER(pkt->src);
-    guint id = GPOINTER_TO_UINT(g_hash_table_lookup(tr->ip_ids, key)) + 1;
-    g_hash_table_replace(tr->ip_ids, key, GUINT_TO_POINTER(id));
     g_autoptr(GByteArray) frag = g_byte_array_new();
     for (guint off = 0; off < l4; off += per) {
         guint n = MIN(per, l4 - off);
         gboolean more = off + n < l4;
         g_byte_array_set_size(frag, 0);
         trace_ipv4(frag, pkt->src, pkt->dst, IPPROTO_UDP_, 20 + n,
-                   (guint16)id, (guint16)((more ? 0x2000 : 0) | off / 8));
+                   id, (guint16)((more ? 0x2000 : 0) | off / 8));
         set16(frag, 10, trace_ip_checksum(frag->data));
         g_byte_array_append(frag, tr->pkt->data + 20 + off, n);
         trace_record(tr, f, when, frag->data, frag->len);
@@ -790,10 +810,14 @@ trace_on_packet(SimNet *net, const SimPacket *pkt, SimNetCapPoint where,
     if (!trace_build(tr, pkt, where, &d))
         return;
     SimTime now = sim_evq_now(sim_net_ctx(net)->evq);
+    guint16 id = 0;
+    if (d.proto == SIM_IPPROTO_UDP &&
+        tr->pkt->len - 20 > ((trace_mtu(tr, pkt->src, pkt->dst) - 20) & ~7u))
+        id = trace_frag_id(tr, pkt, where);
     if (one)
-        trace_emit(tr, one, now, pkt, &d);
+        trace_emit(tr, one, now, pkt, &d, id);
     if (node)
-        trace_emit(tr, node, now, pkt, &d);
+        trace_emit(tr, node, now, pkt, &d, id);
 }
 
 static void
@@ -836,6 +860,7 @@ sim_pcap_trace_new(SimNet *net, const char *file, const char *dir)
     tr->flows = g_hash_table_new_full(trace_key_hash, trace_key_equal, NULL,
                                       trace_flow_free);
     tr->ip_ids = g_hash_table_new(g_direct_hash, g_direct_equal);
+    tr->in_flight_ids = g_hash_table_new(g_direct_hash, g_direct_equal);
     tr->pkt = g_byte_array_new();
     tr->msgbuf = g_byte_array_new();
     return tr;
@@ -951,6 +976,7 @@ sim_pcap_trace_free(SimPcapTrace *tr)
     g_ptr_array_unref(tr->node_files);
     g_hash_table_unref(tr->flows);
     g_hash_table_unref(tr->ip_ids);
+    g_hash_table_unref(tr->in_flight_ids);
     g_byte_array_unref(tr->pkt);
     g_byte_array_unref(tr->msgbuf);
     g_free(tr);
