@@ -416,7 +416,7 @@ cap_sctp(Cap *c, guint8 *s, guint len)
         case 0: {
             c->data++;
             gint64 *k = g_new(gint64, 1);
-            *k = (gint64)vtag << 32 | be32(ch + 4);
+            *k = (gint64)((guint64)vtag << 32 | be32(ch + 4));
             if (!g_hash_table_contains(c->tsns, k)) {
                 g_hash_table_add(c->tsns, k);
                 c->data_first++;
@@ -487,7 +487,7 @@ cap_packet(Cap *c, guint8 *ip, guint len)
     if (proto == 17 && (frag & 0x3fff)) {
         /* A fragment: gather by (source, id) until the last one. */
         c->fragments++;
-        gint64 k = (gint64)be32(ip + 12) << 16 | be16(ip + 4);
+        gint64 k = (gint64)((guint64)be32(ip + 12) << 16 | be16(ip + 4));
         GByteArray *b = g_hash_table_lookup(c->frags, &k);
         if (!b) {
             b = g_byte_array_new();
