@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The packet capture as a second witness.  Every sample topology runs with
- * --pcap; the capture is read back here with a parser of its own (libpcap
+ * --pcap-sip; the capture is read back here with a parser of its own (libpcap
  * record headers, IPv4, UDP/TCP/SCTP headers) and, for each node, the SIP
  * requests and responses addressed to it are counted and compared with
  * what the node itself counted (nodes.tsv requests.received and
