@@ -39,14 +39,24 @@
  *
  * Bytes of a TCP stream are kept per direction from the model's stream
  * writes (sim_net_capture_stream) and copied into each segment, so a
- * retransmission carries the same bytes as the original.
+ * retransmission carries the same bytes as the original; bytes the peer
+ * has acknowledged are dropped as the run goes (keeping a margin for a late
+ * duplicate a per-node file shows arriving).  Files are written as the run
+ * goes, a megabyte at a time, to a temporary file beside the target that
+ * is renamed into place at the end, so a long capture does not sit in
+ * memory and a failed run leaves no partial file.
  */
 #define G_LOG_DOMAIN "sim-pcap"
 
 #include "run/pcap_trace.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
 
 #include "models/capture.h"
 #include "models/sip/message.h"
@@ -77,14 +87,30 @@ typedef struct {
     guint gen;
     /* A FIN or RST went this way in the current incarnation. */
     gboolean closed;
-    /* Stream bytes from offset 1 (the first data byte). */
+    /* Stream bytes from sequence number base + 1 (the first data byte is
+     * sequence number 1); what the peer acknowledged is dropped, less a
+     * margin, once it grows past TRACE_TRIM. */
+    guint64 base;
     GByteArray *bytes;
 } TraceFlow;
 
-/* One output file. */
+/* Acknowledged stream bytes dropped at once, and those kept below the
+ * acknowledgement (for a late duplicate a per-node file shows arriving). */
+#define TRACE_TRIM (256u * 1024u)
+#define TRACE_TRIM_KEEP (64u * 1024u)
+/* Bytes a file keeps in memory before appending them to its file. */
+#define TRACE_SPILL (1u << 20)
+
+/* One output file: written to a temporary file beside it as the run goes
+ * (a megabyte at a time), renamed into place at the end. */
 typedef struct {
     char *path;
+    char *tmp;
+    /* The option that named it, for messages. */
+    const char *opt;
     GByteArray *buf;
+    /* errno of the first failed append, 0 if none. */
+    int err;
 } TraceFile;
 
 struct _SimPcapTrace {
@@ -221,13 +247,49 @@ trace_isn(const TraceFlow *f)
 
 /* ---- files ------------------------------------------------------------ */
 
+static void put32_host(GByteArray *b, guint32 v);
+
+/* Creates the temporary file beside @path and writes the libpcap global
+ * header into it. */
 static TraceFile *
-trace_file_new(const char *path)
+trace_file_new(const char *path, const char *opt, GError **error)
 {
+    g_autofree char *tmp = g_strdup_printf("%s.XXXXXX", path);
+    int fd = g_mkstemp_full(tmp, O_WRONLY, 0644);
+    if (fd < 0) {
+        int e = errno;
+        g_set_error(error, SIM_PCAP_ERROR, SIM_PCAP_ERROR_WRITE, "%s %s: %s",
+                    opt, path, g_strerror(e));
+        return NULL;
+    }
+    close(fd);
     TraceFile *f = g_new0(TraceFile, 1);
     f->path = g_strdup(path);
+    f->tmp = g_steal_pointer(&tmp);
+    f->opt = opt;
     f->buf = g_byte_array_new();
+    put32_host(f->buf, TRACE_MAGIC_NS);
+    guint16 v[2] = { 2, 4 };
+    g_byte_array_append(f->buf, (const guint8 *)v, 4);
+    put32_host(f->buf, 0);
+    put32_host(f->buf, 0);
+    put32_host(f->buf, TRACE_SNAPLEN);
+    put32_host(f->buf, TRACE_LINKTYPE_RAW);
     return f;
+}
+
+/* Appends what @f holds in memory to its temporary file. */
+static void
+trace_file_spill(TraceFile *f)
+{
+    if (!f->buf->len || f->err)
+        return;
+    FILE *fp = fopen(f->tmp, "ab");
+    if (!fp || fwrite(f->buf->data, 1, f->buf->len, fp) != f->buf->len)
+        f->err = errno ? errno : EIO;
+    if (fp && fclose(fp) != 0 && !f->err)
+        f->err = errno ? errno : EIO;
+    g_byte_array_set_size(f->buf, 0);
 }
 
 static void
@@ -236,6 +298,9 @@ trace_file_free(gpointer p)
     TraceFile *f = p;
     if (!f)
         return;
+    if (f->tmp)
+        g_remove(f->tmp);
+    g_free(f->tmp);
     g_free(f->path);
     g_byte_array_unref(f->buf);
     g_free(f);
@@ -250,6 +315,8 @@ trace_record(SimPcapTrace *tr, TraceFile *f, SimTime when, const guint8 *pkt,
     put32_host(f->buf, len);
     put32_host(f->buf, len);
     g_byte_array_append(f->buf, pkt, len);
+    if (f->buf->len >= TRACE_SPILL)
+        trace_file_spill(f);
     tr->n++;
 }
 
@@ -594,13 +661,28 @@ trace_tcp(SimPcapTrace *tr, const SimPacket *pkt, const SimPktInfo *d,
         put32(b, tsecr);
     }
     if (d->len) {
-        /* Stream bytes [seq, seq + len); offset 1 is the first. */
+        /* Stream bytes [seq, seq + len): zeros for any already dropped. */
         guint64 off = d->seq ? d->seq - 1 : 0;
-        guint64 have = f->bytes->len > off ? f->bytes->len - off : 0;
-        guint32 n = (guint32)MIN(have, (guint64)d->len);
+        guint32 gone = off < f->base
+                           ? (guint32)MIN(f->base - off, (guint64)d->len)
+                           : 0;
+        put_zero(b, gone);
+        off += gone;
+        guint64 at = off - f->base;
+        guint64 have = f->bytes->len > at ? f->bytes->len - at : 0;
+        guint32 n = (guint32)MIN(have, (guint64)(d->len - gone));
         if (n)
-            g_byte_array_append(b, f->bytes->data + off, n);
-        put_zero(b, d->len - n);
+            g_byte_array_append(b, f->bytes->data + at, n);
+        put_zero(b, d->len - gone - n);
+    }
+    /* What the peer acknowledged is never sent again. */
+    if (where == SIM_NET_CAP_SEND && (fl & SIM_PKT_TCP_ACK) &&
+        d->ack > back->base + TRACE_TRIM + TRACE_TRIM_KEEP + 1) {
+        guint64 upto = MIN(d->ack - 1 - TRACE_TRIM_KEEP,
+                           back->base + back->bytes->len);
+        g_byte_array_remove_range(back->bytes, 0,
+                                  (guint)(upto - back->base));
+        back->base = upto;
     }
 }
 
@@ -826,9 +908,14 @@ trace_on_stream(SimNet *net, const SimNetStreamWrite *w, gpointer data)
     SimPcapTrace *tr = data;
     TraceFlow *f = trace_flow(tr, w->src, w->sport, w->dst, w->dport);
     /* Offset 1 again: a new connection on the port pair. */
-    if (w->seq <= 1)
+    if (w->seq <= 1) {
         g_byte_array_set_size(f->bytes, 0);
+        f->base = 0;
+    }
     guint64 off = w->seq ? w->seq - 1 : 0;
+    if (off < f->base)
+        return;
+    off -= f->base;
     if (f->bytes->len < off)
         put_zero(f->bytes, off - f->bytes->len);
     g_byte_array_set_size(f->bytes, (guint)off);
@@ -842,18 +929,21 @@ trace_on_stream(SimNet *net, const SimNetStreamWrite *w, gpointer data)
  * @net: the network to capture
  * @file: (nullable): one capture point, at the senders, into this file
  * @dir: (nullable): one capture point per node, into DIR/NODE.pcap
+ *   (created if needed)
+ * @error: return location for a #SIM_PCAP_ERROR
  *
- * Returns: (transfer full): a trace; add the nodes (for @dir), then
- *   install it before the run starts.
+ * Returns: (transfer full) (nullable): a trace, whose file is already
+ *   being written (as a temporary file beside it); add the nodes (for
+ *   @dir), then install it before the run starts.  %NULL if the file or
+ *   folder cannot be created.
  */
 SimPcapTrace *
-sim_pcap_trace_new(SimNet *net, const char *file, const char *dir)
+sim_pcap_trace_new(SimNet *net, const char *file, const char *dir,
+                   GError **error)
 {
-    SimPcapTrace *tr = g_new0(SimPcapTrace, 1);
+    g_autoptr(SimPcapTrace) tr = g_new0(SimPcapTrace, 1);
     tr->net = net;
     tr->cap = (SimNetCapture){ trace_on_packet, trace_on_stream, tr };
-    if (file)
-        tr->file = trace_file_new(file);
     tr->dir = g_strdup(dir);
     tr->nodes = g_hash_table_new(g_direct_hash, g_direct_equal);
     tr->node_files = g_ptr_array_new_with_free_func(trace_file_free);
@@ -863,7 +953,15 @@ sim_pcap_trace_new(SimNet *net, const char *file, const char *dir)
     tr->in_flight_ids = g_hash_table_new(g_direct_hash, g_direct_equal);
     tr->pkt = g_byte_array_new();
     tr->msgbuf = g_byte_array_new();
-    return tr;
+    if (file && !(tr->file = trace_file_new(file, "--pcap", error)))
+        return NULL;
+    if (dir && g_mkdir_with_parents(dir, 0755) != 0) {
+        int e = errno;
+        g_set_error(error, SIM_PCAP_ERROR, SIM_PCAP_ERROR_WRITE,
+                    "--pcap-per-node %s: %s", dir, g_strerror(e));
+        return NULL;
+    }
+    return g_steal_pointer(&tr);
 }
 
 /**
@@ -871,19 +969,27 @@ sim_pcap_trace_new(SimNet *net, const char *file, const char *dir)
  * @tr: a trace
  * @ip: a node's address
  * @name: its name (the file DIR/NAME.pcap)
+ * @error: return location for a #SIM_PCAP_ERROR
  *
- * Gives the node its own capture point (per-node mode only).
+ * Gives the node its own capture point (per-node mode only; nodes sharing
+ * an address share the first one's).
+ *
+ * Returns: %FALSE if its file cannot be created.
  */
-void
-sim_pcap_trace_add_node(SimPcapTrace *tr, SimIp ip, const char *name)
+gboolean
+sim_pcap_trace_add_node(SimPcapTrace *tr, SimIp ip, const char *name,
+                        GError **error)
 {
     if (!tr->dir || g_hash_table_contains(tr->nodes, GUINT_TO_POINTER(ip)))
-        return;
+        return TRUE;
     g_autofree char *base = g_strdup_printf("%s.pcap", name);
     g_autofree char *path = g_build_filename(tr->dir, base, NULL);
-    TraceFile *f = trace_file_new(path);
+    TraceFile *f = trace_file_new(path, "--pcap-per-node", error);
+    if (!f)
+        return FALSE;
     g_ptr_array_add(tr->node_files, f);
     g_hash_table_insert(tr->nodes, GUINT_TO_POINTER(ip), f);
+    return TRUE;
 }
 
 /**
@@ -910,53 +1016,39 @@ sim_pcap_trace_n_packets(const SimPcapTrace *tr)
     return tr->n;
 }
 
+/* Appends the rest of @f and renames it into place. */
 static gboolean
-trace_file_write(const TraceFile *f, const char *opt, GError **error)
+trace_file_finish(TraceFile *f, GError **error)
 {
-    g_autoptr(GByteArray) out = g_byte_array_sized_new(f->buf->len + 24);
-    put32_host(out, TRACE_MAGIC_NS);
-    guint16 v[2] = { 2, 4 };
-    g_byte_array_append(out, (const guint8 *)v, 4);
-    put32_host(out, 0);
-    put32_host(out, 0);
-    put32_host(out, TRACE_SNAPLEN);
-    put32_host(out, TRACE_LINKTYPE_RAW);
-    g_byte_array_append(out, f->buf->data, f->buf->len);
-    g_autoptr(GError) e = NULL;
-    if (!g_file_set_contents_full(f->path, (const char *)out->data, out->len,
-                                  G_FILE_SET_CONTENTS_CONSISTENT, 0644, &e)) {
+    trace_file_spill(f);
+    if (!f->err && g_rename(f->tmp, f->path) != 0)
+        f->err = errno;
+    if (f->err) {
         g_set_error(error, SIM_PCAP_ERROR, SIM_PCAP_ERROR_WRITE, "%s %s: %s",
-                    opt, f->path, e->message);
+                    f->opt, f->path, g_strerror(f->err));
         return FALSE;
     }
+    g_clear_pointer(&f->tmp, g_free);
     return TRUE;
 }
 
 /**
  * sim_pcap_trace_write:
- * @tr: a trace
+ * @tr: a trace (uninstalled: nothing more is captured)
  * @error: return location for a #SIM_PCAP_ERROR
  *
- * Writes the capture file, or every node's file (creating the folder);
- * each atomically.
+ * Finishes the capture file and every node's file, each renamed into place
+ * whole.
  *
  * Returns: TRUE if everything was written.
  */
 gboolean
 sim_pcap_trace_write(SimPcapTrace *tr, GError **error)
 {
-    if (tr->file && !trace_file_write(tr->file, "--pcap", error))
+    if (tr->file && !trace_file_finish(tr->file, error))
         return FALSE;
-    if (!tr->dir)
-        return TRUE;
-    if (g_mkdir_with_parents(tr->dir, 0755) != 0) {
-        g_set_error(error, SIM_PCAP_ERROR, SIM_PCAP_ERROR_WRITE,
-                    "--pcap-per-node %s: %s", tr->dir, g_strerror(errno));
-        return FALSE;
-    }
     for (guint i = 0; i < tr->node_files->len; i++)
-        if (!trace_file_write(g_ptr_array_index(tr->node_files, i),
-                              "--pcap-per-node", error))
+        if (!trace_file_finish(g_ptr_array_index(tr->node_files, i), error))
             return FALSE;
     return TRUE;
 }

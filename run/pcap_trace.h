@@ -17,8 +17,9 @@ G_BEGIN_DECLS
 typedef struct _SimPcapTrace SimPcapTrace;
 
 SimPcapTrace *sim_pcap_trace_new(SimNet *net, const char *file,
-                                 const char *dir);
-void sim_pcap_trace_add_node(SimPcapTrace *tr, SimIp ip, const char *name);
+                                 const char *dir, GError **error);
+gboolean sim_pcap_trace_add_node(SimPcapTrace *tr, SimIp ip,
+                                 const char *name, GError **error);
 void sim_pcap_trace_install(SimPcapTrace *tr);
 gsize sim_pcap_trace_n_packets(const SimPcapTrace *tr);
 gboolean sim_pcap_trace_write(SimPcapTrace *tr, GError **error);

@@ -199,10 +199,14 @@ world_build_net(World *w, GError **error)
             sim_net_name_interface(w->net, w->nodes[i].ip, n->name);
     }
     if (w->opt->pcap || w->opt->pcap_dir) {
-        w->trace = sim_pcap_trace_new(w->net, w->opt->pcap, w->opt->pcap_dir);
+        w->trace = sim_pcap_trace_new(w->net, w->opt->pcap, w->opt->pcap_dir,
+                                      error);
+        if (!w->trace)
+            return FALSE;
         for (guint i = 0; i < topo->n_nodes; i++)
-            sim_pcap_trace_add_node(w->trace, w->nodes[i].ip,
-                                    topo->nodes[i].name);
+            if (!sim_pcap_trace_add_node(w->trace, w->nodes[i].ip,
+                                         topo->nodes[i].name, error))
+                return FALSE;
         sim_pcap_trace_install(w->trace);
     }
     return TRUE;
