@@ -30,6 +30,8 @@ typedef struct {
     char *out;
     char *format;
     char *pcap;
+    char *pcap_sip;
+    char *pcap_dir;
     gboolean no_timing;
     /* --progress, --quiet. */
     gboolean progress;
@@ -49,6 +51,8 @@ run_args_clear(RunArgs *a)
     g_free(a->out);
     g_free(a->format);
     g_free(a->pcap);
+    g_free(a->pcap_sip);
+    g_free(a->pcap_dir);
     g_free(a->max_memory_text);
 }
 
@@ -156,6 +160,8 @@ run_main(const char *path, RunArgs *a)
         .overrides = (const char *const *)a->sets,
         .cache_dir = cache,
         .pcap = a->pcap,
+        .pcap_sip = a->pcap_sip,
+        .pcap_dir = a->pcap_dir,
     };
     /* Progress of a run longer than a few seconds (from the start with
      * --progress). */
@@ -214,7 +220,16 @@ sim_cmd_run(int argc, char **argv)
         { "format", 0, 0, G_OPTION_ARG_STRING, &a.format,
           "Print the summary to stdout as text, json or tsv", "FMT" },
         { "pcap", 0, 0, G_OPTION_ARG_FILENAME, &a.pcap,
-          "Write the simulated SIP traffic as a packet capture", "FILE" },
+          "Write every packet the simulated network carries (TCP, SCTP, "
+          "UDP, TLS records, as each sender puts them on the wire) as a "
+          "packet capture", "FILE" },
+        { "pcap-per-node", 0, 0, G_OPTION_ARG_FILENAME, &a.pcap_dir,
+          "Write one packet capture per node, DIR/NODE.pcap, with what it "
+          "sent and what reached it (losses show as gaps)", "DIR" },
+        { "pcap-sip", 0, 0, G_OPTION_ARG_FILENAME, &a.pcap_sip,
+          "Write each SIP message as cleartext over its transport, one "
+          "packet per message (no handshakes, ACKs or retransmissions)",
+          "FILE" },
         { "no-timing", 0, 0, G_OPTION_ARG_NONE, &a.no_timing,
           "Write the wall-clock columns sim.wall_s and sim.events_per_s "
           "as 0 (also $SIPREUSE_NO_TIMING=1)", NULL },

@@ -57,6 +57,8 @@ typedef struct _NetIface {
 } NetIface;
 
 struct _SimNet {
+    /* Public head (the capture), first so sim_net_capturing() sees it. */
+    SimNetHead head;
     /* The run. */
     SimCtx *ctx;
     /* Parameters of unlisted site pairs. */
@@ -362,6 +364,38 @@ sim_net_set_drop_hook(SimNet *net, SimNetDropFunc func, gpointer data)
 }
 
 /**
+ * sim_net_set_capture:
+ * @net: a network
+ * @capture: (nullable): callbacks, kept by pointer until replaced; %NULL
+ *   for none
+ *
+ * Installs a packet capture: @capture->packet sees every packet put on the
+ * wire (the bytes counted in "bytes.wire") and every packet handed to a
+ * protocol handler; @capture->stream sees what stream protocols append to
+ * their byte streams.  Capturing changes nothing in the run.
+ */
+void
+sim_net_set_capture(SimNet *net, const SimNetCapture *capture)
+{
+    net->head.capture = capture;
+}
+
+/**
+ * sim_net_capture_stream:
+ * @net: a network with a capture installed
+ * @w: what was appended
+ *
+ * Tells the capture that a stream protocol appended a message.
+ */
+void
+sim_net_capture_stream(SimNet *net, const SimNetStreamWrite *w)
+{
+    const SimNetCapture *cap = net->head.capture;
+    if (cap && cap->stream)
+        cap->stream(net, w, cap->data);
+}
+
+/**
  * sim_net_packet_new:
  * @net: a network
  *
@@ -437,6 +471,9 @@ net_deliver(SimEvq *q, gpointer data)
                                       : SIM_NET_DROP_NO_HANDLER);
         return;
     }
+    if (G_UNLIKELY(net->head.capture))
+        net->head.capture->packet(net, pkt, SIM_NET_CAP_DELIVER,
+                                  net->head.capture->data);
     ifc->handlers[pkt->proto].func(net, pkt, ifc->handlers[pkt->proto].data);
 }
 
@@ -513,6 +550,9 @@ sim_net_send(SimNet *net, SimPacket *pkt)
         net->bytes_wire->value += pkt->size;
         net->packets_sent->value++;
     }
+    if (G_UNLIKELY(net->head.capture))
+        net->head.capture->packet(net, pkt, SIM_NET_CAP_SEND,
+                                  net->head.capture->data);
     guint dsite = dst ? dst->site : src->site;
     NetQueue *nq = net_queue(src, dsite);
     const SimPathParams *p = dst ? net_queue_path(net, nq, src->site, dsite)

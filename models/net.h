@@ -91,6 +91,41 @@ typedef void (*SimNetRecvFunc)(SimNet *net, SimPacket *pkt, gpointer data);
 typedef gboolean (*SimNetDropFunc)(SimNet *net, const SimPacket *pkt,
                                    gpointer data);
 
+/* Packet capture (the run layer's --pcap): where a packet was seen. */
+typedef enum {
+    /* Put on the wire by its source (every packet counted in
+     * "bytes.wire", the ones the path then loses included). */
+    SIM_NET_CAP_SEND,
+    /* Handed to the destination's protocol handler. */
+    SIM_NET_CAP_DELIVER,
+} SimNetCapPoint;
+
+/* A message appended to a byte stream (TCP): its first byte has stream
+ * offset @seq on the connection @src -> @dst. */
+typedef struct {
+    SimIp src, dst;
+    guint16 sport, dport;
+    SimIpProto proto;
+    guint64 seq;
+    /* The message (a SimMsg, opaque here), valid during the call. */
+    gconstpointer msg;
+} SimNetStreamWrite;
+
+/* The capture callbacks; read-only views, valid during the call only.  A
+ * capture never changes what the network or a protocol does. */
+typedef struct {
+    void (*packet)(SimNet *net, const SimPacket *pkt, SimNetCapPoint where,
+                   gpointer data);
+    void (*stream)(SimNet *net, const SimNetStreamWrite *w, gpointer data);
+    gpointer data;
+} SimNetCapture;
+
+/* The public head of a SimNet: lets protocols test for a capture inline. */
+typedef struct {
+    /* (nullable): the installed capture. */
+    const SimNetCapture *capture;
+} SimNetHead;
+
 /* Life cycle and set-up. */
 SimNet *sim_net_new(SimCtx *ctx, const SimPathParams *defaults);
 void sim_net_free(SimNet *net);
@@ -105,6 +140,16 @@ void sim_net_set_handler(SimNet *net, SimIp ip, SimIpProto proto,
 gpointer sim_net_get_handler_data(SimNet *net, SimIp ip, SimIpProto proto);
 void sim_net_set_interface_up(SimNet *net, SimIp ip, gboolean up);
 void sim_net_set_drop_hook(SimNet *net, SimNetDropFunc func, gpointer data);
+void sim_net_set_capture(SimNet *net, const SimNetCapture *capture);
+
+/* TRUE when a capture is installed: the one branch a protocol pays. */
+static inline gboolean
+sim_net_capturing(const SimNet *net)
+{
+    return G_UNLIKELY(((const SimNetHead *)net)->capture != NULL);
+}
+
+void sim_net_capture_stream(SimNet *net, const SimNetStreamWrite *w);
 
 /* Packets. */
 SimPacket *sim_net_packet_new(SimNet *net);

@@ -21,7 +21,7 @@
 
 #include <string.h>
 
-#include "models/transport.h"
+#include "models/capture.h"
 
 /* RFC 9260 section 16 parameters (RTO.Min is cfg.rto_min when set). */
 #define SIM_SCTP_RTO_INITIAL SIM_S(1)
@@ -1902,3 +1902,88 @@ const SimTransportOps sim_transport_sctp = {
     .abort = sctp_abort,
     .crash = sctp_crash,
 };
+
+/* ---- Capture ----------------------------------------------------------- */
+
+/* The RFC 9260 type code of each modelled chunk type. */
+static const SimPktChunkType sctp_chunk_codes[SIM_SCTP_CID_N] = {
+    [SIM_SCTP_CID_DATA] = SIM_PKT_SCTP_DATA,
+    [SIM_SCTP_CID_INIT] = SIM_PKT_SCTP_INIT,
+    [SIM_SCTP_CID_INIT_ACK] = SIM_PKT_SCTP_INIT_ACK,
+    [SIM_SCTP_CID_SACK] = SIM_PKT_SCTP_SACK,
+    [SIM_SCTP_CID_ABORT] = SIM_PKT_SCTP_ABORT,
+    [SIM_SCTP_CID_SHUTDOWN] = SIM_PKT_SCTP_SHUTDOWN,
+    [SIM_SCTP_CID_SHUTDOWN_ACK] = SIM_PKT_SCTP_SHUTDOWN_ACK,
+    [SIM_SCTP_CID_COOKIE_ECHO] = SIM_PKT_SCTP_COOKIE_ECHO,
+    [SIM_SCTP_CID_COOKIE_ACK] = SIM_PKT_SCTP_COOKIE_ACK,
+    [SIM_SCTP_CID_SHUTDOWN_COMPLETE] = SIM_PKT_SCTP_SHUTDOWN_COMPLETE,
+};
+
+/* Bytes the model counts for chunk @ch (the sizes given to
+ * sctp_out_add and sctp_reply). */
+static guint32
+sctp_chunk_size(const SctpChunk *ch)
+{
+    switch (ch->type) {
+    case SIM_SCTP_CID_DATA:
+        return SIM_SCTP_DATA_HEADER + sctp_pad4(ch->u.data.len);
+    case SIM_SCTP_CID_INIT: return SIM_SCTP_INIT_SIZE;
+    case SIM_SCTP_CID_INIT_ACK: return SIM_SCTP_INIT_ACK_SIZE;
+    case SIM_SCTP_CID_COOKIE_ECHO: return SIM_SCTP_COOKIE_ECHO_SIZE;
+    case SIM_SCTP_CID_SACK:
+        return SIM_SCTP_SACK_SIZE + SIM_SCTP_GAP_SIZE * ch->ngaps;
+    case SIM_SCTP_CID_SHUTDOWN: return SIM_SCTP_SHUTDOWN_SIZE;
+    default: return SIM_SCTP_SMALL_CHUNK;
+    }
+}
+
+/**
+ * sim_sctp_describe:
+ * @pkt: an SCTP packet
+ * @out: (out): its verification tag and chunks (proto already set)
+ *
+ * Describes a packet for a packet capture; reads only.
+ */
+void
+sim_sctp_describe(const SimPacket *pkt, SimPktInfo *out)
+{
+    const SctpPkt *p = pkt->payload;
+    out->vtag = p->vtag;
+    out->nchunks = MIN(p->nchunks, SIM_PKT_MAX_CHUNKS);
+    for (guint k = 0; k < out->nchunks; k++) {
+        const SctpChunk *ch = &p->chunks[k];
+        SimPktChunk *o = &out->chunks[k];
+        o->type = sctp_chunk_codes[ch->type];
+        o->flags = ch->flags;
+        o->size = sctp_chunk_size(ch);
+        o->tsn = ch->tsn;
+        switch (ch->type) {
+        case SIM_SCTP_CID_DATA:
+            o->stream = ch->stream;
+            o->ssn = ch->ssn;
+            o->len = ch->u.data.len;
+            o->msg = ch->u.data.msg;
+            break;
+        case SIM_SCTP_CID_INIT:
+            o->tag = ch->u.init.tag;
+            o->os = ch->u.init.os;
+            o->is = ch->u.init.is;
+            break;
+        case SIM_SCTP_CID_INIT_ACK:
+            o->tag = ch->u.cookie.my_tag;
+            o->tsn = ch->u.cookie.my_tsn;
+            o->os = ch->u.cookie.os;
+            o->is = ch->u.cookie.is;
+            break;
+        case SIM_SCTP_CID_SACK:
+            o->ngaps = MIN(ch->ngaps, SIM_PKT_MAX_GAPS);
+            for (guint g = 0; g < o->ngaps; g++) {
+                o->gap_start[g] = ch->u.gaps[g].start;
+                o->gap_end[g] = ch->u.gaps[g].end;
+            }
+            break;
+        default:
+            break;
+        }
+    }
+}

@@ -41,7 +41,7 @@
  */
 #define G_LOG_DOMAIN "sim-tcp"
 
-#include "models/transport.h"
+#include "models/capture.h"
 
 /* TCP header bytes without options. */
 #define SIM_TCP_HEADER 20
@@ -1444,6 +1444,11 @@ tcp_send(SimConn *conn, guint stream, SimMsg *m)
     }
     c->snd_end += m->len;
     tcp_q_push(c, sim_msg_ref(m), c->snd_end);
+    if (sim_net_capturing(c->ts->host->net))
+        sim_net_capture_stream(c->ts->host->net, &(SimNetStreamWrite){
+            .src = conn->local.ip, .dst = conn->remote.ip,
+            .sport = conn->local.port, .dport = conn->remote.port,
+            .proto = SIM_IPPROTO_TCP, .seq = c->snd_end - m->len, .msg = m });
     sim_conn_touch(conn);
     tcp_output(c);
     tcp_update_mem(c);
@@ -1511,3 +1516,27 @@ const SimTransportOps sim_transport_tcp = {
     .abort = tcp_abort,
     .crash = tcp_crash,
 };
+
+/* ---- Capture ----------------------------------------------------------- */
+
+/**
+ * sim_tcp_describe:
+ * @pkt: a TCP packet
+ * @out: (out): its segment's header fields (proto already set)
+ *
+ * Describes a segment for a packet capture; reads only.
+ */
+void
+sim_tcp_describe(const SimPacket *pkt, SimPktInfo *out)
+{
+    const TcpSeg *s = pkt->payload;
+    out->tcp_flags = (s->flags & SIM_TCPF_SYN ? SIM_PKT_TCP_SYN : 0) |
+                     (s->flags & SIM_TCPF_ACK ? SIM_PKT_TCP_ACK : 0) |
+                     (s->flags & SIM_TCPF_FIN ? SIM_PKT_TCP_FIN : 0) |
+                     (s->flags & SIM_TCPF_RST ? SIM_PKT_TCP_RST : 0);
+    out->seq = s->seq;
+    out->ack = s->ack;
+    out->len = s->len;
+    out->tsval = s->tsval;
+    out->tsecr = s->tsecr;
+}

@@ -16,6 +16,8 @@
 
 #include "models/tls.h"
 
+#include "models/capture.h"
+
 #include <string.h>
 
 /* Handshake message lengths (4-byte header included), SPEC 3.2. */
@@ -137,6 +139,10 @@ typedef struct {
     /* Application data: the upper message and its stream. */
     SimMsg *app;
     guint stream;
+    /* For a capture's description (sim_tls_describe): the connection's
+     * version, and whether its handshake is resumed and asked for a
+     * client certificate, when the record was sent. */
+    guint8 version, resumed, cert_request;
 } TlsRecord;
 
 typedef struct _TlsConn TlsConn;
@@ -475,6 +481,9 @@ tls_send_record(TlsConn *tc, TlsRecord *r, gboolean handshake)
 {
     if (handshake)
         tc->hs.sent += r->msg.len;
+    r->version = (guint8)tc->version;
+    r->resumed = (guint8)tc->resumed;
+    r->cert_request = (guint8)tc->cert_request;
     /* Lower transports queue data while they open (TCP sends it with the
      * third segment, SCTP bundles it with COOKIE-ECHO). */
     if (tc->lower && !tc->lower_closed &&
@@ -1227,4 +1236,187 @@ sim_tls_conn_handshake_bytes(const SimConn *c)
 {
     const TlsConn *tc = tls_conn_of(c);
     return tc ? tc->hs : (SimTlsHandshakeBytes){ 0 };
+}
+
+/* ---- Capture ----------------------------------------------------------- */
+
+/* Appends a record to @out (the last slot absorbs any overflow). */
+static void
+tls_describe_add(SimTlsRecords *out, guint8 type, guint8 hs, gboolean prot,
+                 guint32 len)
+{
+    if (out->n == SIM_TLS_MAX_RECORDS) {
+        out->rec[out->n - 1].len += len;
+        return;
+    }
+    gboolean v13p = out->version == 13 && prot;
+    out->rec[out->n++] = (SimTlsRecordInfo){
+        .type = v13p ? SIM_TLS_CT_APP : type,
+        .inner = type,
+        .hs = hs,
+        .protected = prot,
+        .len = len,
+    };
+}
+
+/* A handshake message of @len bytes (header included) in its own record,
+ * sized as tls_rec() does. */
+static void
+tls_describe_hs(SimTlsRecords *out, guint8 hs, gboolean prot, guint len)
+{
+    guint v = out->version;
+    tls_describe_add(out, SIM_TLS_CT_HANDSHAKE, hs, v == 13 && prot,
+                     tls_rec(v, prot, len));
+}
+
+static void
+tls_describe_ccs(SimTlsRecords *out)
+{
+    tls_describe_add(out, SIM_TLS_CT_CCS, 0, FALSE, TLS_CCS_RECORD);
+    out->rec[out->n - 1].type = SIM_TLS_CT_CCS;
+}
+
+/* The protected Finished: its own record in 1.3, TLS 1.2's 45 B record. */
+static void
+tls_describe_finished(SimTlsRecords *out)
+{
+    if (out->version == 13)
+        tls_describe_hs(out, SIM_TLS_HS_FINISHED, TRUE, TLS13_FINISHED);
+    else
+        tls_describe_add(out, SIM_TLS_CT_HANDSHAKE, SIM_TLS_HS_FINISHED, TRUE,
+                         TLS12_FINISHED_RECORD);
+}
+
+static void
+tls_describe_cert(SimTlsRecords *out, const SimPkiCreds *c)
+{
+    tls_describe_hs(out, SIM_TLS_HS_CERTIFICATE, TRUE,
+                    tls_cert_msg(out->version, c));
+    out->rec[out->n - 1].creds = c;
+}
+
+/**
+ * sim_tls_describe:
+ * @m: a message a transport carries
+ * @out: (out): the TLS records it is made of, in wire order
+ *
+ * Describes a TLS message (a handshake flight, an application record, an
+ * alert) as its records, with the sizes the model gives them: their
+ * lengths add up to @m's.  Reads only.
+ *
+ * Returns: %FALSE if @m is not a TLS message.
+ */
+gboolean
+sim_tls_describe(const SimMsg *m, SimTlsRecords *out)
+{
+    memset(out, 0, sizeof *out);
+    if (m->free != tls_record_free)
+        return FALSE;
+    const TlsRecord *r = (const TlsRecord *)m;
+    guint v = r->version == 12 ? 12 : 13;
+    out->version = v;
+    switch (r->kind) {
+    case TLS_REC_CLIENT_HELLO:
+        tls_describe_add(out, SIM_TLS_CT_HANDSHAKE, SIM_TLS_HS_CLIENT_HELLO,
+                         FALSE, m->len);
+        out->sni = r->sni;
+        break;
+    case TLS_REC_SERVER_FLIGHT:
+        if (r->session) {
+            tls_describe_hs(out, SIM_TLS_HS_SERVER_HELLO, FALSE,
+                            v == 13 ? TLS13_SERVER_HELLO
+                                    : TLS12_SERVER_HELLO);
+            tls_describe_ccs(out);
+            if (v == 13)
+                tls_describe_hs(out, SIM_TLS_HS_ENCRYPTED_EXTENSIONS, TRUE,
+                                TLS13_ENCRYPTED_EXTENSIONS);
+            tls_describe_finished(out);
+        } else if (v == 13) {
+            guint sig = sim_pki_creds_sig_len(r->creds);
+            tls_describe_hs(out, SIM_TLS_HS_SERVER_HELLO, FALSE,
+                            TLS13_SERVER_HELLO);
+            tls_describe_ccs(out);
+            tls_describe_hs(out, SIM_TLS_HS_ENCRYPTED_EXTENSIONS, TRUE,
+                            TLS13_ENCRYPTED_EXTENSIONS);
+            if (r->flag)
+                tls_describe_hs(out, SIM_TLS_HS_CERTIFICATE_REQUEST, TRUE,
+                                TLS13_CERTIFICATE_REQUEST);
+            tls_describe_cert(out, r->creds);
+            tls_describe_hs(out, SIM_TLS_HS_CERTIFICATE_VERIFY, TRUE,
+                            TLS_CV_BASE + sig);
+            tls_describe_finished(out);
+        } else {
+            guint sig = sim_pki_creds_sig_len(r->creds);
+            tls_describe_hs(out, SIM_TLS_HS_SERVER_HELLO, FALSE,
+                            TLS12_SERVER_HELLO);
+            tls_describe_cert(out, r->creds);
+            tls_describe_hs(out, SIM_TLS_HS_SERVER_KEY_EXCHANGE, FALSE,
+                            TLS12_SKE_BASE + sig);
+            if (r->flag)
+                tls_describe_hs(out, SIM_TLS_HS_CERTIFICATE_REQUEST, FALSE,
+                                TLS12_CERTIFICATE_REQUEST);
+            tls_describe_hs(out, SIM_TLS_HS_SERVER_HELLO_DONE, FALSE,
+                            TLS12_SERVER_HELLO_DONE);
+        }
+        break;
+    case TLS_REC_CLIENT_FLIGHT:
+        /* 1.3: CCS, [Certificate, [CertificateVerify]], Finished;
+         * 1.2: [Certificate], ClientKeyExchange, [CertificateVerify], CCS,
+         * Finished; resumed: CCS, Finished. */
+        if (v == 13 || r->resumed)
+            tls_describe_ccs(out);
+        if (!r->resumed) {
+            if (r->cert_request)
+                tls_describe_cert(out, r->creds);
+            if (v == 12)
+                tls_describe_hs(out, SIM_TLS_HS_CLIENT_KEY_EXCHANGE, FALSE,
+                                TLS12_CLIENT_KEY_EXCHANGE);
+            if (r->cert_request && r->creds)
+                tls_describe_hs(out, SIM_TLS_HS_CERTIFICATE_VERIFY, TRUE,
+                                TLS_CV_BASE +
+                                    sim_pki_creds_sig_len(r->creds));
+            if (v == 12)
+                tls_describe_ccs(out);
+        }
+        tls_describe_finished(out);
+        break;
+    case TLS_REC_SERVER_FINISHED: {
+        /* TLS 1.2 full: [NewSessionTicket], CCS, Finished. */
+        guint32 ticket = m->len - TLS_CCS_RECORD - TLS12_FINISHED_RECORD;
+        if (ticket)
+            tls_describe_add(out, SIM_TLS_CT_HANDSHAKE,
+                             SIM_TLS_HS_NEW_SESSION_TICKET, FALSE, ticket);
+        tls_describe_ccs(out);
+        tls_describe_finished(out);
+        break;
+    }
+    case TLS_REC_TICKET: {
+        guint n = v == 13 && !r->resumed ? 2 : 1;
+        for (guint i = 0; i < n; i++)
+            tls_describe_add(out, SIM_TLS_CT_HANDSHAKE,
+                             SIM_TLS_HS_NEW_SESSION_TICKET, v == 13,
+                             m->len / n);
+        break;
+    }
+    case TLS_REC_APP: {
+        guint32 plain = r->app ? r->app->len : 0;
+        guint over = tls_protected_overhead(v);
+        do {
+            guint32 part = MIN(plain, TLS_MAX_PLAINTEXT);
+            tls_describe_add(out, SIM_TLS_CT_APP, 0, TRUE, part + over);
+            out->rec[out->n - 1].app = r->app;
+            plain -= part;
+        } while (plain);
+        break;
+    }
+    case TLS_REC_ALERT:
+        tls_describe_add(out, SIM_TLS_CT_ALERT, 0, v == 13,
+                         tls_rec(v, TRUE, TLS_ALERT));
+        break;
+    case TLS_REC_CLOSE_NOTIFY:
+        tls_describe_add(out, SIM_TLS_CT_ALERT, 0, TRUE,
+                         TLS_ALERT + tls_protected_overhead(v));
+        break;
+    }
+    return TRUE;
 }

@@ -12,7 +12,7 @@
  */
 #define G_LOG_DOMAIN "sim-udp"
 
-#include "models/transport.h"
+#include "models/capture.h"
 
 /* UDP header bytes. */
 #define SIM_UDP_HEADER 8
@@ -418,3 +418,18 @@ const SimTransportOps sim_transport_udp = {
     .abort = udp_close,
     .crash = udp_crash,
 };
+
+/* ---- Capture ----------------------------------------------------------- */
+
+/**
+ * sim_udp_describe:
+ * @pkt: a UDP packet
+ * @out: (out): its datagram's message (proto already set)
+ *
+ * Describes a datagram for a packet capture; reads only.
+ */
+void
+sim_udp_describe(const SimPacket *pkt, SimPktInfo *out)
+{
+    out->msg = pkt->payload;
+}

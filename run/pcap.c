@@ -201,10 +201,16 @@ pcap_crc32c(const guint8 *p, gsize len)
     return ~crc;
 }
 
-/* Fills in the checksums of the packet of @total bytes at @pkt (an IPv4
- * header of 20 bytes, then the transport header and payload). */
-static void
-pcap_checksums(guint8 *pkt, guint total)
+/**
+ * sim_pcap_fill_checksums:
+ * @pkt: an IPv4 packet (20-byte header, then the transport header and
+ *   payload), checksum fields zero
+ * @total: its length
+ *
+ * Fills in the IPv4 header checksum and the TCP, UDP or SCTP checksum.
+ */
+void
+sim_pcap_fill_checksums(guint8 *pkt, guint total)
 {
     guint8 *l4 = pkt + 20;
     guint l4_len = total - 20;
@@ -316,7 +322,7 @@ sim_pcap_add(SimPcap *pc, SimTime when, const SimTuple *src,
     g_byte_array_append(pc->buf, (const guint8 *)text, len);
     static const guint8 zeros[4] = { 0 };
     g_byte_array_append(pc->buf, zeros, pad);
-    pcap_checksums(pc->buf->data + start, total);
+    sim_pcap_fill_checksums(pc->buf->data + start, total);
     pc->n++;
 }
 
@@ -356,7 +362,7 @@ sim_pcap_write(const SimPcap *pc, const char *path, GError **error)
     if (!g_file_set_contents_full(path, (const char *)file->data, file->len,
                                   G_FILE_SET_CONTENTS_CONSISTENT, 0644, &e)) {
         g_set_error(error, SIM_PCAP_ERROR, SIM_PCAP_ERROR_WRITE,
-                    "--pcap %s: %s", path, e->message);
+                    "--pcap-sip %s: %s", path, e->message);
         return FALSE;
     }
     return TRUE;

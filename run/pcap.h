@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Packet capture of the simulated SIP traffic (`sipreuse run --pcap`): one
+ * Packet capture of the simulated SIP traffic (`sipreuse run --pcap-sip`): one
  * libpcap record per SIP message handed to a transport, timestamped with
  * the simulated clock.
  */
@@ -29,6 +29,7 @@ void sim_pcap_add(SimPcap *pc, SimTime when, const SimTuple *src,
                   const SimTuple *dst, guint stream, const char *text,
                   gsize len);
 gsize sim_pcap_n_records(const SimPcap *pc);
+void sim_pcap_fill_checksums(guint8 *pkt, guint total);
 gboolean sim_pcap_write(const SimPcap *pc, const char *path, GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(SimPcap, sim_pcap_free)

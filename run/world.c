@@ -21,6 +21,7 @@
 #include "models/traffic.h"
 #include "run/laws.h"
 #include "run/pcap.h"
+#include "run/pcap_trace.h"
 #include "run/profile.h"
 
 G_DEFINE_QUARK(sim-world-error-quark, sim_world_error)
@@ -89,8 +90,10 @@ typedef struct {
     SimGauge *calls_in_progress;
     SimCounter *calls_attempted;
     SimCounter *calls_failed;
-    /* (nullable): the packet capture (--pcap). */
+    /* (nullable): the SIP capture (--pcap-sip). */
     SimPcap *pcap;
+    /* (nullable): the packet trace (--pcap, --pcap-per-node). */
+    SimPcapTrace *trace;
 } World;
 
 /* ---- Strategy choice ---------------------------------------------------- */
@@ -231,6 +234,17 @@ world_build_net(World *w, GError **error)
         }
         if (sim_net_add_interface(w->net, w->nodes[i].ip, n->site))
             sim_net_name_interface(w->net, w->nodes[i].ip, n->name);
+    }
+    if (w->opt->pcap || w->opt->pcap_dir) {
+        w->trace = sim_pcap_trace_new(w->net, w->opt->pcap, w->opt->pcap_dir,
+                                      error);
+        if (!w->trace)
+            return FALSE;
+        for (guint i = 0; i < topo->n_nodes; i++)
+            if (!sim_pcap_trace_add_node(w->trace, w->nodes[i].ip,
+                                         topo->nodes[i].name, error))
+                return FALSE;
+        sim_pcap_trace_install(w->trace);
     }
     return TRUE;
 }
@@ -1051,6 +1065,7 @@ world_free(World *w)
     sim_net_free(w->net);
     sim_stats_free(w->ctx.stats);
     sim_pcap_free(w->pcap);
+    sim_pcap_trace_free(w->trace);
     if (w->samples)
         g_array_unref(w->samples);
     g_free(w);
@@ -1076,7 +1091,7 @@ world_new(const SimTopo *topo, const SimRunOptions *opt)
     w->calls_in_progress = sim_stats_gauge(w->ctx.stats, "calls.in_progress");
     w->calls_attempted = sim_stats_counter(w->ctx.stats, "calls.attempted");
     w->calls_failed = sim_stats_counter(w->ctx.stats, "calls.failed");
-    if (opt->pcap)
+    if (opt->pcap_sip)
         w->pcap = sim_pcap_new();
     return w;
 }
@@ -1224,8 +1239,14 @@ sim_world_run(const SimTopo *topo, const SimRunOptions *opt, GError **error)
     gint64 wall0 = g_get_monotonic_time();
     world_loop(w);
     double wall = (double)(g_get_monotonic_time() - wall0) / 1e6;
-    if (w->pcap && !sim_pcap_write(w->pcap, opt->pcap, error))
+    if (w->pcap && !sim_pcap_write(w->pcap, opt->pcap_sip, error))
         return NULL;
+    if (w->trace) {
+        /* What teardown sends is not part of the run. */
+        sim_net_set_capture(w->net, NULL);
+        if (!sim_pcap_trace_write(w->trace, error))
+            return NULL;
+    }
 
     g_autoptr(SimRunResult) r = sim_run_result_new();
     r->topology = g_strdup(topo->name);

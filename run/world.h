@@ -40,8 +40,14 @@ typedef struct {
     const char *const *overrides;
     /* (nullable): folder for the generated-PKI cache. */
     const char *cache_dir;
-    /* (nullable): write a pcap of the SIP traffic here. */
+    /* (nullable): write a packet trace of everything the network carries
+     * here (one capture point, at the senders). */
     const char *pcap;
+    /* (nullable): write one packet trace per node into this folder. */
+    const char *pcap_dir;
+    /* (nullable): write a pcap of the SIP messages (as cleartext over
+     * their transport, one packet per message) here. */
+    const char *pcap_sip;
     /* Unix time at which certificate files are validated when [pki]
      * verify-time is unset; 0: when the run starts.  A batch gives all its
      * runs one instant. */

@@ -388,7 +388,7 @@ pcap_count(const char *data, gsize len, const char *prefix)
     return n;
 }
 
-/* --pcap writes every SIP message: one INVITE per call on this one-hop
+/* --pcap-sip writes every SIP message: one INVITE per call on this one-hop
  * topology and a 200 for each answered INVITE and each completed BYE, as
  * the run's own counters say; the same seed gives the same bytes. */
 static void
@@ -400,10 +400,10 @@ test_run_pcap(void)
     g_autofree char *cap = g_build_filename(dir, "a.pcap", NULL);
     g_autofree char *cap2 = g_build_filename(dir, "b.pcap", NULL);
     g_auto(Cli) x = { 0 }, y = { 0 };
-    cli_run(&x, "run", "topologies/pair.topo", "--out", dir, "--pcap", cap,
+    cli_run(&x, "run", "topologies/pair.topo", "--out", dir, "--pcap-sip", cap,
             "--no-timing", NULL);
     g_assert_cmpint(x.status, ==, 0);
-    cli_run(&y, "run", "topologies/pair.topo", "--out", dir, "--pcap", cap2,
+    cli_run(&y, "run", "topologies/pair.topo", "--out", dir, "--pcap-sip", cap2,
             "--no-timing", NULL);
     g_assert_cmpint(y.status, ==, 0);
     g_autofree char *json = read_file(dir, "summary.json");
@@ -420,10 +420,53 @@ test_run_pcap(void)
                          summary_value(json, "bye.completed"));
     /* An unwritable capture is a run-time failure with a message. */
     g_auto(Cli) z = { 0 };
-    cli_run(&z, "run", "topologies/pair.topo", "--out", dir, "--pcap",
+    cli_run(&z, "run", "topologies/pair.topo", "--out", dir, "--pcap-sip",
             "/nonexistent/dir/x.pcap", NULL);
     g_assert_cmpint(z.status, !=, 0);
-    g_assert_nonnull(strstr(z.err, "--pcap"));
+    g_assert_nonnull(strstr(z.err, "--pcap-sip"));
+}
+
+/* --pcap writes the packet trace (nanosecond libpcap, raw IPv4, starting
+ * with the first connection's SYN), --pcap-per-node one file per node,
+ * both at once; unwritable places are run-time failures naming the
+ * option.  (run/tests/test_pcap_trace.c reads traces in depth.) */
+static void
+test_run_pcap_trace(void)
+{
+    if (!have_cli())
+        return;
+    g_autofree char *dir = scratch("pcap-trace");
+    g_autofree char *cap = g_build_filename(dir, "t.pcap", NULL);
+    g_autofree char *nodes = g_build_filename(dir, "nodes", NULL);
+    g_auto(Cli) x = { 0 };
+    cli_run(&x, "run", "topologies/pair.topo", "--out", dir, "--pcap", cap,
+            "--pcap-per-node", nodes, "--set", "simulation.duration=10s",
+            "--no-timing", NULL);
+    g_assert_cmpint(x.status, ==, 0);
+    g_autofree char *a = NULL;
+    gsize na = 0;
+    g_assert_true(g_file_get_contents(cap, &a, &na, NULL));
+    g_assert_cmpuint(na, >, 24 + 16 + 40);
+    guint32 magic;
+    memcpy(&magic, a, 4);
+    g_assert_cmphex(magic, ==, 0xa1b23c4d);
+    const guint8 *ip = (const guint8 *)a + 24 + 16;
+    g_assert_cmpuint(ip[9], ==, 6);
+    g_assert_cmphex(ip[20 + 13], ==, 0x02); /* SYN */
+    for (guint i = 0; i < 2; i++) {
+        g_autofree char *f = g_build_filename(nodes, i ? "B.pcap" : "A.pcap",
+                                              NULL);
+        g_assert_true(g_file_test(f, G_FILE_TEST_IS_REGULAR));
+    }
+    g_auto(Cli) y = { 0 }, z = { 0 };
+    cli_run(&y, "run", "topologies/pair.topo", "--out", dir, "--pcap",
+            "/nonexistent/dir/x.pcap", NULL);
+    g_assert_cmpint(y.status, ==, 1);
+    g_assert_nonnull(strstr(y.err, "--pcap /nonexistent"));
+    cli_run(&z, "run", "topologies/pair.topo", "--out", dir,
+            "--pcap-per-node", cap, NULL);
+    g_assert_cmpint(z.status, ==, 1);
+    g_assert_nonnull(strstr(z.err, "--pcap-per-node"));
 }
 
 static void
@@ -1443,6 +1486,7 @@ main(int argc, char **argv)
     g_test_add_func("/cli/run/files", test_run_files);
     g_test_add_func("/cli/run/determinism", test_run_determinism);
     g_test_add_func("/cli/run/pcap", test_run_pcap);
+    g_test_add_func("/cli/run/pcap-trace", test_run_pcap_trace);
     g_test_add_func("/cli/run/pki-files-now", test_run_pem_now);
     g_test_add_func("/cli/calibrate/profile-run", test_calibrate_profile);
     g_test_add_func("/cli/calibrate/table", test_calibrate_table);

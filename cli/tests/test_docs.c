@@ -133,7 +133,8 @@ user_texts(void)
 {
     static const char *const files[] = {
         "README.md", "docs/architecture.md", "docs/testing.md",
-        "docs/model.md", "docs/topology.md", "results/README.md",
+        "docs/model.md", "docs/topology.md", "docs/pcap.md",
+        "results/README.md",
     };
     GPtrArray *a = g_ptr_array_new_with_free_func(g_free);
     for (guint i = 0; i < G_N_ELEMENTS(files); i++)

@@ -539,6 +539,18 @@ sim_sip_msg_finish(SimSipMsg *m)
 }
 
 /**
+ * sim_sip_msg_check:
+ * @m: a message a transport carries
+ *
+ * Returns: (nullable): @m as a SIP message, or %NULL if it is not one.
+ */
+const SimSipMsg *
+sim_sip_msg_check(const SimMsg *m)
+{
+    return m && m->free == sip_msg_free ? (const SimSipMsg *)m : NULL;
+}
+
+/**
  * sim_sip_msg_wire_size:
  * @m: a message
  *

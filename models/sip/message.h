@@ -207,6 +207,10 @@ sim_sip_msg_from_msg(SimMsg *m)
     return (SimSipMsg *)m;
 }
 
+/* The SIP message a transport carries, or NULL if @m is something else
+ * (a TLS record): for packet captures. */
+const SimSipMsg *sim_sip_msg_check(const SimMsg *m);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(SimSipMsg, sim_sip_msg_unref)
 
 G_END_DECLS

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The packet capture as a second witness.  Every sample topology runs with
- * --pcap; the capture is read back here with a parser of its own (libpcap
+ * --pcap-sip; the capture is read back here with a parser of its own (libpcap
  * record headers, IPv4, UDP/TCP/SCTP headers) and, for each node, the SIP
  * requests and responses addressed to it are counted and compared with
  * what the node itself counted (nodes.tsv requests.received and
@@ -178,7 +178,7 @@ witness(const char *file, const char *protocol, const char *strategy)
                                             tmp ? tmp : g_get_tmp_dir(),
                                             plain->name,
                                             protocol ? protocol : "own");
-    SimRunOptions opt = { .strategy = strategy, .pcap = path,
+    SimRunOptions opt = { .strategy = strategy, .pcap_sip = path,
                           .cache_dir = g_getenv("SIPREUSE_CACHE") };
     g_autoptr(SimRunResult) r = sim_world_run(topo, &opt, &error);
     g_assert_no_error(error);
