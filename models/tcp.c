@@ -48,6 +48,10 @@
 /* Option bytes on SYN and SYN-ACK: MSS, SACK-permitted, timestamps, window
  * scale, as a Linux client sends them. */
 #define SIM_TCP_SYN_OPTIONS 20
+/* Option bytes on every other segment but a RST: NOP, NOP, timestamps
+ * (RFC 7323 appendix A), which also come out of each segment's payload
+ * (Linux: MSS 1448 on a 1500-byte MTU). */
+#define SIM_TCP_TS_OPTIONS 12
 /* Modelled kernel memory of one endpoint (struct tcp_sock and friends)
  * before buffered bytes. */
 #define SIM_TCP_MEM_BASE 2048
@@ -515,7 +519,9 @@ tcp_conn_new(TcpStack *ts, gboolean initiator, SimIp rip, guint16 rport)
     c->ssthresh = G_MAXUINT32;
     const SimPathParams *p = sim_net_path(ts->st->net, ts->st->ip, rip);
     guint mtu = p->mtu ? p->mtu : 1500;
-    c->mss = mtu > 40 + 64 ? mtu - 40 : 64;
+    c->mss = mtu > 40 + SIM_TCP_TS_OPTIONS + 64
+                 ? mtu - 40 - SIM_TCP_TS_OPTIONS
+                 : 64;
     c->next = ts->conns;
     if (ts->conns)
         ts->conns->prev = c;
@@ -780,7 +786,9 @@ tcp_send_packet(TcpHost *h, const SimTuple *from, const SimTuple *to,
     pkt->dport = to->port;
     pkt->proto = SIM_IPPROTO_TCP;
     pkt->size = SIM_IPV4_HEADER + SIM_TCP_HEADER + s->len +
-                (s->flags & SIM_TCPF_SYN ? SIM_TCP_SYN_OPTIONS : 0);
+                (s->flags & SIM_TCPF_SYN   ? SIM_TCP_SYN_OPTIONS
+                 : s->flags & SIM_TCPF_RST ? 0
+                                           : SIM_TCP_TS_OPTIONS);
     pkt->payload = s;
     pkt->payload_free = tcp_seg_free;
     sim_net_send(h->net, pkt);

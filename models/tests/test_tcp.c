@@ -288,14 +288,15 @@ test_first_message(Fx *fx, gconstpointer data)
     g_assert_cmpint(sim_gauge_level(nb), ==, 1);
 }
 
-/* Slow start with IW = 10 segments of MSS = 1500 - 40 = 1460 bytes and an
+/* Slow start with IW = 10 segments of MSS = 1500 - 40 - 12 = 1448 bytes
+ * (the RFC 7323 timestamps option rides on every segment) and an
  * ACK per segment: each round trip doubles the window, so round k (k = 0,
  * 1, ...) carries 10 * 2^k segments and after k rounds 10 * (2^k - 1) are
  * out.  A message of n segments sent at connect time starts flowing when
  * the SYN-ACK arrives (1 R) and its last segment leaves in round
  * K = min{k : 10 * (2^(k+1) - 1) >= n}, arriving at (1 + K + 0.5) R.
- *   14600 B = 10 segments: K = 0, 150 ms.   14601 B = 11 segments: K = 1,
- *   250 ms.   100 KB = 102400 B = 71 segments (70 * 1460 = 102200): 10 + 20
+ *   14480 B = 10 segments: K = 0, 150 ms.   14481 B = 11 segments: K = 1,
+ *   250 ms.   100 KB = 102400 B = 71 segments (70 * 1448 = 101360): 10 + 20
  *   + 40 = 70 < 71, so K = 3, 450 ms. */
 static void
 test_slow_start(Fx *fx, gconstpointer data)
@@ -303,7 +304,7 @@ test_slow_start(Fx *fx, gconstpointer data)
     const struct {
         guint32 bytes;
         SimTime expect;
-    } cases[] = { { 14600, SIM_MS(150) }, { 14601, SIM_MS(250) },
+    } cases[] = { { 14480, SIM_MS(150) }, { 14481, SIM_MS(250) },
                   { 102400, SIM_MS(450) } };
     for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
         SimTime t0 = SIM_S(10) * i;
@@ -319,8 +320,9 @@ test_slow_start(Fx *fx, gconstpointer data)
 }
 
 /* RFC 6928's IW is capped in bytes: min(10*MSS, max(2*MSS, 14600)).  On
- * a 9000-byte MTU path MSS = 8960, so IW = max(17920, 14600) = 17920 B, two
- * segments (not ten): a 17920-byte message leaves at once and arrives at
+ * a 9000-byte MTU path MSS = 9000 - 40 - 12 = 8948, so IW = max(17896,
+ * 14600) = 17896 B, two segments (not ten): a 17896-byte message leaves
+ * at once and arrives at
  * 1.5 R = 150 ms; one more byte needs a third segment, sent after the first
  * ACK returns, so it arrives at 2.5 R = 250 ms. */
 static void
@@ -328,7 +330,7 @@ test_iw_jumbo(Fx *fx, gconstpointer data)
 {
     SimPathParams p = { .delay = SIM_MS(50), .mtu = 9000 };
     sim_net_set_path(fx->net, fx->site_a, fx->site_b, &p);
-    const guint32 bytes[] = { 17920, 17921 };
+    const guint32 bytes[] = { 17896, 17897 };
     const SimTime expect[] = { SIM_MS(150), SIM_MS(250) };
     for (guint i = 0; i < G_N_ELEMENTS(bytes); i++) {
         SimTime t0 = SIM_S(10) * i;
