@@ -1,32 +1,47 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Event queue: a 4-ary min-heap of 16-byte entries (time, key) laid out so
- * that the four children of a node share one 64-byte cache line, plus a slab
- * of event records recycled through a free list, so the hot path never
- * allocates.  The key packs the insertion sequence (high 40 bits) above the
- * slab slot (low 24 bits): comparing (time, key) orders by (time, sequence),
- * which makes equal-time events FIFO, and the key doubles as the event id.
- * Cancel releases the record at once and leaves the entry, which no longer
- * matches its slot's key, to be skipped when it surfaces; entries are
- * compacted when dead ones outnumber live ones.
+ * Event queue: a ladder queue (Tang, Goh and Thng, "Ladder queue: an O(1)
+ * priority queue structure for large-scale discrete event simulation",
+ * ACM TOMACS 15(3), 2005) over a slab of event records recycled through a
+ * free list, so the hot path never allocates.
  *
- * Far events stay out of the heap: time is cut into buckets of
- * 2^EVQ_BUCKET_SHIFT ns, the heap holds every event of the buckets up to
- * hb, and an event of a later bucket is appended to that bucket's vector
- * (a ring of EVQ_NBUCKETS, beyond it an overflow vector).  Before the heap's
- * root is taken, the next bucket is poured into the heap whenever the root
- * is not earlier than that bucket's start, so the root is always the
- * earliest event and the (time, sequence) order is exactly the one a single
- * heap gives; timers that are cancelled before their bucket comes (most
- * protocol timers) never enter the heap, and the heap stays small.
+ * Order.  Every event has a key that packs its insertion sequence (high 40
+ * bits) above its slab slot (low 24 bits); an entry is (time, key) in one
+ * unsigned 128-bit number, so comparing entries orders by (time, sequence):
+ * equal-time events run first-in first-out and the key doubles as the
+ * event's id.
+ *
+ * The ladder has three parts, each holding events later than the one
+ * below it:
+ * - top: an unsorted list of the far events, every one at or after
+ *   top_start, with its minimum and maximum time;
+ * - rungs: up to EVQ_RUNGS arrays of buckets, each an unsorted list.
+ *   Bucket widths are powers of two, so a bucket is found with a shift.
+ *   Rung 0 is made from top when everything below it is empty; a bucket
+ *   with more than EVQ_THRES events becomes the next rung down, with about
+ *   one bucket per event, splitting its width;
+ * - bottom: a small sorted array of the events earlier than the current
+ *   bucket of the lowest rung, filled from that bucket when it runs dry.
+ * An event is inserted in the part whose range holds its time: top, the
+ * highest rung whose current bucket does not start after it, else bottom
+ * (by insertion from the end, so an event at the current time is one
+ * comparison).  The front is bottom's first entry.  Each event is moved a
+ * bounded number of times (at most once per rung), so insertion and
+ * removal are O(1) amortised whatever the distribution of times; the lists
+ * are linked through the event records themselves (their next field).
+ *
+ * Cancel is O(1) and lazy: the record loses its handler and stays, linked,
+ * until its entry is reached (bucket to bottom, top to rung, or the
+ * front), where it is dropped unsorted; records are compacted out when
+ * cancelled ones outnumber half of the entries (most protocol timers are
+ * cancelled before their bucket comes, so they are never sorted).
  *
  * Lanes carry the bulk of the near events: a model whose events come in
  * non-decreasing time order (the packets of one transmit queue, the jobs of
  * one CPU) appends them to a lane, a FIFO ring of which only the head is in
- * the heap.  When the head fires, the lane's next entry replaces it at the
- * root.  Lane entries get their sequence numbers like any other, so the
- * merged order is again exactly (time, sequence).  A cancelled lane event
- * keeps its record, without handler, until it reaches the front.
+ * the ladder.  When the head leaves, the lane's next entry is inserted.
+ * Lane entries get their sequence numbers like any other, so the merged
+ * order is again exactly (time, sequence).
  */
 #define G_LOG_DOMAIN "sim-evq"
 
@@ -39,17 +54,21 @@
 #define EVQ_SLOT_MASK ((1ull << EVQ_SLOT_BITS) - 1)
 #define EVQ_MAX_SLOTS (1u << EVQ_SLOT_BITS)
 #define EVQ_MAX_SEQ ((1ull << (64 - EVQ_SLOT_BITS)) - 1)
-#define EVQ_ARITY 4
-#define EVQ_LINE 64
-/* Heaps larger than this (1 MiB of entries) outgrow the L2 cache; only
- * then does prefetching the next level pay for itself. */
-#define EVQ_PREFETCH_MIN 65536
-/* Buckets of far events: 2^24 ns (16.8 ms) each, a ring of 8192 (137 s). */
-#define EVQ_BUCKET_SHIFT 24
-#define EVQ_NBUCKETS 8192
+/* Rungs at most (the paper's 8); a bucket with more events than
+ * EVQ_THRES becomes a rung while there is room and its width splits (the
+ * paper's 50 is for linked lists sorted by insertion; sorting fewer costs
+ * less than the extra move, in the hold model). */
+#define EVQ_RUNGS 8
+#define EVQ_THRES 16
+/* Buckets of rung 0 per event of top, at most (a rung made from top gets
+ * the narrowest power-of-two width that needs no more). */
+#define EVQ_RUNG0_PER 2
+/* Bottom insertions that would move more entries than this turn bottom
+ * into a rung (the paper's bottom overflow). */
+#define EVQ_BOTTOM_SPILL 256
 
-/* One heap entry: time in the high 64 bits, key in the low 64 bits, so
- * that one unsigned 128-bit comparison orders by (time, sequence). */
+/* One entry: time in the high 64 bits, key in the low 64 bits, so that
+ * one unsigned 128-bit comparison orders by (time, sequence). */
 typedef unsigned __int128 EvqEntry;
 
 #define EVQ_ENTRY(time, key) (((EvqEntry)(time) << 64) | (key))
@@ -57,7 +76,7 @@ typedef unsigned __int128 EvqEntry;
 #define EVQ_KEY(e) ((guint64)(e))
 
 /* A FIFO lane: entries in (time, sequence) order; the first is also in
- * the heap while the lane is not empty. */
+ * the ladder while the lane is not empty. */
 typedef struct {
     /* Ring of entries, cap a power of two. */
     EvqEntry *ring;
@@ -68,51 +87,64 @@ typedef struct {
     SimTime last;
 } EvqLane;
 
-/* One scheduled event's payload. */
+/* One scheduled event's record: one cache line, the fields a list walk
+ * reads (key, time, next, whether cancelled) first. */
 typedef struct {
-    /* Handler. */
+    /* Key of the event occupying the slot; 0 when the slot is free. */
+    guint64 key;
+    /* Time of the event (the entry's high half). */
+    SimTime time;
+    /* Handler; NULL once cancelled. */
     SimEventFunc func;
+    /* (nullable): the lane of a lane event. */
+    EvqLane *lane;
+    /* Next record of the same top or bucket list. */
+    guint32 next;
     /* Handler argument. */
     gpointer data;
     /* Called exactly once on data: after firing, on cancel or at free. */
     GDestroyNotify destroy;
-    /* Key of the event occupying the slot; 0 when the slot is free.  An
-     * entry whose key differs from its slot's is dead (run or cancelled). */
-    guint64 key;
-    /* (nullable): the lane of a lane event (whose record stays, with a
-     * NULL func, when it is cancelled). */
-    EvqLane *lane;
-} EvqSlot;
+} __attribute__((aligned(64))) EvqSlot;
 
-/* A growable vector of entries (one bucket of far events). */
+/* An unsorted list of records. */
 typedef struct {
-    EvqEntry *v;
-    guint n;
+    guint32 head;
+    guint32 n;
+} EvqList;
+
+typedef struct {
+    /* Buckets; bucket i covers [start + i 2^shift, start + (i+1) 2^shift). */
+    EvqList *b;
+    guint nb;
     guint cap;
-} EvqVec;
+    /* First bucket that may hold events: events before its start are
+     * below this rung. */
+    guint cur;
+    guint shift;
+    SimTime start;
+    /* Records in the buckets, cancelled ones included. */
+    guint n;
+} EvqRung;
 
 struct _SimEvq {
-    /* Heap array; heap[1] is cache-line aligned (see evq_heap_reserve). */
-    EvqEntry *heap;
-    /* The allocation behind heap. */
-    void *heap_mem;
-    /* Entries in the heap, dead ones included. */
+    /* Far events, all at or after top_start. */
+    EvqList top;
+    SimTime top_min;
+    SimTime top_max;
+    SimTime top_start;
+    /* Rungs, 0 the highest (coarsest); rungs[nrungs - 1] the lowest. */
+    EvqRung rungs[EVQ_RUNGS];
+    guint nrungs;
+    /* Sorted entries bot[bh .. bn): the front of the queue. */
+    EvqEntry *bot;
+    guint bh;
+    guint bn;
+    guint bcap;
+    /* Entries in the ladder (top, rungs, bottom), cancelled ones included. */
     guint n;
-    /* Capacity of heap. */
-    guint cap;
-    /* Entries, in the heap or in buckets, whose event was cancelled. */
+    /* Cancelled events in the ladder that are not lane events. */
     guint dead;
-    /* Absolute number of the last bucket whose events are in the heap;
-     * every later event waits in far (within EVQ_NBUCKETS buckets of hb)
-     * or in overflow. */
-    guint64 hb;
-    /* Ring of far buckets, indexed by bucket number % EVQ_NBUCKETS. */
-    EvqVec *far;
-    /* Events beyond the ring. */
-    EvqVec overflow;
-    /* Entries in far and overflow, dead ones included. */
-    guint far_n;
-    /* Every lane (owned), entries of lanes that are not in the heap, and
+    /* Every lane (owned), entries of lanes that are not in the ladder, and
      * cancelled lane events not yet reached. */
     GPtrArray *lanes;
     guint lane_tail_n;
@@ -137,137 +169,6 @@ struct _SimEvq {
     gboolean stopped;
 };
 
-/*
- * Grows the heap so that it holds at least want entries.  The array is
- * offset by 48 bytes from a 64-byte boundary so that the children of node i,
- * heap[4i+1 .. 4i+4], always start on a cache line.
- */
-static void
-evq_heap_reserve(SimEvq *q, guint want)
-{
-    guint cap = q->cap ? q->cap : 64;
-    void *mem;
-
-    while (cap < want)
-        cap *= 2;
-    if (cap == q->cap)
-        return;
-    if (posix_memalign(&mem, EVQ_LINE, (gsize)(cap + 4) * sizeof(EvqEntry)))
-        g_error("evq: out of memory for %u events", cap);
-    EvqEntry *heap = (EvqEntry *)((char *)mem + EVQ_LINE - sizeof(EvqEntry));
-    if (q->n)
-        memcpy(heap, q->heap, (gsize)q->n * sizeof(EvqEntry));
-    free(q->heap_mem);
-    q->heap_mem = mem;
-    q->heap = heap;
-    q->cap = cap;
-}
-
-static inline void
-evq_sift_up(EvqEntry *h, guint i, EvqEntry x)
-{
-    while (i > 0) {
-        guint p = (i - 1) / EVQ_ARITY;
-        if (h[p] <= x)
-            break;
-        h[i] = h[p];
-        i = p;
-    }
-    h[i] = x;
-}
-
-/* Index of the smallest of the children c .. min(c + 3, n - 1). */
-static inline guint
-evq_min_child(const EvqEntry *h, guint c, guint n)
-{
-    if (G_LIKELY(c + 3 < n)) {
-        guint a = h[c + 1] < h[c] ? c + 1 : c;
-        guint b = h[c + 3] < h[c + 2] ? c + 3 : c + 2;
-        return h[b] < h[a] ? b : a;
-    }
-    guint m = c;
-    for (guint j = c + 1; j < n; j++)
-        if (h[j] < h[m])
-            m = j;
-    return m;
-}
-
-/*
- * Fills the hole at i with x (Floyd's bottom-up variant): the hole first
- * walks down along smallest children to a leaf without comparing against
- * x, then x rises from there.  The element placed is usually the former
- * last leaf, which belongs near the bottom, so this saves a comparison per
- * level over the classic top-down loop.  With @prefetch, the four cache
- * lines of the level below next are requested while this level's minimum
- * is found (worth it only once the heap outgrows the caches).
- */
-static inline __attribute__((always_inline)) void
-evq_sift_down_impl(EvqEntry *h, guint n, guint i, EvqEntry x,
-                   gboolean prefetch)
-{
-    for (;;) {
-        guint c = EVQ_ARITY * i + 1;
-        if (c >= n)
-            break;
-        if (prefetch) {
-            guint g = EVQ_ARITY * c + 1;
-            if (g < n) {
-                __builtin_prefetch(&h[g]);
-                __builtin_prefetch(&h[g + 4]);
-                __builtin_prefetch(&h[g + 8]);
-                __builtin_prefetch(&h[g + 12]);
-            }
-        }
-        guint m = evq_min_child(h, c, n);
-        h[i] = h[m];
-        i = m;
-    }
-    evq_sift_up(h, i, x);
-}
-
-static void
-evq_sift_down_small(EvqEntry *h, guint n, guint i, EvqEntry x)
-{
-    evq_sift_down_impl(h, n, i, x, FALSE);
-}
-
-static void
-evq_sift_down_large(EvqEntry *h, guint n, guint i, EvqEntry x)
-{
-    evq_sift_down_impl(h, n, i, x, TRUE);
-}
-
-/* Classic top-down sift, for heapify (where x is usually small). */
-static void
-evq_sift_down_topdown(EvqEntry *h, guint n, guint i, EvqEntry x)
-{
-    for (;;) {
-        guint c = EVQ_ARITY * i + 1;
-        if (c >= n)
-            break;
-        guint m = evq_min_child(h, c, n);
-        if (x <= h[m])
-            break;
-        h[i] = h[m];
-        i = m;
-    }
-    h[i] = x;
-}
-
-/* Removes the root entry; the caller has read it. */
-static inline void
-evq_pop_root(SimEvq *q)
-{
-    guint n = --q->n;
-    if (n > EVQ_PREFETCH_MIN) {
-        evq_sift_down_large(q->heap, n, 0, q->heap[n]);
-        /* The new root's record is needed next: start loading it now. */
-        __builtin_prefetch(&q->slots[EVQ_KEY(q->heap[0]) & EVQ_SLOT_MASK]);
-    } else if (n > 0) {
-        evq_sift_down_small(q->heap, n, 0, q->heap[n]);
-    }
-}
-
 static inline void
 evq_slot_release(SimEvq *q, guint32 slot)
 {
@@ -284,138 +185,367 @@ evq_slot_take(SimEvq *q)
         g_error("evq: more than %u pending events", EVQ_MAX_SLOTS);
     if (q->nslots == q->slots_cap) {
         q->slots_cap = q->slots_cap ? q->slots_cap * 2 : 64;
-        q->slots = g_renew(EvqSlot, q->slots, q->slots_cap);
+        EvqSlot *slots;
+        if (posix_memalign((void **)&slots, 64,
+                           (gsize)q->slots_cap * sizeof(EvqSlot)))
+            g_error("evq: out of memory for %u events", q->slots_cap);
+        if (q->nslots)
+            memcpy(slots, q->slots, (gsize)q->nslots * sizeof(EvqSlot));
+        free(q->slots);
+        q->slots = slots;
         q->free_slots = g_renew(guint32, q->free_slots, q->slots_cap);
     }
     return q->nslots++;
 }
 
-/* TRUE while entry @e holds a record: its event is pending or, for a lane
- * event, cancelled but not yet reached. */
+static inline void
+evq_list_push(EvqSlot *slots, EvqList *l, guint32 slot)
+{
+    slots[slot].next = l->head;
+    l->head = slot;
+    l->n++;
+}
+
+/* Drops a record reached while cancelled (never a lane event's: those
+ * leave through the front, in their lane's order). */
+static inline void
+evq_drop(SimEvq *q, guint32 slot)
+{
+    evq_slot_release(q, slot);
+    q->n--;
+    q->dead--;
+}
+
+/* TRUE if the record at @slot must be dropped when its list is moved: it
+ * was cancelled and is not a lane event. */
 static inline gboolean
-evq_present(const SimEvq *q, EvqEntry e)
+evq_droppable(const EvqSlot *s)
 {
-    return q->slots[EVQ_KEY(e) & EVQ_SLOT_MASK].key == EVQ_KEY(e);
+    return !s->func && !s->lane;
 }
 
-/* TRUE while the event of entry @e is pending. */
-static inline gboolean
-evq_live(const SimEvq *q, EvqEntry e)
-{
-    const EvqSlot *s = &q->slots[EVQ_KEY(e) & EVQ_SLOT_MASK];
-    return s->key == EVQ_KEY(e) && s->func;
-}
-
-/* Drops the dead entries of @v; returns how many went. */
-static guint
-evq_vec_filter(const SimEvq *q, EvqVec *v)
-{
-    guint live = 0;
-    for (guint i = 0; i < v->n; i++)
-        if (evq_present(q, v->v[i]))
-            v->v[live++] = v->v[i];
-    guint gone = v->n - live;
-    v->n = live;
-    return gone;
-}
-
+/* Grows bottom to hold @want entries from index 0. */
 static void
-evq_vec_push(EvqVec *v, EvqEntry e)
+evq_bottom_reserve(SimEvq *q, guint want)
 {
-    if (G_UNLIKELY(v->n == v->cap)) {
-        v->cap = v->cap ? 2 * v->cap : 16;
-        v->v = g_renew(EvqEntry, v->v, v->cap);
-    }
-    v->v[v->n++] = e;
+    if (want <= q->bcap)
+        return;
+    guint cap = q->bcap ? q->bcap : 64;
+    while (cap < want)
+        cap *= 2;
+    q->bot = g_renew(EvqEntry, q->bot, cap);
+    q->bcap = cap;
 }
 
-/* Drops dead entries everywhere and rebuilds the heap in O(n). */
+/* Sorts @v[0 .. n): insertion sort, or quicksort's partition around a
+ * median of three above a few dozen entries. */
+static void
+evq_sort(EvqEntry *v, guint n)
+{
+    while (n > 24) {
+        EvqEntry a = v[0], b = v[n / 2], c = v[n - 1];
+        EvqEntry p = a < b ? (b < c ? b : (a < c ? c : a))
+                           : (a < c ? a : (b < c ? c : b));
+        guint i = 0, j = n - 1;
+        for (;;) {
+            while (v[i] < p)
+                i++;
+            while (p < v[j])
+                j--;
+            if (i >= j)
+                break;
+            EvqEntry t = v[i];
+            v[i] = v[j];
+            v[j] = t;
+            i++;
+            j--;
+        }
+        /* Recurse into the smaller part, loop on the larger. */
+        guint left = j + 1;
+        if (left < n - left) {
+            evq_sort(v, left);
+            v += left;
+            n -= left;
+        } else {
+            evq_sort(v + left, n - left);
+            n = left;
+        }
+    }
+    for (guint i = 1; i < n; i++) {
+        EvqEntry x = v[i];
+        guint j = i;
+        while (j > 0 && x < v[j - 1]) {
+            v[j] = v[j - 1];
+            j--;
+        }
+        v[j] = x;
+    }
+}
+
+/* Makes @r a rung of 2^@m buckets of 2^@shift ns from @start, empty. */
+static void
+evq_rung_init(EvqRung *r, SimTime start, guint shift, guint nb)
+{
+    if (nb > r->cap) {
+        g_free(r->b);
+        r->cap = MAX(nb, 64);
+        r->b = g_new(EvqList, r->cap);
+    }
+    memset(r->b, 0, (gsize)nb * sizeof(EvqList));
+    r->nb = nb;
+    r->cur = 0;
+    r->shift = shift;
+    r->start = start;
+    r->n = 0;
+}
+
+/* Moves list @l's records into rung @r's buckets (every time within the
+ * rung), dropping cancelled ones. */
+static void
+evq_list_to_rung(SimEvq *q, EvqList l, EvqRung *r)
+{
+    EvqSlot *slots = q->slots;
+    guint32 s = l.head;
+    for (guint i = 0; i < l.n; i++) {
+        guint32 next = slots[s].next;
+        if (G_UNLIKELY(evq_droppable(&slots[s]))) {
+            evq_drop(q, s);
+        } else {
+            guint64 b = (slots[s].time - r->start) >> r->shift;
+            evq_list_push(slots, &r->b[b], s);
+            r->n++;
+        }
+        s = next;
+    }
+}
+
+/* Makes rung 0 from top (rung 0 and every lower rung are empty). */
+static void
+evq_top_to_rung(SimEvq *q)
+{
+    SimTime lo = q->top_min, hi = q->top_max;
+    guint n = q->top.n, shift = 0;
+    /* The narrowest power-of-two width that needs at most n buckets. */
+    while (shift < 63 &&
+           (hi >> shift) - (lo >> shift) >= (guint64)n * EVQ_RUNG0_PER)
+        shift++;
+    guint64 nb = (hi >> shift) - (lo >> shift) + 1;
+    SimTime start = (lo >> shift) << shift;
+    EvqRung *r = &q->rungs[0];
+    evq_rung_init(r, start, shift, (guint)nb);
+    q->nrungs = 1;
+    /* Every later event goes to top; if the rung reaches the end of time,
+     * top takes only events at its last nanosecond (after the rung's in
+     * (time, sequence) order, since they were inserted later). */
+    guint64 last = hi >> shift;
+    q->top_start = last == (G_MAXUINT64 >> shift) ? G_MAXUINT64
+                                                  : (last + 1) << shift;
+    EvqList l = q->top;
+    q->top = (EvqList){ 0, 0 };
+    q->top_min = G_MAXUINT64;
+    q->top_max = 0;
+    evq_list_to_rung(q, l, r);
+}
+
+/* Bucket @bi of the lowest rung @r, holding @l, becomes a rung below it
+ * with about one bucket per record. */
+static void
+evq_spawn_rung(SimEvq *q, EvqRung *r, guint bi, EvqList l)
+{
+    guint m = g_bit_storage(l.n - 1);
+    if (m > r->shift)
+        m = r->shift;
+    EvqRung *c = &q->rungs[q->nrungs++];
+    evq_rung_init(c, r->start + ((SimTime)bi << r->shift), r->shift - m,
+                  1u << m);
+    evq_list_to_rung(q, l, c);
+}
+
+/* Moves list @l's records to bottom (empty) and sorts them, dropping
+ * cancelled ones. */
+static void
+evq_list_to_bottom(SimEvq *q, EvqList l)
+{
+    EvqSlot *slots = q->slots;
+    evq_bottom_reserve(q, l.n);
+    guint k = 0;
+    guint32 s = l.head;
+    for (guint i = 0; i < l.n; i++) {
+        guint32 next = slots[s].next;
+        if (G_UNLIKELY(evq_droppable(&slots[s])))
+            evq_drop(q, s);
+        else
+            q->bot[k++] = EVQ_ENTRY(slots[s].time, slots[s].key);
+        s = next;
+    }
+    q->bh = 0;
+    q->bn = k;
+    evq_sort(q->bot, k);
+}
+
+/* With bottom empty, fills it from the ladder; FALSE if the ladder is
+ * empty. */
+static gboolean
+evq_refill(SimEvq *q)
+{
+    q->bh = q->bn = 0;
+    for (;;) {
+        while (q->nrungs > 1 && !q->rungs[q->nrungs - 1].n)
+            q->nrungs--;
+        /* Rung 0 stays while it is the only one, so that events before
+         * top_start keep going to it rather than to bottom. */
+        if (!q->nrungs || (q->nrungs == 1 && !q->rungs[0].n)) {
+            if (!q->top.n)
+                return FALSE;
+            evq_top_to_rung(q);
+            continue;
+        }
+        EvqRung *r = &q->rungs[q->nrungs - 1];
+        while (!r->b[r->cur].n)
+            r->cur++;
+        guint bi = r->cur++;
+        EvqList l = r->b[bi];
+        r->b[bi].n = 0;
+        r->n -= l.n;
+        if (l.n > EVQ_THRES && r->shift > 0 && q->nrungs < EVQ_RUNGS) {
+            evq_spawn_rung(q, r, bi, l);
+            continue;
+        }
+        evq_list_to_bottom(q, l);
+        if (q->bn)
+            return TRUE;
+    }
+}
+
+/* Turns bottom, crowded, into a rung below the lowest (room permitting,
+ * and its times not all equal).  The rung reaches up to where the lowest
+ * rung's current bucket starts, since every event before that goes below
+ * it. */
+static gboolean
+evq_bottom_spill(SimEvq *q)
+{
+    guint n = q->bn - q->bh;
+    SimTime lo = EVQ_TIME(q->bot[q->bh]), hi = EVQ_TIME(q->bot[q->bn - 1]);
+    if (!q->nrungs || q->nrungs >= EVQ_RUNGS || lo == hi)
+        return FALSE;
+    const EvqRung *p = &q->rungs[q->nrungs - 1];
+    SimTime upper = p->start + ((SimTime)p->cur << p->shift);
+    g_assert(hi < upper);
+    hi = upper - 1;
+    guint shift = 0;
+    while ((hi >> shift) - (lo >> shift) >= n)
+        shift++;
+    EvqRung *r = &q->rungs[q->nrungs++];
+    evq_rung_init(r, (lo >> shift) << shift, shift,
+                  (guint)((hi >> shift) - (lo >> shift) + 1));
+    for (guint i = q->bh; i < q->bn; i++) {
+        guint32 s = EVQ_KEY(q->bot[i]) & EVQ_SLOT_MASK;
+        guint64 b = (q->slots[s].time - r->start) >> r->shift;
+        evq_list_push(q->slots, &r->b[b], s);
+        r->n++;
+    }
+    q->bh = q->bn = 0;
+    return TRUE;
+}
+
+/* Inserts @e (of record @slot, time @t) in sorted bottom. */
+static void
+evq_bottom_insert(SimEvq *q, guint32 slot, SimTime t, EvqEntry e)
+{
+    guint j = q->bn;
+    while (j > q->bh && e < q->bot[j - 1])
+        j--;
+    if (G_UNLIKELY(q->bn - j > EVQ_BOTTOM_SPILL) && evq_bottom_spill(q)) {
+        EvqRung *r = &q->rungs[q->nrungs - 1];
+        if (t >= r->start) {
+            evq_list_push(q->slots, &r->b[(t - r->start) >> r->shift], slot);
+            r->n++;
+            return;
+        }
+        j = 0;
+    }
+    if (G_UNLIKELY(q->bn == q->bcap)) {
+        if (q->bh) {
+            memmove(q->bot, q->bot + q->bh,
+                    (gsize)(q->bn - q->bh) * sizeof(EvqEntry));
+            j -= q->bh;
+            q->bn -= q->bh;
+            q->bh = 0;
+        } else {
+            evq_bottom_reserve(q, q->bn + 1);
+        }
+    }
+    memmove(q->bot + j + 1, q->bot + j, (gsize)(q->bn - j) * sizeof(EvqEntry));
+    q->bot[j] = e;
+    q->bn++;
+}
+
+/* Inserts the record at @slot, time @t, key @key in the ladder. */
+static inline void
+evq_push(SimEvq *q, guint32 slot, SimTime t, guint64 key)
+{
+    EvqSlot *slots = q->slots;
+    q->n++;
+    if (t >= q->top_start) {
+        evq_list_push(slots, &q->top, slot);
+        q->top_min = MIN(q->top_min, t);
+        q->top_max = MAX(q->top_max, t);
+        return;
+    }
+    for (guint i = 0; i < q->nrungs; i++) {
+        EvqRung *r = &q->rungs[i];
+        if (t >= r->start) {
+            guint64 b = (t - r->start) >> r->shift;
+            if (b >= r->cur) {
+                evq_list_push(slots, &r->b[b], slot);
+                r->n++;
+                return;
+            }
+        }
+    }
+    evq_bottom_insert(q, slot, t, EVQ_ENTRY(t, key));
+}
+
+/* Drops cancelled records from @l. */
+static guint
+evq_list_filter(SimEvq *q, EvqList *l)
+{
+    EvqSlot *slots = q->slots;
+    EvqList kept = { 0, 0 };
+    guint32 s = l->head;
+    guint n = l->n;
+    for (guint i = 0; i < n; i++) {
+        guint32 next = slots[s].next;
+        if (evq_droppable(&slots[s]))
+            evq_drop(q, s);
+        else
+            evq_list_push(slots, &kept, s);
+        s = next;
+    }
+    *l = kept;
+    return n - kept.n;
+}
+
+/* Drops every cancelled record that is not a lane event's. */
 static void
 evq_compact(SimEvq *q)
 {
-    EvqVec heap = { q->heap, q->n, q->cap };
-    evq_vec_filter(q, &heap);
-    q->n = heap.n;
-    for (guint i = q->n; i-- > 0;)
-        evq_sift_down_topdown(q->heap, q->n, i, q->heap[i]);
-    for (guint b = 0; q->far_n && b < EVQ_NBUCKETS; b++)
-        q->far_n -= evq_vec_filter(q, &q->far[b]);
-    q->far_n -= evq_vec_filter(q, &q->overflow);
-    q->dead = 0;
-}
-
-/* Adds @e, of a bucket after hb, to its bucket or to the overflow. */
-static void
-evq_push_far(SimEvq *q, EvqEntry e)
-{
-    guint64 b = EVQ_TIME(e) >> EVQ_BUCKET_SHIFT;
-    if (b - q->hb < EVQ_NBUCKETS)
-        evq_vec_push(&q->far[b % EVQ_NBUCKETS], e);
-    else
-        evq_vec_push(&q->overflow, e);
-    q->far_n++;
-}
-
-/* Adds @e to the heap. */
-static inline void
-evq_heap_push(SimEvq *q, EvqEntry e)
-{
-    if (G_UNLIKELY(q->n == q->cap))
-        evq_heap_reserve(q, q->n + 1);
-    evq_sift_up(q->heap, q->n++, e);
-}
-
-/* Moves the overflow entries that now fall within the ring into it. */
-static void
-evq_overflow_to_ring(SimEvq *q)
-{
-    EvqVec *o = &q->overflow;
-    guint keep = 0;
-    for (guint i = 0; i < o->n; i++) {
-        guint64 b = EVQ_TIME(o->v[i]) >> EVQ_BUCKET_SHIFT;
-        if (b - q->hb < EVQ_NBUCKETS)
-            evq_vec_push(&q->far[b % EVQ_NBUCKETS], o->v[i]);
-        else
-            o->v[keep++] = o->v[i];
+    evq_list_filter(q, &q->top);
+    for (guint i = 0; i < q->nrungs; i++) {
+        EvqRung *r = &q->rungs[i];
+        for (guint b = r->cur; r->n && b < r->nb; b++)
+            if (r->b[b].n)
+                r->n -= evq_list_filter(q, &r->b[b]);
     }
-    o->n = keep;
-}
-
-/* With the heap and the ring empty: moves hb to just before the earliest
- * overflow bucket, so that it is reached without stepping through empty
- * ones, and pours what now fits into the ring. */
-static void
-evq_skip_to_overflow(SimEvq *q)
-{
-    guint64 first = G_MAXUINT64;
-    for (guint i = 0; i < q->overflow.n; i++)
-        first = MIN(first, EVQ_TIME(q->overflow.v[i]) >> EVQ_BUCKET_SHIFT);
-    q->hb = first - 1;
-    evq_overflow_to_ring(q);
-}
-
-/* Brings the next bucket into the heap (its dead entries are dropped) and
- * frees its vector, so idle buckets hold no memory. */
-static void
-evq_next_bucket(SimEvq *q)
-{
-    if (!q->n && q->far_n == q->overflow.n)
-        evq_skip_to_overflow(q);
-    q->hb++;
-    if (q->hb % EVQ_NBUCKETS == 0 && q->overflow.n)
-        evq_overflow_to_ring(q);
-    EvqVec *v = &q->far[q->hb % EVQ_NBUCKETS];
-    if (!v->n)
-        return;
-    for (guint i = 0; i < v->n; i++) {
-        if (evq_present(q, v->v[i]))
-            evq_heap_push(q, v->v[i]);
+    guint k = q->bh;
+    for (guint i = q->bh; i < q->bn; i++) {
+        guint32 s = EVQ_KEY(q->bot[i]) & EVQ_SLOT_MASK;
+        if (evq_droppable(&q->slots[s]))
+            evq_drop(q, s);
         else
-            q->dead--;
+            q->bot[k++] = q->bot[i];
     }
-    q->far_n -= v->n;
-    g_clear_pointer(&v->v, g_free);
-    v->n = v->cap = 0;
+    q->bn = k;
 }
 
 /**
@@ -430,34 +560,9 @@ sim_evq_new(void)
 {
     SimEvq *q = g_new0(SimEvq, 1);
     q->seq = 1;
-    q->far = g_new0(EvqVec, EVQ_NBUCKETS);
+    q->top_min = G_MAXUINT64;
     q->lanes = g_ptr_array_new();
-    evq_heap_reserve(q, 64);
     return q;
-}
-
-/* Calls the destroy function of every pending event of @v. */
-static void
-evq_vec_destroy(SimEvq *q, const EvqEntry *v, guint n)
-{
-    for (guint i = 0; i < n; i++) {
-        EvqSlot *s = &q->slots[EVQ_KEY(v[i]) & EVQ_SLOT_MASK];
-        if (s->key == EVQ_KEY(v[i]) && s->func && s->destroy)
-            s->destroy(s->data);
-    }
-}
-
-/* Calls the destroy function of every pending event of @lane but its
- * head (which is in the heap), and frees the lane. */
-static void
-evq_lane_free(SimEvq *q, EvqLane *lane)
-{
-    for (guint i = 1; i < lane->len; i++) {
-        EvqEntry e = lane->ring[(lane->head + i) & (lane->cap - 1)];
-        evq_vec_destroy(q, &e, 1);
-    }
-    g_free(lane->ring);
-    g_free(lane);
 }
 
 /**
@@ -471,26 +576,30 @@ sim_evq_free(SimEvq *q)
 {
     if (!q)
         return;
-    evq_vec_destroy(q, q->heap, q->n);
-    for (guint b = 0; b < EVQ_NBUCKETS; b++) {
-        evq_vec_destroy(q, q->far[b].v, q->far[b].n);
-        g_free(q->far[b].v);
+    /* Every pending event has a record with its handler, wherever its
+     * entry is (ladder or lane). */
+    for (guint i = 0; i < q->nslots; i++) {
+        EvqSlot *s = &q->slots[i];
+        if (s->key && s->func && s->destroy)
+            s->destroy(s->data);
     }
-    evq_vec_destroy(q, q->overflow.v, q->overflow.n);
-    g_free(q->overflow.v);
-    for (guint i = 0; i < q->lanes->len; i++)
-        evq_lane_free(q, g_ptr_array_index(q->lanes, i));
+    for (guint i = 0; i < q->lanes->len; i++) {
+        EvqLane *lane = g_ptr_array_index(q->lanes, i);
+        g_free(lane->ring);
+        g_free(lane);
+    }
     g_ptr_array_unref(q->lanes);
-    g_free(q->far);
-    free(q->heap_mem);
-    g_free(q->slots);
+    for (guint i = 0; i < EVQ_RUNGS; i++)
+        g_free(q->rungs[i].b);
+    g_free(q->bot);
+    free(q->slots);
     g_free(q->free_slots);
     g_free(q);
 }
 
 /* Checks @when, takes a slot and the next sequence number and fills the
- * event's record; returns its key. */
-static inline guint64
+ * event's record; returns its slot. */
+static inline guint32
 evq_record(SimEvq *q, SimTime when, SimEventFunc func, gpointer data,
            GDestroyNotify destroy, EvqLane *lane)
 {
@@ -501,14 +610,14 @@ evq_record(SimEvq *q, SimTime when, SimEventFunc func, gpointer data,
     if (G_UNLIKELY(q->seq > EVQ_MAX_SEQ))
         g_error("evq: insertion sequence exhausted");
     guint32 slot = evq_slot_take(q);
-    guint64 key = (q->seq++ << EVQ_SLOT_BITS) | slot;
     EvqSlot *s = &q->slots[slot];
     s->func = func;
     s->data = data;
     s->destroy = destroy;
-    s->key = key;
+    s->key = (q->seq++ << EVQ_SLOT_BITS) | slot;
     s->lane = lane;
-    return key;
+    s->time = when;
+    return slot;
 }
 
 /**
@@ -530,11 +639,9 @@ sim_evq_at(SimEvq *q, SimTime when, SimEventFunc func, gpointer data,
            GDestroyNotify destroy)
 {
     g_return_val_if_fail(q != NULL && func != NULL, 0);
-    guint64 key = evq_record(q, when, func, data, destroy, NULL);
-    if (G_LIKELY(when >> EVQ_BUCKET_SHIFT <= q->hb))
-        evq_heap_push(q, EVQ_ENTRY(when, key));
-    else
-        evq_push_far(q, EVQ_ENTRY(when, key));
+    guint32 slot = evq_record(q, when, func, data, destroy, NULL);
+    guint64 key = q->slots[slot].key;
+    evq_push(q, slot, when, key);
     return key;
 }
 
@@ -618,7 +725,8 @@ sim_evq_lane_at(SimEvq *q, SimEvqLane lane_id, SimTime when,
     EvqLane *lane = g_ptr_array_index(q->lanes, lane_id - 1);
     if (G_UNLIKELY(when < lane->last))
         return sim_evq_at(q, when, func, data, destroy);
-    guint64 key = evq_record(q, when, func, data, destroy, lane);
+    guint32 slot = evq_record(q, when, func, data, destroy, lane);
+    guint64 key = q->slots[slot].key;
     if (G_UNLIKELY(lane->len == lane->cap))
         evq_lane_grow(lane);
     lane->ring[(lane->head + lane->len) & (lane->cap - 1)] =
@@ -626,7 +734,7 @@ sim_evq_lane_at(SimEvq *q, SimEvqLane lane_id, SimTime when,
     if (lane->len++)
         q->lane_tail_n++;
     else
-        evq_heap_push(q, EVQ_ENTRY(when, key));
+        evq_push(q, slot, when, key);
     lane->last = when;
     return key;
 }
@@ -657,16 +765,14 @@ sim_evq_cancel(SimEvq *q, SimEventId id)
     s->func = NULL;
     s->data = NULL;
     s->destroy = NULL;
-    if (s->lane) {
-        /* The record stays until the entry reaches its lane's front. */
+    /* The record stays until its entry is reached. */
+    if (s->lane)
         q->lane_dead++;
-    } else {
-        evq_slot_release(q, slot);
+    else
         q->dead++;
-    }
     if (destroy)
         destroy(data);
-    if (q->dead > 1024 && q->dead > (q->n + q->far_n) / 2)
+    if (q->dead > 1024 && q->dead > q->n / 2)
         evq_compact(q);
     return TRUE;
 }
@@ -683,64 +789,49 @@ sim_evq_now(const SimEvq *q)
     return q->now;
 }
 
-/* Removes the root, the front entry of @lane: the lane's next entry, if
- * any, takes its place in the heap. */
-static void
-evq_lane_pop(SimEvq *q, EvqLane *lane)
-{
-    lane->head = (lane->head + 1) & (lane->cap - 1);
-    if (--lane->len == 0) {
-        evq_pop_root(q);
-        return;
-    }
-    q->lane_tail_n--;
-    evq_sift_down_small(q->heap, q->n, 0, lane->ring[lane->head]);
-}
-
-/* Removes the root, whose event is cancelled. */
-static void
-evq_drop_root(SimEvq *q)
-{
-    guint32 slot = EVQ_KEY(q->heap[0]) & EVQ_SLOT_MASK;
-    EvqSlot *s = &q->slots[slot];
-    if (s->key != EVQ_KEY(q->heap[0])) {
-        evq_pop_root(q);
-        q->dead--;
-        return;
-    }
-    /* A cancelled lane event, reached at last. */
-    evq_lane_pop(q, s->lane);
-    evq_slot_release(q, slot);
-    q->lane_dead--;
-}
-
-/* The slow path of evq_settle. */
-static void
-evq_settle_slow(SimEvq *q)
-{
-    for (;;) {
-        if (q->n && G_UNLIKELY(!evq_live(q, q->heap[0]))) {
-            evq_drop_root(q);
-            continue;
-        }
-        if (!q->far_n ||
-            (q->n && EVQ_TIME(q->heap[0]) >> EVQ_BUCKET_SHIFT <= q->hb))
-            return;
-        evq_next_bucket(q);
-    }
-}
-
-/* Makes the heap's root, if any, the earliest pending event: drops dead
- * entries from the front and brings in the next bucket while the root is
- * not before its start. */
+/* Takes the front entry, of record @s, out of the ladder: a lane's next
+ * entry, if any, goes in. */
 static inline void
+evq_take_front(SimEvq *q, EvqSlot *s)
+{
+    q->bh++;
+    q->n--;
+    EvqLane *lane = s->lane;
+    if (lane) {
+        lane->head = (lane->head + 1) & (lane->cap - 1);
+        if (--lane->len) {
+            EvqEntry next = lane->ring[lane->head];
+            q->lane_tail_n--;
+            evq_push(q, EVQ_KEY(next) & EVQ_SLOT_MASK, EVQ_TIME(next),
+                     EVQ_KEY(next));
+        }
+    }
+}
+
+/* Makes bot[bh], if any, the earliest pending event: drops cancelled
+ * entries from the front and refills bottom when it runs dry.  FALSE if
+ * nothing is pending. */
+static inline gboolean
 evq_settle(SimEvq *q)
 {
-    if (G_LIKELY(q->n && evq_live(q, q->heap[0]) &&
-                 (!q->far_n ||
-                  EVQ_TIME(q->heap[0]) >> EVQ_BUCKET_SHIFT <= q->hb)))
-        return;
-    evq_settle_slow(q);
+    for (;;) {
+        if (G_LIKELY(q->bh < q->bn)) {
+            guint32 slot = EVQ_KEY(q->bot[q->bh]) & EVQ_SLOT_MASK;
+            EvqSlot *s = &q->slots[slot];
+            if (G_LIKELY(s->func != NULL))
+                return TRUE;
+            /* Cancelled: a lane event's record is released only now. */
+            if (s->lane)
+                q->lane_dead--;
+            else
+                q->dead--;
+            evq_take_front(q, s);
+            evq_slot_release(q, slot);
+            continue;
+        }
+        if (!evq_refill(q))
+            return FALSE;
+    }
 }
 
 /**
@@ -752,8 +843,7 @@ evq_settle(SimEvq *q)
 SimTime
 sim_evq_peek_time(SimEvq *q)
 {
-    evq_settle(q);
-    return q->n ? EVQ_TIME(q->heap[0]) : SIM_TIME_NEVER;
+    return evq_settle(q) ? EVQ_TIME(q->bot[q->bh]) : SIM_TIME_NEVER;
 }
 
 /**
@@ -765,7 +855,7 @@ sim_evq_peek_time(SimEvq *q)
 guint
 sim_evq_pending(const SimEvq *q)
 {
-    return q->n + q->far_n + q->lane_tail_n - q->dead - q->lane_dead;
+    return q->n + q->lane_tail_n - q->dead - q->lane_dead;
 }
 
 /**
@@ -780,21 +870,18 @@ sim_evq_executed(const SimEvq *q)
     return q->executed;
 }
 
-/* Pops the (live) root and runs it. */
+/* Takes the (live) front event and runs it. */
 static inline void
-evq_fire_root(SimEvq *q)
+evq_fire_front(SimEvq *q)
 {
-    EvqEntry top = q->heap[0];
+    EvqEntry top = q->bot[q->bh];
     guint32 slot = EVQ_KEY(top) & EVQ_SLOT_MASK;
     EvqSlot *s = &q->slots[slot];
     SimEventFunc func = s->func;
     gpointer data = s->data;
     GDestroyNotify destroy = s->destroy;
 
-    if (s->lane)
-        evq_lane_pop(q, s->lane);
-    else
-        evq_pop_root(q);
+    evq_take_front(q, s);
     evq_slot_release(q, slot);
     q->now = EVQ_TIME(top);
     q->executed++;
@@ -815,10 +902,9 @@ gboolean
 sim_evq_step(SimEvq *q)
 {
     g_return_val_if_fail(q != NULL, FALSE);
-    evq_settle(q);
-    if (!q->n)
+    if (!evq_settle(q))
         return FALSE;
-    evq_fire_root(q);
+    evq_fire_front(q);
     return TRUE;
 }
 
@@ -841,10 +927,9 @@ sim_evq_run_until(SimEvq *q, SimTime horizon)
 
     q->stopped = FALSE;
     while (!q->stopped) {
-        evq_settle(q);
-        if (!q->n || EVQ_TIME(q->heap[0]) > horizon)
+        if (!evq_settle(q) || EVQ_TIME(q->bot[q->bh]) > horizon)
             break;
-        evq_fire_root(q);
+        evq_fire_front(q);
     }
     return q->executed - before;
 }

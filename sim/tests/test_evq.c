@@ -566,6 +566,254 @@ test_determinism(void)
     g_assert_cmpuint(work_trace(1), !=, work_trace(2));
 }
 
+/* Random workloads against a reference binary heap keyed by (time, order of
+ * scheduling), independent of the queue: handlers schedule and cancel as a
+ * simulation does, with delays mixing zero (ties at now), bursts of many
+ * near events in random order, exponential and far ones, some through
+ * lanes; every event fired must be the reference's minimum, and the
+ * pending counts must agree throughout. */
+typedef struct {
+    SimTime time;
+    guint64 seq;
+    guint tag;
+} HeapRef;
+
+typedef struct {
+    SimEvq *q;
+    SimRng rng;
+    /* Reference min-heap of HeapRef. */
+    GArray *heap;
+    /* Per tag: the queue's id, and whether it is cancelled or has run. */
+    GArray *ids;
+    GArray *gone;
+    SimEvqLane lanes[4];
+    SimTime lane_last[4];
+    guint64 seq;
+    guint budget;
+    guint live;
+    guint fired;
+    guint mismatches;
+} RefRun;
+
+static gboolean
+heapref_less(const HeapRef *a, const HeapRef *b)
+{
+    return a->time < b->time || (a->time == b->time && a->seq < b->seq);
+}
+
+static void
+heapref_push(GArray *h, HeapRef x)
+{
+    g_array_append_val(h, x);
+    guint i = h->len - 1;
+    while (i > 0) {
+        guint p = (i - 1) / 2;
+        HeapRef *hp = &g_array_index(h, HeapRef, p);
+        if (!heapref_less(&x, hp))
+            break;
+        g_array_index(h, HeapRef, i) = *hp;
+        i = p;
+    }
+    g_array_index(h, HeapRef, i) = x;
+}
+
+static HeapRef
+heapref_pop(GArray *h)
+{
+    HeapRef top = g_array_index(h, HeapRef, 0);
+    HeapRef x = g_array_index(h, HeapRef, h->len - 1);
+    g_array_set_size(h, h->len - 1);
+    guint n = h->len, i = 0;
+    if (!n)
+        return top;
+    for (;;) {
+        guint c = 2 * i + 1;
+        if (c >= n)
+            break;
+        if (c + 1 < n && heapref_less(&g_array_index(h, HeapRef, c + 1),
+                                      &g_array_index(h, HeapRef, c)))
+            c++;
+        if (!heapref_less(&g_array_index(h, HeapRef, c), &x))
+            break;
+        g_array_index(h, HeapRef, i) = g_array_index(h, HeapRef, c);
+        i = c;
+    }
+    g_array_index(h, HeapRef, i) = x;
+    return top;
+}
+
+static void refrun_fire(SimEvq *q, gpointer data);
+
+static SimTime
+refrun_delay(RefRun *r)
+{
+    switch (sim_rng_below(&r->rng, 8)) {
+    case 0:
+        return 0;
+    case 1:
+        return sim_rng_below(&r->rng, 3);
+    case 2:
+        return sim_rng_below(&r->rng, 1000);
+    case 3:
+        return (SimTime)sim_rng_exp(&r->rng, 1e6);
+    case 4:
+        return SIM_MS(1) * sim_rng_below(&r->rng, 64);
+    case 5:
+        return SIM_S(1) * (1 + sim_rng_below(&r->rng, 600));
+    case 6:
+        return (SimTime)sim_rng_exp(&r->rng, 1e3);
+    default:
+        return SIM_S(86400) * (1 + sim_rng_below(&r->rng, 3));
+    }
+}
+
+static void
+refrun_add(RefRun *r, SimTime when)
+{
+    guint tag = r->ids->len;
+    guint lane = sim_rng_below(&r->rng, 8);
+    SimEventId id;
+    if (lane < 4 && when >= r->lane_last[lane]) {
+        id = sim_evq_lane_at(r->q, r->lanes[lane], when, refrun_fire,
+                             GUINT_TO_POINTER(tag), NULL);
+        r->lane_last[lane] = when;
+    } else {
+        id = sim_evq_at(r->q, when, refrun_fire, GUINT_TO_POINTER(tag), NULL);
+    }
+    gboolean gone = FALSE;
+    g_array_append_val(r->ids, id);
+    g_array_append_val(r->gone, gone);
+    heapref_push(r->heap, (HeapRef){ when, r->seq++, tag });
+    r->live++;
+}
+
+static RefRun *refrun_current;
+
+static void
+refrun_fire(SimEvq *q, gpointer data)
+{
+    RefRun *r = refrun_current;
+    guint tag = GPOINTER_TO_UINT(data);
+    /* The reference's minimum, skipping cancelled entries. */
+    HeapRef want;
+    do
+        want = heapref_pop(r->heap);
+    while (g_array_index(r->gone, gboolean, want.tag));
+    if (want.tag != tag || want.time != sim_evq_now(q))
+        r->mismatches++;
+    g_array_index(r->gone, gboolean, tag) = TRUE;
+    r->live--;
+    r->fired++;
+    if (sim_evq_pending(q) != r->live)
+        r->mismatches++;
+    if (!r->budget)
+        return;
+    guint n = sim_rng_below(&r->rng, 4);
+    if (sim_rng_below(&r->rng, 500) == 0)
+        n = 300 + sim_rng_below(&r->rng, 700); /* a burst */
+    for (guint i = 0; i < n && r->budget; i++, r->budget--)
+        refrun_add(r, sim_evq_now(q) + refrun_delay(r));
+    /* Cancel one event in four (any tag, pending or not), now and then
+     * thousands at once, so that compaction runs with events in every
+     * part of the queue. */
+    guint cancels = sim_rng_below(&r->rng, 4) == 0;
+    if (sim_rng_below(&r->rng, 3000) == 0)
+        cancels = 3000;
+    for (guint c = 0; c < cancels; c++) {
+        guint victim = cancels == 1
+                           ? sim_rng_below(&r->rng, r->ids->len)
+                           : r->ids->len - 1 -
+                                 sim_rng_below(&r->rng,
+                                               MIN(r->ids->len, 4000));
+        gboolean pending = !g_array_index(r->gone, gboolean, victim);
+        if (sim_evq_cancel(q, g_array_index(r->ids, SimEventId, victim)) !=
+            pending)
+            r->mismatches++;
+        if (pending) {
+            g_array_index(r->gone, gboolean, victim) = TRUE;
+            r->live--;
+        }
+    }
+}
+
+/* With @purge, nine pending events in ten are cancelled after the first
+ * thousand steps (events are then in every part of the queue, so the
+ * compaction that follows sees them all). */
+static void
+refrun(guint64 seed, guint initial, guint budget, gboolean purge)
+{
+    RefRun r = { .q = sim_evq_new(),
+                 .heap = g_array_new(FALSE, FALSE, sizeof(HeapRef)),
+                 .ids = g_array_new(FALSE, FALSE, sizeof(SimEventId)),
+                 .gone = g_array_new(FALSE, FALSE, sizeof(gboolean)),
+                 .budget = budget };
+    sim_rng_init(&r.rng, seed, 11);
+    refrun_current = &r;
+    for (guint i = 0; i < 4; i++)
+        r.lanes[i] = sim_evq_lane_new(r.q);
+    for (guint i = 0; i < initial; i++)
+        refrun_add(&r, refrun_delay(&r));
+    /* Part of the run in single steps, with peeks, the rest at once. */
+    for (guint i = 0; i < 1000; i++) {
+        SimTime next = sim_evq_peek_time(r.q);
+        if (!sim_evq_step(r.q))
+            break;
+        g_assert_cmpuint(sim_evq_now(r.q), ==, next);
+    }
+    for (guint tag = 0; purge && tag < r.ids->len; tag++) {
+        if (g_array_index(r.gone, gboolean, tag) ||
+            sim_rng_below(&r.rng, 10) == 0)
+            continue;
+        g_assert_true(sim_evq_cancel(r.q, g_array_index(r.ids, SimEventId,
+                                                        tag)));
+        g_array_index(r.gone, gboolean, tag) = TRUE;
+        r.live--;
+    }
+    g_assert_cmpuint(sim_evq_pending(r.q), ==, r.live);
+    sim_evq_run_until(r.q, SIM_TIME_NEVER);
+    g_assert_cmpuint(r.mismatches, ==, 0);
+    g_assert_cmpuint(r.live, ==, 0);
+    g_assert_cmpuint(sim_evq_pending(r.q), ==, 0);
+    g_assert_cmpuint(sim_evq_executed(r.q), ==, r.fired);
+    g_assert_cmpuint(r.fired, >, purge ? 1000 : budget / 2);
+    sim_evq_free(r.q);
+    g_array_free(r.heap, TRUE);
+    g_array_free(r.ids, TRUE);
+    g_array_free(r.gone, TRUE);
+}
+
+static void
+test_against_heap(void)
+{
+    refrun(1, 10, 50000, FALSE);
+    refrun(2, 1000, 100000, FALSE);
+    refrun(3, 20000, 100000, FALSE);
+    refrun(4, 20000, 20000, TRUE);
+}
+
+/* Many events at one time, in one bucket that no width can split: FIFO. */
+static void
+test_ties_unsplittable(void)
+{
+    g_autoptr(SimEvq) q = sim_evq_new();
+    Log log = { g_array_new(FALSE, FALSE, sizeof(guint)), q };
+    enum { N = 5000 };
+    Ev *ev = g_new(Ev, N);
+    for (guint i = 0; i < N; i++) {
+        ev[i] = (Ev){ &log, i, 0, NULL };
+        sim_evq_at(q, i % 3 ? SIM_S(7) : SIM_S(7) + 1, ev_fire, &ev[i], NULL);
+    }
+    g_assert_cmpuint(sim_evq_run_until(q, SIM_TIME_NEVER), ==, N);
+    guint k = 0;
+    for (guint i = 0; i < N; i++)
+        if (i % 3)
+            g_assert_cmpuint(g_array_index(log.fired, guint, k++), ==, i);
+    for (guint i = 0; i < N; i += 3)
+        g_assert_cmpuint(g_array_index(log.fired, guint, k++), ==, i);
+    g_free(ev);
+    g_array_free(log.fired, TRUE);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -586,6 +834,8 @@ main(int argc, char **argv)
     g_test_add_func("/evq/cancel/self", test_cancel_self);
     g_test_add_func("/evq/cancel/compaction", test_cancel_compaction);
     g_test_add_func("/evq/order/far-events", test_far_events);
+    g_test_add_func("/evq/order/against-heap", test_against_heap);
+    g_test_add_func("/evq/order/ties-unsplittable", test_ties_unsplittable);
     g_test_add_func("/evq/destroy/far-free-midway", test_far_free_midway);
     g_test_add_func("/evq/destroy/at-free", test_destroy_at_free);
     g_test_add_func("/evq/run/horizon", test_horizon);
