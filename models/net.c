@@ -65,6 +65,10 @@ struct _SimNet {
     SimPathParams defaults;
     /* Site names, by index. */
     GPtrArray *sites;
+    /* Site name to index + 1 (registration only: a topology may give
+     * every node a site of its own, so a scan per site would be
+     * quadratic). */
+    GHashTable *site_index;
     /* Explicit paths: key (a << 32 | b) -> SimPathParams*, both directions
      * stored. */
     GHashTable *paths;
@@ -116,6 +120,7 @@ sim_net_new(SimCtx *ctx, const SimPathParams *defaults)
     net->ctx = ctx;
     net->defaults = *defaults;
     net->sites = g_ptr_array_new_with_free_func(g_free);
+    net->site_index = g_hash_table_new(g_str_hash, g_str_equal);
     net->paths = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free,
                                        g_free);
     net->ifaces = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
@@ -155,6 +160,7 @@ sim_net_free(SimNet *net)
     g_hash_table_destroy(net->ifaces);
     g_free(net->by_ip);
     g_hash_table_destroy(net->paths);
+    g_hash_table_unref(net->site_index);
     g_ptr_array_unref(net->sites);
     g_ptr_array_unref(net->packet_blocks);
     g_free(net);
@@ -170,10 +176,13 @@ sim_net_free(SimNet *net)
 guint
 sim_net_add_site(SimNet *net, const char *name)
 {
-    for (guint i = 0; i < net->sites->len; i++)
-        if (g_str_equal(g_ptr_array_index(net->sites, i), name))
-            return i;
-    g_ptr_array_add(net->sites, g_strdup(name));
+    gpointer idx = g_hash_table_lookup(net->site_index, name);
+    if (idx)
+        return GPOINTER_TO_UINT(idx) - 1;
+    char *copy = g_strdup(name);
+    g_ptr_array_add(net->sites, copy);
+    g_hash_table_insert(net->site_index, copy,
+                        GUINT_TO_POINTER(net->sites->len));
     return net->sites->len - 1;
 }
 

@@ -866,18 +866,52 @@ world_fill_nodes(World *w, SimRunResult *r)
     }
 }
 
-/* The nodes at @ip, "a|b" if several share it, "-" if none. */
-static char *
-world_peer_name(World *w, SimIp ip)
+static void
+world_gstring_free(gpointer s)
 {
-    GString *s = g_string_new(NULL);
-    for (guint i = 0; i < w->topo->n_nodes; i++)
-        if (w->nodes[i].ip == ip)
-            g_string_append_printf(s, "%s%s", s->len ? "|" : "",
-                                   w->topo->nodes[i].name);
-    if (!s->len)
-        g_string_append_c(s, '-');
-    return g_string_free(s, FALSE);
+    g_string_free(s, TRUE);
+}
+
+/* Address to the names of the nodes there, "a|b" if several share it
+ * (topology order): built once, so naming every pair's peer is O(pairs +
+ * nodes) rather than a scan of the nodes per pair. */
+static GHashTable *
+world_peer_names(World *w)
+{
+    GHashTable *t = g_hash_table_new_full(g_direct_hash, g_direct_equal,
+                                          NULL, world_gstring_free);
+    for (guint i = 0; i < w->topo->n_nodes; i++) {
+        gpointer key = GUINT_TO_POINTER(w->nodes[i].ip);
+        GString *s = g_hash_table_lookup(t, key);
+        if (!s)
+            g_hash_table_insert(t, key, s = g_string_new(NULL));
+        g_string_append_printf(s, "%s%s", s->len ? "|" : "",
+                               w->topo->nodes[i].name);
+    }
+    return t;
+}
+
+/* The nodes at @ip per @names (world_peer_names), "-" if none. */
+static char *
+world_peer_name(GHashTable *names, SimIp ip)
+{
+    GString *s = g_hash_table_lookup(names, GUINT_TO_POINTER(ip));
+    return g_strdup(s ? s->str : "-");
+}
+
+/* The index of the first of the @n sorted @names not before @key. */
+static guint
+world_lower_bound(char *const *names, guint n, const char *key)
+{
+    guint lo = 0, hi = n;
+    while (lo < hi) {
+        guint mid = lo + (hi - lo) / 2;
+        if (strcmp(names[mid], key) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
 }
 
 static gint
@@ -895,19 +929,25 @@ world_pair_cmp(gconstpointer a, gconstpointer b, gpointer data)
 
 /* pairs.tsv: the proxies' per-peer counters
  * "node.<name>.peer.<ip>.sip.connections.opened", with the address mapped
- * to node names; nodes in topology order, peers sorted. */
+ * to node names; nodes in topology order, peers sorted.  The counter names
+ * are listed and sorted once; each node's are the run of them that starts
+ * with its prefix, found by binary search, so collecting is O(counters
+ * log counters + nodes log counters) whatever the number of nodes. */
 static void
 world_fill_pairs(World *w, SimRunResult *r)
 {
     static const char suffix[] = ".sip.connections.opened";
     GArray *pairs = g_array_new(FALSE, TRUE, sizeof(SimPairResult));
+    g_auto(GStrv) names = sim_stats_names(w->ctx.stats, SIM_STAT_COUNTER,
+                                          "node.");
+    guint n_names = g_strv_length(names);
+    GHashTable *peer_names = NULL;
     for (guint i = 0; i < w->topo->n_nodes; i++) {
         const char *node = w->topo->nodes[i].name;
         g_autofree char *prefix = g_strdup_printf("node.%s.peer.", node);
-        g_auto(GStrv) names = sim_stats_names(w->ctx.stats, SIM_STAT_COUNTER,
-                                              prefix);
         guint first = pairs->len;
-        for (guint k = 0; names[k]; k++) {
+        for (guint k = world_lower_bound(names, n_names, prefix);
+             k < n_names && g_str_has_prefix(names[k], prefix); k++) {
             if (!g_str_has_suffix(names[k], suffix))
                 continue;
             SimCounter *c = sim_stats_lookup(w->ctx.stats, SIM_STAT_COUNTER,
@@ -920,8 +960,10 @@ world_fill_pairs(World *w, SimRunResult *r)
                 .connections_opened_run = c->value,
             };
             SimIp addr = 0;
+            if (!peer_names)
+                peer_names = world_peer_names(w);
             pr.peer = sim_ip_parse(pr.peer_ip, &addr)
-                          ? world_peer_name(w, addr)
+                          ? world_peer_name(peer_names, addr)
                           : g_strdup("-");
             g_array_append_val(pairs, pr);
         }
@@ -929,6 +971,8 @@ world_fill_pairs(World *w, SimRunResult *r)
                           (gint)(pairs->len - first), sizeof(SimPairResult),
                           world_pair_cmp, NULL);
     }
+    if (peer_names)
+        g_hash_table_unref(peer_names);
     r->n_pairs = pairs->len;
     r->pairs = (SimPairResult *)g_array_free(pairs, FALSE);
 }

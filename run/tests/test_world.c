@@ -457,6 +457,63 @@ test_pairs(void)
     g_assert_cmpuint(sum, ==, total);
 }
 
+/* pairs.tsv of a generated topology of 3,000 nodes, nearly all idle,
+ * whose names share prefixes (n1, n10, n100, n1000): a.test (n0) calls
+ * b.test (n1) and c.test (n1000) over TCP under rfc3261, the callee
+ * hanging up, so n0 opens one connection to each for its INVITEs and each
+ * opens one back for its BYEs (RFC 3261 18.1, no reuse), and no other node
+ * appears.  Rows come in topology order, peers sorted
+ * by name, each named after the node at its address. */
+static void
+test_pairs_many_nodes(void)
+{
+    enum { N = 3000 };
+    GString *t = g_string_new(
+        "[simulation]\nduration = 5s\nseed = 1\n"
+        "[transport]\nprotocol = tcp\n"
+        "[network]\ndefault-delay = 5ms\n"
+        "[domain a.test]\n[domain b.test]\n[domain c.test]\n");
+    for (guint i = 0; i < N; i++) {
+        const char *dom = i == 0      ? "a.test"
+                          : i == 1    ? "b.test"
+                          : i == 1000 ? "c.test"
+                                      : NULL;
+        g_string_append_printf(t,
+                               "[node n%u]\nhost = n%u.%s\n"
+                               "address = 10.%u.%u.%u\n",
+                               i, i, dom ? dom : "idle.test",
+                               (i + 1) >> 16, (i + 1) >> 8 & 255,
+                               (i + 1) & 255);
+        if (dom)
+            g_string_append_printf(t, "domains = %s\n", dom);
+    }
+    g_string_append(t, "[traffic ab]\nfrom = a.test\nto = b.test\n"
+                       "rate = 2\nhold = 1s\nbye-by = callee\n"
+                       "[traffic ac]\nfrom = a.test\nto = c.test\n"
+                       "rate = 2\nhold = 1s\nbye-by = callee\n");
+    g_autoptr(GError) error = NULL;
+    g_autoptr(SimTopo) topo = sim_topo_load_data("many-nodes", t->str, t->len,
+                                                 NULL, &error);
+    g_assert_no_error(error);
+    g_string_free(t, TRUE);
+    g_autoptr(SimRunResult) r = world_run_ok(topo, "rfc3261", 1);
+    g_assert_cmpuint(r->n_nodes, ==, N);
+    g_assert_cmpuint(r->calls_completed, >, 0);
+    static const char *const want[][3] = {
+        { "n0", "n1", "10.0.0.2" },
+        { "n0", "n1000", "10.0.3.233" },
+        { "n1", "n0", "10.0.0.1" },
+        { "n1000", "n0", "10.0.0.1" },
+    };
+    g_assert_cmpuint(r->n_pairs, ==, G_N_ELEMENTS(want));
+    for (guint i = 0; i < r->n_pairs && i < G_N_ELEMENTS(want); i++) {
+        g_assert_cmpstr(r->pairs[i].node, ==, want[i][0]);
+        g_assert_cmpstr(r->pairs[i].peer, ==, want[i][1]);
+        g_assert_cmpstr(r->pairs[i].peer_ip, ==, want[i][2]);
+        g_assert_cmpuint(r->pairs[i].connections_opened_run, ==, 1);
+    }
+}
+
 /* The extra (run-wide counter) @name of @r; -1 when absent. */
 static double
 world_extra(const SimRunResult *r, const char *name)
@@ -1119,6 +1176,7 @@ main(int argc, char **argv)
     g_test_add_func("/world/nodes/memory", test_node_memory);
     g_test_add_func("/world/nodes/handshakes", test_node_handshakes);
     g_test_add_func("/world/pairs", test_pairs);
+    g_test_add_func("/world/pairs/many-nodes", test_pairs_many_nodes);
     g_test_add_func("/world/farms/every-call-and-bye", test_farms);
     g_test_add_func("/world/farms/record-route-domain",
                     test_farms_record_route_domain);
