@@ -27,6 +27,8 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(EVP_PKEY, EVP_PKEY_free)
+
 /* Validity windows (seconds since the epoch, UTC). */
 #define PKI_VALID_FROM G_GINT64_CONSTANT(1704067200)   /* 2024-01-01 */
 #define PKI_VALID_UNTIL G_GINT64_CONSTANT(2051222400)  /* 2035-01-01 */
@@ -40,8 +42,13 @@
 typedef struct {
     /* The certificate. */
     X509 *cert;
-    /* Its key. */
+    /* (nullable): its key; NULL for material read from the cache, whose
+     * key is decoded from key_file only when something needs it (issuing
+     * a new leaf, writing the key out): a simulated handshake needs only
+     * the key's type and size, which the certificate gives. */
     EVP_PKEY *key;
+    /* (nullable): the cache file holding the key when key is NULL. */
+    char *key_file;
 } PkiPair;
 
 struct _SimPki {
@@ -108,6 +115,30 @@ pki_pair_clear(PkiPair *p)
 {
     g_clear_pointer(&p->cert, X509_free);
     g_clear_pointer(&p->key, EVP_PKEY_free);
+    g_clear_pointer(&p->key_file, g_free);
+}
+
+/* @p's private key, or NULL if it has none: decoded from its cache file
+ * (and checked against the certificate) when it was not in memory.
+ * Returns a new reference. */
+static EVP_PKEY *
+pki_pair_key(const PkiPair *p)
+{
+    if (p->key) {
+        EVP_PKEY_up_ref(p->key);
+        return p->key;
+    }
+    g_autofree char *data = NULL;
+    gsize len;
+    if (!p->key_file || !g_file_get_contents(p->key_file, &data, &len, NULL))
+        return NULL;
+    BIO *bio = BIO_new_mem_buf(data, (int)len);
+    EVP_PKEY *key = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL);
+    BIO_free(bio);
+    if (key && X509_check_private_key(p->cert, key) != 1)
+        g_clear_pointer(&key, EVP_PKEY_free);
+    ERR_clear_error();
+    return key;
 }
 
 /* ---- key types ---------------------------------------------------------- */
@@ -288,14 +319,14 @@ static gboolean
 pki_generate(SimKeyType key, const PkiCertSpec *spec, const PkiPair *issuer,
              PkiPair *out, GError **error)
 {
-    PkiPair p = { X509_new(), pki_keygen(key, error) };
+    PkiPair p = { X509_new(), pki_keygen(key, error), NULL };
     if (!p.key) {
         pki_pair_clear(&p);
         return FALSE;
     }
     X509 *icert = issuer ? issuer->cert : NULL;
-    EVP_PKEY *ikey = issuer ? issuer->key : p.key;
-    if (!pki_set_body(p.cert, p.key, spec, icert) ||
+    g_autoptr(EVP_PKEY) ikey = pki_pair_key(issuer ? issuer : &p);
+    if (!ikey || !pki_set_body(p.cert, p.key, spec, icert) ||
         !pki_sign_fixed(p.cert, ikey)) {
         pki_set_ssl_error(error, SIM_PKI_ERROR_FAILED,
                           "cannot make a certificate");
@@ -316,7 +347,8 @@ pki_hash_hex(const char *text)
     return full;
 }
 
-/* Reads a key + certificate PEM file; FALSE (no error) if absent or bad. */
+/* Reads the certificate of a key + certificate PEM file (the key stays on
+ * disk, see PkiPair); FALSE (no error) if absent or bad. */
 static gboolean
 pki_cache_read(const char *path, PkiPair *out)
 {
@@ -325,17 +357,57 @@ pki_cache_read(const char *path, PkiPair *out)
     if (!path || !g_file_get_contents(path, &data, &len, NULL))
         return FALSE;
     BIO *bio = BIO_new_mem_buf(data, (int)len);
-    PkiPair p = { NULL, PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL) };
-    p.cert = PEM_read_bio_X509(bio, NULL, NULL, NULL);
+    X509 *cert = PEM_read_bio_X509(bio, NULL, NULL, NULL);
     BIO_free(bio);
     ERR_clear_error();
-    if (!p.key || !p.cert || X509_check_private_key(p.cert, p.key) != 1) {
-        ERR_clear_error();
-        pki_pair_clear(&p);
+    if (!cert)
         return FALSE;
-    }
-    *out = p;
+    *out = (PkiPair){ cert, NULL, g_strdup(path) };
     return TRUE;
+}
+
+/* Certificates read from cache files and found valid, shared read-only by
+ * every PKI of the process (every run of a batch): "<path>\n<issuer>" ->
+ * X509 (one reference held), where <issuer> is the SHA-256 of the
+ * issuing certificate ("self" for a CA).  A file is parsed and its
+ * signature checked once per process; the files never change but by
+ * pki_obtain replacing a stale one, which updates the entry. */
+static GMutex pki_disk_lock;
+static GHashTable *pki_disk;
+
+static char *
+pki_disk_key(const char *path, const PkiPair *issuer)
+{
+    if (!issuer)
+        return g_strconcat(path, "\nself", NULL);
+    guint8 md[EVP_MAX_MD_SIZE];
+    unsigned int n = sizeof md;
+    X509_digest(issuer->cert, EVP_sha256(), md, &n);
+    g_autofree char *hex =
+        g_compute_checksum_for_data(G_CHECKSUM_SHA256, md, n);
+    return g_strconcat(path, "\n", hex, NULL);
+}
+
+/* The shared certificate of @key (a new reference), or NULL. */
+static X509 *
+pki_disk_get(const char *key)
+{
+    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&pki_disk_lock);
+    X509 *cert = pki_disk ? g_hash_table_lookup(pki_disk, key) : NULL;
+    if (cert)
+        X509_up_ref(cert);
+    return cert;
+}
+
+static void
+pki_disk_put(const char *key, X509 *cert)
+{
+    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&pki_disk_lock);
+    if (!pki_disk)
+        pki_disk = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                         (GDestroyNotify)X509_free);
+    X509_up_ref(cert);
+    g_hash_table_replace(pki_disk, g_strdup(key), cert);
 }
 
 static char *
@@ -378,18 +450,27 @@ pki_cache_write(const char *path, const PkiPair *p, gboolean replace)
 }
 
 /* Finds @file in the cache (and valid per @issuer), or generates it,
- * publishes it and re-reads what was published. */
+ * publishes it and re-reads what was published.  Material from the cache
+ * comes without its private key (PkiPair.key_file). */
 static gboolean
 pki_obtain(SimPki *pki, const char *file, const PkiCertSpec *spec,
            const PkiPair *issuer, PkiPair *out, GError **error)
 {
     g_autofree char *path =
         pki->cache_dir ? g_build_filename(pki->cache_dir, file, NULL) : NULL;
+    g_autofree char *key = path ? pki_disk_key(path, issuer) : NULL;
+    X509 *shared = key ? pki_disk_get(key) : NULL;
+    if (shared) {
+        *out = (PkiPair){ shared, NULL, g_strdup(path) };
+        return TRUE;
+    }
     gboolean stale = FALSE;
     if (pki_cache_read(path, out)) {
-        EVP_PKEY *ik = issuer ? X509_get0_pubkey(issuer->cert) : out->key;
-        if (X509_verify(out->cert, ik) == 1)
+        EVP_PKEY *ik = X509_get0_pubkey(issuer ? issuer->cert : out->cert);
+        if (X509_verify(out->cert, ik) == 1) {
+            pki_disk_put(key, out->cert);
             return TRUE;
+        }
         ERR_clear_error();
         pki_pair_clear(out);
         stale = TRUE;
@@ -401,9 +482,11 @@ pki_obtain(SimPki *pki, const char *file, const PkiCertSpec *spec,
     pki_cache_write(path, out, stale);
     PkiPair disk = { 0 };
     if (!stale && pki_cache_read(path, &disk)) {
+        /* Another process may have published first: its material wins. */
         pki_pair_clear(out);
         *out = disk;
     }
+    pki_disk_put(key, out->cert);
     return TRUE;
 }
 
@@ -558,7 +641,8 @@ pki_creds_new(PkiPair *pair, STACK_OF(X509) *chain, SimKeyType key_type)
     *pair = (PkiPair){ 0 };
     c->chain = chain;
     c->key_type = key_type;
-    c->sig_len = (guint)EVP_PKEY_get_size(c->pair.key);
+    /* The size of the key's signatures, a property of its public half. */
+    c->sig_len = (guint)EVP_PKEY_get_size(X509_get0_pubkey(c->pair.cert));
     for (int i = 0; i < sk_X509_num(chain); i++) {
         guchar *der = NULL;
         int n = i2d_X509(sk_X509_value(chain, i), &der);
@@ -634,7 +718,7 @@ sim_pki_issue(SimPki *pki, const char *node, const char *const *san,
     const PkiPair *issuer = untrusted ? pki_rogue(pki, error) : &pki->ca;
     if (!issuer)
         return NULL;
-    if (!issuer->key) {
+    if (!issuer->key && !issuer->key_file) {
         g_set_error(error, SIM_PKI_ERROR, SIM_PKI_ERROR_FAILED,
                     "node %s: ca-file has no ca-key-file to issue a "
                     "certificate with; give the node a cert-file", node);
@@ -654,9 +738,12 @@ sim_pki_issue(SimPki *pki, const char *node, const char *const *san,
         g_propagate_prefixed_error(error, local, "node %s: ", node);
         return NULL;
     }
+    /* Certificates are shared, never modified: references, not copies. */
     STACK_OF(X509) *chain = sk_X509_new_null();
-    sk_X509_push(chain, X509_dup(pair.cert));
-    sk_X509_push(chain, X509_dup(issuer->cert));
+    X509_up_ref(pair.cert);
+    sk_X509_push(chain, pair.cert);
+    X509_up_ref(issuer->cert);
+    sk_X509_push(chain, issuer->cert);
     return pki_creds_new(&pair, chain, pki->key);
 }
 
@@ -722,7 +809,7 @@ sim_pki_load(SimPki *pki, const char *cert_file, const char *key_file,
     if (!chain)
         return NULL;
     PkiPair pair = { X509_dup(sk_X509_value(chain, 0)),
-                     pki_read_key(key_file, error) };
+                     pki_read_key(key_file, error), NULL };
     SimKeyType kt = SIM_KEY_ECDSA_P256;
     if (!pair.key)
         goto out_fail;
@@ -860,7 +947,8 @@ sim_pki_check_pem_pair(const char *cert_file, const char *key_file,
     BIO *kb = BIO_new_mem_buf(kdata, (int)klen);
     PkiPair pair = { PEM_read_bio_X509(cb, NULL, pki_no_passphrase, NULL),
                      PEM_read_bio_PrivateKey(kb, NULL, pki_no_passphrase,
-                                             NULL) };
+                                             NULL),
+                     NULL };
     BIO_free(cb);
     BIO_free(kb);
     gboolean ok = pair.cert && pair.key &&
@@ -1026,8 +1114,9 @@ gboolean
 sim_pki_creds_write_pem(const SimPkiCreds *creds, const char *cert_file,
                         const char *key_file, GError **error)
 {
-    return pki_write_pair(creds->chain, NULL, creds->pair.key, cert_file,
-                          key_file, error);
+    g_autoptr(EVP_PKEY) key = pki_pair_key(&creds->pair);
+    return pki_write_pair(creds->chain, NULL, key, cert_file, key_file,
+                          error);
 }
 
 /**
@@ -1045,8 +1134,9 @@ gboolean
 sim_pki_write_ca(SimPki *pki, const char *cert_file, const char *key_file,
                  GError **error)
 {
-    return pki_write_pair(NULL, pki->ca.cert, pki->ca.key, cert_file,
-                          key_file, error);
+    g_autoptr(EVP_PKEY) key = pki_pair_key(&pki->ca);
+    return pki_write_pair(NULL, pki->ca.cert, key, cert_file, key_file,
+                          error);
 }
 
 /* ---- identities (RFC 5922 section 7.1) ------------------------------------ */
