@@ -19,10 +19,19 @@ struct _SimConnTab {
     SimCtx *ctx;
     SimConnTabConfig cfg;
     SimConnTabHooks hooks;
-    /* Connection records (SimProxyConn *) in creation order. */
+    /* Connection records (SimProxyConn *) in creation order, NULL where
+     * one was removed (pc->tab_index is its slot); compacted, in order,
+     * when the holes outnumber the records. */
     GPtrArray *conns;
+    guint n_holes;
+    /* Records by far-end address (ct_addr_key of key.ip, key.port): a
+     * GPtrArray of them in creation order. */
+    GHashTable *by_addr;
     /* Alias rows (SimAliasRow *) in insertion order. */
     GPtrArray *rows;
+    /* Rows by tuple (ct_tuple_key): a GPtrArray of them in insertion
+     * order. */
+    GHashTable *rows_by_tuple;
     /* The strategy's private state. */
     gpointer priv;
     /* Counted into when the run keeps no statistics. */
@@ -50,6 +59,55 @@ ct_tuple_equal(const SimTuple *a, const SimTuple *b)
            a->transport == b->transport;
 }
 
+/* Index keys: integers packed into a pointer (64 bits). */
+G_STATIC_ASSERT(sizeof(gpointer) >= sizeof(guint64));
+
+static gpointer
+ct_addr_key(SimIp ip, guint16 port)
+{
+    return GSIZE_TO_POINTER(((gsize)ip << 16) | port);
+}
+
+static gpointer
+ct_tuple_key(const SimTuple *t)
+{
+    return GSIZE_TO_POINTER(((gsize)t->ip << 24) | ((gsize)t->port << 8) |
+                            (gsize)t->transport);
+}
+
+static guint
+ct_key_hash(gconstpointer key)
+{
+    guint64 v = GPOINTER_TO_SIZE(key);
+    v ^= v >> 29;
+    v *= G_GUINT64_CONSTANT(0xbf58476d1ce4e5b9);
+    return (guint)(v ^ (v >> 32));
+}
+
+/* Appends @item to the list of @key in @index. */
+static void
+ct_index_add(GHashTable *index, gpointer key, gpointer item)
+{
+    GPtrArray *list = g_hash_table_lookup(index, key);
+    if (!list) {
+        list = g_ptr_array_new();
+        g_hash_table_insert(index, key, list);
+    }
+    g_ptr_array_add(list, item);
+}
+
+/* Takes @item out of the list of @key in @index, keeping the order. */
+static void
+ct_index_remove(GHashTable *index, gpointer key, gpointer item)
+{
+    GPtrArray *list = g_hash_table_lookup(index, key);
+    if (!list)
+        return;
+    g_ptr_array_remove(list, item);
+    if (!list->len)
+        g_hash_table_remove(index, key);
+}
+
 /* ------------------------------------------------------------------ */
 /* Life cycle                                                          */
 
@@ -71,8 +129,12 @@ sim_conntab_new(SimCtx *ctx, const SimConnTabConfig *cfg,
     t->cfg = *cfg;
     t->hooks = *hooks;
     t->conns = g_ptr_array_new();
+    t->by_addr = g_hash_table_new_full(ct_key_hash, g_direct_equal, NULL,
+                                       (GDestroyNotify)g_ptr_array_unref);
     t->rows = g_ptr_array_new_with_free_func(
         (GDestroyNotify)sim_conntab_row_free);
+    t->rows_by_tuple = g_hash_table_new_full(
+        ct_key_hash, g_direct_equal, NULL, (GDestroyNotify)g_ptr_array_unref);
     return t;
 }
 
@@ -89,9 +151,13 @@ sim_conntab_free(SimConnTab *t)
 {
     if (!t)
         return;
+    g_hash_table_unref(t->rows_by_tuple);
     g_ptr_array_free(t->rows, TRUE);
+    g_hash_table_unref(t->by_addr);
     for (guint i = 0; i < t->conns->len; i++) {
         SimProxyConn *pc = g_ptr_array_index(t->conns, i);
+        if (!pc)
+            continue;
         if (pc->conn)
             sim_conn_set_callbacks(pc->conn, NULL, NULL);
         pc->conn = NULL;
@@ -299,22 +365,43 @@ sim_conntab_conn_usable(const SimProxyConn *pc)
  * @t: a table
  * @c: a transport connection the node opened or accepted (borrowed)
  * @initiator: %TRUE if the node opened it
+ * @key: its far-end tuple (R26), fixed for its life
  *
- * Records @c last in creation order; the caller sets its key (and, for
- * opened ones, aus and target_host) and its callbacks.
+ * Records @c last in creation order; the caller sets (for opened ones)
+ * aus and target_host, and its callbacks.
  *
  * Returns: (transfer none): the record, holding the table's reference.
  */
 SimProxyConn *
-sim_conntab_add(SimConnTab *t, SimConn *c, gboolean initiator)
+sim_conntab_add(SimConnTab *t, SimConn *c, gboolean initiator,
+                const SimTuple *key)
 {
     SimProxyConn *pc = g_new0(SimProxyConn, 1);
     pc->conn = c;
     pc->tab = t;
     pc->initiator = initiator;
+    pc->key = *key;
     pc->refcount = 1;
+    pc->tab_index = t->conns->len;
     g_ptr_array_add(t->conns, pc);
+    ct_index_add(t->by_addr, ct_addr_key(key->ip, key->port), pc);
     return pc;
+}
+
+/* Closes the holes of the record array, keeping the order. */
+static void
+ct_compact(SimConnTab *t)
+{
+    guint k = 0;
+    for (guint i = 0; i < t->conns->len; i++) {
+        SimProxyConn *pc = g_ptr_array_index(t->conns, i);
+        if (!pc)
+            continue;
+        pc->tab_index = k;
+        g_ptr_array_index(t->conns, k++) = pc;
+    }
+    g_ptr_array_set_size(t->conns, k);
+    t->n_holes = 0;
 }
 
 /**
@@ -337,7 +424,15 @@ sim_conntab_remove(SimConnTab *t, SimProxyConn *pc)
     pc->draining = FALSE;
     pc->closing = TRUE;
     pc->conn = NULL;
-    g_ptr_array_remove(t->conns, pc);
+    if (pc->tab_index >= t->conns->len ||
+        g_ptr_array_index(t->conns, pc->tab_index) != pc)
+        return;
+    g_ptr_array_index(t->conns, pc->tab_index) = NULL;
+    pc->tab_index = G_MAXUINT;
+    t->n_holes++;
+    ct_index_remove(t->by_addr, ct_addr_key(pc->key.ip, pc->key.port), pc);
+    if (t->n_holes > 16 && t->n_holes > t->conns->len / 2)
+        ct_compact(t);
 }
 
 /**
@@ -349,7 +444,7 @@ sim_conntab_remove(SimConnTab *t, SimProxyConn *pc)
 guint
 sim_conntab_n_conns(const SimConnTab *t)
 {
-    return t->conns->len;
+    return t->conns->len - t->n_holes;
 }
 
 /**
@@ -362,7 +457,9 @@ sim_conntab_n_conns(const SimConnTab *t)
 SimProxyConn *
 sim_conntab_conn(const SimConnTab *t, guint i)
 {
-    g_return_val_if_fail(i < t->conns->len, NULL);
+    g_return_val_if_fail(i < sim_conntab_n_conns(t), NULL);
+    if (t->n_holes)
+        ct_compact((SimConnTab *)t);
     return g_ptr_array_index(t->conns, i);
 }
 
@@ -375,7 +472,10 @@ sim_conntab_conn(const SimConnTab *t, guint i)
 SimProxyConn *
 sim_conntab_first(SimConnTab *t)
 {
-    return t->conns->len ? g_ptr_array_index(t->conns, 0) : NULL;
+    for (guint i = 0; i < t->conns->len; i++)
+        if (g_ptr_array_index(t->conns, i))
+            return g_ptr_array_index(t->conns, i);
+    return NULL;
 }
 
 /**
@@ -388,10 +488,34 @@ sim_conntab_first(SimConnTab *t)
 SimProxyConn *
 sim_conntab_next(SimConnTab *t, SimProxyConn *pc)
 {
-    guint i;
-    if (!g_ptr_array_find(t->conns, pc, &i) || i + 1 >= t->conns->len)
+    if (pc->tab != t || pc->tab_index >= t->conns->len)
         return NULL;
-    return g_ptr_array_index(t->conns, i + 1);
+    for (guint i = pc->tab_index + 1; i < t->conns->len; i++)
+        if (g_ptr_array_index(t->conns, i))
+            return g_ptr_array_index(t->conns, i);
+    return NULL;
+}
+
+/**
+ * sim_conntab_at_addr:
+ * @t: a table
+ * @ip: a far-end address
+ * @port: a far-end port
+ * @n: (out): how many
+ *
+ * The records whose key has @ip and @port (any transport), in creation
+ * order: what a walk from sim_conntab_first() would meet of them, in
+ * O(1).  Valid until the table next changes.
+ *
+ * Returns: (transfer none) (array length=n) (nullable): the records, or
+ *   %NULL when there are none.
+ */
+SimProxyConn *const *
+sim_conntab_at_addr(SimConnTab *t, SimIp ip, guint16 port, guint *n)
+{
+    GPtrArray *list = g_hash_table_lookup(t->by_addr, ct_addr_key(ip, port));
+    *n = list ? list->len : 0;
+    return list ? (SimProxyConn *const *)list->pdata : NULL;
 }
 
 /**
@@ -624,41 +748,48 @@ sim_conntab_row_free(SimAliasRow *row)
     g_free(row);
 }
 
-static gboolean
-ct_conn_has_rows(SimConnTab *t, SimProxyConn *pc)
+/* Takes @row out of the rows, its tuple's list and its connection's
+ * count, and frees it. */
+static void
+ct_row_remove(SimConnTab *t, SimAliasRow *row)
 {
-    for (guint i = 0; i < t->rows->len; i++)
-        if (((SimAliasRow *)g_ptr_array_index(t->rows, i))->pc == pc)
-            return TRUE;
-    return FALSE;
+    ct_index_remove(t->rows_by_tuple, ct_tuple_key(&row->tuple), row);
+    row->pc->n_rows--;
+    g_ptr_array_remove(t->rows, row);
 }
 
 /* Without a multimap, the tuple's older rows (other connections) go: the
- * newer alias replaces them (`reuse`: one row per tuple). */
+ * newer alias replaces them (`reuse`: one row per tuple), latest first. */
 static void
 ct_replace_rows(SimConnTab *t, const SimAliasRow *row)
 {
-    for (guint i = t->rows->len; i-- > 0;) {
-        SimAliasRow *r = g_ptr_array_index(t->rows, i);
+    GPtrArray *list = g_hash_table_lookup(t->rows_by_tuple,
+                                          ct_tuple_key(&row->tuple));
+    for (guint i = list ? list->len : 0; i-- > 0;) {
+        SimAliasRow *r = g_ptr_array_index(list, i);
         if (r->pc == row->pc || !ct_tuple_equal(&r->tuple, &row->tuple))
             continue;
         SimProxyConn *old = r->pc;
-        g_ptr_array_remove_index(t->rows, i);
-        if (!ct_conn_has_rows(t, old)) {
+        gboolean last = list->len == 1;
+        ct_row_remove(t, r);
+        if (!old->n_rows) {
             old->aliased = FALSE;
             sim_conntab_update_idle(t, old);
         }
+        if (last)
+            break;
     }
 }
 
 static gboolean
 ct_row_exists(SimConnTab *t, const SimAliasRow *row)
 {
-    for (guint i = 0; i < t->rows->len; i++) {
-        const SimAliasRow *r = g_ptr_array_index(t->rows, i);
-        if (r->pc == row->pc && ct_tuple_equal(&r->tuple, &row->tuple))
+    guint n;
+    SimAliasRow *const *rows = sim_conntab_rows_at(t, &row->tuple, &n);
+    for (guint i = 0; i < n; i++)
+        if (rows[i]->pc == row->pc &&
+            ct_tuple_equal(&rows[i]->tuple, &row->tuple))
             return TRUE;
-    }
     return FALSE;
 }
 
@@ -686,6 +817,8 @@ sim_conntab_row_add(SimConnTab *t, SimAliasRow *row, gboolean replace)
     if (replace)
         ct_replace_rows(t, row);
     g_ptr_array_add(t->rows, row);
+    ct_index_add(t->rows_by_tuple, ct_tuple_key(&row->tuple), row);
+    row->pc->n_rows++;
     row->pc->aliased = TRUE;
     sim_conntab_update_idle(t, row->pc);
     return TRUE;
@@ -701,10 +834,10 @@ sim_conntab_row_add(SimConnTab *t, SimAliasRow *row, gboolean replace)
 void
 sim_conntab_purge_rows(SimConnTab *t, SimProxyConn *pc)
 {
-    for (guint i = t->rows->len; i-- > 0;) {
+    for (guint i = t->rows->len; pc->n_rows && i-- > 0;) {
         SimAliasRow *row = g_ptr_array_index(t->rows, i);
         if (row->pc == pc)
-            g_ptr_array_remove_index(t->rows, i);
+            ct_row_remove(t, row);
     }
     pc->aliased = FALSE;
 }
@@ -718,6 +851,9 @@ sim_conntab_purge_rows(SimConnTab *t, SimProxyConn *pc)
 void
 sim_conntab_clear_rows(SimConnTab *t)
 {
+    for (guint i = 0; i < t->rows->len; i++)
+        ((SimAliasRow *)g_ptr_array_index(t->rows, i))->pc->n_rows = 0;
+    g_hash_table_remove_all(t->rows_by_tuple);
     g_ptr_array_set_size(t->rows, 0);
 }
 
@@ -745,4 +881,26 @@ sim_conntab_row(const SimConnTab *t, guint i)
 {
     g_return_val_if_fail(i < t->rows->len, NULL);
     return g_ptr_array_index(t->rows, i);
+}
+
+/**
+ * sim_conntab_rows_at:
+ * @t: a table
+ * @tuple: a tuple
+ * @n: (out): how many
+ *
+ * The rows for exactly @tuple, in insertion order (what a walk over
+ * sim_conntab_row() would meet of them), in O(1).  Valid until the rows
+ * next change.
+ *
+ * Returns: (transfer none) (array length=n) (nullable): the rows, or %NULL
+ *   when there are none.
+ */
+SimAliasRow *const *
+sim_conntab_rows_at(SimConnTab *t, const SimTuple *tuple, guint *n)
+{
+    GPtrArray *list = g_hash_table_lookup(t->rows_by_tuple,
+                                          ct_tuple_key(tuple));
+    *n = list ? list->len : 0;
+    return list ? (SimAliasRow *const *)list->pdata : NULL;
 }

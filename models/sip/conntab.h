@@ -4,7 +4,11 @@
  * strategies decide over (RFC 5923 / draft-09), behind a narrow API.
  * Connection records are indexed by far-end tuple (R26) and kept in
  * creation order; alias rows form a multimap, in insertion order, whose
- * rows die with their connection (R11, R18, R22).  Invariants: a record
+ * rows die with their connection (R11, R18, R22).  Walking the records,
+ * removing one and finding those of one address or the rows of one tuple
+ * cost O(1) or O(matches), whatever the number of connections: the
+ * lookups return the matches in the same creation (insertion) order, so a
+ * strategy's first match is the one a full scan would find.  Invariants: a record
  * lives while referenced, and no row outlives its connection's close; what
  * the table needs from its node (the strategy's idle timeout, opening a
  * connection toward a domain) comes through hooks, so it knows no proxy.
@@ -88,6 +92,10 @@ struct _SimProxyConn {
      * calls; the record outlives its connection until the last one is
      * dropped. */
     guint refcount;
+    /* The table's: the record's slot in creation order (G_MAXUINT once
+     * out of the table) and its alias rows. */
+    guint tab_index;
+    guint n_rows;
 };
 
 /* One row of the alias table (R11, R22: a multimap, several rows may
@@ -156,12 +164,15 @@ gpointer sim_conntab_strategy_priv(SimConnTab *t);
 void sim_conntab_set_strategy_priv(SimConnTab *t, gpointer priv);
 
 /* Connection records. */
-SimProxyConn *sim_conntab_add(SimConnTab *t, SimConn *c, gboolean initiator);
+SimProxyConn *sim_conntab_add(SimConnTab *t, SimConn *c, gboolean initiator,
+                              const SimTuple *key);
 void sim_conntab_remove(SimConnTab *t, SimProxyConn *pc);
 guint sim_conntab_n_conns(const SimConnTab *t);
 SimProxyConn *sim_conntab_conn(const SimConnTab *t, guint i);
 SimProxyConn *sim_conntab_first(SimConnTab *t);
 SimProxyConn *sim_conntab_next(SimConnTab *t, SimProxyConn *pc);
+SimProxyConn *const *sim_conntab_at_addr(SimConnTab *t, SimIp ip,
+                                         guint16 port, guint *n);
 SimProxyConn *sim_conntab_conn_ref(SimProxyConn *pc);
 void sim_conntab_conn_unref(SimProxyConn *pc);
 
@@ -186,5 +197,7 @@ void sim_conntab_purge_rows(SimConnTab *t, SimProxyConn *pc);
 void sim_conntab_clear_rows(SimConnTab *t);
 guint sim_conntab_n_rows(const SimConnTab *t);
 const SimAliasRow *sim_conntab_row(const SimConnTab *t, guint i);
+SimAliasRow *const *sim_conntab_rows_at(SimConnTab *t, const SimTuple *tuple,
+                                        guint *n);
 
 G_END_DECLS

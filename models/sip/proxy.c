@@ -251,9 +251,10 @@ proxy_conn_charge(SimProxy *p, SimTime cost)
 /* Connections                                                         */
 
 static SimProxyConn *
-proxy_conn_add(SimProxy *p, SimConn *c, gboolean initiator)
+proxy_conn_add(SimProxy *p, SimConn *c, gboolean initiator,
+               const SimTuple *key)
 {
-    SimProxyConn *pc = sim_conntab_add(p->tab, c, initiator);
+    SimProxyConn *pc = sim_conntab_add(p->tab, c, initiator, key);
     sim_conn_set_callbacks(c, &proxy_conn_callbacks, pc);
     proxy_conn_memory(p, 1);
     return pc;
@@ -285,10 +286,10 @@ proxy_open(SimProxy *p, const char *aus, const SimDnsTarget *t)
     };
     SimConn *c = sim_transport_connect(p->cfg.transport, p->cfg.stack, &cp,
                                        &proxy_conn_callbacks, NULL);
-    SimProxyConn *pc = proxy_conn_add(p, c, TRUE);
+    SimTuple key = t->tuple;
+    key.transport = p->kind;
+    SimProxyConn *pc = proxy_conn_add(p, c, TRUE, &key);
     proxy_conn_charge(p, p->cfg.costs.connect);
-    pc->key = t->tuple;
-    pc->key.transport = p->kind;
     pc->aus = g_strdup(aus);
     pc->target_host = g_strdup(t->host);
     sim_counter_add(p->n_opened, 1);
@@ -508,13 +509,11 @@ proxy_txl_unbind(SimSipClientTxn *t, SimProxyConn *pc, gpointer user)
 static SimProxyConn *
 proxy_find_r28(SimProxy *p, const SimTuple *t)
 {
-    guint n = sim_conntab_n_conns(p->tab);
-    for (guint i = 0; i < n; i++) {
-        SimProxyConn *pc = sim_conntab_conn(p->tab, i);
-        if (pc->initiator && !pc->closing && pc->key.ip == t->ip &&
-            pc->key.port == t->port)
-            return pc;
-    }
+    guint n;
+    SimProxyConn *const *at = sim_conntab_at_addr(p->tab, t->ip, t->port, &n);
+    for (guint i = 0; i < n; i++)
+        if (at[i]->initiator && !at[i]->closing)
+            return at[i];
     return NULL;
 }
 
@@ -583,9 +582,8 @@ static void
 proxy_accept(SimStack *st, SimConn *c, gpointer user)
 {
     SimProxy *p = user;
-    SimProxyConn *pc = proxy_conn_add(p, c, FALSE);
+    SimProxyConn *pc = proxy_conn_add(p, c, FALSE, &c->remote);
     proxy_conn_charge(p, p->cfg.costs.accept);
-    pc->key = c->remote;
     sim_counter_add(p->n_accepted, 1);
     proxy_conn_up(p, pc);
 }

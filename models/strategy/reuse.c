@@ -43,8 +43,11 @@ static SimProxyConn *
 reuse_select_conn(SimConnTab *tab, const SimStrategyTarget *t)
 {
     SimProxyConn *pending = NULL;
-    for (SimProxyConn *pc = sim_conntab_first(tab); pc;
-         pc = sim_conntab_next(tab, pc)) {
+    const SimTuple *tt = &t->target->tuple;
+    guint n;
+    SimProxyConn *const *at = sim_conntab_at_addr(tab, tt->ip, tt->port, &n);
+    for (guint i = 0; i < n; i++) {
+        SimProxyConn *pc = at[i];
         if (!sim_conntab_conn_usable(pc) || !pc->aus ||
             !reuse_same_tuple(pc, &t->target->tuple))
             continue;
@@ -69,11 +72,18 @@ reuse_on_conn_up(SimConnTab *tab, SimProxyConn *up)
 {
     if (!up->initiator || up->per_txn || !up->aus)
         return;
-    for (SimProxyConn *pc = sim_conntab_first(tab); pc;
-         pc = sim_conntab_next(tab, pc))
+    /* A copy: retiring may reach the transport, which must not change
+     * the list being walked. */
+    guint n;
+    SimProxyConn *const *at = sim_conntab_at_addr(tab, up->key.ip,
+                                                  up->key.port, &n);
+    g_autofree SimProxyConn **copy = g_memdup2(at, n * sizeof *at);
+    for (guint i = 0; i < n; i++) {
+        SimProxyConn *pc = copy[i];
         if (pc != up && pc->up && sim_conntab_conn_usable(pc) && pc->aus &&
             reuse_same_tuple(pc, &up->key))
             sim_conntab_retire(tab, pc);
+    }
 }
 
 static gboolean

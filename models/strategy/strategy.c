@@ -114,12 +114,14 @@ strategy_tuple_equal(const SimTuple *a, const SimTuple *b)
 SimProxyConn *
 sim_strategy_find_opened(SimConnTab *tab, const SimStrategyTarget *t)
 {
-    for (SimProxyConn *pc = sim_conntab_first(tab); pc;
-         pc = sim_conntab_next(tab, pc))
-        if (sim_conntab_conn_usable(pc) && pc->aus &&
-            strategy_tuple_equal(&pc->key, &t->target->tuple) &&
-            sim_conntab_conn_proves(pc, t->aus))
-            return pc;
+    const SimTuple *tt = &t->target->tuple;
+    guint n;
+    SimProxyConn *const *at = sim_conntab_at_addr(tab, tt->ip, tt->port, &n);
+    for (guint i = 0; i < n; i++)
+        if (sim_conntab_conn_usable(at[i]) && at[i]->aus &&
+            strategy_tuple_equal(&at[i]->key, tt) &&
+            sim_conntab_conn_proves(at[i], t->aus))
+            return at[i];
     return NULL;
 }
 
@@ -151,6 +153,17 @@ SimProxyConn *
 sim_strategy_find_alias(SimConnTab *tab, const SimStrategyTarget *t,
                         gboolean by_name)
 {
+    if (!by_name) {
+        /* R12 needs the row's tuple to be the target's: its rows only. */
+        guint n;
+        SimAliasRow *const *rows = sim_conntab_rows_at(
+            tab, &t->target->tuple, &n);
+        for (guint i = 0; i < n; i++)
+            if (!rows[i]->pc->closing &&
+                strategy_row_matches(rows[i], t, FALSE))
+                return rows[i]->pc;
+        return NULL;
+    }
     guint n = sim_conntab_n_rows(tab);
     for (guint i = 0; i < n; i++) {
         const SimAliasRow *row = sim_conntab_row(tab, i);

@@ -24,12 +24,12 @@ two_connection_applicable(SimTransportKind kind)
 static SimProxyConn *
 two_connection_find_inbound(SimConnTab *tab, const SimTuple *t)
 {
-    for (SimProxyConn *pc = sim_conntab_first(tab); pc;
-         pc = sim_conntab_next(tab, pc))
-        if (!pc->initiator && pc->reusable_inbound && !pc->closing &&
-            pc->key.ip == t->ip && pc->key.port == t->port &&
-            pc->key.transport == t->transport)
-            return pc;
+    guint n;
+    SimProxyConn *const *at = sim_conntab_at_addr(tab, t->ip, t->port, &n);
+    for (guint i = 0; i < n; i++)
+        if (!at[i]->initiator && at[i]->reusable_inbound &&
+            !at[i]->closing && at[i]->key.transport == t->transport)
+            return at[i];
     return NULL;
 }
 
