@@ -4,10 +4,11 @@
  * carrier's domain on SRV records over both, TLS between them, calls both
  * ways at a high rate) simulated once per strategy.  Each case runs in a
  * child process so that its peak RSS is its own, and prints
- * `bench calls strategy=NAME calls=N calls_per_wall_s=... events_per_s=...
- * peak_rss_kb=...`.  Calls are the calls attempted in the run; the target
- * is 200,000 simulated calls per wall-clock second with persistent
- * connections.  The PKI cache is $SIPREUSE_CACHE or ./cache.
+ * `bench calls strategy=NAME calls=N calls_per_wall_s=... events=...
+ * events_per_call=... events_per_s=... peak_rss_kb=...` (events_per_call:
+ * every event of the run over the calls attempted).  Calls are the calls
+ * attempted in the run; the target is 200,000 simulated calls per
+ * wall-clock second with persistent connections.  The PKI cache is $SIPREUSE_CACHE or ./cache.
  *
  * For profiling, `bench_calls [DURATION [STRATEGY]]` shortens every case to
  * DURATION of simulated time (a topology duration such as `2s`) and runs
@@ -67,10 +68,13 @@ calls_case(const char *strategy, double rate, const char *duration)
     printf("bench calls strategy=%s calls=%" G_GUINT64_FORMAT
            " completed=%" G_GUINT64_FORMAT " wall_s=%.3f"
            " calls_per_wall_s=%.0f events=%" G_GUINT64_FORMAT
-           " events_per_s=%.0f peak_rss_kb=%ld\n",
+           " events_per_call=%.2f events_per_s=%.0f peak_rss_kb=%ld\n",
            strategy, r->calls_attempted, r->calls_completed, r->sim_wall_s,
            r->sim_wall_s > 0 ? r->calls_attempted / r->sim_wall_s : 0.0,
-           r->sim_events, r->sim_events_per_s, ru.ru_maxrss);
+           r->sim_events,
+           r->calls_attempted ? (double)r->sim_events / r->calls_attempted
+                              : 0.0,
+           r->sim_events_per_s, ru.ru_maxrss);
     fflush(stdout);
     return 0;
 }
