@@ -452,9 +452,20 @@ evq_bottom_spill(SimEvq *q)
 static void
 evq_bottom_insert(SimEvq *q, guint32 slot, SimTime t, EvqEntry e)
 {
+    /* Where @e goes: at the end (an event at the current time), else
+     * found by binary search. */
     guint j = q->bn;
-    while (j > q->bh && e < q->bot[j - 1])
-        j--;
+    if (j > q->bh && e < q->bot[j - 1]) {
+        guint lo = q->bh, hi = j - 1;
+        while (lo < hi) {
+            guint mid = lo + (hi - lo) / 2;
+            if (e < q->bot[mid])
+                hi = mid;
+            else
+                lo = mid + 1;
+        }
+        j = lo;
+    }
     if (G_UNLIKELY(q->bn - j > EVQ_BOTTOM_SPILL) && evq_bottom_spill(q)) {
         EvqRung *r = &q->rungs[q->nrungs - 1];
         if (t >= r->start) {
