@@ -15,8 +15,22 @@
 #   make install    PREFIX=DIR (default /usr/local): program, scripts, samples
 #   make regen-golden   rewrite run/tests/golden/ from the current code
 #   make docs       regenerate docs/topology.md from the topology loader
+#   make MPI=1      build with MPI (Open MPI) in build-mpi/: mpirun -np N
+#                   ./sipreuse sweep|compare; make check MPI=1 adds its tests
+#   make check-mpi  build with MPI and run only the MPI and shard tests
 
+# MPI=1: `mpirun -np N sipreuse sweep ...` (run/mpi.c instead of
+# run/mpi_none.c), built in its own folder so plain and MPI objects never
+# mix; ./sipreuse is a copy of whichever was built last.
+MPI ?=
+ifeq ($(MPI),1)
+BUILD ?= build-mpi
+ifeq ($(BUILD),build)
+$(error MPI=1 builds in build-mpi (or another BUILD), never in build/)
+endif
+else
 BUILD ?= build
+endif
 OPT ?= -O2
 SAN ?=
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
@@ -43,14 +57,18 @@ endif
 
 $(CONFIG): scripts/deps.sh
 	@sh scripts/deps.sh build
+	@$(if $(filter 1,$(MPI)),sh scripts/deps.sh mpi)
 	@mkdir -p $(BUILD)
-	@{ echo "PKG_CFLAGS := $$(pkg-config --cflags glib-2.0 libssl libcrypto sqlite3)"; \
-	   echo "PKG_LIBS := $$(pkg-config --libs glib-2.0 libssl libcrypto sqlite3)"; \
+	@{ echo "PKG_CFLAGS := $$(pkg-config --cflags glib-2.0 libssl libcrypto sqlite3)$(if $(filter 1,$(MPI)), $$(mpicc --showme:compile))"; \
+	   echo "PKG_LIBS := $$(pkg-config --libs glib-2.0 libssl libcrypto sqlite3)$(if $(filter 1,$(MPI)), $$(mpicc --showme:link))"; \
+	   echo "CONFIG_MPI := $(MPI)"; \
 	 } > $@.tmp && mv $@.tmp $@
 
 # The four layers (docs/architecture.md): sim/ < models/ < run/ < cli/.
 LAYERS := sim models run cli
-LIB_SRCS := $(filter-out cli/main.c $(wildcard */tests/*.c),$(wildcard sim/*.c models/*.c models/*/*.c run/*.c cli/*.c))
+LIB_SRCS := $(filter-out cli/main.c $(wildcard */tests/*.c) \
+              $(if $(filter 1,$(MPI)),run/mpi_none.c,run/mpi.c), \
+              $(wildcard sim/*.c models/*.c models/*/*.c run/*.c cli/*.c))
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 LIB := $(BUILD)/libsipreuse.a
 TESTUTIL_SRCS := $(foreach l,$(LAYERS),$(wildcard $(l)/tests/util_*.c))
@@ -63,14 +81,15 @@ CLI := $(BUILD)/sipreuse
 
 .SECONDARY:
 
-.PHONY: FORCE all check asan valgrind bench results plots fuzz fuzz-model \
-        matrix matrix-run regen-golden docs clean help
+.PHONY: FORCE all check check-mpi check-mpi-run asan valgrind bench \
+        results plots fuzz fuzz-model matrix matrix-run regen-golden docs \
+        clean help
 .DEFAULT_GOAL := all
 
-all: $(CLI) $(if $(filter build,$(BUILD)),sipreuse)
+all: $(CLI) $(if $(filter build build-mpi,$(BUILD)),sipreuse)
 
-sipreuse: $(CLI)
-	@cp $< $@
+sipreuse: $(CLI) FORCE
+	@cmp -s $< $@ || cp $< $@
 
 $(BUILD)/obj/%.o: %.c $(CONFIG)
 	@mkdir -p $(dir $@)
@@ -125,11 +144,21 @@ $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(LIB)
 # the generated-PKI cache goes to the scratch folder, not the source tree.
 TEST_ENV = SIPREUSE_BIN=$(abspath $(CLI)) SIPREUSE_SRCDIR=$(CURDIR) \
            SIPREUSE_TMPDIR=$(abspath $(BUILD))/tmp \
-           SIPREUSE_CACHE=$(abspath $(BUILD))/tmp/cache
+           SIPREUSE_CACHE=$(abspath $(BUILD))/tmp/cache \
+           $(if $(filter 1,$(MPI)),SIPREUSE_MPIRUN=$$(command -v mpirun))
 
 check: all $(TESTS)
 	@mkdir -p $(BUILD)/tmp
 	$(TEST_ENV) prove -e '' -j$(JOBS) --shuffle $(TESTS)
+
+# The MPI tests alone (CI runs them after the plain check): cli/tests/
+# test_mpi.c runs mpirun -np 3, test_shard.c shards and merges.
+check-mpi:
+	$(MAKE) MPI=1 check-mpi-run
+
+check-mpi-run: all $(BUILD)/tests/test_mpi $(BUILD)/tests/test_shard
+	@mkdir -p $(BUILD)/tmp
+	$(TEST_ENV) prove -e '' -v $(BUILD)/tests/test_mpi $(BUILD)/tests/test_shard
 
 asan:
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
@@ -147,6 +176,8 @@ valgrind: $(CLI) $(TESTS)
 
 bench: $(CLI) $(BENCHES)
 	@for b in $(BENCHES); do $$b || exit 1; done
+	@SIPREUSE_BIN=$(abspath $(CLI)) SIPREUSE_CACHE=$(abspath $(BUILD))/tmp/cache \
+	  SIPREUSE_TMPDIR=$(abspath $(BUILD))/tmp sh bench/sweep_mpi.sh
 
 results: all
 	$(CLI) compare topologies/trunk.topo

@@ -19,6 +19,7 @@
 #include "models/strategy/strategy.h"
 #include "run/batch.h"
 #include "run/input.h"
+#include "run/mpi.h"
 #include "run/world.h"
 
 /* The parsed command line. */
@@ -180,6 +181,10 @@ compare_jobs(const SimTopo *topo, const char *text, gsize len,
                 .no_timing = a->no_timing,
             };
             job->fingerprint = sim_out_fingerprint(&fin);
+            job->topo_path = topo->path;
+            job->topo_text = text;
+            job->topo_len = len;
+            job->topo_flags = SIM_TOPO_LOAD_CALLER_STRATEGY;
             g_ptr_array_add(jobs, job);
         }
     }
@@ -262,7 +267,8 @@ compare_main(const char *path, CompareArgs *a)
     SimBatchOptions bo = { .jobs = a->jobs,
                            .progress = sim_cli_progress_wanted(a->progress,
                                                                a->quiet),
-                           .out.no_timing = a->no_timing };
+                           .out.no_timing = a->no_timing,
+                           .exec = sim_mpi_executor() };
     sim_limits_watch_start(a->max_memory, "sipreuse compare");
     sim_batch_run(jobs, &bo);
     sim_limits_watch_stop();

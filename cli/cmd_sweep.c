@@ -30,6 +30,7 @@
 #include "run/batch.h"
 #include "run/experiment.h"
 #include "run/input.h"
+#include "run/mpi.h"
 #include "run/world.h"
 
 /* One grid point. */
@@ -215,6 +216,10 @@ sweep_jobs(const SimExperiment *e, GPtrArray *points, const char *out,
                     .no_timing = no_timing,
                 };
                 job->fingerprint = sim_out_fingerprint(&fin);
+                job->topo_path = e->topology;
+                job->topo_text = e->topo_text;
+                job->topo_len = e->topo_len;
+                job->topo_flags = SIM_TOPO_LOAD_CALLER_STRATEGY;
                 job->labels = g_strdupv(pt->labels);
                 g_ptr_array_add(jobs, job);
             }
@@ -513,7 +518,8 @@ sweep_main(const char *path, const SweepArgs *a)
     SimBatchOptions bo = { .jobs = a->jobs, .resume = a->resume,
                            .progress = sim_cli_progress_wanted(a->progress,
                                                                a->quiet),
-                           .out.no_timing = a->no_timing };
+                           .out.no_timing = a->no_timing,
+                           .exec = sim_mpi_executor() };
     sim_limits_watch_start(a->max_memory, "sipreuse sweep");
     sim_batch_run(jobs, &bo);
     sim_limits_watch_stop();

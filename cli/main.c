@@ -1,12 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The sipreuse command: dispatches `sipreuse VERB ...` to the verb table in
- * cli.c.  This is the only main() of the project.
+ * cli.c.  This is the only main() of the project.  Started by an MPI
+ * launcher (a `make MPI=1` build under mpirun or srun), rank 0 runs the
+ * verb and the other ranks serve its batches (run/mpi.h).
  */
 #include "cli/cli.h"
 
 #include <locale.h>
 #include <stdio.h>
+
+#include "run/mpi.h"
 
 static void
 main_usage(FILE *f)
@@ -20,10 +24,9 @@ main_usage(FILE *f)
                "`sipreuse --version` prints the version.\n");
 }
 
-int
-main(int argc, char **argv)
+static int
+main_verb(int argc, char **argv)
 {
-    setlocale(LC_ALL, "C");
     if (argc < 2) {
         main_usage(stderr);
         return SIM_EXIT_USAGE;
@@ -35,6 +38,9 @@ main(int argc, char **argv)
     }
     if (g_str_equal(argv[1], "--version")) {
         printf("sipreuse %s\n", SIM_VERSION);
+        if (sim_mpi_library())
+            printf("MPI: %s (mpirun -np N sipreuse sweep|compare ...)\n",
+                   sim_mpi_library());
         return SIM_EXIT_OK;
     }
     for (const SimCmd *c = sim_cmds; c->name; c++)
@@ -43,4 +49,13 @@ main(int argc, char **argv)
     fprintf(stderr, "sipreuse: unknown verb '%s'\n\n", argv[1]);
     main_usage(stderr);
     return SIM_EXIT_USAGE;
+}
+
+int
+main(int argc, char **argv)
+{
+    setlocale(LC_ALL, "C");
+    if (sim_mpi_init(&argc, &argv))
+        return sim_mpi_worker_main();
+    return sim_mpi_finish(main_verb(argc, argv));
 }

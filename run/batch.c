@@ -107,13 +107,20 @@ sim_batch_no_timing_env(void)
     return env && *env && !g_str_equal(env, "0");
 }
 
-/* With resume: TRUE if @job's folder holds a complete, intact run of the
- * same fingerprint, whose row is then taken; a complete folder of another
- * fingerprint (or of none, while the job has one) is stale, one whose
- * files do not agree with its marker is damaged.  Leftovers of an
- * interrupted write are removed either way. */
-static gboolean
-batch_resume(SimBatchJob *job)
+/**
+ * sim_batch_job_resume:
+ * @job: a job of a resumed batch
+ *
+ * A complete folder of another fingerprint (or of none, while the job has
+ * one) is stale, one whose files do not agree with its marker is damaged
+ * (both recorded in @job).  Leftovers of an interrupted write are removed
+ * either way.
+ *
+ * Returns: TRUE if @job's folder holds a complete, intact run of the same
+ *   fingerprint, whose row is then taken.
+ */
+gboolean
+sim_batch_job_resume(SimBatchJob *job)
 {
     g_autoptr(GError) why = NULL;
     g_autofree char *revision = NULL;
@@ -136,13 +143,18 @@ batch_resume(SimBatchJob *job)
     }
 }
 
-static void
-batch_do(SimBatchJob *job, const SimBatchOptions *opt)
+/**
+ * sim_batch_job_run:
+ * @job: a job
+ * @opt: the batch's options (files_verify_time pinned)
+ *
+ * Runs @job and writes its folder (job->dir), setting job->row, or
+ * job->error on failure.  Every executor runs a job through here: the
+ * local threads and the ranks of an MPI batch (run/mpi.c).
+ */
+void
+sim_batch_job_run(SimBatchJob *job, const SimBatchOptions *opt)
 {
-    if (opt->resume && batch_resume(job)) {
-        job->resumed = TRUE;
-        return;
-    }
     g_autofree char *cache = sim_batch_cache_dir();
     SimRunOptions ro = {
         .strategy = job->strategy,
@@ -161,6 +173,16 @@ batch_do(SimBatchJob *job, const SimBatchOptions *opt)
         return;
     g_autofree char *row = sim_out_runs_row(r, &opt->out);
     job->row = g_strsplit(g_strchomp(row), "\t", -1);
+}
+
+static void
+batch_do(SimBatchJob *job, const SimBatchOptions *opt)
+{
+    if (opt->resume && sim_batch_job_resume(job)) {
+        job->resumed = TRUE;
+        return;
+    }
+    sim_batch_job_run(job, opt);
 }
 
 /* A worker thread: takes the next job until none is left. */
@@ -275,6 +297,8 @@ sim_batch_run(GPtrArray *jobs, const SimBatchOptions *options)
     const SimBatchOptions *opt = &pinned;
     if (!pinned.files_verify_time)
         pinned.files_verify_time = g_get_real_time() / G_USEC_PER_SEC;
+    if (opt->exec)
+        return opt->exec(jobs, opt);
     BatchState st = { .opt = opt, .jobs = jobs };
     g_mutex_init(&st.lock);
     g_cond_init(&st.cond);

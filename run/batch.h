@@ -19,6 +19,13 @@ G_BEGIN_DECLS
 typedef struct {
     /* The loaded topology (borrowed, shared read-only between jobs). */
     const SimTopo *topo;
+    /* (nullable): where @topo came from, so that another process can load
+     * it again (run/ship.h): its name (path), its text as read and the
+     * SimTopoLoadFlags it was loaded with (borrowed, like @topo). */
+    const char *topo_path;
+    const char *topo_text;
+    gsize topo_len;
+    guint topo_flags;
     /* Strategy name. */
     char *strategy;
     guint64 seed;
@@ -49,8 +56,17 @@ typedef struct {
     char *damaged;
 } SimBatchJob;
 
+typedef struct SimBatchOptions SimBatchOptions;
+
+/* Another executor of a batch's jobs, instead of this process's threads
+ * (run/mpi.c: the ranks of an MPI job).  It must leave every job as
+ * sim_batch_run() does: resumed, or with its row or error set, its folder
+ * written by this process.  Returns the number of failed jobs. */
+typedef guint (*SimBatchExecFunc)(GPtrArray *jobs,
+                                  const SimBatchOptions *opt);
+
 /* How to run a batch. */
-typedef struct {
+struct SimBatchOptions {
     /* Threads (0: one per processor). */
     gint jobs;
     /* Skip jobs whose folder holds a complete, intact run of the same
@@ -65,7 +81,9 @@ typedef struct {
      * verify-time is unset (0: when the batch starts): one instant for all
      * the runs, so they cannot straddle a certificate's validity edge. */
     gint64 files_verify_time;
-} SimBatchOptions;
+    /* (nullable): the executor (NULL: options->jobs threads here). */
+    SimBatchExecFunc exec;
+};
 
 /* Jobs. */
 SimBatchJob *sim_batch_job_new(const SimTopo *topo, const char *strategy,
@@ -73,6 +91,8 @@ SimBatchJob *sim_batch_job_new(const SimTopo *topo, const char *strategy,
                                const char *dir);
 void sim_batch_job_free(SimBatchJob *job);
 guint sim_batch_run(GPtrArray *jobs, const SimBatchOptions *opt);
+gboolean sim_batch_job_resume(SimBatchJob *job);
+void sim_batch_job_run(SimBatchJob *job, const SimBatchOptions *opt);
 
 /* Helpers of the verbs. */
 int sim_batch_exit_status(const GError *error);

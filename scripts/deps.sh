@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 # Installs the Debian packages sipreuse needs when they are missing: with
 # apt-get when run as root, otherwise prints the exact apt-get line and fails.
-# Usage: scripts/deps.sh [build|fuzz|valgrind]   (default: build)
+# Usage: scripts/deps.sh [build|fuzz|valgrind|mpi]   (default: build)
 set -eu
 
 need=""
@@ -39,8 +39,13 @@ fuzz)
 valgrind)
     command -v valgrind >/dev/null 2>&1 || want valgrind
     ;;
+mpi)
+    # `make MPI=1`: Open MPI's compiler wrapper and headers, and mpirun.
+    command -v mpicc >/dev/null 2>&1 || want libopenmpi-dev
+    command -v mpirun >/dev/null 2>&1 || want openmpi-bin
+    ;;
 *)
-    echo "usage: $0 [build|fuzz|valgrind]" >&2
+    echo "usage: $0 [build|fuzz|valgrind|mpi]" >&2
     exit 2
     ;;
 esac
