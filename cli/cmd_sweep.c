@@ -21,6 +21,7 @@
  */
 #include "cli/cli.h"
 #include "cli/sweep_plot.h"
+#include "cli/sweep_shard.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -339,6 +340,12 @@ typedef struct {
     gint reps;
     char *seed_text;
     guint64 seed;
+    /* --shard I/N (shard_count 0: the whole grid). */
+    char *shard_text;
+    guint shard_index;
+    guint shard_count;
+    /* (nullable): --merge's shard folders, NULL-terminated. */
+    char **merge;
 } SweepArgs;
 
 /* The number of runs of @points and the estimate of the biggest one,
@@ -458,6 +465,49 @@ sweep_blame(const SimExperiment *e, const char *path, const char *message)
     return g_string_free(s, FALSE);
 }
 
+/* The results folder: --out, or results/<experiment> (with
+ * -shard-I-of-N for a shard). */
+static char *
+sweep_out(const SimExperiment *e, const SweepArgs *a)
+{
+    if (a->out)
+        return g_strdup(a->out);
+    if (!a->shard_count)
+        return g_build_filename("results", e->name, NULL);
+    g_autofree char *leaf = g_strdup_printf("%s-shard-%u-of-%u", e->name,
+                                            a->shard_index, a->shard_count);
+    return g_build_filename("results", leaf, NULL);
+}
+
+/* Runs the grid's jobs (a shard's only, with --shard) and reports them. */
+static int
+sweep_batch(GPtrArray *jobs, const SweepArgs *a)
+{
+    g_autoptr(GPtrArray) mine =
+        a->shard_count
+            ? sim_sweep_shard_jobs(jobs, a->shard_index, a->shard_count)
+            : g_ptr_array_ref(jobs);
+    SimBatchOptions bo = { .jobs = a->jobs, .resume = a->resume,
+                           .progress = sim_cli_progress_wanted(a->progress,
+                                                               a->quiet),
+                           .out.no_timing = a->no_timing,
+                           .exec = sim_mpi_executor() };
+    sim_limits_watch_start(a->max_memory, "sipreuse sweep");
+    sim_batch_run(mine, &bo);
+    sim_limits_watch_stop();
+    if (a->resume)
+        sim_batch_report_resume(mine, "sipreuse sweep");
+    return sweep_report(mine);
+}
+
+static int
+sweep_merged(GPtrArray *jobs, char **dirs)
+{
+    printf("%u runs merged from %u shards\n", jobs->len,
+           g_strv_length(dirs));
+    return SIM_EXIT_OK;
+}
+
 static int
 sweep_main(const char *path, const SweepArgs *a)
 {
@@ -506,8 +556,7 @@ sweep_main(const char *path, const SweepArgs *a)
             sim_cli_strategy_warnings("sweep", e->topology, pt->topo,
                                       pt->strategies[s], seen);
     }
-    g_autofree char *out = a->out ? g_strdup(a->out)
-                                  : g_build_filename("results", e->name, NULL);
+    g_autofree char *out = sweep_out(e, a);
     g_autoptr(SimLock) lock = NULL;
     g_autofree char *cache = NULL;
     if ((rc = sweep_preflight(e, path, points, a, out, &lock, &cache))) {
@@ -515,24 +564,26 @@ sweep_main(const char *path, const SweepArgs *a)
     }
     sim_out_clean_temps(out);
     g_autoptr(GPtrArray) jobs = sweep_jobs(e, points, out, a->no_timing);
-    SimBatchOptions bo = { .jobs = a->jobs, .resume = a->resume,
-                           .progress = sim_cli_progress_wanted(a->progress,
-                                                               a->quiet),
-                           .out.no_timing = a->no_timing,
-                           .exec = sim_mpi_executor() };
-    sim_limits_watch_start(a->max_memory, "sipreuse sweep");
-    sim_batch_run(jobs, &bo);
-    sim_limits_watch_stop();
-    if (a->resume)
-        sim_batch_report_resume(jobs, "sipreuse sweep");
-    rc = sweep_report(jobs);
+    if (a->merge && (rc = sim_sweep_merge(jobs, out,
+                                          (const char *const *)a->merge)))
+        return rc;
+    rc = a->merge ? sweep_merged(jobs, a->merge) : sweep_batch(jobs, a);
     g_autofree char *knees = NULL, *summary = NULL;
-    if (!sweep_write(e, path, points, jobs, out, &error) ||
-        !sim_plot_knees(out, &knees, &error) ||
-        !sim_plot_summary(out, &summary, &error)) {
+    gboolean ok = sweep_write(e, path, points, jobs, out, &error);
+    if (ok && a->shard_count) {
+        ok = sim_sweep_shard_write(out, a->shard_index, a->shard_count, jobs,
+                                   &error);
+        printf("shard %u/%u; when every shard is done: sipreuse sweep %s "
+               "--merge SHARD_DIR... (with the same --set, --reps, "
+               "--seed)\n", a->shard_index, a->shard_count, path);
+    } else if (ok) {
+        ok = sim_plot_knees(out, &knees, &error) &&
+             sim_plot_summary(out, &summary, &error);
+    }
+    if (!ok) {
         fprintf(stderr, "sipreuse sweep: %s\n", error->message);
         rc = SIM_EXIT_FAILURE;
-    } else {
+    } else if (!a->shard_count) {
         rc = MAX(rc, sim_cli_database("sweep", out));
         if (!a->no_plots && !sim_plot_dir(out, &error)) {
             sim_cli_error("sweep", "plots: %s", error->message);
@@ -563,6 +614,7 @@ int
 sim_cmd_sweep(int argc, char **argv)
 {
     SweepArgs a = { .no_timing = sim_batch_no_timing_env(), .reps = -1 };
+    gboolean merge = FALSE;
     const GOptionEntry entries[] = {
         { "jobs", 0, 0, G_OPTION_ARG_INT, &a.jobs,
           "Parallel runs (default: number of cores)", "N" },
@@ -597,12 +649,33 @@ sim_cmd_sweep(int argc, char **argv)
         { "force", 0, 0, G_OPTION_ARG_NONE, &a.force,
           "Run a grid of more than 100000 runs, or runs estimated to "
           "exceed --max-memory (the limit still stops them)", NULL },
+        { "shard", 0, 0, G_OPTION_ARG_STRING, &a.shard_text,
+          "Run only shard I of N (runs I, I+N, I+2N, ... of the grid) into "
+          "its own folder (default results/<experiment>-shard-I-of-N)",
+          "I/N" },
+        { "merge", 0, 0, G_OPTION_ARG_NONE, &merge,
+          "Merge shard folders (the arguments after EXPERIMENT) into --out: "
+          "every run of the grid exactly once, of this experiment and "
+          "build, else exit 2", NULL },
         G_OPTION_ENTRY_NULL
     };
     int rc = sim_cli_parse(sim_cli_context("sweep", entries), &argc, &argv);
     sim_cli_add_unsets(&a.sets, a.unsets);
-    if (!rc && argc != 2)
+    if (!rc && !merge && argc != 2)
         rc = sim_cli_usage_error("sweep", "expected one EXPERIMENT");
+    if (!rc && merge && argc < 3)
+        rc = sim_cli_usage_error("sweep", "--merge: expected EXPERIMENT "
+                                 "then the shard folders");
+    if (!rc && merge && (a.shard_text || a.resume))
+        rc = sim_cli_usage_error("sweep", "--merge takes neither --shard "
+                                 "nor --resume");
+    if (!rc && a.shard_text &&
+        !sim_sweep_shard_parse(a.shard_text, &a.shard_index,
+                               &a.shard_count))
+        rc = sim_cli_usage_error("sweep", "--shard: expected I/N with 1 <= "
+                                 "I <= N, found '%s'", a.shard_text);
+    if (!rc && merge)
+        a.merge = g_strdupv(argv + 2);
     if (!rc && a.jobs < 0)
         rc = sim_cli_usage_error("sweep", "--jobs must be positive");
     if (!rc && a.reps != -1 && a.reps < 1)
@@ -618,5 +691,7 @@ sim_cmd_sweep(int argc, char **argv)
     g_strfreev(a.sets);
     g_strfreev(a.unsets);
     g_free(a.seed_text);
+    g_free(a.shard_text);
+    g_strfreev(a.merge);
     return rc;
 }

@@ -262,3 +262,85 @@ hcli_assert_images(const char *plots, const char *name)
     g_assert_true(hcli_png_complete(png));
     g_assert_true(hcli_svg_complete(svg));
 }
+
+/* Appends the files under @dir (relative to @root) to @names, sorted by
+ * the caller; the lock file is skipped (it holds a pid). */
+static void
+tree_list(const char *root, const char *rel, GPtrArray *names)
+{
+    g_autofree char *dir = g_build_filename(root, rel, NULL);
+    g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+    const char *name;
+    while (d && (name = g_dir_read_name(d))) {
+        g_autofree char *sub = *rel ? g_build_filename(rel, name, NULL)
+                                    : g_strdup(name);
+        g_autofree char *path = g_build_filename(root, sub, NULL);
+        if (g_file_test(path, G_FILE_TEST_IS_DIR))
+            tree_list(root, sub, names);
+        else if (!g_str_equal(name, ".sipreuse.lock"))
+            g_ptr_array_add(names, g_steal_pointer(&sub));
+    }
+}
+
+static gint
+tree_cmp(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/**
+ * hcli_assert_same_tree:
+ * @a: a folder
+ * @b: another
+ *
+ * Asserts that @a and @b hold the same files (lock files aside) with the
+ * same bytes.
+ */
+void
+hcli_assert_same_tree(const char *a, const char *b)
+{
+    g_autoptr(GPtrArray) na = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GPtrArray) nb = g_ptr_array_new_with_free_func(g_free);
+    tree_list(a, "", na);
+    tree_list(b, "", nb);
+    g_ptr_array_sort(na, tree_cmp);
+    g_ptr_array_sort(nb, tree_cmp);
+    g_assert_cmpuint(na->len, >, 0);
+    for (guint i = 0; i < MIN(na->len, nb->len); i++)
+        g_assert_cmpstr(g_ptr_array_index(na, i), ==,
+                        g_ptr_array_index(nb, i));
+    g_assert_cmpuint(na->len, ==, nb->len);
+    for (guint i = 0; i < na->len; i++) {
+        const char *rel = g_ptr_array_index(na, i);
+        g_autofree char *pa = g_build_filename(a, rel, NULL);
+        g_autofree char *pb = g_build_filename(b, rel, NULL);
+        g_autofree char *ta = NULL, *tb = NULL;
+        gsize la = 0, lb = 0;
+        g_assert_true(g_file_get_contents(pa, &ta, &la, NULL));
+        g_assert_true(g_file_get_contents(pb, &tb, &lb, NULL));
+        if (la != lb || memcmp(ta, tb, la) != 0)
+            g_test_message("%s differs from %s", pa, pb);
+        g_assert_cmpmem(ta, la, tb, lb);
+    }
+}
+
+/**
+ * hcli_count_files:
+ * @dir: a folder
+ * @name: a file name
+ *
+ * Returns: how many files named @name lie under @dir (at any depth).
+ */
+guint
+hcli_count_files(const char *dir, const char *name)
+{
+    g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+    tree_list(dir, "", names);
+    guint n = 0;
+    for (guint i = 0; i < names->len; i++) {
+        g_autofree char *base = g_path_get_basename(
+            g_ptr_array_index(names, i));
+        n += g_str_equal(base, name);
+    }
+    return n;
+}

@@ -51,5 +51,7 @@ char *hcli_read(const char *dir, const char *name);
 gboolean hcli_png_complete(const char *path);
 gboolean hcli_svg_complete(const char *path);
 void hcli_assert_images(const char *plots, const char *name);
+void hcli_assert_same_tree(const char *a, const char *b);
+guint hcli_count_files(const char *dir, const char *name);
 
 G_END_DECLS
