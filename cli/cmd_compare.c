@@ -341,7 +341,14 @@ sim_cmd_compare(int argc, char **argv)
           "--max-memory (the limit still stops them)", NULL },
         G_OPTION_ENTRY_NULL
     };
-    int rc = sim_cli_parse(sim_cli_context("compare", entries), &argc, &argv);
+    GOptionContext *ctx = sim_cli_context("compare", entries);
+    g_option_context_set_description(
+        ctx,
+        "On a cluster: mpirun -np N sipreuse compare TOPOLOGY ... (a `make\n"
+        "MPI=1` build): rank 0 hands the runs out and writes the results\n"
+        "folder, the other N-1 ranks run them (--jobs threads each); the\n"
+        "results equal a local compare's.");
+    int rc = sim_cli_parse(ctx, &argc, &argv);
     sim_cli_add_unsets(&a.sets, a.unsets);
     if (!rc && argc != 2)
         rc = sim_cli_usage_error("compare", "expected one TOPOLOGY");

@@ -659,7 +659,23 @@ sim_cmd_sweep(int argc, char **argv)
           "build, else exit 2", NULL },
         G_OPTION_ENTRY_NULL
     };
-    int rc = sim_cli_parse(sim_cli_context("sweep", entries), &argc, &argv);
+    GOptionContext *ctx = sim_cli_context("sweep", entries);
+    g_option_context_set_description(
+        ctx,
+        "On a cluster:\n"
+        "  mpirun -np N sipreuse sweep EXPERIMENT   (a `make MPI=1` build)\n"
+        "    rank 0 hands the runs out, longest first, and writes the\n"
+        "    results folder; the other N-1 ranks run them (--jobs threads\n"
+        "    each). Results equal a local sweep's; if a rank dies, the\n"
+        "    finished runs are kept and --resume completes the campaign.\n"
+        "  sipreuse sweep EXPERIMENT --shard I/N    (I = 1..N, no MPI)\n"
+        "    runs I, I+N, I+2N, ... of the grid into\n"
+        "    results/<experiment>-shard-I-of-N (or --out), then\n"
+        "  sipreuse sweep EXPERIMENT --merge DIR... [--out DIR]\n"
+        "    checks the shards (one campaign, every run exactly once, else\n"
+        "    exit 2) and writes the whole sweep's folder from them.\n"
+        "Give the shards and the merge the same --set, --reps and --seed.");
+    int rc = sim_cli_parse(ctx, &argc, &argv);
     sim_cli_add_unsets(&a.sets, a.unsets);
     if (!rc && !merge && argc != 2)
         rc = sim_cli_usage_error("sweep", "expected one EXPERIMENT");
