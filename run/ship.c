@@ -348,8 +348,7 @@ ship_dir_names(const char *dir, GError **error)
 }
 
 static void
-ship_dir_put(GByteArray *b, const char *dir, GPtrArray *names,
-             char **contents, gsize *lens)
+ship_dir_put(GByteArray *b, GPtrArray *names, char **contents, gsize *lens)
 {
     put_u32(b, SHIP_TAG_DIR);
     put_u32(b, names->len);
@@ -375,7 +374,7 @@ ship_dir_append(GByteArray *b, const char *dir, GError **error)
         ok = g_file_get_contents(path, &contents[i], &lens[i], error);
     }
     if (ok)
-        ship_dir_put(b, dir, names, contents, lens);
+        ship_dir_put(b, names, contents, lens);
     for (guint i = 0; i < names->len; i++)
         g_free(contents[i]);
     return ok;
