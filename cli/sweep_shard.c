@@ -225,9 +225,8 @@ shard_copy_runs(GPtrArray *jobs, const char *out, Shard **by_index)
         const Shard *s = by_index[k % by_index[0]->count];
         g_autofree char *src = shard_run_dir(job, out, s->dir);
         g_autoptr(GError) error = NULL;
-        if (sim_out_run_check(job->dir, job->fingerprint, NULL, NULL,
-                              NULL) == SIM_OUT_RUN_OK)
-            continue;
+        /* Copied even over a complete run of the same fingerprint already
+         * there: its timing columns may differ from the shard's row. */
         g_autoptr(GBytes) packed = sim_ship_dir_pack(src, &error);
         if (!packed || !sim_ship_dir_unpack(packed, job->dir, &error)) {
             sim_cli_error("sweep", "--merge: %s", error->message);

@@ -178,6 +178,45 @@ test_refusals(void)
     hcli_assert_same_tree(fx.whole, out);
 }
 
+/* With the wall-clock columns on, shards merged into the folder of a
+ * whole sweep of the same campaign replace its runs: every row of the
+ * merged runs.tsv is its run folder's own (the merge writes
+ * results.sqlite, which checks exactly that, and exits 0). */
+static void
+test_merge_over_timed(void)
+{
+    if (!hcli_have())
+        return;
+    g_autofree char *dir = hcli_scratch("shard-timed");
+    g_autofree char *out = g_build_filename(dir, "out", NULL);
+    const char *base[] = { "sweep", exp_path, "--no-plots", "--jobs", "1",
+                           "--out", NULL, NULL, NULL };
+    base[6] = out;
+    g_auto(HCli) w = { 0 };
+    hcli_runv(&w, NULL, base);
+    g_assert_cmpint(w.status, ==, 0);
+    g_autofree char *s1 = g_build_filename(dir, "s1", NULL);
+    g_autofree char *s2 = g_build_filename(dir, "s2", NULL);
+    const char *shards[] = { s1, s2 };
+    for (guint i = 0; i < 2; i++) {
+        g_autofree char *which = g_strdup_printf("%u/2", i + 1);
+        g_auto(HCli) c = { 0 };
+        hcli_run(&c, NULL, "sweep", exp_path, "--no-plots", "--jobs", "1",
+                 "--shard", which, "--out", shards[i], NULL);
+        g_assert_cmpint(c.status, ==, 0);
+    }
+    g_auto(HCli) m = { 0 };
+    hcli_run(&m, NULL, "sweep", exp_path, "--no-plots", "--merge", s1, s2,
+             "--out", out, NULL);
+    g_test_message("%s%s", m.out, m.err);
+    g_assert_cmpint(m.status, ==, 0);
+    g_autofree char *one = hcli_read(s1, "runs.tsv");
+    g_autofree char *all = hcli_read(out, "runs.tsv");
+    g_auto(GStrv) rows = g_strsplit(one, "\n", -1);
+    g_assert_nonnull(rows[1]);
+    g_assert_nonnull(strstr(all, rows[1]));
+}
+
 /* --shard must be I/N with 1 <= I <= N; --merge takes no --shard. */
 static void
 test_bad_options(void)
@@ -207,6 +246,7 @@ main(int argc, char **argv)
     g_test_add_func("/shard/merge/equals-whole", test_merge_equals_whole);
     g_test_add_func("/shard/partition", test_partition);
     g_test_add_func("/shard/merge/refusals", test_refusals);
+    g_test_add_func("/shard/merge/over-timed-sweep", test_merge_over_timed);
     g_test_add_func("/shard/options", test_bad_options);
     return g_test_run();
 }
