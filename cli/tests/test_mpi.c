@@ -63,19 +63,32 @@ static const char *const mpi_env[] = {
 };
 
 /* Runs @args (NULL-terminated) under mpirun -np @np, or directly when
- * @np is 0; fills @c. */
+ * @np is 0, with @env ("NAME=VALUE", NULL-terminated, nullable) added to
+ * the environment; fills @c. */
 static void
-run(HCli *c, int np, const char *const *args)
+run_env(HCli *c, int np, const char *const *args, const char *const *env)
 {
     g_autoptr(GPtrArray) a = np ? mpi_argv(np)
                                 : g_ptr_array_new_with_free_func(g_free);
     for (guint i = 0; args[i]; i++)
         g_ptr_array_add(a, g_strdup(args[i]));
     g_ptr_array_add(a, NULL);
-    HCliOpts o = { .env = mpi_env, .timeout = 120,
+    g_autoptr(GPtrArray) e = g_ptr_array_new();
+    for (guint i = 0; mpi_env[i]; i++)
+        g_ptr_array_add(e, (char *)mpi_env[i]);
+    for (guint i = 0; env && env[i]; i++)
+        g_ptr_array_add(e, (char *)env[i]);
+    g_ptr_array_add(e, NULL);
+    HCliOpts o = { .env = (const char *const *)e->pdata, .timeout = 120,
                    .bin = np ? g_getenv("SIPREUSE_MPIRUN") : NULL };
     hcli_runv(c, &o, (const char *const *)a->pdata);
     g_test_message("%s%s", c->out, c->err);
+}
+
+static void
+run(HCli *c, int np, const char *const *args)
+{
+    run_env(c, np, args, NULL);
 }
 
 /* The small sweep into @out with @extra arguments (NULL-terminated). */
@@ -153,44 +166,86 @@ test_sweep_identical(void)
     g_assert_nonnull(strstr(o, "12 already complete"));
 }
 
-/* compare over ranks: the same folder; a strategy that cannot run over
- * the transport fails on a rank as it fails locally (exit 2, same
- * message). */
+/* The "sipreuse compare: ..." lines of @err, in order. */
+static char *
+compare_errors(const char *err)
+{
+    GString *s = g_string_new(NULL);
+    g_auto(GStrv) lines = g_strsplit(err, "\n", -1);
+    for (guint i = 0; lines[i]; i++)
+        if (g_str_has_prefix(lines[i], "sipreuse compare: "))
+            g_string_append_printf(s, "%s\n", lines[i]);
+    return g_string_free(s, FALSE);
+}
+
+/* compare locally (--jobs 1) and over 3 ranks into @dir/local and
+ * @dir/ranks with @env; asserts the same exit status, error lines, table
+ * and folder, and returns the exit status. */
+static int
+compare_both(const char *dir, const char *const *env)
+{
+    g_autofree char *local = g_build_filename(dir, "local", NULL);
+    g_autofree char *ranks = g_build_filename(dir, "ranks", NULL);
+    const char *args[] = { "compare", "topologies/trunk.topo",
+                           "--strategies", "rfc3261,reuse", "--reps", "2",
+                           "--set", "simulation.duration=3s", "--set",
+                           "simulation.warmup=1s", "--no-timing",
+                           "--no-plots", "--jobs", "1", "--out", NULL,
+                           NULL };
+    guint n = G_N_ELEMENTS(args) - 2;
+    args[n] = local;
+    g_auto(HCli) a = { 0 };
+    run_env(&a, 0, args, env);
+    args[n] = ranks;
+    g_auto(HCli) b = { 0 };
+    run_env(&b, 3, args, env);
+    g_assert_cmpint(b.status, ==, a.status);
+    g_autofree char *ea = compare_errors(a.err);
+    g_autofree char *eb = compare_errors(b.err);
+    g_assert_cmpstr(ea, ==, eb);
+    /* The same table; only the results folder named last differs. */
+    char *ra = strstr(a.out, "results: "), *rb = strstr(b.out, "results: ");
+    g_assert_nonnull(ra);
+    g_assert_nonnull(rb);
+    *ra = *rb = '\0';
+    g_assert_cmpstr(a.out, ==, b.out);
+    hcli_assert_same_tree(local, ranks);
+    return a.status;
+}
+
+/* compare over ranks: the same folder as locally; a run that fails on a
+ * rank fails as it fails locally.  The failure: the PKI cache folder is
+ * usable (the check before the runs passes) but the subfolder the runs'
+ * credentials go to is a file, so every TLS run fails when it starts
+ * (exit 1, the same message locally and on the ranks). */
 static void
 test_compare(void)
 {
     if (!have_mpi())
         return;
     g_autofree char *dir = hcli_scratch("mpi-compare");
-    g_autofree char *local = g_build_filename(dir, "local", NULL);
-    g_autofree char *ranks = g_build_filename(dir, "ranks", NULL);
-    const char *base[] = { "compare", "topologies/trunk.topo",
-                           "--strategies", "reuse,rfc3261", "--reps", "2",
-                           "--set", "transport.protocol=tcp", "--set",
-                           "simulation.duration=3s", "--set",
-                           "simulation.warmup=1s", "--no-timing",
-                           "--no-plots", "--jobs", "1", "--out", NULL,
-                           NULL };
-    guint n = G_N_ELEMENTS(base) - 2;
-    base[n] = local;
-    g_auto(HCli) a = { 0 };
-    run(&a, 0, base);
-    base[n] = ranks;
-    g_auto(HCli) b = { 0 };
-    run(&b, 3, base);
-    g_assert_cmpint(a.status, ==, 2);
-    g_assert_cmpint(b.status, ==, a.status);
-    const char *msg = "sipreuse compare: reuse seed 1: strategy 'reuse' "
-                      "cannot run over transport 'tcp'";
-    g_assert_nonnull(strstr(a.err, msg));
-    g_assert_nonnull(strstr(b.err, msg));
-    /* The same table; only the results folder named last differs. */
-    char *ea = strstr(a.out, "results: "), *eb = strstr(b.out, "results: ");
-    g_assert_nonnull(ea);
-    g_assert_nonnull(eb);
-    *ea = *eb = '\0';
-    g_assert_cmpstr(a.out, ==, b.out);
-    hcli_assert_same_tree(local, ranks);
+    g_autofree char *ok = g_build_filename(dir, "ok", NULL);
+    g_autofree char *c1 = g_build_filename(dir, "cache1", NULL);
+    g_autofree char *env1 = g_strconcat("SIPREUSE_CACHE=", c1, NULL);
+    const char *e1[] = { env1, NULL };
+    g_assert_cmpint(g_mkdir_with_parents(ok, 0755), ==, 0);
+    g_assert_cmpint(compare_both(ok, e1), ==, 0);
+    /* The cache's subfolder name, made a file in another cache. */
+    g_autoptr(GDir) d = g_dir_open(c1, 0, NULL);
+    g_assert_nonnull(d);
+    const char *sub = NULL;
+    while ((sub = g_dir_read_name(d)) && sub[0] == '.')
+        ;
+    g_assert_nonnull(sub);
+    g_autofree char *c2 = g_build_filename(dir, "cache2", NULL);
+    g_autofree char *blocker = g_build_filename(c2, sub, NULL);
+    g_assert_cmpint(g_mkdir_with_parents(c2, 0755), ==, 0);
+    g_assert_true(g_file_set_contents(blocker, "not a folder", -1, NULL));
+    g_autofree char *env2 = g_strconcat("SIPREUSE_CACHE=", c2, NULL);
+    const char *e2[] = { env2, NULL };
+    g_autofree char *bad = g_build_filename(dir, "bad", NULL);
+    g_assert_cmpint(g_mkdir_with_parents(bad, 0755), ==, 0);
+    g_assert_cmpint(compare_both(bad, e2), ==, 1);
 }
 
 /* Bad input is refused by rank 0 with exit 2, the other ranks stopped. */
