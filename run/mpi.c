@@ -63,7 +63,7 @@ enum {
  * of the timeout when that is shorter). */
 #define MPI_BEAT_S 5
 /* Longest sleep between two polls, microseconds. */
-#define MPI_POLL_MAX_US 20000
+#define MPI_POLL_MAX_US 5000
 
 /* This process's MPI state. */
 static struct {
@@ -683,7 +683,9 @@ static gboolean
 crew_serve(Crew *crew, guint threads, guint beat_ms, gboolean *stop)
 {
     guint in_hand = 0, us = 200;
-    gboolean end = FALSE, ok = mpi_send_u32(0, TAG_REQUEST, threads);
+    /* One job more than threads: the next one waits here while the
+     * others run, so a thread never idles for a round trip to rank 0. */
+    gboolean end = FALSE, ok = mpi_send_u32(0, TAG_REQUEST, threads + 1);
     gint64 beat = g_get_monotonic_time();
     while (ok && (!end || in_hand > 0)) {
         MPI_Status st;
@@ -692,21 +694,25 @@ crew_serve(Crew *crew, guint threads, guint beat_ms, gboolean *stop)
         if (got > 0) {
             ok = crew_message(crew, &st, msg, &in_hand, &end, stop);
             g_bytes_unref(msg);
+            us = 200;
         }
         ok = ok && got >= 0;
-        GBytes *res = g_async_queue_try_pop(crew->out);
+        /* Waiting for a finished run is the pause between two polls. */
+        GBytes *res = got > 0 ? g_async_queue_try_pop(crew->out)
+                              : g_async_queue_timeout_pop(crew->out, us);
         if (res) {
             ok = ok && mpi_send_bytes(0, TAG_RESULT, res);
             g_bytes_unref(res);
             in_hand--;
             beat = g_get_monotonic_time();
-            got = 1;
+            us = 200;
         } else if (in_hand > 0 &&
                    g_get_monotonic_time() - beat > (gint64)beat_ms * 1000) {
             ok = ok && mpi_send(0, TAG_BEAT, NULL, 0);
             beat = g_get_monotonic_time();
+        } else if (!got) {
+            us = MIN(us * 2, MPI_POLL_MAX_US);
         }
-        mpi_backoff(&us, got > 0);
     }
     return ok;
 }
