@@ -171,13 +171,52 @@ sim_mpi_library(void)
 
 /* ---- messages ------------------------------------------------------------ */
 
+/* How long a send may wait for its receiver, seconds: rank 0 gives up a
+ * rank after the timeout; the other ranks wait three times as long, since
+ * rank 0 may itself be waiting that long on a rank it is giving up. */
+static double
+mpi_send_limit(void)
+{
+    return mpi.rank == 0 ? mpi.timeout : 3 * mpi.timeout;
+}
+
+/* Sends @b to @dest and waits, at most mpi_send_limit(), for the send to
+ * complete: a large message waits for its receiver to take it, and a rank
+ * that stopped answering must not hold this one forever.  On a timeout
+ * the send stays pending with a reference to @b kept on purpose (the job
+ * then ends with MPI_Abort). */
+static gboolean
+mpi_send_bytes(int dest, int tag, GBytes *b)
+{
+    gsize len = 0;
+    const void *data = g_bytes_get_data(b, &len);
+    MPI_Request req;
+    if (len > INT_MAX || MPI_Isend(data, (int)len, MPI_BYTE, dest, tag,
+                                   mpi.comm, &req) != MPI_SUCCESS)
+        return FALSE;
+    gint64 until = g_get_monotonic_time() +
+                   (gint64)(mpi_send_limit() * G_USEC_PER_SEC);
+    guint us = 20;
+    for (;;) {
+        int done = 0;
+        if (MPI_Test(&req, &done, MPI_STATUS_IGNORE) != MPI_SUCCESS)
+            return FALSE;
+        if (done)
+            return TRUE;
+        if (g_get_monotonic_time() > until) {
+            g_bytes_ref(b);
+            return FALSE;
+        }
+        g_usleep(us);
+        us = MIN(us * 2, MPI_POLL_MAX_US);
+    }
+}
+
 static gboolean
 mpi_send(int dest, int tag, const void *data, gsize len)
 {
-    if (len > INT_MAX)
-        return FALSE;
-    return MPI_Send(data, (int)len, MPI_BYTE, dest, tag, mpi.comm) ==
-           MPI_SUCCESS;
+    g_autoptr(GBytes) b = g_bytes_new(data, len);
+    return mpi_send_bytes(dest, tag, b);
 }
 
 static gboolean
@@ -185,14 +224,6 @@ mpi_send_u32(int dest, int tag, guint32 v)
 {
     guint32 le = GUINT32_TO_LE(v);
     return mpi_send(dest, tag, &le, sizeof le);
-}
-
-static gboolean
-mpi_send_bytes(int dest, int tag, GBytes *b)
-{
-    gsize len = 0;
-    const void *data = g_bytes_get_data(b, &len);
-    return mpi_send(dest, tag, data, len);
 }
 
 /* The @i-th u32 of a message (0 if it is too short). */
@@ -341,7 +372,10 @@ farm_give(Farm *f, int w)
     g_array_append_val(f->held[w], idx);
     f->outstanding++;
     if (!mpi_send_bytes(w, TAG_JOB, msg)) {
-        farm_rank_failed(f, w, "could not be sent a job (MPI error)");
+        g_autofree char *why = g_strdup_printf(
+            "took no job for %.0f s (SIPREUSE_MPI_TIMEOUT) or failed (MPI "
+            "error)", mpi.timeout);
+        farm_rank_failed(f, w, why);
         return FALSE;
     }
     return TRUE;
