@@ -18,7 +18,13 @@
 /* A JSON reader for summary.json's "meta" object. */
 typedef struct {
     const char *p;
+    /* Objects and arrays open around p (at most JSON_MAX_DEPTH: a
+     * hostile summary.json must not exhaust the stack). */
+    guint depth;
 } Json;
+
+/* Deeper nesting than summary.json ever has is refused. */
+#define JSON_MAX_DEPTH 64
 
 static void
 json_ws(Json *j)
@@ -84,10 +90,14 @@ static gboolean json_skip(Json *j);
 static gboolean
 json_skip_group(Json *j, char close)
 {
+    if (j->depth >= JSON_MAX_DEPTH)
+        return FALSE;
+    j->depth++;
     j->p++;
     json_ws(j);
     if (*j->p == close) {
         j->p++;
+        j->depth--;
         return TRUE;
     }
     for (;;) {
@@ -105,6 +115,7 @@ json_skip_group(Json *j, char close)
         json_ws(j);
         if (*j->p == close) {
             j->p++;
+            j->depth--;
             return TRUE;
         }
         if (*j->p++ != ',')
@@ -213,7 +224,7 @@ json_meta(Json *j, GPtrArray *kv)
 static gboolean
 json_find_meta(const char *text, GPtrArray *kv)
 {
-    Json j = { text };
+    Json j = { text, 0 };
     json_ws(&j);
     if (*j.p++ != '{')
         return FALSE;

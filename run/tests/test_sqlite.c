@@ -197,6 +197,32 @@ test_meta(void)
     rm_rf(dir);
 }
 
+/* A summary.json nested a million levels deep (a hostile results folder)
+ * is refused as malformed instead of exhausting the stack. */
+static void
+test_meta_deep(void)
+{
+    g_autofree char *dir = make_folder();
+    g_autoptr(GString) deep = g_string_new("{\"a\": ");
+    for (guint i = 0; i < 1000000; i++)
+        g_string_append_c(deep, '[');
+    g_string_append(deep, ", \"meta\": {}}\n");
+    g_autofree char *d = g_build_filename(dir, "s-seed1", NULL);
+    put(d, "summary.json", deep->str);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(SimTables) t = sim_tables_open(dir, &error);
+    g_assert_no_error(error);
+    g_autoptr(GPtrArray) cols = sim_tables_columns(t, "meta", &error);
+    if (cols) {
+        Collect c = { g_ptr_array_new_with_free_func(cells_free) };
+        g_assert_false(sim_tables_foreach(t, "meta", collect_row, &c,
+                                          &error));
+        g_ptr_array_unref(c.rows);
+    }
+    g_assert_error(error, SIM_TABLES_ERROR, SIM_TABLES_ERROR_PARSE);
+    rm_rf(dir);
+}
+
 static void
 test_missing_files(void)
 {
@@ -331,6 +357,7 @@ main(int argc, char **argv)
                    "the same twice; not a results folder");
     g_test_add_func("/sqlite/tables/types", test_types);
     g_test_add_func("/sqlite/tables/meta", test_meta);
+    g_test_add_func("/sqlite/tables/meta-deep", test_meta_deep);
     g_test_add_func("/sqlite/tables/missing-files", test_missing_files);
     g_test_add_func("/sqlite/tables/csv", test_csv);
     g_test_add_func("/sqlite/write", test_write);
