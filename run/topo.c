@@ -628,6 +628,17 @@ topo_parse_node(TopoParser *p, const SimTopo *t, const TopoGroup *g,
     n->host = g_strdup(n->name);
     *site = g_strdup(n->name);
     n->port = tls ? 5061 : 5060;
+    /* A node's name names files (--pcap-per-node DIR/NAME.pcap) and TSV
+     * cells: no path separator, no "." or "..", no control character. */
+    gboolean name_ok = !g_str_equal(n->name, ".") &&
+                       !g_str_equal(n->name, "..");
+    for (const char *c = n->name; *c; c++)
+        name_ok &= *c != '/' && *c != '\\' && (guchar)*c >= 0x20 &&
+                   *c != 0x7f;
+    if (!name_ok)
+        return topo_fail(p, SIM_TOPO_ERROR_BAD_VALUE, g->group, NULL,
+                         "expected a node name without '/', '\\' or control "
+                         "characters, and not '.' or '..'");
     gboolean ok = topo_token(p, g, "host", &n->host);
     ok &= topo_token(p, g, "address", &n->address);
     ok &= topo_guint(p, g, "port", 1, 65535, &n->port);
