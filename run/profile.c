@@ -52,6 +52,28 @@ static const ProfileKey profile_keys[] = {
     { "ecdh", offsetof(SimCpuKeyCosts, ecdh) },
 };
 
+/* Each handshake figure and its one-way counterpart. */
+static const char *const profile_oneway_of[][2] = {
+    { "tls-full-server", "tls-full-server-oneway" },
+    { "tls-full-client", "tls-full-client-oneway" },
+    { "tls12-full-server", "tls12-full-server-oneway" },
+    { "tls12-full-client", "tls12-full-client-oneway" },
+    { "tls-resumed-server", "tls-resumed-server-oneway" },
+    { "tls-resumed-client", "tls-resumed-client-oneway" },
+    { "tls12-resumed-server", "tls12-resumed-server-oneway" },
+    { "tls12-resumed-client", "tls12-resumed-client-oneway" },
+};
+
+/* The index of key @name in profile_keys (it is there). */
+static guint
+profile_key_index(const char *name)
+{
+    guint i = 0;
+    while (!g_str_equal(profile_keys[i].name, name))
+        i++;
+    return i;
+}
+
 /* One key of the host groups and where it lives in SimCpuHostCosts;
  * @bytes: a byte count, else microseconds. */
 typedef struct {
@@ -340,6 +362,18 @@ profile_load_group(SimCpuProfile *p, GKeyFile *kf, const char *path,
                                group, keys[j],
                                "expected a non-negative number of "
                                "microseconds");
+    }
+    /* A file that gives a handshake figure but not its one-way
+     * counterpart (a profile written before one-way figures existed, or
+     * by hand) means that figure without a client certificate too, not
+     * the base profile's. */
+    for (guint i = 0; i < G_N_ELEMENTS(profile_oneway_of); i++) {
+        const char *with = profile_oneway_of[i][0];
+        const char *without = profile_oneway_of[i][1];
+        if (g_key_file_has_key(kf, group, with, NULL) &&
+            !g_key_file_has_key(kf, group, without, NULL))
+            *profile_field(&p->key[t], profile_key_index(without)) =
+                *profile_field(&p->key[t], profile_key_index(with));
     }
     return TRUE;
 }

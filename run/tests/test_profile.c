@@ -172,6 +172,12 @@ test_partial(void)
     g_assert_true(sim_cpu_profile_load(&p, path, &error));
     g_assert_cmpuint(p.key[SIM_KEY_ECDSA_P256].tls_full_server, ==,
                      SIM_NS(2500500));
+    /* Its one-way counterpart, absent from the file, follows it (not the
+     * base profile's one-way figure). */
+    g_assert_cmpuint(p.key[SIM_KEY_ECDSA_P256].tls_full_server_oneway, ==,
+                     SIM_NS(2500500));
+    g_assert_cmpuint(p.key[SIM_KEY_ECDSA_P256].tls12_full_server_oneway, ==,
+                     SIM_US(1015));
     /* The rest from the proxy profile. */
     g_assert_cmpuint(p.key[SIM_KEY_ECDSA_P256].tls_full_client, ==,
                      SIM_US(2500));
