@@ -13,6 +13,8 @@
 #define G_LOG_DOMAIN "sim-out"
 
 #include "run/out.h"
+
+#include "run/profile.h"
 #include "run/input.h"
 #include "run/status.h"
 
@@ -859,7 +861,9 @@ sim_out_files_digest(const SimTopo *topo)
         g_autofree char *slot = g_strdup_printf("%u", i);
         fingerprint_str(ck, slot);
         fingerprint_str(ck, p);
-        if (!p)
+        /* A built-in profile's name is no file (a file of that name in
+         * the working directory must not change the fingerprint). */
+        if (!p || (i == 0 && sim_cpu_profile_is_builtin(p)))
             continue;
         n++;
         g_autofree char *data = NULL;

@@ -280,6 +280,18 @@ test_files_digest(void)
     g_assert_true(g_file_set_contents(prof, "[host]\ncpu = b\n", -1, NULL));
     g_autofree char *d2 = sim_out_files_digest(t);
     g_assert_cmpstr(d1, !=, d2);
+    /* A built-in profile names no file, even when the working directory
+     * holds a file of that name. */
+    const char *builtin[] = { "simulation.cpu-profile=bare-crypto", NULL };
+    g_autoptr(SimTopo) b = sim_topo_load(path, builtin, &error);
+    g_assert_no_error(error);
+    g_autofree char *cwd = g_get_current_dir();
+    g_assert_cmpint(g_chdir(dir), ==, 0);
+    g_assert_true(g_file_set_contents("bare-crypto", "junk", -1, NULL));
+    g_autofree char *d3 = sim_out_files_digest(b);
+    g_assert_cmpint(g_unlink("bare-crypto"), ==, 0);
+    g_assert_cmpint(g_chdir(cwd), ==, 0);
+    g_assert_null(d3);
     rm_tree(dir);
 }
 
