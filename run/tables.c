@@ -984,6 +984,32 @@ table_check(const char *table, GError **error)
  * Returns: (transfer full) (element-type SimTablesColumn): the columns, or
  *   NULL with @error set.
  */
+/* Column names must differ in more than case (SQL identifiers do not, and
+ * a results folder may hold [node A] and [node a] varied, or a crafted
+ * "run" column): a later name equal to an earlier one but for case gets
+ * "~2", "~3", ... appended. */
+static GPtrArray *
+columns_unique(GPtrArray *cols)
+{
+    g_autoptr(GHashTable) seen =
+        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    for (guint k = 0; k < cols->len; k++) {
+        SimTablesColumn *c = g_ptr_array_index(cols, k);
+        char *folded = g_ascii_strdown(c->name, -1);
+        for (guint n = 2; g_hash_table_contains(seen, folded); n++) {
+            g_free(folded);
+            g_autofree char *named = g_strdup_printf("%s~%u", c->name, n);
+            folded = g_ascii_strdown(named, -1);
+            if (!g_hash_table_contains(seen, folded)) {
+                g_free(c->name);
+                c->name = g_steal_pointer(&named);
+            }
+        }
+        g_hash_table_add(seen, folded);
+    }
+    return cols;
+}
+
 GPtrArray *
 sim_tables_columns(SimTables *t, const char *table, GError **error)
 {
@@ -998,7 +1024,7 @@ sim_tables_columns(SimTables *t, const char *table, GError **error)
             g_autofree char *name = runs_column_name(t, k);
             g_ptr_array_add(cols, column_new(name, t->types[k]));
         }
-        return cols;
+        return columns_unique(cols);
     }
     TablesShape *s = tables_shape(t, table, error);
     if (!s) {
@@ -1009,7 +1035,7 @@ sim_tables_columns(SimTables *t, const char *table, GError **error)
         SimTablesColumn *c = g_ptr_array_index(s->columns, k);
         g_ptr_array_add(cols, column_new(c->name, c->type));
     }
-    return cols;
+    return columns_unique(cols);
 }
 
 /**

@@ -319,6 +319,42 @@ test_write(void)
     rm_rf(dir);
 }
 
+/* Column names that differ only in case (as varied [node A] and [node a]
+ * keys do, or a crafted "run" column) still make a database: later ones
+ * get "~2" (SQL identifiers ignore case). */
+static void
+test_case_columns(void)
+{
+    g_autofree char *dir = make_folder();
+    const char *head = "topology\tstrategy\tseed\tprotocol\tNew.Metric"
+                       "\tnew.metric\tRUN\n";
+    const char *rows[] = { "t\ts\t1\ttls\t1\t2\t7\n",
+                           "t\ts\t" BIG_SEED "\ttls\t1\t2\t7\n" };
+    const char *leaf[] = { "s-seed1", "s-seed" BIG_SEED };
+    g_autofree char *runs = g_strconcat(head, rows[0], rows[1], NULL);
+    put(dir, "runs.tsv", runs);
+    for (guint i = 0; i < 2; i++) {
+        g_autofree char *d = g_build_filename(dir, leaf[i], NULL);
+        g_autofree char *own = g_strconcat(head, rows[i], NULL);
+        put(d, "runs.tsv", own);
+    }
+    g_autoptr(GError) error = NULL;
+    g_autoptr(SimTables) t = sim_tables_open(dir, &error);
+    g_assert_no_error(error);
+    g_autoptr(GPtrArray) cols = sim_tables_columns(t, "runs", &error);
+    g_assert_no_error(error);
+    g_autoptr(GHashTable) seen =
+        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    for (guint k = 0; k < cols->len; k++) {
+        char *folded = g_ascii_strdown(column(cols, k)->name, -1);
+        g_assert_false(g_hash_table_contains(seen, folded));
+        g_hash_table_add(seen, folded);
+    }
+    g_assert_true(sim_sqlite_write_dir(dir, &error));
+    g_assert_no_error(error);
+    rm_rf(dir);
+}
+
 static void
 test_not_results(void)
 {
@@ -362,5 +398,6 @@ main(int argc, char **argv)
     g_test_add_func("/sqlite/tables/csv", test_csv);
     g_test_add_func("/sqlite/write", test_write);
     g_test_add_func("/sqlite/not-results", test_not_results);
+    g_test_add_func("/sqlite/case-columns", test_case_columns);
     return g_test_run();
 }
