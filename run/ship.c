@@ -18,6 +18,7 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
+#include "run/input.h"
 #include "run/lock.h"
 
 G_DEFINE_QUARK(sim-ship-error-quark, sim_ship_error)
@@ -327,18 +328,46 @@ ship_name_cmp(gconstpointer a, gconstpointer b)
     return strcmp(x, y);
 }
 
-/* The regular files of @dir, sorted, the completion marker last. */
+/* The names the completion marker of @dir lists ("file NAME sha256:..."
+ * lines), or NULL when it lists none: only those travel, so a stray or
+ * planted file in a shard's run folder is not copied by a merge. */
+static GHashTable *
+ship_marker_files(const char *dir)
+{
+    g_autofree char *path = g_build_filename(dir, SIM_OUT_COMPLETE, NULL);
+    g_autofree char *text = NULL;
+    if (!sim_input_read_file(path, SIM_INPUT_MAX_EXPERIMENT, &text, NULL,
+                             NULL))
+        return NULL;
+    GHashTable *set = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                            NULL);
+    g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+    for (guint i = 0; lines[i]; i++) {
+        g_auto(GStrv) f = g_strsplit(lines[i], " ", 3);
+        if (g_strv_length(f) == 3 && g_str_equal(f[0], "file"))
+            g_hash_table_add(set, g_strdup(f[1]));
+    }
+    if (!g_hash_table_size(set))
+        g_clear_pointer(&set, g_hash_table_unref);
+    return set;
+}
+
+/* The regular files of @dir that its marker lists, sorted, the completion
+ * marker last (every regular file when there is no marker yet). */
 static GPtrArray *
 ship_dir_names(const char *dir, GError **error)
 {
     g_autoptr(GDir) d = g_dir_open(dir, 0, error);
     if (!d)
         return NULL;
+    g_autoptr(GHashTable) listed = ship_marker_files(dir);
     GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
     const char *name;
     while ((name = g_dir_read_name(d))) {
         g_autofree char *path = g_build_filename(dir, name, NULL);
         if (ship_name_ok(name) && names->len < SHIP_MAX_FILES &&
+            (!listed || g_hash_table_contains(listed, name) ||
+             g_str_equal(name, SIM_OUT_COMPLETE)) &&
             g_file_test(path, G_FILE_TEST_IS_REGULAR) &&
             !g_file_test(path, G_FILE_TEST_IS_SYMLINK))
             g_ptr_array_add(names, g_strdup(name));
@@ -371,7 +400,9 @@ ship_dir_append(GByteArray *b, const char *dir, GError **error)
     for (guint i = 0; ok && i < names->len; i++) {
         g_autofree char *path = g_build_filename(
             dir, (const char *)g_ptr_array_index(names, i), NULL);
-        ok = g_file_get_contents(path, &contents[i], &lens[i], error);
+        /* Regular files of at most SIM_INPUT_MAX_RESULTS bytes. */
+        ok = sim_input_read_file(path, SIM_INPUT_MAX_RESULTS, &contents[i],
+                                 &lens[i], error);
     }
     if (ok)
         ship_dir_put(b, names, contents, lens);

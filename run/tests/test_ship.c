@@ -222,6 +222,35 @@ test_dir(void)
     g_assert_false(g_file_test(src, G_FILE_TEST_EXISTS));
 }
 
+/* A folder whose marker lists its files ships only those and the marker:
+ * a file planted beside them (a hostile shard) stays behind. */
+static void
+test_dir_listed(void)
+{
+    g_auto(Fx) fx = { 0 };
+    if (!fx_init(&fx, "listed"))
+        return;
+    g_autofree char *src = g_build_filename(fx.dir, "src", NULL);
+    g_autofree char *dst = g_build_filename(fx.dir, "dst", NULL);
+    g_assert_cmpint(g_mkdir_with_parents(src, 0755), ==, 0);
+    g_autofree char *a = g_build_filename(src, "a.tsv", NULL);
+    g_autofree char *j = g_build_filename(src, "junk.txt", NULL);
+    g_autofree char *m = g_build_filename(src, "complete", NULL);
+    g_assert_true(g_file_set_contents(a, "x\n", -1, NULL));
+    g_assert_true(g_file_set_contents(j, "planted\n", -1, NULL));
+    g_assert_true(g_file_set_contents(
+        m, "complete\nfile a.tsv sha256:00\n", -1, NULL));
+    g_autoptr(GBytes) packed = sim_ship_dir_pack(src, NULL);
+    g_assert_nonnull(packed);
+    g_assert_true(sim_ship_dir_unpack(packed, dst, NULL));
+    g_autofree char *da = g_build_filename(dst, "a.tsv", NULL);
+    g_autofree char *dj = g_build_filename(dst, "junk.txt", NULL);
+    g_autofree char *dm = g_build_filename(dst, "complete", NULL);
+    g_assert_true(g_file_test(da, G_FILE_TEST_IS_REGULAR));
+    g_assert_true(g_file_test(dm, G_FILE_TEST_IS_REGULAR));
+    g_assert_false(g_file_test(dj, G_FILE_TEST_EXISTS));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -232,5 +261,6 @@ main(int argc, char **argv)
     g_test_add_func("/ship/result/error", test_result_error);
     g_test_add_func("/ship/job", test_job);
     g_test_add_func("/ship/dir", test_dir);
+    g_test_add_func("/ship/dir/listed-only", test_dir_listed);
     return g_test_run();
 }
