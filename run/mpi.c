@@ -26,6 +26,7 @@
 #include "run/mpi.h"
 
 #include <limits.h>
+#include <math.h>
 #include <mpi.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -126,8 +127,10 @@ sim_mpi_init(int *argc, char ***argv)
     MPI_Comm_size(mpi.comm, &mpi.size);
     mpi.dead = g_new0(gboolean, mpi.size);
     const char *t = g_getenv("SIPREUSE_MPI_TIMEOUT");
-    mpi.timeout = t && g_ascii_strtod(t, NULL) > 0 ? g_ascii_strtod(t, NULL)
-                                                    : 300.0;
+    double v = t ? g_ascii_strtod(t, NULL) : 0;
+    /* Positive and finite, at most a day (inf or 1e300 would overflow the
+     * microseconds it becomes); anything else: the default. */
+    mpi.timeout = isfinite(v) && v > 0 ? MIN(v, 86400.0) : 300.0;
     return mpi.rank > 0;
 }
 
