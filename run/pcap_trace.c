@@ -684,6 +684,21 @@ trace_tcp(SimPcapTrace *tr, const SimPacket *pkt, const SimPktInfo *d,
                                   (guint)(upto - back->base));
         back->base = upto;
     }
+    /* Once both directions have closed, an ACK frees all it covers at
+     * once (with a FIN counted as one sequence number): a capture of many
+     * short connections must not keep every one's bytes to the end. */
+    if (where == SIM_NET_CAP_SEND && (fl & SIM_PKT_TCP_ACK) && f->closed &&
+        back->closed && back->bytes->len && d->ack > back->base + 1) {
+        guint64 upto = MIN(d->ack - 1, back->base + back->bytes->len);
+        if (upto == back->base + back->bytes->len) {
+            g_byte_array_unref(back->bytes);
+            back->bytes = g_byte_array_new();
+        } else {
+            g_byte_array_remove_range(back->bytes, 0,
+                                      (guint)(upto - back->base));
+        }
+        back->base = upto;
+    }
 }
 
 /* Appends the chunk @c to tr->pkt. */
