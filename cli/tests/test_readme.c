@@ -9,6 +9,12 @@
  * pipeline keeps only its sipreuse command (tcpdump may be absent), `make
  * results` runs the command the Makefile gives it and `make check` (this
  * very test's runner) is skipped.
+ *
+ * Its ```ini key-file listings parse as written: one that starts with a
+ * topology group is written to a file next to the sample topologies and
+ * passes `sipreuse check`; one that starts with [experiment] runs as a
+ * sweep (shortened like the examples above) from that same folder, so
+ * its `topology =` names a shipped sample.
  */
 #include <string.h>
 
@@ -112,6 +118,110 @@ example_args(const char *cmd, const char *makefile)
     return args;
 }
 
+/* The ```ini blocks of the README, each as its text. */
+static GPtrArray *
+readme_ini_blocks(const char *readme)
+{
+    GPtrArray *blocks = g_ptr_array_new_with_free_func(g_free);
+    g_auto(GStrv) lines = g_strsplit(readme, "\n", -1);
+    GString *cur = NULL;
+    gboolean in_block = FALSE;
+    for (guint i = 0; lines[i]; i++) {
+        const char *l = lines[i];
+        if (g_str_has_prefix(l, "```")) {
+            if (cur) {
+                g_ptr_array_add(blocks, g_string_free(cur, FALSE));
+                cur = NULL;
+            } else if (!in_block && g_str_equal(l, "```ini")) {
+                cur = g_string_new(NULL);
+            }
+            in_block = !in_block;
+            continue;
+        }
+        if (cur)
+            g_string_append_printf(cur, "%s\n", l);
+    }
+    g_assert_null(cur);
+    return blocks;
+}
+
+/* The first group header of key-file @text ("[node A]"), or NULL. */
+static char *
+first_group(const char *text)
+{
+    g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+    for (guint i = 0; lines[i]; i++) {
+        const char *l = lines[i];
+        if (*l == '\0' || *l == '#')
+            continue;
+        if (*l != '[')
+            return NULL;
+        const char *end = strchr(l, ']');
+        return end ? g_strndup(l, end - l + 1) : NULL;
+    }
+    return NULL;
+}
+
+static void
+test_ini_blocks(void)
+{
+    if (!hcli_have()) {
+        g_test_skip("SIPREUSE_BIN is not set");
+        return;
+    }
+    /* Group kinds of a topology (docs/topology.md). */
+    static const char *const topo_kinds[] = {
+        "simulation", "transport", "network", "pki", "dns", "domain",
+        "node", "link", "traffic", "fault", "defaults", NULL,
+    };
+    const char *src = g_getenv("SIPREUSE_SRCDIR");
+    g_autofree char *readme_path = g_build_filename(src, "README.md", NULL);
+    g_autofree char *readme = NULL;
+    g_assert_true(g_file_get_contents(readme_path, &readme, NULL, NULL));
+    g_autofree char *dir = hcli_scratch("readme-ini");
+    copy_topologies(src, dir);
+    g_autofree char *topos = g_build_filename(dir, "topologies", NULL);
+    g_autoptr(GPtrArray) blocks = readme_ini_blocks(readme);
+    guint topologies = 0, experiments = 0;
+    for (guint i = 0; i < blocks->len; i++) {
+        const char *text = g_ptr_array_index(blocks, i);
+        g_autofree char *group = first_group(text);
+        g_assert_nonnull(group);
+        g_autofree char *kind = g_strndup(group + 1, strcspn(group + 1,
+                                                              " ]"));
+        gboolean is_exp = g_str_equal(kind, "experiment");
+        if (!is_exp && !g_strv_contains(topo_kinds, kind)) {
+            g_test_message("ini block %u starts with %s: not checked", i,
+                           group);
+            continue;
+        }
+        g_autofree char *name = g_strdup_printf("readme-block-%u.%s", i,
+                                                is_exp ? "exp" : "topo");
+        g_autofree char *path = g_build_filename(topos, name, NULL);
+        g_assert_true(g_file_set_contents(path, text, -1, NULL));
+        g_autofree char *out = g_strdup_printf("out-%u", i);
+        g_auto(HCli) c = { 0 };
+        HCliOpts o = { .cwd = dir, .timeout = 120 };
+        g_autofree char *rel = g_build_filename("topologies", name, NULL);
+        if (is_exp) {
+            hcli_run(&c, &o, "sweep", rel, "--reps", "1", "--no-plots",
+                     "--set", "simulation.duration=2s", "--set",
+                     "simulation.warmup=0", "--out", out, NULL);
+            experiments++;
+        } else {
+            hcli_run(&c, &o, "check", rel, NULL);
+            topologies++;
+        }
+        g_test_message("ini block %u (%s): exit %d in %.1f s%s%s", i, group,
+                       c.status, c.seconds, c.status ? "\n" : "",
+                       c.status ? c.err : "");
+        g_assert_cmpint(c.status, ==, 0);
+    }
+    /* The README shows a topology (pair.topo) and an experiment. */
+    g_assert_cmpuint(topologies, >=, 1);
+    g_assert_cmpuint(experiments, >=, 1);
+}
+
 static void
 test_examples(void)
 {
@@ -158,7 +268,9 @@ main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     g_test_summary("Every README example (./sipreuse and make lines of its "
                    "sh blocks) runs in order from a copy of the samples "
-                   "and exits 0.");
+                   "and exits 0; its ```ini topology listings pass "
+                   "check and its experiment listings run.");
     g_test_add_func("/readme/examples", test_examples);
+    g_test_add_func("/readme/ini-blocks", test_ini_blocks);
     return g_test_run();
 }
