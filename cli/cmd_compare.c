@@ -202,7 +202,8 @@ compare_report_failures(GPtrArray *jobs)
         fprintf(stderr, "sipreuse compare: %s seed %" G_GUINT64_FORMAT
                         ": %s\n", job->strategy, job->seed,
                 job->error->message);
-        rc = MAX(rc, sim_batch_exit_status(job->error));
+        int status = sim_batch_exit_status(job->error);
+        rc = MAX(rc, status);
     }
     return rc;
 }
@@ -280,7 +281,9 @@ compare_main(const char *path, CompareArgs *a)
         fprintf(stderr, "sipreuse compare: %s\n", error->message);
         return SIM_EXIT_FAILURE;
     }
-    rc = MAX(rc, sim_cli_database("compare", out));
+    /* Once: GLib's MAX evaluates its arguments twice. */
+    int db = sim_cli_database("compare", out);
+    rc = MAX(rc, db);
     printf("%s (%s), %d replication%s per strategy\n%s\nresults: %s\n",
            topo->name, sim_protocol_name(topo->transport.protocol), a->reps,
            a->reps == 1 ? "" : "s", table, out);

@@ -184,8 +184,10 @@ run_main(const char *path, RunArgs *a)
         fprintf(stderr, "sipreuse run: %s\n", error->message);
         return SIM_EXIT_FAILURE;
     }
+    /* Each call once: GLib's MAX evaluates its arguments twice. */
     rc = sim_cli_database("run", dir);
-    return MAX(rc, run_print(r, a, &o, dir));
+    int printed = run_print(r, a, &o, dir);
+    return MAX(rc, printed);
 }
 
 /**

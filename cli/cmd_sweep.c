@@ -310,7 +310,8 @@ sweep_report(GPtrArray *jobs)
             continue;
         fprintf(stderr, "sipreuse sweep: %s: %s\n", job->dir,
                 job->error->message);
-        rc = MAX(rc, sim_batch_exit_status(job->error));
+        int status = sim_batch_exit_status(job->error);
+        rc = MAX(rc, status);
     }
     printf("%u runs: %u ran (%u of them stale: complete, but of an edited "
            "experiment or topology or another build; %u damaged: marked "
@@ -584,7 +585,9 @@ sweep_main(const char *path, const SweepArgs *a)
         fprintf(stderr, "sipreuse sweep: %s\n", error->message);
         rc = SIM_EXIT_FAILURE;
     } else if (!a->shard_count) {
-        rc = MAX(rc, sim_cli_database("sweep", out));
+        /* Once: GLib's MAX evaluates its arguments twice. */
+        int db = sim_cli_database("sweep", out);
+        rc = MAX(rc, db);
         if (!a->no_plots && !sim_plot_dir(out, &error)) {
             sim_cli_error("sweep", "plots: %s", error->message);
             rc = MAX(rc, SIM_EXIT_FAILURE);
