@@ -18,6 +18,7 @@
 #include "models/tls.h"
 #include "cli/cli.h"
 #include "run/batch.h"
+#include "run/input.h"
 #include "run/profile.h"
 
 #include <errno.h>
@@ -205,6 +206,9 @@ cal_check_out(const char *path)
     if (g_file_test(path, G_FILE_TEST_IS_DIR))
         return sim_cli_usage_error("calibrate", "--out %s: expected a file "
                                    "name, found a folder", path);
+    g_autoptr(GError) error = NULL;
+    if (!sim_input_check_output(path, &error))
+        return sim_cli_usage_error("calibrate", "--out %s", error->message);
     g_autofree char *dir = g_path_get_dirname(path);
     g_autofree char *probe = g_build_filename(dir, ".sipreuse-probe-XXXXXX",
                                               NULL);

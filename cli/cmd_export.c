@@ -55,6 +55,9 @@ export_check_out(const char *out)
     if (!g_file_test(parent, G_FILE_TEST_IS_DIR))
         return sim_cli_usage_error("export", "--out %s: the folder %s does "
                                    "not exist", out, parent);
+    g_autoptr(GError) error = NULL;
+    if (!sim_input_check_output(out, &error))
+        return sim_cli_usage_error("export", "--out %s", error->message);
     return 0;
 }
 

@@ -99,6 +99,27 @@ run_not_applicable(const char *path, const SimTopo *topo,
                                path, strategy, proto, list->str);
 }
 
+/* The capture files must be regular files or new (they are replaced by
+ * rename): 2 naming the option and the path otherwise. */
+static int
+run_check_outputs(const SimTopo *topo, const RunArgs *a)
+{
+    g_autoptr(GError) error = NULL;
+    if (a->pcap && !sim_input_check_output(a->pcap, &error))
+        return sim_cli_usage_error("run", "--pcap %s", error->message);
+    if (a->pcap_sip && !sim_input_check_output(a->pcap_sip, &error))
+        return sim_cli_usage_error("run", "--pcap-sip %s", error->message);
+    for (guint i = 0; a->pcap_dir && i < topo->n_nodes; i++) {
+        g_autofree char *base = g_strdup_printf("%s.pcap",
+                                                topo->nodes[i].name);
+        g_autofree char *file = g_build_filename(a->pcap_dir, base, NULL);
+        if (!sim_input_check_output(file, &error))
+            return sim_cli_usage_error("run", "--pcap-per-node %s",
+                                       error->message);
+    }
+    return SIM_EXIT_OK;
+}
+
 static int
 run_main(const char *path, RunArgs *a)
 {
@@ -124,6 +145,9 @@ run_main(const char *path, RunArgs *a)
     if (!sim_world_strategy_applicable(topo, strategy))
         return run_not_applicable(path, topo, strategy, a->strategy != NULL);
     sim_cli_strategy_warnings("run", path, topo, strategy, NULL);
+    int rc = run_check_outputs(topo, a);
+    if (rc)
+        return rc;
     guint64 seed = a->seed_text ? a->seed : topo->simulation.seed;
     g_autofree char *dir = NULL;
     if (a->out) {
@@ -135,7 +159,7 @@ run_main(const char *path, RunArgs *a)
     }
     SimRunEstimate est;
     sim_limits_estimate(topo, &est);
-    int rc = sim_cli_check_memory("run", path, &est, 1, a->max_memory,
+    rc = sim_cli_check_memory("run", path, &est, 1, a->max_memory,
                                   a->force);
     g_autoptr(SimLock) lock = NULL;
     g_autofree char *cache = NULL;

@@ -55,6 +55,8 @@ input_kind(mode_t mode)
         return "a block device";
     if (S_ISSOCK(mode))
         return "a socket";
+    if (S_ISLNK(mode))
+        return "a symbolic link";
     return "not a regular file";
 }
 
@@ -154,4 +156,32 @@ sim_input_read_file(const char *path, gsize max_bytes, char **contents,
     if (length)
         *length = len;
     return TRUE;
+}
+
+/**
+ * sim_input_check_output:
+ * @path: an output file the user names
+ * @error: return location for a GError (%SIM_INPUT_ERROR_NOT_REGULAR)
+ *
+ * Output files are written to a temporary file renamed over @path, which
+ * would replace whatever @path is: a symbolic link, a device such as
+ * /dev/null, a FIFO.  So @path must not exist yet or be a regular file
+ * (checked with lstat: a symbolic link is refused even if it points to
+ * one).  Other lstat failures (no such folder, no permission) are left to
+ * the write, which reports them.
+ *
+ * Returns: %FALSE if @path exists and is not a regular file.
+ */
+gboolean
+sim_input_check_output(const char *path, GError **error)
+{
+    g_return_val_if_fail(path, FALSE);
+    struct stat st;
+    if (lstat(path, &st) != 0 || S_ISREG(st.st_mode))
+        return TRUE;
+    g_set_error(error, SIM_INPUT_ERROR, SIM_INPUT_ERROR_NOT_REGULAR,
+                "%s is %s: an output file must be a regular file or not "
+                "exist yet (it is replaced by a new file)", path,
+                input_kind(st.st_mode));
+    return FALSE;
 }

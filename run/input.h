@@ -3,7 +3,9 @@
  * Reading an input file the user names (a topology, an experiment, a
  * profile, a results table): only a regular file, and only up to a size
  * cap, so that /dev/zero, a FIFO, a directory or a huge file is refused at
- * once instead of eating memory or blocking forever.
+ * once instead of eating memory or blocking forever.  And checking an
+ * output file the user names: it is replaced by rename, so it must be a
+ * regular file or not exist (never a symlink, device or FIFO).
  */
 #pragma once
 
@@ -32,5 +34,6 @@ typedef enum {
 gboolean sim_input_read_file(const char *path, gsize max_bytes,
                              char **contents, gsize *length, GError **error);
 char *sim_input_size_text(guint64 bytes);
+gboolean sim_input_check_output(const char *path, GError **error);
 
 G_END_DECLS

@@ -67,6 +67,110 @@ test_run_prints_once(void)
     g_assert_cmpuint(count_lines(j.out, "}"), ==, 1);
 }
 
+/* Asserts that @c exited 2 before writing, naming @option and @path, and
+ * that @path is still what it was (a symlink to @target, or a FIFO). */
+static void
+assert_refused(const HCli *c, const char *option, const char *path,
+               const char *target)
+{
+    g_test_message("%s", c->err);
+    g_assert_cmpint(c->status, ==, 2);
+    g_assert_nonnull(strstr(c->err, option));
+    g_assert_nonnull(strstr(c->err, path));
+    struct stat st;
+    g_assert_cmpint(lstat(path, &st), ==, 0);
+    if (target) {
+        g_assert_true(S_ISLNK(st.st_mode));
+        g_autofree char *to = g_file_read_link(path, NULL);
+        g_assert_cmpstr(to, ==, target);
+    } else {
+        g_assert_true(S_ISFIFO(st.st_mode));
+    }
+}
+
+/* Output files that exist and are not regular files (a symlink, a FIFO)
+ * are refused with exit 2 before any run, and left as they were:
+ * --pcap, --pcap-sip, the --pcap-per-node files, export --out, calibrate
+ * --out.  A regular file there is replaced as before. */
+static void
+test_output_not_regular(void)
+{
+    if (!hcli_have())
+        return;
+    g_autofree char *dir = hcli_scratch("outreg");
+    g_autofree char *res = g_build_filename(dir, "res", NULL);
+    g_autofree char *target = g_build_filename(dir, "precious", NULL);
+    g_assert_true(g_file_set_contents(target, "keep", -1, NULL));
+    g_autofree char *link = g_build_filename(dir, "link.pcap", NULL);
+    g_autofree char *fifo = g_build_filename(dir, "fifo.pcap", NULL);
+    g_autofree char *nodes = g_build_filename(dir, "nodes", NULL);
+    g_autofree char *node_fifo = g_build_filename(nodes, "B.pcap", NULL);
+    g_assert_cmpint(symlink(target, link), ==, 0);
+    g_assert_cmpint(mkfifo(fifo, 0644), ==, 0);
+    g_assert_cmpint(g_mkdir(nodes, 0755), ==, 0);
+    g_assert_cmpint(mkfifo(node_fifo, 0644), ==, 0);
+    g_autofree char *topo = src("topologies/pair.topo");
+    const struct {
+        /* The option's argument, the file it names, where a link
+         * points. */
+        const char *option, *arg, *path, *target;
+    } cases[] = {
+        { "--pcap", link, link, target },
+        { "--pcap", fifo, fifo, NULL },
+        { "--pcap-sip", link, link, target },
+        { "--pcap-sip", fifo, fifo, NULL },
+        { "--pcap-per-node", nodes, node_fifo, NULL },
+    };
+    for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_auto(HCli) c = { 0 };
+        hcli_run(&c, &(HCliOpts){ .timeout = 30 }, "run", topo, "--out", res,
+                 "--no-timing", cases[i].option, cases[i].arg, SHORT, NULL);
+        assert_refused(&c, cases[i].option, cases[i].path, cases[i].target);
+        /* Refused before any run: no results written. */
+        g_assert_false(g_file_test(res, G_FILE_TEST_EXISTS) &&
+                       hcli_count_files(res, "complete") > 0);
+    }
+    g_autofree char *kept = NULL;
+    g_assert_true(g_file_get_contents(target, &kept, NULL, NULL));
+    g_assert_cmpstr(kept, ==, "keep");
+    /* A run to export from. */
+    g_auto(HCli) r = { 0 };
+    hcli_run(&r, NULL, "run", topo, "--out", res, "--no-timing", SHORT,
+             NULL);
+    g_assert_cmpint(r.status, ==, 0);
+    const char *formats[] = { "csv", "json", "sqlite" };
+    for (guint i = 0; i < G_N_ELEMENTS(formats); i++) {
+        g_auto(HCli) l = { 0 }, f = { 0 };
+        hcli_run(&l, NULL, "export", res, "--format", formats[i], "--out",
+                 link, NULL);
+        assert_refused(&l, "--out", link, target);
+        hcli_run(&f, &(HCliOpts){ .timeout = 30 }, "export", res, "--format",
+                 formats[i], "--out", fifo, NULL);
+        assert_refused(&f, "--out", fifo, NULL);
+    }
+    g_auto(HCli) cl = { 0 }, cf = { 0 };
+    hcli_run(&cl, NULL, "calibrate", "--quick", "--key", "ed25519", "--out",
+             link, NULL);
+    assert_refused(&cl, "--out", link, target);
+    hcli_run(&cf, &(HCliOpts){ .timeout = 30 }, "calibrate", "--quick",
+             "--key", "ed25519", "--out", fifo, NULL);
+    assert_refused(&cf, "--out", fifo, NULL);
+    g_autofree char *kept2 = NULL;
+    g_assert_true(g_file_get_contents(target, &kept2, NULL, NULL));
+    g_assert_cmpstr(kept2, ==, "keep");
+    /* A regular file is replaced as before. */
+    g_autofree char *plain = g_build_filename(dir, "plain.csv", NULL);
+    g_assert_true(g_file_set_contents(plain, "old", -1, NULL));
+    g_auto(HCli) p = { 0 };
+    hcli_run(&p, NULL, "export", res, "--format", "csv", "--out", plain,
+             NULL);
+    g_assert_cmpint(p.status, ==, 0);
+    g_autofree char *csv = NULL;
+    g_assert_true(g_file_get_contents(plain, &csv, NULL, NULL));
+    g_assert_cmpstr(csv, !=, "old");
+    g_assert_nonnull(strchr(csv, ','));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -74,5 +178,6 @@ main(int argc, char **argv)
     g_test_summary("Verb contracts found in review: one summary, output "
                    "paths, stray arguments, experiment errors");
     g_test_add_func("/verbs/run-prints-once", test_run_prints_once);
+    g_test_add_func("/verbs/output-not-regular", test_output_not_regular);
     return g_test_run();
 }
