@@ -15,6 +15,8 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "run/input.h"
 #include "run/out.h"
@@ -61,6 +63,35 @@ export_check_out(const char *out)
     return 0;
 }
 
+/* An --out inside the folder read would overwrite (or add to) its own
+ * input: refused, except the folder's own results.sqlite with --format
+ * sqlite (its default target).  Both are compared resolved (realpath), so
+ * "d/../d/x" and symlinked folders count; @out's folder exists (checked
+ * before). */
+static int
+export_check_inside(const char *dir, const char *out, const char *format)
+{
+    g_autofree char *rdir = realpath(dir, NULL);
+    g_autofree char *parent = g_path_get_dirname(out);
+    g_autofree char *rparent = realpath(parent, NULL);
+    if (!rdir || !rparent)
+        return SIM_EXIT_OK; /* reading or writing reports it */
+    gsize n = strlen(rdir);
+    gboolean inside = g_str_equal(rparent, rdir) ||
+                      (g_str_has_prefix(rparent, rdir) &&
+                       (rparent[n] == '/' || g_str_equal(rdir, "/")));
+    if (!inside)
+        return SIM_EXIT_OK;
+    g_autofree char *base = g_path_get_basename(out);
+    if (g_str_equal(format, "sqlite") && g_str_equal(rparent, rdir) &&
+        g_str_equal(base, SIM_SQLITE_FILE))
+        return SIM_EXIT_OK;
+    return sim_cli_usage_error("export", "--out %s lies inside the results "
+                               "folder %s it reads; write it elsewhere (only "
+                               "--format sqlite may write the folder's own "
+                               SIM_SQLITE_FILE ", its default)", out, dir);
+}
+
 static int
 export_sqlite(SimTables *t, const char *dir, const ExportArgs *a)
 {
@@ -70,8 +101,13 @@ export_sqlite(SimTables *t, const char *dir, const ExportArgs *a)
                                    : g_build_filename(dir, SIM_SQLITE_FILE,
                                                       NULL);
     int rc;
-    /* Writing into the folder: as its one writer. */
-    if (!a->out && (rc = sim_cli_lock("export", dir, &lock)))
+    /* Writing into the folder (by default or an --out naming its own
+     * results.sqlite): as its one writer. */
+    g_autofree char *rdir = realpath(dir, NULL);
+    g_autofree char *parent = a->out ? g_path_get_dirname(a->out) : NULL;
+    g_autofree char *rparent = parent ? realpath(parent, NULL) : NULL;
+    gboolean into = !a->out || (rdir && rparent && g_str_equal(rdir, rparent));
+    if (into && (rc = sim_cli_lock("export", dir, &lock)))
         return rc;
     if (!sim_sqlite_write(t, path, &error))
         return export_fail(error);
@@ -111,7 +147,8 @@ static int
 export_main(const char *dir, const ExportArgs *a)
 {
     int rc;
-    if (a->out && (rc = export_check_out(a->out)))
+    if (a->out && ((rc = export_check_out(a->out)) ||
+                   (rc = export_check_inside(dir, a->out, a->format))))
         return rc;
     g_autoptr(GError) error = NULL;
     g_autoptr(SimTables) t = sim_tables_open(dir, &error);

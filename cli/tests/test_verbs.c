@@ -171,6 +171,53 @@ test_output_not_regular(void)
     g_assert_nonnull(strchr(csv, ','));
 }
 
+/* export never writes inside the folder it reads (runs.tsv overwritten by
+ * a database was the bug), whatever the format, also through "..": exit 2
+ * and the folder unchanged.  Its own results.sqlite with --format sqlite
+ * is its default target and stays allowed; outside the folder is fine. */
+static void
+test_export_not_inside(void)
+{
+    if (!hcli_have())
+        return;
+    g_autofree char *dir = hcli_scratch("expin");
+    g_autofree char *res = g_build_filename(dir, "res", NULL);
+    g_autofree char *topo = src("topologies/pair.topo");
+    g_auto(HCli) r = { 0 };
+    hcli_run(&r, NULL, "run", topo, "--out", res, "--no-timing", SHORT,
+             NULL);
+    g_assert_cmpint(r.status, ==, 0);
+    g_autofree char *runs = hcli_read(res, "runs.tsv");
+    g_autofree char *tsv = g_build_filename(res, "runs.tsv", NULL);
+    g_autofree char *dotted = g_build_filename(res, "..", "res", "x.csv",
+                                               NULL);
+    g_autofree char *own = g_build_filename(res, "results.sqlite", NULL);
+    const char *const bad[][2] = {
+        { "sqlite", tsv }, { "csv", tsv }, { "json", tsv },
+        { "csv", dotted }, { "json", own },
+    };
+    for (guint i = 0; i < G_N_ELEMENTS(bad); i++) {
+        g_auto(HCli) c = { 0 };
+        hcli_run(&c, NULL, "export", res, "--format", bad[i][0], "--out",
+                 bad[i][1], NULL);
+        g_test_message("%s", c.err);
+        g_assert_cmpint(c.status, ==, 2);
+        g_assert_nonnull(strstr(c.err, "--out"));
+        g_autofree char *now = hcli_read(res, "runs.tsv");
+        g_assert_cmpstr(now, ==, runs);
+    }
+    g_assert_false(g_file_test(dotted, G_FILE_TEST_EXISTS));
+    g_autofree char *outside = g_build_filename(dir, "r.sqlite", NULL);
+    g_auto(HCli) o = { 0 }, s = { 0 };
+    hcli_run(&s, NULL, "export", res, "--format", "sqlite", "--out", own,
+             NULL);
+    g_assert_cmpint(s.status, ==, 0);
+    hcli_run(&o, NULL, "export", res, "--format", "sqlite", "--out", outside,
+             NULL);
+    g_assert_cmpint(o.status, ==, 0);
+    g_assert_true(g_file_test(outside, G_FILE_TEST_IS_REGULAR));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -179,5 +226,6 @@ main(int argc, char **argv)
                    "paths, stray arguments, experiment errors");
     g_test_add_func("/verbs/run-prints-once", test_run_prints_once);
     g_test_add_func("/verbs/output-not-regular", test_output_not_regular);
+    g_test_add_func("/verbs/export-not-inside", test_export_not_inside);
     return g_test_run();
 }
