@@ -558,6 +558,9 @@ sweep_main(const char *path, const SweepArgs *a)
                                       pt->strategies[s], seen);
     }
     g_autofree char *out = sweep_out(e, a);
+    if (a->merge && (rc = sim_sweep_merge_check_out(
+                         out, (const char *const *)a->merge)))
+        return rc;
     g_autoptr(SimLock) lock = NULL;
     g_autofree char *cache = NULL;
     if ((rc = sweep_preflight(e, path, points, a, out, &lock, &cache))) {
@@ -565,6 +568,10 @@ sweep_main(const char *path, const SweepArgs *a)
     }
     sim_out_clean_temps(out);
     g_autoptr(GPtrArray) jobs = sweep_jobs(e, points, out, a->no_timing);
+    if (a->shard_count &&
+        (rc = sim_sweep_shard_check_out(out, a->shard_index, a->shard_count,
+                                        jobs)))
+        return rc;
     if (a->merge && (rc = sim_sweep_merge(jobs, out,
                                           (const char *const *)a->merge)))
         return rc;

@@ -18,6 +18,7 @@
 #include "cli/sweep_shard.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
@@ -273,4 +274,117 @@ sim_sweep_merge(GPtrArray *jobs, const char *out, const char *const *dirs)
     for (guint a = 0; a < n; a++)
         shard_clear(&shards[a]);
     return rc;
+}
+
+/**
+ * sim_sweep_shard_check_out:
+ * @out: the shard's folder (created and locked by the caller)
+ * @index: the shard, from 1 to @count
+ * @count: the number of shards
+ * @jobs: (element-type SimBatchJob): every job of the grid, in order, each
+ *   with its folder under @out
+ *
+ * Before any run of shard @index/@count into @out: refuses (exit 2) an
+ * @out holding another shard (another I or N: its runs would mix) or a
+ * sweep that is not a shard (a runs.tsv or complete runs without a shard
+ * file).  Then writes @out's shard file, so that a shard interrupted
+ * before its end is still known as this shard when resumed.
+ *
+ * Returns: the exit status (0: go).
+ */
+int
+sim_sweep_shard_check_out(const char *out, guint index, guint count,
+                          GPtrArray *jobs)
+{
+    g_autofree char *path = g_build_filename(out, SIM_SWEEP_SHARD_FILE,
+                                             NULL);
+    if (g_file_test(path, G_FILE_TEST_EXISTS)) {
+        g_autofree char *text = NULL;
+        guint i = 0, n = 0;
+        if (!g_file_get_contents(path, &text, NULL, NULL) ||
+            sscanf(text, "shard %u/%u", &i, &n) != 2)
+            return sim_cli_usage_error("sweep", "--out %s: its %s file is "
+                                       "unreadable; give a new folder",
+                                       out, SIM_SWEEP_SHARD_FILE);
+        if (i != index || n != count)
+            return sim_cli_usage_error(
+                "sweep", "--out %s holds shard %u/%u, not %u/%u: give each "
+                "shard a folder of its own", out, i, n, index, count);
+    } else {
+        g_autofree char *runs = g_build_filename(out, "runs.tsv", NULL);
+        gboolean whole = g_file_test(runs, G_FILE_TEST_EXISTS);
+        for (guint k = 0; k < jobs->len && !whole; k++) {
+            const SimBatchJob *job = g_ptr_array_index(jobs, k);
+            g_autofree char *marker = g_build_filename(job->dir,
+                                                       SIM_OUT_COMPLETE,
+                                                       NULL);
+            whole = g_file_test(marker, G_FILE_TEST_EXISTS);
+        }
+        if (whole)
+            return sim_cli_usage_error(
+                "sweep", "--out %s holds a sweep that is not a shard (runs "
+                "without a %s file): give each shard a folder of its own",
+                out, SIM_SWEEP_SHARD_FILE);
+    }
+    g_autoptr(GError) error = NULL;
+    if (!sim_sweep_shard_write(out, index, count, jobs, &error)) {
+        sim_cli_error("sweep", "%s", error->message);
+        return SIM_EXIT_FAILURE;
+    }
+    return SIM_EXIT_OK;
+}
+
+/* @path resolved: its longest existing ancestor through realpath, the
+ * rest appended as written (canonicalized). */
+static char *
+shard_resolve(const char *path)
+{
+    g_autofree char *abs = g_canonicalize_filename(path, NULL);
+    g_autofree char *head = g_strdup(abs);
+    GString *tail = g_string_new(NULL);
+    for (;;) {
+        char *real = realpath(head, NULL);
+        if (real) {
+            char *r = g_build_filename(real, tail->str, NULL);
+            free(real);
+            g_string_free(tail, TRUE);
+            return r;
+        }
+        char *slash = strrchr(head, G_DIR_SEPARATOR);
+        if (!slash || slash == head) {
+            g_string_free(tail, TRUE);
+            return g_steal_pointer(&abs);
+        }
+        g_string_prepend(tail, slash + 1);
+        g_string_prepend_c(tail, G_DIR_SEPARATOR);
+        *slash = '\0';
+    }
+}
+
+/**
+ * sim_sweep_merge_check_out:
+ * @out: the merged folder
+ * @dirs: the shard folders, NULL-terminated
+ *
+ * Refuses (exit 2) an @out that is one of @dirs or lies inside one: the
+ * merge would write into a shard it reads.
+ *
+ * Returns: the exit status (0: go).
+ */
+int
+sim_sweep_merge_check_out(const char *out, const char *const *dirs)
+{
+    g_autofree char *rout = shard_resolve(out);
+    for (guint a = 0; dirs[a]; a++) {
+        g_autofree char *rdir = shard_resolve(dirs[a]);
+        gsize n = strlen(rdir);
+        if (g_str_equal(rout, rdir) ||
+            (g_str_has_prefix(rout, rdir) &&
+             (rout[n] == G_DIR_SEPARATOR || g_str_equal(rdir, "/"))))
+            return sim_cli_usage_error(
+                "sweep", "--merge: --out %s %s the shard folder %s: merge "
+                "into a folder of its own", out,
+                g_str_equal(rout, rdir) ? "is" : "lies inside", dirs[a]);
+    }
+    return SIM_EXIT_OK;
 }

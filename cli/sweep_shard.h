@@ -19,6 +19,9 @@ GPtrArray *sim_sweep_shard_jobs(GPtrArray *jobs, guint index, guint count);
 char *sim_sweep_campaign(GPtrArray *jobs);
 gboolean sim_sweep_shard_write(const char *out, guint index, guint count,
                                GPtrArray *jobs, GError **error);
+int sim_sweep_shard_check_out(const char *out, guint index, guint count,
+                              GPtrArray *jobs);
+int sim_sweep_merge_check_out(const char *out, const char *const *dirs);
 int sim_sweep_merge(GPtrArray *jobs, const char *out,
                     const char *const *dirs);
 

@@ -18,7 +18,10 @@
 #               --merge results/trunk-load-shard-*-of-16
 #
 # Extra arguments after the experiment go to `sipreuse sweep` (--set,
-# --reps, --seed, --no-timing, --out ...); give the same ones to the merge.
+# --unset, --reps, --seed, --no-timing, --out ...); give the merge the same
+# --set, --unset, --reps, --seed and --no-timing.  In an array job each
+# shard needs a folder of its own: an --out DIR becomes DIR-shard-I-of-N
+# for task I (merge them with --merge DIR-shard-*-of-N --out DIR).
 # Resubmitting the same command after a failure or a time limit completes
 # the campaign: every run finished before is kept (--resume).
 #
@@ -39,6 +42,22 @@ if [ -n "${SLURM_ARRAY_TASK_ID:-}" ]; then
     # Array job: one shard per task, over the task's CPUs.
     n=${SLURM_ARRAY_TASK_COUNT:?an array job sets SLURM_ARRAY_TASK_COUNT}
     i=$((SLURM_ARRAY_TASK_ID - ${SLURM_ARRAY_TASK_MIN:-1} + 1))
+    # One folder per shard: --out DIR (or --out=DIR) becomes
+    # DIR-shard-I-of-N (sweep refuses a folder holding another shard).
+    next_out=
+    for arg do
+        shift
+        if [ -n "$next_out" ]; then
+            arg=$arg-shard-$i-of-$n
+            next_out=
+        else
+            case $arg in
+            --out) next_out=1 ;;
+            --out=*) arg=$arg-shard-$i-of-$n ;;
+            esac
+        fi
+        set -- "$@" "$arg"
+    done
     exec "$bin" sweep "$exp" --shard "$i/$n" --resume \
         --jobs "${SLURM_CPUS_PER_TASK:-${SLURM_CPUS_ON_NODE:-1}}" "$@"
 fi

@@ -218,6 +218,106 @@ test_export_not_inside(void)
     g_assert_true(g_file_test(outside, G_FILE_TEST_IS_REGULAR));
 }
 
+/* One sweep of cli/tests/data/small.exp with one replication (6 runs);
+ * returns its exit status and its stderr in @err if wanted. */
+static int
+small_sweep(char **err, const char *first, ...)
+{
+    g_autoptr(GPtrArray) args = g_ptr_array_new_with_free_func(g_free);
+    const char *base[] = { "sweep", "cli/tests/data/small.exp", "--no-timing",
+                           "--no-plots", "--jobs", "1", "--reps", "1" };
+    for (guint i = 0; i < G_N_ELEMENTS(base); i++)
+        g_ptr_array_add(args, g_strdup(base[i]));
+    va_list ap;
+    va_start(ap, first);
+    for (const char *s = first; s; s = va_arg(ap, const char *))
+        g_ptr_array_add(args, g_strdup(s));
+    va_end(ap);
+    g_ptr_array_add(args, NULL);
+    g_auto(HCli) c = { 0 };
+    hcli_runv(&c, NULL, (const char *const *)args->pdata);
+    g_test_message("%s", c.err);
+    if (err)
+        *err = g_steal_pointer(&c.err);
+    return c.status;
+}
+
+/* sweep --shard I/N refuses, before any run, an --out holding another
+ * shard (other I or N) or a whole sweep; the same shard resumes.  sweep
+ * --merge refuses an --out that is one of its shards or inside one (exit
+ * 2 naming it, not a lock conflict with itself). */
+static void
+test_shard_out(void)
+{
+    if (!hcli_have())
+        return;
+    g_autofree char *dir = hcli_scratch("shardout");
+    g_autofree char *s1 = g_build_filename(dir, "s1", NULL);
+    g_autofree char *s2 = g_build_filename(dir, "s2", NULL);
+    g_autofree char *whole = g_build_filename(dir, "whole", NULL);
+    g_autofree char *inside = g_build_filename(s1, "merged", NULL);
+    g_assert_cmpint(small_sweep(NULL, "--shard", "1/2", "--out", s1, NULL),
+                    ==, 0);
+    g_assert_cmpint(small_sweep(NULL, "--shard", "2/2", "--out", s2, NULL),
+                    ==, 0);
+    g_assert_cmpint(small_sweep(NULL, "--out", whole, NULL), ==, 0);
+    /* Shard 1 of 2 holds runs 1, 3, 5 of 6. */
+    g_assert_cmpuint(hcli_count_files(s1, "complete"), ==, 3);
+    const char *const bad[][2] = {
+        { "2/2", s1 }, { "1/3", s1 }, { "1/2", whole },
+    };
+    for (guint i = 0; i < G_N_ELEMENTS(bad); i++) {
+        g_autofree char *err = NULL;
+        guint before = hcli_count_files(bad[i][1], "complete");
+        g_assert_cmpint(small_sweep(&err, "--shard", bad[i][0], "--out",
+                                    bad[i][1], NULL), ==, 2);
+        g_assert_nonnull(strstr(err, bad[i][1]));
+        g_assert_cmpuint(hcli_count_files(bad[i][1], "complete"), ==,
+                         before);
+    }
+    g_assert_cmpint(small_sweep(NULL, "--shard", "1/2", "--resume", "--out",
+                                s1, NULL), ==, 0);
+    const char *const merge_out[] = { s1, s2, inside };
+    for (guint i = 0; i < G_N_ELEMENTS(merge_out); i++) {
+        g_autofree char *err = NULL;
+        g_assert_cmpint(small_sweep(&err, "--merge", s1, s2, "--out",
+                                    merge_out[i], NULL), ==, 2);
+        g_assert_nonnull(strstr(err, "shard folder"));
+        g_assert_null(strstr(err, "another sipreuse"));
+    }
+    g_assert_false(g_file_test(inside, G_FILE_TEST_EXISTS));
+    g_autofree char *merged = g_build_filename(dir, "merged", NULL);
+    g_assert_cmpint(small_sweep(NULL, "--merge", s1, s2, "--out", merged,
+                                NULL), ==, 0);
+    g_assert_cmpuint(hcli_count_files(merged, "complete"), ==, 6);
+}
+
+/* scripts/slurm-sweep.sh in an array job gives each task's shard a
+ * folder of its own: --out DIR becomes DIR-shard-I-of-N (run with echo
+ * as the program, so only the command line it builds is checked). */
+static void
+test_slurm_shard_out(void)
+{
+    if (!hcli_have())
+        return;
+    const char *env[] = { "SIPREUSE=/bin/echo", "SLURM_ARRAY_TASK_ID=2",
+                          "SLURM_ARRAY_TASK_COUNT=3",
+                          "SLURM_ARRAY_TASK_MIN=1", "SLURM_CPUS_PER_TASK=1",
+                          NULL };
+    g_auto(HCli) a = { 0 }, b = { 0 };
+    hcli_run(&a, &(HCliOpts){ .bin = "/bin/sh", .env = env },
+             "scripts/slurm-sweep.sh", "x.exp", "--reps", "2", "--out",
+             "res/x", NULL);
+    g_assert_cmpint(a.status, ==, 0);
+    g_assert_cmpstr(a.out, ==, "sweep x.exp --shard 2/3 --resume --jobs 1 "
+                               "--reps 2 --out res/x-shard-2-of-3\n");
+    hcli_run(&b, &(HCliOpts){ .bin = "/bin/sh", .env = env },
+             "scripts/slurm-sweep.sh", "x.exp", "--out=res/x", NULL);
+    g_assert_cmpint(b.status, ==, 0);
+    g_assert_cmpstr(b.out, ==, "sweep x.exp --shard 2/3 --resume --jobs 1 "
+                               "--out=res/x-shard-2-of-3\n");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -227,5 +327,7 @@ main(int argc, char **argv)
     g_test_add_func("/verbs/run-prints-once", test_run_prints_once);
     g_test_add_func("/verbs/output-not-regular", test_output_not_regular);
     g_test_add_func("/verbs/export-not-inside", test_export_not_inside);
+    g_test_add_func("/verbs/shard-out", test_shard_out);
+    g_test_add_func("/verbs/slurm-shard-out", test_slurm_shard_out);
     return g_test_run();
 }
