@@ -582,8 +582,9 @@ sweep_main(const char *path, const SweepArgs *a)
         ok = sim_sweep_shard_write(out, a->shard_index, a->shard_count, jobs,
                                    &error);
         printf("shard %u/%u; when every shard is done: sipreuse sweep %s "
-               "--merge SHARD_DIR... (with the same --set, --reps, "
-               "--seed)\n", a->shard_index, a->shard_count, path);
+               "--merge SHARD_DIR... (with the same --set, --unset, "
+               "--reps, --seed and --no-timing)\n", a->shard_index,
+               a->shard_count, path);
     } else if (ok) {
         ok = sim_plot_knees(out, &knees, &error) &&
              sim_plot_summary(out, &summary, &error);
@@ -684,7 +685,9 @@ sim_cmd_sweep(int argc, char **argv)
         "  sipreuse sweep EXPERIMENT --merge DIR... [--out DIR]\n"
         "    checks the shards (one campaign, every run exactly once, else\n"
         "    exit 2) and writes the whole sweep's folder from them.\n"
-        "Give the shards and the merge the same --set, --reps and --seed.");
+        "Give the shards and the merge the same --set, --unset, --reps,\n"
+        "--seed and --no-timing (the campaign covers them), and each shard\n"
+        "a folder of its own.");
     int rc = sim_cli_parse(ctx, &argc, &argv);
     sim_cli_add_unsets(&a.sets, a.unsets);
     if (!rc && !merge && argc != 2)

@@ -318,6 +318,35 @@ test_slurm_shard_out(void)
                                "--out=res/x-shard-2-of-3\n");
 }
 
+/* The merge must be given every option the campaign digest covers (see
+ * sim_sweep_campaign: the runs' fingerprints, which include --unset and
+ * --no-timing): the hint a shard prints and sweep --help name them all. */
+static void
+test_merge_hint(void)
+{
+    if (!hcli_have())
+        return;
+    g_autofree char *dir = hcli_scratch("hint");
+    g_autofree char *s = g_build_filename(dir, "s", NULL);
+    g_auto(HCli) h = { 0 }, r = { 0 };
+    hcli_run(&h, NULL, "sweep", "--help", NULL);
+    g_assert_cmpint(h.status, ==, 0);
+    hcli_run(&r, NULL, "sweep", "cli/tests/data/small.exp", "--no-timing",
+             "--no-plots", "--jobs", "1", "--reps", "1", "--shard", "3/3",
+             "--out", s, NULL);
+    g_assert_cmpint(r.status, ==, 0);
+    const char *texts[] = { h.out, r.out };
+    const char *opts[] = { "--set", "--unset", "--reps", "--seed",
+                           "--no-timing" };
+    for (guint t = 0; t < G_N_ELEMENTS(texts); t++) {
+        const char *same = strstr(texts[t], "the same --set");
+        g_assert_nonnull(same);
+        g_autofree char *sentence = g_strndup(same, strcspn(same, ")."));
+        for (guint o = 0; o < G_N_ELEMENTS(opts); o++)
+            g_assert_nonnull(strstr(sentence, opts[o]));
+    }
+}
+
 int
 main(int argc, char **argv)
 {
@@ -329,5 +358,6 @@ main(int argc, char **argv)
     g_test_add_func("/verbs/export-not-inside", test_export_not_inside);
     g_test_add_func("/verbs/shard-out", test_shard_out);
     g_test_add_func("/verbs/slurm-shard-out", test_slurm_shard_out);
+    g_test_add_func("/verbs/merge-hint", test_merge_hint);
     return g_test_run();
 }
