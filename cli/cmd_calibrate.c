@@ -273,6 +273,10 @@ sim_cmd_calibrate(int argc, char **argv)
     int rc = sim_cli_parse(ctx, &argc, &argv);
     if (rc)
         return rc;
+    if (argc > 1)
+        return sim_cli_usage_error("calibrate", "takes no arguments, found "
+                                   "%d (the profile file is --out FILE)",
+                                   argc - 1);
     SimKeyType one = SIM_KEY_N_TYPES;
     if (only && !sim_key_type_from_name(only, &one)) {
         fprintf(stderr, "sipreuse calibrate: --key: unknown key type '%s' "

@@ -111,6 +111,10 @@ sim_cmd_check(int argc, char **argv)
     sim_cli_add_unsets(&sets, unsets);
     if (format && !defaults)
         return sim_cli_usage_error("check", "--format goes with --defaults");
+    if (defaults && argc > 1)
+        return sim_cli_usage_error("check", "--defaults takes no TOPOLOGY, "
+                                   "found %d argument%s", argc - 1,
+                                   argc == 2 ? "" : "s");
     if (format && !g_str_equal(format, "text") &&
         !g_str_equal(format, "markdown"))
         return sim_cli_usage_error("check",

@@ -60,6 +60,9 @@ sim_cmd_list(int argc, char **argv)
     int rc = sim_cli_parse(sim_cli_context("list", NULL), &argc, &argv);
     if (rc)
         return rc;
+    if (argc > 1)
+        return sim_cli_usage_error("list", "takes no arguments, found %d",
+                                   argc - 1);
     const SimStrategyOps *const *s = sim_strategy_all();
     printf("Strategies (--strategy, [node] strategy):\n");
     for (guint i = 0; s[i]; i++) {

@@ -347,6 +347,39 @@ test_merge_hint(void)
     }
 }
 
+/* calibrate, list and check --defaults take no positional argument: one
+ * is refused at once (exit 2), not ignored (calibrate my.profile wrote
+ * ./cpu-profile.ini after 15 s). */
+static void
+test_stray_arguments(void)
+{
+    if (!hcli_have())
+        return;
+    g_autofree char *dir = hcli_scratch("stray");
+    const char *const cases[][4] = {
+        { "calibrate", "--quick", "my-host.profile", NULL },
+        { "list", "extra", NULL, NULL },
+        { "check", "--defaults", "topologies/pair.topo", NULL },
+        { "check", "--defaults", "--format", "markdown" },
+    };
+    for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autoptr(GPtrArray) args = g_ptr_array_new();
+        for (guint k = 0; k < 4 && cases[i][k]; k++)
+            g_ptr_array_add(args, (char *)cases[i][k]);
+        if (i == 3)
+            g_ptr_array_add(args, "x.topo");
+        g_ptr_array_add(args, NULL);
+        g_auto(HCli) c = { 0 };
+        hcli_runv(&c, &(HCliOpts){ .cwd = dir, .timeout = 30 },
+                  (const char *const *)args->pdata);
+        g_test_message("%s", c.err);
+        g_assert_cmpint(c.status, ==, 2);
+        g_assert_cmpstr(c.out, ==, "");
+        g_assert_nonnull(strstr(c.err, cases[i][0]));
+    }
+    g_assert_cmpuint(hcli_count_files(dir, "cpu-profile.ini"), ==, 0);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -359,5 +392,6 @@ main(int argc, char **argv)
     g_test_add_func("/verbs/shard-out", test_shard_out);
     g_test_add_func("/verbs/slurm-shard-out", test_slurm_shard_out);
     g_test_add_func("/verbs/merge-hint", test_merge_hint);
+    g_test_add_func("/verbs/stray-arguments", test_stray_arguments);
     return g_test_run();
 }
