@@ -423,9 +423,52 @@ sweep_apply_args(SimExperiment *e, const SweepArgs *a)
     return SIM_EXIT_OK;
 }
 
-/* Where in the experiment the overrides a topology error names come
- * from: "\n(from FILE:LINE: [GROUP] KEY)" per varied key or set item that
- * @message quotes, or "". */
+/* @message with every mention of an item of the experiment's own
+ * [experiment] set / unset lines (which reach the topology loader among
+ * the command line's --set and --unset) attributed to the experiment
+ * file, its line and key instead of the command line.  An item also given
+ * on the command line keeps its --set. */
+static char *
+sweep_own_sets(const SimExperiment *e, const char *path, const SweepArgs *a,
+               const char *message)
+{
+    g_autofree char *text = NULL;
+    gsize len = 0;
+    guint n_all = e->sets ? g_strv_length(e->sets) : 0;
+    guint n_cli = a->sets ? g_strv_length(a->sets) : 0;
+    g_autoptr(GString) s = g_string_new(message);
+    if (n_all <= n_cli ||
+        !sim_input_read_file(path, SIM_INPUT_MAX_EXPERIMENT, &text, &len,
+                             NULL))
+        return g_string_free(g_steal_pointer(&s), FALSE);
+    gsize unset_len = strlen(SIM_TOPO_UNSET);
+    for (guint i = 0; i < n_all - n_cli; i++) {
+        const char *item = e->sets[i];
+        if (a->sets && g_strv_contains((const char *const *)a->sets, item))
+            continue;
+        gboolean unset = g_str_has_prefix(item, SIM_TOPO_UNSET);
+        const char *key = unset ? "unset" : "set";
+        const char *bare = unset ? item + unset_len : item;
+        g_autofree char *where = g_strdup_printf(
+            "%s:%u: [experiment] %s", path,
+            sim_experiment_line(text, len, "experiment", key), key);
+        /* "(from --set ITEM)" on the key it sets, '--set "ITEM"' and
+         * '--unset "KEY"' on an item the loader refuses. */
+        g_autofree char *from = g_strdup_printf("(from --set %s)", item);
+        g_autofree char *from_to = g_strdup_printf("(from %s %s)", where,
+                                                   bare);
+        g_autofree char *quoted = g_strdup_printf("--%s \"%s\"", key, bare);
+        g_autofree char *quoted_to = g_strdup_printf("%s \"%s\"", where,
+                                                     bare);
+        g_string_replace(s, from, from_to, 0);
+        g_string_replace(s, quoted, quoted_to, 0);
+    }
+    return g_string_free(g_steal_pointer(&s), FALSE);
+}
+
+/* Where in the experiment the varied keys a topology error names come
+ * from: "\n(from FILE:LINE: [GROUP] KEY)" per varied key that @message
+ * quotes, or "" (its own set and unset items: sweep_own_sets). */
 static char *
 sweep_blame(const SimExperiment *e, const char *path, const char *message)
 {
@@ -444,18 +487,6 @@ sweep_blame(const SimExperiment *e, const char *path, const char *message)
         for (guint k = 0; keys && keys[k]; k++) {
             g_autofree char *quoted = g_strdup_printf("\"%s=", keys[k]);
             gboolean hit = varied && strstr(message, quoted);
-            if (!varied && g_str_equal(groups[g], "experiment") &&
-                (g_str_equal(keys[k], "set") ||
-                 g_str_equal(keys[k], "unset"))) {
-                g_autofree char *v = g_key_file_get_value(
-                    e->kf, groups[g], keys[k], NULL);
-                g_auto(GStrv) items = g_strsplit_set(v ? v : "", ";,", -1);
-                for (guint i = 0; items[i] && !hit; i++) {
-                    g_strstrip(items[i]);
-                    g_autofree char *q = g_strdup_printf("\"%s", items[i]);
-                    hit = items[i][0] && strstr(message, q);
-                }
-            }
             if (hit)
                 g_string_append_printf(
                     s, "\n(from %s:%u: [%s] %s)", path,
@@ -539,8 +570,9 @@ sweep_main(const char *path, const SweepArgs *a)
          !sim_plot_check_names(
              e->kf, path, ((Point *)g_ptr_array_index(points, 0))->topo,
              &error))) {
-        g_autofree char *where = sweep_blame(e, path, error->message);
-        rc = sim_cli_usage_error("sweep", "%s%s", error->message, where);
+        g_autofree char *own = sweep_own_sets(e, path, a, error->message);
+        g_autofree char *where = sweep_blame(e, path, own);
+        rc = sim_cli_usage_error("sweep", "%s%s", own, where);
         return rc;
     }
     if ((rc = sweep_applicability(e, path, points)))

@@ -380,6 +380,61 @@ test_stray_arguments(void)
     g_assert_cmpuint(hcli_count_files(dir, "cpu-profile.ini"), ==, 0);
 }
 
+/* Writes an experiment over trunk.topo with @lines in [experiment] (from
+ * line 5 on) into @dir/@name; returns its path. */
+static char *
+write_exp(const char *dir, const char *name, const char *lines)
+{
+    g_autofree char *topo = src("topologies/trunk.topo");
+    g_autofree char *text = g_strdup_printf(
+        "[experiment]\ntopology = %s\nstrategies = reuse\nreps = 1\n%s\n"
+        "[vary]\ntraffic.a-to-b.rate = 5, 10\n", topo, lines);
+    char *path = g_build_filename(dir, name, NULL);
+    g_assert_true(g_file_set_contents(path, text, -1, NULL));
+    return path;
+}
+
+/* An error caused by the experiment's own set / unset lines names the
+ * experiment file, line and key, never "--set" / "--unset" (which the
+ * command line did not give); a command-line --set is still named so. */
+static void
+test_experiment_sets_blamed(void)
+{
+    if (!hcli_have())
+        return;
+    g_autofree char *dir = hcli_scratch("expsets");
+    g_autofree char *out = g_build_filename(dir, "out", NULL);
+    g_autofree char *bad_set = write_exp(
+        dir, "a.exp", "set = simulation.duration=3s; simulation.warmup=10s");
+    g_autofree char *bad_unset = write_exp(
+        dir, "b.exp", "set = simulation.duration=3s\nunset = "
+                      "simulation.bogus");
+    g_autofree char *bad_key = write_exp(
+        dir, "c.exp", "set = simulation.duration=3s; simulation.nokey=1");
+    const struct {
+        const char *path, *want;
+    } cases[] = {
+        { bad_set, "a.exp:5: [experiment] set simulation.warmup=10s" },
+        { bad_unset, "b.exp:6: [experiment] unset \"simulation.bogus\"" },
+        { bad_key, "c.exp:5: [experiment] set \"simulation.nokey=1\"" },
+    };
+    for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_auto(HCli) c = { 0 };
+        hcli_run(&c, NULL, "sweep", cases[i].path, "--out", out, NULL);
+        g_test_message("%s", c.err);
+        g_assert_cmpint(c.status, ==, 2);
+        g_assert_nonnull(strstr(c.err, cases[i].want));
+        g_assert_null(strstr(c.err, "--set"));
+        g_assert_null(strstr(c.err, "--unset"));
+    }
+    g_auto(HCli) cli = { 0 };
+    hcli_run(&cli, NULL, "sweep", bad_key, "--out", out, "--set",
+             "simulation.warmup=1min", NULL);
+    g_test_message("%s", cli.err);
+    g_assert_cmpint(cli.status, ==, 2);
+    g_assert_nonnull(strstr(cli.err, "(from --set simulation.warmup=1min)"));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -393,5 +448,7 @@ main(int argc, char **argv)
     g_test_add_func("/verbs/slurm-shard-out", test_slurm_shard_out);
     g_test_add_func("/verbs/merge-hint", test_merge_hint);
     g_test_add_func("/verbs/stray-arguments", test_stray_arguments);
+    g_test_add_func("/verbs/experiment-sets-blamed",
+                    test_experiment_sets_blamed);
     return g_test_run();
 }
