@@ -589,6 +589,15 @@ sweep_main(const char *path, const SweepArgs *a)
             sim_cli_strategy_warnings("sweep", e->topology, pt->topo,
                                       pt->strategies[s], seen);
     }
+    /* The default folder is results/<experiment>: a file named ".exp"
+     * (or "..exp", "...exp") would make it results/ itself or a folder
+     * above it. */
+    if (!a->out && (!*e->name || g_str_equal(e->name, ".") ||
+                    g_str_equal(e->name, "..")))
+        return sim_cli_usage_error("sweep", "%s: the experiment's name (its "
+                                   "file name without .exp) is \"%s\": "
+                                   "rename the file or give --out DIR",
+                                   path, e->name);
     g_autofree char *out = sweep_out(e, a);
     if (a->merge && (rc = sim_sweep_merge_check_out(
                          out, (const char *const *)a->merge)))

@@ -435,6 +435,41 @@ test_experiment_sets_blamed(void)
     g_assert_nonnull(strstr(cli.err, "(from --set simulation.warmup=1min)"));
 }
 
+/* An experiment file named ".exp" has an empty name: its default folder
+ * would be results/ itself (and "..exp" results/.): refused with exit 2
+ * before any run, nothing written; with --out it runs. */
+static void
+test_experiment_empty_name(void)
+{
+    if (!hcli_have())
+        return;
+    g_autofree char *dir = hcli_scratch("expname");
+    g_autofree char *results = g_build_filename(dir, "results", NULL);
+    g_assert_cmpint(g_mkdir(results, 0755), ==, 0);
+    const char *names[] = { ".exp", "..exp" };
+    for (guint i = 0; i < G_N_ELEMENTS(names); i++) {
+        g_autofree char *exp = write_exp(
+            dir, names[i], "set = simulation.duration=3s; "
+                           "simulation.warmup=1s");
+        g_auto(HCli) c = { 0 };
+        hcli_run(&c, &(HCliOpts){ .cwd = dir }, "sweep", exp, "--no-timing",
+                 "--no-plots", "--jobs", "1", NULL);
+        g_test_message("%s", c.err);
+        g_assert_cmpint(c.status, ==, 2);
+        g_assert_nonnull(strstr(c.err, names[i]));
+        g_assert_nonnull(strstr(c.err, "--out"));
+        g_assert_cmpuint(hcli_count_files(dir, "runs.tsv"), ==, 0);
+        g_assert_cmpuint(hcli_count_files(dir, "complete"), ==, 0);
+    }
+    g_autofree char *exp = g_build_filename(dir, ".exp", NULL);
+    g_autofree char *out = g_build_filename(dir, "out", NULL);
+    g_auto(HCli) ok = { 0 };
+    hcli_run(&ok, &(HCliOpts){ .cwd = dir }, "sweep", exp, "--no-timing",
+             "--no-plots", "--jobs", "1", "--out", out, NULL);
+    g_assert_cmpint(ok.status, ==, 0);
+    g_assert_cmpuint(hcli_count_files(out, "complete"), ==, 2);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -450,5 +485,7 @@ main(int argc, char **argv)
     g_test_add_func("/verbs/stray-arguments", test_stray_arguments);
     g_test_add_func("/verbs/experiment-sets-blamed",
                     test_experiment_sets_blamed);
+    g_test_add_func("/verbs/experiment-empty-name",
+                    test_experiment_empty_name);
     return g_test_run();
 }
