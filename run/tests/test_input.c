@@ -240,6 +240,38 @@ test_estimate(void)
     g_assert_nonnull(strstr(text, "calls in progress"));
 }
 
+/* An output path is fine when absent or a regular file; a symlink (even
+ * to a regular file), a FIFO or a folder is refused, naming the path and
+ * what it is. */
+static void
+test_check_output(void)
+{
+    g_autofree char *dir = tmp_dir();
+    g_autofree char *plain = g_build_filename(dir, "plain", NULL);
+    g_autofree char *absent = g_build_filename(dir, "absent", NULL);
+    g_autofree char *link = g_build_filename(dir, "link", NULL);
+    g_autofree char *fifo = g_build_filename(dir, "fifo", NULL);
+    g_autofree char *sub = g_build_filename(dir, "sub", NULL);
+    g_assert_true(g_file_set_contents(plain, "x", -1, NULL));
+    g_assert_cmpint(symlink(plain, link), ==, 0);
+    g_assert_cmpint(mkfifo(fifo, 0600), ==, 0);
+    g_assert_cmpint(g_mkdir(sub, 0700), ==, 0);
+    g_assert_true(sim_input_check_output(plain, NULL));
+    g_assert_true(sim_input_check_output(absent, NULL));
+    const char *const bad[][2] = {
+        { link, "symbolic link" }, { fifo, "FIFO" }, { sub, "directory" },
+    };
+    for (guint i = 0; i < G_N_ELEMENTS(bad); i++) {
+        g_autoptr(GError) error = NULL;
+        g_assert_false(sim_input_check_output(bad[i][0], &error));
+        g_assert_error(error, SIM_INPUT_ERROR, SIM_INPUT_ERROR_NOT_REGULAR);
+        g_assert_nonnull(strstr(error->message, bad[i][0]));
+        g_assert_nonnull(strstr(error->message, bad[i][1]));
+    }
+    g_rmdir(sub);
+    rm_flat(dir);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -249,6 +281,7 @@ main(int argc, char **argv)
     g_test_add_func("/input/regular", test_read_regular);
     g_test_add_func("/input/special", test_read_special);
     g_test_add_func("/input/size-text", test_size_text);
+    g_test_add_func("/input/check-output", test_check_output);
     g_test_add_func("/lock/exclusive", test_lock);
     g_test_add_func("/limits/parse-size", test_parse_size);
     g_test_add_func("/limits/estimate", test_estimate);
