@@ -201,8 +201,9 @@ sim_cmd_export(int argc, char **argv)
           "With csv or json: the table to write: runs, nodes, pairs, "
           "timeseries, latency or meta", "NAME" },
         { "out", 0, 0, G_OPTION_ARG_FILENAME, &a.out,
-          "Write to FILE, atomically (default: stdout for csv and json, "
-          "RESULTS_DIR/results.sqlite for sqlite)", "FILE" },
+          "Write to FILE, atomically, outside RESULTS_DIR (default: stdout "
+          "for csv and json, RESULTS_DIR/results.sqlite for sqlite)",
+          "FILE" },
         G_OPTION_ENTRY_NULL
     };
     GOptionContext *ctx = sim_cli_context("export", entries);
