@@ -967,9 +967,10 @@ world_fill_pairs(World *w, SimRunResult *r)
                           : g_strdup("-");
             g_array_append_val(pairs, pr);
         }
-        g_qsort_with_data(&g_array_index(pairs, SimPairResult, first),
-                          (gint)(pairs->len - first), sizeof(SimPairResult),
-                          world_pair_cmp, NULL);
+        if (pairs->len > first)
+            g_qsort_with_data(&g_array_index(pairs, SimPairResult, first),
+                              (gint)(pairs->len - first),
+                              sizeof(SimPairResult), world_pair_cmp, NULL);
     }
     if (peer_names)
         g_hash_table_unref(peer_names);

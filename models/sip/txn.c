@@ -306,6 +306,10 @@ txn_transmit(SimSipClientTxn *t)
         return;
     }
     if (!sim_transport_kind_reliable(l->kind)) {
+        /* A transaction sent again (to the next target after its flow
+         * failed) restarts Timer A: the previous one must not outlive it
+         * (it fired after the transaction was freed). */
+        txn_cancel(l, &t->timer_a);
         t->interval = l->t1;
         t->timer_a = sim_evq_after(l->ctx->evq, t->interval, txn_timer_a, t,
                                    NULL);
