@@ -23,11 +23,35 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const guint8 *data, size_t size);
 
 static char *fuzz_cache;
+/* The topology of the input being run, for a failure reported by GLib. */
+static const char *fuzz_text;
+
+G_GNUC_NORETURN static void fuzz_fail(const char *text, const char *why);
+
+/* A GLib warning or critical (fatal here) saves the topology that caused
+ * it before the process stops: GLib's own fatal path ends in SIGTRAP,
+ * which libFuzzer does not catch, so no input would be kept. */
+static GLogWriterOutput
+fuzz_log_writer(GLogLevelFlags level, const GLogField *fields, gsize n,
+                gpointer user)
+{
+    g_log_writer_default(level, fields, n, user);
+    if (level & (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL |
+                 G_LOG_LEVEL_WARNING)) {
+        const char *msg = "GLib warning or critical";
+        for (gsize i = 0; i < n; i++)
+            if (g_str_equal(fields[i].key, "MESSAGE") && fields[i].length < 0)
+                msg = fields[i].value;
+        fuzz_fail(fuzz_text ? fuzz_text : "", msg);
+    }
+    return G_LOG_WRITER_HANDLED;
+}
 
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     g_log_set_always_fatal(G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING);
+    g_log_set_writer_func(fuzz_log_writer, NULL, NULL);
     /* Generated certificates are cached across inputs (ECDSA keys take
      * most of a small run's time otherwise). */
     const char *c = g_getenv("SIPREUSE_CACHE");
@@ -71,6 +95,7 @@ LLVMFuzzerTestOneInput(const guint8 *data, size_t size)
 {
     SimGenTopoLimits lim = { .max_nodes = 30, .max_duration_s = 20 };
     g_autofree char *text = sim_gentopo(data, size, &lim);
+    fuzz_text = text;
     g_autoptr(GError) error = NULL;
     g_autoptr(SimTopo) topo = sim_topo_load_data("fuzz-model", text,
                                                  strlen(text), NULL, &error);
