@@ -604,6 +604,11 @@ ua_on_bye(SimUa *ua, SimSipServerTxn *stx, const SimSipMsg *m)
         return;
     }
     ua_respond(stx, 200);
+    /* Both sides hung up at once (BYE glare): this side's own BYE is
+     * still out, and its response ends the call; ending it here left that
+     * BYE's transaction calling back a freed call. */
+    if (call->ending)
+        return;
     ua_call_end(call);
 }
 
