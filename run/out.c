@@ -654,6 +654,37 @@ write_owned(const char *dir, const char *name, char *contents,
 }
 
 /**
+ * sim_out_begin_run_dir:
+ * @dir: a run folder
+ * @error: return location for a #G_FILE_ERROR
+ *
+ * Makes @dir ready for a run's files: creates it, removes its completion
+ * marker (the run is not complete while it is rewritten) and the
+ * leftovers of interrupted writes.
+ *
+ * Returns: TRUE on success.
+ */
+gboolean
+sim_out_begin_run_dir(const char *dir, GError **error)
+{
+    g_autofree char *marker = g_build_filename(dir, SIM_OUT_COMPLETE, NULL);
+    if (g_mkdir_with_parents(dir, 0755) != 0) {
+        int e = errno;
+        g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(e),
+                    "cannot create %s: %s", dir, g_strerror(e));
+        return FALSE;
+    }
+    if (g_unlink(marker) != 0 && errno != ENOENT) {
+        int e = errno;
+        g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(e),
+                    "cannot remove %s: %s", marker, g_strerror(e));
+        return FALSE;
+    }
+    sim_out_clean_temps(dir);
+    return TRUE;
+}
+
+/**
  * sim_out_write_run:
  * @r: a run's result
  * @dir: the run's folder (created with its parents)
@@ -676,19 +707,8 @@ sim_out_write_run(const SimRunResult *r, const char *dir,
                   const SimOutOptions *opt, GError **error)
 {
     g_autofree char *marker = g_build_filename(dir, SIM_OUT_COMPLETE, NULL);
-    if (g_mkdir_with_parents(dir, 0755) != 0) {
-        int e = errno;
-        g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(e),
-                    "cannot create %s: %s", dir, g_strerror(e));
+    if (!sim_out_begin_run_dir(dir, error))
         return FALSE;
-    }
-    if (g_unlink(marker) != 0 && errno != ENOENT) {
-        int e = errno;
-        g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(e),
-                    "cannot remove %s: %s", marker, g_strerror(e));
-        return FALSE;
-    }
-    sim_out_clean_temps(dir);
     g_autofree char *header = sim_out_runs_header();
     g_autofree char *row = sim_out_runs_row(r, opt);
     g_autoptr(GString) done = g_string_new("complete\n");

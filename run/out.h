@@ -128,6 +128,7 @@ typedef enum {
 /* Files. */
 gboolean sim_out_write_file(const char *path, const char *contents,
                             GError **error);
+gboolean sim_out_begin_run_dir(const char *dir, GError **error);
 gboolean sim_out_write_run(const SimRunResult *r, const char *dir,
                            const SimOutOptions *opt, GError **error);
 gboolean sim_out_run_complete(const char *dir);

@@ -442,27 +442,6 @@ ship_write(const char *dir, const char *name, const char *data, gsize len,
                                     0644, error);
 }
 
-/* Creates @dir, removes its completion marker and the leftovers of
- * interrupted writes, as sim_out_write_run() does first. */
-static gboolean
-ship_dir_begin(const char *dir, GError **error)
-{
-    g_autofree char *marker = g_build_filename(dir, SIM_OUT_COMPLETE, NULL);
-    if (g_mkdir_with_parents(dir, 0755) != 0) {
-        int e = errno;
-        g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(e),
-                    "cannot create %s: %s", dir, g_strerror(e));
-        return FALSE;
-    }
-    if (g_unlink(marker) != 0 && errno != ENOENT) {
-        int e = errno;
-        g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(e),
-                    "cannot remove %s: %s", marker, g_strerror(e));
-        return FALSE;
-    }
-    sim_out_clean_temps(dir);
-    return TRUE;
-}
 
 /* Reads a packed folder from @r and writes it into @dir. */
 static gboolean
@@ -475,7 +454,7 @@ ship_dir_read(Reader *r, const char *dir, GError **error)
         r->bad = TRUE;
     if (r->bad)
         return reader_done(r, "run folder", error);
-    if (!ship_dir_begin(dir, error))
+    if (!sim_out_begin_run_dir(dir, error))
         return FALSE;
     for (guint32 i = 0; i < n; i++) {
         g_autofree char *name = get_str(r);
