@@ -103,33 +103,6 @@ sim_pcap_free(SimPcap *pc)
     g_free(pc);
 }
 
-static void
-put8(GByteArray *b, guint8 v)
-{
-    g_byte_array_append(b, &v, 1);
-}
-
-static void
-put16(GByteArray *b, guint16 v)
-{
-    guint8 x[2] = { v >> 8, v & 0xff };
-    g_byte_array_append(b, x, 2);
-}
-
-static void
-put32(GByteArray *b, guint32 v)
-{
-    guint8 x[4] = { v >> 24, (v >> 16) & 0xff, (v >> 8) & 0xff, v & 0xff };
-    g_byte_array_append(b, x, 4);
-}
-
-/* Host-order 32-bit value (the libpcap record header's byte order). */
-static void
-put32_host(GByteArray *b, guint32 v)
-{
-    g_byte_array_append(b, (const guint8 *)&v, 4);
-}
-
 static PcapFlow *
 pcap_flow(SimPcap *pc, const SimTuple *src, const SimTuple *dst)
 {
@@ -243,16 +216,16 @@ static void
 pcap_ipv4(GByteArray *b, const SimTuple *src, const SimTuple *dst,
           guint8 proto, guint total)
 {
-    put8(b, 0x45);
-    put8(b, 0);
-    put16(b, total);
-    put16(b, 0);
-    put16(b, 0x4000); /* DF */
-    put8(b, 64);
-    put8(b, proto);
-    put16(b, 0);
-    put32(b, src->ip);
-    put32(b, dst->ip);
+    sim_pcap_put8(b, 0x45);
+    sim_pcap_put8(b, 0);
+    sim_pcap_put16(b, total);
+    sim_pcap_put16(b, 0);
+    sim_pcap_put16(b, 0x4000); /* DF */
+    sim_pcap_put8(b, 64);
+    sim_pcap_put8(b, proto);
+    sim_pcap_put16(b, 0);
+    sim_pcap_put32(b, src->ip);
+    sim_pcap_put32(b, dst->ip);
 }
 
 static void
@@ -260,35 +233,35 @@ pcap_l4(SimPcap *pc, guint8 proto, const SimTuple *src, const SimTuple *dst,
         guint stream, guint32 len)
 {
     GByteArray *b = pc->buf;
-    put16(b, src->port);
-    put16(b, dst->port);
+    sim_pcap_put16(b, src->port);
+    sim_pcap_put16(b, dst->port);
     if (proto == IPPROTO_UDP_) {
-        put16(b, 8 + len);
-        put16(b, 0);
+        sim_pcap_put16(b, 8 + len);
+        sim_pcap_put16(b, 0);
         return;
     }
     PcapFlow *f = pcap_flow(pc, src, dst);
     PcapFlow *back = pcap_flow(pc, dst, src);
     if (proto == IPPROTO_TCP_) {
-        put32(b, f->seq);
-        put32(b, back->seq);
-        put8(b, 5 << 4);
-        put8(b, 0x18); /* PSH | ACK */
-        put16(b, 65535);
-        put16(b, 0);
-        put16(b, 0);
+        sim_pcap_put32(b, f->seq);
+        sim_pcap_put32(b, back->seq);
+        sim_pcap_put8(b, 5 << 4);
+        sim_pcap_put8(b, 0x18); /* PSH | ACK */
+        sim_pcap_put16(b, 65535);
+        sim_pcap_put16(b, 0);
+        sim_pcap_put16(b, 0);
         f->seq += len;
         return;
     }
-    put32(b, pcap_flow_hash(&f->key)); /* verification tag */
-    put32(b, 0);
-    put8(b, 0);    /* DATA */
-    put8(b, 0x03); /* B | E: a whole message */
-    put16(b, 16 + len);
-    put32(b, f->seq++);
-    put16(b, (guint16)stream);
-    put16(b, f->ssn[stream % PCAP_SCTP_STREAMS]++);
-    put32(b, 0); /* payload protocol identifier: unspecified */
+    sim_pcap_put32(b, pcap_flow_hash(&f->key)); /* verification tag */
+    sim_pcap_put32(b, 0);
+    sim_pcap_put8(b, 0);    /* DATA */
+    sim_pcap_put8(b, 0x03); /* B | E: a whole message */
+    sim_pcap_put16(b, 16 + len);
+    sim_pcap_put32(b, f->seq++);
+    sim_pcap_put16(b, (guint16)stream);
+    sim_pcap_put16(b, f->ssn[stream % PCAP_SCTP_STREAMS]++);
+    sim_pcap_put32(b, 0); /* payload protocol identifier: unspecified */
 }
 
 /**
@@ -312,10 +285,10 @@ sim_pcap_add(SimPcap *pc, SimTime when, const SimTuple *src,
     gsize pad = (proto == IPPROTO_SCTP_) ? (4 - len % 4) % 4 : 0;
     guint32 total = (guint32)(hdr + len + pad);
     guint64 us = when / 1000;
-    put32_host(pc->buf, (guint32)(us / 1000000));
-    put32_host(pc->buf, (guint32)(us % 1000000));
-    put32_host(pc->buf, total);
-    put32_host(pc->buf, total);
+    sim_pcap_put32_host(pc->buf, (guint32)(us / 1000000));
+    sim_pcap_put32_host(pc->buf, (guint32)(us % 1000000));
+    sim_pcap_put32_host(pc->buf, total);
+    sim_pcap_put32_host(pc->buf, total);
     guint start = pc->buf->len;
     pcap_ipv4(pc->buf, src, dst, proto, total);
     pcap_l4(pc, proto, src, dst, stream, (guint32)len);
@@ -350,13 +323,13 @@ gboolean
 sim_pcap_write(const SimPcap *pc, const char *path, GError **error)
 {
     g_autoptr(GByteArray) file = g_byte_array_sized_new(pc->buf->len + 24);
-    put32_host(file, PCAP_MAGIC);
+    sim_pcap_put32_host(file, PCAP_MAGIC);
     guint16 v[2] = { 2, 4 };
     g_byte_array_append(file, (const guint8 *)v, 4);
-    put32_host(file, 0);
-    put32_host(file, 0);
-    put32_host(file, PCAP_SNAPLEN);
-    put32_host(file, PCAP_LINKTYPE_RAW);
+    sim_pcap_put32_host(file, 0);
+    sim_pcap_put32_host(file, 0);
+    sim_pcap_put32_host(file, PCAP_SNAPLEN);
+    sim_pcap_put32_host(file, PCAP_LINKTYPE_RAW);
     g_byte_array_append(file, pc->buf->data, pc->buf->len);
     g_autoptr(GError) e = NULL;
     if (!g_file_set_contents_full(path, (const char *)file->data, file->len,

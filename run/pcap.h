@@ -34,4 +34,32 @@ gboolean sim_pcap_write(const SimPcap *pc, const char *path, GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(SimPcap, sim_pcap_free)
 
+/* Byte writers shared by the capture writers (pcap.c, pcap_trace.c):
+ * network order, and host order for libpcap's own headers. */
+static inline void
+sim_pcap_put8(GByteArray *b, guint8 v)
+{
+    g_byte_array_append(b, &v, 1);
+}
+
+static inline void
+sim_pcap_put16(GByteArray *b, guint16 v)
+{
+    guint8 x[2] = { v >> 8, v & 0xff };
+    g_byte_array_append(b, x, 2);
+}
+
+static inline void
+sim_pcap_put32(GByteArray *b, guint32 v)
+{
+    guint8 x[4] = { v >> 24, (v >> 16) & 0xff, (v >> 8) & 0xff, v & 0xff };
+    g_byte_array_append(b, x, 4);
+}
+
+static inline void
+sim_pcap_put32_host(GByteArray *b, guint32 v)
+{
+    g_byte_array_append(b, (const guint8 *)&v, 4);
+}
+
 G_END_DECLS

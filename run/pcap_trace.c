@@ -141,36 +141,10 @@ struct _SimPcapTrace {
 /* ---- bytes ----------------------------------------------------------- */
 
 static void
-put8(GByteArray *b, guint8 v)
-{
-    g_byte_array_append(b, &v, 1);
-}
-
-static void
-put16(GByteArray *b, guint16 v)
-{
-    guint8 x[2] = { v >> 8, v & 0xff };
-    g_byte_array_append(b, x, 2);
-}
-
-static void
 put24(GByteArray *b, guint32 v)
 {
     guint8 x[3] = { (v >> 16) & 0xff, (v >> 8) & 0xff, v & 0xff };
     g_byte_array_append(b, x, 3);
-}
-
-static void
-put32(GByteArray *b, guint32 v)
-{
-    guint8 x[4] = { v >> 24, (v >> 16) & 0xff, (v >> 8) & 0xff, v & 0xff };
-    g_byte_array_append(b, x, 4);
-}
-
-static void
-put32_host(GByteArray *b, guint32 v)
-{
-    g_byte_array_append(b, (const guint8 *)&v, 4);
 }
 
 /* @n filler bytes: a fixed pattern standing for keys, signatures and
@@ -179,14 +153,15 @@ static void
 put_fill(GByteArray *b, gsize n)
 {
     for (gsize i = 0; i < n; i++)
-        put8(b, (guint8)(0xa5 ^ (i * 29)));
+        sim_pcap_put8(b, (guint8)(0xa5 ^ (i * 29)));
 }
 
 static void
 put_zero(GByteArray *b, gsize n)
 {
-    for (gsize i = 0; i < n; i++)
-        put8(b, 0);
+    guint at = b->len;
+    g_byte_array_set_size(b, at + (guint)n);
+    memset(b->data + at, 0, n);
 }
 
 /* Writes the 16-bit big-endian @v at @b[@off]. */
@@ -247,7 +222,6 @@ trace_isn(const TraceFlow *f)
 
 /* ---- files ------------------------------------------------------------ */
 
-static void put32_host(GByteArray *b, guint32 v);
 
 /* Creates the temporary file beside @path and writes the libpcap global
  * header into it. */
@@ -268,13 +242,13 @@ trace_file_new(const char *path, const char *opt, GError **error)
     f->tmp = g_steal_pointer(&tmp);
     f->opt = opt;
     f->buf = g_byte_array_new();
-    put32_host(f->buf, TRACE_MAGIC_NS);
+    sim_pcap_put32_host(f->buf, TRACE_MAGIC_NS);
     guint16 v[2] = { 2, 4 };
     g_byte_array_append(f->buf, (const guint8 *)v, 4);
-    put32_host(f->buf, 0);
-    put32_host(f->buf, 0);
-    put32_host(f->buf, TRACE_SNAPLEN);
-    put32_host(f->buf, TRACE_LINKTYPE_RAW);
+    sim_pcap_put32_host(f->buf, 0);
+    sim_pcap_put32_host(f->buf, 0);
+    sim_pcap_put32_host(f->buf, TRACE_SNAPLEN);
+    sim_pcap_put32_host(f->buf, TRACE_LINKTYPE_RAW);
     return f;
 }
 
@@ -310,10 +284,10 @@ static void
 trace_record(SimPcapTrace *tr, TraceFile *f, SimTime when, const guint8 *pkt,
              guint len)
 {
-    put32_host(f->buf, (guint32)(when / 1000000000u));
-    put32_host(f->buf, (guint32)(when % 1000000000u));
-    put32_host(f->buf, len);
-    put32_host(f->buf, len);
+    sim_pcap_put32_host(f->buf, (guint32)(when / 1000000000u));
+    sim_pcap_put32_host(f->buf, (guint32)(when % 1000000000u));
+    sim_pcap_put32_host(f->buf, len);
+    sim_pcap_put32_host(f->buf, len);
     g_byte_array_append(f->buf, pkt, len);
     if (f->buf->len >= TRACE_SPILL)
         trace_file_spill(f);
@@ -337,16 +311,16 @@ static void
 trace_ipv4(GByteArray *b, SimIp src, SimIp dst, guint8 proto, guint total,
            guint16 id, guint16 frag)
 {
-    put8(b, 0x45);
-    put8(b, 0);
-    put16(b, total);
-    put16(b, id);
-    put16(b, frag);
-    put8(b, 64);
-    put8(b, proto);
-    put16(b, 0);
-    put32(b, src);
-    put32(b, dst);
+    sim_pcap_put8(b, 0x45);
+    sim_pcap_put8(b, 0);
+    sim_pcap_put16(b, total);
+    sim_pcap_put16(b, id);
+    sim_pcap_put16(b, frag);
+    sim_pcap_put8(b, 64);
+    sim_pcap_put8(b, proto);
+    sim_pcap_put16(b, 0);
+    sim_pcap_put32(b, src);
+    sim_pcap_put32(b, dst);
 }
 
 /* ---- TLS records ------------------------------------------------------ */
@@ -360,8 +334,8 @@ trace_hello_pad(GByteArray *b, guint start, guint ext_len_at, guint body)
 {
     guint have = b->len - start;
     if (have + 4 <= body) {
-        put16(b, 21); /* padding (RFC 7685) */
-        put16(b, (guint16)(body - have - 4));
+        sim_pcap_put16(b, 21); /* padding (RFC 7685) */
+        sim_pcap_put16(b, (guint16)(body - have - 4));
         put_zero(b, body - have - 4);
     } else {
         put_zero(b, body > have ? body - have : 0);
@@ -387,50 +361,50 @@ trace_hello(GByteArray *b, const SimTlsRecords *t, gboolean client,
         need += v13 ? 6 + 40 : 5;
     }
     guint sid = body > need && body - need < 4 ? body - need : 0;
-    put16(b, 0x0303);
+    sim_pcap_put16(b, 0x0303);
     for (guint i = 0; i < 32; i++)
-        put8(b, (guint8)(client ? 0x10 + i : 0x80 + i));
-    put8(b, (guint8)sid);
+        sim_pcap_put8(b, (guint8)(client ? 0x10 + i : 0x80 + i));
+    sim_pcap_put8(b, (guint8)sid);
     put_fill(b, sid);
     guint16 suite = v13 ? 0x1301 : 0xc02b; /* AES-128-GCM */
     if (client) {
-        put16(b, 2);
-        put16(b, suite);
-        put8(b, 1);
-        put8(b, 0);
+        sim_pcap_put16(b, 2);
+        sim_pcap_put16(b, suite);
+        sim_pcap_put8(b, 1);
+        sim_pcap_put8(b, 0);
     } else {
-        put16(b, suite);
-        put8(b, 0);
+        sim_pcap_put16(b, suite);
+        sim_pcap_put8(b, 0);
     }
     guint ext_len_at = b->len;
-    put16(b, 0);
+    sim_pcap_put16(b, 0);
     if (client && sni) {
-        put16(b, 0); /* server_name */
-        put16(b, (guint16)(5 + sni));
-        put16(b, (guint16)(3 + sni));
-        put8(b, 0);
-        put16(b, (guint16)sni);
+        sim_pcap_put16(b, 0); /* server_name */
+        sim_pcap_put16(b, (guint16)(5 + sni));
+        sim_pcap_put16(b, (guint16)(3 + sni));
+        sim_pcap_put8(b, 0);
+        sim_pcap_put16(b, (guint16)sni);
         g_byte_array_append(b, (const guint8 *)t->sni, (guint)sni);
     }
     if (v13) {
-        put16(b, 43); /* supported_versions */
+        sim_pcap_put16(b, 43); /* supported_versions */
         if (client) {
-            put16(b, 3);
-            put8(b, 2);
-            put16(b, 0x0304);
+            sim_pcap_put16(b, 3);
+            sim_pcap_put8(b, 2);
+            sim_pcap_put16(b, 0x0304);
         } else {
-            put16(b, 2);
-            put16(b, 0x0304);
-            put16(b, 51); /* key_share: X25519 */
-            put16(b, 36);
-            put16(b, 0x001d);
-            put16(b, 32);
+            sim_pcap_put16(b, 2);
+            sim_pcap_put16(b, 0x0304);
+            sim_pcap_put16(b, 51); /* key_share: X25519 */
+            sim_pcap_put16(b, 36);
+            sim_pcap_put16(b, 0x001d);
+            sim_pcap_put16(b, 32);
             put_fill(b, 32);
         }
     } else if (!client) {
-        put16(b, 0xff01); /* renegotiation_info */
-        put16(b, 1);
-        put8(b, 0);
+        sim_pcap_put16(b, 0xff01); /* renegotiation_info */
+        sim_pcap_put16(b, 1);
+        sim_pcap_put8(b, 0);
     }
     trace_hello_pad(b, start, ext_len_at, body);
 }
@@ -481,12 +455,12 @@ trace_hs_body(GByteArray *b, const SimTlsRecords *t,
     case SIM_TLS_HS_SERVER_KEY_EXCHANGE:
         if (body < 40)
             break;
-        put8(b, 3); /* named_curve */
-        put16(b, 0x001d);
-        put8(b, 32);
+        sim_pcap_put8(b, 3); /* named_curve */
+        sim_pcap_put16(b, 0x001d);
+        sim_pcap_put8(b, 32);
         put_fill(b, 32);
-        put16(b, 0x0403);
-        put16(b, (guint16)(body - 40));
+        sim_pcap_put16(b, 0x0403);
+        sim_pcap_put16(b, (guint16)(body - 40));
         put_fill(b, body - 40);
         break;
     case SIM_TLS_HS_CERTIFICATE_REQUEST: {
@@ -494,32 +468,32 @@ trace_hs_body(GByteArray *b, const SimTlsRecords *t,
             break;
         guint rest = body - 5;
         guint k = rest % 2 ? 1 : 2;
-        put8(b, (guint8)k);
-        put8(b, 64); /* ecdsa_sign */
+        sim_pcap_put8(b, (guint8)k);
+        sim_pcap_put8(b, 64); /* ecdsa_sign */
         if (k == 2)
-            put8(b, 1); /* rsa_sign */
-        put16(b, (guint16)(rest - k));
+            sim_pcap_put8(b, 1); /* rsa_sign */
+        sim_pcap_put16(b, (guint16)(rest - k));
         for (guint i = 0; i < (rest - k) / 2; i++)
-            put16(b, i % 2 ? 0x0804 : 0x0403);
-        put16(b, 0); /* no CA names */
+            sim_pcap_put16(b, i % 2 ? 0x0804 : 0x0403);
+        sim_pcap_put16(b, 0); /* no CA names */
         break;
     }
     case SIM_TLS_HS_CLIENT_KEY_EXCHANGE:
-        put8(b, (guint8)(body - 1));
+        sim_pcap_put8(b, (guint8)(body - 1));
         put_fill(b, body - 1);
         break;
     case SIM_TLS_HS_CERTIFICATE_VERIFY:
         if (body < 4)
             break;
-        put16(b, 0x0403);
-        put16(b, (guint16)(body - 4));
+        sim_pcap_put16(b, 0x0403);
+        sim_pcap_put16(b, (guint16)(body - 4));
         put_fill(b, body - 4);
         break;
     case SIM_TLS_HS_NEW_SESSION_TICKET:
         if (body < 6)
             break;
-        put32(b, 7200);
-        put16(b, (guint16)(body - 6));
+        sim_pcap_put32(b, 7200);
+        sim_pcap_put16(b, (guint16)(body - 6));
         put_fill(b, body - 6);
         break;
     default:
@@ -538,7 +512,7 @@ trace_tls_fragment(GByteArray *b, const SimTlsRecords *t,
     guint len = r->len > 5 ? r->len - 5 : 0;
     guint start = b->len;
     if (r->inner == SIM_TLS_CT_CCS) {
-        put8(b, 1);
+        sim_pcap_put8(b, 1);
     } else if (r->protected) {
         /* TLS 1.2: an explicit nonce first; then the SIP text in place of
          * ciphertext, then filler for the tag. */
@@ -550,10 +524,10 @@ trace_tls_fragment(GByteArray *b, const SimTlsRecords *t,
             g_byte_array_append(b, (const guint8 *)text, r->app->len);
         }
     } else if (r->inner == SIM_TLS_CT_ALERT) {
-        put8(b, 2);  /* fatal */
-        put8(b, 40); /* handshake_failure */
+        sim_pcap_put8(b, 2);  /* fatal */
+        sim_pcap_put8(b, 40); /* handshake_failure */
     } else if (r->inner == SIM_TLS_CT_HANDSHAKE && len >= 4) {
-        put8(b, r->hs);
+        sim_pcap_put8(b, r->hs);
         put24(b, len - 4);
         trace_hs_body(b, t, r, len - 4);
     }
@@ -572,9 +546,9 @@ trace_render_msg(GByteArray *b, const SimMsg *m)
         guint start = b->len;
         for (guint i = 0; i < t.n; i++) {
             const SimTlsRecordInfo *r = &t.rec[i];
-            put8(b, r->type);
-            put16(b, r->hs == SIM_TLS_HS_CLIENT_HELLO ? 0x0301 : 0x0303);
-            put16(b, (guint16)(r->len - 5));
+            sim_pcap_put8(b, r->type);
+            sim_pcap_put16(b, r->hs == SIM_TLS_HS_CLIENT_HELLO ? 0x0301 : 0x0303);
+            sim_pcap_put16(b, (guint16)(r->len - 5));
             trace_tls_fragment(b, &t, r);
         }
         /* The records add up to the message; never more, never less. */
@@ -625,40 +599,40 @@ trace_tcp(SimPcapTrace *tr, const SimPacket *pkt, const SimPktInfo *d,
     guint total = 20 + 20 + opts + d->len;
     GByteArray *b = tr->pkt;
     trace_ipv4(b, pkt->src, pkt->dst, IPPROTO_TCP_, total, 0, 0x4000);
-    put16(b, pkt->sport);
-    put16(b, pkt->dport);
-    put32(b, trace_isn(f) + (guint32)d->seq);
-    put32(b, fl & SIM_PKT_TCP_ACK ? trace_isn(back) + (guint32)d->ack : 0);
-    put8(b, (guint8)(((20 + opts) / 4) << 4));
-    put8(b, fl);
-    put16(b, 65535);
-    put16(b, 0);
-    put16(b, 0);
+    sim_pcap_put16(b, pkt->sport);
+    sim_pcap_put16(b, pkt->dport);
+    sim_pcap_put32(b, trace_isn(f) + (guint32)d->seq);
+    sim_pcap_put32(b, fl & SIM_PKT_TCP_ACK ? trace_isn(back) + (guint32)d->ack : 0);
+    sim_pcap_put8(b, (guint8)(((20 + opts) / 4) << 4));
+    sim_pcap_put8(b, fl);
+    sim_pcap_put16(b, 65535);
+    sim_pcap_put16(b, 0);
+    sim_pcap_put16(b, 0);
     guint32 tsval = (guint32)(d->tsval / 1000000u);
     guint32 tsecr = (guint32)(d->tsecr / 1000000u);
     if (opts == TRACE_TCP_SYN_OPTS) {
         guint mss = trace_mtu(tr, pkt->src, pkt->dst);
         mss = mss > 40 + 64 ? mss - 40 : 64;
-        put8(b, 2); /* MSS */
-        put8(b, 4);
-        put16(b, (guint16)mss);
-        put8(b, 1); /* NOP, NOP */
-        put8(b, 1);
-        put8(b, 8); /* timestamps */
-        put8(b, 10);
-        put32(b, tsval);
-        put32(b, fl & SIM_PKT_TCP_ACK ? tsecr : 0);
-        put8(b, 1); /* NOP */
-        put8(b, 3); /* window scale */
-        put8(b, 3);
-        put8(b, TRACE_TCP_WSCALE);
+        sim_pcap_put8(b, 2); /* MSS */
+        sim_pcap_put8(b, 4);
+        sim_pcap_put16(b, (guint16)mss);
+        sim_pcap_put8(b, 1); /* NOP, NOP */
+        sim_pcap_put8(b, 1);
+        sim_pcap_put8(b, 8); /* timestamps */
+        sim_pcap_put8(b, 10);
+        sim_pcap_put32(b, tsval);
+        sim_pcap_put32(b, fl & SIM_PKT_TCP_ACK ? tsecr : 0);
+        sim_pcap_put8(b, 1); /* NOP */
+        sim_pcap_put8(b, 3); /* window scale */
+        sim_pcap_put8(b, 3);
+        sim_pcap_put8(b, TRACE_TCP_WSCALE);
     } else if (opts == TRACE_TCP_TS_OPTS) {
-        put8(b, 1);
-        put8(b, 1);
-        put8(b, 8);
-        put8(b, 10);
-        put32(b, tsval);
-        put32(b, tsecr);
+        sim_pcap_put8(b, 1);
+        sim_pcap_put8(b, 1);
+        sim_pcap_put8(b, 8);
+        sim_pcap_put8(b, 10);
+        sim_pcap_put32(b, tsval);
+        sim_pcap_put32(b, tsecr);
     }
     if (d->len) {
         /* Stream bytes [seq, seq + len): zeros for any already dropped. */
@@ -708,17 +682,17 @@ trace_sctp_chunk(SimPcapTrace *tr, const SimPktChunk *c)
     GByteArray *b = tr->pkt;
     guint start = b->len;
     guint16 len = (guint16)c->size;
-    put8(b, (guint8)c->type);
-    put8(b, c->flags);
+    sim_pcap_put8(b, (guint8)c->type);
+    sim_pcap_put8(b, c->flags);
     guint len_at = b->len;
-    put16(b, 0);
+    sim_pcap_put16(b, 0);
     switch (c->type) {
     case SIM_PKT_SCTP_DATA: {
         len = (guint16)(16 + c->len);
-        put32(b, c->tsn);
-        put16(b, c->stream);
-        put16(b, c->ssn);
-        put32(b, 0); /* payload protocol identifier */
+        sim_pcap_put32(b, c->tsn);
+        sim_pcap_put16(b, c->stream);
+        sim_pcap_put16(b, c->ssn);
+        sim_pcap_put32(b, 0); /* payload protocol identifier */
         g_byte_array_set_size(tr->msgbuf, 0);
         if (c->msg)
             trace_render_msg(tr->msgbuf, c->msg);
@@ -738,44 +712,44 @@ trace_sctp_chunk(SimPcapTrace *tr, const SimPktChunk *c)
     }
     case SIM_PKT_SCTP_INIT:
     case SIM_PKT_SCTP_INIT_ACK:
-        put32(b, c->tag);
-        put32(b, 106496); /* a_rwnd */
-        put16(b, c->os);
-        put16(b, c->is);
-        put32(b, c->tsn);
+        sim_pcap_put32(b, c->tag);
+        sim_pcap_put32(b, 106496); /* a_rwnd */
+        sim_pcap_put16(b, c->os);
+        sim_pcap_put16(b, c->is);
+        sim_pcap_put32(b, c->tsn);
         if (c->type == SIM_PKT_SCTP_INIT) {
-            put16(b, 12); /* Supported Address Types: IPv4 */
-            put16(b, 6);
-            put16(b, 5);
-            put16(b, 0);
+            sim_pcap_put16(b, 12); /* Supported Address Types: IPv4 */
+            sim_pcap_put16(b, 6);
+            sim_pcap_put16(b, 5);
+            sim_pcap_put16(b, 0);
         } else {
             guint cookie = c->size > 20 + 4 + 12 ? c->size - 20 - 4 - 12 : 0;
-            put16(b, 7); /* State Cookie */
-            put16(b, (guint16)(4 + cookie));
+            sim_pcap_put16(b, 7); /* State Cookie */
+            sim_pcap_put16(b, (guint16)(4 + cookie));
             put_fill(b, cookie);
-            put16(b, 0x8008); /* Supported Extensions: FORWARD-TSN */
-            put16(b, 5);
-            put8(b, 192);
+            sim_pcap_put16(b, 0x8008); /* Supported Extensions: FORWARD-TSN */
+            sim_pcap_put16(b, 5);
+            sim_pcap_put8(b, 192);
             put_zero(b, 3);
         }
-        put16(b, 0xc000); /* Forward-TSN-Supported */
-        put16(b, 4);
+        sim_pcap_put16(b, 0xc000); /* Forward-TSN-Supported */
+        sim_pcap_put16(b, 4);
         break;
     case SIM_PKT_SCTP_COOKIE_ECHO:
         put_fill(b, c->size > 4 ? c->size - 4 : 0);
         break;
     case SIM_PKT_SCTP_SACK:
-        put32(b, c->tsn);
-        put32(b, 106496);
-        put16(b, c->ngaps);
-        put16(b, 0);
+        sim_pcap_put32(b, c->tsn);
+        sim_pcap_put32(b, 106496);
+        sim_pcap_put16(b, c->ngaps);
+        sim_pcap_put16(b, 0);
         for (guint g = 0; g < c->ngaps; g++) {
-            put16(b, c->gap_start[g]);
-            put16(b, c->gap_end[g]);
+            sim_pcap_put16(b, c->gap_start[g]);
+            sim_pcap_put16(b, c->gap_end[g]);
         }
         break;
     case SIM_PKT_SCTP_SHUTDOWN:
-        put32(b, c->tsn);
+        sim_pcap_put32(b, c->tsn);
         break;
     default:
         break;
@@ -794,10 +768,10 @@ trace_sctp(SimPcapTrace *tr, const SimPacket *pkt, const SimPktInfo *d)
 {
     GByteArray *b = tr->pkt;
     trace_ipv4(b, pkt->src, pkt->dst, IPPROTO_SCTP_, 0, 0, 0x4000);
-    put16(b, pkt->sport);
-    put16(b, pkt->dport);
-    put32(b, d->vtag);
-    put32(b, 0);
+    sim_pcap_put16(b, pkt->sport);
+    sim_pcap_put16(b, pkt->dport);
+    sim_pcap_put32(b, d->vtag);
+    sim_pcap_put32(b, 0);
     for (guint k = 0; k < d->nchunks; k++)
         trace_sctp_chunk(tr, &d->chunks[k]);
     set16(b, 2, (guint16)b->len);
@@ -876,10 +850,10 @@ trace_build(SimPcapTrace *tr, const SimPacket *pkt, SimNetCapPoint where,
         guint len = tr->msgbuf->len;
         trace_ipv4(tr->pkt, pkt->src, pkt->dst, IPPROTO_UDP_, 28 + len, 0,
                    0);
-        put16(tr->pkt, pkt->sport);
-        put16(tr->pkt, pkt->dport);
-        put16(tr->pkt, (guint16)(8 + len));
-        put16(tr->pkt, 0);
+        sim_pcap_put16(tr->pkt, pkt->sport);
+        sim_pcap_put16(tr->pkt, pkt->dport);
+        sim_pcap_put16(tr->pkt, (guint16)(8 + len));
+        sim_pcap_put16(tr->pkt, 0);
         g_byte_array_append(tr->pkt, tr->msgbuf->data, len);
         break;
     }
