@@ -183,26 +183,20 @@ mpi_send_limit(void)
     return mpi.rank == 0 ? mpi.timeout : 3 * mpi.timeout;
 }
 
-/* Sends @b to @dest and waits, at most mpi_send_limit(), for the send to
- * complete: a large message waits for its receiver to take it, and a rank
- * that stopped answering must not hold this one forever.  On a timeout
- * the send stays pending with a reference to @b kept on purpose (the job
- * then ends with MPI_Abort). */
+/* Waits, at most mpi_send_limit(), for @req to complete: a large message
+ * in either direction needs its other side to take part (a rank stopped
+ * half-way through one must not hold this one forever).  On a timeout the
+ * request stays pending with a reference to @b, its buffer, kept on
+ * purpose (the job then ends with MPI_Abort). */
 static gboolean
-mpi_send_bytes(int dest, int tag, GBytes *b)
+mpi_wait(MPI_Request *req, GBytes *b)
 {
-    gsize len = 0;
-    const void *data = g_bytes_get_data(b, &len);
-    MPI_Request req;
-    if (len > INT_MAX || MPI_Isend(data, (int)len, MPI_BYTE, dest, tag,
-                                   mpi.comm, &req) != MPI_SUCCESS)
-        return FALSE;
     gint64 until = g_get_monotonic_time() +
                    (gint64)(mpi_send_limit() * G_USEC_PER_SEC);
     guint us = 20;
     for (;;) {
         int done = 0;
-        if (MPI_Test(&req, &done, MPI_STATUS_IGNORE) != MPI_SUCCESS)
+        if (MPI_Test(req, &done, MPI_STATUS_IGNORE) != MPI_SUCCESS)
             return FALSE;
         if (done)
             return TRUE;
@@ -213,6 +207,19 @@ mpi_send_bytes(int dest, int tag, GBytes *b)
         g_usleep(us);
         us = MIN(us * 2, MPI_POLL_MAX_US);
     }
+}
+
+/* Sends @b to @dest and waits for the send to complete (mpi_wait). */
+static gboolean
+mpi_send_bytes(int dest, int tag, GBytes *b)
+{
+    gsize len = 0;
+    const void *data = g_bytes_get_data(b, &len);
+    MPI_Request req;
+    if (len > INT_MAX || MPI_Isend(data, (int)len, MPI_BYTE, dest, tag,
+                                   mpi.comm, &req) != MPI_SUCCESS)
+        return FALSE;
+    return mpi_wait(&req, b);
 }
 
 static gboolean
@@ -241,8 +248,14 @@ mpi_u32(GBytes *b, guint i)
     return GUINT32_FROM_LE(le);
 }
 
-/* Polls for a message from @source (or MPI_ANY_SOURCE) and receives it.
- * Returns 1 with *msg and *st set, 0 if none is waiting, -1 on error. */
+/* Polls for a message from @source (or MPI_ANY_SOURCE) and receives it,
+ * waiting for its sender at most mpi_send_limit(): a message larger than
+ * the eager limit is moved only while its sender takes part, and a sender
+ * stopped after announcing one would otherwise hold this rank in a
+ * blocking receive forever (seen as rank 0 silent to every other rank).
+ * Returns 1 with *msg and *st set, 0 if none is waiting, -1 on an error
+ * whose sender is unknown, -2 when the message from st->MPI_SOURCE failed
+ * or did not arrive in time. */
 static int
 mpi_poll(int source, MPI_Status *st, GBytes **msg)
 {
@@ -252,14 +265,16 @@ mpi_poll(int source, MPI_Status *st, GBytes **msg)
     if (!flag)
         return 0;
     if (MPI_Get_count(st, MPI_BYTE, &count) != MPI_SUCCESS || count < 0)
-        return -1;
-    guint8 *buf = g_malloc(count ? (gsize)count : 1);
-    if (MPI_Recv(buf, count, MPI_BYTE, st->MPI_SOURCE, st->MPI_TAG,
-                 mpi.comm, MPI_STATUS_IGNORE) != MPI_SUCCESS) {
-        g_free(buf);
-        return -1;
-    }
-    *msg = g_bytes_new_take(buf, (gsize)count);
+        return -2;
+    g_autoptr(GBytes) b = g_bytes_new_take(g_malloc(count ? (gsize)count : 1),
+                                           (gsize)count);
+    MPI_Request req;
+    if (MPI_Irecv((void *)g_bytes_get_data(b, NULL), count, MPI_BYTE,
+                  st->MPI_SOURCE, st->MPI_TAG, mpi.comm, &req) !=
+            MPI_SUCCESS ||
+        !mpi_wait(&req, b))
+        return -2;
+    *msg = g_steal_pointer(&b);
     return 1;
 }
 
@@ -489,13 +504,21 @@ farm_loop(Farm *f)
         MPI_Status st;
         GBytes *msg = NULL;
         int got = mpi_poll(MPI_ANY_SOURCE, &st, &msg);
-        if (got < 0) {
+        if (got == -1) {
             /* Which rank failed is unknown: give up every one with runs. */
             for (int w = 1; w < mpi.size; w++)
                 farm_rank_failed(f, w, "failed (MPI error while polling)");
             break;
         }
-        if (got) {
+        if (got == -2) {
+            int w = st.MPI_SOURCE;
+            g_autofree char *why = g_strdup_printf(
+                "began a message and sent no more of it for %.0f s "
+                "(SIPREUSE_MPI_TIMEOUT) or failed (MPI error)", mpi.timeout);
+            if (w > 0 && w < mpi.size)
+                farm_rank_failed(f, w, why);
+            got = 0;
+        } else if (got) {
             farm_message(f, &st, msg);
             g_bytes_unref(msg);
         } else {
