@@ -23,15 +23,27 @@
  * message once its end is in order, so one lost segment holds back every
  * later message of the connection (head-of-line blocking).
  *
- * Simplifications (documented in the task report): every segment is ACKed at
- * once, but an ACK owed after delivering data is held until the upper layer
- * has reacted, so a response sent synchronously carries it; the receive
- * window never limits the sender; no TIME_WAIT (the endpoint is freed when
- * both FINs are acknowledged); the passive side closes as soon as the peer's
- * FIN arrives (a SIP stack closes on read() = 0), so CLOSE_WAIT is never
- * observed; no SACK; wire size = 20 IP + 20 TCP (+20 option bytes on SYN
- * and SYN-ACK) + payload: the 12 bytes of the timestamps option on other
- * segments are not counted.
+ * Delayed ACK (RFC 1122 4.2.3.2, RFC 5681 4.2), as Linux does it, when
+ * cfg.delayed_ack is set (the topology's default is 40 ms, Linux's
+ * TCP_ATO_MIN; 0 ACKs every segment at once): an ACK owed for in-order data
+ * waits up to that long for data going the other way to carry it, except
+ * that the first SIM_TCP_QUICKACKS data segments of a connection are ACKed
+ * at once (Linux's quick-ack mode at connection start), as is a segment
+ * that completes two full-sized segments not yet ACKed, one out of order,
+ * one that fills a hole, a duplicate, and a FIN.  An ACK owed after
+ * delivering data is held until the upper layer has reacted, so a response
+ * sent synchronously carries it.
+ *
+ * Simplifications (documented in docs/model.md): the delayed-ACK timeout is
+ * fixed (Linux adapts it between 40 and 200 ms to the arrival pattern);
+ * slow start grows the window by min(acked, MSS) per ACK (RFC 5681 3.1), so
+ * it grows more slowly under delayed ACKs than Linux's packet counting; the
+ * receive window never limits the sender; no TIME_WAIT (the endpoint is
+ * freed when both FINs are acknowledged); the passive side closes as soon
+ * as the peer's FIN arrives (a SIP stack closes on read() = 0), so
+ * CLOSE_WAIT is never observed; no SACK; wire size = 20 IP + 20 TCP (+20
+ * option bytes on SYN and SYN-ACK, +12 for the timestamps option on the
+ * others) + payload.
  *
  * Kept as one piece: the connection state machine, the send queue, the
  * RFC 6298 / RFC 7323 timing and the congestion and undo state share one
@@ -82,6 +94,10 @@
 #define SIM_TCP_EPHEMERAL_N 16384
 /* Message references stored inside a segment before spilling to the heap. */
 #define SIM_TCP_SEG_INLINE 2
+
+/* Data segments ACKed at once at the start of a connection before delayed
+ * ACKs begin (Linux's TCP_MAX_QUICKACKS). */
+#define SIM_TCP_QUICKACKS 16
 
 /* Segment flags. */
 #define SIM_TCPF_SYN 0x01
@@ -226,6 +242,8 @@ struct _TcpConn {
     guint8 retries;
     /* Duplicate ACKs in a row. */
     guint8 dupacks;
+    /* Data segments still to be ACKed at once (quick-ack mode). */
+    guint8 quickacks;
     /* Path MSS. */
     guint16 mss;
     /* TRUE once the upper layer asked to close: FIN follows the data. */
@@ -236,6 +254,8 @@ struct _TcpConn {
     guint peer_fin : 1;
     /* TRUE if an ACK is owed to the peer. */
     guint ack_pending : 1;
+    /* TRUE while that ACK may wait (until ack_due) for data to carry it. */
+    guint ack_delayed : 1;
     /* TRUE during fast recovery. */
     guint in_recovery : 1;
     /* TRUE once an RTT sample was taken (SRTT and RTTVAR valid). */
@@ -279,6 +299,11 @@ struct _TcpConn {
     SimTime timer_at;
     /* Give up connecting at this time (0: no connect timeout). */
     SimTime connect_deadline;
+    /* A delayed ACK is sent at ack_due; its pending timer event, and the
+     * time it fires (like the retransmission timer, it re-arms). */
+    SimTime ack_due;
+    SimEventId delack_ev;
+    SimTime delack_at;
     /* Send queue: ring of messages not yet fully acknowledged. */
     TcpMsgRef *q;
     guint32 q_head, q_len, q_cap;
@@ -517,6 +542,7 @@ tcp_conn_new(TcpStack *ts, gboolean initiator, SimIp rip, guint16 rport)
     c->deadline = SIM_TIME_NEVER;
     c->rto = SIM_TCP_RTO_INITIAL;
     c->ssthresh = G_MAXUINT32;
+    c->quickacks = SIM_TCP_QUICKACKS;
     const SimPathParams *p = sim_net_path(ts->st->net, ts->st->ip, rip);
     guint mtu = p->mtu ? p->mtu : 1500;
     c->mss = mtu > 40 + SIM_TCP_TS_OPTIONS + 64
@@ -684,6 +710,10 @@ tcp_finish(TcpConn *c, SimCloseReason reason)
         sim_evq_cancel(c->base.stack->ctx->evq, c->timer_ev);
     c->timer_ev = 0;
     c->deadline = SIM_TIME_NEVER;
+    if (c->delack_ev)
+        sim_evq_cancel(c->base.stack->ctx->evq, c->delack_ev);
+    c->delack_ev = 0;
+    c->ack_pending = c->ack_delayed = FALSE;
     if (c->in_table) {
         g_hash_table_remove(c->ts->host->conns, &c->key);
         c->in_table = FALSE;
@@ -811,7 +841,7 @@ tcp_xmit(TcpConn *c, guint flags, guint64 seq, guint32 len)
     c->last_ack_sent = c->rcv_nxt;
     if (len)
         tcp_q_collect(c, s);
-    c->ack_pending = FALSE;
+    c->ack_pending = c->ack_delayed = FALSE;
     tcp_send_packet(c->ts->host, &c->base.local, &c->base.remote, s);
 }
 
@@ -858,8 +888,50 @@ tcp_output(TcpConn *c)
     }
     if (c->fin_queued && !c->fin_sent && c->snd_nxt == c->snd_end)
         tcp_send_fin(c);
-    if (c->ack_pending)
+    if (c->ack_pending && !c->ack_delayed)
         tcp_xmit(c, 0, c->snd_nxt, 0);
+}
+
+/* The delayed-ACK timer: sends the ACK if it is still owed and due. */
+static void
+tcp_delack_fire(SimEvq *q, gpointer data)
+{
+    TcpConn *c = data;
+    c->delack_ev = 0;
+    if (!c->ack_delayed)
+        return;
+    if (sim_evq_now(q) < c->ack_due) {
+        c->delack_at = c->ack_due;
+        c->delack_ev = sim_evq_at(q, c->ack_due, tcp_delack_fire, c, NULL);
+        return;
+    }
+    c->ack_delayed = FALSE;
+    tcp_output(c);
+    tcp_update_mem(c);
+}
+
+/* An ACK is owed: at once, or (@may_wait) after the delayed-ACK timeout
+ * unless data carries it first. */
+static void
+tcp_owe_ack(TcpConn *c, gboolean may_wait)
+{
+    SimTime delay = c->base.stack->cfg.delayed_ack;
+    if (!may_wait || !delay) {
+        c->ack_pending = TRUE;
+        c->ack_delayed = FALSE;
+        return;
+    }
+    if (c->ack_pending)
+        return;
+    c->ack_pending = c->ack_delayed = TRUE;
+    c->ack_due = tcp_now(c) + delay;
+    if (c->delack_ev && c->delack_at <= c->ack_due)
+        return;
+    SimEvq *q = c->base.stack->ctx->evq;
+    if (c->delack_ev)
+        sim_evq_cancel(q, c->delack_ev);
+    c->delack_at = c->ack_due;
+    c->delack_ev = sim_evq_at(q, c->ack_due, tcp_delack_fire, c, NULL);
 }
 
 /* Retransmits the oldest unacknowledged segment (fast retransmit, NewReno
@@ -1159,13 +1231,24 @@ tcp_ooo_insert(TcpConn *c, TcpSeg *s)
 static void
 tcp_data(TcpConn *c, TcpSeg *s)
 {
-    c->ack_pending = TRUE;
     if (c->peer_fin || s->seq > c->rcv_nxt) {
+        /* RFC 5681 4.2: an out-of-order segment is ACKed at once (the
+         * duplicate ACK that drives fast retransmit). */
+        tcp_owe_ack(c, FALSE);
         if (c->peer_fin)
             tcp_seg_free(s);
         else
             tcp_ooo_insert(c, s);
         return;
+    }
+    /* At once: a duplicate, a FIN, a segment filling a hole, during
+     * quick-ack mode, or once two full-sized segments are unacknowledged
+     * (RFC 1122 4.2.3.2); otherwise the ACK may wait. */
+    gboolean dup = s->seq + s->len <= c->rcv_nxt;
+    gboolean now = dup || (s->flags & SIM_TCPF_FIN) || c->ooo != NULL;
+    if (!now && c->quickacks) {
+        c->quickacks--;
+        now = TRUE;
     }
     tcp_accept_seg(c, s);
     tcp_seg_free(s);
@@ -1177,6 +1260,12 @@ tcp_data(TcpConn *c, TcpSeg *s)
         tcp_accept_seg(c, o);
         tcp_seg_free(o);
     }
+    /* Nothing is owed if a segment the upper layer sent while the data was
+     * delivered already carried the ACK. */
+    if (c->state == SIM_TCPS_CLOSED || (!dup && c->last_ack_sent >= c->rcv_nxt))
+        return;
+    now = now || c->rcv_nxt - c->last_ack_sent >= 2 * (guint64)c->mss;
+    tcp_owe_ack(c, !now);
 }
 
 /* ---- Receiving: handshake ---------------------------------------------- */
@@ -1208,7 +1297,7 @@ tcp_established_client(TcpConn *c, const TcpSeg *s)
 {
     c->rcv_nxt = s->seq + 1;
     tcp_established_common(c, s);
-    c->ack_pending = TRUE;
+    tcp_owe_ack(c, FALSE);
     g_debug("conn %" G_GUINT64_FORMAT " ESTABLISHED (client)", c->base.id);
     sim_conn_notify_connected(&c->base);
 }
@@ -1278,7 +1367,7 @@ tcp_input(TcpConn *c, TcpSeg *s)
     }
     if (s->flags & SIM_TCPF_SYN) {
         /* A retransmitted SYN-ACK: our ACK was lost; repeat it. */
-        c->ack_pending = TRUE;
+        tcp_owe_ack(c, FALSE);
         tcp_seg_free(s);
         tcp_output(c);
         return;

@@ -294,6 +294,9 @@ typedef struct {
     guint initial_window;
     /* Minimum retransmission timeout (RFC 6298 2.4). */
     SimTime rto_min;
+    /* TCP delayed-ACK timeout (RFC 1122 4.2.3.2); 0: every segment is
+     * ACKed at once. */
+    SimTime delayed_ack;
     /* Give up connecting after this long (0: the protocol's own limit). */
     SimTime connect_timeout;
     /* TLS version: 12 or 13. */

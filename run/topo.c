@@ -308,6 +308,8 @@ static const TopoScoped topo_transport_scoped[] = {
     { "initial-window", TOPO_P(TCP) | TOPO_P(TLS),
       "only tcp and tls use TCP" },
     { "rto-min", TOPO_P_CONN, "udp has no transport retransmissions" },
+    { "delayed-ack", TOPO_P(TCP) | TOPO_P(TLS),
+      "only tcp and tls use TCP; SCTP delays its own SACKs" },
     { "connect-timeout", TOPO_P_CONN, "udp opens no connections" },
     { "idle-timeout", TOPO_P_CONN, "udp has no connections" },
 };
@@ -399,6 +401,9 @@ topo_parse_transport(TopoParser *p, SimTopo *t)
     ok &= topo_bool(p, g, "alias-insert-check", &tr->alias_insert_check);
     ok &= topo_guint(p, g, "initial-window", 1, 1000, &tr->initial_window);
     ok &= topo_duration(p, g, "rto-min", TOPO_POSITIVE, &tr->rto_min);
+    ok &= topo_duration_max(p, g, "delayed-ack", 0, SIM_MS(500),
+                            "of at most 500ms (RFC 1122 4.2.3.2)",
+                            &tr->delayed_ack);
     ok &= topo_duration(p, g, "connect-timeout", 0, &tr->connect_timeout);
     ok &= topo_bool(p, g, "sctp-bundle", &tr->sctp_bundle);
     ok &= topo_guint(p, g, "sctp-streams", 1, 65535, &tr->sctp_streams);

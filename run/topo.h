@@ -101,6 +101,7 @@ typedef struct {
     /* TCP initial window, segments. */
     guint initial_window;
     SimTime rto_min;
+    SimTime delayed_ack;
     /* Give up connecting to one target after this long (0: Timer B only);
      * an addition to DESIGN section 7 (SPEC scenario 41). */
     SimTime connect_timeout;

@@ -383,6 +383,7 @@ world_stack_config(World *w, guint i)
     SimStackConfig cfg = {
         .initial_window = t->initial_window,
         .rto_min = t->rto_min,
+        .delayed_ack = t->delayed_ack,
         .connect_timeout = t->connect_timeout,
         .sctp_no_bundle = !t->sctp_bundle,
         .tls_version = t->tls_version,

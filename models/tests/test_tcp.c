@@ -62,6 +62,9 @@ typedef struct {
     guint syn_seen, drop_syns;
     /* Drop everything A sends at or after black_hole_at (0: never). */
     SimTime black_hole_at;
+    /* When B sent its pure ACKs (20 IP + 20 TCP + 12 timestamps option
+     * bytes, no payload). */
+    GArray *b_acks;
     SimCtx *ctx;
 } Wire;
 
@@ -120,9 +123,11 @@ static gboolean
 wire_hook(SimNet *net, const SimPacket *pkt, gpointer data)
 {
     Wire *w = data;
+    SimTime now = sim_ctx_now(w->ctx);
+    if (pkt->src == B_IP && pkt->size == 52)
+        g_array_append_val(w->b_acks, now);
     if (pkt->src != A_IP)
         return FALSE;
-    SimTime now = sim_ctx_now(w->ctx);
     g_array_append_val(w->times, now);
     /* A SYN is 60 bytes (20 IP + 20 TCP + 20 options); pure ACKs are 40
      * and no test sends a 20-byte message. */
@@ -168,6 +173,7 @@ fx_setup_cfg(Fx *fx, const SimStackConfig *cfg)
     fx->wire.ctx = &fx->ctx;
     fx->wire.times = g_array_new(FALSE, FALSE, sizeof(SimTime));
     fx->wire.flags_syn = g_array_new(FALSE, FALSE, sizeof(gboolean));
+    fx->wire.b_acks = g_array_new(FALSE, FALSE, sizeof(SimTime));
     sim_net_set_drop_hook(fx->net, wire_hook, &fx->wire);
     g_autoptr(GError) error = NULL;
     g_assert_true(sim_transport_tcp.listen(fx->b, SIP_PORT, &error));
@@ -196,6 +202,7 @@ fx_teardown(Fx *fx, gconstpointer data)
     }
     g_array_unref(fx->wire.times);
     g_array_unref(fx->wire.flags_syn);
+    g_array_unref(fx->wire.b_acks);
 }
 
 /* Drops A's data segments number @first .. @last sent from @after on. */
@@ -793,6 +800,114 @@ test_teardown_in_flight(Fx *fx, gconstpointer data)
     g_assert_cmpuint(sim_evq_pending(fx->ctx.evq), >, 0);
 }
 
+/* ---- Delayed ACK (RFC 1122 4.2.3.2, RFC 5681 4.2; Linux quick-ack) ----
+ * B delays its ACKs by 40 ms.  The quick phase: after the handshake (done
+ * at 150 ms), A sends sixteen 100-byte messages, one every 200 ms from
+ * 1 s, each its own segment arriving 50 ms later; B ACKs each at once
+ * (quick-ack mode covers a connection's first 16 data segments), so its
+ * pure ACKs leave at 1.05 + 0.2 k s, k = 0 .. 15. */
+static SimConn *
+delack_quick_phase(Fx *fx, SimTime delay)
+{
+    fx->b->cfg.delayed_ack = delay;
+    SimConn *c = fx_connect(fx, B_IP, SIP_PORT);
+    for (guint k = 0; k < 16; k++) {
+        fx_run(fx, SIM_S(1) + k * SIM_MS(200));
+        fx_send(c, k, 100);
+    }
+    fx_run(fx, SIM_S(5));
+    g_assert_cmpuint(fx->sb.ids->len, ==, 16);
+    g_assert_cmpuint(fx->wire.b_acks->len, ==, 16);
+    for (guint k = 0; k < 16; k++)
+        g_assert_cmpuint(g_array_index(fx->wire.b_acks, SimTime, k), ==,
+                         SIM_MS(1050) + k * SIM_MS(200));
+    return c;
+}
+
+/* B's pure ACKs from @from on: @n of them, at the times in @want. */
+static void
+assert_b_acks_after(Fx *fx, guint from, guint n, const SimTime *want)
+{
+    g_assert_cmpuint(fx->wire.b_acks->len, ==, from + n);
+    for (guint i = 0; i < n; i++)
+        g_assert_cmpuint(g_array_index(fx->wire.b_acks, SimTime, from + i),
+                         ==, want[i]);
+}
+
+/* The 17th data segment (sent at 5 s, in at 5.05 s) is ACKed when the
+ * delayed-ACK timer expires, 40 ms later; with the timer off (0) at
+ * once. */
+static void
+test_delack_timer(Fx *fx, gconstpointer data)
+{
+    SimTime delay = GPOINTER_TO_UINT(data) ? SIM_MS(40) : 0;
+    SimConn *c = delack_quick_phase(fx, delay);
+    fx_send(c, 16, 100);
+    fx_run(fx, SIM_S(6));
+    SimTime want = SIM_MS(5050) + delay;
+    assert_b_acks_after(fx, 16, 1, &want);
+    g_assert_cmpuint(arrival(&fx->sb, 16), ==, SIM_MS(5050));
+    g_assert_cmpuint(counter(fx, "tcp.retransmits"), ==, 0);
+}
+
+/* A message B answers 39 ms after it arrived: the answer carries the ACK
+ * and B sends no pure ACK; answered 41 ms after, the delayed ACK has gone
+ * at 40 ms on its own. */
+static void
+test_delack_piggyback(Fx *fx, gconstpointer data)
+{
+    SimTime after = SIM_MS(GPOINTER_TO_UINT(data));
+    SimConn *c = delack_quick_phase(fx, SIM_MS(40));
+    fx_send(c, 16, 100);
+    fx_run(fx, SIM_MS(5050) + after);
+    fx_send(fx->sb.conn, 100, 300);
+    fx_run(fx, SIM_S(6));
+    SimTime want = SIM_MS(5090);
+    assert_b_acks_after(fx, 16, after < SIM_MS(40) ? 0 : 1, &want);
+    g_assert_cmpuint(fx->ca.ids->len, ==, 1);
+    g_assert_cmpuint(arrival(&fx->ca, 0), ==, SIM_MS(5100) + after);
+}
+
+/* A 4344-byte message is three full-sized segments (MSS 1448) arriving
+ * together at 5.05 s: the second completes two unacknowledged full-sized
+ * segments and is ACKed at once (RFC 1122 4.2.3.2); the third waits for
+ * the timer, 40 ms. */
+static void
+test_delack_two_segments(Fx *fx, gconstpointer data)
+{
+    SimConn *c = delack_quick_phase(fx, SIM_MS(40));
+    fx_send(c, 16, 3 * 1448);
+    fx_run(fx, SIM_S(6));
+    const SimTime want[] = { SIM_MS(5050), SIM_MS(5090) };
+    assert_b_acks_after(fx, 16, 2, want);
+    g_assert_cmpuint(arrival(&fx->sb, 16), ==, SIM_MS(5050));
+}
+
+/* Out of order is ACKed at once (RFC 5681 4.2): five 1000-byte messages
+ * at 5 s with the first segment lost, after the quick phase.  The four
+ * later segments reach B at 5.05 s and each is answered at once with a
+ * duplicate ACK; the third reaches A at 5.1 s and triggers the fast
+ * retransmit, which arrives at 5.15 s, fills the hole and is ACKed at
+ * once.  Delayed, the duplicate ACKs would have held the retransmission
+ * back by the timer. */
+static void
+test_delack_out_of_order(Fx *fx, gconstpointer data)
+{
+    SimConn *c = delack_quick_phase(fx, SIM_MS(40));
+    fx_drop(fx, SIM_S(5), 1, 1);
+    for (guint i = 1; i <= 5; i++)
+        fx_send(c, 100 + i, 1000);
+    fx_run(fx, SIM_S(10));
+    g_assert_cmpuint(fx->sb.ids->len, ==, 21);
+    for (guint i = 16; i < 21; i++)
+        g_assert_cmpuint(arrival(&fx->sb, i), ==, SIM_MS(5150));
+    const SimTime want[] = { SIM_MS(5050), SIM_MS(5050), SIM_MS(5050),
+                             SIM_MS(5050), SIM_MS(5150) };
+    assert_b_acks_after(fx, 16, 5, want);
+    g_assert_cmpuint(counter(fx, "tcp.fast_retransmits"), ==, 1);
+    g_assert_cmpuint(counter(fx, "tcp.rto_timeouts"), ==, 0);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -830,5 +945,18 @@ main(int argc, char **argv)
     for (guint i = 0; i < G_N_ELEMENTS(tests); i++)
         g_test_add(tests[i].path, Fx, NULL, fx_setup, tests[i].func,
                    fx_teardown);
+    g_test_add("/tcp/delack/timer-40ms", Fx, GUINT_TO_POINTER(1), fx_setup,
+               test_delack_timer, fx_teardown);
+    g_test_add("/tcp/delack/off", Fx, GUINT_TO_POINTER(0), fx_setup,
+               test_delack_timer, fx_teardown);
+    g_test_add("/tcp/delack/piggyback-39ms", Fx, GUINT_TO_POINTER(39),
+               fx_setup, test_delack_piggyback, fx_teardown);
+    g_test_add("/tcp/delack/timer-before-answer-41ms", Fx,
+               GUINT_TO_POINTER(41), fx_setup, test_delack_piggyback,
+               fx_teardown);
+    g_test_add("/tcp/delack/two-full-segments", Fx, NULL, fx_setup,
+               test_delack_two_segments, fx_teardown);
+    g_test_add("/tcp/delack/out-of-order-at-once", Fx, NULL, fx_setup,
+               test_delack_out_of_order, fx_teardown);
     return g_test_run();
 }

@@ -228,6 +228,9 @@ static const DefaultLine design_defaults[] = {
     { "transport.alias-insert-check", "true", FALSE },
     { "transport.initial-window", "10", FALSE },
     { "transport.rto-min", "1s", FALSE },
+    /* Issue 16: TCP delayed ACK, 40 ms = Linux's TCP_ATO_MIN (RFC 1122
+     * 4.2.3.2 allows up to 500 ms). */
+    { "transport.delayed-ack", "40ms", FALSE },
     /* "default-delay 10ms, bandwidth 1Gbps, mtu 1500, loss 0". */
     { "network.default-delay", "10ms", FALSE },
     { "network.bandwidth", "1Gbps", FALSE },
