@@ -1601,9 +1601,10 @@ const SimTransportOps sim_transport_tcp = {
         "TCP at segment level: 3-way handshake with the first request on "
         "the third segment (1.5 RTT), MSS from the path MTU, initial window "
         "10 (RFC 6928), slow start and congestion avoidance, RFC 6298 "
-        "retransmission timer with Karn's rule and backoff, fast "
-        "retransmit, FIN and RST; one lost segment delays every later "
-        "message on the connection (head-of-line blocking).",
+        "retransmission timer with RFC 7323 timestamps and backoff, fast "
+        "retransmit, delayed ACK as Linux does it (delayed-ack, quick-ack "
+        "at connection start), FIN and RST; one lost segment delays every "
+        "later message on the connection (head-of-line blocking).",
     .kind = SIM_TRANSPORT_TCP,
     .listen = tcp_listen,
     .listen_with = tcp_listen_with,
