@@ -23,16 +23,23 @@
  * message once its end is in order, so one lost segment holds back every
  * later message of the connection (head-of-line blocking).
  *
- * Delayed ACK (RFC 1122 4.2.3.2, RFC 5681 4.2), as Linux does it, when
+ * Delayed ACK (RFC 1122 4.2.3.2, RFC 5681 4.2) after Linux's rules, when
  * cfg.delayed_ack is set (the topology's default is 40 ms, Linux's
  * TCP_ATO_MIN; 0 ACKs every segment at once): an ACK owed for in-order data
- * waits up to that long for data going the other way to carry it, except
- * that the first SIM_TCP_QUICKACKS data segments of a connection are ACKed
- * at once (Linux's quick-ack mode at connection start), as is a segment
- * that completes two full-sized segments not yet ACKed, one out of order,
- * one that fills a hole, a duplicate, and a FIN.  An ACK owed after
- * delivering data is held until the upper layer has reacted, so a response
- * sent synchronously carries it.
+ * waits for data going the other way to carry it, at most that long and
+ * no longer than the smoothed RTT (or 40 ms if that is longer; Linux's
+ * cap, so that the ACK never outlasts the sender's RTO).  It is sent at
+ * once instead for: the first SIM_TCP_QUICKACKS data segments of a
+ * connection, and of one that resumes after a silence longer than the RTO
+ * (Linux's quick-ack mode); a segment that leaves more than one receive MSS
+ * unacknowledged (rcv_mss: the largest segment seen, at least 536 bytes,
+ * so every second SIP message); a segment shorter than rcv_mss (the end of
+ * a message, pushed) unless the endpoint is in interactive ("pingpong")
+ * mode, which it enters by sending data within the delayed-ACK timeout of
+ * receiving some and leaves when its delayed-ACK timer has to send a bare
+ * ACK; out-of-order, duplicate and hole-filling segments; FINs.  An ACK
+ * owed after delivering data is held until the upper layer has reacted,
+ * so a response sent synchronously carries it.
  *
  * Simplifications (documented in docs/model.md): the delayed-ACK timeout is
  * fixed (Linux adapts it between 40 and 200 ms to the arrival pattern);
@@ -98,6 +105,14 @@
 /* Data segments ACKed at once at the start of a connection before delayed
  * ACKs begin (Linux's TCP_MAX_QUICKACKS). */
 #define SIM_TCP_QUICKACKS 16
+
+/* The receive MSS estimate starts here (RFC 9293's default MSS, Linux's
+ * TCP_MSS_DEFAULT). */
+#define SIM_TCP_RCV_MSS_MIN 536
+
+/* The shortest delayed-ACK timeout the RTT cap leaves (Linux's
+ * TCP_DELACK_MIN). */
+#define SIM_TCP_DELACK_MIN SIM_MS(40)
 
 /* Segment flags. */
 #define SIM_TCPF_SYN 0x01
@@ -244,6 +259,9 @@ struct _TcpConn {
     guint8 dupacks;
     /* Data segments still to be ACKed at once (quick-ack mode). */
     guint8 quickacks;
+    /* Receive MSS estimate for delayed ACKs: the largest data segment
+     * received, at least 536 bytes (Linux's icsk_ack.rcv_mss). */
+    guint16 rcv_mss;
     /* Path MSS. */
     guint16 mss;
     /* TRUE once the upper layer asked to close: FIN follows the data. */
@@ -256,6 +274,10 @@ struct _TcpConn {
     guint ack_pending : 1;
     /* TRUE while that ACK may wait (until ack_due) for data to carry it. */
     guint ack_delayed : 1;
+    /* TRUE in interactive mode: data sent within the delayed-ACK timeout
+     * of data received, and no delayed ACK missed since (Linux's
+     * pingpong mode): a pushed segment's ACK then waits too. */
+    guint pingpong : 1;
     /* TRUE during fast recovery. */
     guint in_recovery : 1;
     /* TRUE once an RTT sample was taken (SRTT and RTTVAR valid). */
@@ -304,6 +326,8 @@ struct _TcpConn {
     SimTime ack_due;
     SimEventId delack_ev;
     SimTime delack_at;
+    /* When in-order data last arrived (0: never). */
+    SimTime last_data_at;
     /* Send queue: ring of messages not yet fully acknowledged. */
     TcpMsgRef *q;
     guint32 q_head, q_len, q_cap;
@@ -548,6 +572,7 @@ tcp_conn_new(TcpStack *ts, gboolean initiator, SimIp rip, guint16 rport)
     c->mss = mtu > 40 + SIM_TCP_TS_OPTIONS + 64
                  ? mtu - 40 - SIM_TCP_TS_OPTIONS
                  : 64;
+    c->rcv_mss = MIN(c->mss, SIM_TCP_RCV_MSS_MIN);
     c->next = ts->conns;
     if (ts->conns)
         ts->conns->prev = c;
@@ -882,6 +907,10 @@ tcp_output(TcpConn *c)
         guint32 len = (guint32)MIN(c->mss, c->snd_end - c->snd_nxt);
         if (c->snd_nxt - c->snd_una + len > c->cwnd)
             break;
+        /* A reply within the delayed-ACK timeout: interactive. */
+        if (c->last_data_at &&
+            tcp_now(c) - c->last_data_at < c->base.stack->cfg.delayed_ack)
+            c->pingpong = TRUE;
         tcp_send_data(c, c->snd_nxt, len);
         c->snd_nxt += len;
         c->snd_max = MAX(c->snd_max, c->snd_nxt);
@@ -905,7 +934,9 @@ tcp_delack_fire(SimEvq *q, gpointer data)
         c->delack_ev = sim_evq_at(q, c->ack_due, tcp_delack_fire, c, NULL);
         return;
     }
+    /* A delayed ACK missed: no longer interactive. */
     c->ack_delayed = FALSE;
+    c->pingpong = FALSE;
     tcp_output(c);
     tcp_update_mem(c);
 }
@@ -923,6 +954,10 @@ tcp_owe_ack(TcpConn *c, gboolean may_wait)
     }
     if (c->ack_pending)
         return;
+    /* Never longer than the smoothed RTT (at least 40 ms), so that the
+     * ACK comes before the sender's retransmission timer. */
+    if (c->have_srtt)
+        delay = MIN(delay, MAX(c->srtt, SIM_TCP_DELACK_MIN));
     c->ack_pending = c->ack_delayed = TRUE;
     c->ack_due = tcp_now(c) + delay;
     if (c->delack_ev && c->delack_at <= c->ack_due)
@@ -1242,11 +1277,22 @@ tcp_data(TcpConn *c, TcpSeg *s)
         return;
     }
     /* At once: a duplicate, a FIN, a segment filling a hole, during
-     * quick-ack mode, or once two full-sized segments are unacknowledged
-     * (RFC 1122 4.2.3.2); otherwise the ACK may wait. */
+     * quick-ack mode, a pushed segment outside interactive mode, or once
+     * more than one receive MSS is unacknowledged (RFC 1122 4.2.3.2);
+     * otherwise the ACK may wait (see the file comment). */
     gboolean dup = s->seq + s->len <= c->rcv_nxt;
-    gboolean now = dup || (s->flags & SIM_TCPF_FIN) || c->ooo != NULL;
-    if (!now && c->quickacks) {
+    if (!dup) {
+        SimTime t = tcp_now(c);
+        if (c->last_data_at && t - c->last_data_at > c->rto)
+            c->quickacks = SIM_TCP_QUICKACKS;
+        c->last_data_at = t;
+        if (s->len > c->rcv_mss)
+            c->rcv_mss = (guint16)MIN(s->len, c->mss);
+    }
+    gboolean pushed = s->len < c->rcv_mss;
+    gboolean now = dup || (s->flags & SIM_TCPF_FIN) || c->ooo != NULL ||
+                   (pushed && !c->pingpong);
+    if (c->quickacks) {
         c->quickacks--;
         now = TRUE;
     }
@@ -1264,7 +1310,7 @@ tcp_data(TcpConn *c, TcpSeg *s)
      * delivered already carried the ACK. */
     if (c->state == SIM_TCPS_CLOSED || (!dup && c->last_ack_sent >= c->rcv_nxt))
         return;
-    now = now || c->rcv_nxt - c->last_ack_sent >= 2 * (guint64)c->mss;
+    now = now || c->rcv_nxt - c->last_ack_sent > c->rcv_mss;
     tcp_owe_ack(c, !now);
 }
 
@@ -1602,8 +1648,8 @@ const SimTransportOps sim_transport_tcp = {
         "the third segment (1.5 RTT), MSS from the path MTU, initial window "
         "10 (RFC 6928), slow start and congestion avoidance, RFC 6298 "
         "retransmission timer with RFC 7323 timestamps and backoff, fast "
-        "retransmit, delayed ACK as Linux does it (delayed-ack, quick-ack "
-        "at connection start), FIN and RST; one lost segment delays every "
+        "retransmit, delayed ACK after Linux's rules (delayed-ack, quick "
+        "and interactive modes), FIN and RST; one lost segment delays every "
         "later message on the connection (head-of-line blocking).",
     .kind = SIM_TRANSPORT_TCP,
     .listen = tcp_listen,

@@ -401,8 +401,8 @@ topo_parse_transport(TopoParser *p, SimTopo *t)
     ok &= topo_bool(p, g, "alias-insert-check", &tr->alias_insert_check);
     ok &= topo_guint(p, g, "initial-window", 1, 1000, &tr->initial_window);
     ok &= topo_duration(p, g, "rto-min", TOPO_POSITIVE, &tr->rto_min);
-    ok &= topo_duration_max(p, g, "delayed-ack", 0, SIM_MS(500),
-                            "of at most 500ms (RFC 1122 4.2.3.2)",
+    ok &= topo_duration_max(p, g, "delayed-ack", 0, SIM_MS(500) - 1,
+                            "under 500ms (RFC 1122 4.2.3.2)",
                             &tr->delayed_ack);
     ok &= topo_duration(p, g, "connect-timeout", 0, &tr->connect_timeout);
     ok &= topo_bool(p, g, "sctp-bundle", &tr->sctp_bundle);
@@ -427,6 +427,16 @@ topo_parse_transport(TopoParser *p, SimTopo *t)
     if (topo_has(p, g, "alias-insert-check"))
         g_ptr_array_add(p->alias_keys,
                         g_strdup("[transport] alias-insert-check"));
+    /* A delayed ACK that can outlast the sender's retransmission timer
+     * makes spurious retransmissions (as on a real stack); the model caps
+     * the delay at the smoothed RTT, which is not always enough. */
+    if (ok && (tr->protocol == SIM_PROTO_TCP || tr->protocol == SIM_PROTO_TLS) &&
+        tr->delayed_ack && tr->delayed_ack >= tr->rto_min)
+        g_ptr_array_add(p->warnings,
+                        g_strdup("[transport] delayed-ack is not shorter "
+                                 "than rto-min: a delayed ACK can outlast "
+                                 "the sender's retransmission timer and "
+                                 "cause spurious retransmissions"));
     return ok;
 }
 

@@ -135,13 +135,15 @@ static const DocKey doc_keys[] = {
       "Lower bound of TCP's retransmission timeout (RFC 6298 2.4 says "
       "1 s; Linux uses 200ms)." },
     { "transport", "delayed-ack", T(DOC_DURATION),
-      "0 = off (every segment ACKed at once); at most 500ms",
+      "0 = off (every segment ACKed at once); under 500ms",
       "TCP delayed-ACK timeout (RFC 1122 4.2.3.2, RFC 5681 4.2): an ACK "
-      "for in-order data waits this long for data going back to carry it. "
-      "The first 16 data segments of a connection, a segment completing "
-      "two full-sized unacknowledged ones, out-of-order and duplicate "
-      "segments, and FINs are ACKed at once, as Linux does (40ms is its "
-      "minimum)." },
+      "for in-order data waits up to this long (and no longer than the "
+      "smoothed RTT, if that is above 40ms) for data going back to carry "
+      "it, after Linux's rules: quick ACKs for a connection's first 16 "
+      "data segments and after a silence longer than the RTO, an ACK for "
+      "every second SIP message, and a message's ACK delayed only while "
+      "the endpoint answers within the timeout (interactive mode); see "
+      "docs/model.md." },
     { "transport", "connect-timeout", T(DOC_DURATION),
       "0 = none (SIP Timer B or F decides)",
       "A connection attempt not established after this long fails, and "

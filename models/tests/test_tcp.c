@@ -129,15 +129,16 @@ wire_hook(SimNet *net, const SimPacket *pkt, gpointer data)
     if (pkt->src != A_IP)
         return FALSE;
     g_array_append_val(w->times, now);
-    /* A SYN is 60 bytes (20 IP + 20 TCP + 20 options); pure ACKs are 40
-     * and no test sends a 20-byte message. */
+    /* A SYN is 60 bytes (20 IP + 20 TCP + 20 options); pure ACKs are 52
+     * (20 IP + 20 TCP + 12 timestamps option) and no test sends a message
+     * of 12 bytes or less. */
     gboolean syn = pkt->size == 60;
     g_array_append_val(w->flags_syn, syn);
     if (w->black_hole_at && now >= w->black_hole_at)
         return TRUE;
     if (syn && ++w->syn_seen <= w->drop_syns)
         return TRUE;
-    if (w->drop_last && pkt->size > 40 && !syn && now >= w->drop_after) {
+    if (w->drop_last && pkt->size > 52 && !syn && now >= w->drop_after) {
         w->data_seen++;
         return w->data_seen >= w->drop_first && w->data_seen <= w->drop_last;
     }
@@ -800,27 +801,33 @@ test_teardown_in_flight(Fx *fx, gconstpointer data)
     g_assert_cmpuint(sim_evq_pending(fx->ctx.evq), >, 0);
 }
 
-/* ---- Delayed ACK (RFC 1122 4.2.3.2, RFC 5681 4.2; Linux quick-ack) ----
+/* ---- Delayed ACK (RFC 1122 4.2.3.2, RFC 5681 4.2; Linux's rules) -------
  * B delays its ACKs by 40 ms.  The quick phase: after the handshake (done
  * at 150 ms), A sends sixteen 100-byte messages, one every 200 ms from
- * 1 s, each its own segment arriving 50 ms later; B ACKs each at once
+ * 1.8 s, each its own segment arriving 50 ms later; B ACKs each at once
  * (quick-ack mode covers a connection's first 16 data segments), so its
- * pure ACKs leave at 1.05 + 0.2 k s, k = 0 .. 15. */
+ * pure ACKs leave at 1.85 + 0.2 k s, k = 0 .. 15.  The last arrives at
+ * 4.85 s, less than an RTO before the tests' 5 s.  With @reply, B answers
+ * each message at once with 100 bytes: an answer within the delayed-ACK
+ * timeout puts it in interactive (pingpong) mode. */
 static SimConn *
-delack_quick_phase(Fx *fx, SimTime delay)
+delack_quick_phase(Fx *fx, SimTime delay, gboolean reply)
 {
     fx->b->cfg.delayed_ack = delay;
     SimConn *c = fx_connect(fx, B_IP, SIP_PORT);
     for (guint k = 0; k < 16; k++) {
-        fx_run(fx, SIM_S(1) + k * SIM_MS(200));
+        fx_run(fx, SIM_MS(1800) + k * SIM_MS(200));
         fx_send(c, k, 100);
+        fx_run(fx, SIM_MS(1850) + k * SIM_MS(200));
+        if (reply)
+            fx_send(fx->sb.conn, 1000 + k, 100);
     }
     fx_run(fx, SIM_S(5));
     g_assert_cmpuint(fx->sb.ids->len, ==, 16);
     g_assert_cmpuint(fx->wire.b_acks->len, ==, 16);
     for (guint k = 0; k < 16; k++)
         g_assert_cmpuint(g_array_index(fx->wire.b_acks, SimTime, k), ==,
-                         SIM_MS(1050) + k * SIM_MS(200));
+                         SIM_MS(1850) + k * SIM_MS(200));
     return c;
 }
 
@@ -834,14 +841,14 @@ assert_b_acks_after(Fx *fx, guint from, guint n, const SimTime *want)
                          ==, want[i]);
 }
 
-/* The 17th data segment (sent at 5 s, in at 5.05 s) is ACKed when the
- * delayed-ACK timer expires, 40 ms later; with the timer off (0) at
- * once. */
+/* Interactive B: the 17th data segment (sent at 5 s, in at 5.05 s) is
+ * ACKed when the delayed-ACK timer expires, 40 ms later; with the timer
+ * off (0) at once. */
 static void
 test_delack_timer(Fx *fx, gconstpointer data)
 {
     SimTime delay = GPOINTER_TO_UINT(data) ? SIM_MS(40) : 0;
-    SimConn *c = delack_quick_phase(fx, delay);
+    SimConn *c = delack_quick_phase(fx, delay, TRUE);
     fx_send(c, 16, 100);
     fx_run(fx, SIM_S(6));
     SimTime want = SIM_MS(5050) + delay;
@@ -850,32 +857,64 @@ test_delack_timer(Fx *fx, gconstpointer data)
     g_assert_cmpuint(counter(fx, "tcp.retransmits"), ==, 0);
 }
 
-/* A message B answers 39 ms after it arrived: the answer carries the ACK
- * and B sends no pure ACK; answered 41 ms after, the delayed ACK has gone
- * at 40 ms on its own. */
+/* Interactive B leaves interactive mode when its delayed-ACK timer has
+ * to send a bare ACK (Linux: "delayed ACK missed"): the 17th message's
+ * ACK waits until 5.09 s, and the 18th, sent at 5.1 s, is pushed and
+ * ACKed at once on arrival at 5.15 s. */
+static void
+test_delack_leave_interactive(Fx *fx, gconstpointer data)
+{
+    SimConn *c = delack_quick_phase(fx, SIM_MS(40), TRUE);
+    fx_send(c, 16, 100);
+    fx_run(fx, SIM_MS(5100));
+    fx_send(c, 17, 100);
+    fx_run(fx, SIM_S(6));
+    const SimTime want[] = { SIM_MS(5090), SIM_MS(5150) };
+    assert_b_acks_after(fx, 16, 2, want);
+}
+
+/* B never answers, so it is not interactive: a message's last (pushed)
+ * segment is ACKed at once, as Linux does when the application reads it
+ * outside pingpong mode. */
+static void
+test_delack_quiet(Fx *fx, gconstpointer data)
+{
+    SimConn *c = delack_quick_phase(fx, SIM_MS(40), FALSE);
+    fx_send(c, 16, 100);
+    fx_run(fx, SIM_S(6));
+    SimTime want = SIM_MS(5050);
+    assert_b_acks_after(fx, 16, 1, &want);
+}
+
+/* A message interactive B answers 39 ms after it arrived: the answer
+ * carries the ACK and B sends no pure ACK; answered 41 ms after, the
+ * delayed ACK has gone at 40 ms on its own. */
 static void
 test_delack_piggyback(Fx *fx, gconstpointer data)
 {
     SimTime after = SIM_MS(GPOINTER_TO_UINT(data));
-    SimConn *c = delack_quick_phase(fx, SIM_MS(40));
+    SimConn *c = delack_quick_phase(fx, SIM_MS(40), TRUE);
+    guint replies = fx->ca.ids->len;
     fx_send(c, 16, 100);
     fx_run(fx, SIM_MS(5050) + after);
     fx_send(fx->sb.conn, 100, 300);
     fx_run(fx, SIM_S(6));
     SimTime want = SIM_MS(5090);
     assert_b_acks_after(fx, 16, after < SIM_MS(40) ? 0 : 1, &want);
-    g_assert_cmpuint(fx->ca.ids->len, ==, 1);
-    g_assert_cmpuint(arrival(&fx->ca, 0), ==, SIM_MS(5100) + after);
+    g_assert_cmpuint(fx->ca.ids->len, ==, replies + 1);
+    g_assert_cmpuint(arrival(&fx->ca, replies), ==, SIM_MS(5100) + after);
 }
 
 /* A 4344-byte message is three full-sized segments (MSS 1448) arriving
- * together at 5.05 s: the second completes two unacknowledged full-sized
- * segments and is ACKed at once (RFC 1122 4.2.3.2); the third waits for
- * the timer, 40 ms. */
+ * together at 5.05 s.  The first raises B's receive MSS estimate to 1448
+ * and waits; the second leaves 2896 bytes, more than one receive MSS,
+ * unacknowledged and is ACKed at once (RFC 1122 4.2.3.2: at least every
+ * second full-sized segment); the third, full-sized and so not pushed,
+ * waits for the timer, 40 ms. */
 static void
 test_delack_two_segments(Fx *fx, gconstpointer data)
 {
-    SimConn *c = delack_quick_phase(fx, SIM_MS(40));
+    SimConn *c = delack_quick_phase(fx, SIM_MS(40), FALSE);
     fx_send(c, 16, 3 * 1448);
     fx_run(fx, SIM_S(6));
     const SimTime want[] = { SIM_MS(5050), SIM_MS(5090) };
@@ -883,17 +922,34 @@ test_delack_two_segments(Fx *fx, gconstpointer data)
     g_assert_cmpuint(arrival(&fx->sb, 16), ==, SIM_MS(5050));
 }
 
+/* Interactive B and four 500-byte messages sent 1 ms apart from 5 s: the
+ * receive MSS estimate stays at 536, so every second message leaves more
+ * than it unacknowledged and is ACKed at once (5.051 and 5.053 s); the
+ * others wait and are covered by those ACKs. */
+static void
+test_delack_small_segments(Fx *fx, gconstpointer data)
+{
+    SimConn *c = delack_quick_phase(fx, SIM_MS(40), TRUE);
+    for (guint i = 0; i < 4; i++) {
+        fx_run(fx, SIM_S(5) + i * SIM_MS(1));
+        fx_send(c, 100 + i, 500);
+    }
+    fx_run(fx, SIM_S(6));
+    const SimTime want[] = { SIM_MS(5051), SIM_MS(5053) };
+    assert_b_acks_after(fx, 16, 2, want);
+}
+
 /* Out of order is ACKed at once (RFC 5681 4.2): five 1000-byte messages
- * at 5 s with the first segment lost, after the quick phase.  The four
- * later segments reach B at 5.05 s and each is answered at once with a
- * duplicate ACK; the third reaches A at 5.1 s and triggers the fast
+ * at 5 s with the first segment lost, after an interactive quick phase.
+ * The four later segments reach B at 5.05 s and each is answered at once
+ * with a duplicate ACK; the third reaches A at 5.1 s and triggers the fast
  * retransmit, which arrives at 5.15 s, fills the hole and is ACKed at
  * once.  Delayed, the duplicate ACKs would have held the retransmission
  * back by the timer. */
 static void
 test_delack_out_of_order(Fx *fx, gconstpointer data)
 {
-    SimConn *c = delack_quick_phase(fx, SIM_MS(40));
+    SimConn *c = delack_quick_phase(fx, SIM_MS(40), TRUE);
     fx_drop(fx, SIM_S(5), 1, 1);
     for (guint i = 1; i <= 5; i++)
         fx_send(c, 100 + i, 1000);
@@ -906,6 +962,82 @@ test_delack_out_of_order(Fx *fx, gconstpointer data)
     assert_b_acks_after(fx, 16, 5, want);
     g_assert_cmpuint(counter(fx, "tcp.fast_retransmits"), ==, 1);
     g_assert_cmpuint(counter(fx, "tcp.rto_timeouts"), ==, 0);
+}
+
+/* Quick ACKs again after a silence longer than the RTO (Linux's
+ * tcp_event_data_recv): three 1000-byte messages at 5 s (segments of
+ * 1448, 1448 and 104 bytes) are all lost; the RTO (1 s, rto-min) resends
+ * the first at 6 s with a window of one segment.  It reaches B at 6.05 s,
+ * 1.2 s after B's last data, and is ACKed at once, so the other two leave
+ * when that ACK reaches A at 6.1 s and arrive at 6.15 s, with the timer
+ * on as with it off.  A delayed ACK there would have added 40 ms. */
+static void
+test_delack_quick_after_silence(Fx *fx, gconstpointer data)
+{
+    SimTime delay = GPOINTER_TO_UINT(data) ? SIM_MS(40) : 0;
+    SimConn *c = delack_quick_phase(fx, delay, TRUE);
+    fx_drop(fx, SIM_S(5), 1, 3);
+    for (guint i = 1; i <= 3; i++)
+        fx_send(c, 100 + i, 1000);
+    fx_run(fx, SIM_S(10));
+    g_assert_cmpuint(fx->sb.ids->len, ==, 19);
+    g_assert_cmpuint(arrival(&fx->sb, 16), ==, SIM_MS(6050));
+    g_assert_cmpuint(arrival(&fx->sb, 17), ==, SIM_MS(6150));
+    g_assert_cmpuint(arrival(&fx->sb, 18), ==, SIM_MS(6150));
+    g_assert_cmpuint(counter(fx, "tcp.rto_timeouts"), ==, 1);
+}
+
+/* The timer re-arms: interactive B gets a message at 5.05 s (ACK due at
+ * 5.09), answers it at 5.06 s (the answer carries that ACK), and gets
+ * another at 5.085 s, whose ACK is due at 5.125: the timer event set for
+ * 5.09 moves there, and that is B's only pure ACK. */
+static void
+test_delack_rearm(Fx *fx, gconstpointer data)
+{
+    SimConn *c = delack_quick_phase(fx, SIM_MS(40), TRUE);
+    fx_send(c, 16, 100);
+    fx_run(fx, SIM_MS(5035));
+    fx_send(c, 17, 100);
+    fx_run(fx, SIM_MS(5060));
+    fx_send(fx->sb.conn, 200, 300);
+    fx_run(fx, SIM_S(6));
+    const SimTime want[] = { SIM_MS(5125) };
+    assert_b_acks_after(fx, 16, 1, want);
+}
+
+/* A delayed ACK owed when B's endpoint ends (abort, or a crash of B's
+ * host): no ACK is sent afterwards and the pending timer must not touch
+ * the freed endpoint (ASan and valgrind would see it). */
+static void
+test_delack_end_pending(Fx *fx, gconstpointer data)
+{
+    SimConn *c = delack_quick_phase(fx, SIM_MS(40), TRUE);
+    fx_send(c, 16, 100);
+    fx_run(fx, SIM_MS(5060));
+    if (GPOINTER_TO_UINT(data))
+        sim_stack_crash(fx->b);
+    else
+        sim_conn_abort(fx->sb.conn);
+    fx_run(fx, SIM_S(7));
+    assert_b_acks_after(fx, 16, 0, NULL);
+}
+
+/* The delay never outlasts the smoothed RTT (at least 40 ms): with
+ * delayed-ack = 499ms and rto-min = 300ms, interactive B ACKs the 17th
+ * message after SRTT = 100 ms, at 5.15 s; the ACK reaches A at 5.2 s,
+ * before its RTO (at least 300 ms) fires at 5.3 s, so nothing is
+ * retransmitted.  Uncapped, the ACK would leave at 5.549 s. */
+static void
+test_delack_rtt_cap(Fx *fx, gconstpointer data)
+{
+    fx->a->cfg.rto_min = fx->b->cfg.rto_min = SIM_MS(300);
+    SimConn *c = delack_quick_phase(fx, SIM_MS(499), TRUE);
+    fx_send(c, 16, 100);
+    fx_run(fx, SIM_S(7));
+    const SimTime want[] = { SIM_MS(5150) };
+    assert_b_acks_after(fx, 16, 1, want);
+    g_assert_cmpuint(counter(fx, "tcp.rto_timeouts"), ==, 0);
+    g_assert_cmpuint(counter(fx, "tcp.retransmits"), ==, 0);
 }
 
 int
@@ -949,6 +1081,25 @@ main(int argc, char **argv)
                test_delack_timer, fx_teardown);
     g_test_add("/tcp/delack/off", Fx, GUINT_TO_POINTER(0), fx_setup,
                test_delack_timer, fx_teardown);
+    g_test_add("/tcp/delack/quiet-acks-at-once", Fx, NULL, fx_setup,
+               test_delack_quiet, fx_teardown);
+    g_test_add("/tcp/delack/leave-interactive", Fx, NULL, fx_setup,
+               test_delack_leave_interactive, fx_teardown);
+    g_test_add("/tcp/delack/every-second-small-message", Fx, NULL, fx_setup,
+               test_delack_small_segments, fx_teardown);
+    g_test_add("/tcp/delack/quick-after-silence", Fx, GUINT_TO_POINTER(1),
+               fx_setup, test_delack_quick_after_silence, fx_teardown);
+    g_test_add("/tcp/delack/quick-after-silence-off", Fx,
+               GUINT_TO_POINTER(0), fx_setup,
+               test_delack_quick_after_silence, fx_teardown);
+    g_test_add("/tcp/delack/rearm", Fx, NULL, fx_setup, test_delack_rearm,
+               fx_teardown);
+    g_test_add("/tcp/delack/abort-pending", Fx, GUINT_TO_POINTER(0),
+               fx_setup, test_delack_end_pending, fx_teardown);
+    g_test_add("/tcp/delack/crash-pending", Fx, GUINT_TO_POINTER(1),
+               fx_setup, test_delack_end_pending, fx_teardown);
+    g_test_add("/tcp/delack/rtt-cap", Fx, NULL, fx_setup,
+               test_delack_rtt_cap, fx_teardown);
     g_test_add("/tcp/delack/piggyback-39ms", Fx, GUINT_TO_POINTER(39),
                fx_setup, test_delack_piggyback, fx_teardown);
     g_test_add("/tcp/delack/timer-before-answer-41ms", Fx,
