@@ -706,6 +706,35 @@ test_tls_keys_warn(void)
     }
 }
 
+/* [transport] delayed-ack: 40 ms by default; under 500 ms (RFC 1122
+ * 4.2.3.2 says less than 0.5 s), so 500ms is refused naming the key; one
+ * not shorter than rto-min is a warning (a delayed ACK can then outlast
+ * the sender's retransmission timer), over TCP only. */
+static void
+test_delayed_ack(void)
+{
+    g_autoptr(SimTopo) t = load_ok("[node pa]\n[transport]\nprotocol = tcp\n", NULL);
+    g_assert_cmpuint(t->transport.delayed_ack, ==, 40000000ull);
+    g_assert_null(t->warnings);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(SimTopo) bad = load_text(
+        "[node pa]\n[transport]\nprotocol = tcp\ndelayed-ack = 500ms\n", NULL, &error);
+    g_assert_null(bad);
+    g_assert_nonnull(error);
+    g_assert_nonnull(strstr(error->message, "[transport] delayed-ack"));
+    g_autoptr(SimTopo) w = load_ok("[node pa]\n[transport]\nprotocol = tls\n"
+                                   "delayed-ack = 200ms\nrto-min = 200ms\n",
+                                   NULL);
+    g_assert_cmpuint(w->warnings ? g_strv_length(w->warnings) : 0, ==, 1);
+    g_assert_nonnull(strstr(w->warnings[0], "delayed-ack is not shorter "
+                                            "than rto-min"));
+    g_autoptr(SimTopo) off = load_ok("[node pa]\n[transport]\nprotocol = tcp\n"
+                                     "delayed-ack = 0\nrto-min = 1ms\n",
+                                     NULL);
+    g_assert_cmpuint(off->transport.delayed_ack, ==, 0);
+    g_assert_null(off->warnings);
+}
+
 /* A group name in --set may be a glob: the key goes to every group of the
  * kind whose --set name it matches, and only to those. */
 static void
@@ -1476,6 +1505,7 @@ main(int argc, char **argv)
     g_test_add_func("/topo/overrides/errors", test_override_errors);
     g_test_add_func("/topo/overrides/globs", test_override_globs);
     g_test_add_func("/topo/transport/tls-keys-warn", test_tls_keys_warn);
+    g_test_add_func("/topo/transport/delayed-ack", test_delayed_ack);
     g_test_add_func("/topo/defaults-groups", test_defaults_groups);
     g_test_add_func("/topo/defaults-groups/bad", test_defaults_groups_bad);
     g_test_add_func("/topo/overrides/unset", test_unset);
