@@ -28,6 +28,7 @@
 #include <limits.h>
 #include <math.h>
 #include <mpi.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,6 +59,8 @@ enum {
     TAG_END,
     /* 0 -> rank: exit. */
     TAG_STOP,
+    /* rank -> 0: exiting (the answer to TAG_STOP; no payload). */
+    TAG_BYE,
 };
 
 /* Most seconds between heartbeats of a rank with runs in hand (a quarter
@@ -80,6 +83,9 @@ static struct {
     gboolean *dead;
     /* Seconds of silence after which a rank with runs is given up. */
     double timeout;
+    /* Buffers of requests left pending when their rank was given up:
+     * MPI may still write into them until the job ends (MPI_Abort). */
+    GPtrArray *orphans;
     char library[MPI_MAX_LIBRARY_VERSION_STRING];
 } mpi = { .size = 1 };
 
@@ -174,13 +180,24 @@ sim_mpi_library(void)
 
 /* ---- messages ------------------------------------------------------------ */
 
-/* How long a send may wait for its receiver, seconds: rank 0 gives up a
- * rank after the timeout; the other ranks wait three times as long, since
- * rank 0 may itself be waiting that long on a rank it is giving up. */
+/* How long a send or receive may wait for the other side, seconds: rank
+ * 0 gives up a rank after the timeout; the other ranks wait longer, since
+ * rank 0 may itself spend the timeout on each of the other ranks in turn
+ * (a send to each of several stopped ranks) before it answers. */
 static double
 mpi_send_limit(void)
 {
-    return mpi.rank == 0 ? mpi.timeout : 3 * mpi.timeout;
+    return mpi.rank == 0 ? mpi.timeout : (mpi.size + 2) * mpi.timeout;
+}
+
+/* Keeps @b alive to the end of the process: a request left pending on it
+ * may still write into it. */
+static void
+mpi_orphan(GBytes *b)
+{
+    if (!mpi.orphans)
+        mpi.orphans = g_ptr_array_new();
+    g_ptr_array_add(mpi.orphans, g_bytes_ref(b));
 }
 
 /* Waits, at most mpi_send_limit(), for @req to complete: a large message
@@ -196,12 +213,14 @@ mpi_wait(MPI_Request *req, GBytes *b)
     guint us = 20;
     for (;;) {
         int done = 0;
-        if (MPI_Test(req, &done, MPI_STATUS_IGNORE) != MPI_SUCCESS)
+        if (MPI_Test(req, &done, MPI_STATUS_IGNORE) != MPI_SUCCESS) {
+            mpi_orphan(b);
             return FALSE;
+        }
         if (done)
             return TRUE;
         if (g_get_monotonic_time() > until) {
-            g_bytes_ref(b);
+            mpi_orphan(b);
             return FALSE;
         }
         g_usleep(us);
@@ -309,6 +328,13 @@ typedef struct {
     guint done;
     /* A rank was given up: nothing more is handed out. */
     int failed_rank;
+    /* Per rank: the message being received (NULL: none), its request,
+     * tag and deadline.  One per rank, so that a rank stopped half-way
+     * through a message never keeps rank 0 from the others. */
+    GBytes **rbuf;
+    MPI_Request *rreq;
+    int *rtag;
+    gint64 *runtil;
 } Farm;
 
 /* The work a job is expected to need, for ordering. */
@@ -426,13 +452,12 @@ farm_result(Farm *f, int w, GBytes *msg)
 }
 
 static void
-farm_message(Farm *f, const MPI_Status *st, GBytes *msg)
+farm_message(Farm *f, int w, int tag, GBytes *msg)
 {
-    int w = st->MPI_SOURCE;
     if (w <= 0 || w >= mpi.size || mpi.dead[w])
         return;
     f->seen[w] = g_get_monotonic_time();
-    switch (st->MPI_TAG) {
+    switch (tag) {
     case TAG_REQUEST:
         f->asked[w] = TRUE;
         for (guint32 n = mpi_u32(msg, 0); n > 0 && farm_give(f, w); n--)
@@ -495,35 +520,81 @@ farm_progress(const Farm *f, gint64 *last)
     fflush(stderr);
 }
 
+/* Gives up rank @w while a receive from it is pending: its buffer stays
+ * alive (the request may still complete). */
+static void
+farm_drop_receive(Farm *f, int w, const char *why)
+{
+    mpi_orphan(f->rbuf[w]);
+    g_clear_pointer(&f->rbuf[w], g_bytes_unref);
+    farm_rank_failed(f, w, why);
+}
+
+/* Moves rank @w's messages on: starts receiving the next one, or takes
+ * the one being received if it has arrived.  Never waits.  Returns TRUE
+ * if a message was taken. */
+static gboolean
+farm_poll_rank(Farm *f, int w)
+{
+    if (!f->rbuf[w]) {
+        int flag = 0, count = 0;
+        MPI_Status st;
+        if (MPI_Iprobe(w, MPI_ANY_TAG, mpi.comm, &flag, &st) != MPI_SUCCESS) {
+            farm_rank_failed(f, w, "failed (MPI error while polling)");
+            return FALSE;
+        }
+        if (!flag)
+            return FALSE;
+        if (MPI_Get_count(&st, MPI_BYTE, &count) != MPI_SUCCESS ||
+            count < 0) {
+            farm_rank_failed(f, w, "failed (MPI error while polling)");
+            return FALSE;
+        }
+        GBytes *b = g_bytes_new_take(g_malloc(count ? (gsize)count : 1),
+                                     (gsize)count);
+        if (MPI_Irecv((void *)g_bytes_get_data(b, NULL), count, MPI_BYTE, w,
+                      st.MPI_TAG, mpi.comm, &f->rreq[w]) != MPI_SUCCESS) {
+            g_bytes_unref(b);
+            farm_rank_failed(f, w, "failed (MPI error while receiving)");
+            return FALSE;
+        }
+        f->rbuf[w] = b;
+        f->rtag[w] = st.MPI_TAG;
+        f->runtil[w] = g_get_monotonic_time() +
+                       (gint64)(mpi.timeout * G_USEC_PER_SEC);
+    }
+    int done = 0;
+    if (MPI_Test(&f->rreq[w], &done, MPI_STATUS_IGNORE) != MPI_SUCCESS) {
+        farm_drop_receive(f, w, "failed (MPI error while receiving)");
+        return FALSE;
+    }
+    if (!done) {
+        if (g_get_monotonic_time() > f->runtil[w]) {
+            g_autofree char *why = g_strdup_printf(
+                "began a message and sent no more of it for %.0f s "
+                "(SIPREUSE_MPI_TIMEOUT) or failed (MPI error)", mpi.timeout);
+            farm_drop_receive(f, w, why);
+        }
+        return FALSE;
+    }
+    GBytes *msg = g_steal_pointer(&f->rbuf[w]);
+    farm_message(f, w, f->rtag[w], msg);
+    g_bytes_unref(msg);
+    return TRUE;
+}
+
 static void
 farm_loop(Farm *f)
 {
     guint us = 200;
     gint64 shown = 0;
     while (farm_busy(f)) {
-        MPI_Status st;
-        GBytes *msg = NULL;
-        int got = mpi_poll(MPI_ANY_SOURCE, &st, &msg);
-        if (got == -1) {
-            /* Which rank failed is unknown: give up every one with runs. */
-            for (int w = 1; w < mpi.size; w++)
-                farm_rank_failed(f, w, "failed (MPI error while polling)");
-            break;
-        }
-        if (got == -2) {
-            int w = st.MPI_SOURCE;
-            g_autofree char *why = g_strdup_printf(
-                "began a message and sent no more of it for %.0f s "
-                "(SIPREUSE_MPI_TIMEOUT) or failed (MPI error)", mpi.timeout);
-            if (w > 0 && w < mpi.size)
-                farm_rank_failed(f, w, why);
-            got = 0;
-        } else if (got) {
-            farm_message(f, &st, msg);
-            g_bytes_unref(msg);
-        } else {
+        gboolean got = FALSE;
+        for (int w = 1; w < mpi.size; w++)
+            if (!mpi.dead[w] && farm_poll_rank(f, w))
+                got = TRUE;
+        if (!got)
             farm_check_silence(f);
-        }
         farm_progress(f, &shown);
         mpi_backoff(&us, got);
     }
@@ -551,6 +622,10 @@ sim_mpi_batch_run(GPtrArray *jobs, const SimBatchOptions *opt)
     f.held = g_new0(GArray *, mpi.size);
     f.seen = g_new0(gint64, mpi.size);
     f.asked = g_new0(gboolean, mpi.size);
+    f.rbuf = g_new0(GBytes *, mpi.size);
+    f.rreq = g_new0(MPI_Request, mpi.size);
+    f.rtag = g_new0(int, mpi.size);
+    f.runtil = g_new0(gint64, mpi.size);
     guint32 start[2] = {
         GUINT32_TO_LE((guint32)MAX(opt->jobs, 0)),
         GUINT32_TO_LE((guint32)MIN(MPI_BEAT_S * 1000.0, mpi.timeout * 250)),
@@ -562,6 +637,22 @@ sim_mpi_batch_run(GPtrArray *jobs, const SimBatchOptions *opt)
             farm_rank_failed(&f, w, "could not be started (MPI error)");
     }
     farm_loop(&f);
+    /* A message of a live rank still arriving (a heartbeat, say) is taken
+     * and dropped: the batch is over. */
+    for (int w = 1; w < mpi.size; w++) {
+        if (!f.rbuf[w])
+            continue;
+        if (mpi.dead[w]) {
+            mpi_orphan(f.rbuf[w]);
+            g_clear_pointer(&f.rbuf[w], g_bytes_unref);
+            continue;
+        }
+        if (!mpi_wait(&f.rreq[w], f.rbuf[w])) {
+            g_clear_pointer(&f.rbuf[w], g_bytes_unref);
+            farm_rank_failed(&f, w, "failed (MPI error while receiving)");
+        }
+        g_clear_pointer(&f.rbuf[w], g_bytes_unref);
+    }
     for (int w = 1; w < mpi.size; w++)
         if (!mpi.dead[w] && !mpi_send(w, TAG_END, NULL, 0))
             farm_rank_failed(&f, w, "could not be told the batch is over");
@@ -579,6 +670,10 @@ sim_mpi_batch_run(GPtrArray *jobs, const SimBatchOptions *opt)
     g_free(f.held);
     g_free(f.seen);
     g_free(f.asked);
+    g_free(f.rbuf);
+    g_free(f.rreq);
+    g_free(f.rtag);
+    g_free(f.runtil);
     g_array_unref(f.order);
     return failed;
 }
@@ -605,6 +700,34 @@ sim_mpi_finish(int status)
     for (int w = 1; w < mpi.size; w++)
         if (!mpi.dead[w])
             mpi_send(w, TAG_STOP, NULL, 0);
+    /* MPI_Finalize waits for every rank: one that stopped answering after
+     * the last batch would hold the finished job forever.  Each rank
+     * answers TAG_STOP with TAG_BYE; one that has not within the timeout
+     * is named and the job ends with MPI_Abort (the results are written). */
+    gint64 until = g_get_monotonic_time() +
+                   (gint64)(mpi.timeout * G_USEC_PER_SEC);
+    guint us = 200;
+    for (int w = 1; w < mpi.size; w++) {
+        while (!mpi.dead[w]) {
+            MPI_Status st;
+            GBytes *msg = NULL;
+            int got = mpi_poll(w, &st, &msg);
+            if (msg)
+                g_bytes_unref(msg);
+            if (got == 1 && st.MPI_TAG == TAG_BYE)
+                break;
+            if (got < 0 || g_get_monotonic_time() > until) {
+                fprintf(stderr, "sipreuse: MPI rank %d did not answer the "
+                                "end of the job within %.0f s "
+                                "(SIPREUSE_MPI_TIMEOUT): ending it with "
+                                "MPI_Abort; the results are complete\n",
+                        w, mpi.timeout);
+                fflush(stderr);
+                MPI_Abort(MPI_COMM_WORLD, status);
+            }
+            mpi_backoff(&us, got == 1);
+        }
+    }
     MPI_Comm_free(&mpi.comm);
     MPI_Finalize();
     g_free(mpi.dead);
@@ -837,6 +960,16 @@ sim_mpi_worker_main(void)
         mpi_backoff(&us, got > 0);
     }
     if (!ok) {
+        fprintf(stderr, "sipreuse: MPI rank %d: lost contact with rank 0\n",
+                mpi.rank);
+        MPI_Abort(MPI_COMM_WORLD, SIM_EXIT_FAILURE);
+    }
+    /* For the tests: this rank stops (SIGSTOP) instead of answering the
+     * end of the job, as a hung node would. */
+    const char *hang = g_getenv("SIPREUSE_MPI_TEST_HANG_AT_END");
+    if (hang && atoi(hang) == mpi.rank)
+        raise(SIGSTOP);
+    if (!mpi_send(0, TAG_BYE, NULL, 0)) {
         fprintf(stderr, "sipreuse: MPI rank %d: lost contact with rank 0\n",
                 mpi.rank);
         MPI_Abort(MPI_COMM_WORLD, SIM_EXIT_FAILURE);

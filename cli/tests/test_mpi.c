@@ -420,6 +420,30 @@ test_silent_rank(void)
     assert_resumes(out, ref, long_runs);
 }
 
+/* A rank that stops answering after the last batch (a hung node) must
+ * not hold the finished job forever in MPI_Finalize: rank 0 waits
+ * SIPREUSE_MPI_TIMEOUT for each rank's answer to the end, names the one
+ * that did not answer and ends the job; the results are complete. */
+static void
+test_hang_at_end(void)
+{
+    if (!have_mpi())
+        return;
+    g_autofree char *dir = hcli_scratch("mpi-hang-end");
+    g_autofree char *ref = reference(dir, NULL);
+    g_autofree char *out = g_build_filename(dir, "out", NULL);
+    const char *args[] = { "sweep", exp_path, "--no-timing", "--no-plots",
+                           "--out", out, NULL };
+    const char *env[] = { "SIPREUSE_MPI_TIMEOUT=3",
+                          "SIPREUSE_MPI_TEST_HANG_AT_END=1", NULL };
+    g_auto(HCli) c = { 0 };
+    run_env(&c, 3, args, env);
+    g_assert_nonnull(strstr(c.err, "MPI rank 1 did not answer the end of "
+                                   "the job within 3 s"));
+    g_assert_null(strstr(c.err, "lost contact with rank 0"));
+    hcli_assert_same_tree(ref, out);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -432,5 +456,6 @@ main(int argc, char **argv)
     g_test_add_func("/mpi/sweep/bad-input", test_bad_input);
     g_test_add_func("/mpi/sweep/killed-rank", test_killed_rank);
     g_test_add_func("/mpi/sweep/silent-rank", test_silent_rank);
+    g_test_add_func("/mpi/sweep/hang-at-end", test_hang_at_end);
     return g_test_run();
 }
