@@ -96,10 +96,8 @@ typedef struct {
 /* One scheduled event's record, read when the event is scheduled,
  * cancelled or fired; moving it through the ladder reads only its entry
  * and link (below), which are kept apart in dense arrays so that walking
- * a list does not miss the cache once per record. */
+ * a list does not miss the cache once per record.  Half a cache line. */
 typedef struct {
-    /* Key of the event occupying the slot; 0 when the slot is free. */
-    guint64 key;
     /* Handler; NULL once cancelled. */
     SimEventFunc func;
     /* (nullable): the lane of a lane event. */
@@ -108,7 +106,7 @@ typedef struct {
     gpointer data;
     /* Called exactly once on data: after firing, on cancel or at free. */
     GDestroyNotify destroy;
-} EvqSlot;
+} __attribute__((aligned(32))) EvqSlot;
 
 /* A slot's link: the next slot of the same top or bucket list, and
  * EVQ_DROP if the event was cancelled and is not a lane event (so its
@@ -161,7 +159,8 @@ struct _SimEvq {
     guint lane_dead;
     /* Event records, indexed by slot. */
     EvqSlot *slots;
-    /* Per slot: the event's entry, and its link. */
+    /* Per slot: the event's entry (whose key is 0 while the slot is
+     * free), and its link. */
     EvqEntry *ent;
     guint32 *link;
     /* Slots ever created. */
@@ -185,15 +184,14 @@ struct _SimEvq {
 static inline void
 evq_slot_release(SimEvq *q, guint32 slot)
 {
-    q->slots[slot].key = 0;
+    q->ent[slot] = 0;
     q->free_slots[q->nfree++] = slot;
 }
 
-static guint32
-evq_slot_take(SimEvq *q)
+/* A slot never used yet (the slab grows by doubling). */
+static G_GNUC_NO_INLINE guint32
+evq_slot_new(SimEvq *q)
 {
-    if (q->nfree)
-        return q->free_slots[--q->nfree];
     if (q->nslots == EVQ_MAX_SLOTS)
         g_error("evq: more than %u pending events", EVQ_MAX_SLOTS);
     if (q->nslots == q->slots_cap) {
@@ -218,6 +216,14 @@ evq_slot_take(SimEvq *q)
         q->ent = ent;
     }
     return q->nslots++;
+}
+
+static inline guint32
+evq_slot_take(SimEvq *q)
+{
+    if (G_LIKELY(q->nfree))
+        return q->free_slots[--q->nfree];
+    return evq_slot_new(q);
 }
 
 static inline void
@@ -384,31 +390,49 @@ evq_spawn_rung(SimEvq *q, EvqRung *r, guint bi, EvqList l)
     evq_list_to_rung(q, l, c);
 }
 
-/* Moves list @l's records to bottom (empty) and sorts them, dropping
- * cancelled ones. */
-static void
-evq_list_to_bottom(SimEvq *q, EvqList l)
+/* Moves the entries of lists @l1 and @l2 (of consecutive buckets, @l2
+ * possibly empty) to bottom (empty, with room for both), sorted, dropping
+ * cancelled ones; returns how many are there.  The two lists are walked
+ * in step, so that their pointer chases overlap. */
+static guint
+evq_lists_to_bottom(SimEvq *q, EvqList l1, EvqList l2)
 {
     const guint32 *link = q->link;
     const EvqEntry *ent = q->ent;
-    evq_bottom_reserve(q, l.n);
     EvqEntry *bot = q->bot;
-    guint k = 0;
-    guint32 s = l.head;
-    for (guint i = 0; i < l.n; i++) {
-        guint32 v = link[s];
-        if (G_UNLIKELY(v & EVQ_DROP)) {
-            evq_drop(q, s);
-        } else {
-            bot[k++] = ent[s];
-            /* Its record is read when it fires, soon. */
-            __builtin_prefetch(&q->slots[s]);
+    guint k1 = 0, k2 = l1.n;
+    guint32 s1 = l1.head, s2 = l2.head;
+    guint n = MAX(l1.n, l2.n);
+    for (guint i = 0; i < n; i++) {
+        if (i < l1.n) {
+            guint32 v = link[s1];
+            if (G_UNLIKELY(v & EVQ_DROP)) {
+                evq_drop(q, s1);
+            } else {
+                bot[k1++] = ent[s1];
+                /* Its record is read when it fires, soon. */
+                __builtin_prefetch(&q->slots[s1]);
+            }
+            s1 = v & EVQ_LINK_MASK;
         }
-        s = v & EVQ_LINK_MASK;
+        if (i < l2.n) {
+            guint32 v = link[s2];
+            if (G_UNLIKELY(v & EVQ_DROP)) {
+                evq_drop(q, s2);
+            } else {
+                bot[k2++] = ent[s2];
+                __builtin_prefetch(&q->slots[s2]);
+            }
+            s2 = v & EVQ_LINK_MASK;
+        }
     }
-    q->bh = 0;
-    q->bn = k;
-    evq_sort(q->bot, k);
+    /* Each list is sorted alone: every entry of @l1 is before every
+     * entry of @l2. */
+    evq_sort(bot, k1);
+    evq_sort(bot + l1.n, k2 - l1.n);
+    if (k1 < l1.n)
+        memmove(bot + k1, bot + l1.n, (gsize)(k2 - l1.n) * sizeof(EvqEntry));
+    return k1 + (k2 - l1.n);
 }
 
 /* With bottom empty, fills it from the ladder; FALSE if the ladder is
@@ -439,7 +463,18 @@ evq_refill(SimEvq *q)
             evq_spawn_rung(q, r, bi, l);
             continue;
         }
-        evq_list_to_bottom(q, l);
+        /* The next bucket too, if it is not to be split (and the rung
+         * has one): walking two lists at once is faster. */
+        EvqList l2 = { 0, 0 };
+        if (r->n && r->cur < r->nb && r->b[r->cur].n <= EVQ_THRES) {
+            l2 = r->b[r->cur];
+            r->b[r->cur++].n = 0;
+            r->n -= l2.n;
+        }
+        if (G_UNLIKELY(l.n + l2.n > q->bcap))
+            evq_bottom_reserve(q, l.n + l2.n);
+        q->bh = 0;
+        q->bn = evq_lists_to_bottom(q, l, l2);
         if (q->bn)
             return TRUE;
     }
@@ -623,7 +658,7 @@ sim_evq_free(SimEvq *q)
      * entry is (ladder or lane). */
     for (guint i = 0; i < q->nslots; i++) {
         EvqSlot *s = &q->slots[i];
-        if (s->key && s->func && s->destroy)
+        if (EVQ_KEY(q->ent[i]) && s->func && s->destroy)
             s->destroy(s->data);
     }
     for (guint i = 0; i < q->lanes->len; i++) {
@@ -642,28 +677,43 @@ sim_evq_free(SimEvq *q)
     g_free(q);
 }
 
-/* Checks @when, takes a slot and the next sequence number and fills the
- * event's record; returns its slot. */
-static inline guint32
-evq_record(SimEvq *q, SimTime when, SimEventFunc func, gpointer data,
-           GDestroyNotify destroy, EvqLane *lane)
+static G_GNUC_NO_INLINE G_GNUC_NORETURN void
+evq_record_fail(SimEvq *q, SimTime when)
 {
-    if (G_UNLIKELY(when < q->now))
+    if (when < q->now)
         g_error("evq: event scheduled at %" G_GUINT64_FORMAT
                 " ns, before now (%" G_GUINT64_FORMAT " ns)",
                 when, q->now);
-    if (G_UNLIKELY(q->seq > EVQ_MAX_SEQ))
-        g_error("evq: insertion sequence exhausted");
+    g_error("evq: insertion sequence exhausted");
+}
+
+/* Checks @when, takes a slot and the next sequence number and fills the
+ * event's record and entry; returns its key. */
+static inline guint64
+evq_record(SimEvq *q, SimTime when, SimEventFunc func, gpointer data,
+           GDestroyNotify destroy, EvqLane *lane)
+{
+    if (G_UNLIKELY(when < q->now || q->seq > EVQ_MAX_SEQ))
+        evq_record_fail(q, when);
     guint32 slot = evq_slot_take(q);
     EvqSlot *s = &q->slots[slot];
     s->func = func;
     s->data = data;
     s->destroy = destroy;
-    s->key = (q->seq++ << EVQ_SLOT_BITS) | slot;
     s->lane = lane;
-    q->ent[slot] = EVQ_ENTRY(when, s->key);
+    guint64 key = (q->seq++ << EVQ_SLOT_BITS) | slot;
+    q->ent[slot] = EVQ_ENTRY(when, key);
     q->link[slot] = 0;
-    return slot;
+    return key;
+}
+
+static inline SimEventId
+evq_at(SimEvq *q, SimTime when, SimEventFunc func, gpointer data,
+       GDestroyNotify destroy)
+{
+    guint64 key = evq_record(q, when, func, data, destroy, NULL);
+    evq_push(q, key & EVQ_SLOT_MASK, when, key);
+    return key;
 }
 
 /**
@@ -685,10 +735,7 @@ sim_evq_at(SimEvq *q, SimTime when, SimEventFunc func, gpointer data,
            GDestroyNotify destroy)
 {
     g_return_val_if_fail(q != NULL && func != NULL, 0);
-    guint32 slot = evq_record(q, when, func, data, destroy, NULL);
-    guint64 key = q->slots[slot].key;
-    evq_push(q, slot, when, key);
-    return key;
+    return evq_at(q, when, func, data, destroy);
 }
 
 /**
@@ -711,7 +758,8 @@ sim_evq_after(SimEvq *q, SimTime delay, SimEventFunc func, gpointer data,
     if (G_UNLIKELY(delay > SIM_TIME_NEVER - q->now))
         g_error("evq: delay %" G_GUINT64_FORMAT " ns overflows the clock",
                 delay);
-    return sim_evq_at(q, q->now + delay, func, data, destroy);
+    g_return_val_if_fail(func != NULL, 0);
+    return evq_at(q, q->now + delay, func, data, destroy);
 }
 
 /**
@@ -771,8 +819,8 @@ sim_evq_lane_at(SimEvq *q, SimEvqLane lane_id, SimTime when,
     EvqLane *lane = g_ptr_array_index(q->lanes, lane_id - 1);
     if (G_UNLIKELY(when < lane->last))
         return sim_evq_at(q, when, func, data, destroy);
-    guint32 slot = evq_record(q, when, func, data, destroy, lane);
-    guint64 key = q->slots[slot].key;
+    guint64 key = evq_record(q, when, func, data, destroy, lane);
+    guint32 slot = key & EVQ_SLOT_MASK;
     if (G_UNLIKELY(lane->len == lane->cap))
         evq_lane_grow(lane);
     lane->ring[(lane->head + lane->len) & (lane->cap - 1)] =
@@ -804,7 +852,7 @@ sim_evq_cancel(SimEvq *q, SimEventId id)
     if (id == 0 || slot >= q->nslots)
         return FALSE;
     EvqSlot *s = &q->slots[slot];
-    if (s->key != id || !s->func)
+    if (EVQ_KEY(q->ent[slot]) != id || !s->func)
         return FALSE;
     GDestroyNotify destroy = s->destroy;
     gpointer data = s->data;
