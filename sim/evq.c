@@ -390,49 +390,30 @@ evq_spawn_rung(SimEvq *q, EvqRung *r, guint bi, EvqList l)
     evq_list_to_rung(q, l, c);
 }
 
-/* Moves the entries of lists @l1 and @l2 (of consecutive buckets, @l2
- * possibly empty) to bottom (empty, with room for both), sorted, dropping
- * cancelled ones; returns how many are there.  The two lists are walked
- * in step, so that their pointer chases overlap. */
-static guint
-evq_lists_to_bottom(SimEvq *q, EvqList l1, EvqList l2)
+/* Moves list @l's records to bottom (empty, with room for them) and
+ * sorts them, dropping cancelled ones. */
+static void
+evq_list_to_bottom(SimEvq *q, EvqList l)
 {
     const guint32 *link = q->link;
     const EvqEntry *ent = q->ent;
     EvqEntry *bot = q->bot;
-    guint k1 = 0, k2 = l1.n;
-    guint32 s1 = l1.head, s2 = l2.head;
-    guint n = MAX(l1.n, l2.n);
-    for (guint i = 0; i < n; i++) {
-        if (i < l1.n) {
-            guint32 v = link[s1];
-            if (G_UNLIKELY(v & EVQ_DROP)) {
-                evq_drop(q, s1);
-            } else {
-                bot[k1++] = ent[s1];
-                /* Its record is read when it fires, soon. */
-                __builtin_prefetch(&q->slots[s1]);
-            }
-            s1 = v & EVQ_LINK_MASK;
+    guint k = 0;
+    guint32 s = l.head;
+    for (guint i = 0; i < l.n; i++) {
+        guint32 v = link[s];
+        if (G_UNLIKELY(v & EVQ_DROP)) {
+            evq_drop(q, s);
+        } else {
+            bot[k++] = ent[s];
+            /* Its record is read when it fires, soon. */
+            __builtin_prefetch(&q->slots[s]);
         }
-        if (i < l2.n) {
-            guint32 v = link[s2];
-            if (G_UNLIKELY(v & EVQ_DROP)) {
-                evq_drop(q, s2);
-            } else {
-                bot[k2++] = ent[s2];
-                __builtin_prefetch(&q->slots[s2]);
-            }
-            s2 = v & EVQ_LINK_MASK;
-        }
+        s = v & EVQ_LINK_MASK;
     }
-    /* Each list is sorted alone: every entry of @l1 is before every
-     * entry of @l2. */
-    evq_sort(bot, k1);
-    evq_sort(bot + l1.n, k2 - l1.n);
-    if (k1 < l1.n)
-        memmove(bot + k1, bot + l1.n, (gsize)(k2 - l1.n) * sizeof(EvqEntry));
-    return k1 + (k2 - l1.n);
+    q->bh = 0;
+    q->bn = k;
+    evq_sort(bot, k);
 }
 
 /* With bottom empty, fills it from the ladder; FALSE if the ladder is
@@ -463,18 +444,9 @@ evq_refill(SimEvq *q)
             evq_spawn_rung(q, r, bi, l);
             continue;
         }
-        /* The next bucket too, if it is not to be split (and the rung
-         * has one): walking two lists at once is faster. */
-        EvqList l2 = { 0, 0 };
-        if (r->n && r->cur < r->nb && r->b[r->cur].n <= EVQ_THRES) {
-            l2 = r->b[r->cur];
-            r->b[r->cur++].n = 0;
-            r->n -= l2.n;
-        }
-        if (G_UNLIKELY(l.n + l2.n > q->bcap))
-            evq_bottom_reserve(q, l.n + l2.n);
-        q->bh = 0;
-        q->bn = evq_lists_to_bottom(q, l, l2);
+        if (G_UNLIKELY(l.n > q->bcap))
+            evq_bottom_reserve(q, l.n);
+        evq_list_to_bottom(q, l);
         if (q->bn)
             return TRUE;
     }
