@@ -30,15 +30,15 @@
  * removal are O(1) amortised whatever the distribution of times; the lists
  * are linked through a dense array of 32-bit links indexed by slot, beside
  * a dense array of the slots' entries, so that moving a list reads 20
- * bytes per event and never the 40-byte record (a pointer chase through
- * the records missed the cache once per event beyond about 1e4 pending
- * events).  The records of a bucket moved to bottom are prefetched, since
- * they fire next.
+ * bytes per event and never the 32-byte record (a pointer chase through
+ * 64-byte records missed the cache once per event beyond about 1e4
+ * pending events).  The records of a bucket moved to bottom are
+ * prefetched, since they fire next.
  *
- * Cancel is O(1) and lazy: the record loses its handler (and its link gets
- * a drop mark) and stays, linked,
- * until its entry is reached (bucket to bottom, top to rung, or the
- * front), where it is dropped unsorted; records are compacted out when
+ * Cancel is O(1) and lazy: the record loses its handler, its link gets a
+ * drop mark, and it stays, linked, until its entry is reached (bucket to
+ * bottom, top to rung, a crowded bottom made a rung, or the front), where
+ * it is dropped unsorted; records are compacted out when
  * cancelled ones outnumber half of the entries (most protocol timers are
  * cancelled before their bucket comes, so they are never sorted).
  *
