@@ -593,6 +593,12 @@ typedef struct {
     guint live;
     guint fired;
     guint mismatches;
+    /* Hold model: each event fired schedules one (and one more per
+     * pending event it cancels), so the population stays constant and the
+     * ladder reaches its steady state: crowded buckets of near events,
+     * split buckets, rung 0 remade from top again and again. */
+    gboolean hold;
+    guint hold_q;
 } RefRun;
 
 static gboolean
@@ -647,6 +653,20 @@ static void refrun_fire(SimEvq *q, gpointer data);
 static SimTime
 refrun_delay(RefRun *r)
 {
+    if (r->hold) {
+        switch (sim_rng_below(&r->rng, 40)) {
+        case 0:
+            return 0;
+        case 1:
+        case 2:
+            /* Whole microseconds: many ties in one bucket. */
+            return SIM_US(sim_rng_below(&r->rng, 2000));
+        case 3:
+            return SIM_S(1) * (1 + sim_rng_below(&r->rng, 30));
+        default:
+            return (SimTime)sim_rng_exp(&r->rng, 1e6);
+        }
+    }
     switch (sim_rng_below(&r->rng, 8)) {
     case 0:
         return 0;
@@ -708,6 +728,30 @@ refrun_fire(SimEvq *q, gpointer data)
         r->mismatches++;
     if (!r->budget)
         return;
+    if (r->hold) {
+        guint n = 1;
+        /* Cancel one event in eight, pending or not; now and then a
+         * burst of near events, which the next events replace. */
+        if (sim_rng_below(&r->rng, 8) == 0) {
+            guint victim = sim_rng_below(&r->rng, r->ids->len);
+            gboolean pending = !g_array_index(r->gone, gboolean, victim);
+            if (sim_evq_cancel(q, g_array_index(r->ids, SimEventId,
+                                                victim)) != pending)
+                r->mismatches++;
+            if (pending) {
+                g_array_index(r->gone, gboolean, victim) = TRUE;
+                r->live--;
+                n++;
+            }
+        }
+        if (sim_rng_below(&r->rng, 20000) == 0)
+            n += 500;
+        else if (r->live > r->hold_q && n > 0)
+            n--;
+        for (guint i = 0; i < n && r->budget; i++, r->budget--)
+            refrun_add(r, sim_evq_now(q) + refrun_delay(r));
+        return;
+    }
     guint n = sim_rng_below(&r->rng, 4);
     if (sim_rng_below(&r->rng, 500) == 0)
         n = 300 + sim_rng_below(&r->rng, 700); /* a burst */
@@ -740,13 +784,16 @@ refrun_fire(SimEvq *q, gpointer data)
  * thousand steps (events are then in every part of the queue, so the
  * compaction that follows sees them all). */
 static void
-refrun(guint64 seed, guint initial, guint budget, gboolean purge)
+refrun_mode(guint64 seed, guint initial, guint budget, gboolean purge,
+            gboolean hold)
 {
     RefRun r = { .q = sim_evq_new(),
                  .heap = g_array_new(FALSE, FALSE, sizeof(HeapRef)),
                  .ids = g_array_new(FALSE, FALSE, sizeof(SimEventId)),
                  .gone = g_array_new(FALSE, FALSE, sizeof(gboolean)),
-                 .budget = budget };
+                 .budget = budget,
+                 .hold = hold,
+                 .hold_q = initial };
     sim_rng_init(&r.rng, seed, 11);
     refrun_current = &r;
     for (guint i = 0; i < 4; i++)
@@ -780,6 +827,23 @@ refrun(guint64 seed, guint initial, guint budget, gboolean purge)
     g_array_free(r.heap, TRUE);
     g_array_free(r.ids, TRUE);
     g_array_free(r.gone, TRUE);
+}
+
+static void
+refrun(guint64 seed, guint initial, guint budget, gboolean purge)
+{
+    refrun_mode(seed, initial, budget, purge, FALSE);
+}
+
+/* The hold model of the benchmark, with ties, cancels, lanes, far timers
+ * and bursts, at sizes where rung 0 holds several events per bucket and
+ * crowded buckets are split. */
+static void
+test_hold_against_heap(void)
+{
+    refrun_mode(5, 3000, 300000, FALSE, TRUE);
+    refrun_mode(6, 30000, 300000, FALSE, TRUE);
+    refrun_mode(7, 30000, 60000, TRUE, TRUE);
 }
 
 static void
@@ -835,6 +899,7 @@ main(int argc, char **argv)
     g_test_add_func("/evq/cancel/compaction", test_cancel_compaction);
     g_test_add_func("/evq/order/far-events", test_far_events);
     g_test_add_func("/evq/order/against-heap", test_against_heap);
+    g_test_add_func("/evq/order/hold-against-heap", test_hold_against_heap);
     g_test_add_func("/evq/order/ties-unsplittable", test_ties_unsplittable);
     g_test_add_func("/evq/destroy/far-free-midway", test_far_free_midway);
     g_test_add_func("/evq/destroy/at-free", test_destroy_at_free);
