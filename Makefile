@@ -175,7 +175,8 @@ valgrind: $(CLI) $(TESTS)
 	  $(TESTS)
 
 bench: $(CLI) $(BENCHES)
-	@for b in $(BENCHES); do $$b || exit 1; done
+	@for b in $(BENCHES); do \
+	  SIPREUSE_TMPDIR=$(abspath $(BUILD))/tmp $$b || exit 1; done
 	@SIPREUSE_BIN=$(abspath $(CLI)) SIPREUSE_CACHE=$(abspath $(BUILD))/tmp/cache \
 	  SIPREUSE_TMPDIR=$(abspath $(BUILD))/tmp sh bench/sweep_mpi.sh
 

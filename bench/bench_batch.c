@@ -9,10 +9,22 @@
  * The PKI cache is $SIPREUSE_CACHE or ./cache; the first run of a fresh
  * cache generates keys, so one untimed run warms it first.
  * `bench_batch [RUNS [THREADS]]` changes the counts.
+ *
+ * The temporary folder is made in $SIPREUSE_TMPDIR (`make bench` gives
+ * the build folder's tmp/, as for the tests) or else the system's
+ * temporary folder.  Every run creates eight files and folders, and on
+ * some file systems creating one costs more the more files were deleted
+ * near it in the last minutes (ext4 without a journal skips the inodes
+ * freed in the last 1 to 6 minutes, one by one, on every creation: 10 to
+ * 50 us a file when quiet, over 1 ms after a few thousand deletions), so
+ * the machine-wide /tmp, where every compiler and test suite deletes
+ * files, makes the figure depend on what else ran there; this bench's own
+ * clean-up does the same to a run of it that follows within minutes.
  */
 #include "models/strategy/strategy.h"
 #include "run/batch.h"
 
+#include <errno.h>
 #include <glib/gstdio.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -75,10 +87,14 @@ main(int argc, char **argv)
         fprintf(stderr, "bench batch: %s\n", error->message);
         return 1;
     }
-    g_autofree char *root = g_dir_make_tmp("sipreuse-bench-batch-XXXXXX",
-                                           &error);
-    if (!root) {
-        fprintf(stderr, "bench batch: %s\n", error->message);
+    const char *scratch = g_getenv("SIPREUSE_TMPDIR");
+    if (!scratch || !*scratch)
+        scratch = g_get_tmp_dir();
+    g_autofree char *root =
+        g_build_filename(scratch, "sipreuse-bench-batch-XXXXXX", NULL);
+    if (g_mkdir_with_parents(scratch, 0755) != 0 || !g_mkdtemp(root)) {
+        fprintf(stderr, "bench batch: cannot create a folder in %s: %s\n",
+                scratch, g_strerror(errno));
         return 1;
     }
     g_autofree char *warm = g_build_filename(root, "warm", NULL);

@@ -15,6 +15,8 @@
 
 #include "models/pki.h"
 
+#include "models/digest.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <glib/gstdio.h>
@@ -66,9 +68,10 @@ struct _SimPki {
     gint64 verify_time;
     /* (nullable): cache folder of this CA's material. */
     char *cache_dir;
-    /* Verification results by chain digest (hex): SimPeerId references. */
-    GHashTable *verified;
-    /* Guards verified and rogue: runs may share one PKI across threads. */
+    /* "<SHA-256 of ca.cert's DER>\n<verify_time>\n": the prefix of this
+     * PKI's keys in pki_verified. */
+    char *verify_key;
+    /* Guards rogue: runs may share one PKI across threads. */
     GMutex lock;
 };
 
@@ -97,6 +100,22 @@ static const char *const key_type_names[SIM_KEY_N_TYPES] = {
 };
 
 G_DEFINE_QUARK(sim-pki-error-quark, sim_pki_error)
+
+/* 64 hex digits of the SHA-256 of @x's DER (what X509_digest hashes);
+ * FALSE if it cannot be encoded. */
+static gboolean
+pki_cert_hex(X509 *x, char hex[65])
+{
+    guchar *der = NULL;
+    int n = i2d_X509(x, &der);
+    if (n <= 0) {
+        ERR_clear_error();
+        return FALSE;
+    }
+    sim_sha256_hex(der, (gsize)n, hex);
+    OPENSSL_free(der);
+    return TRUE;
+}
 
 /* Moves OpenSSL's error queue into a GError. */
 static void
@@ -375,16 +394,21 @@ pki_cache_read(const char *path, PkiPair *out)
 static GMutex pki_disk_lock;
 static GHashTable *pki_disk;
 
+/* Verification results shared by every PKI of the process (every run of a
+ * batch validates a chain once): "<CA digest>\n<verify time>\n<chain
+ * digest>" (see SimPki.verify_key) -> SimPeerId reference.  A verdict and
+ * the identities depend only on the chain, the trusted CA and the instant,
+ * all in the key; entries are never modified. */
+static GMutex pki_verified_lock;
+static GHashTable *pki_verified;
+
 static char *
 pki_disk_key(const char *path, const PkiPair *issuer)
 {
     if (!issuer)
         return g_strconcat(path, "\nself", NULL);
-    guint8 md[EVP_MAX_MD_SIZE];
-    unsigned int n = sizeof md;
-    X509_digest(issuer->cert, EVP_sha256(), md, &n);
-    g_autofree char *hex =
-        g_compute_checksum_for_data(G_CHECKSUM_SHA256, md, n);
+    char hex[65] = "";
+    pki_cert_hex(issuer->cert, hex);
     return g_strconcat(path, "\n", hex, NULL);
 }
 
@@ -593,8 +617,6 @@ sim_pki_new(const SimPkiParams *params, GError **error)
     pki->verify_time = params->verify_time_set ? params->verify_time
                                                : SIM_PKI_REFERENCE_TIME;
     pki->ca_name = g_strdup(params->ca_name ? params->ca_name : "sipreuse CA");
-    pki->verified = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-                                          (GDestroyNotify)sim_peer_id_unref);
     if (params->ca_file && !pki_load_ca_files(pki, params, error))
         return NULL;
     if (params->cache_dir && !pki_init_cache(pki, params, error))
@@ -606,6 +628,11 @@ sim_pki_new(const SimPkiParams *params, GError **error)
     }
     pki->store = X509_STORE_new();
     X509_STORE_add_cert(pki->store, pki->ca.cert);
+    char hex[65];
+    /* Without a digest, results are not cached (verify_key NULL). */
+    if (pki_cert_hex(pki->ca.cert, hex))
+        pki->verify_key = g_strdup_printf("%s\n%" G_GINT64_FORMAT "\n", hex,
+                                          pki->verify_time);
     return g_steal_pointer(&pki);
 }
 
@@ -623,7 +650,7 @@ sim_pki_free(SimPki *pki)
     pki_pair_clear(&pki->ca);
     pki_pair_clear(&pki->rogue);
     g_clear_pointer(&pki->store, X509_STORE_free);
-    g_clear_pointer(&pki->verified, g_hash_table_unref);
+    g_free(pki->verify_key);
     g_mutex_clear(&pki->lock);
     g_free(pki->cache_dir);
     g_free(pki->ca_name);
@@ -636,7 +663,7 @@ static SimPkiCreds *
 pki_creds_new(PkiPair *pair, STACK_OF(X509) *chain, SimKeyType key_type)
 {
     SimPkiCreds *c = g_new0(SimPkiCreds, 1);
-    g_autoptr(GChecksum) ck = g_checksum_new(G_CHECKSUM_SHA256);
+    g_autoptr(GByteArray) ders = g_byte_array_sized_new(2048);
     c->pair = *pair;
     *pair = (PkiPair){ 0 };
     c->chain = chain;
@@ -650,10 +677,10 @@ pki_creds_new(PkiPair *pair, STACK_OF(X509) *chain, SimKeyType key_type)
         c->chain_len += (guint)n;
         if (i == 0)
             c->leaf_len = (guint)n;
-        g_checksum_update(ck, der, n);
+        g_byte_array_append(ders, der, (guint)n);
         OPENSSL_free(der);
     }
-    g_strlcpy(c->digest, g_checksum_get_string(ck), sizeof c->digest);
+    sim_sha256_hex(ders->data, ders->len, c->digest);
     return c;
 }
 
@@ -1295,14 +1322,29 @@ sim_pki_verify_time(const SimPki *pki)
     return pki->verify_time;
 }
 
+/* Validates @peer against @pki and extracts what it proves. */
+static SimPeerId *
+pki_peer_id_checked(SimPki *pki, const SimPkiCreds *peer)
+{
+    SimPeerId *id = pki_peer_id_new(pki_validate(pki, peer));
+    if (id->verdict == SIM_PKI_OK) {
+        pki_extract_identities(peer->pair.cert, id);
+    } else {
+        id->identities = g_new0(char *, 1);
+        id->dns_names = g_new0(char *, 1);
+    }
+    return id;
+}
+
 /**
  * sim_pki_verify:
  * @pki: the run's PKI (trust store)
  * @peer: (nullable): the chain the peer presented; %NULL if none
  *
  * Validates the chain with OpenSSL at the PKI's verify time and extracts the
- * RFC 5922 identities.  Results are cached per chain, so repeated
- * handshakes with one peer cost one real validation.
+ * RFC 5922 identities.  Results are cached per chain, trusted CA and
+ * verify time for the whole process, so repeated handshakes with one peer,
+ * in this run or any other run of a batch, cost one real validation.
  *
  * Returns: (transfer full): what the chain proves; identities are empty
  *   unless the verdict is %SIM_PKI_OK.
@@ -1313,18 +1355,19 @@ sim_pki_verify(SimPki *pki, const SimPkiCreds *peer)
     g_return_val_if_fail(pki, NULL);
     if (!peer)
         return pki_peer_id_new(SIM_PKI_NO_CERT);
-    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&pki->lock);
-    SimPeerId *id = g_hash_table_lookup(pki->verified, peer->digest);
+    if (!pki->verify_key)
+        return pki_peer_id_checked(pki, peer);
+    g_autofree char *key = g_strconcat(pki->verify_key, peer->digest, NULL);
+    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&pki_verified_lock);
+    if (!pki_verified)
+        pki_verified = g_hash_table_new_full(
+            g_str_hash, g_str_equal, g_free,
+            (GDestroyNotify)sim_peer_id_unref);
+    SimPeerId *id = g_hash_table_lookup(pki_verified, key);
     if (id)
         return sim_peer_id_ref(id);
-    id = pki_peer_id_new(pki_validate(pki, peer));
-    if (id->verdict == SIM_PKI_OK) {
-        pki_extract_identities(peer->pair.cert, id);
-    } else {
-        id->identities = g_new0(char *, 1);
-        id->dns_names = g_new0(char *, 1);
-    }
-    g_hash_table_insert(pki->verified, g_strdup(peer->digest),
+    id = pki_peer_id_checked(pki, peer);
+    g_hash_table_insert(pki_verified, g_steal_pointer(&key),
                         sim_peer_id_ref(id));
     return id;
 }

@@ -6,9 +6,8 @@
  * per-node, time-series and latency-histogram tables, and the aggregate of
  * many runs with Student-t 95% confidence intervals.  Doubles are printed
  * with g_ascii_formatd("%.6f"), which ignores the locale, so a run's bytes
- * depend only on its values.  Files are replaced by rename(2) of a complete
- * temporary file (g_file_set_contents_full, CONSISTENT mode); the
- * completion marker of a run folder is written last.
+ * depend only on its values.  Run folders (atomic files, the completion
+ * marker written last, and their check) are run/out_folder.c's.
  */
 #define G_LOG_DOMAIN "sim-out"
 
@@ -18,7 +17,6 @@
 #include "run/input.h"
 #include "run/status.h"
 
-#include <errno.h>
 #include <glib/gstdio.h>
 #include <math.h>
 #include <stddef.h>
@@ -244,18 +242,38 @@ put_double(GString *s, double v, gboolean json)
     g_string_append(s, g_ascii_formatd(buf, sizeof buf, "%.6f", v));
 }
 
+/* @v in decimal (what "%" G_GUINT64_FORMAT prints). */
+static void
+put_u64(GString *s, guint64 v)
+{
+    char buf[24];
+    char *p = buf + sizeof buf;
+    do {
+        *--p = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    g_string_append_len(s, p, buf + sizeof buf - p);
+}
+
 static void
 put_json_string(GString *s, const char *str)
 {
     g_string_append_c(s, '"');
-    for (const char *p = str ? str : ""; *p; p++) {
-        unsigned char c = (unsigned char)*p;
+    const char *p = str ? str : "";
+    for (;;) {
+        /* The longest run of characters that need no escape, at once. */
+        const char *q = p;
+        while ((unsigned char)*q >= 0x20 && *q != '"' && *q != '\\')
+            q++;
+        g_string_append_len(s, p, q - p);
+        unsigned char c = (unsigned char)*q;
+        if (!c)
+            break;
         if (c == '"' || c == '\\')
             g_string_append_printf(s, "\\%c", c);
-        else if (c < 0x20)
-            g_string_append_printf(s, "\\u%04x", c);
         else
-            g_string_append_c(s, (char)c);
+            g_string_append_printf(s, "\\u%04x", c);
+        p = q + 1;
     }
     g_string_append_c(s, '"');
 }
@@ -283,8 +301,7 @@ put_column(GString *s, const SimRunResult *r, const OutColumn *c,
         break;
     }
     case OUT_U64:
-        g_string_append_printf(s, "%" G_GUINT64_FORMAT,
-                               *(const guint64 *)(base + c->offset));
+        put_u64(s, *(const guint64 *)(base + c->offset));
         break;
     case OUT_F64: {
         double v = *(const double *)(base + c->offset);
@@ -304,11 +321,20 @@ put_column(GString *s, const SimRunResult *r, const OutColumn *c,
 char *
 sim_out_runs_header(void)
 {
-    GString *s = g_string_new(NULL);
-    for (guint i = 0; i < N_COLUMNS; i++)
-        g_string_append_printf(s, "%s%s", i ? "\t" : "", out_columns[i].key);
-    g_string_append_c(s, '\n');
-    return g_string_free(s, FALSE);
+    static gsize once = 0;
+    static char *header = NULL;
+    if (g_once_init_enter(&once)) {
+        GString *s = g_string_new(NULL);
+        for (guint i = 0; i < N_COLUMNS; i++) {
+            if (i)
+                g_string_append_c(s, '\t');
+            g_string_append(s, out_columns[i].key);
+        }
+        g_string_append_c(s, '\n');
+        header = g_string_free(s, FALSE);
+        g_once_init_leave(&once, 1);
+    }
+    return g_strdup(header);
 }
 
 /**
@@ -336,7 +362,8 @@ sim_out_runs_row(const SimRunResult *r, const SimOutOptions *opt)
 static void
 json_key(GString *s, const char *indent, const char *key)
 {
-    g_string_append_printf(s, ",\n%s", indent);
+    g_string_append(s, ",\n");
+    g_string_append(s, indent);
     put_json_string(s, key);
     g_string_append(s, ": ");
 }
@@ -361,7 +388,7 @@ json_meta(GString *s, const SimRunResult *r, const SimOutOptions *opt)
     json_key(s, "    ", "strategy");
     put_json_string(s, r->strategy);
     json_key(s, "    ", "seed");
-    g_string_append_printf(s, "%" G_GUINT64_FORMAT, r->seed);
+    put_u64(s, r->seed);
     json_key(s, "    ", "protocol");
     put_json_string(s, r->protocol);
     json_key(s, "    ", "overrides");
@@ -418,7 +445,7 @@ sim_out_summary_json(const SimRunResult *r, const SimOutOptions *opt)
         json_key(s, "  ", g_array_index(r->extra_names, char *, i));
         if (g_array_index(r->extra_counts, gboolean, i) && isfinite(v) &&
             v >= 0)
-            g_string_append_printf(s, "%" G_GUINT64_FORMAT, (guint64)v);
+            put_u64(s, (guint64)v);
         else
             put_double(s, v, TRUE);
     }
@@ -490,16 +517,18 @@ sim_out_nodes_tsv(const SimRunResult *r)
     for (guint i = 0; i < r->n_nodes; i++) {
         const SimNodeResult *n = &r->nodes[i];
         put_tsv_string(s, n->node);
-        g_string_append_printf(s,
-                               "\t%" G_GUINT64_FORMAT "\t%" G_GUINT64_FORMAT
-                               "\t%" G_GUINT64_FORMAT "\t%" G_GUINT64_FORMAT
-                               "\t%" G_GUINT64_FORMAT "\t",
-                               n->calls_originated, n->calls_received,
-                               n->requests_received, n->connections_peak,
-                               n->handshakes);
+        const guint64 counts[] = { n->calls_originated, n->calls_received,
+                                   n->requests_received, n->connections_peak,
+                                   n->handshakes };
+        for (guint k = 0; k < G_N_ELEMENTS(counts); k++) {
+            g_string_append_c(s, '\t');
+            put_u64(s, counts[k]);
+        }
+        g_string_append_c(s, '\t');
         put_double(s, n->cpu_util, FALSE);
-        g_string_append_printf(s, "\t%" G_GUINT64_FORMAT "\t",
-                               n->memory_conn_bytes_peak);
+        g_string_append_c(s, '\t');
+        put_u64(s, n->memory_conn_bytes_peak);
+        g_string_append_c(s, '\t');
         put_tsv_string(s, n->srv_domain ? n->srv_domain : "-");
         g_string_append_c(s, '\t');
         put_double(s, n->srv_domain ? n->srv_share : NAN, FALSE);
@@ -511,8 +540,10 @@ sim_out_nodes_tsv(const SimRunResult *r)
                                  n->responses_received,
                                  n->calls_rejected,
                                  n->memory_node_bytes_peak };
-        for (guint k = 0; k < G_N_ELEMENTS(laws); k++)
-            g_string_append_printf(s, "\t%" G_GUINT64_FORMAT, laws[k]);
+        for (guint k = 0; k < G_N_ELEMENTS(laws); k++) {
+            g_string_append_c(s, '\t');
+            put_u64(s, laws[k]);
+        }
         g_string_append_c(s, '\n');
     }
     return g_string_free(s, FALSE);
@@ -538,10 +569,11 @@ sim_out_pairs_tsv(const SimRunResult *r)
         put_tsv_string(s, p->peer);
         g_string_append_c(s, '\t');
         put_tsv_string(s, p->peer_ip);
-        g_string_append_printf(s, "\t%" G_GUINT64_FORMAT
-                                  "\t%" G_GUINT64_FORMAT "\n",
-                               p->connections_opened,
-                               p->connections_opened_run);
+        g_string_append_c(s, '\t');
+        put_u64(s, p->connections_opened);
+        g_string_append_c(s, '\t');
+        put_u64(s, p->connections_opened_run);
+        g_string_append_c(s, '\n');
     }
     return g_string_free(s, FALSE);
 }
@@ -561,12 +593,15 @@ sim_out_timeseries_tsv(const SimRunResult *r)
     for (guint i = 0; i < r->n_samples; i++) {
         const SimSample *x = &r->samples[i];
         put_double(s, (double)x->t / 1e9, FALSE);
-        g_string_append_printf(s, "\t%" G_GUINT64_FORMAT "\t",
-                               x->open_connections);
+        g_string_append_c(s, '\t');
+        put_u64(s, x->open_connections);
+        g_string_append_c(s, '\t');
         put_double(s, x->cpu_util, FALSE);
-        g_string_append_printf(s, "\t%" G_GUINT64_FORMAT "\t%" G_GUINT64_FORMAT
-                               "\t", x->calls_in_progress,
-                               x->open_connections_max);
+        g_string_append_c(s, '\t');
+        put_u64(s, x->calls_in_progress);
+        g_string_append_c(s, '\t');
+        put_u64(s, x->open_connections_max);
+        g_string_append_c(s, '\t');
         put_double(s, x->open_connections_mean, FALSE);
         g_string_append_c(s, '\n');
     }
@@ -593,7 +628,9 @@ sim_out_latency_tsv(const SimRunResult *r)
         put_double(s, (double)b->lo / 1e6, FALSE);
         g_string_append_c(s, '\t');
         put_double(s, (double)b->hi / 1e6, FALSE);
-        g_string_append_printf(s, "\t%" G_GUINT64_FORMAT "\t", b->count);
+        g_string_append_c(s, '\t');
+        put_u64(s, b->count);
+        g_string_append_c(s, '\t');
         put_double(s, (double)cum / (double)total, FALSE);
         g_string_append_c(s, '\t');
         cum += b->count;
@@ -601,185 +638,6 @@ sim_out_latency_tsv(const SimRunResult *r)
         g_string_append_c(s, '\n');
     }
     return g_string_free(s, FALSE);
-}
-
-/* Files. */
-
-/**
- * sim_out_write_file:
- * @path: file to replace
- * @contents: its new contents (a C string)
- * @error: return location for a GError
- *
- * Writes @contents to a temporary file beside @path and renames it over
- * @path: readers see the old file or the new one, never a mix, and a
- * failure leaves no temporary file behind.
- *
- * Returns: TRUE on success.
- */
-gboolean
-sim_out_write_file(const char *path, const char *contents, GError **error)
-{
-    return g_file_set_contents_full(path, contents, -1,
-                                    G_FILE_SET_CONTENTS_CONSISTENT |
-                                        G_FILE_SET_CONTENTS_ONLY_EXISTING,
-                                    0644, error);
-}
-
-/* The files of a run folder, in the order they are written; the
- * completion marker, written last, lists each with its SHA-256. */
-static const char *const out_run_files[] = {
-    "summary.json", "runs.tsv", "nodes.tsv", "pairs.tsv", "timeseries.tsv",
-    "latency.tsv", NULL,
-};
-
-static char *
-sha256_hex(const char *data, gsize len)
-{
-    return g_compute_checksum_for_data(G_CHECKSUM_SHA256,
-                                       (const guchar *)data, len);
-}
-
-/* Writes @contents (owned) to @dir/@name and appends "file NAME sha256:HEX"
- * to @marker. */
-static gboolean
-write_owned(const char *dir, const char *name, char *contents,
-            GString *marker, GError **error)
-{
-    g_autofree char *path = g_build_filename(dir, name, NULL);
-    g_autofree char *owned = contents;
-    g_autofree char *hex = sha256_hex(owned, strlen(owned));
-    g_string_append_printf(marker, "file %s sha256:%s\n", name, hex);
-    return sim_out_write_file(path, owned, error);
-}
-
-/**
- * sim_out_begin_run_dir:
- * @dir: a run folder
- * @error: return location for a #G_FILE_ERROR
- *
- * Makes @dir ready for a run's files: creates it, removes its completion
- * marker (the run is not complete while it is rewritten) and the
- * leftovers of interrupted writes.
- *
- * Returns: TRUE on success.
- */
-gboolean
-sim_out_begin_run_dir(const char *dir, GError **error)
-{
-    g_autofree char *marker = g_build_filename(dir, SIM_OUT_COMPLETE, NULL);
-    if (g_mkdir_with_parents(dir, 0755) != 0) {
-        int e = errno;
-        g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(e),
-                    "cannot create %s: %s", dir, g_strerror(e));
-        return FALSE;
-    }
-    if (g_unlink(marker) != 0 && errno != ENOENT) {
-        int e = errno;
-        g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(e),
-                    "cannot remove %s: %s", marker, g_strerror(e));
-        return FALSE;
-    }
-    sim_out_clean_temps(dir);
-    return TRUE;
-}
-
-/**
- * sim_out_write_run:
- * @r: a run's result
- * @dir: the run's folder (created with its parents)
- * @opt: (nullable): options
- * @error: return location for a GError
- *
- * Writes summary.json, runs.tsv (header and one row), nodes.tsv,
- * pairs.tsv, timeseries.tsv and latency.tsv, then the completion marker, each
- * atomically.  An older marker is removed first, so a folder is marked
- * complete only when all its files belong to one run; leftovers of an
- * interrupted write (NAME.XXXXXX) are removed.  The marker records the
- * fingerprint, the program revision (sim_out_revision()) and the SHA-256
- * of every file, so that a later check (sim_out_run_check()) can tell a
- * complete folder from one whose files were lost or altered.
- *
- * Returns: TRUE on success.
- */
-gboolean
-sim_out_write_run(const SimRunResult *r, const char *dir,
-                  const SimOutOptions *opt, GError **error)
-{
-    g_autofree char *marker = g_build_filename(dir, SIM_OUT_COMPLETE, NULL);
-    if (!sim_out_begin_run_dir(dir, error))
-        return FALSE;
-    g_autofree char *header = sim_out_runs_header();
-    g_autofree char *row = sim_out_runs_row(r, opt);
-    g_autoptr(GString) done = g_string_new("complete\n");
-    if (opt && opt->fingerprint)
-        g_string_append_printf(done, "fingerprint %s\n", opt->fingerprint);
-    g_string_append_printf(done, "revision %s\n", sim_out_revision());
-    if (!write_owned(dir, "summary.json", sim_out_summary_json(r, opt), done,
-                     error) ||
-        !write_owned(dir, "runs.tsv", g_strconcat(header, row, NULL), done,
-                     error) ||
-        !write_owned(dir, "nodes.tsv", sim_out_nodes_tsv(r), done, error) ||
-        !write_owned(dir, "pairs.tsv", sim_out_pairs_tsv(r), done, error) ||
-        !write_owned(dir, "timeseries.tsv", sim_out_timeseries_tsv(r), done,
-                     error) ||
-        !write_owned(dir, "latency.tsv", sim_out_latency_tsv(r), done,
-                     error))
-        return FALSE;
-    return sim_out_write_file(marker, done->str, error);
-}
-
-/* ---- stale temporary files ---------------------------------------------- */
-
-/* TRUE for NAME.XXXXXX, the temporary name g_file_set_contents_full gives a
- * file being written (six letters or digits), where NAME is a file the
- * writers of this program make. */
-static gboolean
-out_is_temp_name(const char *name)
-{
-    static const char *const exts[] = { ".tsv", ".json", ".exp", ".topo",
-                                        ".dat", ".sqlite", NULL };
-    gsize len = strlen(name);
-    if (len < 8 || name[len - 7] != '.')
-        return FALSE;
-    for (gsize i = len - 6; i < len; i++)
-        if (!g_ascii_isalnum(name[i]))
-            return FALSE;
-    g_autofree char *base = g_strndup(name, len - 7);
-    if (g_str_equal(base, SIM_OUT_COMPLETE))
-        return TRUE;
-    for (guint i = 0; exts[i]; i++)
-        if (g_str_has_suffix(base, exts[i]) && strlen(base) > strlen(exts[i]))
-            return TRUE;
-    return FALSE;
-}
-
-/**
- * sim_out_clean_temps:
- * @dir: a folder this program writes results into
- *
- * Removes the leftovers of interrupted atomic writes in @dir (not in its
- * subfolders): regular files named like "summary.json.XXXXXX".  Call it
- * only while holding the folder (the results-folder lock), when no write
- * can be under way.
- *
- * Returns: how many files were removed.
- */
-guint
-sim_out_clean_temps(const char *dir)
-{
-    g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
-    const char *name;
-    guint n = 0;
-    while (d && (name = g_dir_read_name(d))) {
-        if (!out_is_temp_name(name))
-            continue;
-        g_autofree char *path = g_build_filename(dir, name, NULL);
-        if (g_file_test(path, G_FILE_TEST_IS_REGULAR) &&
-            !g_file_test(path, G_FILE_TEST_IS_SYMLINK) && g_unlink(path) == 0)
-            n++;
-    }
-    return n;
 }
 
 /* ---- fingerprints -------------------------------------------------------- */
@@ -930,58 +788,6 @@ sim_out_fingerprint(const SimOutFingerprint *in)
     return g_strconcat("sha256:", g_checksum_get_string(ck), NULL);
 }
 
-/* The value of the first marker line "KEY VALUE", or NULL. */
-static char *
-marker_value(char **lines, const char *key)
-{
-    gsize k = strlen(key);
-    for (guint i = 0; lines[i]; i++)
-        if (g_str_has_prefix(lines[i], key) && lines[i][k] == ' ')
-            return g_strstrip(g_strdup(lines[i] + k + 1));
-    return NULL;
-}
-
-static char **
-marker_lines(const char *dir)
-{
-    g_autofree char *marker = g_build_filename(dir, SIM_OUT_COMPLETE, NULL);
-    g_autofree char *text = NULL;
-    if (!sim_input_read_file(marker, 1 << 16, &text, NULL, NULL))
-        return NULL;
-    if (!g_str_has_prefix(text, "complete\n"))
-        return NULL;
-    return g_strsplit(text, "\n", -1);
-}
-
-/**
- * sim_out_run_fingerprint:
- * @dir: a run's folder
- *
- * Returns: (transfer full) (nullable): the fingerprint recorded in the
- *   folder's completion marker, or NULL (no marker, or a marker written
- *   without one).
- */
-char *
-sim_out_run_fingerprint(const char *dir)
-{
-    g_auto(GStrv) lines = marker_lines(dir);
-    return lines ? marker_value(lines, "fingerprint") : NULL;
-}
-
-/**
- * sim_out_run_complete:
- * @dir: a run's folder
- *
- * Returns: TRUE if the folder has a completion marker (see
- *   sim_out_run_check() for whether its files agree with it).
- */
-gboolean
-sim_out_run_complete(const char *dir)
-{
-    g_autofree char *marker = g_build_filename(dir, SIM_OUT_COMPLETE, NULL);
-    return g_file_test(marker, G_FILE_TEST_IS_REGULAR);
-}
-
 /* TRUE if @text is a whole number (digits only) or, for @real, a decimal
  * number or "nan" as the writers print them. */
 static gboolean
@@ -1063,95 +869,6 @@ sim_out_read_run_row(const char *dir, GError **error)
     if (!sim_input_read_file(path, 1 << 20, &text, NULL, error))
         return NULL;
     return out_parse_run_row(path, text, error);
-}
-
-/* Every file the marker lists is there with its recorded SHA-256, and
- * every file a run folder holds is listed. */
-static gboolean
-out_check_files(const char *dir, char **lines, GError **error)
-{
-    for (guint f = 0; out_run_files[f]; f++) {
-        g_autofree char *key = g_strdup_printf("file %s", out_run_files[f]);
-        g_autofree char *want = marker_value(lines, key);
-        g_autofree char *path = g_build_filename(dir, out_run_files[f], NULL);
-        g_autofree char *text = NULL;
-        gsize len = 0;
-        g_autoptr(GError) io = NULL;
-        if (!want) {
-            g_set_error(error, SIM_OUT_ERROR, SIM_OUT_ERROR_PARSE,
-                        "%s: the completion marker does not list %s (an "
-                        "older format)", dir, out_run_files[f]);
-            return FALSE;
-        }
-        if (!sim_input_read_file(path, SIM_INPUT_MAX_RESULTS, &text, &len,
-                                 &io)) {
-            g_set_error(error, SIM_OUT_ERROR, SIM_OUT_ERROR_PARSE,
-                        "%s (a file the completion marker lists)",
-                        io->message);
-            return FALSE;
-        }
-        g_autofree char *hex = sha256_hex(text, len);
-        if (!g_str_has_prefix(want, "sha256:") ||
-            !g_str_equal(want + strlen("sha256:"), hex)) {
-            g_set_error(error, SIM_OUT_ERROR, SIM_OUT_ERROR_PARSE,
-                        "%s does not match its completion marker (changed "
-                        "or damaged after it was written)", path);
-            return FALSE;
-        }
-    }
-    return TRUE;
-}
-
-/**
- * sim_out_run_check:
- * @dir: a run's folder
- * @fingerprint: (nullable): the fingerprint the run must have
- * @row: (out) (optional) (transfer full): with %SIM_OUT_RUN_OK, the
- *   runs.tsv row's fields
- * @revision: (out) (optional) (transfer full): the revision recorded in
- *   the marker (NULL if none)
- * @error: return location for why the folder is not usable
- *
- * Whether @dir holds a complete run of @fingerprint that can be reused as
- * it is: its completion marker exists and records @fingerprint, every file
- * the marker lists is present with the SHA-256 recorded there, and the
- * runs.tsv row parses, with a number wherever one is expected.
- *
- * Returns: %SIM_OUT_RUN_OK, %SIM_OUT_RUN_ABSENT (no marker: never
- *   finished), %SIM_OUT_RUN_STALE (complete, of another fingerprint or of
- *   none), or %SIM_OUT_RUN_DAMAGED (@error says what is wrong).
- */
-SimOutRunState
-sim_out_run_check(const char *dir, const char *fingerprint, char ***row,
-                  char **revision, GError **error)
-{
-    if (row)
-        *row = NULL;
-    if (revision)
-        *revision = NULL;
-    if (!sim_out_run_complete(dir))
-        return SIM_OUT_RUN_ABSENT;
-    g_auto(GStrv) lines = marker_lines(dir);
-    if (!lines) {
-        g_set_error(error, SIM_OUT_ERROR, SIM_OUT_ERROR_PARSE,
-                    "%s: unreadable completion marker", dir);
-        return SIM_OUT_RUN_DAMAGED;
-    }
-    if (revision)
-        *revision = marker_value(lines, "revision");
-    g_autofree char *fp = marker_value(lines, "fingerprint");
-    if (fingerprint && g_strcmp0(fp, fingerprint) != 0)
-        return SIM_OUT_RUN_STALE;
-    if (!out_check_files(dir, lines, error))
-        return SIM_OUT_RUN_DAMAGED;
-    char **fields = sim_out_read_run_row(dir, error);
-    if (!fields)
-        return SIM_OUT_RUN_DAMAGED;
-    if (row)
-        *row = fields;
-    else
-        g_strfreev(fields);
-    return SIM_OUT_RUN_OK;
 }
 
 /* Aggregation. */

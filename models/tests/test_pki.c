@@ -196,8 +196,15 @@ test_verify_other_run_ca(void)
     g_autoptr(SimPkiCreds) c =
         sim_pki_issue(other, "x", san, FALSE, FALSE, &error);
     g_assert_no_error(error);
+    /* Valid for the run whose CA issued it, first: verification results
+     * are shared by the runs of a process, and must not carry over to a
+     * run that trusts another CA. */
+    g_autoptr(SimPeerId) own = sim_pki_verify(other, c);
+    g_assert_cmpint(own->verdict, ==, SIM_PKI_OK);
+    g_assert_true(sim_peer_id_matches(own, "example.com"));
     g_autoptr(SimPeerId) id = sim_pki_verify(test_pki, c);
     g_assert_cmpint(id->verdict, ==, SIM_PKI_UNTRUSTED);
+    g_assert_false(sim_peer_id_matches(id, "example.com"));
 }
 
 static void
