@@ -164,56 +164,23 @@ exp_string(ExpParser *p, GKeyFile *kf, const char *group, const char *key,
     return g_strstrip(v);
 }
 
-/* What GKeyFile hides, from the raw text: a group written twice (merged)
- * and a key written twice in one group (the last would win). */
-static void
-exp_duplicates(ExpParser *p)
+/* A group written twice (merged by GKeyFile) or a key written twice in
+ * one group (the last would win): sim_input_ini_scan()'s callback. */
+static gboolean
+exp_duplicate(const char *group, const char *key, guint line, guint first,
+              gpointer user)
 {
-    g_autoptr(GHashTable) groups =
-        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-    g_autoptr(GHashTable) keys =
-        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-    g_autofree char *group = NULL;
-    const char *s = p->text, *end = p->text + p->len;
-    guint line = 0;
-    while (s < end) {
-        const char *nl = memchr(s, '\n', end - s);
-        const char *e = nl ? nl : end;
-        g_autofree char *l = g_strstrip(g_strndup(s, e - s));
-        line++;
-        s = e + 1;
-        char *close = strrchr(l, ']');
-        if (l[0] == '[' && close) {
-            *close = '\0';
-            g_free(group);
-            group = g_strdup(l + 1);
-            g_hash_table_remove_all(keys);
-            guint first =
-                GPOINTER_TO_UINT(g_hash_table_lookup(groups, group));
-            if (first)
-                exp_fail_at(p, line, group, NULL,
-                            "expected each group once, found it at lines "
-                            "%u and %u",
-                            first, line);
-            else
-                g_hash_table_insert(groups, g_strdup(group),
-                                    GUINT_TO_POINTER(line));
-            continue;
-        }
-        char *eq = strchr(l, '=');
-        if (!group || l[0] == '#' || !eq)
-            continue;
-        *eq = '\0';
-        const char *key = g_strstrip(l);
-        guint first = GPOINTER_TO_UINT(g_hash_table_lookup(keys, key));
-        if (first)
-            exp_fail_at(p, line, group, key,
-                        "expected each key once per group, found it at "
-                        "lines %u and %u (the last would win)",
-                        first, line);
-        else
-            g_hash_table_insert(keys, g_strdup(key), GUINT_TO_POINTER(line));
-    }
+    ExpParser *p = user;
+    if (first && !key)
+        exp_fail_at(p, line, group, NULL,
+                    "expected each group once, found it at lines %u and %u",
+                    first, line);
+    else if (first)
+        exp_fail_at(p, line, group, key,
+                    "expected each key once per group, found it at lines "
+                    "%u and %u (the last would win)",
+                    first, line);
+    return TRUE;
 }
 
 /* Every group is [experiment], [vary], [zip NAME] or [plot NAME]. */
@@ -296,18 +263,6 @@ exp_topology(ExpParser *p, SimExperiment *e, gboolean read_topology)
         exp_fail(p, "experiment", "topology", "%s", io->message);
 }
 
-/* The registered strategy names (transfer container). */
-static const char **
-exp_strategy_names(void)
-{
-    const SimStrategyOps *const *all = sim_strategy_all();
-    GPtrArray *a = g_ptr_array_new();
-    for (guint i = 0; all[i]; i++)
-        g_ptr_array_add(a, (gpointer)all[i]->name);
-    g_ptr_array_add(a, NULL);
-    return (const char **)g_ptr_array_free(a, FALSE);
-}
-
 /* [experiment] strategies: one or more, each registered, each once. */
 static void
 exp_strategies(ExpParser *p, SimExperiment *e)
@@ -317,7 +272,7 @@ exp_strategies(ExpParser *p, SimExperiment *e)
                                      &present);
     if (!st)
         return;
-    g_autofree const char **names = exp_strategy_names();
+    g_autofree const char **names = sim_strategy_names();
     g_autofree char *all = g_strjoinv(", ", (char **)names);
     e->strategies = split_list(st, ",;");
     if (!e->strategies[0]) {
@@ -548,7 +503,7 @@ sim_experiment_load_data(const char *path, const char *data, gsize len,
     ExpParser p = { .path = path, .text = data, .len = len,
                     .problems = problems };
     e->path = g_strdup(path);
-    exp_duplicates(&p);
+    sim_input_ini_scan(p.text, p.len, exp_duplicate, &p);
     exp_groups_known(&p, e->kf);
     exp_keys_known(&p, e->kf);
     exp_topology(&p, e, read_topology);

@@ -185,3 +185,57 @@ sim_input_check_output(const char *path, GError **error)
                 input_kind(st.st_mode));
     return FALSE;
 }
+
+/**
+ * sim_input_ini_scan:
+ * @text: an ini text (a topology or an experiment)
+ * @len: its length
+ * @func: called for every group header and key line, in order
+ * @user: its argument
+ *
+ * Reads the raw text for what GKeyFile hides: it merges a group written
+ * twice and lets the last of a key written twice in a group win.  Lines
+ * are stripped; comments, blank lines, lines without '=' and lines before
+ * the first group are not keys; a key is the stripped text before '='.
+ */
+void
+sim_input_ini_scan(const char *text, gsize len, SimIniItemFunc func,
+                   gpointer user)
+{
+    g_autoptr(GHashTable) groups =
+        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    g_autoptr(GHashTable) keys =
+        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    g_autofree char *group = NULL;
+    const char *s = text, *end = text + len;
+    guint line = 0;
+    while (s < end) {
+        const char *nl = memchr(s, '\n', end - s);
+        const char *e = nl ? nl : end;
+        g_autofree char *l = g_strstrip(g_strndup(s, e - s));
+        line++;
+        s = e + 1;
+        char *close = strrchr(l, ']');
+        if (l[0] == '[' && close) {
+            *close = '\0';
+            g_free(group);
+            group = g_strdup(l + 1);
+            g_hash_table_remove_all(keys);
+            guint first =
+                GPOINTER_TO_UINT(g_hash_table_lookup(groups, group));
+            func(group, NULL, line, first, user);
+            if (!first)
+                g_hash_table_insert(groups, g_strdup(group),
+                                    GUINT_TO_POINTER(line));
+            continue;
+        }
+        char *eq = strchr(l, '=');
+        if (!group || l[0] == '#' || !eq)
+            continue;
+        *eq = '\0';
+        const char *key = g_strstrip(l);
+        guint first = GPOINTER_TO_UINT(g_hash_table_lookup(keys, key));
+        if (func(group, key, line, first, user) && !first)
+            g_hash_table_insert(keys, g_strdup(key), GUINT_TO_POINTER(line));
+    }
+}

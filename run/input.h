@@ -36,4 +36,13 @@ gboolean sim_input_read_file(const char *path, gsize max_bytes,
 char *sim_input_size_text(guint64 bytes);
 gboolean sim_input_check_output(const char *path, GError **error);
 
+/* sim_input_ini_scan(): one group header (@key NULL) or key line of an
+ * ini text; @first is the line where the same group, or the same key in
+ * this group, was seen before (0: not seen).  Returns FALSE to leave a
+ * key out of the keys seen (one the callee refused). */
+typedef gboolean (*SimIniItemFunc)(const char *group, const char *key,
+                                   guint line, guint first, gpointer user);
+void sim_input_ini_scan(const char *text, gsize len, SimIniItemFunc func,
+                        gpointer user);
+
 G_END_DECLS

@@ -15,6 +15,7 @@
 
 #include <string.h>
 
+#include "run/input.h"
 #include "run/topo_priv.h"
 
 /* ---- The schema ------------------------------------------------------- */
@@ -343,76 +344,51 @@ topo_key_find(const TopoKind *k, const char *key)
 
 /* ---- Recognition: groups, keys, duplicates ---------------------------- */
 
-/* One key line of the raw text, inside group @group (NULL: none yet):
- * rejects localized keys and keys written twice in one group, which
- * GKeyFile would hide or let the last win silently.  @keys maps the keys
- * seen since the group header to their lines. */
+/* What GKeyFile would hide or let pass silently: a group written twice, a
+ * key written twice in one group, a key with a [LOCALE] suffix (not
+ * returned by g_key_file_get_keys).  sim_input_ini_scan()'s callback;
+ * @user is a TopoCheck. */
+typedef struct {
+    TopoParser *p;
+    gboolean ok;
+} TopoCheck;
+
 static gboolean
-topo_check_key_line(TopoParser *p, const char *group, char *l, guint line,
-                    GHashTable *keys)
+topo_check_item(const char *group, const char *key, guint line, guint first,
+                gpointer user)
 {
-    char *eq = strchr(l, '=');
-    if (!group || !eq || l[0] == '#')
+    TopoCheck *c = user;
+    if (!key) {
+        if (first)
+            c->ok = topo_fail(c->p, SIM_TOPO_ERROR_DUPLICATE, group, NULL,
+                              "expected each group once, found it at "
+                              "lines %u and %u",
+                              first, line);
         return TRUE;
-    *eq = '\0';
-    const char *key = g_strstrip(l);
+    }
     if (strchr(key, '[')) {
         g_autofree char *q = topo_quote(key);
-        return topo_fail(p, SIM_TOPO_ERROR_UNKNOWN_KEY, group, key,
-                         "expected a key without a [LOCALE] suffix (the "
-                         "format has no localized keys), found %s",
-                         q);
+        c->ok = topo_fail(c->p, SIM_TOPO_ERROR_UNKNOWN_KEY, group, key,
+                          "expected a key without a [LOCALE] suffix (the "
+                          "format has no localized keys), found %s",
+                          q);
+        return FALSE;
     }
-    guint first = GPOINTER_TO_UINT(g_hash_table_lookup(keys, key));
     if (first)
-        return topo_fail(p, SIM_TOPO_ERROR_DUPLICATE, group, key,
-                         "expected each key once per group, found it at "
-                         "lines %u and %u (the last would win)",
-                         first, line);
-    g_hash_table_insert(keys, g_strdup(key), GUINT_TO_POINTER(line));
+        c->ok = topo_fail(c->p, SIM_TOPO_ERROR_DUPLICATE, group, key,
+                          "expected each key once per group, found it at "
+                          "lines %u and %u (the last would win)",
+                          first, line);
     return TRUE;
 }
 
-/* Scans the raw text for what GKeyFile hides: a group written twice
- * (merged), a key written twice in a group (the last wins), a key with a
- * [LOCALE] suffix (not returned by g_key_file_get_keys). */
+/* Scans the raw text for what GKeyFile hides (topo_check_item()). */
 gboolean
 topo_check_duplicates(TopoParser *p)
 {
-    g_autoptr(GHashTable) seen =
-        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-    g_autoptr(GHashTable) keys =
-        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-    g_autofree char *group = NULL;
-    const char *s = p->text, *end = p->text + p->len;
-    guint line = 0;
-    gboolean ok = TRUE;
-    while (s < end) {
-        const char *nl = memchr(s, '\n', end - s);
-        const char *e = nl ? nl : end;
-        g_autofree char *l = g_strstrip(g_strndup(s, e - s));
-        line++;
-        s = e + 1;
-        char *close = strrchr(l, ']');
-        if (l[0] != '[' || !close) {
-            ok &= topo_check_key_line(p, group, l, line, keys);
-            continue;
-        }
-        *close = '\0';
-        g_free(group);
-        group = g_strdup(l + 1);
-        g_hash_table_remove_all(keys);
-        guint first = GPOINTER_TO_UINT(g_hash_table_lookup(seen, group));
-        if (first)
-            ok = topo_fail(p, SIM_TOPO_ERROR_DUPLICATE, group, NULL,
-                           "expected each group once, found it at lines "
-                           "%u and %u",
-                           first, line);
-        else
-            g_hash_table_insert(seen, g_strdup(group),
-                                GUINT_TO_POINTER(line));
-    }
-    return ok;
+    TopoCheck c = { p, TRUE };
+    sim_input_ini_scan(p->text, p->len, topo_check_item, &c);
+    return c.ok;
 }
 
 /* Splits "kind word word" into kind and words. */

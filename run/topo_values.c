@@ -430,18 +430,6 @@ topo_token(TopoParser *p, const TopoGroup *g, const char *key, char **out)
     return TRUE;
 }
 
-/* The registered strategy names, NULL-terminated (transfer container). */
-static const char **
-topo_strategy_names(void)
-{
-    const SimStrategyOps *const *all = sim_strategy_all();
-    GPtrArray *a = g_ptr_array_new();
-    for (guint i = 0; all[i]; i++)
-        g_ptr_array_add(a, (gpointer)all[i]->name);
-    g_ptr_array_add(a, NULL);
-    return (const char **)g_ptr_array_free(a, FALSE);
-}
-
 /* A strategy name from the registry (models/strategy), with a hint. */
 gboolean
 topo_strategy(TopoParser *p, const TopoGroup *g, const char *key, char **out)
@@ -450,7 +438,7 @@ topo_strategy(TopoParser *p, const TopoGroup *g, const char *key, char **out)
         return FALSE;
     if (!*out || sim_strategy_by_name(*out, NULL))
         return TRUE;
-    g_autofree const char **names = topo_strategy_names();
+    g_autofree const char **names = sim_strategy_names();
     g_autofree char *list = g_strjoinv("|", (char **)names);
     g_autofree char *hint = topo_hint(*out, names, G_MAXSIZE);
     g_autofree char *q = topo_quote(*out);

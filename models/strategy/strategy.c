@@ -54,6 +54,23 @@ sim_strategy_all(void)
 }
 
 /**
+ * sim_strategy_names:
+ *
+ * Returns: (transfer container): the registered strategy names in
+ *   registry order, NULL-terminated (free the array, not the names).
+ */
+const char **
+sim_strategy_names(void)
+{
+    const SimStrategyOps *const *all = sim_strategy_all();
+    GPtrArray *a = g_ptr_array_new();
+    for (guint i = 0; all[i]; i++)
+        g_ptr_array_add(a, (gpointer)all[i]->name);
+    g_ptr_array_add(a, NULL);
+    return (const char **)g_ptr_array_free(a, FALSE);
+}
+
+/**
  * sim_strategy_by_name:
  * @name: a strategy name
  * @error: return location for %SIM_STRATEGY_ERROR_UNKNOWN, whose message

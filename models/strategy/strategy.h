@@ -88,6 +88,7 @@ typedef enum {
 
 /* Registry. */
 const SimStrategyOps *const *sim_strategy_all(void);
+const char **sim_strategy_names(void);
 const SimStrategyOps *sim_strategy_by_name(const char *name, GError **error);
 void sim_strategy_check(const SimStrategyOps *ops);
 
