@@ -188,6 +188,20 @@ evq_slot_release(SimEvq *q, guint32 slot)
     q->free_slots[q->nfree++] = slot;
 }
 
+/* Moves the first @used of @old's elements of @size bytes to a new
+ * cache-line-aligned array of @cap (@old is freed). */
+static void *
+evq_realloc_aligned(void *old, guint32 used, guint32 cap, gsize size)
+{
+    void *fresh;
+    if (posix_memalign(&fresh, 64, (gsize)cap * size))
+        g_error("evq: out of memory for %u events", cap);
+    if (used)
+        memcpy(fresh, old, (gsize)used * size);
+    free(old);
+    return fresh;
+}
+
 /* A slot never used yet (the slab grows by doubling). */
 static G_GNUC_NO_INLINE guint32
 evq_slot_new(SimEvq *q)
@@ -196,24 +210,12 @@ evq_slot_new(SimEvq *q)
         g_error("evq: more than %u pending events", EVQ_MAX_SLOTS);
     if (q->nslots == q->slots_cap) {
         q->slots_cap = q->slots_cap ? q->slots_cap * 2 : 64;
-        EvqSlot *slots;
-        if (posix_memalign((void **)&slots, 64,
-                           (gsize)q->slots_cap * sizeof(EvqSlot)))
-            g_error("evq: out of memory for %u events", q->slots_cap);
-        if (q->nslots)
-            memcpy(slots, q->slots, (gsize)q->nslots * sizeof(EvqSlot));
-        free(q->slots);
-        q->slots = slots;
+        q->slots = evq_realloc_aligned(q->slots, q->nslots, q->slots_cap,
+                                       sizeof(EvqSlot));
         q->free_slots = g_renew(guint32, q->free_slots, q->slots_cap);
         q->link = g_renew(guint32, q->link, q->slots_cap);
-        EvqEntry *ent;
-        if (posix_memalign((void **)&ent, 64,
-                           (gsize)q->slots_cap * sizeof(EvqEntry)))
-            g_error("evq: out of memory for %u events", q->slots_cap);
-        if (q->nslots)
-            memcpy(ent, q->ent, (gsize)q->nslots * sizeof(EvqEntry));
-        free(q->ent);
-        q->ent = ent;
+        q->ent = evq_realloc_aligned(q->ent, q->nslots, q->slots_cap,
+                                     sizeof(EvqEntry));
     }
     return q->nslots++;
 }
