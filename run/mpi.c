@@ -273,8 +273,8 @@ mpi_u32(GBytes *b, guint i)
  * stopped after announcing one would otherwise hold this rank in a
  * blocking receive forever (seen as rank 0 silent to every other rank).
  * Returns 1 with *msg and *st set, 0 if none is waiting, -1 on an error
- * whose sender is unknown, -2 when the message from st->MPI_SOURCE failed
- * or did not arrive in time. */
+ * or when the message did not arrive in time.  (Rank 0's batch loop keeps
+ * one receive per rank instead: farm_poll_rank().) */
 static int
 mpi_poll(int source, MPI_Status *st, GBytes **msg)
 {
@@ -284,7 +284,7 @@ mpi_poll(int source, MPI_Status *st, GBytes **msg)
     if (!flag)
         return 0;
     if (MPI_Get_count(st, MPI_BYTE, &count) != MPI_SUCCESS || count < 0)
-        return -2;
+        return -1;
     g_autoptr(GBytes) b = g_bytes_new_take(g_malloc(count ? (gsize)count : 1),
                                            (gsize)count);
     MPI_Request req;
@@ -292,7 +292,7 @@ mpi_poll(int source, MPI_Status *st, GBytes **msg)
                   st->MPI_SOURCE, st->MPI_TAG, mpi.comm, &req) !=
             MPI_SUCCESS ||
         !mpi_wait(&req, b))
-        return -2;
+        return -1;
     *msg = g_steal_pointer(&b);
     return 1;
 }
